@@ -1,0 +1,25 @@
+"""hubctl: the Sovereign Hub command line. One entry point; each command lives in infra.commands."""
+
+from __future__ import annotations
+
+import typer
+
+from infra.commands.synth import synth
+
+app = typer.Typer(
+    name="hubctl",
+    help="Sovereign Hub: synthesise, check and rebuild the hub's stacks.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command()(synth)
+
+
+@app.callback()
+def main() -> None:
+    """Sovereign Hub: synthesise, check and rebuild the hub's stacks."""
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,1 @@
+"""hubctl's commands, one module each; infra.cli assembles them."""

@@ -1,0 +1,41 @@
+"""What hubctl's commands share: -c parsing and the one way a usage or config error ends."""
+
+from __future__ import annotations
+
+from typing import NoReturn
+
+import typer
+from rich.console import Console
+
+from infra.config import ConfigError, known_stacks, parse_override
+
+EXIT_OK = 0
+EXIT_VIOLATIONS = 1
+EXIT_USAGE = 2
+
+stderr = Console(stderr=True, highlight=False)
+
+
+def fail_usage(message: str) -> NoReturn:
+    """Print one clear message (never a traceback) and exit 2: nothing was done."""
+    stderr.print(f"[bold red]error:[/] {message}", markup=True, soft_wrap=True)
+    raise typer.Exit(EXIT_USAGE)
+
+
+def parse_overrides(pairs: list[str] | None) -> dict[str, str]:
+    overrides: dict[str, str] = {}
+    for pair in pairs or []:
+        try:
+            key, value = parse_override(pair)
+        except ConfigError as error:
+            fail_usage(str(error))
+        overrides[key] = value
+    return overrides
+
+
+def require_known_stack(stack: str) -> None:
+    stacks = known_stacks()
+    if stack not in stacks:
+        fail_usage(
+            f"--stack {stack!r}: no stacks/Pulumi.{stack}.yaml; known stacks: {', '.join(stacks)}"
+        )

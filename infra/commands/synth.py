@@ -1,0 +1,55 @@
+"""`hubctl synth`: what a stack declares, offline (Pulumi mocks: no engine, cloud or credentials)."""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.tree import Tree
+
+from infra.commands.common import fail_usage, parse_overrides, require_known_stack
+from infra.config import ConfigError
+from infra.synth import SynthResult, synthesize
+
+
+class SynthFormat(StrEnum):
+    TEXT = "text"
+    JSON = "json"
+
+
+def synth(
+    stack: Annotated[str, typer.Option("--stack", "-s", help="Stack name, <site>-<layer>.")],
+    config: Annotated[
+        list[str] | None,
+        typer.Option("--config", "-c", help="KEY=VALUE config override for this run only."),
+    ] = None,
+    output_format: Annotated[
+        SynthFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = SynthFormat.TEXT,
+) -> None:
+    """Print the resources a stack declares, without any cloud, engine or credentials."""
+    overrides = parse_overrides(config)
+    require_known_stack(stack)
+    try:
+        result = synthesize(stack, overrides)
+    except ConfigError as error:
+        fail_usage(str(error))
+    if output_format is SynthFormat.JSON:
+        typer.echo(json.dumps(result.to_json(), indent=2))
+    else:
+        Console().print(render_tree(result))
+
+
+def render_tree(result: SynthResult) -> Tree:
+    """Resources nested under their parents, each with its type; providers marked as such."""
+    root = Tree(f"[bold]{result.stack}[/] ({len(result.resources)} resources)")
+    nodes: dict[str, Tree] = {}
+    for record in result.resources:
+        parent = nodes.get(record.parent or "", root)
+        flags = " [yellow]protected[/]" if record.protect else ""
+        label = f"{record.name} [dim]{record.type}[/]{flags}"
+        nodes[record.urn] = parent.add(label)
+    return root

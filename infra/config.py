@@ -1,0 +1,416 @@
+"""Typed stack configuration: every key validated before a single resource is declared.
+
+A stack's effective configuration is layered, lowest first:
+  1. the site's shared values in stacks/sites.yaml (region, provider, sizes...);
+  2. the stack file stacks/Pulumi.<site>-<layer>.yaml (what `pulumi config set` writes);
+  3. `-c KEY=VALUE` overrides given on the command line for one run.
+Every value remembers where it came from, so an error (or a policy violation) names the file and
+line a person has to change.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from ipaddress import IPv4Address, IPv4Network
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from infra.catalogue import Region, load_catalogue
+from infra.tiers import HostRole
+
+PROJECT = "hub"
+REPO_ROOT = Path(__file__).resolve().parent.parent
+STACKS_DIR = REPO_ROOT / "stacks"
+SITES_FILE_NAME = "sites.yaml"
+SECRET_PLACEHOLDER = "[secret]"
+
+
+class Layer(StrEnum):
+    NETWORK = "network"
+    KMS = "kms"
+    STORAGE = "storage"
+    COMPUTE = "compute"
+
+
+# Which layers a layer reads through stack references (never by name lookups in the cloud).
+LAYER_DEPENDENCIES: dict[Layer, tuple[Layer, ...]] = {
+    Layer.NETWORK: (),
+    Layer.KMS: (),
+    Layer.STORAGE: (Layer.KMS,),
+    Layer.COMPUTE: (Layer.NETWORK, Layer.KMS),
+}
+
+STACK_NAME = re.compile(r"^(?P<site>[a-z][a-z0-9]*(?:-[a-z0-9]+)*?)-(?P<layer>network|kms|storage|compute)$")
+
+
+class ConfigError(Exception):
+    """A stack configuration a person must fix; the message names file, key, value and remedy."""
+
+    def __init__(self, message: str, *, key: str | None = None, location: Location | None = None):
+        super().__init__(message)
+        self.key = key
+        self.location = location
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a configuration value was written: a file and line, or the command line."""
+
+    file: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}" if self.line else self.file
+
+
+COMMAND_LINE = "command line (-c)"
+
+
+@dataclass(frozen=True)
+class ConfigValue:
+    value: str
+    secret: bool
+    location: Location
+
+
+def parse_stack_name(stack: str) -> tuple[str, Layer]:
+    match = STACK_NAME.match(stack)
+    if not match:
+        raise ConfigError(
+            f"stack name {stack!r} is not <site>-<layer>: the layer must be one of "
+            f"{', '.join(layer.value for layer in Layer)} and the site lowercase letters and digits",
+            key="stack",
+        )
+    return match["site"], Layer(match["layer"])
+
+
+def stack_file(stack: str, stacks_dir: Path = STACKS_DIR) -> Path:
+    return stacks_dir / f"Pulumi.{stack}.yaml"
+
+
+def _relative(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(REPO_ROOT))
+    except ValueError:
+        return str(path)
+
+
+def _as_config_text(value: Any) -> str:
+    """Pulumi hands structured config to programs as JSON text and scalars as their text."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return json.dumps(value)
+
+
+def _read_yaml_mapping(path: Path, what: str) -> tuple[Any, yaml.MappingNode]:
+    try:
+        text = path.read_text(encoding="utf-8")
+        data = yaml.safe_load(text)
+        node = yaml.compose(text)
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{_relative(path)}: {what} not found") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{_relative(path)}: not valid YAML: {exc}") from exc
+    if not isinstance(data, dict) or not isinstance(node, yaml.MappingNode):
+        raise ConfigError(f"{_relative(path)}: {what} must be a YAML mapping")
+    return data, node
+
+
+def _child(node: yaml.MappingNode, key: str) -> yaml.Node | None:
+    for key_node, value_node in node.value:
+        if key_node.value == key:
+            return value_node
+    return None
+
+
+def _entries(
+    values: Any, node: yaml.Node | None, path: Path, where: str
+) -> dict[str, ConfigValue]:
+    if values is None:
+        return {}
+    if not isinstance(values, dict) or not isinstance(node, yaml.MappingNode):
+        raise ConfigError(f"{_relative(path)}: `{where}` must be a mapping of config keys")
+    result: dict[str, ConfigValue] = {}
+    for key_node in _keys_with_merges(node):
+        key = str(key_node.value)
+        raw = values[key]
+        if ":" not in key:
+            raise ConfigError(
+                f"{_relative(path)}:{key_node.start_mark.line + 1}: config key {key!r} has no "
+                f"namespace; write it as {PROJECT}:{key} (or openstack:{key} for the provider)",
+                key=key,
+            )
+        secret = isinstance(raw, dict) and set(raw) == {"secure"}
+        text = SECRET_PLACEHOLDER if secret else _as_config_text(raw)
+        location = Location(_relative(path), key_node.start_mark.line + 1)
+        result[key] = ConfigValue(text, secret, location)
+    return result
+
+
+def _keys_with_merges(node: yaml.MappingNode) -> list[yaml.Node]:
+    """Key nodes of a mapping, YAML merge keys (`<<: *defaults`) expanded in place.
+
+    Keys merged from an anchor keep the line where the anchor wrote them, so a location points
+    at the line to edit.
+    """
+    keys: dict[str, yaml.Node] = {}
+    explicit: dict[str, yaml.Node] = {}
+    for key_node, value_node in node.value:
+        if key_node.value == "<<":
+            sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+            for source in sources:
+                if isinstance(source, yaml.MappingNode):
+                    for merged in _keys_with_merges(source):
+                        keys.setdefault(str(merged.value), merged)
+        else:
+            explicit[str(key_node.value)] = key_node
+    keys.update(explicit)
+    return list(keys.values())
+
+
+def load_layered_config(
+    stack: str,
+    overrides: dict[str, str] | None = None,
+    stacks_dir: Path = STACKS_DIR,
+) -> dict[str, ConfigValue]:
+    """The stack's effective config from sites.yaml, its stack file and command-line overrides."""
+    site, _ = parse_stack_name(stack)
+    sites_path = stacks_dir / SITES_FILE_NAME
+    sites, sites_node = _read_yaml_mapping(sites_path, "site catalogue")
+    site_values = (sites.get("sites") or {}).get(site)
+    sites_map = _child(sites_node, "sites")
+    if site_values is None or not isinstance(sites_map, yaml.MappingNode):
+        known = sorted((sites.get("sites") or {}).keys())
+        raise ConfigError(
+            f"{_relative(sites_path)}: site {site!r} (from stack {stack!r}) is not defined; "
+            f"known sites: {', '.join(known)}",
+            key="site",
+        )
+    merged = _entries(site_values, _child(sites_map, site), sites_path, f"sites.{site}")
+
+    path = stack_file(stack, stacks_dir)
+    data, node = _read_yaml_mapping(path, f"stack file for {stack!r}")
+    merged.update(_entries(data.get("config"), _child(node, "config"), path, "config"))
+
+    for key, value in (overrides or {}).items():
+        if ":" not in key:
+            key = f"{PROJECT}:{key}"
+        merged[key] = ConfigValue(value, False, Location(COMMAND_LINE))
+    return merged
+
+
+def parse_override(text: str) -> tuple[str, str]:
+    """`KEY=VALUE` as given to -c; the key gets the project namespace if it has none."""
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip():
+        raise ConfigError(f"-c {text!r}: expected KEY=VALUE, e.g. -c openstack:region=GRA11")
+    key = key.strip()
+    return (key if ":" in key else f"{PROJECT}:{key}"), value
+
+
+# --------------------------------------------------------------------------------------------
+# The typed model
+
+
+class Classification(StrEnum):
+    PUBLIC = "public"
+    INTERNAL = "internal"
+    HEALTH_DATA = "health-data"
+
+
+DatasetName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{1,40}$")]
+FlavorName = Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class RoleSize(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    flavor: FlavorName
+    count: int = Field(ge=0, le=50)
+    boot_volume_gb: int = Field(default=20, ge=10, le=2000, alias="bootVolumeGb")
+    data_volume_gb: int = Field(default=0, ge=0, le=16000, alias="dataVolumeGb")
+
+
+class Sizes(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    bastion: RoleSize
+    app: RoleSize
+    data: RoleSize
+
+    def of(self, role: HostRole) -> RoleSize:
+        size: RoleSize = getattr(self, role.value)
+        return size
+
+
+class TlsSettings(BaseModel):
+    """Keys and certificates of the internal CA (ANSSI: ECDSA P-256+ or RSA >= 3072)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    algorithm: Literal["ECDSA", "RSA"] = "ECDSA"
+    ecdsa_curve: Literal["P256", "P384", "P521", "P224"] = Field(default="P384", alias="ecdsaCurve")
+    rsa_bits: int = Field(default=3072, ge=1024, le=8192, alias="rsaBits")
+    ca_validity_hours: int = Field(default=24 * 365 * 3, ge=1, alias="caValidityHours")
+    cert_validity_hours: int = Field(default=24 * 90, ge=1, alias="certValidityHours")
+    early_renewal_hours: int = Field(default=24 * 30, ge=0, alias="earlyRenewalHours")
+
+
+class HubConfig(BaseModel):
+    """The whole validated configuration of one stack."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    stack: str
+    site: str
+    layer: Layer
+    region_name: str = Field(alias="openstack:region")
+    auth_url: str | None = Field(default=None, alias="openstack:authUrl")
+    cloud: str | None = Field(default=None, alias="openstack:cloud")
+    insecure: bool = Field(default=False, alias="openstack:insecure")
+    classification: Classification = Field(alias="hub:classification")
+    production: bool = Field(default=False, alias="hub:production")
+    owner: str = Field(min_length=3, alias="hub:owner")
+    dr_site: str | None = Field(default=None, alias="hub:drSite")
+    protects: str | None = Field(default=None, alias="hub:protects")
+    network_cidr: IPv4Network = Field(alias="hub:networkCidr")
+    admin_cidrs: list[IPv4Network] = Field(min_length=1, alias="hub:adminCidrs")
+    dns_nameservers: list[IPv4Address] = Field(default_factory=list, alias="hub:dnsNameservers")
+    external_network: str = Field(min_length=1, alias="hub:externalNetwork")
+    image: str = Field(min_length=1, alias="hub:image")
+    volume_type: str = Field(min_length=1, alias="hub:volumeType")
+    sizes: Sizes = Field(alias="hub:sizes")
+    datasets: list[DatasetName] = Field(min_length=1, alias="hub:datasets")
+    ntp_servers: list[str] = Field(min_length=1, alias="hub:ntpServers")
+    tls: TlsSettings = Field(default_factory=TlsSettings, alias="hub:tls")
+    state_backend: str = Field(min_length=1, alias="hub:stateBackend")
+    secrets_provider: str = Field(default="passphrase", alias="hub:secretsProvider")
+    stack_org: str = Field(default="organization", alias="hub:stackOrg")
+    replica_region: str | None = Field(default=None, alias="hub:replicaRegion")
+    protect: bool = Field(default=True, alias="hub:protect")
+    secret_keys: frozenset[str] = frozenset()
+
+    @field_validator("region_name")
+    @classmethod
+    def _region_is_known(cls, value: str) -> str:
+        catalogue = load_catalogue()
+        if not value.strip():
+            nearest = catalogue.nearest_eu_region(value)
+            raise ValueError(f"the region is empty; an EU region is required, e.g. {nearest.code}")
+        if catalogue.lookup(value) is None:
+            nearest = catalogue.nearest_eu_region(value)
+            raise ValueError(
+                f"unknown region {value!r}: the catalogue (infra/catalogue.yaml) does not know it; "
+                f"nearest known EU region: {nearest.code} ({nearest.city}, {nearest.country})"
+            )
+        return value
+
+    @field_validator("replica_region")
+    @classmethod
+    def _replica_is_known(cls, value: str | None) -> str | None:
+        if value is not None and load_catalogue().lookup(value) is None:
+            nearest = load_catalogue().nearest_eu_region(value)
+            raise ValueError(f"unknown region {value!r}; nearest known EU region: {nearest.code}")
+        return value
+
+    @model_validator(mode="after")
+    def _endpoint_is_defined(self) -> HubConfig:
+        if self.auth_url is None and self.cloud is None and self.region.identity_endpoint is None:
+            raise ValueError(
+                f"region {self.region.code} has a private identity endpoint per customer: set "
+                "openstack:authUrl as a secret (pulumi config set --secret openstack:authUrl ...) "
+                "or openstack:cloud to a clouds.yaml entry"
+            )
+        return self
+
+    @property
+    def region(self) -> Region:
+        region = load_catalogue().lookup(self.region_name)
+        assert region is not None  # guaranteed by _region_is_known
+        return region
+
+    @property
+    def identity_endpoint(self) -> str | None:
+        return self.auth_url or self.region.identity_endpoint
+
+    def is_secret(self, key: str) -> bool:
+        return key in self.secret_keys
+
+    def stack_reference_name(self, layer: Layer) -> str:
+        return f"{self.stack_org}/{PROJECT}/{self.site}-{layer.value}"
+
+
+def _decode(value: str) -> Any:
+    """Structured values arrive as JSON text (as Pulumi passes them); scalars stay text."""
+    stripped = value.strip()
+    if stripped[:1] in "[{":
+        try:
+            return json.loads(stripped)
+        except json.JSONDecodeError:
+            return value
+    return value
+
+
+def validate_config(stack: str, values: dict[str, ConfigValue]) -> HubConfig:
+    """Validate the whole config at once; the first problem becomes one clear ConfigError."""
+    site, layer = parse_stack_name(stack)
+    raw: dict[str, Any] = {key: _decode(v.value) for key, v in values.items()}
+    raw.update(
+        stack=stack,
+        site=site,
+        layer=layer,
+        secret_keys=frozenset(k for k, v in values.items() if v.secret),
+    )
+    unknown = sorted(k for k in values if k not in _KNOWN_KEYS)
+    if unknown:
+        key = unknown[0]
+        raise ConfigError(
+            f"{values[key].location}: unknown config key {key!r} in stack {stack!r}; "
+            f"known keys: {', '.join(sorted(_KNOWN_KEYS))}",
+            key=key,
+            location=values[key].location,
+        )
+    try:
+        return HubConfig.model_validate(raw)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        key = str(error["loc"][0]) if error["loc"] else "config"
+        path = ".".join(str(p) for p in error["loc"][1:])
+        source = values.get(key)
+        where = str(source.location) if source else _sites_or_stack(stack)
+        shown = "<missing>" if source is None else source.value
+        detail = error["msg"].removeprefix("Value error, ")
+        field = f"{key}{'.' + path if path else ''}"
+        raise ConfigError(
+            f"{where}: stack {stack!r}: config key {field} = {shown!r} is invalid: {detail}",
+            key=key,
+            location=source.location if source else None,
+        ) from exc
+
+
+def _sites_or_stack(stack: str) -> str:
+    return f"stacks/Pulumi.{stack}.yaml (or the site's entry in stacks/{SITES_FILE_NAME})"
+
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    field.alias for field in HubConfig.model_fields.values() if field.alias and ":" in field.alias
+)
+
+
+def known_stacks(stacks_dir: Path = STACKS_DIR) -> list[str]:
+    return sorted(p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in stacks_dir.glob("Pulumi.*.yaml"))

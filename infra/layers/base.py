@@ -1,0 +1,91 @@
+"""What every layer shares: its context (validated config, explicit provider) and its exports.
+
+Each layer exports a typed model. The program publishes it as stack outputs; a later layer reads
+it back through a StackReference and validates it with the same model, so the contract between
+stacks is checked at the boundary instead of trusted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar, TypeVar
+
+import pulumi
+import pulumi_openstack as openstack
+import pulumi_tls as tls
+from pydantic import BaseModel, ConfigDict
+
+from infra.config import HubConfig, Layer
+
+ExportsT = TypeVar("ExportsT", bound="LayerExports")
+
+
+class LayerExports(BaseModel):
+    """Stack outputs of a layer, read by the layers that depend on it."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    layer: ClassVar[Layer]
+
+    @classmethod
+    def placeholder(cls, config: HubConfig) -> dict[str, Any]:
+        """Plausible outputs for an offline run (hubctl synth), when no stack exists yet."""
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class LayerContext:
+    config: HubConfig
+    provider: openstack.Provider
+    tls_provider: tls.Provider
+
+    def opts(self, parent: pulumi.Resource, **extra: Any) -> pulumi.ResourceOptions:
+        return pulumi.ResourceOptions(parent=parent, provider=self.provider, **extra)
+
+    def tls_opts(self, parent: pulumi.Resource, **extra: Any) -> pulumi.ResourceOptions:
+        return pulumi.ResourceOptions(parent=parent, provider=self.tls_provider, **extra)
+
+    def data_opts(self, parent: pulumi.Resource, **extra: Any) -> pulumi.ResourceOptions:
+        """Options for a data-bearing resource: protected unless the site opts out (local).
+
+        retain_on_delete keeps the cloud object when Pulumi forgets it, so a rebuild can
+        re-attach the data instead of losing it.
+        """
+        protect = self.config.protect
+        return pulumi.ResourceOptions(
+            parent=parent,
+            provider=self.provider,
+            protect=protect,
+            retain_on_delete=protect,
+            **extra,
+        )
+
+    def name(self, *parts: str) -> str:
+        return "-".join(("hub", self.config.site, *parts))
+
+    @property
+    def tags(self) -> list[str]:
+        return [
+            f"site={self.config.site}",
+            f"classification={self.config.classification.value}",
+            f"owner={self.config.owner}",
+            "managed-by=pulumi",
+        ]
+
+    @property
+    def metadata(self) -> dict[str, str]:
+        return {
+            "site": self.config.site,
+            "classification": self.config.classification.value,
+            "owner": self.config.owner,
+            "managed-by": "pulumi",
+        }
+
+
+def read_exports(
+    config: HubConfig, exports: type[ExportsT], parent: pulumi.Resource | None = None
+) -> pulumi.Output[ExportsT]:
+    """The typed outputs of this site's `exports.layer` stack, through a StackReference."""
+    name = config.stack_reference_name(exports.layer)
+    reference = pulumi.StackReference(name, opts=pulumi.ResourceOptions(parent=parent))
+    return reference.outputs.apply(lambda outputs: exports.model_validate(outputs))

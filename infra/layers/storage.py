@@ -1,0 +1,112 @@
+"""Object-storage layer: private Swift containers for datasets, audit logs, backups and state.
+
+Nothing here is world-readable: no container sets a read or write ACL, so only the project's own
+credentials reach them. Every container says its data classification in its metadata, and each
+dataset container names the Barbican key (from the KMS stack) its objects are encrypted with.
+Datasets, audit logs and backups get a twin in the site's replica region (its DR region), which
+the DR drill restores from.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import pulumi
+import pulumi_openstack as openstack
+
+from infra.config import HubConfig, Layer
+from infra.layers.base import LayerContext, LayerExports
+from infra.layers.kms import KmsExports
+
+
+class StorageExports(LayerExports):
+    layer: ClassVar[Layer] = Layer.STORAGE
+
+    containers: dict[str, str]
+    replica_containers: dict[str, str]
+    replica_region: str | None
+
+    @classmethod
+    def placeholder(cls, config: HubConfig) -> dict[str, Any]:
+        names = container_names(config)
+        return {
+            "containers": names,
+            "replica_containers": {k: f"{v}-replica" for k, v in names.items()}
+            if config.replica_region
+            else {},
+            "replica_region": config.replica_region,
+        }
+
+
+def container_names(config: HubConfig) -> dict[str, str]:
+    prefix = f"hub-{config.site}"
+    names = {f"dataset-{d}": f"{prefix}-dataset-{d}" for d in config.datasets}
+    names.update(
+        {
+            "audit-logs": f"{prefix}-audit-logs",
+            "backups": f"{prefix}-backups",
+            "pulumi-state": f"{prefix}-pulumi-state",
+        }
+    )
+    return names
+
+
+# Containers whose history matters: an overwritten dataset or audit record must stay recoverable.
+VERSIONED = ("dataset-", "audit-logs", "pulumi-state")
+# Containers the DR site needs a copy of. The Pulumi state is not replicated on purpose: the
+# drill's "state lost" scenario rebuilds from code alone.
+REPLICATED = ("dataset-", "audit-logs", "backups")
+
+
+class StorageLayer(pulumi.ComponentResource):
+    def __init__(
+        self,
+        context: LayerContext,
+        kms: pulumi.Output[KmsExports],
+        replica_provider: openstack.Provider | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ):
+        config = context.config
+        super().__init__("hub:layers:Storage", context.name("storage"), None, opts)
+        self.containers: dict[str, openstack.objectstorage.Container] = {}
+        self.replicas: dict[str, openstack.objectstorage.Container] = {}
+
+        for purpose, name in container_names(config).items():
+            metadata = self._metadata(context, purpose, kms)
+            versioned = purpose.startswith(VERSIONED)
+            self.containers[purpose] = openstack.objectstorage.Container(
+                context.name(purpose),
+                name=name,
+                versioning=versioned,
+                metadata=metadata,
+                opts=context.data_opts(self),
+            )
+            if replica_provider is not None and purpose.startswith(REPLICATED):
+                self.replicas[purpose] = openstack.objectstorage.Container(
+                    context.name(purpose, "replica"),
+                    name=f"{name}-replica",
+                    versioning=versioned,
+                    metadata=metadata.apply(lambda m: {**m, "replica-of": config.region.code}),
+                    opts=pulumi.ResourceOptions(
+                        parent=self,
+                        provider=replica_provider,
+                        protect=config.protect,
+                        retain_on_delete=config.protect,
+                    ),
+                )
+
+        self.exports = pulumi.Output.all(
+            containers={p: c.name for p, c in self.containers.items()},
+            replica_containers={p: c.name for p, c in self.replicas.items()},
+        ).apply(lambda values: {**values, "replica_region": config.replica_region})
+        self.register_outputs({"exports": self.exports})
+
+    @staticmethod
+    def _metadata(
+        context: LayerContext, purpose: str, kms: pulumi.Output[KmsExports]
+    ) -> pulumi.Output[dict[str, str]]:
+        base = {**context.metadata, "purpose": purpose}
+        if not purpose.startswith("dataset-"):
+            return pulumi.Output.from_input(base)
+        dataset = purpose.removeprefix("dataset-")
+        return kms.apply(lambda k: {**base, "data-key-ref": k.dataset_key_refs[dataset]})

@@ -1,0 +1,287 @@
+"""Run the hub program offline, under Pulumi's mocks, and record every resource it declares.
+
+No engine, no cloud, no credentials: the program is the real one (infra.program.main), the
+monitor is Pulumi's MockMonitor with one addition, it keeps each registration request as the
+engine would have received it (type, parent, provider, protect, retainOnDelete and the inputs
+with their secret markers). Those records are what `hubctl synth` prints and what the policy
+pack evaluates offline.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pulumi
+from google.protobuf import json_format
+from pulumi.runtime import mocks, settings
+from pulumi.runtime import config as runtime_config
+from pydantic import BaseModel, ConfigDict, Field
+
+from infra.config import (
+    PROJECT,
+    SECRET_PLACEHOLDER,
+    ConfigValue,
+    HubConfig,
+    load_layered_config,
+    validate_config,
+)
+from infra.layers.base import LayerExports
+from infra.layers.compute import ComputeExports
+from infra.layers.kms import KmsExports
+from infra.layers.network import NetworkExports
+from infra.layers.storage import StorageExports
+
+SIG_KEY = "4dabf18193072939515e22adb298388d"
+SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+OUTPUT_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4"
+RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+UNKNOWN_PLACEHOLDER = "[unknown]"
+
+EXPORTS: tuple[type[LayerExports], ...] = (
+    NetworkExports, KmsExports, StorageExports, ComputeExports,
+)
+
+
+class ResourceRecord(BaseModel):
+    """One resource or provider as declared: the unit every policy rule judges."""
+
+    model_config = ConfigDict(frozen=True)
+
+    urn: str
+    type: str
+    name: str
+    parent: str | None = None
+    provider: str | None = None
+    inputs: dict[str, Any] = Field(default_factory=dict)
+    secret_paths: frozenset[str] = frozenset()
+    protect: bool = False
+    retain_on_delete: bool = False
+    custom: bool = True
+
+    @property
+    def is_provider(self) -> bool:
+        return self.type.startswith("pulumi:providers:")
+
+    @property
+    def provider_urn(self) -> str | None:
+        """The provider reference without its id suffix (`urn::id`)."""
+        if not self.provider:
+            return None
+        return self.provider.rsplit("::", 1)[0] if self.provider.count("::") > 3 else self.provider
+
+    def is_secret(self, path: str) -> bool:
+        return path in self.secret_paths or any(
+            path.startswith(secret + ".") for secret in self.secret_paths
+        )
+
+
+class SynthResult(BaseModel):
+    stack: str
+    resources: list[ResourceRecord]
+    config: dict[str, Any] = Field(default_factory=dict, exclude=True)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "stack": self.stack,
+            "resources": [
+                {
+                    "urn": r.urn,
+                    "type": r.type,
+                    "name": r.name,
+                    "parent": r.parent,
+                    "provider": r.provider,
+                    "inputs": r.inputs,
+                }
+                for r in self.resources
+            ],
+        }
+
+
+def decode_properties(value: Any, path: str = "") -> tuple[Any, set[str]]:
+    """Plain JSON from Pulumi's wire or state encoding, secrets masked, with their paths.
+
+    Handles both the RPC form (secret and output-value signatures) and the `pulumi stack export`
+    form (`ciphertext` or `plaintext` secrets), so offline synthesis and exported state are judged
+    by the same rules.
+    """
+    secrets: set[str] = set()
+    if isinstance(value, dict):
+        sig = value.get(SIG_KEY)
+        if sig == SECRET_SIG:
+            secrets.add(path)
+            return SECRET_PLACEHOLDER, secrets
+        if sig == OUTPUT_SIG:
+            if value.get("secret"):
+                secrets.add(path)
+                return SECRET_PLACEHOLDER, secrets
+            if "value" not in value:
+                return UNKNOWN_PLACEHOLDER, secrets
+            return decode_properties(value["value"], path)
+        if sig == RESOURCE_SIG:
+            return value.get("urn"), secrets
+        if sig is not None:  # assets and archives: their content does not matter to policies
+            return {k: v for k, v in value.items() if k != SIG_KEY}, secrets
+        result: dict[str, Any] = {}
+        for key, item in value.items():
+            decoded, found = decode_properties(item, f"{path}.{key}" if path else key)
+            result[key] = decoded
+            secrets |= found
+        return result, secrets
+    if isinstance(value, list):
+        items = []
+        for index, item in enumerate(value):
+            decoded, found = decode_properties(item, f"{path}[{index}]")
+            items.append(decoded)
+            secrets |= found
+        return items, secrets
+    if value == UNKNOWN:
+        return UNKNOWN_PLACEHOLDER, secrets
+    return value, secrets
+
+
+class _CapturingMonitor(mocks.MockMonitor):
+    """MockMonitor that also keeps every RegisterResource request as the engine would see it."""
+
+    def __init__(self, hub_mocks: HubMocks) -> None:
+        super().__init__(hub_mocks)
+        self.records: list[ResourceRecord] = []
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+        response = super().RegisterResource(request)
+        if request.type != "pulumi:pulumi:Stack":
+            self._record(
+                response.urn,
+                request,
+                request.object,
+                custom=bool(request.custom),
+                protect=bool(request.protect),
+                retain_on_delete=bool(request.retainOnDelete),
+            )
+        return response
+
+    def ReadResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+        """Reads: stack references, which show how a layer is wired to the others."""
+        response = super().ReadResource(request)
+        self._record(response.urn, request, request.properties, custom=True)
+        return response
+
+    def _record(
+        self,
+        urn: str,
+        request: Any,
+        properties: Any,
+        *,
+        custom: bool,
+        protect: bool = False,
+        retain_on_delete: bool = False,
+    ) -> None:
+        raw = json_format.MessageToDict(properties) if properties is not None else {}
+        inputs, secrets = decode_properties(raw)
+        self.records.append(
+            ResourceRecord(
+                urn=urn,
+                type=request.type,
+                name=request.name,
+                parent=request.parent or None,
+                provider=request.provider or None,
+                inputs=inputs,
+                secret_paths=frozenset(secrets),
+                protect=protect,
+                retain_on_delete=retain_on_delete,
+                custom=custom,
+            )
+        )
+
+
+# Outputs that a real provider computes and that other resources of the program consume.
+_COMPUTED: dict[str, dict[str, Any]] = {
+    "tls:index/privateKey:PrivateKey": {
+        "private_key_pem": "-----BEGIN PRIVATE KEY-----\nsynth\n-----END PRIVATE KEY-----\n",
+        "public_key_openssh": "ecdsa-sha2-nistp256 AAAAsynth hub-synth",
+        "public_key_pem": "-----BEGIN PUBLIC KEY-----\nsynth\n-----END PUBLIC KEY-----\n",
+    },
+    "tls:index/selfSignedCert:SelfSignedCert": {
+        "cert_pem": "-----BEGIN CERTIFICATE-----\nsynth\n-----END CERTIFICATE-----\n",
+        "validity_end_time": "2029-11-29T00:00:00Z",
+    },
+    "tls:index/locallySignedCert:LocallySignedCert": {
+        "cert_pem": "-----BEGIN CERTIFICATE-----\nsynth\n-----END CERTIFICATE-----\n",
+        "validity_end_time": "2027-02-27T00:00:00Z",
+    },
+    "tls:index/certRequest:CertRequest": {
+        "cert_request_pem": "-----BEGIN CERTIFICATE REQUEST-----\nsynth\n-----END CERTIFICATE REQUEST-----\n",
+    },
+}
+
+
+class HubMocks(pulumi.runtime.Mocks):
+    """Answers for the mocked engine: ids, computed outputs, invokes and stack references."""
+
+    def __init__(self, config: HubConfig) -> None:
+        self.config = config
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        if args.typ == "pulumi:pulumi:StackReference":
+            return args.name, {"name": args.name, "outputs": self._referenced_outputs(args.name)}
+        state = dict(args.inputs)
+        state.update(_COMPUTED.get(args.typ, {}))
+        if args.typ.startswith("openstack:keymanager/"):
+            kind = "containers" if "container" in args.typ.lower() else "secrets"
+            ref = f"https://barbican.{self.config.site}.invalid/v1/{kind}/{args.name}"
+            state.setdefault("secret_ref", ref)
+            state.setdefault("container_ref", ref)
+        return f"{args.name}-id", state
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+        name = args.args.get("name", "resource")
+        return {**args.args, "id": f"{name}-id".replace(" ", "-").lower()}, []
+
+    def _referenced_outputs(self, reference: str) -> dict[str, Any]:
+        stack = reference.rsplit("/", 1)[-1]
+        for exports in EXPORTS:
+            if stack.endswith(f"-{exports.layer.value}"):
+                return exports.placeholder(self.config)
+        return {}
+
+
+def synthesize(stack: str, overrides: dict[str, str] | None = None) -> SynthResult:
+    """Run the program for `stack` under mocks; raises ConfigError on bad configuration."""
+    from infra import program
+
+    values = load_layered_config(stack, overrides)
+    config = validate_config(stack, values)
+    return _run(stack, config, values, program.main)
+
+
+def _run(
+    stack: str,
+    config: HubConfig,
+    values: dict[str, ConfigValue],
+    main: Any,
+) -> SynthResult:
+    hub_mocks = HubMocks(config)
+    monitor = _CapturingMonitor(hub_mocks)
+    settings.reset_options(project=PROJECT, stack=stack)
+    runtime_config.set_all_config(
+        {k: v.value for k, v in values.items()},
+        [k for k, v in values.items() if v.secret],
+    )
+    mocks.set_mocks(hub_mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor)
+
+    @pulumi.runtime.test  # type: ignore[untyped-decorator]
+    def run() -> None:
+        main(values)
+
+    run()
+    return SynthResult(stack=stack, resources=monitor.records, config=values)
+
+
+def iter_records(result: SynthResult) -> Iterator[ResourceRecord]:
+    yield from result.resources
+
+
+def dumps(result: SynthResult) -> str:
+    return json.dumps(result.to_json(), indent=2, sort_keys=False)
