@@ -241,7 +241,7 @@ class RoleSize(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     flavor: FlavorName
-    count: int = Field(ge=0, le=50)
+    count: int = Field(ge=0, le=1000)
     boot_volume_gb: int = Field(default=20, ge=10, le=2000, alias="bootVolumeGb")
     data_volume_gb: int = Field(default=0, ge=0, le=16000, alias="dataVolumeGb")
 

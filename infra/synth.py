@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import pulumi
 from google.protobuf import json_format
@@ -21,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from infra.config import (
     PROJECT,
+    REPO_ROOT,
     SECRET_PLACEHOLDER,
     ConfigValue,
     HubConfig,
@@ -60,6 +63,9 @@ class ResourceRecord(BaseModel):
     protect: bool = False
     retain_on_delete: bool = False
     custom: bool = True
+    # Where the program declared it (from the SDK's source position), relative to the repository.
+    source_file: str | None = None
+    source_line: int | None = None
 
     @property
     def is_provider(self) -> bool:
@@ -180,6 +186,7 @@ class _CapturingMonitor(mocks.MockMonitor):
     ) -> None:
         raw = json_format.MessageToDict(properties) if properties is not None else {}
         inputs, secrets = decode_properties(raw)
+        source_file, source_line = _source_position(request)
         self.records.append(
             ResourceRecord(
                 urn=urn,
@@ -192,8 +199,21 @@ class _CapturingMonitor(mocks.MockMonitor):
                 protect=protect,
                 retain_on_delete=retain_on_delete,
                 custom=custom,
+                source_file=source_file,
+                source_line=source_line,
             )
         )
+
+
+def _source_position(request: Any) -> tuple[str | None, int | None]:
+    if not request.HasField("sourcePosition") or not request.sourcePosition.uri:
+        return None, None
+    path = Path(unquote(urlsplit(request.sourcePosition.uri).path))
+    try:
+        shown = str(path.relative_to(REPO_ROOT))
+    except ValueError:
+        shown = str(path)
+    return shown, request.sourcePosition.line or None
 
 
 # Outputs that a real provider computes and that other resources of the program consume.
