@@ -95,9 +95,7 @@ class Catalogue(BaseModel):
 
     def eu_regions(self, *, include_loopback: bool = False) -> list[Region]:
         return [
-            r
-            for r in self.regions
-            if r.eu and r.openstack and (include_loopback or not r.loopback)
+            r for r in self.regions if r.eu and r.openstack and (include_loopback or not r.loopback)
         ]
 
     def nearest_eu_region(self, name: str | None, *, include_loopback: bool = False) -> Region:

@@ -53,13 +53,17 @@ LAYER_DEPENDENCIES: dict[Layer, tuple[Layer, ...]] = {
     Layer.COMPUTE: (Layer.NETWORK, Layer.KMS),
 }
 
-STACK_NAME = re.compile(r"^(?P<site>[a-z][a-z0-9]*(?:-[a-z0-9]+)*?)-(?P<layer>network|kms|storage|compute)$")
+STACK_NAME = re.compile(
+    r"^(?P<site>[a-z][a-z0-9]*(?:-[a-z0-9]+)*?)-(?P<layer>network|kms|storage|compute)$"
+)
 
 
 class ConfigError(Exception):
     """A stack configuration a person must fix; the message names file, key, value and remedy."""
 
-    def __init__(self, message: str, *, key: str | None = None, location: Location | None = None):
+    def __init__(
+        self, message: str, *, key: str | None = None, location: Location | None = None
+    ) -> None:
         super().__init__(message)
         self.key = key
         self.location = location
@@ -91,7 +95,7 @@ def parse_stack_name(stack: str) -> tuple[str, Layer]:
     if not match:
         raise ConfigError(
             f"stack name {stack!r} is not <site>-<layer>: the layer must be one of "
-            f"{', '.join(layer.value for layer in Layer)} and the site lowercase letters and digits",
+            f"{', '.join(layer.value for layer in Layer)}; the site: lowercase letters, digits",
             key="stack",
         )
     return match["site"], Layer(match["layer"])
@@ -134,13 +138,12 @@ def _read_yaml_mapping(path: Path, what: str) -> tuple[Any, yaml.MappingNode]:
 def _child(node: yaml.MappingNode, key: str) -> yaml.Node | None:
     for key_node, value_node in node.value:
         if key_node.value == key:
-            return value_node
+            found: yaml.Node = value_node
+            return found
     return None
 
 
-def _entries(
-    values: Any, node: yaml.Node | None, path: Path, where: str
-) -> dict[str, ConfigValue]:
+def _entries(values: Any, node: yaml.Node | None, path: Path, where: str) -> dict[str, ConfigValue]:
     if values is None:
         return {}
     if not isinstance(values, dict) or not isinstance(node, yaml.MappingNode):
@@ -172,7 +175,9 @@ def _keys_with_merges(node: yaml.MappingNode) -> list[yaml.Node]:
     explicit: dict[str, yaml.Node] = {}
     for key_node, value_node in node.value:
         if key_node.value == "<<":
-            sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+            sources = (
+                value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+            )
             for source in sources:
                 if isinstance(source, yaml.MappingNode):
                     for merged in _keys_with_merges(source):
@@ -413,4 +418,7 @@ _KNOWN_KEYS: frozenset[str] = frozenset(
 
 
 def known_stacks(stacks_dir: Path = STACKS_DIR) -> list[str]:
-    return sorted(p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in stacks_dir.glob("Pulumi.*.yaml"))
+    return sorted(
+        p.name.removeprefix("Pulumi.").removesuffix(".yaml")
+        for p in stacks_dir.glob("Pulumi.*.yaml")
+    )

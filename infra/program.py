@@ -7,6 +7,8 @@ resource is declared, so a bad value registers nothing.
 
 from __future__ import annotations
 
+import functools
+
 import pulumi
 import pulumi_openstack as openstack
 import pulumi_tls as tls
@@ -43,7 +45,7 @@ def engine_config(stack: str) -> dict[str, ConfigValue]:
 
 
 def make_provider(config: HubConfig, name: str, region: str) -> openstack.Provider:
-    """An explicit provider: region and endpoint from config, credentials from OS_* or clouds.yaml."""
+    """An explicit provider: region and endpoint from config; credentials from OS_* or clouds.yaml."""
     auth_url: pulumi.Input[str] | None = config.auth_url
     if config.auth_url is not None and config.is_secret("openstack:authUrl"):
         auth_url = pulumi.Output.secret(config.auth_url)
@@ -92,13 +94,22 @@ def declare(config: HubConfig) -> pulumi.Resource:
 def _exports_dict(component: pulumi.ComponentResource) -> dict[str, pulumi.Output[object]]:
     exports: pulumi.Output[dict[str, object]] = component.exports  # type: ignore[attr-defined]
     keys = {
-        NetworkLayer: ("network_id", "subnet_ids", "subnet_cidrs", "security_group_ids",
-                       "security_group_names"),
+        NetworkLayer: (
+            "network_id",
+            "subnet_ids",
+            "subnet_cidrs",
+            "security_group_ids",
+            "security_group_names",
+        ),
         KmsLayer: ("dataset_key_refs", "ca_cert_pem", "ca_cert_ref", "service_container_refs"),
         StorageLayer: ("containers", "replica_containers", "replica_region"),
         ComputeLayer: ("instances", "server_groups", "keypair"),
     }[type(component)]
-    return {key: exports.apply(lambda e, k=key: e[k]) for key in keys}
+    return {key: exports.apply(functools.partial(_item, key)) for key in keys}
+
+
+def _item(key: str, exports: dict[str, object]) -> object:
+    return exports[key]
 
 
 def main(values: dict[str, ConfigValue] | None = None) -> None:

@@ -17,8 +17,8 @@ from urllib.parse import unquote, urlsplit
 
 import pulumi
 from google.protobuf import json_format
-from pulumi.runtime import mocks, settings
 from pulumi.runtime import config as runtime_config
+from pulumi.runtime import mocks, settings
 from pydantic import BaseModel, ConfigDict, Field
 
 from infra.config import (
@@ -44,7 +44,10 @@ UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 UNKNOWN_PLACEHOLDER = "[unknown]"
 
 EXPORTS: tuple[type[LayerExports], ...] = (
-    NetworkExports, KmsExports, StorageExports, ComputeExports,
+    NetworkExports,
+    KmsExports,
+    StorageExports,
+    ComputeExports,
 )
 
 
@@ -155,7 +158,7 @@ class _CapturingMonitor(mocks.MockMonitor):
         super().__init__(hub_mocks)
         self.records: list[ResourceRecord] = []
 
-    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+    def RegisterResource(self, request: Any) -> Any:
         response = super().RegisterResource(request)
         if request.type != "pulumi:pulumi:Stack":
             self._record(
@@ -168,7 +171,7 @@ class _CapturingMonitor(mocks.MockMonitor):
             )
         return response
 
-    def ReadResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+    def ReadResource(self, request: Any) -> Any:
         """Reads: stack references, which show how a layer is wired to the others."""
         response = super().ReadResource(request)
         self._record(response.urn, request, request.properties, custom=True)
@@ -232,7 +235,7 @@ _COMPUTED: dict[str, dict[str, Any]] = {
         "validity_end_time": "2027-02-27T00:00:00Z",
     },
     "tls:index/certRequest:CertRequest": {
-        "cert_request_pem": "-----BEGIN CERTIFICATE REQUEST-----\nsynth\n-----END CERTIFICATE REQUEST-----\n",
+        "cert_request_pem": "-----BEGIN CERTIFICATE REQUEST-----\nsynth\n-----END CERTIFICATE REQUEST-----\n",  # noqa: E501
     },
 }
 
@@ -243,7 +246,9 @@ class HubMocks(pulumi.runtime.Mocks):
     def __init__(self, config: HubConfig) -> None:
         self.config = config
 
-    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+    def new_resource(
+        self, args: pulumi.runtime.MockResourceArgs
+    ) -> tuple[str | None, dict[str, Any]]:
         if args.typ == "pulumi:pulumi:StackReference":
             return args.name, {"name": args.name, "outputs": self._referenced_outputs(args.name)}
         state = dict(args.inputs)
@@ -255,7 +260,9 @@ class HubMocks(pulumi.runtime.Mocks):
             state.setdefault("container_ref", ref)
         return f"{args.name}-id", state
 
-    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    def call(
+        self, args: pulumi.runtime.MockCallArgs
+    ) -> tuple[dict[str, Any], list[tuple[str, str]]]:
         name = args.args.get("name", "resource")
         return {**args.args, "id": f"{name}-id".replace(" ", "-").lower()}, []
 

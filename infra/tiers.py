@@ -42,7 +42,7 @@ OPERATORS = "operators"
 
 
 class Flow(BaseModel):
-    """One allowed inbound flow: TCP `port` into `tier` from `source` (a Tier, OPERATORS or WORLD)."""
+    """One allowed inbound flow: TCP `port` into `tier` from `source` (Tier, OPERATORS or WORLD)."""
 
     model_config = ConfigDict(frozen=True)
 

@@ -1,4 +1,4 @@
-"""`hubctl synth`: what a stack declares, offline (Pulumi mocks: no engine, cloud or credentials)."""
+"""`hubctl synth`: what a stack declares, offline (Pulumi mocks: no engine, cloud, credentials)."""
 
 from __future__ import annotations
 

@@ -9,6 +9,7 @@ with pulumi-tls (ECDSA P-256, accepted by ANSSI's SSH guide), through the bastio
 
 from __future__ import annotations
 
+import functools
 from typing import Any, ClassVar
 
 import pulumi
@@ -36,8 +37,10 @@ class ComputeExports(LayerExports):
     def placeholder(cls, config: HubConfig) -> dict[str, Any]:
         return {
             "instances": {
-                role.value: [f"hub-{config.site}-{role.value}-{i}"
-                             for i in range(config.sizes.of(role).count)]
+                role.value: [
+                    f"hub-{config.site}-{role.value}-{i}"
+                    for i in range(config.sizes.of(role).count)
+                ]
                 for role in HostRole
             },
             "server_groups": {role.value: f"hub-{config.site}-{role.value}" for role in HostRole},
@@ -52,7 +55,7 @@ class ComputeLayer(pulumi.ComponentResource):
         network: pulumi.Output[NetworkExports],
         kms: pulumi.Output[KmsExports],
         opts: pulumi.ResourceOptions | None = None,
-    ):
+    ) -> None:
         config = context.config
         super().__init__("hub:layers:Compute", context.name("compute"), None, opts)
         region = config.region
@@ -89,13 +92,17 @@ class ComputeLayer(pulumi.ComponentResource):
             )
             self.server_groups[role] = group
             user_data = self.admin_key.public_key_openssh.apply(
-                lambda key, role=role: render_user_data(role, _hardening(config, key))
+                functools.partial(_user_data, config, role)
             )
             self.instances[role] = []
             for index in range(size.count):
                 host = context.name(role.value, str(index))
-                metadata = {**context.metadata, "tier": tier, "role": role.value,
-                            "ca-cert-ref": kms.apply(lambda k: k.ca_cert_ref)}
+                metadata = {
+                    **context.metadata,
+                    "tier": tier,
+                    "role": role.value,
+                    "ca-cert-ref": kms.apply(lambda k: k.ca_cert_ref),
+                }
                 boot = openstack.blockstorage.Volume(
                     f"{host}-boot",
                     name=f"{host}-boot",
@@ -109,8 +116,12 @@ class ComputeLayer(pulumi.ComponentResource):
                     host,
                     name=host,
                     network_id=network.apply(lambda n: n.network_id),
-                    fixed_ips=[{"subnet_id": network.apply(lambda n, t=tier: n.subnet_ids[t])}],
-                    security_group_ids=[network.apply(lambda n, t=tier: n.security_group_ids[t])],
+                    fixed_ips=[
+                        openstack.networking.PortFixedIpArgs(
+                            subnet_id=network.apply(functools.partial(_subnet_of, tier))
+                        )
+                    ],
+                    security_group_ids=[network.apply(functools.partial(_group_of, tier))],
                     admin_state_up=True,
                     tags=[*context.tags, f"tier={tier}"],
                     opts=context.opts(self),
@@ -121,13 +132,15 @@ class ComputeLayer(pulumi.ComponentResource):
                     flavor_name=size.flavor,
                     key_pair=self.keypair.name,
                     networks=[{"port": port.id}],
-                    block_devices=[{
-                        "uuid": boot.id,
-                        "source_type": "volume",
-                        "destination_type": "volume",
-                        "boot_index": 0,
-                        "delete_on_termination": False,
-                    }],
+                    block_devices=[
+                        {
+                            "uuid": boot.id,
+                            "source_type": "volume",
+                            "destination_type": "volume",
+                            "boot_index": 0,
+                            "delete_on_termination": False,
+                        }
+                    ],
                     scheduler_hints=[{"group": group.id}],
                     user_data=user_data,
                     config_drive=True,
@@ -166,8 +179,17 @@ class ComputeLayer(pulumi.ComponentResource):
         self.register_outputs({"exports": self.exports})
 
 
-def _hardening(config: HubConfig, public_key: str) -> HardeningSettings:
-    return HardeningSettings(
+def _user_data(config: HubConfig, role: HostRole, public_key: str) -> str:
+    settings = HardeningSettings(
         ntp_servers=config.ntp_servers,
         admin_users=[AdminUser(name=ADMIN_USER, ssh_public_key=public_key)],
     )
+    return render_user_data(role, settings)
+
+
+def _subnet_of(tier: str, network: NetworkExports) -> str:
+    return network.subnet_ids[tier]
+
+
+def _group_of(tier: str, network: NetworkExports) -> str:
+    return network.security_group_ids[tier]

@@ -53,7 +53,7 @@ def _private_key(
 
 
 class KmsLayer(pulumi.ComponentResource):
-    def __init__(self, context: LayerContext, opts: pulumi.ResourceOptions | None = None):
+    def __init__(self, context: LayerContext, opts: pulumi.ResourceOptions | None = None) -> None:
         config = context.config
         super().__init__("hub:layers:Kms", context.name("kms"), None, opts)
         settings = config.tls
@@ -91,10 +91,12 @@ class KmsLayer(pulumi.ComponentResource):
             set_subject_key_id=True,
             opts=context.tls_opts(self, protect=config.protect),
         )
-        self.ca_cert_secret = self._store_certificate("ca-cert", self.ca_cert.cert_pem,
-                                                      self.ca_cert.validity_end_time, context)
-        self.ca_key_secret = self._store_private_key("ca-key", ca_key.private_key_pem,
-                                                     self.ca_cert.validity_end_time, context)
+        self.ca_cert_secret = self._store_certificate(
+            "ca-cert", self.ca_cert.cert_pem, self.ca_cert.validity_end_time, context
+        )
+        self.ca_key_secret = self._store_private_key(
+            "ca-key", ca_key.private_key_pem, self.ca_cert.validity_end_time, context
+        )
 
         self.service_containers: dict[str, openstack.keymanager.ContainerV1] = {}
         for service in SERVICES:
@@ -116,10 +118,12 @@ class KmsLayer(pulumi.ComponentResource):
                 allowed_uses=["digital_signature", "key_encipherment", "server_auth"],
                 opts=context.tls_opts(self),
             )
-            cert_secret = self._store_certificate(f"{service}-cert", cert.cert_pem,
-                                                  cert.validity_end_time, context)
-            key_secret = self._store_private_key(f"{service}-key", key.private_key_pem,
-                                                 cert.validity_end_time, context)
+            cert_secret = self._store_certificate(
+                f"{service}-cert", cert.cert_pem, cert.validity_end_time, context
+            )
+            key_secret = self._store_private_key(
+                f"{service}-key", key.private_key_pem, cert.validity_end_time, context
+            )
             self.service_containers[service] = openstack.keymanager.ContainerV1(
                 context.name(service, "tls"),
                 name=context.name(service, "tls"),
@@ -135,14 +139,15 @@ class KmsLayer(pulumi.ComponentResource):
             dataset_key_refs={d: o.secret_ref for d, o in self.dataset_keys.items()},
             ca_cert_pem=self.ca_cert.cert_pem,
             ca_cert_ref=self.ca_cert_secret.secret_ref,
-            service_container_refs={
-                s: c.container_ref for s, c in self.service_containers.items()
-            },
+            service_container_refs={s: c.container_ref for s, c in self.service_containers.items()},
         )
         self.register_outputs({"exports": self.exports})
 
     def _store_certificate(
-        self, name: str, pem: pulumi.Output[str], expires: pulumi.Output[str],
+        self,
+        name: str,
+        pem: pulumi.Output[str],
+        expires: pulumi.Output[str],
         context: LayerContext,
     ) -> openstack.keymanager.SecretV1:
         return openstack.keymanager.SecretV1(
@@ -157,14 +162,17 @@ class KmsLayer(pulumi.ComponentResource):
         )
 
     def _store_private_key(
-        self, name: str, pem: pulumi.Output[str], expires: pulumi.Output[str],
+        self,
+        name: str,
+        pem: pulumi.Output[str],
+        expires: pulumi.Output[str],
         context: LayerContext,
     ) -> openstack.keymanager.SecretV1:
         return openstack.keymanager.SecretV1(
             context.name(name),
             name=context.name(name),
             secret_type="private",
-            payload=pulumi.Output.secret(pem),
+            payload=pem.apply(pulumi.Output.secret),
             payload_content_type="text/plain",
             expiration=expires,
             metadata=context.metadata,

@@ -51,7 +51,7 @@ def tier_cidrs(network: IPv4Network) -> dict[Tier, IPv4Network]:
 
 
 class NetworkLayer(pulumi.ComponentResource):
-    def __init__(self, context: LayerContext, opts: pulumi.ResourceOptions | None = None):
+    def __init__(self, context: LayerContext, opts: pulumi.ResourceOptions | None = None) -> None:
         config = context.config
         super().__init__("hub:layers:Network", context.name("network"), None, opts)
         self.context = context
@@ -210,28 +210,72 @@ class NetworkLayer(pulumi.ComponentResource):
             base = f"in-{flow.port}"
             if flow.source == WORLD:
                 for suffix, prefix in (("v4", "0.0.0.0/0"), ("v6", "::/0")):
-                    rule(f"{base}-world-{suffix}", flow.tier, "ingress", flow.port,
-                         flow.purpose, remote_prefix=prefix)
+                    rule(
+                        f"{base}-world-{suffix}",
+                        flow.tier,
+                        "ingress",
+                        flow.port,
+                        flow.purpose,
+                        remote_prefix=prefix,
+                    )
             elif flow.source == OPERATORS:
                 for index, admin_cidr in enumerate(config.admin_cidrs):
-                    rule(f"{base}-operators-{index}", flow.tier, "ingress", flow.port,
-                         flow.purpose, remote_prefix=str(admin_cidr))
+                    rule(
+                        f"{base}-operators-{index}",
+                        flow.tier,
+                        "ingress",
+                        flow.port,
+                        flow.purpose,
+                        remote_prefix=str(admin_cidr),
+                    )
             else:
                 source = Tier(flow.source)
-                rule(f"{base}-from-{source.value}", flow.tier, "ingress", flow.port,
-                     flow.purpose, remote_group=source)
+                rule(
+                    f"{base}-from-{source.value}",
+                    flow.tier,
+                    "ingress",
+                    flow.port,
+                    flow.purpose,
+                    remote_group=source,
+                )
                 # The matching egress on the source side, so nothing else may leave it.
-                rule(f"out-{flow.port}-to-{flow.tier.value}", source, "egress", flow.port,
-                     flow.purpose, remote_group=flow.tier)
+                rule(
+                    f"out-{flow.port}-to-{flow.tier.value}",
+                    source,
+                    "egress",
+                    flow.port,
+                    flow.purpose,
+                    remote_group=flow.tier,
+                )
 
         site = str(config.network_cidr)
         for tier in TIER_ORDER:
             # Name resolution and time only inside the site's range (resolvers, NTP relays).
-            rule("out-53-site", tier, "egress", DNS, "DNS inside the site",
-                 protocol="udp", remote_prefix=site)
-            rule("out-123-site", tier, "egress", NTP, "NTP inside the site",
-                 protocol="udp", remote_prefix=site)
+            rule(
+                "out-53-site",
+                tier,
+                "egress",
+                DNS,
+                "DNS inside the site",
+                protocol="udp",
+                remote_prefix=site,
+            )
+            rule(
+                "out-123-site",
+                tier,
+                "egress",
+                NTP,
+                "NTP inside the site",
+                protocol="udp",
+                remote_prefix=site,
+            )
             if tier in EGRESS_TIERS:
-                rule("out-443-world", tier, "egress", HTTPS,
-                     "HTTPS egress for security updates", remote_prefix="0.0.0.0/0")
+                rule(
+                    "out-443-world",
+                    tier,
+                    "egress",
+                    HTTPS,
+                    "HTTPS egress for security updates",
+                    remote_prefix="0.0.0.0/0",
+                )
         return groups

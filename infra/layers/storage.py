@@ -65,7 +65,7 @@ class StorageLayer(pulumi.ComponentResource):
         kms: pulumi.Output[KmsExports],
         replica_provider: openstack.Provider | None = None,
         opts: pulumi.ResourceOptions | None = None,
-    ):
+    ) -> None:
         config = context.config
         super().__init__("hub:layers:Storage", context.name("storage"), None, opts)
         self.containers: dict[str, openstack.objectstorage.Container] = {}
