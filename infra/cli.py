@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from infra.commands.deploy import down, preview, up
 from infra.commands.synth import synth
 
 app = typer.Typer(
@@ -14,6 +15,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.command()(synth)
+app.command()(up)
+app.command()(preview)
+app.command()(down)
 
 
 @app.callback()

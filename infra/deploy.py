@@ -1,0 +1,187 @@
+"""Deploy and destroy a site's layers through Pulumi's Automation API and the real engine.
+
+Layers run in dependency order (infra.config.LAYER_DEPENDENCIES) and, where they do not depend
+on each other, in parallel: network, KMS and storage start together, storage waits for KMS and
+compute waits for network and KMS. Every `up` loads the sovereignty policy pack. The DR drill
+uses the same plan.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable, Mapping
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from pulumi import automation as auto
+
+from infra.config import LAYER_DEPENDENCIES, REPO_ROOT, Layer
+
+POLICY_PACK = REPO_ROOT / "policies"
+LAYERS: tuple[Layer, ...] = (Layer.NETWORK, Layer.KMS, Layer.STORAGE, Layer.COMPUTE)
+
+Action = Literal["up", "destroy", "preview", "refresh"]
+Status = Literal["waiting", "running", "done", "failed", "skipped"]
+
+
+@dataclass
+class LayerRun:
+    """What happened to one layer's stack: state, timing, and the engine's summary."""
+
+    stack: str
+    layer: Layer
+    status: Status = "waiting"
+    started: float | None = None
+    finished: float | None = None
+    changes: dict[str, int] = field(default_factory=dict)
+    outputs: dict[str, object] = field(default_factory=dict)
+    error: str | None = None
+    log: Path | None = None
+
+    @property
+    def seconds(self) -> float | None:
+        if self.started is None or self.finished is None:
+            return None
+        return self.finished - self.started
+
+
+Listener = Callable[[LayerRun], None]
+
+
+def stack_name(site: str, layer: Layer) -> str:
+    return f"{site}-{layer.value}"
+
+
+def select_stack(site: str, layer: Layer, env: dict[str, str] | None = None) -> auto.Stack:
+    """Create or select the layer's stack in the configured backend, using stacks/ for config."""
+    options = auto.LocalWorkspaceOptions(
+        work_dir=str(REPO_ROOT),
+        env_vars={**os.environ, **(env or {})},
+    )
+    return auto.create_or_select_stack(
+        stack_name(site, layer), work_dir=str(REPO_ROOT), opts=options
+    )
+
+
+def plan_order(action: Action) -> list[tuple[Layer, tuple[Layer, ...]]]:
+    """Each layer with the layers it must wait for; destroy reverses the dependencies."""
+    if action == "destroy":
+        dependants = {
+            layer: tuple(other for other in LAYERS if layer in LAYER_DEPENDENCIES[other])
+            for layer in LAYERS
+        }
+        return [(layer, dependants[layer]) for layer in reversed(LAYERS)]
+    return [(layer, LAYER_DEPENDENCIES[layer]) for layer in LAYERS]
+
+
+@dataclass
+class SiteDeployer:
+    """Runs one action over every layer of a site, honouring dependencies."""
+
+    site: str
+    log_dir: Path
+    parallel: bool = True
+    policy_pack: Path | None = POLICY_PACK
+    env: dict[str, str] = field(default_factory=dict)
+    listener: Listener | None = None
+    unprotect: bool = False
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def run(self, action: Action) -> list[LayerRun]:
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        runs = {
+            layer: LayerRun(stack_name(self.site, layer), layer) for layer, _ in plan_order(action)
+        }
+        waits = dict(plan_order(action))
+        pending = list(runs)
+        running: dict[Future[None], Layer] = {}
+        with ThreadPoolExecutor(max_workers=len(LAYERS) if self.parallel else 1) as pool:
+            while pending or running:
+                ready = [
+                    layer
+                    for layer in pending
+                    if all(runs[dep].status == "done" for dep in waits[layer])
+                ]
+                blocked = [
+                    layer
+                    for layer in pending
+                    if any(runs[dep].status in ("failed", "skipped") for dep in waits[layer])
+                ]
+                for layer in blocked:
+                    pending.remove(layer)
+                    runs[layer].status = "skipped"
+                    runs[layer].error = "a layer it depends on failed"
+                    self._notify(runs[layer])
+                if not self.parallel and running:
+                    ready = []
+                for layer in ready[: 1 if not self.parallel else None]:
+                    pending.remove(layer)
+                    running[pool.submit(self._run_layer, runs[layer], action)] = layer
+                if not running:
+                    if pending:  # nothing can start: dependencies will never be met
+                        continue
+                    break
+                done, _ = wait(list(running), return_when=FIRST_COMPLETED)
+                for future in done:
+                    running.pop(future)
+                    future.result()
+        return [runs[layer] for layer in LAYERS]
+
+    def _notify(self, run: LayerRun) -> None:
+        if self.listener is not None:
+            with self._lock:
+                self.listener(run)
+
+    def _run_layer(self, run: LayerRun, action: Action) -> None:
+        run.status = "running"
+        run.started = time.monotonic()
+        run.log = self.log_dir / f"{run.stack}.{action}.log"
+        self._notify(run)
+        try:
+            with run.log.open("w", encoding="utf-8") as log:
+                stack = select_stack(self.site, run.layer, self.env)
+                packs = [str(self.policy_pack)] if self.policy_pack else None
+                if action == "up":
+                    up = stack.up(on_output=log.write, policy_packs=packs, color="never")
+                    run.changes = _counts(up.summary.resource_changes)
+                    run.outputs = {k: v.value for k, v in up.outputs.items()}
+                elif action == "preview":
+                    preview = stack.preview(on_output=log.write, policy_packs=packs, color="never")
+                    run.changes = _counts(preview.change_summary)
+                elif action == "refresh":
+                    refresh = stack.refresh(on_output=log.write, color="never")
+                    run.changes = _counts(refresh.summary.resource_changes)
+                else:
+                    if self.unprotect:
+                        _unprotect_all(stack, log)
+                    result = stack.destroy(on_output=log.write, color="never")
+                    run.changes = _counts(result.summary.resource_changes)
+            run.status = "done"
+        except auto.errors.CommandError as error:
+            run.status = "failed"
+            run.error = _last_lines(str(error))
+        finally:
+            run.finished = time.monotonic()
+            self._notify(run)
+
+
+def _unprotect_all(stack: auto.Stack, log: object) -> None:
+    """`pulumi state unprotect --all`: only when the operator asked for it explicitly."""
+    stack.workspace.pulumi_command.run(
+        ["state", "unprotect", "--all", "--yes", "--stack", stack.name],
+        str(REPO_ROOT),
+        dict(os.environ),
+    )
+
+
+def _counts(changes: Mapping[Any, int] | None) -> dict[str, int]:
+    """Engine change counts by operation name (create, same, update, delete...)."""
+    return {str(getattr(op, "value", op)): count for op, count in (changes or {}).items()}
+
+
+def _last_lines(text: str, count: int = 12) -> str:
+    return "\n".join(text.strip().splitlines()[-count:])
