@@ -1,0 +1,98 @@
+"""Fixtures of the integration tier: the local OpenStack cloud and the real Pulumi engine.
+
+Nothing here is mocked: `scripts/local-cloud start` runs real OpenStack services on 127.0.0.1,
+`scripts/toolchain` provides the engine built from Go modules, and the site is deployed through
+the Automation API exactly as `make up` does, into a DIY backend private to the test session.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from infra.config import REPO_ROOT
+
+LOCAL_PASSPHRASE = "sovereign-hub-local"
+
+
+def _exports(command: list[str]) -> dict[str, str]:
+    """The variables a `KEY=value` / `export KEY=value` printing script sets."""
+    output = subprocess.run(
+        command, cwd=REPO_ROOT, capture_output=True, text=True, check=True, timeout=1800
+    ).stdout
+    values: dict[str, str] = {}
+    for line in output.splitlines():
+        line = line.strip().removeprefix("export ").strip()
+        if "=" in line and not line.startswith("#"):
+            key, _, value = line.partition("=")
+            parsed = shlex.split(value)
+            values[key] = parsed[0] if parsed else ""
+    return values
+
+
+@pytest.fixture(scope="session")
+def engine_env() -> dict[str, str]:
+    """The environment `eval "$(scripts/toolchain env)"` gives: PATH with pulumi, PULUMI_HOME..."""
+    subprocess.run([str(REPO_ROOT / "scripts/toolchain")], cwd=REPO_ROOT, check=True, timeout=3600)
+    env = _exports([str(REPO_ROOT / "scripts/toolchain"), "env"])
+    if "PATH" in env:
+        env["PATH"] = os.path.expandvars(env["PATH"])
+    return env
+
+
+@pytest.fixture(scope="session")
+def cloud_env() -> dict[str, str]:
+    """OS_* variables of the running local cloud (started if it is not)."""
+    subprocess.run(
+        [str(REPO_ROOT / "scripts/local-cloud"), "start"], cwd=REPO_ROOT, check=True, timeout=1800
+    )
+    return _exports([str(REPO_ROOT / "scripts/local-cloud"), "env"])
+
+
+@pytest.fixture(scope="session")
+def deploy_env(
+    engine_env: dict[str, str], cloud_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, str]]:
+    """Engine + cloud environment with a fresh DIY backend for this test session."""
+    backend = tmp_path_factory.mktemp("backend")
+    env = {
+        **engine_env,
+        **cloud_env,
+        "PULUMI_BACKEND_URL": f"file://{backend}",
+        "PULUMI_CONFIG_PASSPHRASE": LOCAL_PASSPHRASE,
+    }
+    saved = {key: os.environ.get(key) for key in env}
+    os.environ.update(env)
+    yield env
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
+@pytest.fixture(scope="session")
+def connection(cloud_env: dict[str, str]) -> Any:
+    """An openstacksdk connection to the `local` site's project in region LOCAL1."""
+    import openstack
+
+    return openstack.connect(
+        auth_url=cloud_env["OS_AUTH_URL"],
+        project_name=cloud_env["OS_PROJECT_NAME"],
+        username=cloud_env["OS_USERNAME"],
+        password=cloud_env["OS_PASSWORD"],
+        user_domain_name=cloud_env.get("OS_USER_DOMAIN_NAME", "Default"),
+        project_domain_name=cloud_env.get("OS_PROJECT_DOMAIN_NAME", "Default"),
+        region_name=cloud_env.get("OS_REGION_NAME", "LOCAL1"),
+        identity_api_version="3",
+    )
+
+
+def log_dir(tmp_path_factory: pytest.TempPathFactory, name: str) -> Path:
+    return tmp_path_factory.mktemp(name)
