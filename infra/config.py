@@ -381,6 +381,16 @@ def validate_config(stack: str, values: dict[str, ConfigValue]) -> HubConfig:
         layer=layer,
         secret_keys=frozenset(k for k, v in values.items() if v.secret),
     )
+    credentials = sorted(k for k in values if k in CREDENTIAL_KEYS)
+    if credentials:
+        key = credentials[0]
+        raise ConfigError(
+            f"{values[key].location}: {key} must not be stack config: credentials come from "
+            "OS_* variables (OS_USERNAME, OS_PASSWORD, OS_APPLICATION_CREDENTIAL_*...) or a "
+            "clouds.yaml entry named by openstack:cloud",
+            key=key,
+            location=values[key].location,
+        )
     unknown = sorted(k for k in values if k not in _KNOWN_KEYS)
     if unknown:
         key = unknown[0]
@@ -406,6 +416,17 @@ def validate_config(stack: str, values: dict[str, ConfigValue]) -> HubConfig:
             key=key,
             location=source.location if source else None,
         ) from exc
+
+
+# The provider's credential keys: never in a stack file, even as secrets, so that rotating a
+# password never means a commit and a leaked repository never holds one.
+CREDENTIAL_KEYS: frozenset[str] = frozenset(
+    f"openstack:{key}"
+    for key in (
+        "password", "token", "userName", "userId", "applicationCredentialId",
+        "applicationCredentialName", "applicationCredentialSecret", "key", "cert",
+    )
+)  # fmt: skip
 
 
 def _sites_or_stack(stack: str) -> str:

@@ -138,3 +138,10 @@ def test_an_override_without_namespace_gets_the_project_namespace() -> None:
     assert parse_override("production=true") == ("hub:production", "true")
     with pytest.raises(ConfigError, match="KEY=VALUE"):
         parse_override("production")
+
+
+@pytest.mark.parametrize("key", ["openstack:password", "openstack:applicationCredentialSecret"])
+def test_credentials_in_stack_config_are_refused(key: str) -> None:
+    error = config_error("staging-network", {key: "hunter2"})
+    assert error.key == key
+    assert "OS_*" in str(error) and "clouds.yaml" in str(error)
