@@ -1,0 +1,247 @@
+"""scripts/local-cloud start|stop|status|env|logs: the commands, run by Debian's python3."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+
+from localcloud import bootstrap
+from localcloud.layout import (
+    ADMIN_PROJECT,
+    ADMIN_USER,
+    DR_PROJECT,
+    DR_REGION,
+    HUB_PROJECT,
+    HUB_USER,
+    KEYSTONE_URL,
+    REGION,
+    Layout,
+    default_layout,
+    load_secrets,
+)
+from localcloud.rest import Session
+from localcloud.services import (
+    Service,
+    StartError,
+    all_services,
+    healthy,
+    infrastructure,
+    instance_processes,
+    is_running,
+    keystone,
+    kill_strays,
+    launch,
+    listening_ports,
+    openstack,
+    read_pid,
+    terminate,
+    wait_healthy,
+)
+
+
+def say(message: str) -> None:
+    print(f"local-cloud: {message}", file=sys.stderr, flush=True)
+
+
+def ensure_running(services: list[Service], layout: Layout, timeout: float) -> None:
+    """Start the services of the list that are not running, then wait until all answer."""
+    for service in services:
+        if not is_running(service, layout):
+            launch(service, layout)
+    wait_healthy(services, layout, timeout)
+
+
+def _wait_all(futures: dict[str, Future[None]]) -> None:
+    for future in futures.values():
+        future.result()
+
+
+def cmd_start(layout: Layout) -> int:
+    started = time.monotonic()
+    layout.make_dirs()
+    secret = load_secrets(layout)
+    services = all_services(layout)
+    if (
+        all(is_running(s, layout) for s in services)
+        and all(healthy(s) for s in services)
+        and layout.done("seed")
+    ):
+        write_clouds_yaml(layout, secret)
+        say(f"already running ({time.monotonic() - started:.1f} s)")
+        return 0
+
+    bootstrap.write_configs(layout, secret)
+    bootstrap.build_swift_rings(layout)
+    bootstrap.init_mariadb(layout)
+    infra = infrastructure(layout)
+    for service in infra:
+        if not is_running(service, layout):
+            launch(service, layout)
+    wait_healthy(infra[:1], layout, 120)  # MariaDB
+    bootstrap.create_databases(layout, secret)
+
+    with ThreadPoolExecutor(max_workers=7) as pool:
+        futures = bootstrap.start_schemas(layout, secret, pool)
+        if "schema-keystone" in futures:
+            futures.pop("schema-keystone").result()
+        ensure_running([keystone(layout)], layout, 120)
+        bootstrap.register_identity(layout, secret)
+        wait_healthy(infra, layout, 180)  # RabbitMQ is up by now, usually
+        _wait_all(futures)
+    say(f"databases and identity ready ({time.monotonic() - started:.0f} s)")
+
+    ensure_running(openstack(layout), layout, 300)
+    bootstrap.discover_hosts(layout)
+    admin = Session(ADMIN_USER, secret["admin_password"], ADMIN_PROJECT)
+    bootstrap.wait_agents(admin)
+    bootstrap.check_api(admin)
+    bootstrap.seed(layout, secret)
+    write_clouds_yaml(layout, secret)
+    say(
+        f"started in {time.monotonic() - started:.0f} s; "
+        f"clouds.yaml: {layout.clouds_yaml} (clouds local, local-dr, local-admin)"
+    )
+    return 0
+
+
+def cmd_stop(layout: Layout) -> int:
+    # Reverse order: APIs and agents first, then Keystone, then the bus and the database.
+    services = list(reversed(all_services(layout)))
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        front = [s for s in services if s.name not in {"keystone", "rabbitmq", "epmd", "mariadb"}]
+        list(pool.map(lambda s: terminate(s, layout), front))
+    for name in ("keystone", "rabbitmq", "epmd", "mariadb"):
+        terminate(next(s for s in services if s.name == name), layout, timeout=60)
+    strays = kill_strays(layout)
+    if strays:
+        say(f"ended {len(strays)} leftover process(es): {strays}")
+    left = listening_ports()
+    if left:
+        say(f"ports still listening after stop: {left}")
+        return 1
+    say("stopped")
+    return 0
+
+
+def cmd_status(layout: Layout) -> int:
+    width = max(len(s.name) for s in all_services(layout))
+    worst = 0
+    for service in all_services(layout):
+        pid = read_pid(service.pid_file(layout))
+        if not is_running(service, layout):
+            state, worst = "stopped", max(worst, 1)
+        elif healthy(service):
+            state = "running" if service.url is None and service.port is None else "healthy"
+        else:
+            state, worst = "not answering", max(worst, 1)
+        where = service.url or (f"tcp 127.0.0.1:{service.port}" if service.port else "")
+        print(f"{service.name:<{width}}  {state:<13}  pid {pid or '-':<7}  {where}")
+    extra = set(instance_processes(layout))
+    print(f"processes of the cloud: {len(extra)}")
+    return worst
+
+
+def clouds(layout: Layout, secret: dict[str, str]) -> dict[str, dict[str, object]]:
+    def entry(user: str, password: str, project: str, region: str) -> dict[str, object]:
+        return {
+            "auth": {
+                "auth_url": KEYSTONE_URL,
+                "username": user,
+                "password": password,
+                "project_name": project,
+                "user_domain_name": "Default",
+                "project_domain_name": "Default",
+            },
+            "region_name": region,
+            "interface": "public",
+            "identity_api_version": 3,
+        }
+
+    return {
+        "local": entry(HUB_USER, secret["hub_admin_password"], HUB_PROJECT, REGION),
+        "local-dr": entry(HUB_USER, secret["hub_admin_password"], DR_PROJECT, DR_REGION),
+        "local-admin": entry(ADMIN_USER, secret["admin_password"], ADMIN_PROJECT, REGION),
+    }
+
+
+def write_clouds_yaml(layout: Layout, secret: dict[str, str]) -> None:
+    # JSON is valid YAML, and Debian's python3 need not have PyYAML for it.
+    text = json.dumps({"clouds": clouds(layout, secret)}, indent=2) + "\n"
+    if not layout.clouds_yaml.exists() or layout.clouds_yaml.read_text() != text:
+        fd = os.open(layout.clouds_yaml, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(text)
+
+
+def cmd_env(layout: Layout, args: list[str]) -> int:
+    """Print OS_* exports for the hub user (or `env dr` / `env admin`)."""
+    secret = load_secrets(layout)
+    layout.make_dirs()
+    write_clouds_yaml(layout, secret)
+    name = {"dr": "local-dr", "admin": "local-admin"}.get(args[0] if args else "", "local")
+    cloud = clouds(layout, secret)[name]
+    auth = cloud["auth"]
+    assert isinstance(auth, dict)
+    values = {
+        "OS_AUTH_URL": auth["auth_url"],
+        "OS_REGION_NAME": cloud["region_name"],
+        "OS_PROJECT_NAME": auth["project_name"],
+        "OS_USERNAME": auth["username"],
+        "OS_PASSWORD": auth["password"],
+        "OS_USER_DOMAIN_NAME": "Default",
+        "OS_PROJECT_DOMAIN_NAME": "Default",
+        "OS_IDENTITY_API_VERSION": "3",
+        "OS_INTERFACE": "public",
+        "OS_CLIENT_CONFIG_FILE": str(layout.clouds_yaml),
+    }
+    for key, value in values.items():
+        print(f"export {key}='{value}'")
+    print("unset OS_CLOUD OS_PROJECT_ID OS_TENANT_NAME OS_TENANT_ID")
+    return 0
+
+
+def cmd_logs(layout: Layout, args: list[str]) -> int:
+    """Without argument: where each service logs. With a service name (or `all`): its tail."""
+    logs = sorted(layout.log.glob("*.log")) if layout.log.exists() else []
+    if not args:
+        for service in all_services(layout):
+            print(f"{service.name:<18} {service.log_file(layout)}")
+        for log in logs:
+            if log.stem.startswith(("setup-", "apt-")):
+                print(f"{log.stem:<18} {log}")
+        return 0
+    lines = int(args[1]) if len(args) > 1 else 60
+    chosen = logs if args[0] == "all" else [layout.log / f"{args[0]}.log"]
+    for log in chosen:
+        print(f"===== {log} (last {lines} lines)")
+        if log.exists():
+            with open(log, errors="replace") as handle:
+                print("".join(handle.readlines()[-lines:]), end="")
+        else:
+            print("(no such log)")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    layout = default_layout()
+    commands: dict[str, Callable[[], int]] = {
+        "start": lambda: cmd_start(layout),
+        "stop": lambda: cmd_stop(layout),
+        "status": lambda: cmd_status(layout),
+        "env": lambda: cmd_env(layout, args[1:]),
+        "logs": lambda: cmd_logs(layout, args[1:]),
+    }
+    if not args or args[0] not in commands:
+        say("usage: scripts/local-cloud start|stop|status|env [dr|admin]|logs [SERVICE|all [N]]")
+        return 2
+    try:
+        return commands[args[0]]()
+    except (StartError, bootstrap.SetupError) as err:
+        say(f"FAILED: {err}")
+        say("service logs: scripts/local-cloud logs; tails: scripts/local-cloud logs all")
+        return 1

@@ -1,0 +1,132 @@
+"""Where the local cloud keeps things, its generated secrets, and the rendering of its configs.
+
+Everything lives under `.local-cloud/` at the repository root (git-ignored): generated configs in
+etc/, data in per-service folders, logs in log/, pid files in run/. Deleting that folder resets
+the cloud to a cold start.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+import string
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+PYDIST = Path(__file__).resolve().parent / "pydist"
+
+# The one service user every OpenStack service authenticates as (project `service`).
+SERVICE_USER = "localcloud-services"
+REGION = "LOCAL1"
+DR_REGION = "LOCAL2"
+HUB_PROJECT = "hub-local"
+DR_PROJECT = "hub-dr"
+HUB_USER = "hub-admin"
+ADMIN_USER = "admin"
+ADMIN_PROJECT = "admin"
+KEYSTONE_URL = "http://127.0.0.1:5000/v3"
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Paths of one local cloud instance."""
+
+    state: Path
+
+    @property
+    def etc(self) -> Path:
+        return self.state / "etc"
+
+    @property
+    def log(self) -> Path:
+        return self.state / "log"
+
+    @property
+    def run(self) -> Path:
+        return self.state / "run"
+
+    @property
+    def marks(self) -> Path:
+        """One empty file per one-time setup step already done (database synced, ...)."""
+        return self.state / "done"
+
+    @property
+    def secrets_file(self) -> Path:
+        return self.state / "secrets.json"
+
+    @property
+    def clouds_yaml(self) -> Path:
+        return self.state / "clouds.yaml"
+
+    def make_dirs(self) -> None:
+        for path in (self.etc, self.log, self.run, self.marks, self.state / "lock"):
+            path.mkdir(parents=True, exist_ok=True)
+        os.chmod(self.state, 0o700)
+
+    def done(self, step: str) -> bool:
+        return (self.marks / step).exists()
+
+    def mark(self, step: str) -> None:
+        (self.marks / step).touch()
+
+
+def default_layout() -> Layout:
+    override = os.environ.get("LOCAL_CLOUD_DIR")
+    return Layout(Path(override).resolve() if override else REPO_ROOT / ".local-cloud")
+
+
+def load_secrets(layout: Layout) -> dict[str, str]:
+    """Passwords and keys of this cloud, generated at first start and kept under .local-cloud/."""
+    if layout.secrets_file.exists():
+        loaded: dict[str, str] = json.loads(layout.secrets_file.read_text())
+        return loaded
+
+    def password() -> str:
+        # Letters and digits only: these end up in URLs (database, AMQP) and INI files.
+        return "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(24))
+
+    values = {
+        "db_password": password(),
+        "service_password": password(),
+        "admin_password": password(),
+        "hub_admin_password": password(),
+        "barbican_kek": base64.b64encode(secrets.token_bytes(32)).decode(),
+    }
+    layout.state.mkdir(parents=True, exist_ok=True)
+    fd = os.open(layout.secrets_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as out:
+        json.dump(values, out, indent=2)
+    return values
+
+
+def template_values(layout: Layout, secret: dict[str, str]) -> dict[str, str]:
+    values = {
+        "state": str(layout.state),
+        "db_url": f"mysql+pymysql://openstack:{secret['db_password']}@127.0.0.1:3306",
+        "transport_url": "rabbit://guest:guest@127.0.0.1:5672/",
+        "service_user": SERVICE_USER,
+        "service_password": secret["service_password"],
+        "barbican_kek": secret["barbican_kek"],
+        "nova_host": "local-control",
+    }
+    values["authtoken"] = render_text((TEMPLATES / "authtoken.part").read_text(), values)
+    values["service_auth"] = render_text((TEMPLATES / "service-auth.part").read_text(), values)
+    return values
+
+
+def render_text(text: str, values: dict[str, str]) -> str:
+    return string.Template(text).substitute(values)
+
+
+def render(template: str, target: Path, values: dict[str, str]) -> Path:
+    """Render one template to `target`, rewriting it only when its content changes."""
+    text = render_text((TEMPLATES / template).read_text(), values)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if not target.exists() or target.read_text() != text:
+        target.write_text(text)
+        os.chmod(target, 0o600)
+    return target

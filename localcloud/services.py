@@ -1,0 +1,400 @@
+"""The processes of the local cloud: how each one starts, where it logs, how to tell it is up.
+
+Every process is started in a session of its own (so that stopping it ends its workers too) and
+carries LOCAL_CLOUD_INSTANCE=<state dir> in its environment, which lets `stop` find any process of
+this cloud that outlived its parent (uwsgi workers, Erlang helpers) without matching by name.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from localcloud.layout import PYDIST, REPO_ROOT, Layout
+
+PY = "/usr/bin/python3"
+COMPUTE_HOSTS = ("local-compute-1", "local-compute-2", "local-compute-3")
+INSTANCE_VAR = "LOCAL_CLOUD_INSTANCE"
+
+
+@dataclass(frozen=True)
+class Service:
+    """One long-running process of the cloud."""
+
+    name: str
+    argv: list[str]
+    # Health check: an HTTP URL that must answer below 500, or only a TCP port that must accept.
+    url: str | None = None
+    port: int | None = None
+    env: dict[str, str] = field(default_factory=dict)
+
+    def log_file(self, layout: Layout) -> Path:
+        return layout.log / f"{self.name}.log"
+
+    def pid_file(self, layout: Layout) -> Path:
+        return layout.run / f"{self.name}.pid"
+
+
+# Every TCP port a process of the cloud listens on (stop checks that none is left).
+CLOUD_PORTS = (
+    3306,
+    4369,
+    5672,
+    25672,
+    5000,
+    9292,
+    8778,
+    8774,
+    9696,
+    8776,
+    8080,
+    6200,
+    6201,
+    6202,
+    9311,
+)
+
+
+def _uwsgi(name: str, port: int, processes: int, app: list[str]) -> list[str]:
+    return [
+        "/usr/bin/uwsgi",
+        "--plugin",
+        "python3",
+        "--master",
+        "--die-on-term",
+        "--need-app",
+        "--lazy-apps",
+        "--procname-prefix",
+        f"localcloud-{name}-",
+        "--http-socket",
+        f"127.0.0.1:{port}",
+        "--processes",
+        str(processes),
+        "--threads",
+        "1",
+        # Clients that reuse a kept-alive connection get resets from uwsgi's http-socket.
+        "--add-header",
+        "Connection: close",
+        "--buffer-size",
+        "65535",
+        "--socket-timeout",
+        "120",
+        "--harakiri",
+        "300",
+        *app,
+    ]
+
+
+def _py_main(module: str) -> list[str]:
+    """Run the `main` of a service module from python3-nova / python3-cinder (the packages that
+    would give a console script, nova-compute and cinder-volume, pull in libvirt and LVM)."""
+    return [PY, "-c", f"import sys; from {module} import main; sys.exit(main())"]
+
+
+def infrastructure(layout: Layout) -> list[Service]:
+    """The database and the message bus, which every OpenStack service needs first."""
+    etc = layout.etc
+    rabbit_home = layout.state / "rabbitmq"
+    return [
+        Service(
+            "mariadb",
+            ["/usr/sbin/mariadbd", f"--defaults-file={etc / 'mariadb.cnf'}"],
+            port=3306,
+        ),
+        Service(
+            # epmd would otherwise be started by RabbitMQ as a daemon outside its session,
+            # listening on every interface.
+            "epmd",
+            ["/usr/bin/epmd", "-address", "127.0.0.1", "-port", "4369"],
+            port=4369,
+        ),
+        Service(
+            "rabbitmq",
+            ["/usr/lib/rabbitmq/bin/rabbitmq-server"],
+            port=5672,
+            env={
+                "HOME": str(rabbit_home),
+                "RABBITMQ_NODENAME": "rabbit@localhost",
+                "RABBITMQ_NODE_IP_ADDRESS": "127.0.0.1",
+                "RABBITMQ_NODE_PORT": "5672",
+                "RABBITMQ_DIST_PORT": "25672",
+                "RABBITMQ_CONFIG_FILE": str(etc / "rabbitmq.conf"),
+                "RABBITMQ_ENABLED_PLUGINS_FILE": str(rabbit_home / "enabled_plugins"),
+                "RABBITMQ_MNESIA_BASE": str(rabbit_home / "mnesia"),
+                "RABBITMQ_LOG_BASE": str(layout.log),
+                "RABBITMQ_PID_FILE": str(layout.run / "rabbitmq-beam.pid"),
+                "RABBITMQ_LOGS": "-",
+                "ERL_EPMD_ADDRESS": "127.0.0.1",
+                "ERL_EPMD_PORT": "4369",
+                "RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS": (
+                    "-kernel inet_dist_use_interface {127,0,0,1}"
+                ),
+            },
+        ),
+    ]
+
+
+def keystone(layout: Layout) -> Service:
+    return Service(
+        "keystone",
+        _uwsgi("keystone", 5000, 2, ["--wsgi-file", "/usr/bin/keystone-wsgi-public"]),
+        url="http://127.0.0.1:5000/v3",
+        env={"OS_KEYSTONE_CONFIG_DIR": str(layout.etc / "keystone")},
+    )
+
+
+def openstack(layout: Layout) -> list[Service]:
+    """Every OpenStack service after Keystone, in no particular order (they start together)."""
+    etc = layout.etc
+    nova = ["--config-file", str(etc / "nova" / "nova.conf")]
+    cinder = ["--config-file", str(etc / "cinder" / "cinder.conf")]
+    services = [
+        Service(
+            "placement",
+            _uwsgi("placement", 8778, 1, ["--wsgi-file", "/usr/bin/placement-api"]),
+            url="http://127.0.0.1:8778/",
+            env={"OS_PLACEMENT_CONFIG_DIR": str(etc / "placement")},
+        ),
+        Service(
+            "glance-api",
+            ["/usr/bin/glance-api", "--config-file", str(etc / "glance" / "glance-api.conf")],
+            url="http://127.0.0.1:9292/",
+        ),
+        Service(
+            "neutron-server",
+            [
+                "/usr/bin/neutron-server",
+                "--config-file",
+                str(etc / "neutron" / "neutron.conf"),
+                "--config-file",
+                str(etc / "neutron" / "ml2_conf.ini"),
+            ],
+            url="http://127.0.0.1:9696/",
+            # Our ML2 mechanism driver and its entry point (localcloud/pydist).
+            env={"PYTHONPATH": f"{PYDIST}:{REPO_ROOT}"},
+        ),
+        Service("nova-api", ["/usr/bin/nova-api", *nova], url="http://127.0.0.1:8774/"),
+        Service("nova-conductor", ["/usr/bin/nova-conductor", *nova]),
+        Service("nova-scheduler", ["/usr/bin/nova-scheduler", *nova]),
+        Service("cinder-api", ["/usr/bin/cinder-api", *cinder], url="http://127.0.0.1:8776/"),
+        Service("cinder-scheduler", ["/usr/bin/cinder-scheduler", *cinder]),
+        Service("cinder-volume", [*_py_main("cinder.cmd.volume"), *cinder]),
+        Service(
+            "barbican-api",
+            _uwsgi(
+                "barbican",
+                9311,
+                1,
+                ["--paste", "config:/usr/share/barbican-common/barbican-api-paste.ini"],
+            ),
+            url="http://127.0.0.1:9311/",
+            # Barbican's app reads its config from the home folder's .barbican/ only.
+            env={"HOME": str(layout.state / "barbican" / "home")},
+        ),
+    ]
+    for host in COMPUTE_HOSTS:
+        services.append(
+            Service(
+                f"nova-compute-{host.rsplit('-', 1)[1]}",
+                [
+                    *_py_main("nova.cmd.compute"),
+                    *nova,
+                    "--config-file",
+                    str(etc / "nova" / f"{host}.conf"),
+                ],
+            )
+        )
+    for kind, port in (("account", 6202), ("container", 6201), ("object", 6200)):
+        services.append(
+            Service(
+                f"swift-{kind}",
+                [f"/usr/bin/swift-{kind}-server", str(etc / "swift" / f"{kind}-server.conf"), "-v"],
+                url=f"http://127.0.0.1:{port}/healthcheck",
+            )
+        )
+    services.append(
+        Service(
+            "swift-proxy",
+            ["/usr/bin/swift-proxy-server", str(etc / "swift" / "proxy-server.conf"), "-v"],
+            url="http://127.0.0.1:8080/healthcheck",
+        )
+    )
+    return services
+
+
+def all_services(layout: Layout) -> list[Service]:
+    return [*infrastructure(layout), keystone(layout), *openstack(layout)]
+
+
+def base_env(layout: Layout) -> dict[str, str]:
+    """Environment of every process of the cloud: Debian's python3 and tools, nothing from a
+    virtualenv, and the marker that `stop` uses to find strays."""
+    env = {
+        "PATH": "/usr/sbin:/usr/bin:/sbin:/bin",
+        "HOME": str(layout.state / "home"),
+        "LANG": "C.UTF-8",
+        "LC_ALL": "C.UTF-8",
+        "PYTHONPATH": str(REPO_ROOT),
+        INSTANCE_VAR: str(layout.state),
+    }
+    (layout.state / "home").mkdir(parents=True, exist_ok=True)
+    return env
+
+
+def read_pid(path: Path) -> int | None:
+    try:
+        return int(path.read_text().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def alive(pid: int | None) -> bool:
+    if pid is None:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # A zombie still answers kill(0); it is not running.
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def is_running(service: Service, layout: Layout) -> bool:
+    return alive(read_pid(service.pid_file(layout)))
+
+
+def launch(service: Service, layout: Layout) -> int:
+    """Start one service in its own session, output appended to its log file."""
+    env = base_env(layout)
+    env.update(service.env)
+    log = service.log_file(layout)
+    with open(log, "ab") as out:
+        out.write(f"\n==== localcloud: starting {service.name} at {time.ctime()}\n".encode())
+        out.flush()
+        proc = subprocess.Popen(
+            service.argv,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+            cwd=layout.state,
+            start_new_session=True,
+            close_fds=True,
+        )
+    service.pid_file(layout).write_text(f"{proc.pid}\n")
+    return proc.pid
+
+
+def tcp_open(port: int, host: str = "127.0.0.1") -> bool:
+    with contextlib.suppress(OSError), socket.create_connection((host, port), timeout=1):
+        return True
+    return False
+
+
+def http_ok(url: str) -> bool:
+    """True when the URL answers with any status below 500 (401, 300 and 404 mean 'up')."""
+    try:
+        with urllib.request.urlopen(url, timeout=5) as resp:
+            return int(resp.status) < 500
+    except urllib.error.HTTPError as err:
+        return err.code < 500
+    except (OSError, ValueError):
+        return False
+
+
+def healthy(service: Service) -> bool:
+    if service.url is not None:
+        return http_ok(service.url)
+    if service.port is not None:
+        return tcp_open(service.port)
+    return True
+
+
+class StartError(RuntimeError):
+    pass
+
+
+def wait_healthy(services: Iterable[Service], layout: Layout, timeout: float) -> None:
+    """Poll until every service answers; fail early when one of them has died."""
+    pending = list(services)
+    deadline = time.monotonic() + timeout
+    while pending:
+        for service in list(pending):
+            if not is_running(service, layout):
+                raise StartError(
+                    f"{service.name} exited during start; see {service.log_file(layout)}"
+                )
+            if healthy(service):
+                pending.remove(service)
+        if not pending:
+            return
+        if time.monotonic() > deadline:
+            names = ", ".join(s.name for s in pending)
+            raise StartError(f"not healthy after {timeout:.0f} s: {names}")
+        time.sleep(0.5)
+
+
+def instance_processes(layout: Layout) -> list[int]:
+    """Every process whose environment marks it as part of this cloud (children included)."""
+    marker = f"{INSTANCE_VAR}={layout.state}".encode()
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) == os.getpid():
+            continue
+        try:
+            with open(f"/proc/{entry}/environ", "rb") as environ:
+                if marker in environ.read().split(b"\0"):
+                    found.append(int(entry))
+        except OSError:
+            continue
+    return [pid for pid in found if alive(pid)]
+
+
+def terminate(service: Service, layout: Layout, timeout: float = 20.0) -> None:
+    """SIGTERM the service's whole session, then SIGKILL whatever is left after `timeout`."""
+    pid = read_pid(service.pid_file(layout))
+    if alive(pid):
+        assert pid is not None
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        while alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pid, signal.SIGKILL)
+    service.pid_file(layout).unlink(missing_ok=True)
+
+
+def kill_strays(layout: Layout, timeout: float = 10.0) -> list[int]:
+    """End any process of this cloud still alive after every service was stopped."""
+    strays = instance_processes(layout)
+    for pid in strays:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while instance_processes(layout) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    for pid in instance_processes(layout):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    return strays
+
+
+def listening_ports(ports: Iterable[int] = CLOUD_PORTS) -> list[int]:
+    """The cloud's TCP ports on which something accepts connections right now."""
+    return [port for port in ports if tcp_open(port)]
