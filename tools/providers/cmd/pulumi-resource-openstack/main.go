@@ -36,6 +36,9 @@ func main() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
+	// pulumi-openstack lets a program omit `name` and derives one from the resource name plus a
+	// random suffix; the SDK marks `name` optional accordingly, so the plugin must do the same.
+	info.SetAutonaming(255, "-")
 	// The engine never asks for the schema while running a Python program; see the TLS plugin.
 	schema := []byte(fmt.Sprintf(`{"name":"openstack","version":%q}`, version))
 	tfbridge.Main("openstack", version, info, schema)
