@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import typer
 
+from infra.commands.check import check
 from infra.commands.deploy import down, preview, up
+from infra.commands.drill import drill, replicate
 from infra.commands.synth import synth
 
 app = typer.Typer(
@@ -15,9 +17,12 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.command()(synth)
+app.command()(check)
 app.command()(up)
 app.command()(preview)
 app.command()(down)
+app.command()(drill)
+app.command()(replicate)
 
 
 @app.callback()

@@ -1,0 +1,106 @@
+"""`hubctl check`: the sovereignty policy pack, offline, on a stack or on a state export.
+
+`--stack` synthesises the stack as `hubctl synth` does (Pulumi mocks: no engine, cloud or
+credentials) and runs every rule of policies/ in process; `--state` runs the same rules on a
+`pulumi stack export` file. Exit 0: no mandatory violation; 1: at least one; 2: the command,
+the stack config, the pack config or the input file is wrong (one clear line, no traceback).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from infra.commands.common import (
+    EXIT_OK,
+    EXIT_VIOLATIONS,
+    fail_usage,
+    parse_overrides,
+    require_known_stack,
+)
+from infra.config import ConfigError
+from infra.synth import synthesize
+from policies.config import PackConfig, PackConfigError, load_pack_config
+from policies.evaluate import Report, evaluate
+from policies.reports import Format, render
+from policies.sources import StateError, load_state, target_of_synth
+
+
+def check(
+    stack: Annotated[
+        list[str] | None,
+        typer.Option("--stack", "-s", help="Stack to check, <site>-<layer>; repeat for several."),
+    ] = None,
+    state: Annotated[
+        Path | None,
+        typer.Option("--state", help="A `pulumi stack export` file (deployment version 3)."),
+    ] = None,
+    config: Annotated[
+        list[str] | None,
+        typer.Option("--config", "-c", help="KEY=VALUE config override for this run only."),
+    ] = None,
+    output_format: Annotated[
+        Format, typer.Option("--format", "-f", help="Report format.")
+    ] = Format.TEXT,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the report to FILE.")
+    ] = None,
+    policy_config: Annotated[
+        Path | None,
+        typer.Option(
+            "--policy-config",
+            help="Pack config JSON (as --policy-pack-config) over policies/pack-config.json.",
+        ),
+    ] = None,
+) -> None:
+    """Run the sovereignty policy pack on a stack (offline) or on a state export."""
+    overrides = parse_overrides(config)
+    if bool(stack) == (state is not None):
+        fail_usage("give either --stack S (one or more) or --state FILE")
+    if state is not None and overrides:
+        fail_usage("-c overrides apply to --stack only; a state export is judged as it is")
+    try:
+        pack_config = load_pack_config(policy_config)
+    except PackConfigError as error:
+        fail_usage(str(error))
+
+    report = _check_state(state, pack_config) if state else _check_stacks(
+        stack or [], overrides, pack_config
+    )
+    _write(render(report, output_format, colour=output is None and sys.stdout.isatty()), output)
+    raise typer.Exit(EXIT_VIOLATIONS if report.mandatory else EXIT_OK)
+
+
+def _check_stacks(stacks: list[str], overrides: dict[str, str], config: PackConfig) -> Report:
+    report = Report()
+    for stack in stacks:
+        require_known_stack(stack)
+        try:
+            result = synthesize(stack, overrides)
+        except ConfigError as error:
+            fail_usage(str(error))
+        except Exception as error:
+            fail_usage(f"stack {stack!r}: the program failed under mocks: {error}")
+        report.extend(evaluate(target_of_synth(result), config))
+    return report
+
+
+def _check_state(path: Path, config: PackConfig) -> Report:
+    try:
+        target = load_state(path)
+    except StateError as error:
+        fail_usage(str(error))
+    return evaluate(target, config)
+
+
+def _write(text: str, output: Path | None) -> None:
+    if output is None:
+        typer.echo(text)
+        return
+    try:
+        output.write_text(text + "\n", encoding="utf-8")
+    except OSError as error:
+        fail_usage(f"--output {output}: cannot write: {error.strerror}")

@@ -1,0 +1,1 @@
+"""The Sovereign Hub policy pack: rules that run offline (hubctl check) and under CrossGuard."""

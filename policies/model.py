@@ -1,0 +1,281 @@
+"""What a rule sees and what it answers: resource views, site facts, and a three-way outcome.
+
+The same views are built from three sources, so one rule body serves all of them:
+  - offline synthesis (infra.synth.ResourceRecord, `hubctl check --stack`);
+  - a `pulumi stack export` file (`hubctl check --state`);
+  - the engine's CrossGuard callbacks (policies.engine), where inputs arrive in the same
+    camelCase form.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from ipaddress import IPv4Network, IPv6Network, ip_network
+from typing import Any
+
+from infra.catalogue import Catalogue, Region, load_catalogue
+from infra.config import ConfigValue, Location
+
+SECRET_MASK = "[secret]"
+UNKNOWN_MASK = "[unknown]"
+
+
+class Status(StrEnum):
+    """cdk-nag's three answers: a rule that cannot judge a resource says so instead of passing."""
+
+    PASS = "pass"
+    FAIL = "fail"
+    NOT_APPLICABLE = "not-applicable"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One answer of one rule about one resource (or the stack when `urn` is None).
+
+    `value` and `config_keys` let the evaluator point at the stack-config line that produced the
+    offending value instead of the program line: the first key among `config_keys` whose
+    configured value equals `value` wins.
+    """
+
+    status: Status
+    message: str = ""
+    urn: str | None = None
+    value: str | None = None
+    config_keys: tuple[str, ...] = ()
+
+
+def passed() -> Outcome:
+    return Outcome(Status.PASS)
+
+
+def not_applicable(reason: str) -> Outcome:
+    return Outcome(Status.NOT_APPLICABLE, reason)
+
+
+def failed(
+    message: str,
+    *,
+    urn: str | None = None,
+    value: str | None = None,
+    config_keys: Iterable[str] = (),
+) -> Outcome:
+    return Outcome(Status.FAIL, message, urn, value, tuple(config_keys))
+
+
+@dataclass(frozen=True)
+class ResourceView:
+    """A resource or provider as a rule judges it: inputs in camelCase, secrets masked."""
+
+    urn: str
+    type: str
+    name: str
+    inputs: Mapping[str, Any] = field(default_factory=dict)
+    secret_paths: frozenset[str] = frozenset()
+    provider_urn: str | None = None
+    parent: str | None = None
+    id: str | None = None
+    source: Location | None = None
+    # Input name -> URNs it was computed from (state exports and the engine carry these).
+    dependencies: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def is_provider(self) -> bool:
+        return self.type.startswith("pulumi:providers:")
+
+    @property
+    def package(self) -> str:
+        """`openstack`, `tls`... for resources and providers alike."""
+        if self.is_provider:
+            return self.type.removeprefix("pulumi:providers:")
+        return self.type.split(":", 1)[0]
+
+    def get(self, *path: str) -> Any:
+        value: Any = self.inputs
+        for key in path:
+            if not isinstance(value, Mapping) or key not in value:
+                return None
+            value = value[key]
+        return value
+
+    def is_secret(self, path: str) -> bool:
+        return path in self.secret_paths or any(
+            path.startswith(prefix + ".") or path.startswith(prefix + "[")
+            for prefix in self.secret_paths
+        )
+
+    @property
+    def tags(self) -> dict[str, str]:
+        """`key=value` tags (OpenStack's only tag form) and metadata, merged."""
+        result: dict[str, str] = {}
+        for tag in self.inputs.get("tags") or []:
+            if isinstance(tag, str) and "=" in tag:
+                key, _, value = tag.partition("=")
+                result[key] = value
+        metadata = self.inputs.get("metadata")
+        if isinstance(metadata, Mapping):
+            result.update({str(k): str(v) for k, v in metadata.items()})
+        return result
+
+
+def is_known(value: Any) -> bool:
+    """False for values a rule cannot read: secrets offline, unknowns during preview."""
+    return value not in (None, SECRET_MASK, UNKNOWN_MASK)
+
+
+def _decode(text: str | None) -> Any:
+    if text is None:
+        return None
+    stripped = text.strip()
+    if stripped[:1] in "[{":
+        try:
+            return json.loads(stripped)
+        except json.JSONDecodeError:
+            return text
+    return text
+
+
+@dataclass(frozen=True)
+class SiteFacts:
+    """What rules need to know about the stack as a whole, read from its layered config.
+
+    Values stay optional: a state export of a stack this repository does not define has no
+    config, and rules that need a missing fact answer "not applicable" rather than guess.
+    """
+
+    stack: str | None = None
+    config: Mapping[str, ConfigValue] = field(default_factory=dict)
+    # Facts a state export carries itself (its secrets provider), not found in config.
+    observed_secrets_provider: str | None = None
+
+    def text(self, key: str) -> str | None:
+        value = self.config.get(key)
+        return None if value is None else value.value
+
+    def value(self, key: str) -> Any:
+        return _decode(self.text(key))
+
+    def location(self, key: str) -> Location | None:
+        value = self.config.get(key)
+        return None if value is None else value.location
+
+    def is_secret(self, key: str) -> bool:
+        value = self.config.get(key)
+        return bool(value and value.secret)
+
+    @property
+    def site(self) -> str | None:
+        if self.stack is None:
+            return None
+        site, _, _ = self.stack.rpartition("-")
+        return site or None
+
+    @property
+    def production(self) -> bool | None:
+        text = self.text("hub:production")
+        if text is None:
+            return False if self.config else None
+        return text.strip().lower() == "true"
+
+    @property
+    def classification(self) -> str | None:
+        return self.text("hub:classification")
+
+    @property
+    def holds_health_data(self) -> bool | None:
+        classification = self.classification
+        return None if classification is None else classification == "health-data"
+
+    @property
+    def region_name(self) -> str | None:
+        return self.text("openstack:region")
+
+    @property
+    def internal_ranges(self) -> list[IPv4Network | IPv6Network]:
+        """The site's own network and the operators' CIDRs: where admin flows may come from."""
+        ranges: list[IPv4Network | IPv6Network] = []
+        network = self.text("hub:networkCidr")
+        if network:
+            ranges.append(ip_network(network, strict=False))
+        admins = self.value("hub:adminCidrs")
+        if isinstance(admins, list):
+            ranges.extend(ip_network(str(cidr), strict=False) for cidr in admins)
+        return ranges
+
+
+@dataclass
+class Context:
+    """Everything a rule may consult besides the resource it judges."""
+
+    site: SiteFacts
+    resources: list[ResourceView]
+    rule_config: Mapping[str, Any] = field(default_factory=dict)
+    catalogue: Catalogue = field(default_factory=load_catalogue)
+    _by_urn: dict[str, ResourceView] = field(default_factory=dict, init=False, repr=False)
+    # Ids are unique per type only (offline synthesis names a subnet and a group alike).
+    _by_id: dict[str, list[ResourceView]] = field(default_factory=dict, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        for resource in self.resources:
+            self._by_urn[resource.urn] = resource
+            if resource.id:
+                self._by_id.setdefault(resource.id, []).append(resource)
+
+    def with_rule_config(self, config: Mapping[str, Any]) -> Context:
+        clone = Context(self.site, [], config, self.catalogue)
+        clone.resources = self.resources
+        clone._by_urn = self._by_urn
+        clone._by_id = self._by_id
+        return clone
+
+    def by_urn(self, urn: str | None) -> ResourceView | None:
+        return self._by_urn.get(urn) if urn else None
+
+    def by_id(self, resource_id: Any, type_token: str) -> ResourceView | None:
+        if not isinstance(resource_id, str):
+            return None
+        found = [r for r in self._by_id.get(resource_id, ()) if r.type == type_token]
+        return found[0] if len(found) == 1 else None
+
+    def referenced(
+        self, resource: ResourceView, prop: str, type_token: str
+    ) -> ResourceView | None:
+        """The resource of type `type_token` whose id `resource` sets in input `prop`.
+
+        By id when ids are known (exports, offline synthesis); else through the property's
+        dependencies (the engine during preview, when new ids are still unknown).
+        """
+        target = self.by_id(resource.get(prop), type_token)
+        if target is not None:
+            return target
+        candidates = [
+            found
+            for urn in resource.dependencies.get(prop, ())
+            if (found := self.by_urn(urn)) is not None and found.type == type_token
+        ]
+        return candidates[0] if len(candidates) == 1 else None
+
+    def provider_of(self, resource: ResourceView) -> ResourceView | None:
+        return self.by_urn(resource.provider_urn)
+
+    def providers(self) -> Iterator[ResourceView]:
+        return (r for r in self.resources if r.is_provider)
+
+    def region_of(self, resource: ResourceView) -> tuple[str | None, ResourceView | None]:
+        """The region a resource lives in: its own `region` input, else its provider's.
+
+        Returns the region text and the resource that set it (for the message and location).
+        """
+        own = resource.get("region")
+        if own not in (None, ""):
+            return str(own), resource
+        provider = self.provider_of(resource)
+        if provider is not None:
+            region = provider.get("region")
+            return (None if region in (None, "") else str(region)), provider
+        return None, None
+
+    def lookup_region(self, name: str | None) -> Region | None:
+        return self.catalogue.lookup(name) if is_known(name) else None

@@ -1,0 +1,144 @@
+"""The rule registry: every rule's id, metadata and check function, refused if duplicated.
+
+Rules register themselves from their family module (policies.rules.*) through `rule` (one rule)
+or by calling `register` in a loop (a parameterised family, like checkov's port checks). Ids are
+checked at registration: lowercase, prefixed by the family name, unique, never "all" (reserved by
+CrossGuard for pack-wide config). Importing policies.rules fills the registry.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from policies.model import Context, Outcome, ResourceView
+
+ResourceCheck = Callable[[ResourceView, Context], Outcome | Iterable[Outcome]]
+StackCheck = Callable[[Context], Outcome | Iterable[Outcome]]
+
+RULE_ID = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)+$")
+RESERVED_IDS = frozenset({"all"})
+
+
+class Enforcement(StrEnum):
+    """CrossGuard's levels (remediate is not used: this pack never rewrites resources)."""
+
+    MANDATORY = "mandatory"
+    ADVISORY = "advisory"
+    DISABLED = "disabled"
+
+
+class Severity(StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+
+class Scope(StrEnum):
+    """What a rule reads, which decides how the engine runs it.
+
+    RESOURCE: the resource and its provider only (a CrossGuard resource policy).
+    RESOURCES: each resource, but it may look others up (a security-group rule's group): the
+      engine runs it as a stack policy, where every resource of the stack is visible.
+    STACK: the stack as a whole, from its config (a stack policy with no resource).
+    """
+
+    RESOURCE = "resource"
+    RESOURCES = "resources"
+    STACK = "stack"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Rule:
+    id: str
+    family: str
+    description: str
+    remediation: str
+    severity: Severity
+    check: ResourceCheck | StackCheck
+    enforcement: Enforcement = Enforcement.MANDATORY
+    scope: Scope = Scope.RESOURCE
+    # Resource type tokens the rule judges (a trailing "*" matches a prefix); empty: none (STACK).
+    applies_to: tuple[str, ...] = ()
+    # Per-rule settings with their defaults, overridable through the pack's config.
+    config_defaults: dict[str, Any] = field(default_factory=dict)
+
+    def applies(self, resource: ResourceView) -> bool:
+        return any(
+            resource.type.startswith(token[:-1]) if token.endswith("*") else resource.type == token
+            for token in self.applies_to
+        )
+
+    @property
+    def config_schema(self) -> dict[str, dict[str, Any]]:
+        """JSON-schema properties of the per-rule settings, for CrossGuard's config_schema."""
+        kinds = {bool: "boolean", int: "integer", float: "number", str: "string", list: "array"}
+        return {
+            key: {"type": kinds.get(type(default), "string"), "default": default}
+            for key, default in self.config_defaults.items()
+        }
+
+
+class RegistryError(ValueError):
+    pass
+
+
+REGISTRY: dict[str, Rule] = {}
+
+
+def register(new: Rule) -> Rule:
+    if not RULE_ID.match(new.id) or new.id in RESERVED_IDS:
+        raise RegistryError(f"rule id {new.id!r} must be lowercase words joined by '-'")
+    if not new.id.startswith(new.family + "-"):
+        raise RegistryError(f"rule id {new.id!r} must start with its family {new.family!r}")
+    if new.id in REGISTRY:
+        raise RegistryError(f"rule id {new.id!r} is registered twice")
+    if (new.scope is Scope.STACK) != (not new.applies_to):
+        raise RegistryError(f"rule {new.id!r}: stack rules judge no type, others at least one")
+    REGISTRY[new.id] = new
+    return new
+
+
+def rule(
+    rule_id: str,
+    *,
+    family: str,
+    description: str,
+    remediation: str,
+    severity: Severity,
+    enforcement: Enforcement = Enforcement.MANDATORY,
+    scope: Scope = Scope.RESOURCE,
+    applies_to: Iterable[str] = (),
+    config: dict[str, Any] | None = None,
+) -> Callable[[Any], Any]:
+    """Register the decorated function as one rule; the function itself is left unchanged."""
+
+    def decorate(check: Any) -> Any:
+        register(
+            Rule(
+                id=rule_id,
+                family=family,
+                description=description,
+                remediation=remediation,
+                severity=severity,
+                enforcement=enforcement,
+                scope=scope,
+                applies_to=tuple(applies_to),
+                check=check,
+                config_defaults=dict(config or {}),
+            )
+        )
+        return check
+
+    return decorate
+
+
+def all_rules() -> list[Rule]:
+    """Every rule, families imported first so the registry is complete."""
+    import policies.rules  # noqa: F401 - registers the families
+
+    return list(REGISTRY.values())

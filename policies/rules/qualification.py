@@ -1,0 +1,96 @@
+"""Qualification family: production health data belongs on a SecNumCloud-qualified offer.
+
+One check, two rules (a parameterised pair), because CrossGuard's enforcement is per rule: the
+same finding is mandatory for the site's own provider when the stack holds production health
+data, and advisory everywhere else (staging, the DR site, a production site's replica region),
+where an EU, HDS-certified offer is acceptable until it serves production.
+"""
+
+from __future__ import annotations
+
+from policies.model import Context, Outcome, ResourceView, failed, is_known, not_applicable, passed
+from policies.registry import Enforcement, Rule, Scope, Severity, register
+from policies.rules.region import describe
+
+PROVIDER = ("pulumi:providers:openstack",)
+
+
+def is_site_provider(resource: ResourceView, context: Context) -> bool:
+    """The provider of the site's own region (not a replica provider of another region)."""
+    site_region = context.lookup_region(context.site.region_name)
+    if site_region is None:
+        return True
+    return context.lookup_region(resource.get("region")) == site_region
+
+
+def production_rule_applies(resource: ResourceView, context: Context) -> bool:
+    site = context.site
+    return bool(site.production and site.holds_health_data) and is_site_provider(resource, context)
+
+
+def judge(resource: ResourceView, context: Context, *, production: bool) -> Outcome:
+    if production_rule_applies(resource, context) != production:
+        return not_applicable(
+            "the site's own provider with production health data"
+            if production
+            else "judged by qualification-secnumcloud-production"
+        )
+    name = resource.get("region")
+    region = context.lookup_region(name)
+    if region is None:
+        return not_applicable("unknown region: region-eu-only reports it")
+    if region.secnumcloud:
+        return passed()
+    if region.loopback:
+        return not_applicable("the local cloud on the operator's machine is never qualified")
+    qualified = [r for r in context.catalogue.eu_regions() if r.secnumcloud and r.openstack]
+    offers = ", ".join(r.code for r in qualified) or "none in the catalogue"
+    if production:
+        why = "the stack holds production health data"
+    elif context.site.production and context.site.holds_health_data:
+        why = "advisory for a replica region; the site's own offer is the one that must be"
+    else:
+        why = "advisory here, required before this site holds production health data"
+    return failed(
+        f"{describe(resource)} runs on {region.code} ({region.offer} of {region.provider}), "
+        f"which is not SecNumCloud-qualified; {why}. Qualified OpenStack offers in the "
+        f"catalogue: {offers}.",
+        value=str(name) if is_known(name) else None,
+        config_keys=("openstack:region", "hub:replicaRegion"),
+    )
+
+
+def _production(resource: ResourceView, context: Context) -> Outcome:
+    """Passes: a SecNumCloud offer. Fails: any other offer, on a production health-data site.
+    Not applicable: other sites, and a production site's replica providers."""
+    return judge(resource, context, production=True)
+
+
+def _advisory(resource: ResourceView, context: Context) -> Outcome:
+    """Passes: a SecNumCloud offer. Fails (advisory): any other offer, wherever the production
+    rule does not apply."""
+    return judge(resource, context, production=False)
+
+
+register(Rule(
+    id="qualification-secnumcloud-production",
+    family="qualification",
+    description="Production health data runs on a SecNumCloud-qualified offer.",
+    remediation="Move the site to a SecNumCloud offer of the catalogue (e.g. EU-WEST-RBX-SNC).",
+    severity=Severity.HIGH,
+    enforcement=Enforcement.MANDATORY,
+    scope=Scope.RESOURCE,
+    applies_to=PROVIDER,
+    check=_production,
+))
+register(Rule(
+    id="qualification-secnumcloud-advisory",
+    family="qualification",
+    description="Sites without production health data are told when their offer is not qualified.",
+    remediation="Plan a SecNumCloud offer before this site serves production health data.",
+    severity=Severity.MEDIUM,
+    enforcement=Enforcement.ADVISORY,
+    applies_to=PROVIDER,
+    scope=Scope.RESOURCE,
+    check=_advisory,
+))

@@ -1,0 +1,99 @@
+"""Secrets family: secret material only ever travels as a Pulumi secret.
+
+A value that is not a Pulumi secret is written in clear into the state file and shown in
+previews. Inputs that carry secret material (Barbican payloads, passwords, tokens, private keys)
+must be secrets; anything that looks like a PEM private key must be one wherever it appears.
+Instances get no admin password at all: access is by SSH key through the bastion.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from policies.model import Context, Outcome, ResourceView, failed, is_known, passed
+from policies.registry import Severity, rule
+from policies.rules.region import describe
+
+# Inputs that hold secret material by type (camelCase, as the engine sees them). A "*" type
+# applies everywhere: these names never hold anything else.
+SECRET_INPUTS: dict[str, frozenset[str]] = {
+    "*": frozenset({
+        "password", "adminPass", "token", "applicationCredentialSecret", "privateKeyPem",
+        "caPrivateKeyPem", "privateKey", "privateKeyOpenssh", "containerSyncKey", "secret",
+    }),
+    "openstack:keymanager/secretV1:SecretV1": frozenset({"payload"}),
+}
+# Barbican secret types whose payload is public by nature.
+PUBLIC_SECRET_TYPES = frozenset({"certificate", "public"})
+PEM_PRIVATE_KEY = re.compile(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----")
+
+
+def walk(value: Any, path: str = "") -> Iterator[tuple[str, str, Any]]:
+    """(path, key name, value) for every leaf of an input tree."""
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            child = f"{path}.{key}" if path else str(key)
+            if isinstance(item, Mapping | list):
+                yield from walk(item, child)
+            else:
+                yield child, str(key), item
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from walk(item, f"{path}[{index}]")
+
+
+def plaintext_secrets(resource: ResourceView) -> list[str]:
+    """Input paths that carry secret material but are not Pulumi secrets."""
+    names = SECRET_INPUTS["*"] | SECRET_INPUTS.get(resource.type, frozenset())
+    if str(resource.get("secretType") or "").lower() in PUBLIC_SECRET_TYPES:
+        names = names - {"payload"}
+    found = []
+    for path, key, value in walk(resource.inputs):
+        if not is_known(value) or value in ("", None) or resource.is_secret(path):
+            continue
+        if key in names or (isinstance(value, str) and PEM_PRIVATE_KEY.search(value)):
+            found.append(path)
+    return found
+
+
+@rule(
+    "secrets-no-plaintext",
+    family="secrets",
+    description="Passwords, tokens, private keys and Barbican payloads are Pulumi secrets.",
+    remediation="Wrap the value in pulumi.Output.secret() or set it with `config set --secret`.",
+    severity=Severity.CRITICAL,
+    applies_to=("pulumi:providers:*", "openstack:*", "tls:*"),
+)
+def secrets_no_plaintext(resource: ResourceView, context: Context) -> list[Outcome]:
+    """Passes: every secret-bearing input is a secret (or empty, or public: a certificate).
+    Fails: one per input that carries secret material in clear."""
+    return [
+        failed(
+            f"{describe(resource)} has secret material in clear in input {path!r}: it would be "
+            "written unencrypted to the state and shown in previews. Make it a Pulumi secret "
+            "(pulumi.Output.secret, or `pulumi config set --secret`).",
+            config_keys=(f"openstack:{path}",) if resource.is_provider else (),
+        )
+        for path in plaintext_secrets(resource)
+    ] or [passed()]
+
+
+@rule(
+    "secrets-no-admin-password",
+    family="secrets",
+    description="Instances get no admin password: access is by SSH key through the bastion.",
+    remediation="Remove admin_pass; give operators SSH keys through the hardening user data.",
+    severity=Severity.HIGH,
+    applies_to=("openstack:compute/instance:Instance",),
+)
+def secrets_no_admin_password(resource: ResourceView, context: Context) -> Outcome:
+    """Passes: no admin_pass. Fails: any admin_pass, secret or not (a password login is a
+    second way in that bypasses the bastion and its audit)."""
+    if resource.get("adminPass") in (None, ""):
+        return passed()
+    return failed(
+        f"{describe(resource)} sets admin_pass: a password login bypasses the bastion and "
+        "its audit trail (ANSSI BP-028). Remove it; operators log in with SSH keys.",
+    )

@@ -1,0 +1,220 @@
+"""Stack family: facts about the stack as a whole, read from its configuration.
+
+The DR site must be in another EU region than the site it protects (a regional outage must not
+take both), and the Pulumi state and its secrets must stay under EU control: a Pulumi Cloud
+backend, AWS S3 without an EU endpoint, or a US cloud KMS as secrets provider are refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from urllib.parse import parse_qs, urlsplit
+
+from infra.catalogue import EU_MEMBER_STATES, is_loopback_url
+from infra.config import ConfigError, known_stacks, load_layered_config
+from policies.model import Context, Outcome, failed, not_applicable, passed
+from policies.registry import Scope, Severity, rule
+from policies.rules.region import suggestion
+
+
+def site_region(site: str, layer: str | None) -> str | None:
+    """The openstack:region another site of this repository is configured with."""
+    stacks = known_stacks()
+    preferred = [f"{site}-{layer}"] if layer else []
+    candidates = preferred + [s for s in stacks if s.rsplit("-", 1)[0] == site]
+    for stack in candidates:
+        if stack not in stacks:
+            continue
+        try:
+            value = load_layered_config(stack).get("openstack:region")
+        except ConfigError:
+            continue
+        return None if value is None else value.value
+    return None
+
+
+def _pairs(context: Context) -> Iterator[tuple[str, str, str | None, str]]:
+    """(relation, other site, its region, config key) for each DR relation the stack declares."""
+    site = context.site
+    layer = site.stack.rsplit("-", 1)[-1] if site.stack else None
+    protects = site.text("hub:protects")
+    if protects:
+        yield "protects", protects, site_region(protects, layer), "hub:protects"
+    dr_site = site.text("hub:drSite")
+    if dr_site:
+        yield "is protected by", dr_site, site_region(dr_site, layer), "hub:drSite"
+
+
+@rule(
+    "stack-dr-distinct-region",
+    family="stack",
+    description="DR and replica regions are EU regions other than the site they protect.",
+    remediation="Put the DR site (hub:drSite / hub:protects) and hub:replicaRegion elsewhere.",
+    severity=Severity.HIGH,
+    scope=Scope.STACK,
+)
+def stack_dr_distinct_region(context: Context) -> list[Outcome]:
+    """Passes: every declared DR relation and the replica region point to another EU region.
+    Fails: same region, a non-EU or unknown DR region, or a DR site the repository lacks.
+    Not applicable: a stack with no DR relation (or no config, as in a bare state export)."""
+    site = context.site
+    own = context.lookup_region(site.region_name)
+    if own is None:
+        return [not_applicable("the stack's own region is unknown")]
+    outcomes: list[Outcome] = []
+    for relation, other, other_name, key in _pairs(context):
+        other_region = context.lookup_region(other_name)
+        if other_region is None:
+            outcomes.append(failed(
+                f"site {site.site!r} {relation} site {other!r}, whose region {other_name!r} is "
+                "not defined or not in the catalogue: the DR pairing cannot be shown to hold.",
+                value=other,
+                config_keys=(key,),
+            ))
+        elif other_region == own:
+            nearest = context.catalogue.nearest_eu_region(own.code)
+            outcomes.append(failed(
+                f"site {site.site!r} {relation} site {other!r} but both are in {own.code}: one "
+                f"regional outage takes both. Move the DR site to another EU region, e.g. "
+                f"{suggestion(nearest) if nearest != own else 'SBG5'}.",
+                value=other,
+                config_keys=(key,),
+            ))
+        elif not other_region.eu:
+            outcomes.append(failed(
+                f"site {site.site!r} {relation} site {other!r} in {other_region.code} "
+                f"({other_region.country}), outside the EU.",
+                value=other,
+                config_keys=(key,),
+            ))
+        else:
+            outcomes.append(passed())
+    replica_name = site.text("hub:replicaRegion")
+    if replica_name:
+        replica = context.lookup_region(replica_name)
+        if replica is None or not replica.eu or replica == own:
+            why = (
+                "the same region as the site" if replica == own
+                else "not an EU region of the catalogue"
+            )
+            outcomes.append(failed(
+                f"hub:replicaRegion {replica_name!r} is {why}; replicas belong in another EU "
+                f"region, e.g. {suggestion(context.catalogue.nearest_eu_region(own.code))}.",
+                value=replica_name,
+                config_keys=("hub:replicaRegion",),
+            ))
+        else:
+            outcomes.append(passed())
+    return outcomes or [not_applicable("no DR relation declared")]
+
+
+def sovereign_endpoint(host: str | None, context: Context) -> bool:
+    if not host:
+        return False
+    if is_loopback_url(f"http://{host}"):
+        return True
+    key = context.catalogue.provider_of_endpoint(f"https://{host}")
+    return key is not None and context.catalogue.providers[key].headquarters in EU_MEMBER_STATES
+
+
+def judge_backend(url: str, context: Context) -> str | None:
+    """None when the backend is sovereign, else why it is not."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme == "file":
+        return None
+    if scheme == "s3":
+        endpoint = (parse_qs(parts.query).get("endpoint") or [""])[0]
+        host = urlsplit(endpoint if "://" in endpoint else f"//{endpoint}").hostname
+        if sovereign_endpoint(host, context):
+            return None
+        if not host:
+            return "an s3:// backend without endpoint= is Amazon S3, a US provider"
+        return f"its S3 endpoint {host} belongs to no EU provider of the catalogue"
+    if scheme in {"http", "https"} and "pulumi.com" in (parts.hostname or ""):
+        return "it is Pulumi Cloud, hosted outside EU law"
+    if scheme in {"azblob", "gs"}:
+        return f"{scheme}:// stores state with a US cloud provider"
+    return f"backend scheme {scheme or url!r} is not a known sovereign backend (file://, s3://)"
+
+
+@rule(
+    "stack-sovereign-backend",
+    family="stack",
+    description="The Pulumi state backend is under EU control (file:// or an EU S3 endpoint).",
+    remediation="Set hub:stateBackend to file:// or s3://<bucket>?endpoint=<EU endpoint>.",
+    severity=Severity.CRITICAL,
+    scope=Scope.STACK,
+)
+def stack_sovereign_backend(context: Context) -> Outcome:
+    """Passes: file://, or s3:// whose endpoint a catalogue EU provider (or loopback) serves.
+    Fails: Pulumi Cloud (configured, or seen in an export's secrets manager), s3:// without an
+    EU endpoint, azblob://, gs://, or anything unknown. Not applicable: no config."""
+    site = context.site
+    if site.observed_secrets_provider == "service":
+        return failed(
+            "the state was exported from Pulumi Cloud (its secrets manager is 'service'): "
+            "state for the hub never goes there. Move the stack to a sovereign backend.",
+        )
+    url = site.text("hub:stateBackend")
+    if url is None:
+        return not_applicable("no hub:stateBackend in the stack config")
+    reason = judge_backend(url, context)
+    if reason is None:
+        return passed()
+    return failed(
+        f"state backend {url!r} is not sovereign: {reason}. Use file:// or "
+        "s3://<bucket>?endpoint=s3.<region>.io.cloud.ovh.net.",
+        value=url,
+        config_keys=("hub:stateBackend",),
+    )
+
+
+FOREIGN_KMS = {
+    "awskms": "AWS KMS",
+    "azurekeyvault": "Azure Key Vault",
+    "gcpkms": "Google Cloud KMS",
+    "service": "the Pulumi Cloud secrets manager",
+}
+
+
+def judge_secrets_provider(text: str) -> str | None:
+    scheme = text.split("://", 1)[0].lower() if "://" in text else text.strip().lower()
+    if scheme in {"passphrase", "default", "hashivault"}:
+        return None
+    if scheme in FOREIGN_KMS:
+        return f"it is {FOREIGN_KMS[scheme]}, operated under US law"
+    return f"{scheme!r} is not a known sovereign secrets provider (passphrase, hashivault://)"
+
+
+@rule(
+    "stack-sovereign-secrets-provider",
+    family="stack",
+    description="Stack secrets are encrypted by a passphrase or a self-hosted Vault, no US KMS.",
+    remediation="Use --secrets-provider passphrase or hashivault://<key> (hub:secretsProvider).",
+    severity=Severity.CRITICAL,
+    scope=Scope.STACK,
+)
+def stack_sovereign_secrets_provider(context: Context) -> list[Outcome]:
+    """Passes: passphrase or hashivault://. Fails: awskms://, azurekeyvault://, gcpkms://,
+    Pulumi Cloud's 'service' manager, or anything unknown, whether configured or observed in
+    a state export."""
+    site = context.site
+    outcomes: list[Outcome] = []
+    configured = site.text("hub:secretsProvider")
+    if configured is not None:
+        reason = judge_secrets_provider(configured)
+        outcomes.append(passed() if reason is None else failed(
+            f"secrets provider {configured!r} is not sovereign: {reason}. Use passphrase or "
+            "hashivault:// (self-hosted Vault/OpenBao).",
+            value=configured,
+            config_keys=("hub:secretsProvider",),
+        ))
+    observed = site.observed_secrets_provider
+    if observed is not None:
+        reason = judge_secrets_provider(observed)
+        outcomes.append(passed() if reason is None else failed(
+            f"the exported state is encrypted by secrets provider {observed!r}: {reason}. "
+            "Change it with `pulumi stack change-secrets-provider passphrase`.",
+        ))
+    return outcomes or [not_applicable("no secrets provider configured or observed")]

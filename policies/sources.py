@@ -1,0 +1,193 @@
+"""Where resource views come from offline: a synthesized stack, or a `pulumi stack export` file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from infra.config import ConfigError, Location, known_stacks, load_layered_config, stack_file
+from infra.synth import ResourceRecord, SynthResult, decode_properties
+from policies.evaluate import Target
+from policies.model import ResourceView, SiteFacts
+
+STACK_TYPE = "pulumi:pulumi:Stack"
+DEPLOYMENT_VERSION = 3
+
+
+def stack_urn(stack: str, project: str = "hub") -> str:
+    return f"urn:pulumi:{stack}::{project}::{STACK_TYPE}::{project}-{stack}"
+
+
+def _relative_stack_file(stack: str) -> Location:
+    path = stack_file(stack)
+    return Location(f"stacks/{path.name}")
+
+
+def view_of_record(record: ResourceRecord) -> ResourceView:
+    source = (
+        Location(record.source_file, record.source_line) if record.source_file else None
+    )
+    return ResourceView(
+        urn=record.urn,
+        type=record.type,
+        name=record.name,
+        inputs=record.inputs,
+        secret_paths=record.secret_paths,
+        provider_urn=record.provider_urn,
+        parent=record.parent,
+        # infra.synth.HubMocks gives every resource the id "<name>-id"; references between
+        # resources (a rule's security group) carry that id, so views resolve them by it.
+        id=f"{record.name}-id" if record.custom else None,
+        source=source,
+    )
+
+
+def target_of_synth(result: SynthResult) -> Target:
+    return Target(
+        name=result.stack,
+        site=SiteFacts(stack=result.stack, config=result.config),
+        resources=[view_of_record(r) for r in result.resources],
+        stack_urn=stack_urn(result.stack),
+        fallback=_relative_stack_file(result.stack),
+    )
+
+
+class StateError(ValueError):
+    """An export file that cannot be read as a deployment of version 3."""
+
+
+def _provider_urn(reference: str | None) -> str | None:
+    if not reference:
+        return None
+    return reference.rsplit("::", 1)[0] if reference.count("::") > 3 else reference
+
+
+def _urn_lines(text: str) -> dict[str, int]:
+    """Line of each `"urn": "..."` in the export, so findings point into the file."""
+    lines: dict[str, int] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if stripped.startswith('"urn":'):
+            try:
+                urn = json.loads("{" + stripped.rstrip(",") + "}")["urn"]
+            except (json.JSONDecodeError, KeyError):
+                continue
+            lines.setdefault(urn, number)
+    return lines
+
+
+def _view_of_state(entry: dict[str, Any], where: Location) -> ResourceView:
+    outputs, output_secrets = decode_properties(entry.get("outputs") or {})
+    inputs, input_secrets = decode_properties(entry.get("inputs") or {})
+    # What the cloud reports (outputs, e.g. a region the provider filled in) is judged too;
+    # inputs win where both exist, as they are what the program asked for.
+    merged = {**outputs, **inputs} if isinstance(outputs, dict) else inputs
+    secrets = {p for p in output_secrets if p.split(".")[0].split("[")[0] not in inputs}
+    dependencies = {
+        str(key): tuple(str(u) for u in urns)
+        for key, urns in (entry.get("propertyDependencies") or {}).items()
+        if isinstance(urns, list)
+    }
+    urn = str(entry["urn"])
+    return ResourceView(
+        urn=urn,
+        type=str(entry["type"]),
+        name=urn.rsplit("::", 1)[-1],
+        inputs=merged,
+        secret_paths=frozenset(input_secrets | secrets),
+        provider_urn=_provider_urn(entry.get("provider")),
+        parent=entry.get("parent"),
+        id=entry.get("id") or None,
+        source=where,
+        dependencies=dependencies,
+    )
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def load_state(path: Path) -> Target:
+    """A target from a `pulumi stack export` file; StateError says what is wrong with it."""
+    shown = _shown(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise StateError(f"{shown}: cannot read the state export: {error.strerror}") from error
+    except UnicodeDecodeError as error:
+        raise StateError(f"{shown}: not a text file, not a `pulumi stack export`") from error
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise StateError(
+            f"{shown}: not valid JSON ({error}); expected a `pulumi stack export` file"
+        ) from error
+    if not isinstance(data, dict) or "deployment" not in data:
+        raise StateError(f"{shown}: no `deployment` object: not a `pulumi stack export` file")
+    version = data.get("version")
+    if version != DEPLOYMENT_VERSION:
+        raise StateError(
+            f"{shown}: deployment version {version!r} is not supported; export it with a "
+            f"current CLI (`pulumi stack export`, version {DEPLOYMENT_VERSION})"
+        )
+    deployment = data["deployment"]
+    entries = deployment.get("resources") if isinstance(deployment, dict) else None
+    if entries is None:
+        entries = []
+    if not isinstance(entries, list) or not all(
+        isinstance(e, dict) and "urn" in e and "type" in e for e in entries
+    ):
+        raise StateError(f"{shown}: deployment.resources must be a list of resources with urn/type")
+
+    lines = _urn_lines(text)
+    stack_entry = next((e for e in entries if e["type"] == STACK_TYPE), None)
+    stack = None
+    if stack_entry is not None or entries:
+        urn = str((stack_entry or entries[0])["urn"])
+        stack = urn.split("::", 1)[0].removeprefix("urn:pulumi:")
+    views = [
+        _view_of_state(e, Location(shown, lines.get(str(e["urn"]))))
+        for e in entries
+        if e["type"] != STACK_TYPE and not e.get("delete")
+    ]
+    return Target(
+        name=f"{shown} ({stack or 'unknown stack'})",
+        site=SiteFacts(
+            stack=stack,
+            config=_config_of(stack),
+            observed_secrets_provider=_secrets_provider(deployment),
+        ),
+        resources=views,
+        stack_urn=str(stack_entry["urn"]) if stack_entry else stack_urn(stack or "unknown"),
+        fallback=Location(shown, lines.get(str(stack_entry["urn"])) if stack_entry else None),
+    )
+
+
+def _config_of(stack: str | None) -> dict[str, Any]:
+    """The repository's config for the exported stack, when it is one of ours.
+
+    A v3 export carries no config; the site facts (production, DR pairing, backend) come from
+    the stack's files here. An export of a stack this repository does not define is judged
+    on its resources alone; rules that need site facts then answer "not applicable".
+    """
+    if stack is None or stack not in known_stacks():
+        return {}
+    try:
+        return dict(load_layered_config(stack))
+    except ConfigError:
+        return {}
+
+
+def _secrets_provider(deployment: dict[str, Any]) -> str | None:
+    providers = deployment.get("secrets_providers")
+    if not isinstance(providers, dict) or not providers.get("type"):
+        return None
+    kind = str(providers["type"])
+    state = providers.get("state")
+    if kind == "cloud" and isinstance(state, dict) and state.get("url"):
+        return str(state["url"])
+    return kind
