@@ -25,7 +25,7 @@ from infra.config import ConfigError
 from infra.synth import synthesize
 from policies.config import PackConfig, PackConfigError, load_pack_config
 from policies.evaluate import Report, evaluate
-from policies.reports import Format, render
+from policies.formats import Format, render
 from policies.sources import StateError, load_state, target_of_synth
 
 

@@ -1,0 +1,47 @@
+"""JUnit XML for GitLab and Jenkins test reports: one suite per rule, one test case per finding,
+mandatory findings as failures; a rule with no finding is one passing case, so the report shows
+what was checked, not only what failed. Advisory findings pass, with the message as output."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+from policies.evaluate import Report
+from policies.registry import Enforcement
+from policies.formats.common import by_rule
+
+
+def render(report: Report) -> str:
+    suites = ET.Element("testsuites", name="hubctl check")
+    found = dict(by_rule(report))
+    found_by_id = {rule.id: violations for rule, violations in found.items()}
+    total_failures = 0
+    for rule in report.rules:
+        violations = found_by_id.get(rule.id, [])
+        failures = sum(v.enforcement is Enforcement.MANDATORY for v in violations)
+        total_failures += failures
+        suite = ET.SubElement(
+            suites, "testsuite", name=rule.id, tests=str(max(len(violations), 1)),
+            failures=str(failures), errors="0", skipped="0",
+        )
+        if not violations:
+            ET.SubElement(suite, "testcase", classname=rule.id, name=rule.description)
+            continue
+        for violation in violations:
+            case = ET.SubElement(
+                suite, "testcase", classname=rule.id, name=violation.urn,
+                file=violation.location.file if violation.location else "",
+            )
+            text = f"{violation.message}\nlocation: {violation.location or 'unknown'}"
+            if violation.enforcement is Enforcement.MANDATORY:
+                failure = ET.SubElement(
+                    case, "failure", type=rule.severity.value,
+                    message=violation.message[:200],
+                )
+                failure.text = text
+            else:
+                ET.SubElement(case, "system-out").text = f"advisory: {text}"
+    suites.set("tests", str(sum(int(s.get("tests", "0")) for s in suites)))
+    suites.set("failures", str(total_failures))
+    ET.indent(suites)
+    return ET.tostring(suites, encoding="unicode", xml_declaration=True)
