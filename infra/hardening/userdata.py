@@ -1,0 +1,105 @@
+"""The #cloud-config document each role's instances boot with: every measure, in one place."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import yaml
+
+from infra.hardening import (
+    accounts,
+    audit,
+    data_volume,
+    firewall,
+    mounts,
+    services,
+    ssh,
+    sysctl,
+    timesync,
+    updates,
+)
+from infra.hardening.model import HardeningSettings, Measure, UserDataPart
+from infra.tiers import HostRole
+
+PartFn = Callable[[HostRole, HardeningSettings], UserDataPart]
+
+# Families in the order their runcmd steps run on first boot: packages and files are already in
+# place by then (cloud-init installs packages and writes deferred files before running runcmd).
+FAMILIES: tuple[tuple[tuple[Measure, ...], PartFn], ...] = (
+    (updates.MEASURES, updates.part),
+    (sysctl.MEASURES, sysctl.part),
+    (mounts.MEASURES, mounts.part),
+    (data_volume.MEASURES, data_volume.part),
+    (accounts.MEASURES, accounts.part),
+    (ssh.MEASURES, ssh.part),
+    (audit.MEASURES, audit.part),
+    (timesync.MEASURES, timesync.part),
+    (firewall.MEASURES, firewall.part),
+    (services.MEASURES, services.part),
+)
+
+MEASURES: tuple[Measure, ...] = tuple(m for measures, _ in FAMILIES for m in measures)
+
+# Keys that belong to no measure but make first boot predictable on any Debian image.
+BASE_KEYS: dict[str, Any] = {
+    # No locale generation at boot; C.UTF-8 is built into libc.
+    "locale": "C.UTF-8",
+    # Install the image's pending updates before anything else (with automatic-security-updates).
+    "package_update": True,
+    "package_upgrade": True,
+}
+
+
+def measures_for(role: HostRole) -> tuple[Measure, ...]:
+    return tuple(m for m in MEASURES if m.applies_to(role))
+
+
+def user_data_document(role: HostRole, settings: HardeningSettings) -> dict[str, Any]:
+    write_files: list[dict[str, Any]] = []
+    packages: list[str] = []
+    mount_entries: list[list[str]] = []
+    # A failing hardening step must fail first boot, visibly, not leave a half-hardened host.
+    runcmd: list[str | list[str]] = ["set -eu"]
+    keys: dict[str, Any] = dict(BASE_KEYS)
+    for _, part_fn in FAMILIES:
+        part = part_fn(role, settings)
+        write_files.extend(part.write_files)
+        packages.extend(p for p in part.packages if p not in packages)
+        mount_entries.extend(part.mounts)
+        runcmd.extend(part.runcmd)
+        for key, value in part.keys.items():
+            if key in keys:
+                raise ValueError(f"cloud-config key {key!r} is set by two measure families")
+            keys[key] = value
+    document: dict[str, Any] = dict(keys)
+    document["write_files"] = write_files
+    document["packages"] = packages
+    document["mounts"] = mount_entries
+    document["runcmd"] = runcmd
+    return document
+
+
+class _Dumper(yaml.SafeDumper):
+    """Writes file contents as literal blocks, so the user data reads like the files it writes."""
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _represent_str)
+
+
+def render_user_data(role: HostRole, settings: HardeningSettings) -> str:
+    """The exact user data for an instance of `role`: same inputs, same bytes."""
+    body = yaml.dump(
+        user_data_document(role, settings),
+        Dumper=_Dumper,
+        sort_keys=False,
+        default_flow_style=False,
+        width=1000,
+        allow_unicode=False,
+    )
+    return "#cloud-config\n" + body
