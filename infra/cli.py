@@ -6,6 +6,7 @@ import typer
 
 from infra.commands.check import check
 from infra.commands.deploy import down, preview, up
+from infra.commands.drill import drill, replicate
 from infra.commands.synth import synth
 
 app = typer.Typer(
@@ -20,6 +21,8 @@ app.command()(check)
 app.command()(up)
 app.command()(preview)
 app.command()(down)
+app.command()(drill)
+app.command()(replicate)
 
 
 @app.callback()

@@ -8,6 +8,7 @@ uses the same plan.
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 import time
@@ -50,6 +51,9 @@ class LayerRun:
 
 
 Listener = Callable[[LayerRun], None]
+# Called with every engine event of a layer's run (from the engine's gRPC threads): the drill
+# uses it to time each resource step.
+EventListener = Callable[[LayerRun, auto.events.EngineEvent], None]
 
 
 def stack_name(site: str, layer: Layer) -> str:
@@ -89,6 +93,7 @@ class SiteDeployer:
     env: dict[str, str] = field(default_factory=dict)
     listener: Listener | None = None
     unprotect: bool = False
+    on_event: EventListener | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def run(self, action: Action) -> list[LayerRun]:
@@ -145,8 +150,13 @@ class SiteDeployer:
             with run.log.open("w", encoding="utf-8") as log:
                 stack = select_stack(self.site, run.layer, self.env)
                 packs = [str(self.policy_pack)] if self.policy_pack else None
+                on_event = (
+                    functools.partial(self.on_event, run) if self.on_event is not None else None
+                )
                 if action == "up":
-                    up = stack.up(on_output=log.write, policy_packs=packs, color="never")
+                    up = stack.up(
+                        on_output=log.write, on_event=on_event, policy_packs=packs, color="never"
+                    )
                     run.changes = _counts(up.summary.resource_changes)
                     run.outputs = {k: v.value for k, v in up.outputs.items()}
                 elif action == "preview":
@@ -158,7 +168,7 @@ class SiteDeployer:
                 else:
                     if self.unprotect:
                         _unprotect_all(stack, log)
-                    result = stack.destroy(on_output=log.write, color="never")
+                    result = stack.destroy(on_output=log.write, on_event=on_event, color="never")
                     run.changes = _counts(result.summary.resource_changes)
             run.status = "done"
         except auto.errors.CommandError as error:

@@ -1,0 +1,7 @@
+"""The DR drill: rebuild a site's stacks from nothing in its DR region, restore, verify, measure.
+
+plan: scenarios, safety checks and the dependency plan; timing: engine events turned into cloud
+wait versus tool time; cloud: openstacksdk connections per site; replication: the replica job and
+the restore; verify: API checks of the rebuilt site; report: JSON, Markdown and the timeline
+chart; runner: the drill itself.
+"""

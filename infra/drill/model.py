@@ -1,0 +1,167 @@
+"""The drill report as data: what the JSON file holds and what Markdown and the chart render.
+
+Every figure is a record of the run itself (LayerRun times, engine events, copied objects), so
+the human report, the machine report and the chart cannot disagree with each other or the logs.
+Times are seconds from the drill's start (t0, the simulated disaster), taken on one monotonic
+clock; wall-clock times appear only as UTC timestamps for people.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Scenario(StrEnum):
+    REGION_LOSS = "region-loss"
+    STATE_LOSS = "state-loss"
+
+
+class Outcome(StrEnum):
+    PASSED = "passed"
+    FAILED = "failed"
+    INTERRUPTED = "interrupted"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Interval(_Model):
+    """A span on the drill's clock, in seconds from t0."""
+
+    start: float
+    end: float
+
+    @property
+    def seconds(self) -> float:
+        return self.end - self.start
+
+
+class ResourceStep(_Model):
+    """One resource operation the engine performed, timed from its pre event to its outputs."""
+
+    urn: str
+    type: str
+    op: str
+    start: float
+    end: float | None
+    cloud: bool = Field(description="True when the step waited on the OpenStack API")
+    failed: bool = False
+
+
+class LayerReport(_Model):
+    stack: str
+    layer: str
+    status: str
+    waited_for: list[str]
+    start: float | None
+    end: float | None
+    seconds: float | None
+    changes: dict[str, int]
+    cloud_wait_seconds: float = Field(
+        description="Union of the intervals in which at least one OpenStack resource step ran"
+    )
+    tool_seconds: float = Field(
+        description="The layer's time not spent waiting on the cloud: engine, program, plugins"
+    )
+    steps: list[ResourceStep]
+    log: str | None
+    events_log: str | None
+    error: str | None = None
+
+
+class RestoredContainer(_Model):
+    purpose: str
+    source: str = Field(description="Replica container the objects were read from")
+    target: str | None = Field(description="Container of the rebuilt site they were written to")
+    objects: int
+    bytes: int
+    verified: int = Field(description="Objects whose ETag in the target matches the replica's")
+    start: float
+    end: float
+    problem: str | None = None
+
+
+class NotRestored(_Model):
+    item: str
+    reason: str
+
+
+class RestoreReport(_Model):
+    containers: list[RestoredContainer]
+    not_restored: list[NotRestored]
+    start: float | None
+    end: float | None
+
+
+class Check(_Model):
+    layer: str
+    name: str
+    passed: bool
+    detail: str
+
+
+class RpoReport(_Model):
+    """Recovery point: how much recent data the DR site could not have.
+
+    objects: age at t0 of the newest primary object missing (or different) in its replica,
+    observed read-only from the primary just before the simulated loss (a real disaster has only
+    `since_last_sync` as a bound). keys: age at t0 of the newest dataset key, none of which is
+    ever replicated (Barbican orders, by design).
+    """
+
+    objects_seconds: float | None
+    keys_seconds: float | None
+    overall_seconds: float | None
+    newest_unreplicated_object: str | None
+    newest_unreplicated_key: str | None
+    unreplicated_objects: int
+    last_sync: datetime | None
+    since_last_sync_seconds: float | None
+    method: str
+
+
+class RtoReport(_Model):
+    """Recovery time: from t0 to the DR site rebuilt (rebuild) and its data restored (total)."""
+
+    total_seconds: float
+    rebuild_seconds: float
+    restore_seconds: float
+    per_layer_seconds: dict[str, float | None]
+    cloud_wait_seconds: float
+    tool_seconds: float
+
+
+class Cleanup(_Model):
+    kept: bool
+    destroyed: bool
+    seconds: float | None
+    detail: str
+
+
+class DrillReport(_Model):
+    drill_id: str
+    site: str
+    target: str
+    scenario: Scenario
+    source_region: str
+    target_region: str
+    separation: str = Field(description="How the DR site is kept apart from the primary")
+    backend: str = Field(description="Which state backend the rebuild used (no secrets)")
+    mode: str = Field(description="parallel or sequential")
+    started_at: datetime
+    finished_at: datetime
+    commit: str | None
+    outcome: Outcome
+    failure: str | None = None
+    rto: RtoReport
+    rpo: RpoReport
+    layers: list[LayerReport]
+    restore: RestoreReport
+    checks: list[Check]
+    not_verified: list[NotRestored]
+    cleanup: Cleanup
+    resumed: bool = Field(default=False, description="A previous interrupted drill was converged")

@@ -1,0 +1,209 @@
+"""The drill's report directory: report.json (machines), report.md (people), timeline.png.
+
+All three are rendered from one DrillReport, itself built from the run's records, so they cannot
+disagree. Markdown is written for the person who files it: what was drilled, whether it worked,
+how long recovery took and how much data would have been lost, what was checked, and what could
+not be restored and why.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # no display: CI and servers render to files only
+
+import matplotlib.pyplot as plt
+
+from infra.drill.model import DrillReport, LayerReport
+from infra.drill.plan import SCENARIOS
+from infra.drill.timing import merge_intervals
+
+JSON_NAME = "report.json"
+MARKDOWN_NAME = "report.md"
+CHART_NAME = "timeline.png"
+
+
+def duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "n/a"
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, rest = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{int(minutes)} min {rest:04.1f} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{int(hours)} h {int(minutes):02d} min"
+
+
+def _changes(layer: LayerReport) -> str:
+    return ", ".join(f"{op} {n}" for op, n in sorted(layer.changes.items())) or "none"
+
+
+def render_markdown(report: DrillReport) -> str:
+    verdict = {
+        "passed": "PASSED: the site was rebuilt, its data restored and every check passed.",
+        "failed": "FAILED: " + (report.failure or "see the failed layers and checks below."),
+        "interrupted": "INTERRUPTED: the drill was stopped before it finished; "
+        + (report.failure or ""),
+    }[report.outcome.value]
+    rpo = report.rpo
+    lines = [
+        f"# DR drill report: {report.site} → {report.target} ({report.scenario.value})",
+        "",
+        f"**Result: {verdict}**",
+        "",
+        "| | |",
+        "|---|---|",
+        f"| Drill | `{report.drill_id}` |",
+        f"| Date (UTC) | {report.started_at:%Y-%m-%d %H:%M:%S} → {report.finished_at:%H:%M:%S} |",
+        f"| Protected site | `{report.site}` ({report.source_region}) |",
+        f"| Rebuilt as | `{report.target}` ({report.target_region}) |",
+        f"| Scenario | {report.scenario.value}: {SCENARIOS[report.scenario]} |",
+        f"| Separation | {report.separation} |",
+        f"| State backend | {report.backend} |",
+        f"| Plan | {report.mode} |",
+        f"| Code | {report.commit or 'unknown commit'} |",
+        *(
+            ["| Resumed | yes: converged the stacks of an interrupted drill |"]
+            if report.resumed
+            else []
+        ),
+        "",
+        "## Recovery objectives",
+        "",
+        "| Measure | Value | What it means |",
+        "|---|---|---|",
+        f"| **RTO** | **{duration(report.rto.total_seconds)}** | from the simulated loss to the "
+        "DR site rebuilt and its data restored |",
+        f"| rebuild | {duration(report.rto.rebuild_seconds)} | every layer up, from empty |",
+        f"| restore | {duration(report.rto.restore_seconds)} | objects copied from the replicas "
+        "and checked |",
+        f"| waiting on the cloud | {duration(report.rto.cloud_wait_seconds)} | OpenStack API "
+        "calls of resource steps (summed per layer) |",
+        f"| in the tool | {duration(report.rto.tool_seconds)} | engine, program, plugins, "
+        "policy pack, state (summed per layer) |",
+        f"| **RPO** | **{duration(rpo.overall_seconds)}** | newest object or key not replicated |",
+        f"| objects | {duration(rpo.objects_seconds)} | {rpo.unreplicated_objects} object(s) not "
+        f"in the replicas{': newest ' + rpo.newest_unreplicated_object if rpo.newest_unreplicated_object else ''} |",  # noqa: E501
+        f"| keys | {duration(rpo.keys_seconds)} | dataset keys are never replicated"
+        f"{': newest ' + rpo.newest_unreplicated_key if rpo.newest_unreplicated_key else ''} |",
+        f"| since last replication | {duration(rpo.since_last_sync_seconds)} | last pass: "
+        f"{rpo.last_sync.strftime('%Y-%m-%d %H:%M:%S UTC') if rpo.last_sync else 'never'} |",
+        "",
+        f"How the RPO was measured: {rpo.method}",
+        "",
+        "## Rebuild, layer by layer",
+        "",
+        f"![timeline]({CHART_NAME})",
+        "",
+        "| Layer | Stack | Waited for | Start | End | Duration | Cloud wait | Tool | Changes "
+        "| Status |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for layer in report.layers:
+        lines.append(
+            f"| {layer.layer} | `{layer.stack}` | {', '.join(layer.waited_for) or '-'} "
+            f"| {_at(layer.start)} | {_at(layer.end)} | {duration(layer.seconds)} "
+            f"| {duration(layer.cloud_wait_seconds)} | {duration(layer.tool_seconds)} "
+            f"| {_changes(layer)} | {layer.status} |"
+        )
+    lines += [
+        "",
+        "Start and end are seconds after the simulated loss. Each layer's engine output is in "
+        "`logs/`, its timed engine events in `events/`.",
+        "",
+        "## Data restored",
+        "",
+        "| Purpose | From replica | Into | Objects | Bytes | Verified |",
+        "|---|---|---|---|---|---|",
+    ]
+    for item in report.restore.containers:
+        lines.append(
+            f"| {item.purpose} | `{item.source}` | `{item.target or '-'}` | {item.objects} "
+            f"| {item.bytes} | {item.verified}/{item.objects}"
+            f"{' (' + item.problem + ')' if item.problem else ''} |"
+        )
+    lines += ["", "## Could not be restored, and why", ""]
+    lines += [f"- **{n.item}**: {n.reason}" for n in report.restore.not_restored] or ["- nothing"]
+    passed = sum(c.passed for c in report.checks)
+    lines += [
+        "",
+        f"## Verified ({passed}/{len(report.checks)} checks passed)",
+        "",
+        "| Layer | Check | Result | Detail |",
+        "|---|---|---|---|",
+    ]
+    for check in report.checks:
+        result = "pass" if check.passed else "**FAIL**"
+        lines.append(f"| {check.layer} | {check.name} | {result} | {check.detail} |")
+    lines += ["", "## Not verified, and why", ""]
+    lines += [f"- **{n.item}**: {n.reason}" for n in report.not_verified] or ["- nothing"]
+    cleanup = report.cleanup
+    lines += [
+        "",
+        "## Clean-up",
+        "",
+        f"{cleanup.detail}"
+        + (f" ({duration(cleanup.seconds)}, not part of the RTO)" if cleanup.seconds else ""),
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _at(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"
+
+
+def render_chart(report: DrillReport, path: Path) -> None:
+    """A Gantt chart: one bar per layer (cloud wait darker), then restore, on the drill's clock."""
+    rows: list[tuple[str, float, float, list[tuple[float, float]], str]] = []
+    colours = {"done": "#4c78a8", "failed": "#e45756", "skipped": "#bab0ac"}
+    for layer in report.layers:
+        if layer.start is None:
+            continue
+        end = layer.end if layer.end is not None else layer.start
+        cloud = merge_intervals(
+            (s.start, s.end) for s in layer.steps if s.cloud and s.end is not None
+        )
+        rows.append((layer.stack, layer.start, end, cloud, colours.get(layer.status, "#f58518")))
+    if report.restore.start is not None and report.restore.end is not None:
+        rows.append(("restore", report.restore.start, report.restore.end, [], "#54a24b"))
+    figure, axis = plt.subplots(figsize=(10, 1.2 + 0.6 * max(len(rows), 1)))
+    for index, (_label, start, end, cloud, colour) in enumerate(rows):
+        axis.barh(index, end - start, left=start, height=0.6, color=colour, alpha=0.45)
+        for c_start, c_end in cloud:
+            axis.barh(index, c_end - c_start, left=c_start, height=0.6, color=colour, alpha=0.9)
+        axis.text(end, index, f" {end - start:.1f} s", va="center", fontsize=8)
+    axis.set_yticks(range(len(rows)), [r[0] for r in rows])
+    axis.invert_yaxis()
+    axis.axvline(report.rto.total_seconds, color="black", linestyle="--", linewidth=1)
+    axis.text(report.rto.total_seconds, -0.6, f"RTO {report.rto.total_seconds:.1f} s", fontsize=8)
+    axis.set_xlabel("seconds after the simulated loss (dark: waiting on OpenStack API calls)")
+    axis.set_title(
+        f"DR drill {report.site} → {report.target}, {report.scenario.value}, {report.mode} "
+        f"({report.started_at:%Y-%m-%d %H:%M} UTC)",
+        fontsize=10,
+    )
+    axis.grid(axis="x", alpha=0.3)
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+
+
+def write_report(report: DrillReport, directory: Path) -> dict[str, Path]:
+    directory.mkdir(parents=True, exist_ok=True)
+    paths = {
+        "json": directory / JSON_NAME,
+        "markdown": directory / MARKDOWN_NAME,
+        "chart": directory / CHART_NAME,
+    }
+    paths["json"].write_text(report.model_dump_json(indent=2) + "\n", encoding="utf-8")
+    paths["markdown"].write_text(render_markdown(report), encoding="utf-8")
+    render_chart(report, paths["chart"])
+    return paths
+
+
+def load_report(directory: Path) -> DrillReport:
+    return DrillReport.model_validate_json((directory / JSON_NAME).read_text(encoding="utf-8"))

@@ -1,0 +1,707 @@
+"""The drill: refuse what is unsafe, rebuild the DR site from empty, restore, verify, measure,
+report, clean up.
+
+Safety, in the order it is enforced:
+  - plan.prepare refuses a production target, a target that is not the site's declared DR site,
+    and a target in the site's own region, before anything runs;
+  - every write goes to the target site: its stacks (`<target>-<layer>`), its project and region
+    (cloud.site_cloud), its containers. The primary is only ever *read*, and only to measure the
+    RPO just before the simulated loss, and never when it is a production site;
+  - state-loss rebuilds into a fresh backend the drill creates and checks is empty;
+  - unless --keep, everything the drill built is destroyed at the end, pass or fail;
+  - Ctrl-C stops the engine (it finishes the resource operations in flight), the report lists
+    what exists, and the journal lets the next run converge the same stacks instead of
+    duplicating them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+from urllib.parse import urlparse
+
+from pulumi import automation as auto
+
+from infra.config import LAYER_DEPENDENCIES, REPO_ROOT, HubConfig, Layer
+from infra.deploy import LAYERS, POLICY_PACK, LayerRun, SiteDeployer, select_stack, stack_name
+from infra.drill import replication, verify
+from infra.drill.cloud import SiteCloud, site_cloud
+from infra.drill.model import (
+    Check,
+    Cleanup,
+    DrillReport,
+    LayerReport,
+    NotRestored,
+    Outcome,
+    RestoredContainer,
+    RestoreReport,
+    RpoReport,
+    RtoReport,
+    Scenario,
+)
+from infra.drill.plan import DrillPlan, DrillRefused
+from infra.drill.report import write_report
+from infra.drill.timing import EventRecorder, cloud_wait
+
+DRILL_STATE = REPO_ROOT / ".state" / "drill"
+# Journal states in which the target's stacks may hold resources a new drill must converge.
+RESUMABLE = frozenset({"running", "interrupted", "kept", "failed", "cleanup-failed"})
+
+
+class Progress(Protocol):
+    def layer(self, run: LayerRun) -> None: ...
+
+    def phase(self, name: str, status: str, detail: str = "") -> None: ...
+
+
+class _Silent:
+    def layer(self, run: LayerRun) -> None:
+        return None
+
+    def phase(self, name: str, status: str, detail: str = "") -> None:
+        return None
+
+
+# --------------------------------------------------------------------------------------------
+# Measures: pure functions of the run's records
+
+
+def layer_report(
+    run: LayerRun, t0: float, steps: list[Any], events_log: Path | None, base: Path
+) -> LayerReport:
+    start = None if run.started is None else run.started - t0
+    end = None if run.finished is None else run.finished - t0
+    seconds = run.seconds
+    waited = cloud_wait(steps)
+    return LayerReport(
+        stack=run.stack,
+        layer=run.layer.value,
+        status=run.status,
+        waited_for=[d.value for d in LAYER_DEPENDENCIES[run.layer]],
+        start=start,
+        end=end,
+        seconds=seconds,
+        changes=dict(run.changes),
+        cloud_wait_seconds=waited,
+        tool_seconds=max((seconds or 0.0) - waited, 0.0),
+        steps=steps,
+        log=_relative(run.log, base),
+        events_log=_relative(events_log, base) if events_log and events_log.exists() else None,
+        error=run.error,
+    )
+
+
+def _relative(path: Path | None, base: Path) -> str | None:
+    if path is None:
+        return None
+    try:
+        return str(path.relative_to(base))
+    except ValueError:
+        return str(path)
+
+
+def rto_report(layers: list[LayerReport], restore: RestoreReport) -> RtoReport:
+    """Rebuild ends when the last layer ends; the RTO ends when the restore does, if later."""
+    rebuild = max((layer.end for layer in layers if layer.end is not None), default=0.0)
+    restore_seconds = (
+        restore.end - restore.start
+        if restore.start is not None and restore.end is not None
+        else 0.0
+    )
+    total = max(rebuild, restore.end or 0.0)
+    return RtoReport(
+        total_seconds=total,
+        rebuild_seconds=rebuild,
+        restore_seconds=restore_seconds,
+        per_layer_seconds={layer.layer: layer.seconds for layer in layers},
+        cloud_wait_seconds=sum(layer.cloud_wait_seconds for layer in layers),
+        tool_seconds=sum(layer.tool_seconds for layer in layers),
+    )
+
+
+def rpo_report(
+    observation: replication.PrimaryObservation | None,
+    pairs: list[replication.ReplicaPair],
+    t0: datetime,
+    synced: datetime | None,
+    unobserved_because: str = "",
+) -> RpoReport:
+    since = (t0 - synced).total_seconds() if synced is not None else None
+    if observation is None:
+        return RpoReport(
+            objects_seconds=since,
+            keys_seconds=None,
+            overall_seconds=since,
+            newest_unreplicated_object=None,
+            newest_unreplicated_key=None,
+            unreplicated_objects=0,
+            last_sync=synced,
+            since_last_sync_seconds=since,
+            method=(
+                "the primary was not read ("
+                + (unobserved_because or "unreachable")
+                + "): the RPO is bounded by the time since the last replication pass, "
+                "as it would be in a real disaster"
+            ),
+        )
+    missing = replication.unreplicated(observation, pairs)
+    newest = max(missing, key=lambda item: item[1].modified, default=None)
+    objects_seconds = (t0 - newest[1].modified).total_seconds() if newest else 0.0
+    key = max(observation.keys.items(), key=lambda item: item[1], default=None)
+    keys_seconds = (t0 - key[1]).total_seconds() if key else None
+    values = [v for v in (objects_seconds, keys_seconds) if v is not None]
+    return RpoReport(
+        objects_seconds=objects_seconds,
+        keys_seconds=keys_seconds,
+        overall_seconds=max(values) if values else None,
+        newest_unreplicated_object=f"{newest[0]}/{newest[1].name}" if newest else None,
+        newest_unreplicated_key=key[0] if key else None,
+        unreplicated_objects=len(missing),
+        last_sync=synced,
+        since_last_sync_seconds=since,
+        method=(
+            "just before the simulated loss the drill listed, read-only, the primary's "
+            "replicated containers and their replicas (by name and ETag) and the primary's "
+            "dataset keys; ages are measured at that moment (t0). In a real disaster only the "
+            "time since the last replication pass is known."
+        ),
+    )
+
+
+def not_restorable(source: HubConfig, target: HubConfig, missing_objects: int) -> list[NotRestored]:
+    """What no drill can bring back, from the design of the layers (not from this run)."""
+    items = [
+        NotRestored(
+            item="dataset keys",
+            reason=(
+                f"each is a Barbican order in {source.region_name}: Barbican generated the key "
+                "material and it never leaves that region's Barbican (no export, no replica, by "
+                "design of the KMS layer). The DR site has new keys in "
+                f"{target.region_name}; data encrypted under the old keys cannot be decrypted "
+                "there. Restored dataset containers name the new keys in their metadata."
+            ),
+        ),
+        NotRestored(
+            item="internal CA, service certificates, admin SSH key",
+            reason=(
+                "re-issued, not restored: their private keys live in the primary region's "
+                "Barbican and the primary's Pulumi state, both lost in the scenario. Clients "
+                "must trust the DR site's CA (its certificate is a kms stack output)."
+            ),
+        ),
+        NotRestored(
+            item="block volumes (boot and data)",
+            reason=(
+                "rebuilt empty: volumes are not replicated by the code; a data host's content "
+                "comes back only from what was written to the backups container."
+            ),
+        ),
+        NotRestored(
+            item="Pulumi state of the primary",
+            reason=(
+                "not replicated on purpose (the storage layer leaves it out): the DR site is "
+                "rebuilt from code, into its own stacks."
+            ),
+        ),
+    ]
+    if missing_objects:
+        items.append(
+            NotRestored(
+                item=f"{missing_objects} object(s) written after the last replication pass",
+                reason="they were never copied to the DR region (see RPO)",
+            )
+        )
+    return items
+
+
+# --------------------------------------------------------------------------------------------
+# Journal: what the last drill of a target left behind, so a re-run converges
+
+
+@dataclass
+class Journal:
+    path: Path
+    data: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, target: str) -> Journal:
+        path = DRILL_STATE / f"{target}.journal.json"
+        data = json.loads(path.read_text()) if path.exists() else {}
+        return cls(path, data)
+
+    def save(self, **values: Any) -> None:
+        self.data.update(values)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.write_text(json.dumps(self.data, indent=2, default=str) + "\n")
+
+    def forget(self) -> None:
+        self.path.unlink(missing_ok=True)
+        self.data = {}
+
+
+def describe_backend(url: str) -> str:
+    parsed = urlparse(url)
+    if parsed.scheme == "file":
+        return f"DIY file backend {parsed.netloc}{parsed.path}"
+    return f"{parsed.scheme} backend {parsed.netloc}"
+
+
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class DrillRun:
+    plan: DrillPlan
+    report_dir: Path
+    keep: bool = False
+    progress: Progress = field(default_factory=_Silent)
+    environ: dict[str, str] = field(default_factory=lambda: dict(os.environ))
+    clock: Callable[[], float] = time.monotonic
+
+    # Filled as the drill goes, so an interruption can still report everything known.
+    runs: dict[Layer, LayerRun] = field(default_factory=dict)
+    restored: list[RestoredContainer] = field(default_factory=list)
+    restore_span: list[float] = field(default_factory=list)
+    checks: list[Check] = field(default_factory=list)
+    not_verified: list[NotRestored] = field(default_factory=list)
+
+    @property
+    def source(self) -> HubConfig:
+        return self.plan.site
+
+    @property
+    def target(self) -> HubConfig:
+        return self.plan.target
+
+    # ---- set-up ---------------------------------------------------------------------------
+
+    def _backend(self, journal: Journal) -> tuple[str, bool]:
+        """The backend URL to rebuild into, and whether a previous drill's stacks are reused."""
+        resumable = journal.data.get("status") in RESUMABLE
+        if resumable and journal.data.get("scenario") == self.plan.scenario.value:
+            return str(journal.data["backend"]), True
+        if resumable:
+            left = describe_backend(str(journal.data["backend"]))
+            raise DrillRefused(
+                f"a {journal.data.get('scenario')} drill of {self.target.site} left its stacks "
+                f"({journal.data.get('status')}) in {left}: run that scenario again to converge "
+                "and clean them up, or remove them with "
+                f"`PULUMI_BACKEND_URL={journal.data['backend']} hubctl down --site "
+                f"{self.target.site}` and delete {journal.path}"
+            )
+        if self.plan.scenario is Scenario.STATE_LOSS:
+            fresh = DRILL_STATE / f"{self.target.site}-fresh-backend"
+            if fresh.exists():
+                shutil.rmtree(fresh)
+            fresh.mkdir(parents=True)
+            return f"file://{fresh}", False
+        url = self.environ.get("PULUMI_BACKEND_URL")
+        if not url:
+            raise DrillRefused(
+                'PULUMI_BACKEND_URL is not set: eval "$(scripts/toolchain env)" gives the local '
+                "backend; a real DR site sets the backend in its own region"
+            )
+        return url, False
+
+    def _engine_env(self, cloud: SiteCloud, backend: str) -> dict[str, str]:
+        env = {key: "" for key in ("OS_CLOUD", "OS_PROJECT_ID", "OS_TENANT_ID", "OS_TENANT_NAME")}
+        env.update(cloud.env())
+        env["PULUMI_BACKEND_URL"] = backend
+        return env
+
+    def _existing_resources(self, env: dict[str, str]) -> int:
+        """Resources the target's stacks already hold in the backend (0 for a fresh one)."""
+        workspace = auto.LocalWorkspace(work_dir=str(REPO_ROOT), env_vars={**self.environ, **env})
+        wanted = {stack_name(self.target.site, layer) for layer in LAYERS}
+        return sum(
+            s.resource_count or 0
+            for s in workspace.list_stacks()
+            if s.name.split("/")[-1] in wanted
+        )
+
+    def _separation(self, source: SiteCloud, target: SiteCloud) -> str:
+        if source.project != target.project:
+            return (
+                f"DR site in project {target.project} and region {target.region}, primary in "
+                f"project {source.project} and region {source.region}: on the local cloud the "
+                f"second region is nominal (same service endpoints), so a second project "
+                f"is what keeps the drill's resources apart from the primary's"
+            )
+        return f"same project {target.project}, DR region {target.region} vs {source.region}"
+
+    # ---- the drill -----------------------------------------------------------------------
+
+    def run(self) -> DrillReport:
+        journal = Journal.of(self.target.site)
+        backend, resumed = self._backend(journal)
+        drill_id = f"{self.target.site}-{datetime.now(UTC):%Y%m%dT%H%M%SZ}"
+        source_cloud = site_cloud(self.source.site, self.source.region_name, self.environ)
+        target_cloud = site_cloud(self.target.site, self.target.region_name, self.environ)
+        replica_region = self.source.replica_region or self.target.region_name
+        replica_cloud = source_cloud.in_region(replica_region)
+        env = self._engine_env(target_cloud, backend)
+        pairs = replication.replica_pairs(self.source)
+        existing = self._existing_resources(env)
+        if self.plan.scenario is Scenario.STATE_LOSS and existing and not resumed:
+            raise DrillRefused(f"the fresh backend {describe_backend(backend)} is not empty")
+        # Stacks that already hold resources were left by a kept or interrupted drill: this run
+        # converges them, and says so, since its RTO is then not a rebuild from empty.
+        resumed = resumed or existing > 0
+        journal.save(
+            drill_id=drill_id,
+            site=self.source.site,
+            scenario=self.plan.scenario.value,
+            backend=backend,
+            status="running",
+            report_dir=str(self.report_dir),
+        )
+
+        observation, unobserved, synced = self._observe(source_cloud, replica_cloud, pairs)
+
+        t0 = self.clock()
+        started_at = datetime.now(UTC)
+        recorder = EventRecorder(t0, self.report_dir / "events")
+        outcome = Outcome.PASSED
+        failure: str | None = None
+        try:
+            self._rebuild(env, recorder, replica_cloud, target_cloud, pairs, t0)
+            self._verify(target_cloud)
+        except KeyboardInterrupt:
+            outcome, failure = Outcome.INTERRUPTED, "stopped by Ctrl-C"
+        finally:
+            recorder.close()
+        finished_at = datetime.now(UTC)
+
+        layers = [
+            layer_report(
+                self.runs.get(layer)
+                or LayerRun(stack_name(self.target.site, layer), layer, "skipped"),
+                t0,
+                recorder.layer_steps(stack_name(self.target.site, layer)),
+                recorder.path(stack_name(self.target.site, layer)),
+                self.report_dir,
+            )
+            for layer in LAYERS
+        ]
+        restore = RestoreReport(
+            containers=self.restored,
+            not_restored=not_restorable(
+                self.source,
+                self.target,
+                len(replication.unreplicated(observation, pairs)) if observation else 0,
+            ),
+            start=self.restore_span[0] - t0 if self.restore_span else None,
+            end=self.restore_span[1] - t0 if len(self.restore_span) > 1 else None,
+        )
+        if outcome is Outcome.PASSED:
+            bad_layers = [layer.stack for layer in layers if layer.status != "done"]
+            bad_checks = [c.name for c in self.checks if not c.passed]
+            if bad_layers or bad_checks:
+                outcome = Outcome.FAILED
+                failure = "; ".join(
+                    part
+                    for part in (
+                        f"layers not rebuilt: {', '.join(bad_layers)}" if bad_layers else "",
+                        f"checks failed: {', '.join(bad_checks)}" if bad_checks else "",
+                    )
+                    if part
+                )
+        report = DrillReport(
+            drill_id=drill_id,
+            site=self.source.site,
+            target=self.target.site,
+            scenario=self.plan.scenario,
+            source_region=self.source.region_name,
+            target_region=self.target.region_name,
+            separation=self._separation(source_cloud, target_cloud),
+            backend=(
+                "fresh, empty backend created by the drill: " + describe_backend(backend)
+                if self.plan.scenario is Scenario.STATE_LOSS
+                else "the DR site's own backend: " + describe_backend(backend)
+            ),
+            mode="parallel" if self.plan.parallel else "sequential",
+            started_at=started_at,
+            finished_at=finished_at,
+            commit=_commit(),
+            outcome=outcome,
+            failure=failure,
+            rto=rto_report(layers, restore),
+            rpo=rpo_report(observation, pairs, started_at, synced, unobserved),
+            layers=layers,
+            restore=restore,
+            checks=self.checks,
+            not_verified=self.not_verified,
+            cleanup=Cleanup(kept=True, destroyed=False, seconds=None, detail="not done yet"),
+            resumed=resumed,
+        )
+        if outcome is Outcome.INTERRUPTED:
+            report.cleanup = Cleanup(
+                kept=True,
+                destroyed=False,
+                seconds=None,
+                detail="Interrupted: nothing was destroyed. What exists: "
+                + self._inventory(env)
+                + ". Run the same command again: it converges these stacks, then cleans up.",
+            )
+            journal.save(status="interrupted")
+            write_report(report, self.report_dir)
+            return report
+        write_report(report, self.report_dir)
+        report.cleanup = self._cleanup(env, target_cloud, backend, journal, outcome)
+        write_report(report, self.report_dir)
+        return report
+
+    def _observe(
+        self, source: SiteCloud, replica: SiteCloud, pairs: list[replication.ReplicaPair]
+    ) -> tuple[replication.PrimaryObservation | None, str, datetime | None]:
+        self.progress.phase("observe primary", "running", "read-only, before the simulated loss")
+        synced: datetime | None = None
+        try:
+            synced = replication.last_sync(replica.connect(), pairs)
+        except Exception as error:  # no replica reachable: RPO unknown, the drill goes on
+            self.progress.phase("observe primary", "running", f"replicas unreadable: {error}")
+        if self.source.production:
+            self.progress.phase("observe primary", "skipped", "production: never read")
+            return None, "the protected site is production and a drill never touches it", synced
+        try:
+            observation = replication.observe(source.connect(), replica.connect(), self.source)
+        except Exception as error:  # an unreachable primary is what the scenario is about
+            self.progress.phase("observe primary", "skipped", str(error))
+            return None, f"unreachable: {type(error).__name__}", synced
+        self.progress.phase("observe primary", "done", f"{len(observation.objects)} containers")
+        return observation, "", synced
+
+    def _rebuild(
+        self,
+        env: dict[str, str],
+        recorder: EventRecorder,
+        replica: SiteCloud,
+        target: SiteCloud,
+        pairs: list[replication.ReplicaPair],
+        t0: float,
+    ) -> None:
+        restore_thread: threading.Thread | None = None
+
+        def listener(run: LayerRun) -> None:
+            nonlocal restore_thread
+            self.runs[run.layer] = run
+            self.progress.layer(run)
+            # Restoring needs only the storage layer: in the parallel plan it overlaps compute.
+            if (
+                self.plan.parallel
+                and run.layer is Layer.STORAGE
+                and run.status == "done"
+                and restore_thread is None
+            ):
+                restore_thread = threading.Thread(
+                    target=self._restore, args=(run, replica, target, pairs), daemon=True
+                )
+                restore_thread.start()
+
+        deployer = SiteDeployer(
+            site=self.target.site,
+            log_dir=self.report_dir / "logs",
+            parallel=self.plan.parallel,
+            policy_pack=POLICY_PACK if (POLICY_PACK / "PulumiPolicy.yaml").exists() else None,
+            env=env,
+            listener=listener,
+            on_event=recorder,
+        )
+        self.progress.phase("rebuild", "running")
+        try:
+            for run in deployer.run("up"):
+                self.runs[run.layer] = run
+        finally:
+            if restore_thread is not None:
+                restore_thread.join()
+        self.progress.phase("rebuild", "done")
+        storage = self.runs.get(Layer.STORAGE)
+        if restore_thread is None and storage is not None and storage.status == "done":
+            self._restore(storage, replica, target, pairs)
+
+    def _restore(
+        self,
+        storage: LayerRun,
+        replica: SiteCloud,
+        target: SiteCloud,
+        pairs: list[replication.ReplicaPair],
+    ) -> None:
+        self.progress.phase("restore", "running", f"from {replica.describe()}")
+        start = self.clock()
+        self.restore_span[:] = [start]
+        containers = output_containers(storage)
+        try:
+            self.restored = replication.restore(
+                replica.connect(), target.connect(), pairs, containers, self.clock
+            )
+        finally:
+            self.restore_span.append(self.clock())
+        copied = sum(c.verified for c in self.restored)
+        self.progress.phase("restore", "done", f"{copied} objects verified")
+
+    def _verify(self, target: SiteCloud) -> None:
+        self.progress.phase("verify", "running")
+        conn = target.connect()
+        outputs = {layer: run.outputs for layer, run in self.runs.items() if run.status == "done"}
+        if Layer.NETWORK in outputs:
+            self.checks += verify.check_network(conn, outputs[Layer.NETWORK])
+        if Layer.KMS in outputs:
+            self.checks += verify.check_kms(conn, outputs[Layer.KMS])
+        if Layer.STORAGE in outputs:
+            self.checks += verify.check_storage(conn, outputs[Layer.STORAGE], self.restored)
+        if Layer.COMPUTE in outputs:
+            self.checks += verify.check_compute(conn, outputs[Layer.COMPUTE], self.target.site)
+            reachable = verify.reachable_hosts(conn, outputs[Layer.COMPUTE])
+            self.not_verified.append(
+                NotRestored(
+                    item="host suite (pytest-testinfra)",
+                    reason=(
+                        f"hosts answer on SSH ({', '.join(reachable)}) but the drill does not "
+                        "hold their admin key outside the state; run tests/host against them"
+                        if reachable
+                        else "no rebuilt instance answers on SSH from the drill's machine (no "
+                        "route to the tenant network"
+                        + (
+                            "; the local cloud's compute driver runs no guest"
+                            if self.target.region_name.startswith("LOCAL")
+                            else ""
+                        )
+                        + ")"
+                    ),
+                )
+            )
+        logs = {
+            run.stack: run.log.read_text(encoding="utf-8", errors="replace")
+            for run in self.runs.values()
+            if run.log is not None and run.log.exists() and run.status == "done"
+        }
+        policy, missing = verify.policy_checks(logs)
+        self.checks += policy
+        self.not_verified += missing
+        failed = sum(not c.passed for c in self.checks)
+        self.progress.phase(
+            "verify",
+            "done" if not failed else "failed",
+            f"{len(self.checks)} checks, {failed} failed",
+        )
+
+    # ---- after ---------------------------------------------------------------------------
+
+    def _inventory(self, env: dict[str, str]) -> str:
+        try:
+            workspace = auto.LocalWorkspace(
+                work_dir=str(REPO_ROOT), env_vars={**self.environ, **env}
+            )
+            wanted = {stack_name(self.target.site, layer) for layer in LAYERS}
+            found = [
+                f"{s.name.split('/')[-1]} ({s.resource_count or 0} resources)"
+                for s in workspace.list_stacks()
+                if s.name.split("/")[-1] in wanted
+            ]
+        except Exception as error:  # the report must still be written
+            return f"stacks unknown ({type(error).__name__})"
+        return ", ".join(found) or "no stack"
+
+    def _cleanup(
+        self,
+        env: dict[str, str],
+        target: SiteCloud,
+        backend: str,
+        journal: Journal,
+        outcome: Outcome,
+    ) -> Cleanup:
+        if self.keep:
+            journal.save(status="kept")
+            return Cleanup(
+                kept=True,
+                destroyed=False,
+                seconds=None,
+                detail="Kept (--keep): the DR site stays up. `hubctl down --site "
+                f"{self.target.site}` removes it; the next drill converges it instead.",
+            )
+        self.progress.phase("clean up", "running")
+        start = self.clock()
+        emptied = 0
+        try:
+            conn = target.connect()
+            storage = self.runs.get(Layer.STORAGE)
+            for name in output_containers(storage).values():
+                emptied += empty_container(conn, name)
+        except Exception as error:  # destroy will say what is left
+            self.progress.phase("clean up", "running", f"emptying containers: {error}")
+        destroyer = SiteDeployer(
+            site=self.target.site,
+            log_dir=self.report_dir / "logs",
+            parallel=self.plan.parallel,
+            policy_pack=None,
+            env=env,
+        )
+        destroyed = destroyer.run("destroy")
+        ok = all(run.status == "done" for run in destroyed)
+        if ok:
+            for layer in LAYERS:
+                stack = select_stack(self.target.site, layer, env)
+                stack.workspace.remove_stack(stack.name, preserve_config=True)
+            if self.plan.scenario is Scenario.STATE_LOSS and backend.startswith("file://"):
+                shutil.rmtree(urlparse(backend).path, ignore_errors=True)
+            journal.forget()
+        else:
+            journal.save(status="failed" if outcome is Outcome.FAILED else "cleanup-failed")
+        seconds = self.clock() - start
+        self.progress.phase("clean up", "done" if ok else "failed")
+        detail = (
+            f"Destroyed every stack of {self.target.site} ({emptied} restored object version(s) "
+            "deleted first) and removed the stacks from the backend."
+            if ok
+            else "Destroy failed for "
+            + ", ".join(r.stack for r in destroyed if r.status != "done")
+            + f": see logs/*.destroy.log; `hubctl down --site {self.target.site}` retries."
+        )
+        return Cleanup(kept=False, destroyed=ok, seconds=seconds, detail=detail)
+
+
+def output_containers(storage: LayerRun | None) -> dict[str, str]:
+    """The storage stack's `containers` output: purpose → container name."""
+    value = storage.outputs.get("containers") if storage is not None else None
+    return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}
+
+
+def empty_container(conn: Any, container: str) -> int:
+    """Delete every object version of a container of the DR site so destroy can remove it."""
+    import openstack.exceptions
+
+    deleted = 0
+    try:
+        listing = conn.object_store.get(f"/{container}", params={"format": "json", "versions": ""})
+    except openstack.exceptions.NotFoundException:
+        return 0
+    if listing.status_code == 404:
+        return 0
+    for item in listing.json():
+        params = {"version-id": item["version_id"]} if item.get("version_id") else {}
+        conn.object_store.delete(f"/{container}/{item['name']}", params=params)
+        deleted += 1
+    return deleted
+
+
+def _commit() -> str | None:
+    try:
+        return subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
