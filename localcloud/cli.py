@@ -47,12 +47,14 @@ def say(message: str) -> None:
     print(f"local-cloud: {message}", file=sys.stderr, flush=True)
 
 
-def ensure_running(services: list[Service], layout: Layout, timeout: float) -> None:
+def ensure_running(
+    services: list[Service], layout: Layout, timeout: float, verbose: bool = False
+) -> None:
     """Start the services of the list that are not running, then wait until all answer."""
     for service in services:
         if not is_running(service, layout):
             launch(service, layout)
-    wait_healthy(services, layout, timeout)
+    wait_healthy(services, layout, timeout, verbose)
 
 
 def _wait_all(futures: dict[str, Future[None]]) -> None:
@@ -94,11 +96,18 @@ def cmd_start(layout: Layout) -> int:
         _wait_all(futures)
     say(f"databases and identity ready ({time.monotonic() - started:.0f} s)")
 
-    ensure_running(openstack(layout), layout, 300)
+    ensure_running(openstack(layout), layout, 300, verbose=True)
+    say(f"APIs answer ({time.monotonic() - started:.0f} s)")
     bootstrap.discover_hosts(layout)
     admin = Session(ADMIN_USER, secret["admin_password"], ADMIN_PROJECT)
-    bootstrap.wait_agents(admin)
-    bootstrap.check_api(admin)
+    # The agents report in while the APIs serve their first authenticated calls: wait for both
+    # at once.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        agents = pool.submit(bootstrap.wait_agents, admin)
+        apis = pool.submit(bootstrap.check_api, admin)
+        agents.result()
+        apis.result()
+    say(f"compute hosts, volume service and APIs serve ({time.monotonic() - started:.0f} s)")
     bootstrap.seed(layout, secret)
     write_clouds_yaml(layout, secret)
     say(

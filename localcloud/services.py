@@ -12,6 +12,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -329,9 +330,12 @@ class StartError(RuntimeError):
     pass
 
 
-def wait_healthy(services: Iterable[Service], layout: Layout, timeout: float) -> None:
+def wait_healthy(
+    services: Iterable[Service], layout: Layout, timeout: float, verbose: bool = False
+) -> None:
     """Poll until every service answers; fail early when one of them has died."""
     pending = list(services)
+    began = time.monotonic()
     deadline = time.monotonic() + timeout
     while pending:
         for service in list(pending):
@@ -341,6 +345,12 @@ def wait_healthy(services: Iterable[Service], layout: Layout, timeout: float) ->
                 )
             if healthy(service):
                 pending.remove(service)
+                if verbose:
+                    print(
+                        f"local-cloud:   {service.name} up after {time.monotonic() - began:.1f} s",
+                        file=sys.stderr,
+                        flush=True,
+                    )
         if not pending:
             return
         if time.monotonic() > deadline:

@@ -1,0 +1,212 @@
+"""Smoke test of the local cloud itself: every service answers real calls through openstacksdk.
+
+It uses the `local` cloud of .local-cloud/clouds.yaml (the hub's project in region LOCAL1), checks
+the seed the hub program relies on (flavors, image, volume types with their LUKS twins, Ext-Net),
+and drives one real operation per service: a server to ACTIVE on the fake compute hosts, an
+encrypted volume to available, a versioned Swift container, a Barbican secret. Everything it
+creates is deleted again, so the deployment tests that follow count from a clean project.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+CLOUDS_YAML = REPO / ".local-cloud" / "clouds.yaml"
+
+pytestmark = pytest.mark.integration
+
+
+def _connect(cloud: str) -> Any:
+    import openstack
+    import openstack.config
+
+    config = openstack.config.OpenStackConfig(config_files=[str(CLOUDS_YAML)])
+    return openstack.connection.Connection(config=config.get_one(cloud=cloud))
+
+
+@pytest.fixture(scope="module")
+def conn() -> Any:
+    subprocess.run([str(REPO / "scripts/local-cloud"), "start"], cwd=REPO, check=True, timeout=1800)
+    return _connect("local")
+
+
+@pytest.fixture()
+def cleanup() -> Iterator[Callable[[Callable[[], Any]], None]]:
+    """Register undo actions; they run in reverse order even when the test fails."""
+    undo: list[Callable[[], Any]] = []
+    yield undo.append
+    for action in reversed(undo):
+        try:
+            action()
+        except Exception as err:  # cleanup must go on with the next resource
+            print(f"cleanup failed: {err!r}")
+
+
+def _until(check: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(1)
+
+
+def test_clouds_yaml_has_both_sites() -> None:
+    text = CLOUDS_YAML.read_text()
+    assert '"local"' in text and '"local-dr"' in text
+    dr = _connect("local-dr")
+    assert dr.config.get_region_name() == "LOCAL2"
+    assert dr.current_project.name == "hub-dr"
+
+
+def test_every_service_answers(conn: Any) -> None:
+    assert conn.current_project.name == "hub-local"
+    assert list(conn.compute.flavors())
+    assert list(conn.network.networks())
+    assert list(conn.image.images())
+    assert list(conn.block_storage.types())
+    assert list(conn.placement.resource_providers())
+    conn.object_store.get_account_metadata()
+    list(conn.key_manager.secrets())
+    regions = {r.id for r in conn.identity.regions()}
+    assert {"LOCAL1", "LOCAL2"} <= regions
+
+
+def test_seeded_flavors_and_image(conn: Any) -> None:
+    flavors = {f.name: f for f in conn.compute.flavors()}
+    for name, vcpus, ram, disk in (
+        ("d2-2", 1, 2048, 25),
+        ("b3-8", 2, 8192, 50),
+        ("r3-16", 2, 16384, 50),
+    ):
+        assert (flavors[name].vcpus, flavors[name].ram, flavors[name].disk) == (vcpus, ram, disk)
+    image = conn.image.find_image("Debian 12")
+    assert image is not None and image.status == "active"
+    assert (image.disk_format, image.container_format) == ("qcow2", "bare")
+
+
+def test_seeded_volume_types(conn: Any) -> None:
+    types = {t.name: t for t in conn.block_storage.types()}
+    for name in ("classic", "high-speed", "classic-luks", "high-speed-luks"):
+        assert name in types
+        assert types[name].extra_specs.get("volume_backend_name") == "fake"
+    for name in ("classic-luks", "high-speed-luks"):
+        spec = conn.block_storage.get_type_encryption(types[name].id)
+        assert spec.provider == "luks"
+        assert spec.cipher == "aes-xts-plain64"
+        assert int(spec.key_size) == 256
+        assert spec.control_location == "front-end"
+
+
+def test_ext_net_router_and_floating_ip(conn: Any, cleanup: Any) -> None:
+    ext = conn.network.find_network("Ext-Net")
+    assert ext is not None and ext.is_router_external
+    assert list(conn.network.subnets(network_id=ext.id))
+    tag = uuid.uuid4().hex[:8]
+    net = conn.network.create_network(name=f"smoke-{tag}")
+    cleanup(lambda: conn.network.delete_network(net))
+    subnet = conn.network.create_subnet(
+        network_id=net.id, ip_version=4, cidr="10.77.0.0/24", name=f"smoke-{tag}"
+    )
+    cleanup(lambda: conn.network.delete_subnet(subnet))
+    router = conn.network.create_router(
+        name=f"smoke-{tag}", external_gateway_info={"network_id": ext.id}
+    )
+    cleanup(lambda: conn.network.delete_router(router))
+    conn.network.add_interface_to_router(router, subnet_id=subnet.id)
+    cleanup(lambda: conn.network.remove_interface_from_router(router, subnet_id=subnet.id))
+    fip = conn.network.create_ip(floating_network_id=ext.id)
+    cleanup(lambda: conn.network.delete_ip(fip))
+    assert fip.floating_ip_address.startswith("203.0.113.")
+
+
+def test_servers_boot_in_anti_affinity_group(conn: Any, cleanup: Any) -> None:
+    tag = uuid.uuid4().hex[:8]
+    net = conn.network.create_network(name=f"smoke-{tag}")
+    cleanup(lambda: conn.network.delete_network(net))
+    subnet = conn.network.create_subnet(network_id=net.id, ip_version=4, cidr="10.78.0.0/24")
+    cleanup(lambda: conn.network.delete_subnet(subnet))
+    group = conn.compute.create_server_group(name=f"smoke-{tag}", policies=["anti-affinity"])
+    cleanup(lambda: conn.compute.delete_server_group(group))
+    image = conn.image.find_image("Debian 12")
+    flavor = conn.compute.find_flavor("d2-2")
+    servers = []
+    for index in range(2):
+        server = conn.compute.create_server(
+            name=f"smoke-{tag}-{index}",
+            image_id=image.id,
+            flavor_id=flavor.id,
+            networks=[{"uuid": net.id}],
+            scheduler_hints={"group": group.id},
+        )
+        servers.append(server)
+        cleanup(
+            lambda s=server: (
+                conn.compute.delete_server(s),
+                conn.compute.wait_for_delete(s, wait=120),
+            )
+        )
+    hosts = set()
+    for server in servers:
+        active = conn.compute.wait_for_server(server, status="ACTIVE", wait=180)
+        hosts.add(active.hypervisor_hostname or active.compute_host)
+        ports = list(conn.network.ports(device_id=server.id))
+        assert ports and ports[0].status == "ACTIVE"
+    assert len(hosts) == 2, f"anti-affinity members share a host: {hosts}"
+
+
+def test_encrypted_volume_becomes_available(conn: Any, cleanup: Any) -> None:
+    volume = conn.block_storage.create_volume(
+        size=1, volume_type="classic-luks", name=f"smoke-{uuid.uuid4().hex[:8]}"
+    )
+    cleanup(
+        lambda: (
+            conn.block_storage.delete_volume(volume),
+            conn.block_storage.wait_for_delete(volume, wait=120),
+        )
+    )
+    volume = conn.block_storage.wait_for_status(
+        volume, status="available", failures=["error"], wait=120
+    )
+    assert volume.is_encrypted
+    assert volume.volume_type == "classic-luks"
+
+
+def test_versioned_swift_container(conn: Any, cleanup: Any) -> None:
+    """Object versioning (X-Versions-Enabled), as pulumi-openstack's ContainerV1 sets it."""
+    store = conn.object_store
+    name = f"smoke-{uuid.uuid4().hex[:8]}"
+    store.put(f"/{name}", headers={"X-Versions-Enabled": "true"}).raise_for_status()
+
+    def drop() -> None:
+        listing = store.get(f"/{name}?versions&format=json").json()
+        for obj in listing:
+            store.delete(f"/{name}/{obj['name']}?version-id={obj['version_id']}")
+        store.delete(f"/{name}")
+
+    cleanup(drop)
+    head = store.head(f"/{name}")
+    assert head.headers.get("X-Versions-Enabled", "").lower() == "true"
+    for body in (b"v1", b"v2"):
+        store.put(f"/{name}/state.json", data=body).raise_for_status()
+    assert store.get(f"/{name}/state.json").content == b"v2"
+    versions = store.get(f"/{name}?versions&format=json").json()
+    assert len([v for v in versions if v["name"] == "state.json"]) == 2
+
+
+def test_barbican_secret_roundtrip(conn: Any, cleanup: Any) -> None:
+    payload = uuid.uuid4().hex
+    secret = conn.key_manager.create_secret(
+        name="smoke", payload=payload, payload_content_type="text/plain", secret_type="opaque"
+    )
+    secret_id = secret.secret_ref.rsplit("/", 1)[1]
+    cleanup(lambda: conn.key_manager.delete_secret(secret_id, ignore_missing=False))
+    fetched = conn.key_manager.get_secret(secret_id)
+    assert fetched.payload == payload

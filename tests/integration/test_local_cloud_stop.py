@@ -1,0 +1,55 @@
+"""`scripts/local-cloud stop` leaves no listening socket and no process of the cloud behind.
+
+The cloud is started again at the end (and timed), because the rest of the integration tier
+deploys to it.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from localcloud.layout import default_layout
+from localcloud.services import CLOUD_PORTS, instance_processes, listening_ports
+
+REPO = Path(__file__).resolve().parents[2]
+SCRIPT = str(REPO / "scripts/local-cloud")
+
+pytestmark = pytest.mark.integration
+
+
+def _listening_sockets() -> set[int]:
+    """Ports of the cloud in LISTEN state per the kernel (any address, IPv4 and IPv6)."""
+    found: set[int] = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table) as handle:
+            for line in handle.readlines()[1:]:
+                fields = line.split()
+                if fields[3] == "0A":  # TCP_LISTEN
+                    port = int(fields[1].rsplit(":", 1)[1], 16)
+                    if port in CLOUD_PORTS:
+                        found.add(port)
+    return found
+
+
+def test_stop_leaves_nothing_then_start_again() -> None:
+    subprocess.run([SCRIPT, "start"], cwd=REPO, check=True, timeout=1800)
+    assert instance_processes(default_layout()), "the cloud should be running before stop"
+
+    subprocess.run([SCRIPT, "stop"], cwd=REPO, check=True, timeout=300)
+    try:
+        assert _listening_sockets() == set()
+        assert listening_ports() == []
+        assert instance_processes(default_layout()) == []
+        status = subprocess.run([SCRIPT, "status"], cwd=REPO, capture_output=True, text=True)
+        assert status.returncode != 0
+        assert "healthy" not in status.stdout
+    finally:
+        started = time.monotonic()
+        subprocess.run([SCRIPT, "start"], cwd=REPO, check=True, timeout=1800)
+        print(f"start after stop: {time.monotonic() - started:.0f} s")
+    status = subprocess.run([SCRIPT, "status"], cwd=REPO, capture_output=True, text=True)
+    assert status.returncode == 0, status.stdout
