@@ -29,6 +29,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 
@@ -143,19 +144,83 @@ func (h *pythonHost) GetPluginInfo(context.Context, *emptypb.Empty) (*pulumirpc.
 	return &pulumirpc.PluginInfo{Version: version}, nil
 }
 
-// The engine loads each resource plugin when the program first registers one of its resources,
-// at the version the Python SDK states; scripts/toolchain installs exactly those versions, so
-// there is nothing to announce ahead of the run.
+// pluginScan lists the resource plugins the installed Python packages declare: each Pulumi
+// provider SDK ships a pulumi-plugin.json at the top of its package.
+const pluginScan = `
+import importlib.metadata as md, json
+found = []
+for dist in md.distributions():
+    for f in dist.files or ():
+        if f.name == "pulumi-plugin.json" and len(f.parts) == 2:
+            try:
+                data = json.loads(dist.locate_file(f).read_text())
+            except (OSError, ValueError):
+                continue
+            if data.get("resource"):
+                found.append({"name": data.get("name", ""), "version": data.get("version", ""),
+                              "server": data.get("server", "")})
+print(json.dumps(found))
+`
+
+type pluginJSON struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+	Server  string `json:"server"`
+}
+
+// requiredPlugins tells the engine which resource plugins, at which versions, the program's
+// Python packages talk to, so `pulumi about` lists them and a missing one fails before the run.
+func requiredPlugins(ctx context.Context, info *pulumirpc.ProgramInfo) ([]pluginJSON, error) {
+	tc, err := resolve(info)
+	if err != nil {
+		return nil, err
+	}
+	cmd, err := tc.Command(ctx, "-c", pluginScan)
+	if err != nil {
+		return nil, err
+	}
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("listing the Pulumi plugins of the Python packages: %w", err)
+	}
+	var plugins []pluginJSON
+	if err := json.Unmarshal(out, &plugins); err != nil {
+		return nil, fmt.Errorf("reading the plugin list %q: %w", out, err)
+	}
+	sort.Slice(plugins, func(i, j int) bool { return plugins[i].Name < plugins[j].Name })
+	return plugins, nil
+}
+
 func (h *pythonHost) GetRequiredPlugins(
-	context.Context, *pulumirpc.GetRequiredPluginsRequest,
+	ctx context.Context, req *pulumirpc.GetRequiredPluginsRequest,
 ) (*pulumirpc.GetRequiredPluginsResponse, error) {
-	return &pulumirpc.GetRequiredPluginsResponse{}, nil
+	plugins, err := requiredPlugins(ctx, req.GetInfo())
+	if err != nil {
+		return nil, err
+	}
+	resp := &pulumirpc.GetRequiredPluginsResponse{}
+	for _, p := range plugins {
+		resp.Plugins = append(resp.Plugins, &pulumirpc.PluginDependency{
+			Name: p.Name, Kind: "resource", Version: p.Version, Server: p.Server,
+		})
+	}
+	return resp, nil
 }
 
 func (h *pythonHost) GetRequiredPackages(
-	context.Context, *pulumirpc.GetRequiredPackagesRequest,
+	ctx context.Context, req *pulumirpc.GetRequiredPackagesRequest,
 ) (*pulumirpc.GetRequiredPackagesResponse, error) {
-	return &pulumirpc.GetRequiredPackagesResponse{}, nil
+	plugins, err := requiredPlugins(ctx, req.GetInfo())
+	if err != nil {
+		return nil, err
+	}
+	resp := &pulumirpc.GetRequiredPackagesResponse{}
+	for _, p := range plugins {
+		resp.Packages = append(resp.Packages, &pulumirpc.PackageDependency{
+			Name: p.Name, Kind: "resource", Version: p.Version, Server: p.Server,
+		})
+	}
+	return resp, nil
 }
 
 func (h *pythonHost) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.RunResponse, error) {

@@ -1,0 +1,143 @@
+"""Fixtures for the engine tests: the real Pulumi CLI and plugins from scripts/toolchain.
+
+The session starts by running scripts/toolchain (a no-op when the engine is already built)
+and reading the exports of `scripts/toolchain env`, so the tests use exactly the engine a
+person or CI gets with `eval "$(scripts/toolchain env)"`. Every stack lives in a DIY backend
+under the test's temporary directory, with the passphrase secrets provider.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+PROJECTS = Path(__file__).resolve().parent / "projects"
+TOOLCHAIN = REPO / "scripts" / "toolchain"
+POLICIES = REPO / "policies"
+
+# A cold build of the engine takes minutes on two cores; a warm one seconds.
+TOOLCHAIN_TIMEOUT_S = 3600
+PULUMI_TIMEOUT_S = 600
+
+
+def _toolchain_env() -> dict[str, str]:
+    subprocess.run([str(TOOLCHAIN)], cwd=REPO, check=True, timeout=TOOLCHAIN_TIMEOUT_S)
+    script = f'eval "$({TOOLCHAIN} env)" && env -0'
+    out = subprocess.run(
+        ["bash", "-c", script], cwd=REPO, check=True, capture_output=True, timeout=60
+    ).stdout
+    env: dict[str, str] = {}
+    for entry in out.decode().split("\0"):
+        if "=" in entry:
+            key, value = entry.split("=", 1)
+            env[key] = value
+    return env
+
+
+@pytest.fixture(scope="session")
+def engine_env() -> dict[str, str]:
+    """The environment `eval "$(scripts/toolchain env)"` gives, after building the engine."""
+    return _toolchain_env()
+
+
+@dataclass
+class Pulumi:
+    """Runs the pulumi CLI of the toolchain in one working directory."""
+
+    env: Mapping[str, str]
+    cwd: Path
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+    def __call__(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run(
+            ["pulumi", *args, "--non-interactive"],
+            cwd=self.cwd,
+            env={**self.env, **self.extra_env},
+            capture_output=True,
+            text=True,
+            timeout=PULUMI_TIMEOUT_S,
+        )
+        if check and result.returncode != 0:
+            raise AssertionError(
+                f"pulumi {' '.join(args)} exited {result.returncode}\n"
+                f"--- stdout\n{result.stdout}\n--- stderr\n{result.stderr}"
+            )
+        return result
+
+    def json(self, *args: str) -> Any:
+        return json.loads(self(*args, "--json").stdout)
+
+
+@pytest.fixture(scope="session")
+def pulumi(engine_env: dict[str, str]) -> Pulumi:
+    """The CLI, run from the repository root."""
+    return Pulumi(engine_env, REPO)
+
+
+@dataclass
+class Stack:
+    """A copy of a test project with one stack in a private DIY backend."""
+
+    name: str
+    project_dir: Path
+    backend_dir: Path
+    run: Pulumi
+
+    def resources(self) -> list[dict[str, Any]]:
+        exported = json.loads(self.run("stack", "export").stdout)
+        resources: list[dict[str, Any]] = exported["deployment"].get("resources") or []
+        return resources
+
+    def resource_types(self) -> list[str]:
+        return sorted(r["type"] for r in self.resources())
+
+
+StackFactory = Callable[[str], Stack]
+
+
+@pytest.fixture
+def make_stack(engine_env: dict[str, str], tmp_path: Path) -> Iterator[StackFactory]:
+    """Copy a project from tests/engine/projects and init a stack of it in tmp_path/backend."""
+    created: list[Stack] = []
+
+    def make(project: str) -> Stack:
+        project_dir = tmp_path / project
+        shutil.copytree(PROJECTS / project, project_dir)
+        backend_dir = tmp_path / "backend"
+        backend_dir.mkdir(exist_ok=True)
+        run = Pulumi(
+            engine_env,
+            project_dir,
+            {
+                "PULUMI_BACKEND_URL": backend_dir.as_uri(),
+                "PULUMI_CONFIG_PASSPHRASE": "engine-test-only",
+            },
+        )
+        run("stack", "init", "engine-test", "--secrets-provider", "passphrase")
+        stack = Stack("engine-test", project_dir, backend_dir, run)
+        created.append(stack)
+        return stack
+
+    yield make
+    # A failing test must not leave a half-applied stack behind in the backend it owns.
+    for stack in created:
+        stack.run("destroy", "--yes", "--skip-preview", check=False)
+        stack.run("stack", "rm", "--yes", "--force", check=False)
+
+
+def policy_pack_present() -> bool:
+    return (POLICIES / "PulumiPolicy.yaml").is_file()
+
+
+def engine_env_for_tool(engine_env: Mapping[str, str]) -> dict[str, str]:
+    """The toolchain environment on top of os.environ, for tools other than pulumi."""
+    return {**os.environ, **engine_env}
