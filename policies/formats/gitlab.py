@@ -7,8 +7,8 @@ import json
 
 from infra.config import COMMAND_LINE
 from policies.evaluate import Report
-from policies.registry import Enforcement, Severity
 from policies.formats.common import fingerprint, ordered
+from policies.registry import Enforcement, Severity
 
 # GitLab's severities: info, minor, major, critical, blocker.
 SEVERITY = {

@@ -7,8 +7,8 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 from policies.evaluate import Report
-from policies.registry import Enforcement
 from policies.formats.common import by_rule
+from policies.registry import Enforcement
 
 
 def render(report: Report) -> str:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from policies.evaluate import Report
-from policies.references import REQUIREMENTS, RULE_REQUIREMENTS
 from policies.formats.common import by_rule, summary
+from policies.references import REQUIREMENTS, RULE_REQUIREMENTS
 
 
 def _cell(text: str) -> str:

@@ -9,9 +9,9 @@ from typing import Any
 
 from infra.config import COMMAND_LINE
 from policies.evaluate import Report, Violation
+from policies.formats.common import fingerprint, ordered
 from policies.references import REQUIREMENTS, RULE_REQUIREMENTS
 from policies.registry import Enforcement, Rule, Severity
-from policies.formats.common import fingerprint, ordered
 
 TOOL = "hubctl-check"
 VERSION = "0.1.0"

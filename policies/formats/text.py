@@ -8,8 +8,8 @@ from rich.console import Console
 from rich.markup import escape
 
 from policies.evaluate import Report
-from policies.registry import Enforcement
 from policies.formats.common import by_rule, summary
+from policies.registry import Enforcement
 
 LEVEL_STYLE = {Enforcement.MANDATORY: "bold red", Enforcement.ADVISORY: "yellow"}
 

@@ -1,0 +1,338 @@
+"""CrossGuard adapter: the registry's rules as a PolicyPack that `pulumi preview --policy-pack
+policies` loads. No rule logic lives here; each callback builds the same ResourceView and
+Context the offline evaluator builds, and calls the same rule function.
+
+Two things pulumi-policy 1.21 does not hand to policies, and how this module gets them:
+
+- The stack name and config. The engine sends them in ConfigureStack (stack, config,
+  config_secret_keys), but the SDK's servicer keeps only the tags. We wrap its ConfigureStack
+  to keep the rest. When the pack is started through the legacy `pulumi-analyzer-policy-python`
+  path instead, the engine sets PULUMI_STACK and PULUMI_CONFIG in the environment: used as the
+  fallback. From the stack name, infra.config loads the site's layered config (sites.yaml and
+  the stack file, for locations), and the engine's decrypted values override it.
+- Which inputs are secrets. The engine sends secrets marked (KeepSecrets), but the SDK unwraps
+  them before policies see `args.props`. We wrap Analyze/AnalyzeStack to decode the raw request
+  with infra.synth.decode_properties, exactly as offline synthesis does, so the secrets rule
+  sees the same secret paths in both worlds.
+If a future SDK renames these private hooks, the pack still runs: views then come from
+`args.props` (no secret paths, so secrets-no-plaintext judges every secret-named input as
+plaintext and fails closed) and site facts from the environment.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from google.protobuf import json_format
+from pulumi_policy import (
+    EnforcementLevel,
+    Policy,
+    PolicyConfigSchema,
+    PolicyPack,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+from pulumi_policy import Severity as PolicySeverity
+from pulumi_policy import policy as policy_sdk
+
+from infra.config import (
+    ConfigError,
+    ConfigValue,
+    Location,
+    known_stacks,
+    load_layered_config,
+    stack_file,
+)
+from infra.synth import decode_properties
+from policies.config import PACK_CONFIG_FILE, PackConfig, PackConfigError
+from policies.evaluate import run_rule
+from policies.model import Context, Outcome, ResourceView, SiteFacts, Status
+from policies.registry import Enforcement, Rule, Scope, Severity, all_rules
+
+PACK_NAME = "sovereign-hub"
+
+_LEVELS = {
+    Enforcement.MANDATORY: EnforcementLevel.MANDATORY,
+    Enforcement.ADVISORY: EnforcementLevel.ADVISORY,
+    Enforcement.DISABLED: EnforcementLevel.DISABLED,
+}
+_SEVERITIES = {
+    Severity.LOW: PolicySeverity.LOW,
+    Severity.MEDIUM: PolicySeverity.MEDIUM,
+    Severity.HIGH: PolicySeverity.HIGH,
+    Severity.CRITICAL: PolicySeverity.CRITICAL,
+}
+SUPPRESS_SCHEMA = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "properties": {"urn": {"type": "string"}, "reason": {"type": "string", "minLength": 1}},
+        "required": ["urn", "reason"],
+    },
+}
+
+
+class EngineStack:
+    """What ConfigureStack told us (or the environment, on the legacy path)."""
+
+    def __init__(self) -> None:
+        self.stack: str | None = None
+        self.config: dict[str, str] = {}
+        self.secret_keys: set[str] = set()
+        self._facts: SiteFacts | None = None
+
+    def configure(self, stack: str, config: Mapping[str, str], secret_keys: set[str]) -> None:
+        self.stack, self.config, self.secret_keys = stack, dict(config), secret_keys
+        self._facts = None
+
+    def facts(self) -> SiteFacts:
+        if self.stack is None and os.environ.get("PULUMI_STACK"):
+            raw = json.loads(os.environ.get("PULUMI_CONFIG") or "{}")
+            self.configure(os.environ["PULUMI_STACK"], raw, set())
+        if self._facts is None:
+            self._facts = SiteFacts(stack=self.stack, config=self._layered())
+        return self._facts
+
+    def _layered(self) -> dict[str, ConfigValue]:
+        values: dict[str, ConfigValue] = {}
+        if self.stack and self.stack in known_stacks():
+            try:
+                values = dict(load_layered_config(self.stack))
+            except ConfigError:
+                values = {}
+        default = Location(f"stacks/{stack_file(self.stack or 'unknown').name}")
+        for key, text in self.config.items():
+            location = values[key].location if key in values else default
+            values[key] = ConfigValue(text, key in self.secret_keys, location)
+        return values
+
+
+ENGINE_STACK = EngineStack()
+_REQUEST = threading.local()
+
+
+def _view(message: Any, provider_urn: str | None = None) -> ResourceView:
+    raw = json_format.MessageToDict(message.properties)
+    inputs, secrets = decode_properties(raw)
+    dependencies: dict[str, tuple[str, ...]] = {}
+    for key, deps in getattr(message, "propertyDependencies", {}).items():
+        dependencies[str(key)] = tuple(str(u) for u in deps.urns)
+    return ResourceView(
+        urn=message.urn,
+        type=message.type,
+        name=message.name,
+        inputs=inputs,
+        secret_paths=frozenset(secrets),
+        provider_urn=provider_urn,
+        parent=getattr(message, "parent", None) or None,
+        dependencies=dependencies,
+    )
+
+
+def _views_of(resource: Any) -> list[ResourceView]:
+    """The resource and its provider, as views, from an AnalyzeRequest or AnalyzerResource."""
+    if resource.HasField("provider") and resource.provider.urn:
+        provider = _view(resource.provider)
+        return [_view(resource, provider.urn), provider]
+    return [_view(resource)]
+
+
+def install_hooks() -> bool:
+    """Wrap the SDK servicer's RPCs to keep stack config and raw requests; False if absent."""
+    servicer = getattr(policy_sdk, "_PolicyAnalyzerServicer", None)
+    if servicer is None or getattr(servicer, "_hub_hooked", False):
+        return servicer is not None
+    configure, analyze, analyze_stack = (
+        servicer.ConfigureStack, servicer.Analyze, servicer.AnalyzeStack,
+    )
+
+    def configure_stack(self: Any, request: Any, context: Any) -> Any:
+        ENGINE_STACK.configure(
+            request.stack, dict(request.config), set(request.config_secret_keys)
+        )
+        return configure(self, request, context)
+
+    def analyze_one(self: Any, request: Any, context: Any) -> Any:
+        _REQUEST.views = _views_of(request)
+        try:
+            return analyze(self, request, context)
+        finally:
+            _REQUEST.views = None
+
+    def analyze_all(self: Any, request: Any, context: Any) -> Any:
+        views: dict[str, ResourceView] = {}
+        for resource in request.resources:
+            for view in _views_of(resource):
+                views.setdefault(view.urn, view)
+        _REQUEST.views = list(views.values())
+        try:
+            return analyze_stack(self, request, context)
+        finally:
+            _REQUEST.views = None
+
+    servicer.ConfigureStack = configure_stack
+    servicer.Analyze = analyze_one
+    servicer.AnalyzeStack = analyze_all
+    servicer._hub_hooked = True
+    return True
+
+
+def _plain(value: Any) -> Any:
+    """args.props without the SDK's proxies; unknown values become the offline mask."""
+    if isinstance(value, Mapping):
+        result = {}
+        for key in value:
+            try:
+                result[key] = _plain(value[key])
+            except Exception:
+                result[key] = "[unknown]"
+        return result
+    if isinstance(value, list | tuple) or type(value).__name__ == "_ListProxy":
+        items = []
+        for index in range(len(value)):
+            try:
+                items.append(_plain(value[index]))
+            except Exception:
+                items.append("[unknown]")
+        return items
+    return value
+
+
+def _fallback_views(resources: list[Any]) -> list[ResourceView]:
+    views = []
+    for resource in resources:
+        provider = getattr(resource, "provider", None)
+        views.append(ResourceView(
+            urn=resource.urn, type=resource.resource_type, name=resource.name,
+            inputs=_plain(resource.props), provider_urn=provider.urn if provider else None,
+        ))
+        if provider is not None:
+            views.append(ResourceView(
+                urn=provider.urn, type=provider.resource_type, name=provider.name,
+                inputs=_plain(provider.props),
+            ))
+    return views
+
+
+def _context(views: list[ResourceView], rule: Rule, settings: Mapping[str, Any]) -> Context:
+    config = {**rule.config_defaults, **{k: v for k, v in settings.items() if k != "suppress"}}
+    return Context(site=ENGINE_STACK.facts(), resources=views, rule_config=config)
+
+
+def _suppressed(settings: Mapping[str, Any], urn: str) -> bool:
+    return any(
+        isinstance(s, Mapping) and s.get("urn") == urn and str(s.get("reason") or "").strip()
+        for s in settings.get("suppress") or []
+    )
+
+
+def _report(
+    outcomes: list[Outcome], report: ReportViolation, settings: Mapping[str, Any],
+    default_urn: str | None, per_urn: bool,
+) -> bool:
+    """Report the failures; True if any outcome was applicable."""
+    applicable = False
+    for outcome in outcomes:
+        if outcome.status is Status.NOT_APPLICABLE:
+            continue
+        applicable = True
+        urn = outcome.urn or default_urn
+        if outcome.status is Status.FAIL and not (urn and _suppressed(settings, urn)):
+            report(outcome.message, urn if per_urn else None)
+    return applicable
+
+
+def _resource_policy(rule: Rule) -> Callable[[ResourceValidationArgs, ReportViolation], None]:
+    def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
+        views = getattr(_REQUEST, "views", None) or _fallback_views([args])
+        resource = next((v for v in views if v.urn == args.urn), None)
+        if resource is None or not rule.applies(resource):
+            return
+        settings = args.get_config()
+        outcomes = run_rule(rule, resource, _context(views, rule, settings))
+        if not _report(outcomes, report, settings, args.urn, per_urn=False):
+            args.not_applicable("; ".join(o.message for o in outcomes))
+
+    return validate
+
+
+def _stack_policy(rule: Rule) -> Callable[[StackValidationArgs, ReportViolation], None]:
+    def validate(args: StackValidationArgs, report: ReportViolation) -> None:
+        views = getattr(_REQUEST, "views", None) or _fallback_views(list(args.resources))
+        settings = args.get_config()
+        context = _context(views, rule, settings)
+        if rule.scope is Scope.STACK:
+            _report(run_rule(rule, None, context), report, settings, None, per_urn=True)
+            return
+        for resource in views:
+            if rule.applies(resource):
+                outcomes = run_rule(rule, resource, context)
+                _report(outcomes, report, settings, resource.urn, per_urn=True)
+
+    return validate
+
+
+def policies() -> list[Policy]:
+    result: list[Policy] = []
+    for rule in all_rules():
+        common: dict[str, Any] = {
+            "name": rule.id,
+            "description": rule.description,
+            "enforcement_level": _LEVELS[rule.enforcement],
+            "severity": _SEVERITIES[rule.severity],
+            "remediation_steps": rule.remediation,
+            "tags": [rule.family, "sovereignty"],
+            "config_schema": PolicyConfigSchema(
+                properties={**rule.config_schema, "suppress": SUPPRESS_SCHEMA}
+            ),
+        }
+        if rule.scope is Scope.RESOURCE:
+            result.append(ResourceValidationPolicy(validate=_resource_policy(rule), **common))
+        else:
+            result.append(StackValidationPolicy(validate=_stack_policy(rule), **common))
+    return result
+
+
+def initial_config() -> dict[str, EnforcementLevel | dict[str, Any]]:
+    """policies/pack-config.json in the SDK's form (levels as enums)."""
+    config = PackConfig.load(PACK_CONFIG_FILE) if PACK_CONFIG_FILE.exists() else PackConfig()
+    result: dict[str, EnforcementLevel | dict[str, Any]] = {}
+    if config.default is not None:
+        result["all"] = _LEVELS[config.default]
+    for rule_id in set(config.levels) | set(config.properties):
+        entry: dict[str, Any] = dict(config.properties.get(rule_id, {}))
+        if rule_id in config.levels:
+            entry["enforcementLevel"] = _LEVELS[config.levels[rule_id]]
+        result[rule_id] = entry
+    for suppression in config.suppressions:
+        current = result.setdefault(suppression.rule, {})
+        holder: dict[str, Any] = (
+            current if isinstance(current, dict) else {"enforcementLevel": current}
+        )
+        suppress: list[dict[str, str]] = holder.setdefault("suppress", [])
+        suppress.append({"urn": suppression.urn, "reason": suppression.reason})
+        result[suppression.rule] = holder
+    return result
+
+
+def serve() -> None:
+    """Start the analyzer (blocks until the engine stops it)."""
+    install_hooks()
+    try:
+        config = initial_config()
+    except PackConfigError as error:
+        raise SystemExit(f"policy pack config: {error}") from error
+    PolicyPack(
+        PACK_NAME,
+        policies(),
+        initial_config=config or None,
+        description="Sovereign Hub: EU regions, qualified offers, encryption, exposure, "
+        "cryptography and sovereign state (SecNumCloud, HDS, ANSSI).",
+    )
