@@ -20,6 +20,7 @@ import json
 import os
 import shutil
 import subprocess
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -52,7 +53,8 @@ from infra.drill.plan import DrillPlan, DrillRefused
 from infra.drill.report import write_report
 from infra.drill.timing import EventRecorder, cloud_wait
 
-DRILL_STATE = REPO_ROOT / ".state" / "drill"
+# Journals and state-loss backends; a test session points it at its own directory.
+DRILL_STATE = Path(os.environ.get("HUB_DRILL_STATE", REPO_ROOT / ".state" / "drill"))
 # Journal states in which the target's stacks may hold resources a new drill must converge.
 RESUMABLE = frozenset({"running", "interrupted", "kept", "failed", "cleanup-failed"})
 
@@ -329,14 +331,24 @@ class DrillRun:
         )
 
     def _separation(self, source: SiteCloud, target: SiteCloud) -> str:
+        shared = _shared_endpoints(target, source.region)
+        regions = (
+            f"{target.region} and {source.region} share the same service endpoints (a nominal "
+            "second region)"
+            if shared
+            else f"{target.region} and {source.region} have their own service endpoints"
+        )
         if source.project != target.project:
             return (
-                f"DR site in project {target.project} and region {target.region}, primary in "
-                f"project {source.project} and region {source.region}: on the local cloud the "
-                f"second region is nominal (same service endpoints), so a second project "
-                f"is what keeps the drill's resources apart from the primary's"
+                f"DR site in project {target.project}, primary in project {source.project}; "
+                f"{regions}"
+                + (
+                    ", so the second project is what keeps the drill apart from the primary"
+                    if shared
+                    else ""
+                )
             )
-        return f"same project {target.project}, DR region {target.region} vs {source.region}"
+        return f"same project {target.project}; {regions}"
 
     # ---- the drill -----------------------------------------------------------------------
 
@@ -374,7 +386,7 @@ class DrillRun:
         failure: str | None = None
         try:
             self._rebuild(env, recorder, replica_cloud, target_cloud, pairs, t0)
-            self._verify(target_cloud)
+            self._verify(target_cloud, env)
         except KeyboardInterrupt:
             outcome, failure = Outcome.INTERRUPTED, "stopped by Ctrl-C"
         finally:
@@ -548,7 +560,23 @@ class DrillRun:
         copied = sum(c.verified for c in self.restored)
         self.progress.phase("restore", "done", f"{copied} objects verified")
 
-    def _verify(self, target: SiteCloud) -> None:
+    def _state_policy_checks(self, env: dict[str, str]) -> list[Check]:
+        """Export each rebuilt stack and judge it offline; the exports never reach the report
+        (they carry the stacks' encrypted secrets)."""
+        with tempfile.TemporaryDirectory(prefix="drill-state-") as scratch:
+            exports: dict[str, Path] = {}
+            for layer, run in self.runs.items():
+                if run.status != "done":
+                    continue
+                deployment = select_stack(self.target.site, layer, env).export_stack()
+                path = Path(scratch) / f"{run.stack}.json"
+                path.write_text(
+                    json.dumps({"version": deployment.version, "deployment": deployment.deployment})
+                )
+                exports[run.stack] = path
+            return verify.state_policy_checks(exports)
+
+    def _verify(self, target: SiteCloud, env: dict[str, str]) -> None:
         self.progress.phase("verify", "running")
         conn = target.connect()
         outputs = {layer: run.outputs for layer, run in self.runs.items() if run.status == "done"}
@@ -587,6 +615,7 @@ class DrillRun:
         policy, missing = verify.policy_checks(logs)
         self.checks += policy
         self.not_verified += missing
+        self.checks += self._state_policy_checks(env)
         failed = sum(not c.passed for c in self.checks)
         self.progress.phase(
             "verify",
@@ -691,6 +720,21 @@ def empty_container(conn: Any, container: str) -> int:
         conn.object_store.delete(f"/{container}/{item['name']}", params=params)
         deleted += 1
     return deleted
+
+
+def _shared_endpoints(cloud: SiteCloud, other_region: str) -> bool | None:
+    """Whether two regions of the catalogue point at the same network endpoint."""
+    try:
+        session = cloud.connect().session
+        mine = session.get_endpoint(
+            service_type="network", interface="public", region_name=cloud.region
+        )
+        theirs = session.get_endpoint(
+            service_type="network", interface="public", region_name=other_region
+        )
+    except Exception:  # the catalogue is advisory here; the report says "unknown"
+        return None
+    return bool(mine) and mine == theirs
 
 
 def _commit() -> str | None:

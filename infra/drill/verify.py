@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import socket
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from infra.drill.model import Check, NotRestored, RestoredContainer
@@ -215,3 +216,31 @@ def policy_checks(logs: Mapping[str, str]) -> tuple[list[Check], list[NotRestore
             )
         )
     return checks, missing
+
+
+def state_policy_checks(exports: Mapping[str, Path]) -> list[Check]:
+    """The policy pack's offline evaluator (`hubctl check --state`) on each rebuilt stack."""
+    from policies.config import load_pack_config
+    from policies.evaluate import evaluate
+    from policies.sources import load_state
+
+    config = load_pack_config()
+    checks = []
+    for stack, path in sorted(exports.items()):
+        name = f"policy pack on the state of {stack}"
+
+        def judged(path: Path = path, name: str = name) -> Check:
+            report = evaluate(load_state(path), config)
+            mandatory = report.mandatory
+            advisory = len(report.violations) - len(mandatory)
+            shown = "; ".join(f"{v.policy}: {v.message}" for v in mandatory[:3])
+            return _check(
+                "policy",
+                name,
+                not mandatory,
+                f"{report.resources} resources, {len(mandatory)} mandatory and {advisory} "
+                f"advisory violation(s){': ' + shown if shown else ''}",
+            )
+
+        checks.append(_guard("policy", name, judged))
+    return checks

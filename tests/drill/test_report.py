@@ -24,6 +24,7 @@ from infra.drill.plan import prepare
 from infra.drill.replication import ObjectInfo, PrimaryObservation, ReplicaPair
 from infra.drill.report import load_report, render_markdown, write_report
 from infra.drill.runner import layer_report, not_restorable, rpo_report, rto_report
+from tests.conftest import Synth
 
 T0 = datetime(2026, 11, 29, 2, 0, 0, tzinfo=UTC)
 PAIR = ReplicaPair("dataset-x", "hub-local-dataset-x", "hub-local-dataset-x-replica")
@@ -192,7 +193,7 @@ def test_a_failed_drill_says_so_first(report: DrillReport) -> None:
     assert "**Result: FAILED: checks failed: x**" in render_markdown(failed)
 
 
-def test_replica_pairs_are_the_containers_the_storage_layer_replicates(synth) -> None:
+def test_replica_pairs_are_the_containers_the_storage_layer_replicates(synth: Synth) -> None:
     result = synth("local-storage")
     declared = {
         r.inputs["name"]

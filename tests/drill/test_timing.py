@@ -68,8 +68,11 @@ def test_local_keys_providers_and_unchanged_resources_do_not() -> None:
     assert not is_cloud_step(NETWORK, "same")
 
 
+Recorded = tuple[EventRecorder, LayerRun, Clock]
+
+
 @pytest.fixture
-def recorded(tmp_path: Path) -> tuple[EventRecorder, LayerRun, Clock]:
+def recorded(tmp_path: Path) -> Recorded:
     clock = Clock()
     recorder = EventRecorder(t0=100.0, events_dir=tmp_path, clock=clock)
     run = LayerRun("local-dr-network", Layer.NETWORK)
@@ -90,7 +93,7 @@ def recorded(tmp_path: Path) -> tuple[EventRecorder, LayerRun, Clock]:
     return recorder, run, clock
 
 
-def test_steps_are_timed_from_pre_event_to_outputs_on_the_drill_clock(recorded) -> None:
+def test_steps_are_timed_from_pre_event_to_outputs_on_the_drill_clock(recorded: Recorded) -> None:
     recorder, run, _ = recorded
     steps = {s.urn: s for s in recorder.layer_steps(run.stack)}
     assert (steps["urn:a"].start, steps["urn:a"].end) == (1.0, 4.0)
@@ -98,13 +101,13 @@ def test_steps_are_timed_from_pre_event_to_outputs_on_the_drill_clock(recorded) 
     assert not steps["urn:k"].cloud
 
 
-def test_cloud_wait_is_the_union_of_openstack_steps(recorded) -> None:
+def test_cloud_wait_is_the_union_of_openstack_steps(recorded: Recorded) -> None:
     recorder, run, _ = recorded
     # a: 1-4, b: 2-5 (failed, still waited), c: 7-8; the TLS key (1.5-2.2) is tool time.
     assert cloud_wait(recorder.layer_steps(run.stack)) == pytest.approx(5.0)
 
 
-def test_the_events_file_gives_the_same_cloud_wait(recorded) -> None:
+def test_the_events_file_gives_the_same_cloud_wait(recorded: Recorded) -> None:
     recorder, run, _ = recorded
     records = read_events(recorder.path(run.stack))
     assert len(records) == 8

@@ -1,0 +1,86 @@
+"""`hubctl drill` refuses unsafe requests with exit 2 before anything runs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from infra.cli import app
+from infra.drill import runner
+from infra.drill.model import Scenario
+from infra.drill.plan import DrillRefused, prepare
+from infra.drill.runner import DrillRun, Journal
+
+cli = CliRunner()
+
+
+def test_a_production_target_exits_2_with_the_reason() -> None:
+    result = cli.invoke(app, ["drill", "--site", "local", "--to", "prod"])
+    assert result.exit_code == 2
+    assert "production" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_an_unknown_scenario_is_a_usage_error() -> None:
+    result = cli.invoke(app, ["drill", "--site", "local", "--to", "local-dr", "--scenario", "x"])
+    assert result.exit_code == 2
+
+
+def test_a_site_without_a_replica_region_has_nothing_to_replicate() -> None:
+    result = cli.invoke(app, ["replicate", "--site", "local-dr"])
+    assert result.exit_code == 2
+    assert "replicaRegion" in result.output
+
+
+@pytest.fixture
+def drill_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setattr(runner, "DRILL_STATE", tmp_path)
+    return tmp_path
+
+
+def _run(scenario: Scenario, environ: dict[str, str] | None = None) -> DrillRun:
+    plan = prepare("local", "local-dr", scenario)
+    return DrillRun(plan=plan, report_dir=Path("unused"), environ=environ or {})
+
+
+def test_state_loss_rebuilds_into_a_fresh_empty_backend(drill_state: Path) -> None:
+    stale = drill_state / "local-dr-fresh-backend"
+    stale.mkdir()
+    (stale / "leftover").write_text("x")
+    url, resumed = _run(Scenario.STATE_LOSS)._backend(Journal.of("local-dr"))
+    assert url == f"file://{stale}"
+    assert list(stale.iterdir()) == []
+    assert not resumed
+
+
+def test_region_loss_rebuilds_into_the_dr_sites_own_backend(drill_state: Path) -> None:
+    drill = _run(Scenario.REGION_LOSS, {"PULUMI_BACKEND_URL": "file:///srv/dr-state"})
+    assert drill._backend(Journal.of("local-dr")) == ("file:///srv/dr-state", False)
+
+
+def test_region_loss_without_a_backend_is_refused(drill_state: Path) -> None:
+    with pytest.raises(DrillRefused, match="PULUMI_BACKEND_URL"):
+        _run(Scenario.REGION_LOSS)._backend(Journal.of("local-dr"))
+
+
+def test_an_interrupted_drill_is_resumed_in_its_own_backend(drill_state: Path) -> None:
+    Journal.of("local-dr").save(scenario="state-loss", status="interrupted", backend="file:///b")
+    url, resumed = _run(Scenario.STATE_LOSS)._backend(Journal.of("local-dr"))
+    assert (url, resumed) == ("file:///b", True)
+
+
+def test_stacks_left_by_another_scenario_are_never_duplicated(drill_state: Path) -> None:
+    Journal.of("local-dr").save(scenario="region-loss", status="kept", backend="file:///b")
+    with pytest.raises(DrillRefused, match="region-loss drill of local-dr left its stacks"):
+        _run(Scenario.STATE_LOSS)._backend(Journal.of("local-dr"))
+
+
+def test_a_cleaned_up_drill_leaves_no_journal(drill_state: Path) -> None:
+    journal = Journal.of("local-dr")
+    journal.save(status="running", backend="file:///b")
+    assert json.loads((drill_state / "local-dr.journal.json").read_text())["status"] == "running"
+    journal.forget()
+    assert not (drill_state / "local-dr.journal.json").exists()

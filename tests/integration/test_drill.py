@@ -1,0 +1,358 @@
+"""A full DR drill, local → local-dr, on the local cloud with the real engine.
+
+The `local` site is deployed, objects are written to its replicated containers, `hubctl
+replicate` copies them to LOCAL2, and one more object is written afterwards (so the RPO has
+something to measure). Then `hubctl drill` runs as a person would run it. Its report is kept
+under reports/ and every figure in it is checked against the run's own logs: the engine's
+output per layer and the timed engine events. A state-loss drill is then interrupted with
+Ctrl-C and re-run, which must converge and clean up.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import openstack
+import pytest
+
+from infra.config import REPO_ROOT
+from infra.deploy import LAYERS, SiteDeployer
+from infra.drill.model import DrillReport, LayerReport, Outcome
+from infra.drill.report import load_report
+from infra.drill.runner import empty_container
+from infra.drill.timing import cloud_wait_from_events, read_events
+
+pytestmark = pytest.mark.integration
+
+SITE, TARGET = "local", "local-dr"
+DATASET = "hub-local-dataset-synthetic-cohorts"
+AUDIT = "hub-local-audit-logs"
+REPLICATED_OBJECTS = {
+    DATASET: {f"cohort-{i}.csv": f"id,age\n{i},4{i}\n".encode() for i in range(3)},
+    AUDIT: {"2026/11/29/audit.jsonl": b'{"who":"ci","what":"drill"}\n'},
+}
+LATE_OBJECT = "cohort-late.csv"  # written after the replication pass: the RPO's subject
+# The drill's process, its report, the report's directory, and the primary as it was before.
+Drill = tuple[subprocess.CompletedProcess[str], DrillReport, Path, dict[str, Any]]
+
+
+def hubctl(
+    *args: str, env: dict[str, str], timeout: float = 3600
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "infra.cli", *args],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+@pytest.fixture(scope="module")
+def env(deploy_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """The session's engine, cloud and backend, with drill journals private to this module."""
+    return {
+        **os.environ,
+        **deploy_env,
+        "HUB_DRILL_STATE": str(tmp_path_factory.mktemp("drill-state")),
+        "COLUMNS": "160",
+    }
+
+
+@pytest.fixture(scope="module")
+def dr_connection(cloud_env: dict[str, str]) -> Any:
+    return openstack.connect(cloud="local-dr", region_name="LOCAL2")
+
+
+@pytest.fixture(scope="module")
+def replica_connection(cloud_env: dict[str, str]) -> Any:
+    return openstack.connect(cloud="local", region_name="LOCAL2")
+
+
+def census(conn: Any, prefix: str) -> dict[str, list[str]]:
+    """Names of the site's resources, by kind, in one connection's project."""
+    project = conn.current_project_id
+    return {
+        "networks": sorted(
+            n.name for n in conn.network.networks(project_id=project) if n.name.startswith(prefix)
+        ),
+        "servers": sorted(s.name for s in conn.compute.servers() if s.name.startswith(prefix)),
+        "volumes": sorted(
+            v.name for v in conn.block_storage.volumes() if (v.name or "").startswith(prefix)
+        ),
+        "containers": sorted(
+            c.name for c in conn.object_store.containers() if c.name.startswith(prefix)
+        ),
+        "secrets": sorted(
+            s.name for s in conn.key_manager.secrets() if (s.name or "").startswith(prefix)
+        ),
+    }
+
+
+def objects(conn: Any, container: str) -> dict[str, str]:
+    return {o.name: o.etag for o in conn.object_store.objects(container)}
+
+
+@pytest.fixture(scope="module")
+def primary(
+    env: dict[str, str],
+    connection: Any,
+    replica_connection: Any,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[datetime]:
+    """The `local` site up, replicated, then one late object; yields when that object landed."""
+    deployer = SiteDeployer(site=SITE, log_dir=tmp_path_factory.mktemp("primary"), env=env)
+    runs = deployer.run("up")
+    assert [r.status for r in runs] == ["done"] * 4, [(r.stack, r.error) for r in runs]
+    for container, items in REPLICATED_OBJECTS.items():
+        for name, data in items.items():
+            connection.object_store.upload_object(container=container, name=name, data=data)
+    replicated = hubctl("replicate", "--site", SITE, env=env)
+    assert replicated.returncode == 0, replicated.stdout + replicated.stderr
+    time.sleep(2)  # the late object is measurably younger than the replication pass
+    connection.object_store.upload_object(container=DATASET, name=LATE_OBJECT, data=b"id\n9\n")
+    late = datetime.now(UTC)
+    yield late
+    for container in list(REPLICATED_OBJECTS):
+        empty_container(connection, container)
+        empty_container(replica_connection, f"{container}-replica")
+    down = deployer.run("destroy")
+    assert [r.status for r in down] == ["done"] * 4, [(r.stack, r.error) for r in down]
+
+
+@pytest.fixture(scope="module")
+def drill(env: dict[str, str], primary: datetime, connection: Any) -> Drill:
+    """One full region-loss drill from empty; its report stays in reports/ for CI to keep."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    directory = REPO_ROOT / "reports" / f"drill-{SITE}-to-{TARGET}-region-loss-{stamp}"
+    before = {
+        "census": census(connection, f"hub-{SITE}-"),
+        "objects": {c: objects(connection, c) for c in REPLICATED_OBJECTS},
+    }
+    result = hubctl(
+        "drill", "--site", SITE, "--to", TARGET, "--report-dir", str(directory), env=env
+    )
+    return result, load_report(directory), directory, before
+
+
+class Timed:
+    """A layer of the report that ran: its times and files, never None."""
+
+    def __init__(self, layer: LayerReport, directory: Path) -> None:
+        assert layer.start is not None and layer.end is not None and layer.seconds is not None
+        assert layer.log is not None and layer.events_log is not None
+        self.layer, self.start, self.end, self.seconds = (
+            layer,
+            layer.start,
+            layer.end,
+            layer.seconds,
+        )
+        self.log = directory / layer.log
+        self.events = directory / layer.events_log
+
+
+def timed(drill: Drill) -> dict[str, Timed]:
+    _, report, directory, _ = drill
+    return {layer.layer: Timed(layer, directory) for layer in report.layers}
+
+
+def test_a_drill_aimed_at_a_production_site_is_refused(env: dict[str, str]) -> None:
+    result = hubctl("drill", "--site", SITE, "--to", "prod", env=env)
+    assert result.returncode == 2
+    assert "production" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_the_drill_passes(drill: Drill) -> None:
+    result, report, _, _ = drill
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    assert report.outcome is Outcome.PASSED
+    assert not report.resumed
+
+
+def test_every_layer_was_built_from_empty(drill: Drill) -> None:
+    _, report, _, _ = drill
+    for layer in report.layers:
+        assert layer.status == "done", layer
+        assert layer.changes.get("create", 0) > 0 and set(layer.changes) == {"create"}, layer
+
+
+def test_layers_start_only_after_the_layers_they_read(drill: Drill) -> None:
+    layers = timed(drill)
+    for name, layer in layers.items():
+        for dependency in layer.layer.waited_for:
+            assert layer.start >= layers[dependency].end, (name, dependency)
+
+
+def test_independent_layers_ran_in_parallel(drill: Drill) -> None:
+    layers = timed(drill)
+    network, kms = layers["network"], layers["kms"]
+    assert network.start < kms.end and kms.start < network.end
+
+
+def _engine_figures(log: Path) -> tuple[dict[str, int], int]:
+    """The `Resources:` counts and `Duration:` the engine printed in a layer's output."""
+    text = log.read_text()
+    counts = {
+        op: int(n)
+        for n, op in re.findall(
+            r"^\s+[+~-]?\s*(\d+) (created|updated|deleted|unchanged)", text, re.M
+        )
+    }
+    match = re.search(r"^Duration: (?:(\d+)m)?(\d+)s", text, re.M)
+    assert match, f"no Duration in {log}"
+    return counts, int(match[1] or 0) * 60 + int(match[2])
+
+
+def test_the_reported_changes_are_the_engines_own_counts(drill: Drill) -> None:
+    for layer in timed(drill).values():
+        counts, _ = _engine_figures(layer.log)
+        assert counts.get("created") == layer.layer.changes["create"], layer.log
+
+
+def test_the_reported_layer_times_agree_with_the_engine_logs(drill: Drill) -> None:
+    for layer in timed(drill).values():
+        _, engine_seconds = _engine_figures(layer.log)
+        events = read_events(layer.events)
+        summary = next(e for e in events if e["kind"] == "summary")
+        assert summary["duration_seconds"] == engine_seconds
+        # The engine's own clock covers the update; the drill's also covers starting the CLI.
+        assert engine_seconds - 1 <= layer.seconds <= engine_seconds + 30, layer.log
+        assert all(layer.start <= e["t"] <= layer.end + 1 for e in events), layer.events
+
+
+def test_cloud_wait_is_recomputable_from_the_event_logs(drill: Drill) -> None:
+    _, report, _, _ = drill
+    for layer in timed(drill).values():
+        waited = layer.layer.cloud_wait_seconds
+        assert cloud_wait_from_events(read_events(layer.events)) == pytest.approx(waited, abs=1e-3)
+        assert 0 < waited <= layer.seconds
+    assert report.rto.cloud_wait_seconds == pytest.approx(
+        sum(layer.cloud_wait_seconds for layer in report.layers)
+    )
+
+
+def test_the_rto_is_the_last_layer_or_the_restore(drill: Drill) -> None:
+    _, report, _, _ = drill
+    last_layer = max(layer.end for layer in timed(drill).values())
+    assert report.restore.end is not None
+    assert report.rto.rebuild_seconds == pytest.approx(last_layer)
+    assert report.rto.total_seconds == pytest.approx(max(last_layer, report.restore.end))
+
+
+def test_every_replicated_object_was_restored_and_checked(drill: Drill) -> None:
+    _, report, _, _ = drill
+    restored = {c.source.removesuffix("-replica"): c for c in report.restore.containers}
+    for container, items in REPLICATED_OBJECTS.items():
+        assert restored[container].objects == len(items)
+        assert restored[container].verified == len(items)
+        assert restored[container].target == container.replace("hub-local-", "hub-local-dr-")
+
+
+def test_the_rpo_is_the_age_of_the_object_written_after_replication(
+    drill: Drill, primary: datetime
+) -> None:
+    _, report, _, _ = drill
+    assert report.rpo.unreplicated_objects == 1
+    assert report.rpo.newest_unreplicated_object == f"{DATASET}/{LATE_OBJECT}"
+    age = (report.started_at - primary).total_seconds()
+    assert report.rpo.objects_seconds == pytest.approx(age, abs=2.0)
+    assert report.rpo.keys_seconds is not None and report.rpo.keys_seconds > age
+
+
+def test_every_check_of_every_layer_passed(drill: Drill) -> None:
+    _, report, _, _ = drill
+    layers = {c.layer for c in report.checks}
+    assert {"network", "kms", "storage", "compute", "policy"} <= layers
+    assert [c for c in report.checks if not c.passed] == []
+
+
+def test_the_report_says_what_cannot_be_restored(drill: Drill) -> None:
+    _, _, directory, _ = drill
+    text = (directory / "report.md").read_text()
+    assert "dataset keys" in text and "never leaves that region's Barbican" in text
+    assert (directory / "timeline.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_the_primary_site_was_not_touched(drill: Drill, connection: Any) -> None:
+    _, _, _, before = drill
+    assert census(connection, f"hub-{SITE}-") == before["census"]
+    assert {c: objects(connection, c) for c in REPLICATED_OBJECTS} == before["objects"]
+
+
+def test_the_drill_cleaned_up_what_it_built(drill: Drill, dr_connection: Any) -> None:
+    _, report, _, _ = drill
+    assert report.cleanup.destroyed
+    assert census(dr_connection, f"hub-{TARGET}-") == {
+        "networks": [],
+        "servers": [],
+        "volumes": [],
+        "containers": [],
+        "secrets": [],
+    }
+
+
+def _wait_for_a_finished_layer(directory: Path, process: subprocess.Popen[str]) -> None:
+    deadline = time.monotonic() + 900
+    while time.monotonic() < deadline and process.poll() is None:
+        for path in (directory / "events").glob("*.events.jsonl"):
+            if any(e["kind"] == "summary" for e in read_events(path)):
+                return
+        time.sleep(0.5)
+    raise AssertionError("no layer finished before the deadline")
+
+
+def test_an_interrupted_state_loss_drill_reports_what_exists_and_a_rerun_converges(
+    drill: Drill, env: dict[str, str], dr_connection: Any, tmp_path: Path
+) -> None:
+    directory = tmp_path / "interrupted"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "infra.cli", "drill", "--site", SITE, "--to", TARGET,
+         "--scenario", "state-loss", "--report-dir", str(directory)],
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )  # fmt: skip
+    _wait_for_a_finished_layer(directory, process)
+    os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C sends to the terminal's process group
+    out, err = process.communicate(timeout=900)
+    assert process.returncode == 1, out[-3000:] + err[-3000:]
+    stopped = load_report(directory)
+    assert stopped.outcome is Outcome.INTERRUPTED
+    assert "What exists:" in stopped.cleanup.detail and "local-dr-" in stopped.cleanup.detail
+    assert not stopped.cleanup.destroyed
+
+    again = hubctl(
+        "drill", "--site", SITE, "--to", TARGET, "--scenario", "state-loss",
+        "--report-dir", str(tmp_path / "rerun"), env=env,
+    )  # fmt: skip
+    assert again.returncode == 0, again.stdout[-4000:] + again.stderr[-4000:]
+    rerun = load_report(tmp_path / "rerun")
+    assert rerun.resumed
+    assert [layer.status for layer in rerun.layers] == ["done"] * len(LAYERS)
+    assert rerun.cleanup.destroyed
+    assert census(dr_connection, f"hub-{TARGET}-")["servers"] == []
+    journal = Path(env["HUB_DRILL_STATE"]) / f"{TARGET}.journal.json"
+    assert not journal.exists(), json.loads(journal.read_text())
+
+
+def test_objects_are_compared_by_their_content(drill: Drill, replica_connection: Any) -> None:
+    """The replica's ETags are the MD5 of what was written: restore checks content, not names."""
+    for container, items in REPLICATED_OBJECTS.items():
+        etags = objects(replica_connection, f"{container}-replica")
+        assert etags == {n: hashlib.md5(d).hexdigest() for n, d in items.items()}
