@@ -18,7 +18,7 @@ import pytest
 
 from infra.config import REPO_ROOT
 
-LOCAL_PASSPHRASE = "sovereign-hub-local"
+LOCAL_PASSPHRASE = "local-only-not-a-secret"  # as scripts/toolchain env sets it
 
 
 def _exports(command: list[str]) -> dict[str, str]:
