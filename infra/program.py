@@ -45,7 +45,7 @@ def engine_config(stack: str) -> dict[str, ConfigValue]:
 
 
 def make_provider(config: HubConfig, name: str, region: str) -> openstack.Provider:
-    """An explicit provider: region and endpoint from config; credentials from OS_* or clouds.yaml."""
+    """An explicit provider: region and endpoint from config; credentials from OS_*/clouds.yaml."""
     auth_url: pulumi.Input[str] | None = config.auth_url
     if config.auth_url is not None and config.is_secret("openstack:authUrl"):
         auth_url = pulumi.Output.secret(config.auth_url)
