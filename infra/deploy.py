@@ -167,7 +167,7 @@ class SiteDeployer:
                     run.changes = _counts(refresh.summary.resource_changes)
                 else:
                     if self.unprotect:
-                        _unprotect_all(stack, log)
+                        _unprotect_all(stack, log, self.env)
                     result = stack.destroy(on_output=log.write, on_event=on_event, color="never")
                     run.changes = _counts(result.summary.resource_changes)
             run.status = "done"
@@ -179,12 +179,15 @@ class SiteDeployer:
             self._notify(run)
 
 
-def _unprotect_all(stack: auto.Stack, log: object) -> None:
-    """`pulumi state unprotect --all`: only when the operator asked for it explicitly."""
+def _unprotect_all(stack: auto.Stack, log: object, env: dict[str, str] | None = None) -> None:
+    """`pulumi state unprotect --all`: only when the operator asked for it explicitly.
+
+    The deployer's env applies here too: it may name another backend than the caller's.
+    """
     stack.workspace.pulumi_command.run(
         ["state", "unprotect", "--all", "--yes", "--stack", stack.name],
         str(REPO_ROOT),
-        dict(os.environ),
+        {**os.environ, **(env or {})},
     )
 
 

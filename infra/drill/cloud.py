@@ -38,6 +38,7 @@ class SiteCloud:
     project: str | None
     source: str  # "clouds.yaml entry <name>" or "OS_* environment"
     auth: dict[str, str]
+    cloud_name: str | None = None  # the clouds.yaml entry, when the site has one
 
     def env(self) -> dict[str, str]:
         """OS_* variables for the engine's OpenStack provider (the stacks' credentials)."""
@@ -55,6 +56,8 @@ class SiteCloud:
     def connect(self) -> Any:
         import openstack
 
+        if self.cloud_name is not None:
+            return openstack.connect(cloud=self.cloud_name, region_name=self.region)
         options: dict[str, Any] = {
             **self.auth,
             "region_name": self.region,
@@ -65,7 +68,7 @@ class SiteCloud:
 
     def in_region(self, region: str) -> SiteCloud:
         """The same project and credentials in another region (where its replicas live)."""
-        return SiteCloud(self.site, region, self.project, self.source, self.auth)
+        return SiteCloud(self.site, region, self.project, self.source, self.auth, self.cloud_name)
 
     def describe(self) -> str:
         return f"project {self.project or '?'} in {self.region} ({self.source})"
@@ -84,7 +87,8 @@ def site_cloud(site: str, region: str, environ: dict[str, str] | None = None) ->
         entry = clouds.get(site)
         if isinstance(entry, dict) and isinstance(entry.get("auth"), dict):
             auth = {str(k): str(v) for k, v in entry["auth"].items()}
-            return SiteCloud(site, region, auth.get("project_name"), f"clouds.yaml {site}", auth)
+            project = auth.get("project_name")
+            return SiteCloud(site, region, project, f"clouds.yaml {site}", auth, site)
     auth = {
         key: environ[name]
         for key, name in (

@@ -275,6 +275,7 @@ class DrillRun:
     restore_span: list[float] = field(default_factory=list)
     checks: list[Check] = field(default_factory=list)
     not_verified: list[NotRestored] = field(default_factory=list)
+    restore_error: str | None = None
 
     @property
     def source(self) -> HubConfig:
@@ -363,11 +364,15 @@ class DrillRun:
         env = self._engine_env(target_cloud, backend)
         pairs = replication.replica_pairs(self.source)
         existing = self._existing_resources(env)
-        if self.plan.scenario is Scenario.STATE_LOSS and existing and not resumed:
-            raise DrillRefused(f"the fresh backend {describe_backend(backend)} is not empty")
-        # Stacks that already hold resources were left by a kept or interrupted drill: this run
-        # converges them, and says so, since its RTO is then not a rebuild from empty.
-        resumed = resumed or existing > 0
+        if existing and not resumed:
+            # Not made by a drill (no journal says so): perhaps a real failover. A drill would
+            # converge it and then destroy it, so it never starts.
+            raise DrillRefused(
+                f"the stacks of {self.target.site} in {describe_backend(backend)} already hold "
+                f"{existing} resources that no drill journal accounts for (a real failover?); "
+                "a drill only rebuilds a DR site from empty. If they are left-overs, remove "
+                f"them with `hubctl down --site {self.target.site}` first"
+            )
         journal.save(
             drill_id=drill_id,
             site=self.source.site,
@@ -389,6 +394,8 @@ class DrillRun:
             self._verify(target_cloud, env)
         except KeyboardInterrupt:
             outcome, failure = Outcome.INTERRUPTED, "stopped by Ctrl-C"
+        except Exception as error:  # the report is written whatever broke, then clean-up runs
+            outcome, failure = Outcome.FAILED, f"{type(error).__name__}: {error}"
         finally:
             recorder.close()
         finished_at = datetime.now(UTC)
@@ -414,6 +421,10 @@ class DrillRun:
             start=self.restore_span[0] - t0 if self.restore_span else None,
             end=self.restore_span[1] - t0 if len(self.restore_span) > 1 else None,
         )
+        if self.restore_error:
+            self.checks.append(
+                Check(layer="storage", name="restore", passed=False, detail=self.restore_error)
+            )
         if outcome is Outcome.PASSED:
             bad_layers = [layer.stack for layer in layers if layer.status != "done"]
             bad_checks = [c.name for c in self.checks if not c.passed]
@@ -468,7 +479,27 @@ class DrillRun:
             write_report(report, self.report_dir)
             return report
         write_report(report, self.report_dir)
-        report.cleanup = self._cleanup(env, target_cloud, backend, journal, outcome)
+        try:
+            report.cleanup = self._cleanup(env, target_cloud, backend, journal, outcome)
+        except KeyboardInterrupt:
+            journal.save(status="interrupted")
+            report.cleanup = Cleanup(
+                kept=True,
+                destroyed=False,
+                seconds=None,
+                detail="Clean-up interrupted. What exists: "
+                + self._inventory(env)
+                + ". Run the same command again: it converges, then cleans up.",
+            )
+        except Exception as error:  # the journal keeps the stacks for the next run
+            journal.save(status="cleanup-failed")
+            report.cleanup = Cleanup(
+                kept=True,
+                destroyed=False,
+                seconds=None,
+                detail=f"Clean-up failed ({type(error).__name__}: {error}). What exists: "
+                + self._inventory(env),
+            )
         write_report(report, self.report_dir)
         return report
 
@@ -555,6 +586,10 @@ class DrillRun:
             self.restored = replication.restore(
                 replica.connect(), target.connect(), pairs, containers, self.clock
             )
+        except Exception as error:  # runs in its own thread: record it, the drill fails
+            self.restore_error = f"{type(error).__name__}: {error}"
+            self.progress.phase("restore", "failed", self.restore_error)
+            return
         finally:
             self.restore_span.append(self.clock())
         copied = sum(c.verified for c in self.restored)
@@ -667,12 +702,15 @@ class DrillRun:
                 emptied += empty_container(conn, name)
         except Exception as error:  # destroy will say what is left
             self.progress.phase("clean up", "running", f"emptying containers: {error}")
+        # Everything in these stacks was made by drills (the journal and the empty-target
+        # check guarantee it), so protected resources may go too.
         destroyer = SiteDeployer(
             site=self.target.site,
             log_dir=self.report_dir / "logs",
             parallel=self.plan.parallel,
             policy_pack=None,
             env=env,
+            unprotect=True,
         )
         destroyed = destroyer.run("destroy")
         ok = all(run.status == "done" for run in destroyed)
