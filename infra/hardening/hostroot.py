@@ -73,7 +73,9 @@ STAMP = ".hostroot-key"
 PLAIN_KEY = (
     "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHViAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA plain@hub"
 )
-PLAIN_USER_DATA = f"#cloud-config\nssh_authorized_keys:\n  - {PLAIN_KEY}\n"
+# An un-hardened deployment's user data: a key for the image's default user. The locale line is
+# the hardened document's too (no locale generation at boot), not a hardening measure.
+PLAIN_USER_DATA = f"#cloud-config\nlocale: C.UTF-8\nssh_authorized_keys:\n  - {PLAIN_KEY}\n"
 
 
 class HostRootError(RuntimeError):

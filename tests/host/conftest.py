@@ -87,6 +87,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         callspec = getattr(item, "callspec", None)
         role = callspec.params.get("role") if callspec is not None else None
         # A measure that does not apply to a role is not a failure there: not collected at all.
+        if marker is not None:
+            # Carried into JUnit reports, so a run's results can be read per measure.
+            item.user_properties.append(("measure", marker.args[0]))
         if (
             marker is not None
             and role is not None
