@@ -1,0 +1,140 @@
+"""Policy packs through the real engine: `pulumi preview/up --policy-pack <dir>`.
+
+The probe pack under tests/engine/projects proves that a Python pack loads through our language
+host at all; the others run the project's own pack in policies/ and need its PulumiPolicy.yaml.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.engine.conftest import POLICIES, PROJECTS, REPO, Stack, StackFactory
+
+pytestmark = pytest.mark.engine
+
+PROBE_PACK = PROJECTS / "probe-policy"
+
+
+@dataclass(frozen=True)
+class PolicyRun:
+    returncode: int
+    output: str
+    # (policy name, resource name) for each violation; resource name is "" for stack policies.
+    violations: frozenset[tuple[str, str]]
+    # The same with the enforcement level the engine applied.
+    verdicts: frozenset[tuple[str, str, str]]
+    packs: frozenset[str]
+
+
+def run_with_pack(stack: Stack, operation: str, pack: Path, tmp_path: Path) -> PolicyRun:
+    """Run preview or up with a policy pack and read its verdicts from the engine's event log."""
+    events_file = tmp_path / f"{operation}-events.jsonl"
+    args = [operation, "--policy-pack", str(pack), "--event-log", str(events_file)]
+    if operation == "up":
+        args += ["--yes", "--skip-preview"]
+    # --event-log is only offered with PULUMI_DEBUG_COMMANDS (the Automation API sets it too).
+    stack.run.extra_env["PULUMI_DEBUG_COMMANDS"] = "true"
+    result = stack.run(*args, check=False)
+    verdicts: set[tuple[str, str, str]] = set()
+    packs: set[str] = set()
+    for line in events_file.read_text().splitlines():
+        event = json.loads(line)
+        if "policyEvent" in event:
+            found = event["policyEvent"]
+            resource = resource_name(found.get("resourceUrn") or "")
+            verdicts.add((found["policyName"], resource, found["enforcementLevel"]))
+            packs.add(found["policyPackName"])
+        for summary in ("policyAnalyzeSummaryEvent", "policyAnalyzeStackSummaryEvent"):
+            if summary in event:
+                packs.add(event[summary]["policyPackName"])
+    return PolicyRun(
+        returncode=result.returncode,
+        output=result.stdout + result.stderr,
+        violations=frozenset((policy, resource) for policy, resource, _ in verdicts),
+        verdicts=frozenset(verdicts),
+        packs=frozenset(packs),
+    )
+
+
+def resource_name(urn: str) -> str:
+    """The name part of a URN; "" for the stack itself, which is where stack policies report."""
+    if not urn or "::pulumi:pulumi:Stack::" in urn:
+        return ""
+    return urn.rsplit("::", 1)[-1]
+
+
+def require_project_pack() -> None:
+    # Not a skip: the project pack is part of the deliverable, so its absence is a failure.
+    assert (POLICIES / "PulumiPolicy.yaml").is_file(), "policies/PulumiPolicy.yaml is missing"
+
+
+def test_a_python_policy_pack_runs_through_the_language_host(
+    make_stack: StackFactory, tmp_path: Path
+) -> None:
+    run = run_with_pack(make_stack("tls-only"), "preview", PROBE_PACK, tmp_path)
+    assert run.returncode == 0, run.output
+    assert run.packs == {"engine-probe"}
+    assert run.violations == {("probe-flag-ecdsa", "engine-test-ca-key")}
+
+
+def test_preview_loads_the_project_policy_pack(make_stack: StackFactory, tmp_path: Path) -> None:
+    require_project_pack()
+    run = run_with_pack(make_stack("tls-only"), "preview", POLICIES, tmp_path)
+    assert run.returncode == 0, run.output
+    assert run.packs, f"no policy pack reported by the engine:\n{run.output}"
+
+
+def test_up_passes_the_project_policy_pack_on_a_compliant_stack_and_destroy_cleans_up(
+    make_stack: StackFactory, tmp_path: Path
+) -> None:
+    require_project_pack()
+    stack = make_stack("tls-only")
+    run = run_with_pack(stack, "up", POLICIES, tmp_path)
+    assert run.returncode == 0, run.output
+    assert not run.violations
+    assert len(stack.resources()) > 0
+    stack.run("destroy", "--yes", "--skip-preview")
+    assert stack.resources() == []
+
+
+def test_the_project_policy_pack_blocks_weak_keys_before_anything_is_created(
+    make_stack: StackFactory, tmp_path: Path
+) -> None:
+    require_project_pack()
+    stack = make_stack("weak-tls")
+    run = run_with_pack(stack, "up", POLICIES, tmp_path)
+    assert run.returncode != 0
+    assert "weak-key" in {resource for _, resource in run.violations}
+    assert "tls:index/privateKey:PrivateKey" not in [r["type"] for r in stack.resources()]
+
+
+def test_engine_route_and_hubctl_check_report_the_same_violations(
+    make_stack: StackFactory, tmp_path: Path
+) -> None:
+    require_project_pack()
+    stack = make_stack("weak-tls")
+    # Deployed without the pack, so there is a state for hubctl to read.
+    stack.run("up", "--yes", "--skip-preview")
+    state = tmp_path / "state.json"
+    state.write_text(stack.run("stack", "export").stdout)
+
+    engine = run_with_pack(stack, "preview", POLICIES, tmp_path)
+    hubctl = subprocess.run(
+        [str(REPO / ".venv" / "bin" / "hubctl"), "check", "--state", str(state), "--format", "json"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert hubctl.returncode in {0, 1}, hubctl.stderr
+    offline = {
+        (v["policy"], resource_name(v["urn"]), v["enforcement"])
+        for v in json.loads(hubctl.stdout)["violations"]
+    }
+    assert engine.verdicts, f"the engine reported no violation on weak-tls:\n{engine.output}"
+    assert engine.verdicts == offline
