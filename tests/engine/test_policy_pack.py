@@ -125,7 +125,14 @@ def test_engine_route_and_hubctl_check_report_the_same_violations(
 
     engine = run_with_pack(stack, "preview", POLICIES, tmp_path)
     hubctl = subprocess.run(
-        [str(REPO / ".venv" / "bin" / "hubctl"), "check", "--state", str(state), "--format", "json"],
+        [
+            str(REPO / ".venv" / "bin" / "hubctl"),
+            "check",
+            "--state",
+            str(state),
+            "--format",
+            "json",
+        ],
         cwd=REPO,
         capture_output=True,
         text=True,
