@@ -110,7 +110,7 @@ def locate(outcome: Outcome, resource: ResourceView | None, target: Target) -> L
     if (
         resource is not None
         and resource.source is not None
-        and not resource.source.file.startswith((".venv", "/"))
+        and "site-packages" not in resource.source.file
     ):
         return resource.source
     if resource is None:

@@ -1,0 +1,127 @@
+"""`hubctl check --stack`: exit codes, locations, pack config and usage errors."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from infra.cli import app
+from infra.config import REPO_ROOT, known_stacks
+
+runner = CliRunner()
+SHIPPED = known_stacks()
+
+
+def check(*args: str):
+    return runner.invoke(app, ["check", *args])
+
+
+def violations(result) -> list[dict]:
+    return json.loads(result.stdout)["violations"]
+
+
+def test_the_repository_ships_stacks_to_check():
+    assert len(SHIPPED) >= 20
+
+
+@pytest.mark.parametrize("stack", SHIPPED)
+def test_every_shipped_stack_passes(stack):
+    result = check("--stack", stack, "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert [v for v in violations(result) if v["enforcement"] == "mandatory"] == []
+
+
+@pytest.mark.parametrize("stack", SHIPPED)
+def test_a_non_eu_region_on_the_command_line_fails_with_that_location(stack):
+    result = check("--stack", stack, "-c", "openstack:region=UK1", "--format", "json")
+    assert result.exit_code == 1, result.output
+    found = [v for v in violations(result) if v["policy"] == "region-eu-only"]
+    assert found and all(v["location"] == "command line (-c)" for v in found)
+    assert all(v["enforcement"] == "mandatory" and "UK1" in v["message"] for v in found)
+
+
+def test_a_finding_from_site_config_points_at_the_line_that_sets_it():
+    result = check("--stack", "dr-network", "--format", "json")
+    [finding] = [v for v in violations(result) if v["policy"].startswith("qualification")]
+    file, line = finding["location"].rsplit(":", 1)
+    assert file == "stacks/sites.yaml"
+    assert "openstack:region" in (REPO_ROOT / file).read_text().splitlines()[int(line) - 1]
+
+
+def test_several_stacks_are_checked_in_one_run():
+    result = check(*[a for s in ("prod-network", "prod-kms") for a in ("--stack", s)],
+                   "--format", "json")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["resources"] > 46
+
+
+def test_the_json_report_has_the_promised_fields():
+    result = check("--stack", "staging-network", "-c", "openstack:region=UK1", "--format", "json")
+    report = json.loads(result.stdout)
+    assert set(report) == {"resources", "violations"}
+    assert all(
+        set(v) == {"policy", "enforcement", "severity", "urn", "message", "location"}
+        for v in report["violations"]
+    )
+
+
+def test_the_report_goes_to_the_output_file(tmp_path):
+    out = tmp_path / "report.json"
+    result = check("--stack", "staging-kms", "--format", "json", "--output", str(out))
+    assert result.exit_code == 0 and result.stdout == ""
+    assert json.loads(out.read_text())["resources"] > 0
+
+
+def test_the_text_report_groups_by_rule_and_gives_the_verdict():
+    result = check("--stack", "staging-network", "-c", "openstack:region=UK1")
+    assert result.exit_code == 1
+    assert "MANDATORY region-eu-only" in result.stdout and "FAILED" in result.stdout
+    assert "\x1b[" not in result.stdout
+
+
+def test_a_pack_config_can_lower_a_rule_to_advisory(tmp_path):
+    config = tmp_path / "pack.json"
+    config.write_text(json.dumps({"region-eu-only": "advisory"}))
+    result = check("--stack", "staging-network", "-c", "openstack:region=UK1",
+                   "--policy-config", str(config), "--format", "json")
+    assert result.exit_code == 0
+    assert {v["enforcement"] for v in violations(result) if v["policy"] == "region-eu-only"} == {
+        "advisory"
+    }
+
+
+def test_a_suppression_with_a_reason_removes_the_finding(tmp_path):
+    urn = ("urn:pulumi:staging-network::hub::pulumi:pulumi:Stack"
+           "$pulumi:providers:openstack::openstack")
+    config = tmp_path / "pack.json"
+    config.write_text(json.dumps({"region-eu-only": {"suppress": [
+        {"urn": urn, "reason": "migration drill, data-free project"}]}}))
+    result = check("--stack", "staging-network", "-c", "openstack:region=UK1",
+                   "--policy-config", str(config))
+    assert result.exit_code == 0
+    assert "suppressed region-eu-only" in result.stdout and "migration drill" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        ((), "either --stack"),
+        (("--stack", "prod-network", "--state", "x.json"), "either --stack"),
+        (("--stack", "nowhere-network"), "no stacks/Pulumi.nowhere-network.yaml"),
+        (("--state", "x.json", "-c", "openstack:region=GRA11"), "apply to --stack only"),
+        (("--stack", "prod-network", "-c", "openstack:region=MARS1"), "unknown region"),
+        (("--stack", "prod-network", "-c", "novalue"), "expected KEY=VALUE"),
+        (("--stack", "prod-network", "--policy-config", "/nonexistent.json"), "cannot read"),
+    ],
+)
+def test_usage_and_config_errors_exit_2_with_one_clear_message(args, expected):
+    result = check(*args)
+    assert result.exit_code == 2
+    assert expected in result.stderr and "Traceback" not in result.output
+
+
+def test_an_unwritable_output_is_a_usage_error(tmp_path):
+    result = check("--stack", "staging-kms", "--output", str(tmp_path / "no" / "such" / "dir"))
+    assert result.exit_code == 2 and "cannot write" in result.stderr

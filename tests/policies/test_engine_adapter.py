@@ -1,0 +1,142 @@
+"""The pack under CrossGuard's own servicer gives the findings `hubctl check` gives.
+
+pulumi-policy's analyzer servicer is driven here with the requests the engine sends (stack
+config first, then one Analyze per resource with its provider, then AnalyzeStack), built from
+the same synthesized stack. The engine test in tests/engine runs the real CLI; this one pins the
+adapter without it.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+from google.protobuf import struct_pb2
+from pulumi.runtime.proto import analyzer_pb2
+from pulumi_policy import EnforcementLevel
+from pulumi_policy import policy as policy_sdk
+
+from infra.synth import SECRET_SIG, SIG_KEY, ResourceRecord, SynthResult
+from policies.config import PackConfig
+from policies.engine import ENGINE_STACK, PACK_NAME, install_hooks, policies
+from policies.evaluate import evaluate
+from policies.registry import REGISTRY, Scope
+from policies.sources import target_of_synth
+
+
+def _struct(record: ResourceRecord) -> struct_pb2.Struct:
+    properties: dict[str, Any] = copy.deepcopy(record.inputs)
+    for path in record.secret_paths:
+        if path in properties:  # the engine sends secrets marked, with their value
+            properties[path] = {SIG_KEY: SECRET_SIG, "value": "decrypted-by-the-engine"}
+    struct = struct_pb2.Struct()
+    struct.update(properties)
+    return struct
+
+
+def _provider(record: ResourceRecord, by_urn: dict[str, ResourceRecord]):
+    provider = by_urn.get(record.provider_urn or "")
+    if provider is None:
+        return None
+    return analyzer_pb2.AnalyzerProviderResource(
+        type=provider.type, urn=provider.urn, name=provider.name, properties=_struct(provider)
+    )
+
+
+def _dependencies(record: ResourceRecord, by_id: dict[str, list[str]]) -> dict[str, Any]:
+    """What the engine knows and ids do not tell during a preview: which resources an input
+    was computed from (here recovered from the mocks' "<name>-id" ids)."""
+    return {
+        key: analyzer_pb2.AnalyzerPropertyDependencies(urns=by_id[value])
+        for key, value in record.inputs.items()
+        if isinstance(value, str) and value in by_id
+    }
+
+
+def engine_findings(result: SynthResult) -> set[tuple[str, str]]:
+    assert install_hooks()
+    servicer = policy_sdk._PolicyAnalyzerServicer(
+        PACK_NAME, "0.1.0", policies(), EnforcementLevel.ADVISORY
+    )
+    servicer.ConfigureStack(analyzer_pb2.AnalyzerStackConfigureRequest(
+        stack=result.stack, project="hub",
+        config={k: v.value for k, v in result.config.items()},
+        config_secret_keys=[k for k, v in result.config.items() if v.secret],
+    ), None)
+    by_urn = {r.urn: r for r in result.resources}
+    found: set[tuple[str, str]] = set()
+    for record in result.resources:
+        request = analyzer_pb2.AnalyzeRequest(
+            type=record.type, urn=record.urn, name=record.name, properties=_struct(record),
+            provider=_provider(record, by_urn),
+        )
+        found |= {(d.policyName, d.urn or record.urn)
+                  for d in servicer.Analyze(request, None).diagnostics}
+    by_id: dict[str, list[str]] = {}
+    for r in result.resources:
+        by_id.setdefault(f"{r.name}-id", []).append(r.urn)
+    stack_request = analyzer_pb2.AnalyzeStackRequest(resources=[
+        analyzer_pb2.AnalyzerResource(
+            type=r.type, urn=r.urn, name=r.name, properties=_struct(r),
+            provider=_provider(r, by_urn), parent=r.parent or "",
+            propertyDependencies=_dependencies(r, by_id),
+        )
+        for r in result.resources
+    ])
+    stack_urn = target_of_synth(result).stack_urn
+    found |= {(d.policyName, d.urn or stack_urn)
+              for d in servicer.AnalyzeStack(stack_request, None).diagnostics}
+    return found
+
+
+def offline_findings(result: SynthResult) -> set[tuple[str, str]]:
+    report = evaluate(target_of_synth(result), PackConfig())
+    return {(v.policy, v.urn) for v in report.violations}
+
+
+@pytest.mark.parametrize(
+    ("stack", "overrides"),
+    [
+        ("staging-network", {}),
+        ("staging-network", {"openstack:region": "UK1"}),
+        ("prod-kms", {"hub:tls": '{"algorithm": "RSA", "rsaBits": 2048}'}),
+        ("dr-kms", {"hub:secretsProvider": "awskms://alias/x", "hub:stateBackend": "s3://b"}),
+    ],
+    ids=["clean", "non-eu-region", "weak-rsa", "foreign-state"],
+)
+def test_the_engine_adapter_reports_what_the_offline_check_reports(synth, stack, overrides):
+    result = synth(stack, **{k.replace(":", "__"): v for k, v in overrides.items()})
+    offline = offline_findings(result)
+    assert engine_findings(result) == offline
+    if overrides:
+        assert offline, "the mutated stack must give findings"
+
+
+def test_secret_inputs_sent_by_the_engine_stay_secrets(synth):
+    result = synth("prod-kms")
+    assert not {f for f in engine_findings(result) if f[0] == "secrets-no-plaintext"}
+    facts = ENGINE_STACK.facts()
+    assert facts.stack == "prod-kms" and facts.production is True
+
+
+def test_a_payload_the_engine_sends_in_clear_is_reported(synth):
+    result = synth("prod-kms")
+    key = next(r for r in result.resources if r.name.endswith("ca-key") and "secretV1" in r.type)
+    clear = key.model_copy(update={
+        "secret_paths": frozenset(),
+        "inputs": {**key.inputs, "payload": "-----BEGIN PRIVATE KEY-----\nMIG...\n"},
+    })
+    changed = result.model_copy(
+        update={"resources": [clear if r.urn == key.urn else r for r in result.resources]}
+    )
+    changed.config = result.config
+    assert ("secrets-no-plaintext", key.urn) in engine_findings(changed)
+
+
+def test_every_rule_runs_as_the_policy_kind_its_scope_needs():
+    kinds = {p.name: type(p).__name__ for p in policies()}
+    for rule_id, rule in REGISTRY.items():
+        expected = ("ResourceValidationPolicy" if rule.scope is Scope.RESOURCE
+                    else "StackValidationPolicy")
+        assert kinds[rule_id] == expected, rule_id
