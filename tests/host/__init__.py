@@ -1,0 +1,1 @@
+"""Host hardening suite (pytest-testinfra): see README.md beside this file."""
