@@ -13,8 +13,7 @@ from policies.registry import Enforcement
 
 def render(report: Report) -> str:
     suites = ET.Element("testsuites", name="hubctl check")
-    found = dict(by_rule(report))
-    found_by_id = {rule.id: violations for rule, violations in found.items()}
+    found_by_id = {rule.id: violations for rule, violations in by_rule(report)}
     total_failures = 0
     for rule in report.rules:
         violations = found_by_id.get(rule.id, [])
