@@ -191,7 +191,7 @@ def _plain(value: Any) -> Any:
         for key in value:
             try:
                 result[key] = _plain(value[key])
-            except Exception:
+            except Exception:  # the SDK raises on values unknown during preview
                 result[key] = "[unknown]"
         return result
     if isinstance(value, list | tuple) or type(value).__name__ == "_ListProxy":
@@ -199,7 +199,7 @@ def _plain(value: Any) -> Any:
         for index in range(len(value)):
             try:
                 items.append(_plain(value[index]))
-            except Exception:
+            except Exception:  # same: an unknown list element
                 items.append("[unknown]")
         return items
     return value

@@ -8,6 +8,7 @@ backend, AWS S3 without an EU endpoint, or a US cloud KMS as secrets provider ar
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import cache
 from urllib.parse import parse_qs, urlsplit
 
 from infra.catalogue import EU_MEMBER_STATES, is_loopback_url
@@ -17,8 +18,13 @@ from policies.registry import Scope, Severity, rule
 from policies.rules.region import suggestion
 
 
+@cache
 def site_region(site: str, layer: str | None) -> str | None:
-    """The openstack:region another site of this repository is configured with."""
+    """The openstack:region another site of this repository is configured with.
+
+    Cached: parsing the site's YAML costs more than all resource rules of a stack together,
+    and stack files do not change while one check runs.
+    """
     stacks = known_stacks()
     preferred = [f"{site}-{layer}"] if layer else []
     candidates = preferred + [s for s in stacks if s.rsplit("-", 1)[0] == site]
