@@ -141,7 +141,8 @@ def crypto_certificate_validity(resource: ResourceView, context: Context) -> Out
     shown = "no validity" if hours in (None, -1) else f"a validity of {hours} hours"
     return failed(
         f"{describe(resource)}: {kind} with {shown}; the bound is {bound} hours "
-        f"({bound // 8760 or bound / 8760:.3g} years) so that keys are renewed (ANSSI-PA-079).",
+        f"(about {bound / 8760:.3g} year{'' if bound <= 8760 else 's'}) so that keys are renewed "
+        "(ANSSI-PA-079).",
         value=str(hours) if hours not in (None, -1) else None,
         config_keys=("hub:tls",),
     )
