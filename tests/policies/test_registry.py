@@ -124,3 +124,31 @@ def test_the_shipped_pack_config_is_valid():
     from policies.config import PACK_CONFIG_FILE
 
     PackConfig.from_mapping(json.loads(PACK_CONFIG_FILE.read_text()), str(PACK_CONFIG_FILE))
+
+
+def _crashing(resource, context):
+    """Passes never: raises, to show how a broken rule is reported."""
+    raise KeyError("inputs.missing")
+
+
+def test_a_crashing_rule_reports_itself_on_the_resource_instead_of_aborting(
+    target, monkeypatch
+):
+    from policies.config import PackConfig
+    from policies.evaluate import evaluate
+
+    broken = Rule(id="region-crashes", family="region", description="Crashes.",
+                  remediation="Fix it.", severity=Severity.HIGH, check=_crashing,
+                  applies_to=("pulumi:providers:openstack",))
+    monkeypatch.setitem(REGISTRY, broken.id, broken)
+    report = evaluate(target("staging-kms"), PackConfig())
+    [violation] = [v for v in report.violations if v.policy == broken.id]
+    assert violation.enforcement is Enforcement.MANDATORY
+    assert "crashed (KeyError" in violation.message and "providers:openstack" in violation.urn
+
+
+def test_the_pack_readme_documents_every_rule():
+    from infra.config import REPO_ROOT
+
+    readme = (REPO_ROOT / "policies" / "README.md").read_text()
+    assert {rule.id for rule in RULES if f"`{rule.id}`" not in readme} == set()
