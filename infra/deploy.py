@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TextIO
 
 from pulumi import automation as auto
 
@@ -150,25 +150,28 @@ class SiteDeployer:
             with run.log.open("w", encoding="utf-8") as log:
                 stack = select_stack(self.site, run.layer, self.env)
                 packs = [str(self.policy_pack)] if self.policy_pack else None
+                # The Automation API hands over the engine's output line by line, without the
+                # line ends: put them back so the log reads like the CLI's output.
+                write = functools.partial(_write_line, log)
                 on_event = (
                     functools.partial(self.on_event, run) if self.on_event is not None else None
                 )
                 if action == "up":
                     up = stack.up(
-                        on_output=log.write, on_event=on_event, policy_packs=packs, color="never"
+                        on_output=write, on_event=on_event, policy_packs=packs, color="never"
                     )
                     run.changes = _counts(up.summary.resource_changes)
                     run.outputs = {k: v.value for k, v in up.outputs.items()}
                 elif action == "preview":
-                    preview = stack.preview(on_output=log.write, policy_packs=packs, color="never")
+                    preview = stack.preview(on_output=write, policy_packs=packs, color="never")
                     run.changes = _counts(preview.change_summary)
                 elif action == "refresh":
-                    refresh = stack.refresh(on_output=log.write, color="never")
+                    refresh = stack.refresh(on_output=write, color="never")
                     run.changes = _counts(refresh.summary.resource_changes)
                 else:
                     if self.unprotect:
                         _unprotect_all(stack, log, self.env)
-                    result = stack.destroy(on_output=log.write, on_event=on_event, color="never")
+                    result = stack.destroy(on_output=write, on_event=on_event, color="never")
                     run.changes = _counts(result.summary.resource_changes)
             run.status = "done"
         except auto.errors.CommandError as error:
@@ -177,6 +180,10 @@ class SiteDeployer:
         finally:
             run.finished = time.monotonic()
             self._notify(run)
+
+
+def _write_line(log: TextIO, line: str) -> None:
+    log.write(line if line.endswith("\n") else line + "\n")
 
 
 def _unprotect_all(stack: auto.Stack, log: object, env: dict[str, str] | None = None) -> None:

@@ -54,17 +54,21 @@ class SiteCloud:
         return {k: v for k, v in values.items() if v}
 
     def connect(self) -> Any:
-        import openstack
+        """A connection with exactly these credentials and region.
 
-        if self.cloud_name is not None:
-            return openstack.connect(cloud=self.cloud_name, region_name=self.region)
-        options: dict[str, Any] = {
-            **self.auth,
-            "region_name": self.region,
-            "identity_api_version": "3",
-            "interface": "public",
-        }
-        return openstack.connect(**options)
+        Connection() without a cloud name reads neither clouds.yaml nor OS_* variables, so
+        nothing of the caller's environment (its project, its region) can creep in, and a
+        clouds.yaml entry's own region does not forbid reading its replicas in another one.
+        """
+        from openstack.connection import Connection
+
+        return Connection(
+            auth=dict(self.auth),
+            auth_type="password",
+            region_name=self.region,
+            identity_api_version="3",
+            interface="public",
+        )
 
     def in_region(self, region: str) -> SiteCloud:
         """The same project and credentials in another region (where its replicas live)."""

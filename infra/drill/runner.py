@@ -78,8 +78,14 @@ class _Silent:
 
 
 def layer_report(
-    run: LayerRun, t0: float, steps: list[Any], events_log: Path | None, base: Path
+    run: LayerRun,
+    t0: float,
+    steps: list[Any],
+    events_log: Path | None,
+    base: Path,
+    engine_changes: dict[str, int] | None = None,
 ) -> LayerReport:
+    """A layer's record; a failed update's change counts come from the engine's summary."""
     start = None if run.started is None else run.started - t0
     end = None if run.finished is None else run.finished - t0
     seconds = run.seconds
@@ -92,7 +98,7 @@ def layer_report(
         start=start,
         end=end,
         seconds=seconds,
-        changes=dict(run.changes),
+        changes=dict(run.changes or engine_changes or {}),
         cloud_wait_seconds=waited,
         tool_seconds=max((seconds or 0.0) - waited, 0.0),
         steps=steps,
@@ -408,6 +414,7 @@ class DrillRun:
                 recorder.layer_steps(stack_name(self.target.site, layer)),
                 recorder.path(stack_name(self.target.site, layer)),
                 self.report_dir,
+                recorder.layer_summary(stack_name(self.target.site, layer)),
             )
             for layer in LAYERS
         ]
@@ -566,7 +573,8 @@ class DrillRun:
         finally:
             if restore_thread is not None:
                 restore_thread.join()
-        self.progress.phase("rebuild", "done")
+        rebuilt = all(run.status == "done" for run in self.runs.values())
+        self.progress.phase("rebuild", "done" if rebuilt else "failed")
         storage = self.runs.get(Layer.STORAGE)
         if restore_thread is None and storage is not None and storage.status == "done":
             self._restore(storage, replica, target, pairs)
@@ -615,6 +623,15 @@ class DrillRun:
         self.progress.phase("verify", "running")
         conn = target.connect()
         outputs = {layer: run.outputs for layer, run in self.runs.items() if run.status == "done"}
+        for layer in LAYERS:
+            if layer not in outputs:
+                status = self.runs[layer].status if layer in self.runs else "not started"
+                self.not_verified.append(
+                    NotRestored(
+                        item=f"{layer.value} layer checks",
+                        reason=f"the layer was not rebuilt ({status}), so nothing of it to check",
+                    )
+                )
         if Layer.NETWORK in outputs:
             self.checks += verify.check_network(conn, outputs[Layer.NETWORK])
         if Layer.KMS in outputs:

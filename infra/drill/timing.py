@@ -75,6 +75,7 @@ class EventRecorder:
         self.events_dir = events_dir
         self.action = action
         self.steps: dict[str, list[ResourceStep]] = {}
+        self.summaries: dict[str, dict[str, int]] = {}
         self._open: dict[tuple[str, str], ResourceStep] = {}
         self._files: dict[str, TextIO] = {}
         self._lock = threading.Lock()
@@ -127,6 +128,7 @@ class EventRecorder:
         if event.summary_event is not None:
             summary = event.summary_event
             changes = {str(getattr(k, "value", k)): v for k, v in summary.resource_changes.items()}
+            self.summaries[stack] = changes
             return {
                 **base,
                 "kind": "summary",
@@ -134,7 +136,7 @@ class EventRecorder:
                 "changes": changes,
             }
         if event.cancel_event is not None:
-            return {**base, "kind": "cancel"}
+            return {**base, "kind": "end"}  # the engine closes every event stream with it
         return None
 
     def _close(self, stack: str, urn: str, now: float, *, failed: bool) -> None:
@@ -146,6 +148,11 @@ class EventRecorder:
     def layer_steps(self, stack: str) -> list[ResourceStep]:
         with self._lock:
             return list(self.steps.get(stack, []))
+
+    def layer_summary(self, stack: str) -> dict[str, int]:
+        """The engine's change counts, which it sends even when the update fails."""
+        with self._lock:
+            return dict(self.summaries.get(stack, {}))
 
     def close(self) -> None:
         with self._lock:
