@@ -9,7 +9,7 @@ under the test's temporary directory, with the passphrase secrets provider.
 from __future__ import annotations
 
 import json
-import os
+import re
 import shutil
 import subprocess
 from collections.abc import Callable, Iterator, Mapping
@@ -134,10 +134,11 @@ def make_stack(engine_env: dict[str, str], tmp_path: Path) -> Iterator[StackFact
         stack.run("stack", "rm", "--yes", "--force", check=False)
 
 
-def policy_pack_present() -> bool:
-    return (POLICIES / "PulumiPolicy.yaml").is_file()
-
-
-def engine_env_for_tool(engine_env: Mapping[str, str]) -> dict[str, str]:
-    """The toolchain environment on top of os.environ, for tools other than pulumi."""
-    return {**os.environ, **engine_env}
+def pinned() -> dict[str, str]:
+    """The versions tools/versions.env pins."""
+    versions: dict[str, str] = {}
+    for line in (REPO / "tools" / "versions.env").read_text().splitlines():
+        match = re.fullmatch(r"([A-Z_]+)=(\S+)", line.strip())
+        if match:
+            versions[match.group(1)] = match.group(2)
+    return versions

@@ -9,18 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.engine.conftest import REPO, TOOLCHAIN, Pulumi
+from tests.engine.conftest import REPO, TOOLCHAIN, Pulumi, pinned
 
 pytestmark = pytest.mark.engine
-
-
-def pinned() -> dict[str, str]:
-    versions: dict[str, str] = {}
-    for line in (REPO / "tools" / "versions.env").read_text().splitlines():
-        match = re.fullmatch(r"([A-Z_]+)=(\S+)", line.strip())
-        if match:
-            versions[match.group(1)] = match.group(2)
-    return versions
 
 
 def installed_plugins(pulumi: Pulumi) -> list[dict[str, str]]:
