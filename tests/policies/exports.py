@@ -58,7 +58,7 @@ def export_of(result: SynthResult) -> dict[str, Any]:
 def entry(export: dict[str, Any], type_suffix: str, name_part: str = "") -> dict[str, Any]:
     for item in export["deployment"]["resources"]:
         if item["type"].endswith(type_suffix) and name_part in item["urn"].rsplit("::", 1)[-1]:
-            return item  # type: ignore[no-any-return]
+            return item
     raise AssertionError(f"no {type_suffix} *{name_part}* in the export")
 
 

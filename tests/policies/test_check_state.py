@@ -7,9 +7,10 @@ program would record), then one property of one resource is changed.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from infra.cli import app
 from tests.policies.exports import entry, export_of, set_property, write
@@ -18,9 +19,8 @@ runner = CliRunner()
 PEM = "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49\n-----END PRIVATE KEY-----\n"
 
 
-def check_state(path, *extra):
-    result = runner.invoke(app, ["check", "--state", str(path), "--format", "json", *extra])
-    return result
+def check_state(path: Path, *extra: str) -> Result:
+    return runner.invoke(app, ["check", "--state", str(path), "--format", "json", *extra])
 
 
 def mandatory(result) -> list[dict]:

@@ -56,7 +56,7 @@ def _dependencies(record: ResourceRecord, by_id: dict[str, list[str]]) -> dict[s
 
 def engine_findings(result: SynthResult) -> set[tuple[str, str]]:
     assert install_hooks()
-    servicer = policy_sdk._PolicyAnalyzerServicer(
+    servicer: Any = policy_sdk._PolicyAnalyzerServicer(
         PACK_NAME, "0.1.0", policies(), EnforcementLevel.ADVISORY
     )
     servicer.ConfigureStack(analyzer_pb2.AnalyzerStackConfigureRequest(
