@@ -77,13 +77,40 @@ def _urn_lines(text: str) -> dict[str, int]:
     return lines
 
 
+def _top(path: str) -> str:
+    return path.split(".")[0].split("[")[0]
+
+
+def _merge(
+    inputs: dict[str, Any], input_secrets: set[str],
+    outputs: dict[str, Any], output_secrets: set[str],
+) -> tuple[dict[str, Any], set[str]]:
+    """One view of a deployed resource: what the program asked for and what the cloud reports.
+
+    Inputs win where both sides hold a value (they are what the program declared), except
+    that a value in clear on either side wins over a secret on the other: the state file holds
+    both sides, so a secret written in clear in the outputs is as exposed as in the inputs.
+    """
+    merged: dict[str, Any] = {}
+    secrets: set[str] = set()
+    for key in {**outputs, **inputs}:
+        in_secret = any(_top(p) == key for p in input_secrets)
+        out_secret = any(_top(p) == key for p in output_secrets)
+        out_in_clear = key in outputs and not out_secret and outputs[key] not in (None, "")
+        use_outputs = key not in inputs or (in_secret and out_in_clear)
+        merged[key] = outputs[key] if use_outputs else inputs[key]
+        chosen = output_secrets if use_outputs else input_secrets
+        secrets |= {p for p in chosen if _top(p) == key}
+    return merged, secrets
+
+
 def _view_of_state(entry: dict[str, Any], where: Location) -> ResourceView:
     outputs, output_secrets = decode_properties(entry.get("outputs") or {})
     inputs, input_secrets = decode_properties(entry.get("inputs") or {})
-    # What the cloud reports (outputs, e.g. a region the provider filled in) is judged too;
-    # inputs win where both exist, as they are what the program asked for.
-    merged = {**outputs, **inputs} if isinstance(outputs, dict) else inputs
-    secrets = {p for p in output_secrets if p.split(".")[0].split("[")[0] not in inputs}
+    merged, secrets = _merge(
+        inputs if isinstance(inputs, dict) else {}, input_secrets,
+        outputs if isinstance(outputs, dict) else {}, output_secrets,
+    )
     dependencies = {
         str(key): tuple(str(u) for u in urns)
         for key, urns in (entry.get("propertyDependencies") or {}).items()
@@ -95,7 +122,7 @@ def _view_of_state(entry: dict[str, Any], where: Location) -> ResourceView:
         type=str(entry["type"]),
         name=urn.rsplit("::", 1)[-1],
         inputs=merged,
-        secret_paths=frozenset(input_secrets | secrets),
+        secret_paths=frozenset(secrets),
         provider_urn=_provider_urn(entry.get("provider")),
         parent=entry.get("parent"),
         id=entry.get("id") or None,

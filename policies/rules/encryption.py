@@ -27,14 +27,25 @@ def encryption_volume_luks(resource: ResourceView, context: Context) -> Outcome:
     """Passes: volume_type is one of the region's luks_volume_types in the catalogue.
     Fails: no volume_type (the cloud's default type is not encrypted), or any other type,
     including on a region that offers no LUKS type at all.
-    Not applicable: the region is unknown (region-eu-only reports it)."""
+    Not applicable: a LUKS type on a region that cannot be found (region-eu-only reports it);
+    with no region, any non-LUKS type still fails."""
     region_name, _ = context.region_of(resource)
     region = context.lookup_region(region_name)
-    if region is None:
-        return not_applicable("unknown region")
     volume_type = resource.get("volumeType")
     if not is_known(volume_type) and volume_type is not None:
         return not_applicable("volume type not known before the update")
+    if region is None:
+        # Fail closed: without a region, only a type that is LUKS somewhere may pass on to
+        # region-eu-only's verdict; any other type is unencrypted wherever the volume is.
+        everywhere = {t for r in context.catalogue.regions for t in r.luks_volume_types}
+        if volume_type in everywhere:
+            return not_applicable("unknown region: region-eu-only reports it")
+        return failed(
+            f"{describe(resource)} uses volume type {volume_type!r}, which no catalogue region "
+            f"offers as encrypted (LUKS types: {', '.join(sorted(everywhere))}).",
+            value=str(volume_type) if volume_type else None,
+            config_keys=("hub:volumeType",),
+        )
     offered = ", ".join(region.luks_volume_types) or "none: use another region"
     if volume_type in (None, ""):
         return failed(

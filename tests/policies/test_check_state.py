@@ -155,3 +155,27 @@ def test_a_binary_file_is_a_usage_error(tmp_path):
     path = tmp_path / "state.json"
     path.write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe")
     assert check_state(path).exit_code == 2
+
+
+def test_a_secret_in_clear_in_the_outputs_is_exposed_too(exported, tmp_path):
+    export = exported("staging-kms")
+    item = entry(export, "secretV1:SecretV1", "ca-key")
+    assert "ciphertext" in json.dumps(item["inputs"]["payload"])
+    item["outputs"]["payload"] = PEM
+    result = check_state(write(export, tmp_path / "state.json"))
+    assert result.exit_code == 1
+    assert ("secrets-no-plaintext", item["urn"]) in {
+        (v["policy"], v["urn"]) for v in mandatory(result)
+    }
+
+
+def test_an_unencrypted_volume_whose_provider_is_missing_still_fails(exported, tmp_path):
+    export = exported("staging-compute")
+    item = entry(export, "volume:Volume", "data")
+    item.pop("provider")
+    set_property(item, "volumeType", "high-speed")
+    result = check_state(write(export, tmp_path / "state.json"))
+    assert result.exit_code == 1
+    assert ("encryption-volume-luks", item["urn"]) in {
+        (v["policy"], v["urn"]) for v in mandatory(result)
+    }
