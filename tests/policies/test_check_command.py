@@ -125,3 +125,18 @@ def test_usage_and_config_errors_exit_2_with_one_clear_message(args, expected):
 def test_an_unwritable_output_is_a_usage_error(tmp_path):
     result = check("--stack", "staging-kms", "--output", str(tmp_path / "no" / "such" / "dir"))
     assert result.exit_code == 2 and "cannot write" in result.stderr
+
+
+def test_the_installed_command_exits_cleanly_on_bad_input(tmp_path):
+    """The console script itself (not the in-process runner): exit 2, one line, no traceback."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    hubctl = Path(sys.executable).with_name("hubctl")
+    missing = tmp_path / "missing.json"
+    done = subprocess.run([str(hubctl), "check", "--state", str(missing)],
+                          capture_output=True, text=True, check=False, cwd=REPO_ROOT)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr and "cannot read" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
