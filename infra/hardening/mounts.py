@@ -34,4 +34,9 @@ ENTRIES: dict[Measure, list[str]] = {
 
 
 def part(role: HostRole, settings: HardeningSettings) -> UserDataPart:
-    return UserDataPart(mounts=[list(entry) for entry in ENTRIES.values()])
+    return UserDataPart(
+        mounts=[list(entry) for entry in ENTRIES.values()],
+        # systemd mounts /dev/shm before cloud-init adds its line, and `mount -a` skips what is
+        # mounted already: remount it so its new options hold from first boot, not next boot.
+        runcmd=[["mount", "-o", "remount", "/dev/shm"]],
+    )
