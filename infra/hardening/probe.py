@@ -127,6 +127,11 @@ def normalise_audit_rule(line: str) -> str:
     i = 0
     while i < len(words):
         word = words[i]
+        if word == "-w" and i + 1 < len(words):
+            # auditctl may print a watched directory with a trailing slash.
+            out += ["-w", words[i + 1].rstrip("/") or "/"]
+            i += 2
+            continue
         if word == "-S" and i + 1 < len(words):
             syscalls.extend(words[i + 1].split(","))
             i += 2
