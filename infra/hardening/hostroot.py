@@ -303,12 +303,29 @@ def first_boot(root: Path, user_data: str) -> None:
         # cloud-init's own schema first: a document it would reject must not reach a host.
         run_in_root(root, ["cloud-init", "schema", "--config-file", f"/{SEED_DIR}/user-data"])
         for stage in CLOUD_INIT_STAGES:
-            run_in_root(root, ["cloud-init", *stage], archives)
+            try:
+                run_in_root(root, ["cloud-init", *stage], archives)
+            except HostRootError:
+                _report_first_boot(root)
+                raise
         run_in_root(root, ["cloud-init", "status", "--long"])
         run_in_root(root, ["apt-get", "clean"], archives)
     finally:
         (root / HARNESS_CFG).unlink(missing_ok=True)
         (root / POLICY_RC_D).unlink(missing_ok=True)
+
+
+def _report_first_boot(root: Path) -> None:
+    """What cloud-init logged about a failed first boot, for a CI log read from afar."""
+    log = root / "var/log/cloud-init.log"
+    if log.is_file():
+        for line in log.read_text(errors="replace").splitlines():
+            if "[WARNING]" in line or "[ERROR]" in line:
+                _log(f"cloud-init.log: {line}")
+    output = root / "var/log/cloud-init-output.log"
+    if output.is_file():
+        for line in output.read_text(errors="replace").splitlines()[-40:]:
+            _log(f"cloud-init-output.log: {line}")
 
 
 def _fresh_copy(base: Path, dest: Path) -> None:
