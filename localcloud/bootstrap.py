@@ -9,6 +9,7 @@ from __future__ import annotations
 import shutil
 import struct
 import subprocess
+import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -145,6 +146,7 @@ def write_configs(layout: Layout, secret: dict[str, str]) -> None:
     render("neutron.conf", etc / "neutron" / "neutron.conf", values)
     render("ml2_conf.ini", etc / "neutron" / "ml2_conf.ini", values)
     render("nova.conf", etc / "nova" / "nova.conf", values)
+    render("nova-db.conf", etc / "nova" / "nova-db.conf", values)
     for host in COMPUTE_HOSTS:
         # Each fake compute host is one nova-compute process with its own host name, so that
         # anti-affinity server groups can place one member per host.
@@ -241,6 +243,17 @@ def create_databases(layout: Layout, secret: dict[str, str]) -> None:
 # ---------------------------------------------------------------------------- schemas
 
 
+def nova_conf(layout: Layout) -> list[str]:
+    """Config arguments of nova-manage: the shared nova.conf plus the database part."""
+    folder = layout.etc / "nova"
+    return [
+        "--config-file",
+        str(folder / "nova.conf"),
+        "--config-file",
+        str(folder / "nova-db.conf"),
+    ]
+
+
 def _keystone_schema(layout: Layout, secret: dict[str, str]) -> None:
     conf = ["--config-file", str(layout.etc / "keystone" / "keystone.conf")]
     owner = ["--keystone-user", "root", "--keystone-group", "root"]
@@ -277,7 +290,7 @@ def _keystone_schema(layout: Layout, secret: dict[str, str]) -> None:
 
 
 def _nova_schema(layout: Layout, secret: dict[str, str]) -> None:
-    conf = ["--config-file", str(layout.etc / "nova" / "nova.conf")]
+    conf = nova_conf(layout)
     cell0 = f"mysql+pymysql://openstack:{secret['db_password']}@127.0.0.1:3306/nova_cell0"
     run(layout, ["nova-manage", *conf, "api_db", "sync"], "nova")
     run(
@@ -359,8 +372,14 @@ def start_schemas(
             continue
 
         def job(mark: str = mark, step: Callable[[], None] = step) -> None:
+            began = time.monotonic()
             step()
             layout.mark(mark)
+            print(
+                f"local-cloud:   {mark} done in {time.monotonic() - began:.0f} s",
+                file=sys.stderr,
+                flush=True,
+            )
 
         futures[mark] = pool.submit(job)
     return futures
@@ -467,7 +486,7 @@ def discover_hosts(layout: Layout, timeout: float = 180) -> None:
     """Map every fake compute host into cell1 (repeat until all have registered)."""
     if layout.done("hosts-mapped"):
         return
-    conf = ["--config-file", str(layout.etc / "nova" / "nova.conf")]
+    conf = nova_conf(layout)
     deadline = time.monotonic() + timeout
     while True:
         run(layout, ["nova-manage", *conf, "cell_v2", "discover_hosts"], "nova")

@@ -156,7 +156,8 @@ def keystone(layout: Layout) -> Service:
 def openstack(layout: Layout) -> list[Service]:
     """Every OpenStack service after Keystone, in no particular order (they start together)."""
     etc = layout.etc
-    nova = ["--config-file", str(etc / "nova" / "nova.conf")]
+    nova_compute = ["--config-file", str(etc / "nova" / "nova.conf")]
+    nova = [*nova_compute, "--config-file", str(etc / "nova" / "nova-db.conf")]
     cinder = ["--config-file", str(etc / "cinder" / "cinder.conf")]
     services = [
         Service(
@@ -208,7 +209,7 @@ def openstack(layout: Layout) -> list[Service]:
                 f"nova-compute-{host.rsplit('-', 1)[1]}",
                 [
                     *_py_main("nova.cmd.compute"),
-                    *nova,
+                    *nova_compute,
                     "--config-file",
                     str(etc / "nova" / f"{host}.conf"),
                 ],

@@ -210,3 +210,75 @@ def test_barbican_secret_roundtrip(conn: Any, cleanup: Any) -> None:
     cleanup(lambda: conn.key_manager.delete_secret(secret_id, ignore_missing=False))
     fetched = conn.key_manager.get_secret(secret_id)
     assert fetched.payload == payload
+
+
+def test_barbican_order_becomes_active(conn: Any, cleanup: Any) -> None:
+    """Orders (pulumi-openstack's OrderV1) are processed in the API process: no worker needed."""
+    order = conn.key_manager.post(
+        "/orders",
+        json={
+            "type": "key",
+            "meta": {
+                "name": "smoke-order",
+                "algorithm": "aes",
+                "bit_length": 256,
+                "mode": "cbc",
+                "payload_content_type": "application/octet-stream",
+            },
+        },
+    )
+    order.raise_for_status()
+    order_id = order.json()["order_ref"].rsplit("/", 1)[1]
+    cleanup(lambda: conn.key_manager.delete(f"/orders/{order_id}"))
+    status: dict[str, Any] = {}
+
+    def active() -> bool:
+        status.update(conn.key_manager.get(f"/orders/{order_id}").json())
+        assert status["status"] != "ERROR", status
+        return bool(status["status"] == "ACTIVE")
+
+    _until(active, 60, "the order to become ACTIVE")
+    secret_id = status["secret_ref"].rsplit("/", 1)[1]
+    cleanup(lambda: conn.key_manager.delete_secret(secret_id, ignore_missing=False))
+
+
+def test_s3_api_with_ec2_credentials(conn: Any, cleanup: Any) -> None:
+    """Swift's S3 API authenticates EC2 credentials through Keystone (AWS signature v2)."""
+    import base64
+    import hashlib
+    import hmac
+    import json
+    from email.utils import formatdate
+
+    import requests
+
+    user_id = conn.current_user_id
+    access, secret = uuid.uuid4().hex, uuid.uuid4().hex
+    credential = conn.identity.create_credential(
+        type="ec2",
+        user_id=user_id,
+        project_id=conn.current_project_id,
+        blob=json.dumps({"access": access, "secret": secret}),
+    )
+    cleanup(lambda: conn.identity.delete_credential(credential))
+    bucket = f"smoke-s3-{uuid.uuid4().hex[:8]}"
+
+    def s3(method: str, path: str) -> requests.Response:
+        date = formatdate(usegmt=True)
+        to_sign = f"{method}\n\n\n{date}\n{path}"
+        digest = hmac.new(secret.encode(), to_sign.encode(), hashlib.sha1).digest()
+        signature = base64.b64encode(digest).decode()
+        return requests.request(
+            method,
+            f"http://127.0.0.1:8080{path}",
+            headers={"Date": date, "Authorization": f"AWS {access}:{signature}"},
+            timeout=30,
+        )
+
+    created = s3("PUT", f"/{bucket}")
+    assert created.status_code == 200, created.text
+    cleanup(lambda: s3("DELETE", f"/{bucket}"))
+    listing = s3("GET", "/")
+    assert listing.status_code == 200 and bucket in listing.text
+    # The bucket is the same object as the Swift container of the hub's project.
+    assert conn.object_store.get_container_metadata(bucket).name == bucket
