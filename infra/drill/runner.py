@@ -731,7 +731,9 @@ class DrillRun:
         )
         destroyed = destroyer.run("destroy")
         ok = all(run.status == "done" for run in destroyed)
+        orphans = 0
         if ok:
+            orphans = delete_order_secrets(target.connect(), self.target.site)
             for layer in LAYERS:
                 stack = select_stack(self.target.site, layer, env)
                 stack.workspace.remove_stack(stack.name, preserve_config=True)
@@ -744,7 +746,9 @@ class DrillRun:
         self.progress.phase("clean up", "done" if ok else "failed")
         detail = (
             f"Destroyed every stack of {self.target.site} ({emptied} restored object version(s) "
-            "deleted first) and removed the stacks from the backend."
+            f"deleted first), deleted the {orphans} dataset key secret(s) its Barbican orders "
+            "had generated (destroying an order leaves its secret), and removed the stacks "
+            "from the backend."
             if ok
             else "Destroy failed for "
             + ", ".join(r.stack for r in destroyed if r.status != "done")
@@ -775,6 +779,18 @@ def empty_container(conn: Any, container: str) -> int:
         conn.object_store.delete(f"/{container}/{item['name']}", params=params)
         deleted += 1
     return deleted
+
+
+def delete_order_secrets(conn: Any, site: str) -> int:
+    """Delete the secrets the site's key orders generated; destroying an order keeps them.
+
+    Only the DR site's own project is reached (its connection), and only its own key names.
+    """
+    prefix = f"hub-{site}-key-"
+    doomed = [s for s in conn.key_manager.secrets() if (s.name or "").startswith(prefix)]
+    for secret in doomed:
+        conn.key_manager.delete_secret(verify.ref_id(secret.secret_ref), ignore_missing=True)
+    return len(doomed)
 
 
 def _shared_endpoints(cloud: SiteCloud, other_region: str) -> bool | None:
