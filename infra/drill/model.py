@@ -59,7 +59,12 @@ class LayerReport(_Model):
     waited_for: list[str]
     start: float | None
     end: float | None
-    seconds: float | None
+    seconds: float | None = Field(
+        description="Wall time of the layer's run in the drill: CLI start to stack outputs read"
+    )
+    engine_seconds: int | None = Field(
+        default=None, description="The engine's own Duration of the update (whole seconds)"
+    )
     changes: dict[str, int]
     cloud_wait_seconds: float = Field(
         description="Union of the intervals in which at least one OpenStack resource step ran"

@@ -98,21 +98,24 @@ def render_markdown(report: DrillReport) -> str:
         "",
         f"![timeline]({CHART_NAME})",
         "",
-        "| Layer | Stack | Waited for | Start | End | Duration | Cloud wait | Tool | Changes "
-        "| Status |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| Layer | Stack | Waited for | Start | End | Duration | Engine | Cloud wait | Tool "
+        "| Changes | Status |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for layer in report.layers:
         lines.append(
             f"| {layer.layer} | `{layer.stack}` | {', '.join(layer.waited_for) or '-'} "
             f"| {_at(layer.start)} | {_at(layer.end)} | {duration(layer.seconds)} "
+            f"| {'n/a' if layer.engine_seconds is None else f'{layer.engine_seconds} s'} "
             f"| {duration(layer.cloud_wait_seconds)} | {duration(layer.tool_seconds)} "
             f"| {_changes(layer)} | {layer.status} |"
         )
     lines += [
         "",
-        "Start and end are seconds after the simulated loss. Each layer's engine output is in "
-        "`logs/`, its timed engine events in `events/`.",
+        "Start and end are seconds after the simulated loss. Duration is the drill's wall time "
+        "for the layer (engine start to outputs read); Engine is the `Duration:` the engine "
+        "printed in the layer's log (`logs/`); cloud wait and tool time come from the layer's "
+        "timed engine events (`events/`).",
         "",
         "## Data restored",
         "",

@@ -84,6 +84,7 @@ def layer_report(
     events_log: Path | None,
     base: Path,
     engine_changes: dict[str, int] | None = None,
+    engine_seconds: int | None = None,
 ) -> LayerReport:
     """A layer's record; a failed update's change counts come from the engine's summary."""
     start = None if run.started is None else run.started - t0
@@ -98,6 +99,7 @@ def layer_report(
         start=start,
         end=end,
         seconds=seconds,
+        engine_seconds=engine_seconds,
         changes=dict(run.changes or engine_changes or {}),
         cloud_wait_seconds=waited,
         tool_seconds=max((seconds or 0.0) - waited, 0.0),
@@ -415,6 +417,7 @@ class DrillRun:
                 recorder.path(stack_name(self.target.site, layer)),
                 self.report_dir,
                 recorder.layer_summary(stack_name(self.target.site, layer)),
+                recorder.engine_seconds(stack_name(self.target.site, layer)),
             )
             for layer in LAYERS
         ]

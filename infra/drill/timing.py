@@ -76,6 +76,7 @@ class EventRecorder:
         self.action = action
         self.steps: dict[str, list[ResourceStep]] = {}
         self.summaries: dict[str, dict[str, int]] = {}
+        self.durations: dict[str, int] = {}
         self._open: dict[tuple[str, str], ResourceStep] = {}
         self._files: dict[str, TextIO] = {}
         self._lock = threading.Lock()
@@ -129,6 +130,7 @@ class EventRecorder:
             summary = event.summary_event
             changes = {str(getattr(k, "value", k)): v for k, v in summary.resource_changes.items()}
             self.summaries[stack] = changes
+            self.durations[stack] = summary.duration_seconds
             return {
                 **base,
                 "kind": "summary",
@@ -153,6 +155,11 @@ class EventRecorder:
         """The engine's change counts, which it sends even when the update fails."""
         with self._lock:
             return dict(self.summaries.get(stack, {}))
+
+    def engine_seconds(self, stack: str) -> int | None:
+        """The update's duration by the engine's own clock, as its output prints it."""
+        with self._lock:
+            return self.durations.get(stack)
 
     def close(self) -> None:
         with self._lock:

@@ -227,9 +227,12 @@ def test_the_reported_layer_times_agree_with_the_engine_logs(drill: Drill) -> No
         _, engine_seconds = _engine_figures(layer.log)
         events = read_events(layer.events)
         summary = next(e for e in events if e["kind"] == "summary")
-        assert summary["duration_seconds"] == engine_seconds
-        # The engine's own clock covers the update; the drill's also covers starting the CLI.
-        assert engine_seconds - 1 <= layer.seconds <= engine_seconds + 30, layer.log
+        # The report's engine figure is the one the log prints, and the event stream agrees.
+        assert layer.layer.engine_seconds == engine_seconds, layer.log
+        assert abs(summary["duration_seconds"] - engine_seconds) <= 1, layer.events
+        # The drill's wall time holds the engine's update, plus starting the CLI and reading
+        # the stack's outputs afterwards.
+        assert engine_seconds - 1 <= layer.seconds <= engine_seconds + 60, layer.log
         assert all(layer.start <= e["t"] <= layer.end + 1 for e in events), layer.events
 
 
