@@ -202,3 +202,22 @@ def test_replica_pairs_are_the_containers_the_storage_layer_replicates(synth: Sy
     }
     plan = prepare("local", "local-dr", Scenario.REGION_LOSS)
     assert {p.replica for p in replication.replica_pairs(plan.site)} == declared
+
+
+def test_an_interrupted_drill_says_what_exists_and_how_to_converge(report: DrillReport) -> None:
+    stopped = report.model_copy(
+        update={
+            "outcome": Outcome.INTERRUPTED,
+            "failure": "stopped by Ctrl-C",
+            "cleanup": Cleanup(
+                kept=True,
+                destroyed=False,
+                seconds=None,
+                detail="Interrupted: nothing was destroyed. What exists: local-dr-network (47 "
+                "resources). Run the same command again: it converges these stacks.",
+            ),
+        }
+    )
+    text = render_markdown(stopped)
+    assert "**Result: INTERRUPTED" in text
+    assert "What exists: local-dr-network (47 resources)" in text
