@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from infra.config import known_stacks, load_layered_config
 from policies.model import Status
+from policies.rules.stack import site_region
 from tests.policies.conftest import REMOVE, bare_site, failures, find, mutate, statuses, with_config
 
 KEY = "privateKey:PrivateKey"
@@ -140,3 +142,9 @@ def test_without_config_the_stack_rules_cannot_apply(target):
     bare = bare_site(target("staging-kms"))
     for rule_id in ("stack-sovereign-backend", "stack-dr-distinct-region"):
         assert statuses(rule_id, bare) == {Status.NOT_APPLICABLE}
+
+
+@pytest.mark.parametrize("stack", known_stacks())
+def test_the_dr_rule_reads_each_site_region_as_the_config_loader_does(stack):
+    site, layer = stack.rsplit("-", 1)
+    assert site_region(site, layer) == load_layered_config(stack)["openstack:region"].value
