@@ -88,8 +88,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         role = callspec.params.get("role") if callspec is not None else None
         # A measure that does not apply to a role is not a failure there: not collected at all.
         if marker is not None:
+            measure = MEASURE_IDS[marker.args[0]]
             # Carried into JUnit reports, so a run's results can be read per measure.
-            item.user_properties.append(("measure", marker.args[0]))
+            item.user_properties.append(("measure", measure.id))
+            item.user_properties.append(("bp028", measure.recommendation))
+            # `pytest tests/host -k R33` selects the tests of one recommendation.
+            item.extra_keyword_matches.add(measure.recommendation)
         if (
             marker is not None
             and role is not None

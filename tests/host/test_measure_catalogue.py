@@ -47,3 +47,16 @@ def test_every_measure_has_exactly_one_test_and_every_test_a_measure() -> None:
 
 def test_every_listed_recommendation_is_implemented_by_a_measure() -> None:
     assert {m.recommendation for m in MEASURES} == set(RECOMMENDATIONS)
+
+
+def test_readme_table_maps_each_measure_to_its_recommendation_and_test() -> None:
+    rows = set()
+    for line in (HERE / "README.md").read_text().splitlines():
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        if line.startswith("| `") and len(cells) == 3:
+            rows.add((cells[0].split("`")[1], cells[1], cells[2].strip("`")))
+    expected = {
+        (measure_id, next(m.recommendation for m in MEASURES if m.id == measure_id), test)
+        for test, measure_id in measure_markers()
+    }
+    assert rows == expected
