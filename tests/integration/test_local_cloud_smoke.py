@@ -18,8 +18,11 @@ from typing import Any
 
 import pytest
 
+from localcloud.layout import default_layout
+
 REPO = Path(__file__).resolve().parents[2]
-CLOUDS_YAML = REPO / ".local-cloud" / "clouds.yaml"
+# .local-cloud/clouds.yaml, or the one under LOCAL_CLOUD_DIR when the cloud lives elsewhere.
+CLOUDS_YAML = default_layout().clouds_yaml
 
 pytestmark = pytest.mark.integration
 
