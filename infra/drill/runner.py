@@ -284,6 +284,7 @@ class DrillRun:
     checks: list[Check] = field(default_factory=list)
     not_verified: list[NotRestored] = field(default_factory=list)
     restore_error: str | None = None
+    verified: bool = False
 
     @property
     def source(self) -> HubConfig:
@@ -431,6 +432,13 @@ class DrillRun:
             start=self.restore_span[0] - t0 if self.restore_span else None,
             end=self.restore_span[1] - t0 if len(self.restore_span) > 1 else None,
         )
+        if outcome is not Outcome.PASSED and not self.verified:
+            self.not_verified.append(
+                NotRestored(
+                    item="the rebuilt site",
+                    reason=f"verification did not run: {failure}",
+                )
+            )
         if self.restore_error:
             self.checks.append(
                 Check(layer="storage", name="restore", passed=False, detail=self.restore_error)
@@ -671,6 +679,7 @@ class DrillRun:
         self.checks += policy
         self.not_verified += missing
         self.checks += self._state_policy_checks(env)
+        self.verified = True
         failed = sum(not c.passed for c in self.checks)
         self.progress.phase(
             "verify",
