@@ -4,7 +4,11 @@
 
 Cold start runs on an empty state folder of its own (LOCAL_CLOUD_DIR, a temporary folder), so the
 cloud under .local-cloud/ and whatever is deployed on it are not touched: it is stopped first
-(both use the same ports) and started again at the end if it was running. The packages must be
+(both use the same ports) and started again at the end if it was running. With --isolated it is
+left running, for a run in a network namespace of its own:
+
+    unshare -n sh -c 'ip link set lo up && python3 benchmarks/local_cloud.py --isolated'
+ The packages must be
 installed already (`scripts/local-cloud install`); the install time of the last install is read
 from .local-cloud/apt-install-seconds when it exists.
 
@@ -80,10 +84,16 @@ def cpu_seconds(state: Path) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--keep-cold-dir", action="store_true")
+    parser.add_argument(
+        "--isolated",
+        action="store_true",
+        help="leave the cloud of .local-cloud/ alone: for a run inside a network namespace of "
+        "its own (unshare -n), where the ports are free",
+    )
     args = parser.parse_args()
 
     default_state = REPO / ".local-cloud"
-    was_running = bool(instance_processes(Layout(default_state)))
+    was_running = not args.isolated and bool(instance_processes(Layout(default_state)))
     if was_running:
         timed("stop", None)
 

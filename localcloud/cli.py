@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import sys
@@ -249,6 +250,13 @@ def main(argv: list[str] | None = None) -> int:
         say("usage: scripts/local-cloud start|stop|status|env [dr|admin]|logs [SERVICE|all [N]]")
         return 2
     try:
+        if args[0] in ("start", "stop"):
+            # One start or stop at a time: two test sessions starting the cloud at once would
+            # launch every service twice.
+            layout.make_dirs()
+            with open(layout.run / "lifecycle.lock", "w") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                return commands[args[0]]()
         return commands[args[0]]()
     except (StartError, bootstrap.SetupError) as err:
         say(f"FAILED: {err}")

@@ -276,8 +276,20 @@ def alive(pid: int | None) -> bool:
         return False
 
 
+def belongs(pid: int, layout: Layout) -> bool:
+    """True when the process carries this cloud's marker (a pid file may outlive a reboot and
+    its number be reused by an unrelated process)."""
+    marker = f"{INSTANCE_VAR}={layout.state}".encode()
+    try:
+        with open(f"/proc/{pid}/environ", "rb") as environ:
+            return marker in environ.read().split(b"\0")
+    except OSError:
+        return False
+
+
 def is_running(service: Service, layout: Layout) -> bool:
-    return alive(read_pid(service.pid_file(layout)))
+    pid = read_pid(service.pid_file(layout))
+    return alive(pid) and pid is not None and belongs(pid, layout)
 
 
 def launch(service: Service, layout: Layout) -> int:
@@ -381,25 +393,18 @@ def wait_healthy(
 
 def instance_processes(layout: Layout) -> list[int]:
     """Every process whose environment marks it as part of this cloud (children included)."""
-    marker = f"{INSTANCE_VAR}={layout.state}".encode()
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit() or int(entry) == os.getpid():
-            continue
-        try:
-            with open(f"/proc/{entry}/environ", "rb") as environ:
-                if marker in environ.read().split(b"\0"):
-                    found.append(int(entry))
-        except OSError:
-            continue
+    found = [
+        int(entry)
+        for entry in os.listdir("/proc")
+        if entry.isdigit() and int(entry) != os.getpid() and belongs(int(entry), layout)
+    ]
     return [pid for pid in found if alive(pid)]
 
 
 def terminate(service: Service, layout: Layout, timeout: float = 20.0) -> None:
     """SIGTERM the service's whole session, then SIGKILL whatever is left after `timeout`."""
     pid = read_pid(service.pid_file(layout))
-    if alive(pid):
-        assert pid is not None
+    if alive(pid) and pid is not None and belongs(pid, layout):
         with contextlib.suppress(ProcessLookupError):
             os.killpg(pid, signal.SIGTERM)
         deadline = time.monotonic() + timeout
