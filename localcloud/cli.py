@@ -5,6 +5,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import signal
 import sys
 import time
 from collections.abc import Callable
@@ -215,7 +216,13 @@ def cmd_env(layout: Layout, args: list[str]) -> int:
 
 
 def cmd_logs(layout: Layout, args: list[str]) -> int:
-    """Without argument: where each service logs. With a service name (or `all`): its tail."""
+    """Where each service logs, or tails of logs.
+
+    logs                     every log file, by service
+    logs SERVICE [N]         the last N (60) lines of one service's log
+    logs all [N]             the last N lines of every log (what CI prints on failure)
+    logs --tail N [SERVICE]  same as `logs all N` (or `logs SERVICE N`)
+    """
     logs = sorted(layout.log.glob("*.log")) if layout.log.exists() else []
     if not args:
         for service in all_services(layout):
@@ -224,7 +231,12 @@ def cmd_logs(layout: Layout, args: list[str]) -> int:
             if log.stem.startswith(("setup-", "apt-")):
                 print(f"{log.stem:<18} {log}")
         return 0
-    lines = int(args[1]) if len(args) > 1 else 60
+    if args[0] == "--tail":
+        if len(args) < 2 or not args[1].isdigit():
+            say("usage: scripts/local-cloud logs --tail N [SERVICE]")
+            return 2
+        args = [args[2] if len(args) > 2 else "all", args[1]]
+    lines = int(args[1]) if len(args) > 1 and args[1].isdigit() else 60
     chosen = logs if args[0] == "all" else [layout.log / f"{args[0]}.log"]
     for log in chosen:
         print(f"===== {log} (last {lines} lines)")
@@ -238,6 +250,8 @@ def cmd_logs(layout: Layout, args: list[str]) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
+    # Piped into head or less: end quietly when the reader goes away.
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     layout = default_layout()
     commands: dict[str, Callable[[], int]] = {
         "start": lambda: cmd_start(layout),
@@ -247,7 +261,10 @@ def main(argv: list[str] | None = None) -> int:
         "logs": lambda: cmd_logs(layout, args[1:]),
     }
     if not args or args[0] not in commands:
-        say("usage: scripts/local-cloud start|stop|status|env [dr|admin]|logs [SERVICE|all [N]]")
+        say(
+            "usage: scripts/local-cloud start|stop|status|env [dr|admin]"
+            "|logs [SERVICE [N] | all [N] | --tail N]"
+        )
         return 2
     try:
         if args[0] in ("start", "stop"):
