@@ -151,7 +151,7 @@ class UserDataPart:
 
     write_files: list[dict[str, Any]] = field(default_factory=list)
     packages: list[str] = field(default_factory=list)
-    runcmd: list[str | list[str]] = field(default_factory=list)
+    runcmd: list[list[str]] = field(default_factory=list)
     mounts: list[list[str]] = field(default_factory=list)
     # Top-level cloud-config keys owned by exactly one family (users, ntp, fs_setup, ...).
     keys: dict[str, Any] = field(default_factory=dict)
@@ -178,7 +178,7 @@ def header(measure: Measure) -> str:
     return f"# {measure.id}: {measure.summary}\n# ANSSI BP-028 {rec.id} ({rec.title}).\n"
 
 
-def enable_and_restart(*units: str) -> list[str | list[str]]:
+def enable_and_restart(*units: str) -> list[list[str]]:
     """runcmd steps that start `units` at every boot and (re)start them now with their config.
 
     Two commands rather than `enable --now`: on a booted host they do the same, and on a root

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Callable
 from typing import Any
 
@@ -59,15 +60,14 @@ def user_data_document(role: HostRole, settings: HardeningSettings) -> dict[str,
     write_files: list[dict[str, Any]] = []
     packages: list[str] = []
     mount_entries: list[list[str]] = []
-    # A failing hardening step must fail first boot, visibly, not leave a half-hardened host.
-    runcmd: list[str | list[str]] = ["set -eu"]
+    steps: list[list[str]] = []
     keys: dict[str, Any] = dict(BASE_KEYS)
     for _, part_fn in FAMILIES:
         part = part_fn(role, settings)
         write_files.extend(part.write_files)
         packages.extend(p for p in part.packages if p not in packages)
         mount_entries.extend(part.mounts)
-        runcmd.extend(part.runcmd)
+        steps.extend(part.runcmd)
         for key, value in part.keys.items():
             if key in keys:
                 raise ValueError(f"cloud-config key {key!r} is set by two measure families")
@@ -76,8 +76,20 @@ def user_data_document(role: HostRole, settings: HardeningSettings) -> dict[str,
     document["write_files"] = write_files
     document["packages"] = packages
     document["mounts"] = mount_entries
-    document["runcmd"] = runcmd
+    document["runcmd"] = runcmd_script(steps)
     return document
+
+
+STEP_FUNCTION = 'step() { "$@" || { echo "hardening step failed: $*" >&2; failed=1; }; }'
+
+
+def runcmd_script(steps: list[list[str]]) -> list[str]:
+    """runcmd lines that run every step, then fail first boot if any step failed.
+
+    Stopping at the first failure would leave every later measure unapplied; ignoring failures
+    would hide them. Each step runs, and cloud-init reports the boot as failed if one did not.
+    """
+    return ["failed=0", STEP_FUNCTION, *(shlex.join(["step", *s]) for s in steps), 'exit "$failed"']
 
 
 class _Dumper(yaml.SafeDumper):

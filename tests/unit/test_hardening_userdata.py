@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import subprocess
+from pathlib import Path
 
 import pytest
 import yaml
@@ -19,6 +21,7 @@ from infra.hardening import (
 from infra.hardening.firewall import render_ruleset
 from infra.hardening.ssh import SSHD_DROP_IN
 from infra.hardening.sysctl import SYSCTL_FILE
+from infra.hardening.userdata import STEP_FUNCTION, runcmd_script
 from infra.tiers import HostRole, role_ports
 
 KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAqAV32vjJUIU3wV6YRn33EQDhgWRFx75I8BP0fQDhe5 a@hub"
@@ -120,8 +123,20 @@ def test_apt_proxy_is_configured_only_when_given() -> None:
     assert user_data_document(HostRole.DATA, proxied)["apt"] == {"proxy": "http://10.0.0.9:3142"}
 
 
-def test_first_boot_stops_at_the_first_failing_hardening_command() -> None:
-    assert user_data_document(HostRole.APP, SETTINGS)["runcmd"][0] == "set -eu"
+def test_first_boot_runs_every_hardening_step_and_fails_if_one_failed() -> None:
+    runcmd = user_data_document(HostRole.APP, SETTINGS)["runcmd"]
+    assert runcmd[:2] == ["failed=0", STEP_FUNCTION]
+    assert runcmd[-1] == 'exit "$failed"'
+    assert all(line.startswith("step ") for line in runcmd[2:-1])
+
+
+def test_a_failing_step_does_not_stop_later_steps_but_fails_the_script(tmp_path: Path) -> None:
+    marker = tmp_path / "later-step-ran"
+    script = "\n".join(runcmd_script([["false"], ["touch", str(marker)]]))
+    result = subprocess.run(["sh", "-c", script], capture_output=True, text=True, check=False)
+    assert marker.exists()
+    assert result.returncode == 1
+    assert "hardening step failed: false" in result.stderr
 
 
 def test_settings_reject_a_key_that_is_not_an_openssh_public_key() -> None:
