@@ -23,11 +23,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import openstack
 import pytest
 
 from infra.config import REPO_ROOT
 from infra.deploy import LAYERS, SiteDeployer
+from infra.drill.cloud import site_cloud
 from infra.drill.model import DrillReport, LayerReport, Outcome
 from infra.drill.report import load_report
 from infra.drill.runner import empty_container
@@ -73,12 +73,14 @@ def env(deploy_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) ->
 
 @pytest.fixture(scope="module")
 def dr_connection(cloud_env: dict[str, str]) -> Any:
-    return openstack.connect(cloud="local-dr", region_name="LOCAL2")
+    """The DR site's project (hub-dr) in LOCAL2, as the drill reaches it."""
+    return site_cloud(TARGET, "LOCAL2", cloud_env).connect()
 
 
 @pytest.fixture(scope="module")
 def replica_connection(cloud_env: dict[str, str]) -> Any:
-    return openstack.connect(cloud="local", region_name="LOCAL2")
+    """The primary's project in LOCAL2, where its replicas live."""
+    return site_cloud(SITE, "LOCAL2", cloud_env).connect()
 
 
 def census(conn: Any, prefix: str) -> dict[str, list[str]]:
