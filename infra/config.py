@@ -121,11 +121,15 @@ def _as_config_text(value: Any) -> str:
     return json.dumps(value)
 
 
+# libyaml's loader when present (about 5x faster, same line marks); the pure-Python one otherwise.
+_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _read_yaml_mapping(path: Path, what: str) -> tuple[Any, yaml.MappingNode]:
     try:
         text = path.read_text(encoding="utf-8")
-        data = yaml.safe_load(text)
-        node = yaml.compose(text)
+        data = yaml.load(text, Loader=_LOADER)
+        node = yaml.compose(text, Loader=_LOADER)
     except FileNotFoundError as exc:
         raise ConfigError(f"{_relative(path)}: {what} not found") from exc
     except yaml.YAMLError as exc:
