@@ -228,11 +228,11 @@ _COMPUTED: dict[str, dict[str, Any]] = {
     },
     "tls:index/selfSignedCert:SelfSignedCert": {
         "cert_pem": "-----BEGIN CERTIFICATE-----\nsynth\n-----END CERTIFICATE-----\n",
-        "validity_end_time": "2029-11-29T00:00:00Z",
+        "validity_end_time": "2029-11-29T00:00:00.196830830Z",  # as pulumi-tls reports it
     },
     "tls:index/locallySignedCert:LocallySignedCert": {
         "cert_pem": "-----BEGIN CERTIFICATE-----\nsynth\n-----END CERTIFICATE-----\n",
-        "validity_end_time": "2027-02-27T00:00:00Z",
+        "validity_end_time": "2027-02-27T00:00:00.196830830Z",
     },
     "tls:index/certRequest:CertRequest": {
         "cert_request_pem": "-----BEGIN CERTIFICATE REQUEST-----\nsynth\n-----END CERTIFICATE REQUEST-----\n",  # noqa: E501

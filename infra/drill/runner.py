@@ -33,7 +33,15 @@ from urllib.parse import urlparse
 from pulumi import automation as auto
 
 from infra.config import LAYER_DEPENDENCIES, REPO_ROOT, HubConfig, Layer
-from infra.deploy import LAYERS, POLICY_PACK, LayerRun, SiteDeployer, select_stack, stack_name
+from infra.deploy import (
+    LAYERS,
+    POLICY_PACK,
+    LayerRun,
+    SiteDeployer,
+    delete_order_secrets,
+    select_stack,
+    stack_name,
+)
 from infra.drill import replication, verify
 from infra.drill.cloud import SiteCloud, site_cloud
 from infra.drill.model import (
@@ -791,18 +799,6 @@ def empty_container(conn: Any, container: str) -> int:
         conn.object_store.delete(f"/{container}/{item['name']}", params=params)
         deleted += 1
     return deleted
-
-
-def delete_order_secrets(conn: Any, site: str) -> int:
-    """Delete the secrets the site's key orders generated; destroying an order keeps them.
-
-    Only the DR site's own project is reached (its connection), and only its own key names.
-    """
-    prefix = f"hub-{site}-key-"
-    doomed = [s for s in conn.key_manager.secrets() if (s.name or "").startswith(prefix)]
-    for secret in doomed:
-        conn.key_manager.delete_secret(verify.ref_id(secret.secret_ref), ignore_missing=True)
-    return len(doomed)
 
 
 def _shared_endpoints(cloud: SiteCloud, other_region: str) -> bool | None:

@@ -40,6 +40,19 @@ class KmsExports(LayerExports):
         }
 
 
+def whole_seconds(timestamp: str) -> str:
+    """An RFC 3339 time without its fraction of a second, as Barbican stores expirations.
+
+    pulumi-tls reports validity ends with nanoseconds; Barbican keeps whole seconds, so passing
+    the fraction through would make every `up` see a difference and replace every secret.
+    """
+    stamp, _, fraction = timestamp.partition(".")
+    if not fraction:
+        return timestamp
+    zone = fraction.lstrip("0123456789")
+    return stamp + (zone or "Z")
+
+
 def _private_key(
     name: str, settings: TlsSettings, context: LayerContext, parent: pulumi.Resource
 ) -> tls.PrivateKey:
@@ -156,7 +169,7 @@ class KmsLayer(pulumi.ComponentResource):
             secret_type="certificate",
             payload=pem,
             payload_content_type="text/plain",
-            expiration=expires,
+            expiration=expires.apply(whole_seconds),
             metadata=context.metadata,
             opts=context.opts(self),
         )
@@ -174,7 +187,7 @@ class KmsLayer(pulumi.ComponentResource):
             secret_type="private",
             payload=pem.apply(pulumi.Output.secret),
             payload_content_type="text/plain",
-            expiration=expires,
+            expiration=expires.apply(whole_seconds),
             metadata=context.metadata,
             opts=context.data_opts(self),
         )

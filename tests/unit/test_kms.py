@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from infra.layers.kms import whole_seconds
 from infra.synth import SynthResult
 from tests.conftest import Synth, of_type
 
@@ -91,3 +92,21 @@ def test_a_secret_identity_endpoint_stays_secret_in_the_provider(kms: SynthResul
     provider = next(r for r in kms.resources if r.type == "pulumi:providers:openstack")
     assert provider.is_secret("authUrl")
     assert provider.inputs["authUrl"] == "[secret]"
+
+
+def test_secret_expirations_are_whole_seconds_as_barbican_stores_them(kms: SynthResult) -> None:
+    """A fraction of a second would differ from Barbican's copy and replace secrets every up."""
+    expirations = {s.inputs["expiration"] for s in of_type(kms, "secretV1:SecretV1")}
+    assert expirations == {"2029-11-29T00:00:00Z", "2027-02-27T00:00:00Z"}
+
+
+@pytest.mark.parametrize(
+    ("reported", "stored"),
+    [
+        ("2027-02-27T10:11:53.19683083Z", "2027-02-27T10:11:53Z"),
+        ("2027-02-27T10:11:53Z", "2027-02-27T10:11:53Z"),
+        ("2027-02-27T10:11:53.5+01:00", "2027-02-27T10:11:53+01:00"),
+    ],
+)
+def test_whole_seconds_drops_only_the_fraction(reported: str, stored: str) -> None:
+    assert whole_seconds(reported) == stored
