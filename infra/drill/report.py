@@ -10,12 +10,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")  # no display: CI and servers render to files only
-
-import matplotlib.pyplot as plt
-
 from infra.drill.model import DrillReport, LayerReport
 from infra.drill.plan import SCENARIOS
 from infra.drill.timing import merge_intervals
@@ -173,6 +167,13 @@ def render_chart(report: DrillReport, path: Path) -> None:
         rows.append((layer.stack, layer.start, end, cloud, colours.get(layer.status, "#f58518")))
     if report.restore.start is not None and report.restore.end is not None:
         rows.append(("restore", report.restore.start, report.restore.end, [], "#54a24b"))
+    # Imported here, not at module level: every hubctl command imports this module, and
+    # matplotlib would add about a second to each start.
+    import matplotlib
+
+    matplotlib.use("Agg")  # no display: CI and servers render to files only
+    import matplotlib.pyplot as plt
+
     figure, axis = plt.subplots(figsize=(10, 1.2 + 0.6 * max(len(rows), 1)))
     for index, (_label, start, end, cloud, colour) in enumerate(rows):
         axis.barh(index, end - start, left=start, height=0.6, color=colour, alpha=0.45)
