@@ -59,6 +59,9 @@ resize_rootfs: false
 grub_dpkg: {enabled: false}
 """
 POLICY_RC_D = Path("usr/sbin/policy-rc.d")
+# A transient mirror error must not fail a CI run; present only while this module builds a root.
+APT_RETRIES = Path("etc/apt/apt.conf.d/99hostroot-retries")
+APT_RETRIES_TEXT = 'Acquire::Retries "5";\n'
 # The boot sequence cloud-init's systemd units run on a real instance, in order.
 CLOUD_INIT_STAGES: tuple[tuple[str, ...], ...] = (
     ("init", "--local"),
@@ -267,11 +270,20 @@ def build_base(sources: AptSources | None = None) -> Path:
     building = cache_dir() / "base.building"
     shutil.rmtree(building, ignore_errors=True)
     building.parent.mkdir(parents=True, exist_ok=True)
-    _run(["debootstrap", "--variant=minbase", SUITE, str(building), sources.archive])
+    for attempt in (1, 2):
+        try:
+            _run(["debootstrap", "--variant=minbase", SUITE, str(building), sources.archive])
+            break
+        except HostRootError:
+            # One more go from scratch: a mirror hiccup should not cost a whole CI run.
+            if attempt == 2:
+                raise
+            shutil.rmtree(building, ignore_errors=True)
     (building / "etc/apt/sources.list").unlink(missing_ok=True)
     _write(building, Path("etc/apt/sources.list.d/debian.sources"), root_sources_text(sources))
     # Package scripts must not start daemons in a root that is not booted.
     _write(building, POLICY_RC_D, "#!/bin/sh\nexit 101\n", 0o755)
+    _write(building, APT_RETRIES, APT_RETRIES_TEXT)
     try:
         archives = _archives()
         run_in_root(building, ["apt-get", "update", "-q"], archives)
@@ -283,6 +295,7 @@ def build_base(sources: AptSources | None = None) -> Path:
         run_in_root(building, ["apt-get", "clean"], archives)
     finally:
         (building / POLICY_RC_D).unlink(missing_ok=True)
+        (building / APT_RETRIES).unlink(missing_ok=True)
     (building / STAMP).write_text(key + "\n")
     shutil.rmtree(base, ignore_errors=True)
     building.rename(base)
@@ -299,6 +312,7 @@ def first_boot(root: Path, user_data: str) -> None:
     )
     _write(root, HARNESS_CFG, HARNESS_CFG_TEXT)
     _write(root, POLICY_RC_D, "#!/bin/sh\nexit 101\n", 0o755)
+    _write(root, APT_RETRIES, APT_RETRIES_TEXT)
     try:
         # cloud-init's own schema first: a document it would reject must not reach a host.
         run_in_root(root, ["cloud-init", "schema", "--config-file", f"/{SEED_DIR}/user-data"])
@@ -313,6 +327,7 @@ def first_boot(root: Path, user_data: str) -> None:
     finally:
         (root / HARNESS_CFG).unlink(missing_ok=True)
         (root / POLICY_RC_D).unlink(missing_ok=True)
+        (root / APT_RETRIES).unlink(missing_ok=True)
 
 
 def _report_first_boot(root: Path) -> None:
