@@ -55,6 +55,8 @@ def ensure_running(
     """Start the services of the list that are not running, then wait until all answer."""
     for service in services:
         if not is_running(service, layout):
+            # Leftovers of a crashed run (workers of a dead parent) would hold its port.
+            terminate(service, layout, timeout=10)
             launch(service, layout)
     wait_healthy(services, layout, timeout, verbose)
 
@@ -84,6 +86,7 @@ def cmd_start(layout: Layout) -> int:
     infra = infrastructure(layout)
     for service in infra:
         if not is_running(service, layout):
+            terminate(service, layout, timeout=10)
             launch(service, layout)
     wait_healthy(infra[:1], layout, 120)  # MariaDB
     bootstrap.create_databases(layout, secret)

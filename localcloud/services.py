@@ -1,8 +1,12 @@
 """The processes of the local cloud: how each one starts, where it logs, how to tell it is up.
 
-Every process is started in a session of its own (so that stopping it ends its workers too) and
-carries LOCAL_CLOUD_INSTANCE=<state dir> in its environment, which lets `stop` find any process of
-this cloud that outlived its parent (uwsgi workers, Erlang helpers) without matching by name.
+Every process is started as the leader of a session of its own; its pid file records its pid and
+its start time (so a pid reused after a reboot is not taken for it), and run/sessions keeps every
+session this cloud ever started until `stop` has emptied them. A process belongs to the cloud
+when it is in one of those sessions (workers, Erlang helpers, children of a crashed parent), or
+when it carries LOCAL_CLOUD_INSTANCE=<state dir> in its environment. The environment alone is not
+enough: setproctitle, which neutron's and nova's workers use, overwrites it. Nothing is matched
+by name.
 """
 
 from __future__ import annotations
@@ -252,44 +256,82 @@ def base_env(layout: Layout) -> dict[str, str]:
     return env
 
 
-def read_pid(path: Path) -> int | None:
+def _stat(pid: int) -> tuple[str, int, int] | None:
+    """(state, session id, start time in clock ticks) of a process, or None if it is gone."""
     try:
-        return int(path.read_text().strip())
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    # Fields after the command name: state is field 3 of proc(5), session 6, starttime 22.
+    return fields[0], int(fields[3]), int(fields[19])
+
+
+def _record(path: Path) -> tuple[int, int] | None:
+    """(pid, start time) from a pid file or a line of run/sessions."""
+    try:
+        pid, start = path.read_text().split()[:2]
+        return int(pid), int(start)
     except (OSError, ValueError):
         return None
 
 
+def read_pid(path: Path) -> int | None:
+    record = _record(path)
+    return record[0] if record else None
+
+
 def alive(pid: int | None) -> bool:
+    """True when the process exists and is not a zombie."""
     if pid is None:
         return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    # A zombie still answers kill(0); it is not running.
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
+    stat = _stat(pid)
+    return stat is not None and stat[0] != "Z"
 
 
-def belongs(pid: int, layout: Layout) -> bool:
-    """True when the process carries this cloud's marker (a pid file may outlive a reboot and
-    its number be reused by an unrelated process)."""
-    marker = f"{INSTANCE_VAR}={layout.state}".encode()
+def _is(pid: int, start: int) -> bool:
+    """True when `pid` is still the very process started at `start`."""
+    stat = _stat(pid)
+    return stat is not None and stat[0] != "Z" and stat[2] == start
+
+
+def is_running(service: Service, layout: Layout) -> bool:
+    record = _record(service.pid_file(layout))
+    return record is not None and _is(*record)
+
+
+def _sessions_file(layout: Layout) -> Path:
+    return layout.run / "sessions"
+
+
+def _known_sessions(layout: Layout) -> set[int]:
+    """Session ids of this cloud. A recorded leader that is alive must be the same process
+    (start time); a dead leader's id still names its session while members remain, because
+    Linux does not reuse a pid that is still a session id."""
+    records: list[tuple[int, int]] = []
+    with contextlib.suppress(OSError):
+        for line in _sessions_file(layout).read_text().splitlines():
+            with contextlib.suppress(ValueError, IndexError):
+                fields = line.split()
+                records.append((int(fields[0]), int(fields[1])))
+    for pid_file in layout.run.glob("*.pid"):
+        record = _record(pid_file)
+        if record:
+            records.append(record)
+    sessions = set()
+    for pid, start in records:
+        stat = _stat(pid)
+        if stat is None or stat[2] == start:
+            sessions.add(pid)
+    return sessions
+
+
+def _marked(pid: int, marker: bytes) -> bool:
     try:
         with open(f"/proc/{pid}/environ", "rb") as environ:
             return marker in environ.read().split(b"\0")
     except OSError:
         return False
-
-
-def is_running(service: Service, layout: Layout) -> bool:
-    pid = read_pid(service.pid_file(layout))
-    return alive(pid) and pid is not None and belongs(pid, layout)
 
 
 def launch(service: Service, layout: Layout) -> int:
@@ -310,7 +352,11 @@ def launch(service: Service, layout: Layout) -> int:
             start_new_session=True,
             close_fds=True,
         )
-    service.pid_file(layout).write_text(f"{proc.pid}\n")
+    stat = _stat(proc.pid)
+    start = stat[2] if stat else 0
+    service.pid_file(layout).write_text(f"{proc.pid} {start}\n")
+    with open(_sessions_file(layout), "a") as sessions:
+        sessions.write(f"{proc.pid} {start} {service.name}\n")
     return proc.pid
 
 
@@ -391,42 +437,62 @@ def wait_healthy(
         time.sleep(0.5)
 
 
-def instance_processes(layout: Layout) -> list[int]:
-    """Every process whose environment marks it as part of this cloud (children included)."""
-    found = [
-        int(entry)
-        for entry in os.listdir("/proc")
-        if entry.isdigit() and int(entry) != os.getpid() and belongs(int(entry), layout)
-    ]
-    return [pid for pid in found if alive(pid)]
+def instance_processes(layout: Layout, sessions: set[int] | None = None) -> list[int]:
+    """Every live process of this cloud (or only of the given sessions)."""
+    wanted = _known_sessions(layout) if sessions is None else sessions
+    marker = f"{INSTANCE_VAR}={layout.state}".encode()
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) == os.getpid():
+            continue
+        pid = int(entry)
+        stat = _stat(pid)
+        if stat is None or stat[0] == "Z":
+            continue
+        if stat[1] in wanted or (sessions is None and _marked(pid, marker)):
+            found.append(pid)
+    return found
+
+
+def _signal_all(pids: Iterable[int], signum: int) -> None:
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signum)
 
 
 def terminate(service: Service, layout: Layout, timeout: float = 20.0) -> None:
-    """SIGTERM the service's whole session, then SIGKILL whatever is left after `timeout`."""
-    pid = read_pid(service.pid_file(layout))
-    if alive(pid) and pid is not None and belongs(pid, layout):
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(pid, signal.SIGTERM)
-        deadline = time.monotonic() + timeout
-        while alive(pid) and time.monotonic() < deadline:
-            time.sleep(0.2)
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(pid, signal.SIGKILL)
+    """SIGTERM every process of the service's session, SIGKILL what is left after `timeout`.
+
+    The session is ended even when its leader has exited already (a crashed neutron-server
+    leaves its workers holding the port).
+    """
+    record = _record(service.pid_file(layout))
+    if record is not None:
+        pid, start = record
+        stat = _stat(pid)
+        if stat is None or stat[2] == start:  # not a reused pid
+            members = instance_processes(layout, {pid})
+            _signal_all(members, signal.SIGTERM)
+            deadline = time.monotonic() + timeout
+            while members and time.monotonic() < deadline:
+                time.sleep(0.2)
+                members = instance_processes(layout, {pid})
+            _signal_all(members, signal.SIGKILL)
     service.pid_file(layout).unlink(missing_ok=True)
 
 
 def kill_strays(layout: Layout, timeout: float = 10.0) -> list[int]:
-    """End any process of this cloud still alive after every service was stopped."""
+    """End any process of this cloud still alive after every service was stopped; then forget
+    the sessions."""
     strays = instance_processes(layout)
-    for pid in strays:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGTERM)
+    _signal_all(strays, signal.SIGTERM)
     deadline = time.monotonic() + timeout
     while instance_processes(layout) and time.monotonic() < deadline:
         time.sleep(0.2)
-    for pid in instance_processes(layout):
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
+    _signal_all(instance_processes(layout), signal.SIGKILL)
+    time.sleep(0.2)
+    if not instance_processes(layout):
+        _sessions_file(layout).unlink(missing_ok=True)
     return strays
 
 
