@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shlex
-
 from infra.hardening.model import HardeningSettings, Measure, UserDataPart
 from infra.tiers import HostRole
 
@@ -60,8 +58,3 @@ def part(role: HostRole, settings: HardeningSettings) -> UserDataPart:
             ["systemctl", "mask", *MASKED],
         ],
     )
-
-
-def purge_command() -> str:
-    """The purge as one shell line, for documentation and review."""
-    return shlex.join(["sh", "-c", _purge_script()])
