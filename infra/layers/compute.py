@@ -91,9 +91,6 @@ class ComputeLayer(pulumi.ComponentResource):
                 opts=context.opts(self),
             )
             self.server_groups[role] = group
-            user_data = self.admin_key.public_key_openssh.apply(
-                functools.partial(_user_data, config, role)
-            )
             self.instances[role] = []
             for index in range(size.count):
                 host = context.name(role.value, str(index))
@@ -112,6 +109,41 @@ class ComputeLayer(pulumi.ComponentResource):
                     metadata={**context.metadata, "role": role.value},
                     opts=context.opts(self),
                 )
+                block_devices: list[pulumi.Input[openstack.compute.InstanceBlockDeviceArgs]] = [
+                    openstack.compute.InstanceBlockDeviceArgs(
+                        uuid=boot.id,
+                        source_type="volume",
+                        destination_type="volume",
+                        boot_index=0,
+                        delete_on_termination=False,
+                    )
+                ]
+                data_volume_id: pulumi.Input[str | None] = None
+                if role is HostRole.DATA and size.data_volume_gb:
+                    data_volume = openstack.blockstorage.Volume(
+                        f"{host}-data",
+                        name=f"{host}-data",
+                        size=size.data_volume_gb,
+                        volume_type=volume_type,
+                        description="Health data volume (LUKS, keys in Barbican)",
+                        metadata={**context.metadata, "role": role.value, "data": "true"},
+                        opts=context.data_opts(self),
+                    )
+                    # Attached at boot, not afterwards: cloud-init formats and mounts it on the
+                    # first boot, which a later attachment could miss.
+                    block_devices.append(
+                        openstack.compute.InstanceBlockDeviceArgs(
+                            uuid=data_volume.id,
+                            source_type="volume",
+                            destination_type="volume",
+                            boot_index=-1,
+                            delete_on_termination=False,
+                        )
+                    )
+                    data_volume_id = data_volume.id
+                user_data = pulumi.Output.all(
+                    self.admin_key.public_key_openssh, data_volume_id
+                ).apply(functools.partial(_user_data, config, role))
                 port = openstack.networking.Port(
                     host,
                     name=host,
@@ -132,15 +164,7 @@ class ComputeLayer(pulumi.ComponentResource):
                     flavor_name=size.flavor,
                     key_pair=self.keypair.name,
                     networks=[{"port": port.id}],
-                    block_devices=[
-                        {
-                            "uuid": boot.id,
-                            "source_type": "volume",
-                            "destination_type": "volume",
-                            "boot_index": 0,
-                            "delete_on_termination": False,
-                        }
-                    ],
+                    block_devices=block_devices,
                     scheduler_hints=[{"group": group.id}],
                     user_data=user_data,
                     config_drive=True,
@@ -149,22 +173,6 @@ class ComputeLayer(pulumi.ComponentResource):
                     opts=context.opts(self),
                 )
                 self.instances[role].append(instance)
-                if role is HostRole.DATA and size.data_volume_gb:
-                    data_volume = openstack.blockstorage.Volume(
-                        f"{host}-data",
-                        name=f"{host}-data",
-                        size=size.data_volume_gb,
-                        volume_type=volume_type,
-                        description="Health data volume (LUKS, keys in Barbican)",
-                        metadata={**context.metadata, "role": role.value, "data": "true"},
-                        opts=context.data_opts(self),
-                    )
-                    openstack.compute.VolumeAttach(
-                        f"{host}-data",
-                        instance_id=instance.id,
-                        volume_id=data_volume.id,
-                        opts=context.opts(self),
-                    )
         if not region.luks_volume_types:
             pulumi.log.warn(
                 f"region {region.code} lists no LUKS volume type: volumes use {volume_type!r}",
@@ -179,10 +187,17 @@ class ComputeLayer(pulumi.ComponentResource):
         self.register_outputs({"exports": self.exports})
 
 
-def _user_data(config: HubConfig, role: HostRole, public_key: str) -> str:
+def _user_data(config: HubConfig, role: HostRole, values: list[str | None]) -> str:
+    public_key, data_volume_id = values
+    extra = {}
+    if data_volume_id:
+        # The guest names a virtio disk after the first 20 characters of the volume id, so the
+        # data volume is found whatever order the disks (and the config drive) come in.
+        extra["data_volume_device"] = f"/dev/disk/by-id/virtio-{data_volume_id[:20]}"
     settings = HardeningSettings(
         ntp_servers=config.ntp_servers,
-        admin_users=[AdminUser(name=ADMIN_USER, ssh_public_key=public_key)],
+        admin_users=[AdminUser(name=ADMIN_USER, ssh_public_key=str(public_key))],
+        **extra,
     )
     return render_user_data(role, settings)
 

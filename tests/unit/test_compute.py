@@ -86,6 +86,24 @@ def test_the_admin_keypair_comes_from_an_ecdsa_key(compute: SynthResult) -> None
 
 def test_boot_volumes_are_kept_when_an_instance_is_deleted(compute: SynthResult) -> None:
     for instance in of_type(compute, "instance:Instance"):
-        (boot,) = instance.inputs["blockDevices"]
-        assert boot["deleteOnTermination"] is False
-        assert boot["bootIndex"] == 0
+        devices = instance.inputs["blockDevices"]
+        assert [d["bootIndex"] for d in devices][0] == 0, instance.urn
+        assert all(d["deleteOnTermination"] is False for d in devices), instance.urn
+
+
+def test_data_volumes_are_attached_at_boot_so_first_boot_can_mount_them(
+    compute: SynthResult,
+) -> None:
+    for instance in of_type(compute, "instance:Instance"):
+        devices = instance.inputs["blockDevices"]
+        if instance.inputs["metadata"]["role"] == "data":
+            assert [d["bootIndex"] for d in devices] == [0, -1], instance.urn
+            assert devices[1]["uuid"] == f"{instance.name}-data-id"
+        else:
+            assert len(devices) == 1, instance.urn
+
+
+def test_the_data_host_finds_its_volume_by_its_virtio_id(compute: SynthResult) -> None:
+    data = next(i for i in of_type(compute, "instance:Instance") if i.name == "hub-prod-data-0")
+    # The mocked volume id is "hub-prod-data-0-data-id"; the guest sees its first 20 characters.
+    assert "device: /dev/disk/by-id/virtio-hub-prod-data-0-data\n" in data.inputs["userData"]
