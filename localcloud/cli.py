@@ -129,7 +129,10 @@ def cmd_stop(layout: Layout) -> int:
         front = [s for s in services if s.name not in {"keystone", "rabbitmq", "epmd", "mariadb"}]
         list(pool.map(lambda s: terminate(s, layout), front))
     for name in ("keystone", "rabbitmq", "epmd", "mariadb"):
+        began = time.monotonic()
         terminate(next(s for s in services if s.name == name), layout, timeout=60)
+        if time.monotonic() - began > 5:
+            say(f"  {name} took {time.monotonic() - began:.0f} s to stop")
     strays = kill_strays(layout)
     if strays:
         say(f"ended {len(strays)} leftover process(es): {strays}")

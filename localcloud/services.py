@@ -477,6 +477,12 @@ def terminate(service: Service, layout: Layout, timeout: float = 20.0) -> None:
             while members and time.monotonic() < deadline:
                 time.sleep(0.2)
                 members = instance_processes(layout, {pid})
+            if members:
+                print(
+                    f"local-cloud:   {service.name} ignored SIGTERM for {timeout:.0f} s: killed",
+                    file=sys.stderr,
+                    flush=True,
+                )
             _signal_all(members, signal.SIGKILL)
     service.pid_file(layout).unlink(missing_ok=True)
 
