@@ -245,43 +245,89 @@ def test_barbican_order_becomes_active(conn: Any, cleanup: Any) -> None:
     cleanup(lambda: conn.key_manager.delete_secret(secret_id, ignore_missing=False))
 
 
-def test_s3_api_with_ec2_credentials(conn: Any, cleanup: Any) -> None:
-    """Swift's S3 API authenticates EC2 credentials through Keystone (AWS signature v2)."""
+def _sigv2(access: str, secret: str, method: str, path: str) -> dict[str, str]:
+    """Headers of an AWS signature v2 request (no body, no content type)."""
     import base64
     import hashlib
     import hmac
-    import json
     from email.utils import formatdate
+
+    date = formatdate(usegmt=True)
+    to_sign = f"{method}\n\n\n{date}\n{path}"
+    digest = hmac.new(secret.encode(), to_sign.encode(), hashlib.sha1).digest()
+    return {"Date": date, "Authorization": f"AWS {access}:{base64.b64encode(digest).decode()}"}
+
+
+def _sigv4(
+    access: str, secret: str, method: str, path: str, body: bytes, region: str = "LOCAL1"
+) -> dict[str, str]:
+    """Headers of an AWS signature v4 request, as the AWS SDKs (and Pulumi's s3:// backend)
+    send it; path-style, no query string."""
+    import hashlib
+    import hmac
+    from datetime import UTC, datetime
+
+    now = datetime.now(UTC)
+    amz_date, day = now.strftime("%Y%m%dT%H%M%SZ"), now.strftime("%Y%m%d")
+    payload = hashlib.sha256(body).hexdigest()
+    headers = {"host": "127.0.0.1:8080", "x-amz-content-sha256": payload, "x-amz-date": amz_date}
+    signed = ";".join(sorted(headers))
+    canonical = "\n".join(
+        [method, path, "", *(f"{k}:{headers[k]}" for k in sorted(headers)), "", signed, payload]
+    )
+    scope = f"{day}/{region}/s3/aws4_request"
+    to_sign = "\n".join(
+        ["AWS4-HMAC-SHA256", amz_date, scope, hashlib.sha256(canonical.encode()).hexdigest()]
+    )
+    key = f"AWS4{secret}".encode()
+    for part in (day, region, "s3", "aws4_request"):
+        key = hmac.new(key, part.encode(), hashlib.sha256).digest()
+    signature = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
+    return {
+        "x-amz-content-sha256": payload,
+        "x-amz-date": amz_date,
+        "Authorization": f"AWS4-HMAC-SHA256 Credential={access}/{scope}, "
+        f"SignedHeaders={signed}, Signature={signature}",
+    }
+
+
+def test_s3_api_with_ec2_credentials(conn: Any, cleanup: Any) -> None:
+    """Swift's S3 API authenticates EC2 credentials through Keystone, AWS signatures v2 and v4."""
+    import json
 
     import requests
 
-    user_id = conn.current_user_id
     access, secret = uuid.uuid4().hex, uuid.uuid4().hex
     credential = conn.identity.create_credential(
         type="ec2",
-        user_id=user_id,
+        user_id=conn.current_user_id,
         project_id=conn.current_project_id,
         blob=json.dumps({"access": access, "secret": secret}),
     )
     cleanup(lambda: conn.identity.delete_credential(credential))
     bucket = f"smoke-s3-{uuid.uuid4().hex[:8]}"
+    url = "http://127.0.0.1:8080"
 
-    def s3(method: str, path: str) -> requests.Response:
-        date = formatdate(usegmt=True)
-        to_sign = f"{method}\n\n\n{date}\n{path}"
-        digest = hmac.new(secret.encode(), to_sign.encode(), hashlib.sha1).digest()
-        signature = base64.b64encode(digest).decode()
-        return requests.request(
-            method,
-            f"http://127.0.0.1:8080{path}",
-            headers={"Date": date, "Authorization": f"AWS {access}:{signature}"},
-            timeout=30,
-        )
+    def v2(method: str, path: str) -> requests.Response:
+        headers = _sigv2(access, secret, method, path)
+        return requests.request(method, url + path, headers=headers, timeout=30)
 
-    created = s3("PUT", f"/{bucket}")
+    def v4(method: str, path: str, body: bytes = b"") -> requests.Response:
+        headers = _sigv4(access, secret, method, path, body)
+        return requests.request(method, url + path, headers=headers, data=body, timeout=30)
+
+    created = v2("PUT", f"/{bucket}")
     assert created.status_code == 200, created.text
-    cleanup(lambda: s3("DELETE", f"/{bucket}"))
-    listing = s3("GET", "/")
+    cleanup(lambda: v2("DELETE", f"/{bucket}"))
+    listing = v2("GET", "/")
     assert listing.status_code == 200 and bucket in listing.text
-    # The bucket is the same object as the Swift container of the hub's project.
+
+    stored = v4("PUT", f"/{bucket}/state.json", b'{"v": 1}')
+    assert stored.status_code == 200, stored.text
+    cleanup(lambda: v4("DELETE", f"/{bucket}/state.json"))
+    fetched = v4("GET", f"/{bucket}/state.json")
+    assert fetched.status_code == 200, fetched.text
+    assert fetched.content == b'{"v": 1}'
+    # The bucket is the Swift container of the hub's project, the object one of its objects.
     assert conn.object_store.get_container_metadata(bucket).name == bucket
+    assert conn.object_store.get(f"/{bucket}/state.json").content == b'{"v": 1}'
