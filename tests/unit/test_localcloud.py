@@ -1,0 +1,93 @@
+"""The local cloud's configs and helpers, checked without starting anything.
+
+Every template renders with nothing left unresolved, names no address but 127.0.0.1 (the cloud
+must never reach out, nor need DNS), and the seed's image really is qcow2.
+"""
+
+from __future__ import annotations
+
+import re
+import struct
+from pathlib import Path
+
+import pytest
+
+from localcloud import bootstrap
+from localcloud.cli import clouds
+from localcloud.layout import TEMPLATES, Layout, render_text, template_values
+from localcloud.services import CLOUD_PORTS, all_services
+
+SECRETS = {
+    "db_password": "dbpw",
+    "service_password": "svcpw",
+    "admin_password": "adminpw",
+    "hub_admin_password": "hubpw",
+    "barbican_kek": "a2VrLWtlay1rZWsta2VrLWtlay1rZWsta2VrLWtlay0=",
+}
+TEMPLATE_FILES = sorted(p for p in TEMPLATES.iterdir() if p.is_file())
+
+
+@pytest.fixture()
+def layout(tmp_path: Path) -> Layout:
+    return Layout(tmp_path / ".local-cloud")
+
+
+@pytest.mark.parametrize("template", TEMPLATE_FILES, ids=lambda p: p.name)
+def test_template_renders_and_stays_on_loopback(template: Path, layout: Layout) -> None:
+    text = render_text(template.read_text(), template_values(layout, SECRETS))
+    assert "${" not in text
+    for host in re.findall(r"(?:https?|rabbit|mysql\+pymysql)://(?:[^@/\s]*@)?([^:/\s]+)", text):
+        assert host == "127.0.0.1", f"{template.name} names {host}"
+    for key, value in re.findall(
+        r"^\s*(bind_host|bind_ip|bind-address|\w+_listen)\s*=\s*(\S+)", text, re.M
+    ):
+        assert value == "127.0.0.1", f"{template.name}: {key} = {value}"
+
+
+def test_every_service_listens_on_a_cloud_port_only(layout: Layout) -> None:
+    for service in all_services(layout):
+        port = service.port
+        if service.url:
+            match = re.match(r"http://127\.0\.0\.1:(\d+)/", service.url)
+            assert match, service.url
+            port = int(match.group(1))
+        if port is not None:
+            assert port in CLOUD_PORTS, service.name
+        argv = " ".join(service.argv)
+        for address in re.findall(r"\b\d+\.\d+\.\d+\.\d+\b", argv):
+            assert address == "127.0.0.1", f"{service.name}: {address}"
+
+
+def test_tiny_qcow2_is_a_valid_qcow2_header() -> None:
+    image = bootstrap.tiny_qcow2()
+    magic, version = struct.unpack(">4sI", image[:8])
+    assert (magic, version) == (b"QFI\xfb", 3)
+    cluster_bits, size = struct.unpack(">IQ", image[20:32])
+    assert cluster_bits == 16 and size == 1 << 30
+    l1_size, l1_offset, refcount_offset = struct.unpack(">IQQ", image[36:56])
+    assert l1_size == 2 and l1_offset == 3 << 16 and refcount_offset == 1 << 16
+    assert len(image) == 4 << 16
+
+
+def test_clouds_yaml_names(layout: Layout) -> None:
+    entries = clouds(layout, SECRETS)
+    assert set(entries) == {"local", "local-dr", "local-admin"}
+    assert entries["local"]["region_name"] == "LOCAL1"
+    assert entries["local-dr"]["region_name"] == "LOCAL2"
+    local_auth = entries["local"]["auth"]
+    dr_auth = entries["local-dr"]["auth"]
+    assert isinstance(local_auth, dict) and isinstance(dr_auth, dict)
+    assert (local_auth["project_name"], dr_auth["project_name"]) == ("hub-local", "hub-dr")
+    assert local_auth["auth_url"] == "http://127.0.0.1:5000/v3"
+
+
+def test_packages_are_pinned() -> None:
+    lines = [
+        line
+        for line in (TEMPLATES.parent / "packages.txt").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    assert lines and all(re.fullmatch(r"[a-z0-9.+-]+=\S+", line) for line in lines)
+    names = {line.split("=")[0] for line in lines}
+    # They pull libvirt/qemu and LVM; their code runs from python3-nova / python3-cinder.
+    assert not names & {"nova-compute", "cinder-volume"}
