@@ -42,6 +42,7 @@ cpu_tenths() {
         printf "%d", (u[1] * 60 + u[2] + s[1] * 60 + s[2]) * 10 }')
 }
 secs() { printf '%d.%d' $(($1 / 10)) $(($1 % 10)); }
+size() { du -sm "$@" 2>/dev/null | awk '{s += $1} END {print s}'; }
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 timed "$WORK/repo/scripts/toolchain"
