@@ -16,6 +16,7 @@ import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -465,8 +466,12 @@ def register_identity(layout: Layout, secret: dict[str, str]) -> None:
             (project, HUB_USER, "member"),
             (project, HUB_USER, "creator"),
         ]
-    for project, user, role in grants:
-        admin.put(f"{ks}/projects/{project_ids[project]}/users/{users[user]}/roles/{roles[role]}")
+    # Grants and endpoints go out four at a time: one by one, the ~60 calls took over a minute
+    # of a cold start while the schema migrations kept both cores busy.
+    calls: list[Callable[[], object]] = [
+        partial(admin.put, f"{ks}/projects/{project_ids[p]}/users/{users[u]}/roles/{roles[r]}")
+        for p, u, r in grants
+    ]
 
     services = {s["type"]: s["id"] for s in admin.get(f"{ks}/services")["services"]}
     endpoints = admin.get(f"{ks}/endpoints")["endpoints"]
@@ -480,18 +485,19 @@ def register_identity(layout: Layout, secret: dict[str, str]) -> None:
             for interface in ("public", "internal", "admin"):
                 if (services[kind], region, interface) in have:
                     continue
-                admin.post(
-                    f"{ks}/endpoints",
-                    {
-                        "endpoint": {
-                            "service_id": services[kind],
-                            "region_id": region,
-                            "interface": interface,
-                            "url": url,
-                            "enabled": True,
-                        }
-                    },
-                )
+                body = {
+                    "endpoint": {
+                        "service_id": services[kind],
+                        "region_id": region,
+                        "interface": interface,
+                        "url": url,
+                        "enabled": True,
+                    }
+                }
+                calls.append(partial(admin.post, f"{ks}/endpoints", body))
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        for future in [pool.submit(call) for call in calls]:
+            future.result()
     layout.mark("identity")
 
 

@@ -96,7 +96,9 @@ def cmd_start(layout: Layout) -> int:
         if "schema-keystone" in futures:
             futures.pop("schema-keystone").result()
         ensure_running([keystone(layout)], layout, 120)
+        say(f"  keystone up ({time.monotonic() - started:.0f} s)")
         bootstrap.register_identity(layout, secret)
+        say(f"  catalog, projects and users registered ({time.monotonic() - started:.0f} s)")
         wait_healthy(infra, layout, 180)  # RabbitMQ is up by now, usually
         _wait_all(futures)
     say(f"databases and identity ready ({time.monotonic() - started:.0f} s)")
