@@ -204,7 +204,11 @@ def connect_from_env(env: Mapping[str, str]) -> Any:
     """An openstacksdk connection from OS_* variables (as `scripts/local-cloud env` prints)."""
     import openstack
 
+    # Only the given variables: with the caller's own OS_* in os.environ, openstacksdk would
+    # otherwise also load them as a cloud and refuse a region that cloud does not list.
     return openstack.connect(
+        load_envvars=False,
+        load_yaml_config=False,
         auth_url=env["OS_AUTH_URL"],
         project_name=env.get("OS_PROJECT_NAME"),
         username=env.get("OS_USERNAME"),

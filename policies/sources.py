@@ -25,9 +25,7 @@ def _relative_stack_file(stack: str) -> Location:
 
 
 def view_of_record(record: ResourceRecord) -> ResourceView:
-    source = (
-        Location(record.source_file, record.source_line) if record.source_file else None
-    )
+    source = Location(record.source_file, record.source_line) if record.source_file else None
     return ResourceView(
         urn=record.urn,
         type=record.type,
@@ -82,20 +80,27 @@ def _top(path: str) -> str:
 
 
 def _merge(
-    inputs: dict[str, Any], input_secrets: set[str],
-    outputs: dict[str, Any], output_secrets: set[str],
+    inputs: dict[str, Any],
+    input_secrets: set[str],
+    outputs: dict[str, Any],
+    output_secrets: set[str],
 ) -> tuple[dict[str, Any], set[str]]:
     """One view of a deployed resource: what the program asked for and what the cloud reports.
 
     Inputs win where both sides hold a value (they are what the program declared), except
     that a value in clear on either side wins over a secret on the other: the state file holds
     both sides, so a secret written in clear in the outputs is as exposed as in the inputs.
+    A secret that only the outputs hold is the provider's (the bridged OpenStack provider keeps
+    a sensitive `adminPass`, usually empty, encrypted on every instance): it exposes nothing and
+    says nothing about what the program set, so it is left out.
     """
     merged: dict[str, Any] = {}
     secrets: set[str] = set()
     for key in {**outputs, **inputs}:
         in_secret = any(_top(p) == key for p in input_secrets)
         out_secret = any(_top(p) == key for p in output_secrets)
+        if key not in inputs and out_secret:
+            continue
         out_in_clear = key in outputs and not out_secret and outputs[key] not in (None, "")
         use_outputs = key not in inputs or (in_secret and out_in_clear)
         merged[key] = outputs[key] if use_outputs else inputs[key]
@@ -108,8 +113,10 @@ def _view_of_state(entry: dict[str, Any], where: Location) -> ResourceView:
     outputs, output_secrets = decode_properties(entry.get("outputs") or {})
     inputs, input_secrets = decode_properties(entry.get("inputs") or {})
     merged, secrets = _merge(
-        inputs if isinstance(inputs, dict) else {}, input_secrets,
-        outputs if isinstance(outputs, dict) else {}, output_secrets,
+        inputs if isinstance(inputs, dict) else {},
+        input_secrets,
+        outputs if isinstance(outputs, dict) else {},
+        output_secrets,
     )
     dependencies = {
         str(key): tuple(str(u) for u in urns)

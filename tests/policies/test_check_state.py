@@ -13,6 +13,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from infra.cli import app
+from infra.synth import SECRET_SIG, SIG_KEY
 from tests.policies.exports import entry, export_of, set_property, write
 
 runner = CliRunner()
@@ -43,32 +44,103 @@ def test_a_correct_export_passes(exported, tmp_path, stack):
 
 
 CASES = [
-    ("non-EU region", "staging-network", "providers:openstack", "", "region", "UK1",
-     "region-eu-only"),
-    ("US region", "staging-network", "providers:openstack", "", "region", "US-EAST-VA-1",
-     "region-eu-only"),
-    ("unknown region", "staging-network", "providers:openstack", "", "region", "XX9",
-     "region-eu-only"),
-    ("misspelled region", "staging-network", "providers:openstack", "", "region", "GRA-11",
-     "region-eu-only"),
-    ("foreign identity", "staging-network", "providers:openstack", "", "authUrl",
-     "https://auth.us.cloud.ovh.us/v3", "region-identity-endpoint-eu"),
-    ("world-open rule", "staging-network", "secGroupRule:SecGroupRule", "admin-in-22-operators",
-     "remoteIpPrefix", "0.0.0.0/0", "exposure-world-ingress"),
-    ("public container", "staging-storage", "container:Container", "dataset",
-     "containerRead", ".r:*,.rlistings", "encryption-container-private"),
-    ("unencrypted volume", "staging-compute", "volume:Volume", "data", "volumeType",
-     "high-speed", "encryption-volume-luks"),
-    ("plaintext secret", "staging-kms", "secretV1:SecretV1", "ca-key", "payload", PEM,
-     "secrets-no-plaintext"),
-    ("weak key", "staging-kms", "privateKey:PrivateKey", "ca-key", "ecdsaCurve", "P224",
-     "crypto-key-strength"),
+    (
+        "non-EU region",
+        "staging-network",
+        "providers:openstack",
+        "",
+        "region",
+        "UK1",
+        "region-eu-only",
+    ),
+    (
+        "US region",
+        "staging-network",
+        "providers:openstack",
+        "",
+        "region",
+        "US-EAST-VA-1",
+        "region-eu-only",
+    ),
+    (
+        "unknown region",
+        "staging-network",
+        "providers:openstack",
+        "",
+        "region",
+        "XX9",
+        "region-eu-only",
+    ),
+    (
+        "misspelled region",
+        "staging-network",
+        "providers:openstack",
+        "",
+        "region",
+        "GRA-11",
+        "region-eu-only",
+    ),
+    (
+        "foreign identity",
+        "staging-network",
+        "providers:openstack",
+        "",
+        "authUrl",
+        "https://auth.us.cloud.ovh.us/v3",
+        "region-identity-endpoint-eu",
+    ),
+    (
+        "world-open rule",
+        "staging-network",
+        "secGroupRule:SecGroupRule",
+        "admin-in-22-operators",
+        "remoteIpPrefix",
+        "0.0.0.0/0",
+        "exposure-world-ingress",
+    ),
+    (
+        "public container",
+        "staging-storage",
+        "container:Container",
+        "dataset",
+        "containerRead",
+        ".r:*,.rlistings",
+        "encryption-container-private",
+    ),
+    (
+        "unencrypted volume",
+        "staging-compute",
+        "volume:Volume",
+        "data",
+        "volumeType",
+        "high-speed",
+        "encryption-volume-luks",
+    ),
+    (
+        "plaintext secret",
+        "staging-kms",
+        "secretV1:SecretV1",
+        "ca-key",
+        "payload",
+        PEM,
+        "secrets-no-plaintext",
+    ),
+    (
+        "weak key",
+        "staging-kms",
+        "privateKey:PrivateKey",
+        "ca-key",
+        "ecdsaCurve",
+        "P224",
+        "crypto-key-strength",
+    ),
 ]
 
 
 @pytest.mark.parametrize(
     ("stack", "type_suffix", "name", "key", "value", "rule_id"),
-    [case[1:] for case in CASES], ids=[case[0] for case in CASES],
+    [case[1:] for case in CASES],
+    ids=[case[0] for case in CASES],
 )
 def test_an_unsafe_export_fails_with_a_mandatory_violation_on_the_resource(
     exported, tmp_path, stack, type_suffix, name, key, value, rule_id
@@ -178,4 +250,32 @@ def test_an_unencrypted_volume_whose_provider_is_missing_still_fails(exported, t
     assert result.exit_code == 1
     assert ("encryption-volume-luks", item["urn"]) in {
         (v["policy"], v["urn"]) for v in mandatory(result)
+    }
+
+
+def test_a_secret_the_provider_keeps_only_in_outputs_is_not_a_program_setting(exported, tmp_path):
+    """A deployed instance's state carries the provider's encrypted (empty) adminPass output."""
+    document = exported("local-compute")
+    for resource in document["deployment"]["resources"]:
+        if resource["type"] == "openstack:compute/instance:Instance":
+            resource["outputs"]["adminPass"] = {SIG_KEY: SECRET_SIG, "ciphertext": "v1:x:y"}
+    result = check_state(write(document, tmp_path / "state.json"))
+    assert result.exit_code == 0, result.stdout
+    assert mandatory(result) == []
+
+
+def test_an_admin_password_the_program_set_still_fails_in_state(exported, tmp_path):
+    document = exported("local-compute")
+    instance = next(
+        r
+        for r in document["deployment"]["resources"]
+        if r["type"] == "openstack:compute/instance:Instance"
+    )
+    secret = {SIG_KEY: SECRET_SIG, "ciphertext": "v1:x:y"}
+    instance["inputs"]["adminPass"] = secret
+    instance["outputs"]["adminPass"] = secret
+    result = check_state(write(document, tmp_path / "state.json"))
+    assert result.exit_code == 1
+    assert {(v["policy"], v["urn"]) for v in mandatory(result)} == {
+        ("secrets-no-admin-password", instance["urn"])
     }
