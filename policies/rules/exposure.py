@@ -14,7 +14,16 @@ from ipaddress import IPv4Network, IPv6Network, ip_network
 from typing import Any
 
 from infra.tiers import Tier
-from policies.model import Context, Outcome, ResourceView, failed, is_known, not_applicable, passed
+from policies.model import (
+    UNKNOWN_MASK,
+    Context,
+    Outcome,
+    ResourceView,
+    failed,
+    is_known,
+    not_applicable,
+    passed,
+)
 from policies.registry import Rule, Scope, Severity, register, rule
 from policies.rules.region import describe
 
@@ -44,6 +53,10 @@ def port_range(resource: ResourceView) -> tuple[int, int] | None:
 def remote_network(resource: ResourceView) -> IPv4Network | IPv6Network | None:
     """The source (ingress) or destination (egress) range; None when it is another group."""
     prefix = resource.get("remoteIpPrefix")
+    if prefix == UNKNOWN_MASK:
+        # Computed by the provider and not known during a preview (the stack-wide analysis sees
+        # outputs): judged on `up`, when the engine analyses the resource with known values.
+        return None
     if resource.get("remoteGroupId") not in (None, "") and prefix in (None, ""):
         return None
     if prefix in (None, ""):
@@ -99,8 +112,12 @@ def exposure_world_ingress(resource: ResourceView, context: Context) -> Outcome:
         return passed()
     where = f"the {tier} tier" if tier else "a group whose tier cannot be determined"
     ports = port_range(resource)
-    opened = "all ports" if ports == (1, 65535) else f"ports {ports[0]}-{ports[1]}" if ports else (
-        "ICMP"
+    opened = (
+        "all ports"
+        if ports == (1, 65535)
+        else f"ports {ports[0]}-{ports[1]}"
+        if ports
+        else ("ICMP")
     )
     return failed(
         f"{describe(resource)} opens {opened} ({resource.get('protocol') or 'any protocol'}) "
@@ -226,14 +243,16 @@ def admin_port_check(label: str) -> Any:
 
 
 for _key, (_label, _ports) in ADMIN_PORTS.items():
-    register(Rule(
-        id=f"exposure-admin-port-{_key}",
-        family="exposure",
-        description=f"{_label} ports are reachable only from the site and the operators' VPN.",
-        remediation="Open administration ports to hub:adminCidrs or a security group only.",
-        severity=Severity.CRITICAL,
-        scope=Scope.RESOURCE,
-        applies_to=(SG_RULE,),
-        check=admin_port_check(_label),
-        config_defaults={"ports": list(_ports)},
-    ))
+    register(
+        Rule(
+            id=f"exposure-admin-port-{_key}",
+            family="exposure",
+            description=f"{_label} ports are reachable only from the site and the operators' VPN.",
+            remediation="Open administration ports to hub:adminCidrs or a security group only.",
+            severity=Severity.CRITICAL,
+            scope=Scope.RESOURCE,
+            applies_to=(SG_RULE,),
+            check=admin_port_check(_label),
+            config_defaults={"ports": list(_ports)},
+        )
+    )

@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from policies.model import ResourceView, Status
+from policies.model import UNKNOWN_MASK, ResourceView, Status
 from tests.policies.conftest import REMOVE, failures, find, mutate, statuses
 
 RULE = "secGroupRule:SecGroupRule"
@@ -39,23 +39,28 @@ def test_anything_but_https_from_the_world_fails(target, changes, expected):
 def test_https_from_the_world_into_another_tier_fails(target):
     network = target("prod-network")
     operators = find(network, RULE, "admin-in-22-operators")
-    changed, rule = mutate(network, operators, remoteIpPrefix="0.0.0.0/0",
-                           portRangeMin=443.0, portRangeMax=443.0)
+    changed, rule = mutate(
+        network, operators, remoteIpPrefix="0.0.0.0/0", portRangeMin=443.0, portRangeMax=443.0
+    )
     [message] = failures("exposure-world-ingress", changed, rule)
     assert "admin tier" in message
 
 
 def test_a_rule_with_no_remote_at_all_is_open_to_the_world(target):
     network = target("prod-network")
-    changed, rule = mutate(network, find(network, RULE, "admin-in-22-operators"),
-                           remoteIpPrefix=REMOVE)
+    changed, rule = mutate(
+        network, find(network, RULE, "admin-in-22-operators"), remoteIpPrefix=REMOVE
+    )
     assert failures("exposure-world-ingress", changed, rule)
 
 
 def test_a_rule_whose_group_cannot_be_found_fails_closed(target):
     network = target("prod-network")
-    changed, rule = mutate(network, find(network, RULE, "ingress-in-443-world-v4"),
-                           securityGroupId="some-other-stack-sg")
+    changed, rule = mutate(
+        network,
+        find(network, RULE, "ingress-in-443-world-v4"),
+        securityGroupId="some-other-stack-sg",
+    )
     [message] = failures("exposure-world-ingress", changed, rule)
     assert "cannot be determined" in message
 
@@ -65,7 +70,8 @@ def test_the_group_is_found_through_property_dependencies_when_ids_are_unknown(t
     group = find(network, "secGroup:SecGroup", "ingress")
     rule = find(network, RULE, "ingress-in-443-world-v4")
     engine_like = dataclasses.replace(
-        rule, inputs={**rule.inputs, "securityGroupId": "[unknown]"},
+        rule,
+        inputs={**rule.inputs, "securityGroupId": "[unknown]"},
         dependencies={"securityGroupId": (group.urn,)},
     )
     changed = dataclasses.replace(
@@ -118,32 +124,58 @@ def test_an_unattached_floating_ip_is_not_judged(target):
 
 def test_ssh_from_the_operators_range_passes(target):
     network = target("prod-network")
-    assert statuses("exposure-admin-port-ssh", network,
-                    find(network, RULE, "admin-in-22-operators")) == {Status.PASS}
+    assert statuses(
+        "exposure-admin-port-ssh", network, find(network, RULE, "admin-in-22-operators")
+    ) == {Status.PASS}
 
 
 def test_ssh_from_a_group_inside_the_site_passes(target):
     network = target("prod-network")
-    assert statuses("exposure-admin-port-ssh", network,
-                    find(network, RULE, "data-in-22-from-admin")) == {Status.PASS}
+    assert statuses(
+        "exposure-admin-port-ssh", network, find(network, RULE, "data-in-22-from-admin")
+    ) == {Status.PASS}
 
 
 @pytest.mark.parametrize(
-    ("rule_id", "port"), [("exposure-admin-port-ssh", 22.0), ("exposure-admin-port-rdp", 3389.0),
-                          ("exposure-admin-port-database", 5432.0),
-                          ("exposure-admin-port-database", 3306.0)],
+    ("rule_id", "port"),
+    [
+        ("exposure-admin-port-ssh", 22.0),
+        ("exposure-admin-port-rdp", 3389.0),
+        ("exposure-admin-port-database", 5432.0),
+        ("exposure-admin-port-database", 3306.0),
+    ],
 )
 def test_admin_ports_from_outside_the_site_fail(target, rule_id, port):
     network = target("prod-network")
-    changed, rule = mutate(network, find(network, RULE, "admin-in-22-operators"),
-                           remoteIpPrefix="198.51.100.0/24", portRangeMin=port, portRangeMax=port)
+    changed, rule = mutate(
+        network,
+        find(network, RULE, "admin-in-22-operators"),
+        remoteIpPrefix="198.51.100.0/24",
+        portRangeMin=port,
+        portRangeMax=port,
+    )
     [message] = failures(rule_id, changed, rule)
     assert str(int(port)) in message and "198.51.100.0/24" in message
 
 
 def test_a_port_range_that_covers_ssh_is_judged_as_ssh(target):
     network = target("prod-network")
-    changed, rule = mutate(network, find(network, RULE, "admin-in-22-operators"),
-                           remoteIpPrefix="203.0.113.7/32", portRangeMin=1.0, portRangeMax=1024.0)
+    changed, rule = mutate(
+        network,
+        find(network, RULE, "admin-in-22-operators"),
+        remoteIpPrefix="203.0.113.7/32",
+        portRangeMin=1.0,
+        portRangeMax=1024.0,
+    )
     assert failures("exposure-admin-port-ssh", changed, rule)
     assert failures("exposure-admin-port-rdp", changed, rule) == []
+
+
+def test_a_group_rule_whose_prefix_is_unknown_during_preview_passes(target):
+    """The engine's stack-wide preview analysis sees provider-computed outputs as unknown."""
+    network = target("prod-network")
+    changed, rule = mutate(
+        network, find(network, RULE, "ingress-out-8443-to-app"), remoteIpPrefix=UNKNOWN_MASK
+    )
+    assert statuses("exposure-world-egress", changed, rule) == {Status.PASS}
+    assert statuses("exposure-world-ingress", changed, rule) != {Status.FAIL}

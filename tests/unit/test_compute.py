@@ -87,7 +87,7 @@ def test_the_admin_keypair_comes_from_an_ecdsa_key(compute: SynthResult) -> None
 def test_boot_volumes_are_kept_when_an_instance_is_deleted(compute: SynthResult) -> None:
     for instance in of_type(compute, "instance:Instance"):
         devices = instance.inputs["blockDevices"]
-        assert [d["bootIndex"] for d in devices][0] == 0, instance.urn
+        assert devices[0]["bootIndex"] == 0, instance.urn
         assert all(d["deleteOnTermination"] is False for d in devices), instance.urn
 
 
