@@ -1,7 +1,6 @@
 """The drill's RTO on the local cloud: the parallel plan versus a strictly layer-by-layer rebuild.
 
     eval "$(scripts/toolchain env)"; eval "$(scripts/local-cloud env)"
-    export PULUMI_CONFIG_PASSPHRASE=sovereign-hub-local
     .venv/bin/python benchmarks/drill_bench.py [--rounds N]
 
 Runs `hubctl drill --site local --to local-dr` (parallel plan), then the same with
