@@ -163,16 +163,8 @@ class KmsLayer(pulumi.ComponentResource):
         expires: pulumi.Output[str],
         context: LayerContext,
     ) -> openstack.keymanager.SecretV1:
-        return openstack.keymanager.SecretV1(
-            context.name(name),
-            name=context.name(name),
-            secret_type="certificate",
-            payload=pem,
-            payload_content_type="text/plain",
-            expiration=expires.apply(whole_seconds),
-            metadata=context.metadata,
-            opts=context.opts(self),
-        )
+        """A certificate: public material, but kept next to its key for the services."""
+        return self._store(name, "certificate", pem, expires, context, context.opts(self))
 
     def _store_private_key(
         self,
@@ -181,13 +173,32 @@ class KmsLayer(pulumi.ComponentResource):
         expires: pulumi.Output[str],
         context: LayerContext,
     ) -> openstack.keymanager.SecretV1:
+        """A private key: a Pulumi secret end to end, and protected like data."""
+        return self._store(
+            name,
+            "private",
+            pem.apply(pulumi.Output.secret),
+            expires,
+            context,
+            context.data_opts(self),
+        )
+
+    @staticmethod
+    def _store(
+        name: str,
+        secret_type: str,
+        payload: pulumi.Output[str],
+        expires: pulumi.Output[str],
+        context: LayerContext,
+        opts: pulumi.ResourceOptions,
+    ) -> openstack.keymanager.SecretV1:
         return openstack.keymanager.SecretV1(
             context.name(name),
             name=context.name(name),
-            secret_type="private",
-            payload=pem.apply(pulumi.Output.secret),
+            secret_type=secret_type,
+            payload=payload,
             payload_content_type="text/plain",
             expiration=expires.apply(whole_seconds),
             metadata=context.metadata,
-            opts=context.data_opts(self),
+            opts=opts,
         )
