@@ -65,10 +65,6 @@ class Region(BaseModel):
     def eu(self) -> bool:
         return self.country in EU_MEMBER_STATES
 
-    @property
-    def all_volume_types(self) -> tuple[str, ...]:
-        return self.volume_types + self.luks_volume_types
-
     def is_luks_type(self, volume_type: str) -> bool:
         return volume_type in self.luks_volume_types
 
@@ -124,14 +120,6 @@ class Catalogue(BaseModel):
             if any(host == d or host.endswith("." + d) for d in provider.endpoint_domains):
                 return key
         return None
-
-    def region_of_identity_endpoint(self, url: str) -> list[Region]:
-        wanted = url.rstrip("/").lower()
-        return [
-            r
-            for r in self.regions
-            if r.identity_endpoint and r.identity_endpoint.rstrip("/").lower() == wanted
-        ]
 
 
 def normalise(name: str) -> str:

@@ -104,10 +104,8 @@ class SiteDeployer:
 
     def run(self, action: Action) -> list[LayerRun]:
         self.log_dir.mkdir(parents=True, exist_ok=True)
-        runs = {
-            layer: LayerRun(stack_name(self.site, layer), layer) for layer, _ in plan_order(action)
-        }
         waits = dict(plan_order(action))
+        runs = {layer: LayerRun(stack_name(self.site, layer), layer) for layer in waits}
         pending = list(runs)
         running: dict[Future[None], Layer] = {}
         with ThreadPoolExecutor(max_workers=len(LAYERS) if self.parallel else 1) as pool:

@@ -9,8 +9,6 @@ pack evaluates offline.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -51,6 +49,20 @@ EXPORTS: tuple[type[LayerExports], ...] = (
 )
 
 
+def provider_urn_of(reference: str | None) -> str | None:
+    """A provider reference (`urn::id`, as the engine writes it) without its id suffix."""
+    if not reference:
+        return None
+    return reference.rsplit("::", 1)[0] if reference.count("::") > 3 else reference
+
+
+def path_is_secret(path: str, secret_paths: frozenset[str]) -> bool:
+    """Whether `path` is secret or lies inside a secret object or list."""
+    return path in secret_paths or any(
+        path.startswith(prefix + ".") or path.startswith(prefix + "[") for prefix in secret_paths
+    )
+
+
 class ResourceRecord(BaseModel):
     """One resource or provider as declared: the unit every policy rule judges."""
 
@@ -76,15 +88,10 @@ class ResourceRecord(BaseModel):
 
     @property
     def provider_urn(self) -> str | None:
-        """The provider reference without its id suffix (`urn::id`)."""
-        if not self.provider:
-            return None
-        return self.provider.rsplit("::", 1)[0] if self.provider.count("::") > 3 else self.provider
+        return provider_urn_of(self.provider)
 
     def is_secret(self, path: str) -> bool:
-        return path in self.secret_paths or any(
-            path.startswith(secret + ".") for secret in self.secret_paths
-        )
+        return path_is_secret(path, self.secret_paths)
 
 
 class SynthResult(BaseModel):
@@ -304,11 +311,3 @@ def _run(
 
     run()
     return SynthResult(stack=stack, resources=monitor.records, config=values)
-
-
-def iter_records(result: SynthResult) -> Iterator[ResourceRecord]:
-    yield from result.resources
-
-
-def dumps(result: SynthResult) -> str:
-    return json.dumps(result.to_json(), indent=2, sort_keys=False)

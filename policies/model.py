@@ -18,6 +18,7 @@ from typing import Any
 
 from infra.catalogue import Catalogue, Region, load_catalogue
 from infra.config import ConfigValue, Location
+from infra.synth import path_is_secret
 
 SECRET_MASK = "[secret]"
 UNKNOWN_MASK = "[unknown]"
@@ -101,10 +102,7 @@ class ResourceView:
         return value
 
     def is_secret(self, path: str) -> bool:
-        return path in self.secret_paths or any(
-            path.startswith(prefix + ".") or path.startswith(prefix + "[")
-            for prefix in self.secret_paths
-        )
+        return path_is_secret(path, self.secret_paths)
 
     @property
     def tags(self) -> dict[str, str]:

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from infra.config import ConfigError, Location, known_stacks, load_layered_config, stack_file
-from infra.synth import ResourceRecord, SynthResult, decode_properties
+from infra.synth import ResourceRecord, SynthResult, decode_properties, provider_urn_of
 from policies.evaluate import Target
 from policies.model import ResourceView, SiteFacts
 
@@ -53,12 +53,6 @@ def target_of_synth(result: SynthResult) -> Target:
 
 class StateError(ValueError):
     """An export file that cannot be read as a deployment of version 3."""
-
-
-def _provider_urn(reference: str | None) -> str | None:
-    if not reference:
-        return None
-    return reference.rsplit("::", 1)[0] if reference.count("::") > 3 else reference
 
 
 def _urn_lines(text: str) -> dict[str, int]:
@@ -130,7 +124,7 @@ def _view_of_state(entry: dict[str, Any], where: Location) -> ResourceView:
         name=urn.rsplit("::", 1)[-1],
         inputs=merged,
         secret_paths=frozenset(secrets),
-        provider_urn=_provider_urn(entry.get("provider")),
+        provider_urn=provider_urn_of(entry.get("provider")),
         parent=entry.get("parent"),
         id=entry.get("id") or None,
         source=where,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import time
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -106,7 +105,3 @@ def down(
 ) -> None:
     """Destroy every layer of a site in reverse dependency order."""
     raise typer.Exit(run_site(site, "destroy", sequential=sequential, unprotect=unprotect))
-
-
-def log_root() -> Path:
-    return LOG_ROOT

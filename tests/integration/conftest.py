@@ -11,7 +11,6 @@ import os
 import shlex
 import subprocess
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -92,7 +91,3 @@ def connection(cloud_env: dict[str, str]) -> Any:
         region_name=cloud_env.get("OS_REGION_NAME", "LOCAL1"),
         identity_api_version="3",
     )
-
-
-def log_dir(tmp_path_factory: pytest.TempPathFactory, name: str) -> Path:
-    return tmp_path_factory.mktemp(name)
