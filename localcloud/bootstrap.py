@@ -528,7 +528,12 @@ def discover_hosts(layout: Layout, timeout: float = 180) -> None:
 
 
 def wait_agents(session: Session, timeout: float = 180) -> None:
-    """Wait until the API reports every compute host and the volume service as up."""
+    """Wait until every compute host is up and a volume can be scheduled.
+
+    A cinder-volume reported `up` is not enough: until the volume scheduler has received that
+    backend's capabilities, every volume created goes straight to `error` (no valid backend).
+    The scheduler's pool list is what it will place volumes on.
+    """
     nova = session.endpoint("compute")
     cinder = session.endpoint("volumev3")
     deadline = time.monotonic() + timeout
@@ -537,13 +542,20 @@ def wait_agents(session: Session, timeout: float = 180) -> None:
         up = {s["host"] for s in computes if s["state"] == "up" and s["status"] == "enabled"}
         volumes = session.get(f"{cinder}/os-services", retries=3)["services"]
         volume_up = any(s["binary"] == "cinder-volume" and s["state"] == "up" for s in volumes)
+        pools = session.get(f"{cinder}/scheduler-stats/get_pools", retries=3)["pools"]
         hypervisors = session.get(f"{nova}/os-hypervisors", retries=3)["hypervisors"]
-        if set(COMPUTE_HOSTS) <= up and volume_up and len(hypervisors) >= len(COMPUTE_HOSTS):
+        if (
+            set(COMPUTE_HOSTS) <= up
+            and volume_up
+            and pools
+            and len(hypervisors) >= len(COMPUTE_HOSTS)
+        ):
             return
         if time.monotonic() > deadline:
             raise SetupError(
                 f"agents not up after {timeout:.0f} s: computes up {sorted(up)}, "
-                f"cinder-volume up {volume_up}"
+                f"cinder-volume up {volume_up}, volume pools known to the scheduler "
+                f"{[p['name'] for p in pools]}"
             )
         time.sleep(1)
 
