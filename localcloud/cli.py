@@ -10,8 +10,9 @@ import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
 
-from localcloud import bootstrap
+from localcloud import bootstrap, logscan
 from localcloud.layout import (
     ADMIN_PROJECT,
     ADMIN_USER,
@@ -230,8 +231,12 @@ def cmd_logs(layout: Layout, args: list[str]) -> int:
     logs SERVICE [N]         the last N (60) lines of one service's log
     logs all [N]             the last N lines of every log (what CI prints on failure)
     logs --tail N [SERVICE]  same as `logs all N` (or `logs SERVICE N`)
+    logs --errors [--since 'YYYY-MM-DD HH:MM:SS'] [--limit N]
+                             one line per distinct error the services logged (the first N)
     """
     logs = sorted(layout.log.glob("*.log")) if layout.log.exists() else []
+    if args and args[0] == "--errors":
+        return _print_errors(logs, args[1:])
     if not args:
         for service in all_services(layout):
             print(f"{service.name:<18} {service.log_file(layout)}")
@@ -256,6 +261,26 @@ def cmd_logs(layout: Layout, args: list[str]) -> int:
     return 0
 
 
+def _print_errors(logs: list[Path], args: list[str]) -> int:
+    options = dict(zip(args[::2], args[1::2], strict=False))
+    if (
+        len(args) % 2
+        or set(options) - {"--since", "--limit"}
+        or not options.get("--limit", "0").isdigit()
+    ):
+        say("usage: scripts/local-cloud logs --errors [--since 'YYYY-MM-DD HH:MM:SS'] [--limit N]")
+        return 2
+    found = logscan.errors(logs, since=options.get("--since", ""))
+    limit = int(options.get("--limit", "0")) or len(found)
+    shown = found[:limit]
+    since = f" since {options['--since']}" if "--since" in options else ""
+    print(f"local cloud: {len(found)} distinct error(s) logged{since}", end="")
+    print(f", the first {len(shown)}:" if len(shown) < len(found) else (":" if found else ""))
+    for error in shown:
+        print(f"  {error.line(200)}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     # Piped into head or less: end quietly when the reader goes away.
@@ -271,7 +296,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args or args[0] not in commands:
         say(
             "usage: scripts/local-cloud start|stop|status|env [dr|admin]"
-            "|logs [SERVICE [N] | all [N] | --tail N]"
+            "|logs [SERVICE [N] | all [N] | --tail N | --errors [--since T] [--limit N]]"
         )
         return 2
     try:

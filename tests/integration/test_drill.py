@@ -32,6 +32,7 @@ from infra.drill.model import DrillReport, LayerReport, Outcome
 from infra.drill.report import load_report
 from infra.drill.runner import empty_container
 from infra.drill.timing import cloud_wait_from_events, read_events
+from tests.integration.diagnosis import failures
 
 pytestmark = pytest.mark.integration
 
@@ -117,7 +118,10 @@ def primary(
     """The `local` site up, replicated, then one late object; yields when that object landed."""
     deployer = SiteDeployer(site=SITE, log_dir=tmp_path_factory.mktemp("primary"), env=env)
     runs = deployer.run("up")
-    assert [r.status for r in runs] == ["done"] * 4, [(r.stack, r.error) for r in runs]
+    if [r.status for r in runs] != ["done"] * 4:
+        why = failures(runs)
+        deployer.run("destroy")  # half a site would be in the way of every later test
+        pytest.fail(f"the primary site did not deploy:\n{why}")
     for container, items in REPLICATED_OBJECTS.items():
         for name, data in items.items():
             connection.object_store.upload_object(container=container, name=name, data=data)
@@ -131,7 +135,7 @@ def primary(
         empty_container(connection, container)
         empty_container(replica_connection, f"{container}-replica")
     down = deployer.run("destroy")
-    assert [r.status for r in down] == ["done"] * 4, [(r.stack, r.error) for r in down]
+    assert [r.status for r in down] == ["done"] * 4, failures(down)
 
 
 @pytest.fixture(scope="module")

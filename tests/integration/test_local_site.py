@@ -6,7 +6,6 @@ destroy. Each compares what exists in the cloud with what the program declares (
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,6 +14,7 @@ from infra.config import Layer
 from infra.deploy import LayerRun, SiteDeployer, select_stack
 from infra.synth import SynthResult
 from tests.conftest import Synth, of_type
+from tests.integration.diagnosis import failures
 
 pytestmark = pytest.mark.integration
 SITE = "local"
@@ -58,18 +58,6 @@ def deployer(deploy_env: dict[str, str], tmp_path_factory: pytest.TempPathFactor
 @pytest.fixture(scope="module")
 def first_up(before: dict[str, int], deployer: SiteDeployer) -> list[LayerRun]:
     return deployer.run("up")
-
-
-def failures(runs: list[LayerRun]) -> str:
-    return "\n".join(
-        f"{r.stack}: {r.status}: {r.error}\n{_tail(r.log)}" for r in runs if r.status != "done"
-    )
-
-
-def _tail(log: Path | None) -> str:
-    if log is None or not log.exists():
-        return ""
-    return "\n".join(log.read_text(errors="replace").splitlines()[-30:])
 
 
 def test_every_layer_deploys_with_the_policy_pack(first_up: list[LayerRun]) -> None:
