@@ -15,6 +15,7 @@ test:             ## Lint, types and every test tier (engine, local cloud, host 
 
 lint:
 	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
 	.venv/bin/mypy
 
 synth:            ## Show what a stack declares, offline: make synth STACK=prod-network

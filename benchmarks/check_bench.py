@@ -72,16 +72,22 @@ print(json.dumps({"import": t1 - t0, "synthesis": synth, "rules": check,
 def phases(stacks: tuple[str, ...], overrides: dict[str, str] | None = None) -> dict[str, float]:
     """Import, synthesis and rule time of one in-process run (the rules are this pack's part)."""
     done = subprocess.run(
-        [sys.executable, "-c", PHASES % (stacks, overrides or {})], cwd=REPO,
-        capture_output=True, text=True, check=True,
+        [sys.executable, "-c", PHASES % (stacks, overrides or {})],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return {k: float(v) for k, v in json.loads(done.stdout.splitlines()[-1]).items()}
 
 
 def print_phases(label: str, split: dict[str, float]) -> None:
     per = 1000 * split["rules"] / split["resources"] if split["resources"] else 0.0
-    print(f"  {label}: import {split['import']:.2f} s, synthesis {split['synthesis']:.2f} s, "
-          f"rules {split['rules']:.3f} s ({per:.3f} ms/resource)", flush=True)
+    print(
+        f"  {label}: import {split['import']:.2f} s, synthesis {split['synthesis']:.2f} s, "
+        f"rules {split['rules']:.3f} s ({per:.3f} ms/resource)",
+        flush=True,
+    )
 
 
 def baseline_seconds(repeat: int) -> tuple[float, float]:
@@ -107,7 +113,10 @@ def run_check(
         cpu_before, start = _children_cpu(), time.perf_counter()
         done = subprocess.run(
             [HUBCTL, "check", *args, "--format", "json"],
-            cwd=REPO, capture_output=True, text=True, check=False,
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            check=False,
             env={**os.environ, "PULUMI_SKIP_UPDATE_CHECK": "true"},
         )
         wall, cpu = time.perf_counter() - start, _children_cpu() - cpu_before
@@ -127,11 +136,13 @@ def synthetic_sizes(instances: int) -> str:
     app, data = rest // 2, rest - rest // 2
     if max(app, data) > 1000:
         raise SystemExit(f"{instances} instances exceed 1,000 hosts per role")
-    return json.dumps({
-        "bastion": {"flavor": "b3-8", "count": 2},
-        "app": {"flavor": "b3-32", "count": app},
-        "data": {"flavor": "r3-64", "count": data, "dataVolumeGb": 500},
-    })
+    return json.dumps(
+        {
+            "bastion": {"flavor": "b3-8", "count": 2},
+            "app": {"flavor": "b3-32", "count": app},
+            "data": {"flavor": "r3-64", "count": data, "dataVolumeGb": 500},
+        }
+    )
 
 
 def stacks() -> list[str]:
@@ -163,10 +174,13 @@ def main() -> int:
     load = os.getloadavg()[0]
     print(f"hubctl check timings, best of {options.repeat}; {os.cpu_count()} CPUs, load {load:.1f}")
     base = baseline_seconds(options.repeat)
-    print(f"start-up (hubctl check --help): {base[0]:.2f} s wall, {base[1]:.2f} s CPU; "
-          "ms/res is the time above it per resource")
-    print(f"{'target':<34} {'resources':>9} {'wall s':>8} {'cpu s':>8} {'wall ms':>8} "
-          f"{'cpu ms':>8}")
+    print(
+        f"start-up (hubctl check --help): {base[0]:.2f} s wall, {base[1]:.2f} s CPU; "
+        "ms/res is the time above it per resource"
+    )
+    print(
+        f"{'target':<34} {'resources':>9} {'wall s':>8} {'cpu s':>8} {'wall ms':>8} {'cpu ms':>8}"
+    )
     if not options.quick:
         for stack in stacks():
             print_row(run_check(stack, ["--stack", stack], options.repeat, base))
@@ -178,21 +192,26 @@ def main() -> int:
     )
     print_row(site)
     for instances in sizes:
-        print_row(run_check(
-            f"synthetic site, {instances} instances",
-            ["--stack", "prod-compute", "-c", f"hub:sizes={synthetic_sizes(instances)}"],
-            1 if instances > 500 else options.repeat,
-            base,
-        ))
+        print_row(
+            run_check(
+                f"synthetic site, {instances} instances",
+                ["--stack", "prod-compute", "-c", f"hub:sizes={synthetic_sizes(instances)}"],
+                1 if instances > 500 else options.repeat,
+                base,
+            )
+        )
     print("inside one process (where the time goes; 'rules' is the policy pack itself):")
     print_phases("prod site", phases(PROD_SITE))
     for instances in sizes:
-        print_phases(f"{instances} instances", phases(
-            ("prod-compute",), {"hub:sizes": synthetic_sizes(instances)}
-        ))
+        print_phases(
+            f"{instances} instances",
+            phases(("prod-compute",), {"hub:sizes": synthetic_sizes(instances)}),
+        )
     verdict = "meets" if site.wall < TARGET_SECONDS else "misses"
-    print(f"prod site: {site.wall:.2f} s wall, {site.cpu:.2f} s CPU: {verdict} the "
-          f"{TARGET_SECONDS:.0f} s target")
+    print(
+        f"prod site: {site.wall:.2f} s wall, {site.cpu:.2f} s CPU: {verdict} the "
+        f"{TARGET_SECONDS:.0f} s target"
+    )
     return 0
 
 

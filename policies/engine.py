@@ -150,13 +150,13 @@ def install_hooks() -> bool:
     if servicer is None or getattr(servicer, "_hub_hooked", False):
         return servicer is not None
     configure, analyze, analyze_stack = (
-        servicer.ConfigureStack, servicer.Analyze, servicer.AnalyzeStack,
+        servicer.ConfigureStack,
+        servicer.Analyze,
+        servicer.AnalyzeStack,
     )
 
     def configure_stack(self: Any, request: Any, context: Any) -> Any:
-        ENGINE_STACK.configure(
-            request.stack, dict(request.config), set(request.config_secret_keys)
-        )
+        ENGINE_STACK.configure(request.stack, dict(request.config), set(request.config_secret_keys))
         return configure(self, request, context)
 
     def analyze_one(self: Any, request: Any, context: Any) -> Any:
@@ -209,15 +209,24 @@ def _fallback_views(resources: list[Any]) -> list[ResourceView]:
     views = []
     for resource in resources:
         provider = getattr(resource, "provider", None)
-        views.append(ResourceView(
-            urn=resource.urn, type=resource.resource_type, name=resource.name,
-            inputs=_plain(resource.props), provider_urn=provider.urn if provider else None,
-        ))
+        views.append(
+            ResourceView(
+                urn=resource.urn,
+                type=resource.resource_type,
+                name=resource.name,
+                inputs=_plain(resource.props),
+                provider_urn=provider.urn if provider else None,
+            )
+        )
         if provider is not None:
-            views.append(ResourceView(
-                urn=provider.urn, type=provider.resource_type, name=provider.name,
-                inputs=_plain(provider.props),
-            ))
+            views.append(
+                ResourceView(
+                    urn=provider.urn,
+                    type=provider.resource_type,
+                    name=provider.name,
+                    inputs=_plain(provider.props),
+                )
+            )
     return views
 
 
@@ -234,8 +243,11 @@ def _suppressed(settings: Mapping[str, Any], urn: str) -> bool:
 
 
 def _report(
-    outcomes: list[Outcome], report: ReportViolation, settings: Mapping[str, Any],
-    default_urn: str | None, per_urn: bool,
+    outcomes: list[Outcome],
+    report: ReportViolation,
+    settings: Mapping[str, Any],
+    default_urn: str | None,
+    per_urn: bool,
 ) -> bool:
     """Report the failures; True if any outcome was applicable."""
     applicable = False

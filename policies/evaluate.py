@@ -147,11 +147,13 @@ def run_rule(rule: Rule, resource: ResourceView | None, context: Context) -> lis
         resource_check = cast(ResourceCheck, rule.check)
         return _as_list(resource_check(resource, context))
     except Exception as error:  # a crashing rule reports itself, it never aborts the run
-        return [Outcome(
-            Status.FAIL,
-            f"rule {rule.id} crashed ({type(error).__name__}: {error}); the resource could not "
-            "be judged, so it is reported instead of passed. Fix the rule.",
-        )]
+        return [
+            Outcome(
+                Status.FAIL,
+                f"rule {rule.id} crashed ({type(error).__name__}: {error}); the resource could not "
+                "be judged, so it is reported instead of passed. Fix the rule.",
+            )
+        ]
 
 
 def _record(

@@ -237,9 +237,7 @@ class Context:
         found = [r for r in self._by_id.get(resource_id, ()) if r.type == type_token]
         return found[0] if len(found) == 1 else None
 
-    def referenced(
-        self, resource: ResourceView, prop: str, type_token: str
-    ) -> ResourceView | None:
+    def referenced(self, resource: ResourceView, prop: str, type_token: str) -> ResourceView | None:
         """The resource of type `type_token` whose id `resource` sets in input `prop`.
 
         By id when ids are known (exports, offline synthesis); else through the property's

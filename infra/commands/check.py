@@ -68,8 +68,10 @@ def check(
     except PackConfigError as error:
         fail_usage(str(error))
 
-    report = _check_state(state, pack_config) if state else _check_stacks(
-        stack or [], overrides, pack_config
+    report = (
+        _check_state(state, pack_config)
+        if state
+        else _check_stacks(stack or [], overrides, pack_config)
     )
     _write(render(report, output_format, colour=output is None and sys.stdout.isatty()), output)
     raise typer.Exit(EXIT_VIOLATIONS if report.mandatory else EXIT_OK)

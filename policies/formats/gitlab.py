@@ -29,18 +29,20 @@ def render(report: Report) -> str:
             if violation.enforcement is Enforcement.MANDATORY
             else "info"
         )
-        issues.append({
-            "type": "issue",
-            "description": f"{violation.policy}: {violation.message}",
-            "check_name": violation.policy,
-            "categories": ["Security"],
-            "fingerprint": fingerprint(violation),
-            "severity": severity,
-            "location": {
-                # Code Quality wants a repository path; a -c override has none, so the
-                # finding is filed against the stacks directory it overrides.
-                "path": location.file if location and in_file else "stacks/",
-                "lines": {"begin": location.line if location and location.line else 1},
-            },
-        })
+        issues.append(
+            {
+                "type": "issue",
+                "description": f"{violation.policy}: {violation.message}",
+                "check_name": violation.policy,
+                "categories": ["Security"],
+                "fingerprint": fingerprint(violation),
+                "severity": severity,
+                "location": {
+                    # Code Quality wants a repository path; a -c override has none, so the
+                    # finding is filed against the stacks directory it overrides.
+                    "path": location.file if location and in_file else "stacks/",
+                    "lines": {"begin": location.line if location and location.line else 1},
+                },
+            }
+        )
     return json.dumps(issues, indent=2)

@@ -20,21 +20,31 @@ def render(report: Report) -> str:
         failures = sum(v.enforcement is Enforcement.MANDATORY for v in violations)
         total_failures += failures
         suite = ET.SubElement(
-            suites, "testsuite", name=rule.id, tests=str(max(len(violations), 1)),
-            failures=str(failures), errors="0", skipped="0",
+            suites,
+            "testsuite",
+            name=rule.id,
+            tests=str(max(len(violations), 1)),
+            failures=str(failures),
+            errors="0",
+            skipped="0",
         )
         if not violations:
             ET.SubElement(suite, "testcase", classname=rule.id, name=rule.description)
             continue
         for violation in violations:
             case = ET.SubElement(
-                suite, "testcase", classname=rule.id, name=violation.urn,
+                suite,
+                "testcase",
+                classname=rule.id,
+                name=violation.urn,
                 file=violation.location.file if violation.location else "",
             )
             text = f"{violation.message}\nlocation: {violation.location or 'unknown'}"
             if violation.enforcement is Enforcement.MANDATORY:
                 failure = ET.SubElement(
-                    case, "failure", type=rule.severity.value,
+                    case,
+                    "failure",
+                    type=rule.severity.value,
                     message=violation.message[:200],
                 )
                 failure.text = text

@@ -16,9 +16,7 @@ def render(report: Report) -> str:
     lines = [f"### {verdict}", "", summary(report), ""]
     for rule, violations in by_rule(report):
         level = violations[0].enforcement.value
-        refs = ", ".join(
-            REQUIREMENTS[r].citation for r in RULE_REQUIREMENTS.get(rule.id, ())
-        )
+        refs = ", ".join(REQUIREMENTS[r].citation for r in RULE_REQUIREMENTS.get(rule.id, ()))
         lines += [
             f"#### `{rule.id}` ({level}, {rule.severity.value}): {_cell(rule.description)}",
             "",

@@ -75,14 +75,18 @@ def render(report: Report) -> str:
     index = {rule.id: i for i, rule in enumerate(report.rules)}
     document = {
         "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": TOOL,
-                "version": VERSION,
-                "rules": [_descriptor(rule) for rule in report.rules],
-            }},
-            "results": [_result(v, index[v.policy]) for v in ordered(report.violations)],
-            "properties": {"targets": report.targets, "resources": report.resources},
-        }],
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": TOOL,
+                        "version": VERSION,
+                        "rules": [_descriptor(rule) for rule in report.rules],
+                    }
+                },
+                "results": [_result(v, index[v.policy]) for v in ordered(report.violations)],
+                "properties": {"targets": report.targets, "resources": report.resources},
+            }
+        ],
     }
     return json.dumps(document, indent=2)

@@ -17,7 +17,11 @@ LEVEL_STYLE = {Enforcement.MANDATORY: "bold red", Enforcement.ADVISORY: "yellow"
 def render(report: Report, *, colour: bool = False) -> str:
     buffer = StringIO()
     console = Console(
-        file=buffer, force_terminal=colour, no_color=not colour, highlight=False, width=120,
+        file=buffer,
+        force_terminal=colour,
+        no_color=not colour,
+        highlight=False,
+        width=120,
         soft_wrap=True,
     )
     for rule, violations in by_rule(report):

@@ -73,9 +73,11 @@ def crypto_key_strength(resource: ResourceView, context: Context) -> Outcome:
         allowed = [str(c).upper() for c in config.get("allowedCurves", [])]
         if curve in allowed:
             return passed()
-        default = " (the tls provider's default when none is set)" if not resource.get(
-            "ecdsaCurve"
-        ) else ""
+        default = (
+            " (the tls provider's default when none is set)"
+            if not resource.get("ecdsaCurve")
+            else ""
+        )
         return failed(
             f"{describe(resource)} is an ECDSA key on {curve}{default}; ANSSI RGS B1 requires "
             f"a curve order of at least 256 bits: use one of {', '.join(allowed)}.",

@@ -91,9 +91,11 @@ def encryption_container_private(resource: ResourceView, context: Context) -> li
     for field, verb in (("containerRead", "read/list"), ("containerWrite", "write")):
         public = public_acl_entries(resource.get(field))
         if public:
-            findings.append(failed(
-                f"{describe(resource)} grants {verb} access beyond the project through "
-                f"{field} {', '.join(public)!s}; health-data containers are private to the "
-                "project. Remove the ACL (use temporary signed URLs to share an object).",
-            ))
+            findings.append(
+                failed(
+                    f"{describe(resource)} grants {verb} access beyond the project through "
+                    f"{field} {', '.join(public)!s}; health-data containers are private to the "
+                    "project. Remove the ACL (use temporary signed URLs to share an object).",
+                )
+            )
     return findings or [passed()]

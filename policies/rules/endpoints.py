@@ -49,17 +49,21 @@ def endpoints_catalogue_provider(resource: ResourceView, context: Context) -> li
     for what, url, key in found:
         if is_loopback_url(url) or catalogue.provider_of_endpoint(url) is not None:
             continue
-        nearest = region if region is not None and region.eu else catalogue.nearest_eu_region(
-            str(resource.get("region") or "")
+        nearest = (
+            region
+            if region is not None and region.eu
+            else catalogue.nearest_eu_region(str(resource.get("region") or ""))
         )
         expected = nearest.identity_endpoint or "the endpoint the provider gives for the region"
-        findings.append(failed(
-            f"{describe(resource)}: {what} {urlsplit(url).hostname} belongs to no provider of "
-            f"the region catalogue, so nothing says which jurisdiction runs it. Use {expected} "
-            f"({suggestion(nearest)}) or add the provider to infra/catalogue.yaml.",
-            value=url,
-            config_keys=(key,) if key else (),
-        ))
+        findings.append(
+            failed(
+                f"{describe(resource)}: {what} {urlsplit(url).hostname} belongs to no provider of "
+                f"the region catalogue, so nothing says which jurisdiction runs it. Use {expected} "
+                f"({suggestion(nearest)}) or add the provider to infra/catalogue.yaml.",
+                value=url,
+                config_keys=(key,) if key else (),
+            )
+        )
     if findings:
         return findings
     return [passed()] if found else [not_applicable("no readable endpoint")]
@@ -86,21 +90,25 @@ def endpoints_loopback_local_only(resource: ResourceView, context: Context) -> l
     for what, url, key in found:
         loopback = is_loopback_url(url)
         if loopback and not region.loopback:
-            findings.append(failed(
-                f"{describe(resource)}: {what} {url} is a loopback address but region "
-                f"{region.code} is a real cloud region; only the local site's regions use "
-                f"loopback. Use {region.identity_endpoint or 'the region endpoint'}.",
-                value=url,
-                config_keys=(key,) if key else (),
-            ))
+            findings.append(
+                failed(
+                    f"{describe(resource)}: {what} {url} is a loopback address but region "
+                    f"{region.code} is a real cloud region; only the local site's regions use "
+                    f"loopback. Use {region.identity_endpoint or 'the region endpoint'}.",
+                    value=url,
+                    config_keys=(key,) if key else (),
+                )
+            )
         elif region.loopback and not loopback:
-            findings.append(failed(
-                f"{describe(resource)}: {what} {url} is not a loopback address but region "
-                f"{region.code} is the local cloud, reached on loopback only "
-                f"({region.identity_endpoint}).",
-                value=url,
-                config_keys=(key,) if key else (),
-            ))
+            findings.append(
+                failed(
+                    f"{describe(resource)}: {what} {url} is not a loopback address but region "
+                    f"{region.code} is the local cloud, reached on loopback only "
+                    f"({region.identity_endpoint}).",
+                    value=url,
+                    config_keys=(key,) if key else (),
+                )
+            )
     if findings:
         return findings
     return [passed()] if found else [not_applicable("no readable endpoint")]

@@ -72,25 +72,31 @@ def _advisory(resource: ResourceView, context: Context) -> Outcome:
     return judge(resource, context, production=False)
 
 
-register(Rule(
-    id="qualification-secnumcloud-production",
-    family="qualification",
-    description="Production health data runs on a SecNumCloud-qualified offer.",
-    remediation="Move the site to a SecNumCloud offer of the catalogue (e.g. EU-WEST-RBX-SNC).",
-    severity=Severity.HIGH,
-    enforcement=Enforcement.MANDATORY,
-    scope=Scope.RESOURCE,
-    applies_to=PROVIDER,
-    check=_production,
-))
-register(Rule(
-    id="qualification-secnumcloud-advisory",
-    family="qualification",
-    description="Sites without production health data are told when their offer is not qualified.",
-    remediation="Plan a SecNumCloud offer before this site serves production health data.",
-    severity=Severity.MEDIUM,
-    enforcement=Enforcement.ADVISORY,
-    applies_to=PROVIDER,
-    scope=Scope.RESOURCE,
-    check=_advisory,
-))
+register(
+    Rule(
+        id="qualification-secnumcloud-production",
+        family="qualification",
+        description="Production health data runs on a SecNumCloud-qualified offer.",
+        remediation="Move the site to a SecNumCloud offer of the catalogue (e.g. EU-WEST-RBX-SNC).",
+        severity=Severity.HIGH,
+        enforcement=Enforcement.MANDATORY,
+        scope=Scope.RESOURCE,
+        applies_to=PROVIDER,
+        check=_production,
+    )
+)
+register(
+    Rule(
+        id="qualification-secnumcloud-advisory",
+        family="qualification",
+        description=(
+            "Sites without production health data are told when their offer is not qualified."
+        ),
+        remediation="Plan a SecNumCloud offer before this site serves production health data.",
+        severity=Severity.MEDIUM,
+        enforcement=Enforcement.ADVISORY,
+        applies_to=PROVIDER,
+        scope=Scope.RESOURCE,
+        check=_advisory,
+    )
+)

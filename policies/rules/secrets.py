@@ -19,10 +19,20 @@ from policies.rules.region import describe
 # Inputs that hold secret material by type (camelCase, as the engine sees them). A "*" type
 # applies everywhere: these names never hold anything else.
 SECRET_INPUTS: dict[str, frozenset[str]] = {
-    "*": frozenset({
-        "password", "adminPass", "token", "applicationCredentialSecret", "privateKeyPem",
-        "caPrivateKeyPem", "privateKey", "privateKeyOpenssh", "containerSyncKey", "secret",
-    }),
+    "*": frozenset(
+        {
+            "password",
+            "adminPass",
+            "token",
+            "applicationCredentialSecret",
+            "privateKeyPem",
+            "caPrivateKeyPem",
+            "privateKey",
+            "privateKeyOpenssh",
+            "containerSyncKey",
+            "secret",
+        }
+    ),
     "openstack:keymanager/secretV1:SecretV1": frozenset({"payload"}),
 }
 # Barbican secret types whose payload is public by nature.

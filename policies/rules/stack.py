@@ -89,28 +89,34 @@ def stack_dr_distinct_region(context: Context) -> list[Outcome]:
     for relation, other, other_name, key in _pairs(context):
         other_region = context.lookup_region(other_name)
         if other_region is None:
-            outcomes.append(failed(
-                f"site {site.site!r} {relation} site {other!r}, whose region {other_name!r} is "
-                "not defined or not in the catalogue: the DR pairing cannot be shown to hold.",
-                value=other,
-                config_keys=(key,),
-            ))
+            outcomes.append(
+                failed(
+                    f"site {site.site!r} {relation} site {other!r}, whose region {other_name!r} is "
+                    "not defined or not in the catalogue: the DR pairing cannot be shown to hold.",
+                    value=other,
+                    config_keys=(key,),
+                )
+            )
         elif other_region == own:
             nearest = context.catalogue.nearest_eu_region(own.code)
-            outcomes.append(failed(
-                f"site {site.site!r} {relation} site {other!r} but both are in {own.code}: one "
-                f"regional outage takes both. Move the DR site to another EU region, e.g. "
-                f"{suggestion(nearest) if nearest != own else 'SBG5'}.",
-                value=other,
-                config_keys=(key,),
-            ))
+            outcomes.append(
+                failed(
+                    f"site {site.site!r} {relation} site {other!r} but both are in {own.code}: one "
+                    f"regional outage takes both. Move the DR site to another EU region, e.g. "
+                    f"{suggestion(nearest) if nearest != own else 'SBG5'}.",
+                    value=other,
+                    config_keys=(key,),
+                )
+            )
         elif not other_region.eu:
-            outcomes.append(failed(
-                f"site {site.site!r} {relation} site {other!r} in {other_region.code} "
-                f"({other_region.country}), outside the EU.",
-                value=other,
-                config_keys=(key,),
-            ))
+            outcomes.append(
+                failed(
+                    f"site {site.site!r} {relation} site {other!r} in {other_region.code} "
+                    f"({other_region.country}), outside the EU.",
+                    value=other,
+                    config_keys=(key,),
+                )
+            )
         else:
             outcomes.append(passed())
     replica_name = site.text("hub:replicaRegion")
@@ -118,15 +124,18 @@ def stack_dr_distinct_region(context: Context) -> list[Outcome]:
         replica = context.lookup_region(replica_name)
         if replica is None or not replica.eu or replica == own:
             why = (
-                "the same region as the site" if replica == own
+                "the same region as the site"
+                if replica == own
                 else "not an EU region of the catalogue"
             )
-            outcomes.append(failed(
-                f"hub:replicaRegion {replica_name!r} is {why}; replicas belong in another EU "
-                f"region, e.g. {suggestion(context.catalogue.nearest_eu_region(own.code))}.",
-                value=replica_name,
-                config_keys=("hub:replicaRegion",),
-            ))
+            outcomes.append(
+                failed(
+                    f"hub:replicaRegion {replica_name!r} is {why}; replicas belong in another EU "
+                    f"region, e.g. {suggestion(context.catalogue.nearest_eu_region(own.code))}.",
+                    value=replica_name,
+                    config_keys=("hub:replicaRegion",),
+                )
+            )
         else:
             outcomes.append(passed())
     return outcomes or [not_applicable("no DR relation declared")]
@@ -228,17 +237,25 @@ def stack_sovereign_secrets_provider(context: Context) -> list[Outcome]:
     configured = site.text("hub:secretsProvider")
     if configured is not None:
         reason = judge_secrets_provider(configured)
-        outcomes.append(passed() if reason is None else failed(
-            f"secrets provider {configured!r} is not sovereign: {reason}. Use passphrase or "
-            "hashivault:// (self-hosted Vault/OpenBao).",
-            value=configured,
-            config_keys=("hub:secretsProvider",),
-        ))
+        outcomes.append(
+            passed()
+            if reason is None
+            else failed(
+                f"secrets provider {configured!r} is not sovereign: {reason}. Use passphrase or "
+                "hashivault:// (self-hosted Vault/OpenBao).",
+                value=configured,
+                config_keys=("hub:secretsProvider",),
+            )
+        )
     observed = site.observed_secrets_provider
     if observed is not None:
         reason = judge_secrets_provider(observed)
-        outcomes.append(passed() if reason is None else failed(
-            f"the exported state is encrypted by secrets provider {observed!r}: {reason}. "
-            "Change it with `pulumi stack change-secrets-provider passphrase`.",
-        ))
+        outcomes.append(
+            passed()
+            if reason is None
+            else failed(
+                f"the exported state is encrypted by secrets provider {observed!r}: {reason}. "
+                "Change it with `pulumi stack change-secrets-provider passphrase`.",
+            )
+        )
     return outcomes or [not_applicable("no secrets provider configured or observed")]

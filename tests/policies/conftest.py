@@ -75,8 +75,9 @@ def judge(rule_id: str, target: Target, view: ResourceView | None = None) -> lis
     """The outcomes of one rule on one resource (or on the stack for stack rules)."""
     all_rules()
     rule = REGISTRY[rule_id]
-    context = Context(site=target.site, resources=target.resources,
-                      rule_config=rule.config_defaults)
+    context = Context(
+        site=target.site, resources=target.resources, rule_config=rule.config_defaults
+    )
     return run_rule(rule, view, context)
 
 

@@ -51,8 +51,9 @@ def test_a_finding_from_site_config_points_at_the_line_that_sets_it():
 
 
 def test_several_stacks_are_checked_in_one_run():
-    result = check(*[a for s in ("prod-network", "prod-kms") for a in ("--stack", s)],
-                   "--format", "json")
+    result = check(
+        *[a for s in ("prod-network", "prod-kms") for a in ("--stack", s)], "--format", "json"
+    )
     assert result.exit_code == 0
     assert json.loads(result.stdout)["resources"] > 46
 
@@ -84,8 +85,16 @@ def test_the_text_report_groups_by_rule_and_gives_the_verdict():
 def test_a_pack_config_can_lower_a_rule_to_advisory(tmp_path):
     config = tmp_path / "pack.json"
     config.write_text(json.dumps({"region-eu-only": "advisory"}))
-    result = check("--stack", "staging-network", "-c", "openstack:region=UK1",
-                   "--policy-config", str(config), "--format", "json")
+    result = check(
+        "--stack",
+        "staging-network",
+        "-c",
+        "openstack:region=UK1",
+        "--policy-config",
+        str(config),
+        "--format",
+        "json",
+    )
     assert result.exit_code == 0
     assert {v["enforcement"] for v in violations(result) if v["policy"] == "region-eu-only"} == {
         "advisory"
@@ -93,13 +102,22 @@ def test_a_pack_config_can_lower_a_rule_to_advisory(tmp_path):
 
 
 def test_a_suppression_with_a_reason_removes_the_finding(tmp_path):
-    urn = ("urn:pulumi:staging-network::hub::pulumi:pulumi:Stack"
-           "$pulumi:providers:openstack::openstack")
+    urn = (
+        "urn:pulumi:staging-network::hub::pulumi:pulumi:Stack$pulumi:providers:openstack::openstack"
+    )
     config = tmp_path / "pack.json"
-    config.write_text(json.dumps({"region-eu-only": {"suppress": [
-        {"urn": urn, "reason": "migration drill, data-free project"}]}}))
-    result = check("--stack", "staging-network", "-c", "openstack:region=UK1",
-                   "--policy-config", str(config))
+    config.write_text(
+        json.dumps(
+            {
+                "region-eu-only": {
+                    "suppress": [{"urn": urn, "reason": "migration drill, data-free project"}]
+                }
+            }
+        )
+    )
+    result = check(
+        "--stack", "staging-network", "-c", "openstack:region=UK1", "--policy-config", str(config)
+    )
     assert result.exit_code == 0
     assert "suppressed region-eu-only" in result.stdout and "migration drill" in result.stdout
 
@@ -135,8 +153,13 @@ def test_the_installed_command_exits_cleanly_on_bad_input(tmp_path):
 
     hubctl = Path(sys.executable).with_name("hubctl")
     missing = tmp_path / "missing.json"
-    done = subprocess.run([str(hubctl), "check", "--state", str(missing)],
-                          capture_output=True, text=True, check=False, cwd=REPO_ROOT)
+    done = subprocess.run(
+        [str(hubctl), "check", "--state", str(missing)],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=REPO_ROOT,
+    )
     assert done.returncode == 2
     assert "Traceback" not in done.stderr and "cannot read" in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1

@@ -17,8 +17,7 @@ def test_shipped_keys_meet_anssi_sizes(target):
         stack_target = target(stack)
         keys = [v for v in stack_target.resources if v.type.endswith(KEY)]
         assert keys
-        assert all(statuses("crypto-key-strength", stack_target, k) == {Status.PASS}
-                   for k in keys)
+        assert all(statuses("crypto-key-strength", stack_target, k) == {Status.PASS} for k in keys)
 
 
 @pytest.mark.parametrize(
@@ -49,8 +48,7 @@ def test_a_weak_curve_from_stack_config_points_at_the_config(target):
     from policies.evaluate import evaluate
 
     kms = target("staging-kms", hub__tls='{"algorithm": "ECDSA", "ecdsaCurve": "P224"}')
-    found = [v for v in evaluate(kms, PackConfig()).violations
-             if v.policy == "crypto-key-strength"]
+    found = [v for v in evaluate(kms, PackConfig()).violations if v.policy == "crypto-key-strength"]
     assert found and all(str(v.location) == "command line (-c)" for v in found)
 
 
@@ -73,8 +71,9 @@ def test_certificate_validity_is_bounded(target):
 
 def test_a_leaf_certificate_longer_than_a_year_fails(target):
     kms = target("prod-kms")
-    changed, cert = mutate(kms, find(kms, "locallySignedCert:LocallySignedCert"),
-                           validityPeriodHours=17520.0)
+    changed, cert = mutate(
+        kms, find(kms, "locallySignedCert:LocallySignedCert"), validityPeriodHours=17520.0
+    )
     assert failures("crypto-certificate-validity", changed, cert)
 
 
@@ -84,8 +83,11 @@ def test_shipped_dr_pairings_are_in_distinct_eu_regions(target):
 
 
 def test_a_dr_site_in_the_same_region_as_the_site_it_protects_fails(target):
-    dr = with_config(target("dr-network"), openstack__region="EU-WEST-RBX-SNC",
-                     openstack__authUrl="https://auth.cloud.ovh.net/v3")
+    dr = with_config(
+        target("dr-network"),
+        openstack__region="EU-WEST-RBX-SNC",
+        openstack__authUrl="https://auth.cloud.ovh.net/v3",
+    )
     [message] = failures("stack-dr-distinct-region", dr)
     assert "both are in EU-WEST-RBX-SNC" in message
 
@@ -104,23 +106,32 @@ def test_protecting_a_site_the_repository_lacks_fails(target):
 
 @pytest.mark.parametrize(
     "backend",
-    ["s3://hub-state?endpoint=s3.gra.io.cloud.ovh.net&region=gra", "file://.state/backend",
-     "s3://state?endpoint=127.0.0.1:9000"],
+    [
+        "s3://hub-state?endpoint=s3.gra.io.cloud.ovh.net&region=gra",
+        "file://.state/backend",
+        "s3://state?endpoint=127.0.0.1:9000",
+    ],
 )
 def test_sovereign_backends_pass(target, backend):
-    assert statuses("stack-sovereign-backend",
-                    with_config(target("staging-kms"), hub__stateBackend=backend)) == {Status.PASS}
+    assert statuses(
+        "stack-sovereign-backend", with_config(target("staging-kms"), hub__stateBackend=backend)
+    ) == {Status.PASS}
 
 
 @pytest.mark.parametrize(
     ("backend", "expected"),
-    [("https://api.pulumi.com", "Pulumi Cloud"), ("s3://hub-state", "Amazon S3"),
-     ("azblob://state", "US cloud"), ("gs://state", "US cloud"),
-     ("s3://x?endpoint=s3.eu-west-3.amazonaws.com", "no EU provider")],
+    [
+        ("https://api.pulumi.com", "Pulumi Cloud"),
+        ("s3://hub-state", "Amazon S3"),
+        ("azblob://state", "US cloud"),
+        ("gs://state", "US cloud"),
+        ("s3://x?endpoint=s3.eu-west-3.amazonaws.com", "no EU provider"),
+    ],
 )
 def test_foreign_backends_fail(target, backend, expected):
-    [message] = failures("stack-sovereign-backend",
-                         with_config(target("staging-kms"), hub__stateBackend=backend))
+    [message] = failures(
+        "stack-sovereign-backend", with_config(target("staging-kms"), hub__stateBackend=backend)
+    )
     assert expected in message
 
 

@@ -38,8 +38,9 @@ def test_a_volume_without_type_fails_because_the_default_is_not_encrypted(target
 
 def test_a_luks_name_the_region_does_not_offer_fails(target):
     compute = target("staging-compute")
-    changed, volume = mutate(compute, find(compute, VOLUME, "data"), region="CA-EAST-TOR",
-                             volumeType="classic-luks")
+    changed, volume = mutate(
+        compute, find(compute, VOLUME, "data"), region="CA-EAST-TOR", volumeType="classic-luks"
+    )
     [message] = failures("encryption-volume-luks", changed, volume)
     assert "CA-EAST-TOR" in message and "none" in message
 
@@ -55,9 +56,13 @@ def test_private_containers_pass(target):
 
 @pytest.mark.parametrize(
     ("field", "acl"),
-    [("containerRead", ".r:*"), ("containerRead", ".r:*,.rlistings"),
-     ("containerRead", ".rlistings"), ("containerWrite", "*:*"),
-     ("containerRead", "project-a:alice,.r:example.org")],
+    [
+        ("containerRead", ".r:*"),
+        ("containerRead", ".r:*,.rlistings"),
+        ("containerRead", ".rlistings"),
+        ("containerWrite", "*:*"),
+        ("containerRead", "project-a:alice,.r:example.org"),
+    ],
 )
 def test_a_container_open_beyond_the_project_fails(target, field, acl):
     storage = target("prod-storage")
@@ -68,8 +73,9 @@ def test_a_container_open_beyond_the_project_fails(target, field, acl):
 
 def test_an_acl_naming_a_project_and_user_passes(target):
     storage = target("prod-storage")
-    changed, container = mutate(storage, find(storage, CONTAINER, "backups"),
-                                containerRead="3f2a8c:backup-reader")
+    changed, container = mutate(
+        storage, find(storage, CONTAINER, "backups"), containerRead="3f2a8c:backup-reader"
+    )
     assert statuses("encryption-container-private", changed, container) == {Status.PASS}
 
 
@@ -88,8 +94,9 @@ def test_a_barbican_payload_in_clear_fails(target):
 
 def test_a_certificate_payload_in_clear_is_public_and_passes(target):
     kms = target("prod-kms")
-    changed, certificate = mutate(kms, find(kms, SECRET, "ca-cert"),
-                                  payload="-----BEGIN CERTIFICATE-----\nMIIB...\n")
+    changed, certificate = mutate(
+        kms, find(kms, SECRET, "ca-cert"), payload="-----BEGIN CERTIFICATE-----\nMIIB...\n"
+    )
     assert certificate.get("secretType") == "certificate" and not certificate.is_secret("payload")
     assert statuses("secrets-no-plaintext", changed, certificate) == {Status.PASS}
 
@@ -102,16 +109,16 @@ def test_a_provider_password_in_clear_fails(target):
 
 def test_a_private_key_pasted_into_any_input_fails(target):
     compute = target("staging-compute")
-    changed, instance = mutate(compute, find(compute, "instance:Instance"),
-                               metadata={"note": PEM})
+    changed, instance = mutate(compute, find(compute, "instance:Instance"), metadata={"note": PEM})
     [message] = failures("secrets-no-plaintext", changed, instance)
     assert "metadata.note" in message
 
 
 def test_the_same_value_as_a_pulumi_secret_passes(target):
     kms = target("prod-kms")
-    changed, secret = mutate(kms, find(kms, SECRET, "ca-key"), payload="[secret]",
-                             secret=("payload",))
+    changed, secret = mutate(
+        kms, find(kms, SECRET, "ca-key"), payload="[secret]", secret=("payload",)
+    )
     assert statuses("secrets-no-plaintext", changed, secret) == {Status.PASS}
 
 
@@ -119,13 +126,18 @@ def test_instances_without_admin_password_pass(target):
     compute = target("prod-compute")
     instances = [v for v in compute.resources if v.type.endswith("instance:Instance")]
     assert instances
-    assert all(statuses("secrets-no-admin-password", compute, i) == {Status.PASS}
-               for i in instances)
+    assert all(
+        statuses("secrets-no-admin-password", compute, i) == {Status.PASS} for i in instances
+    )
 
 
 @pytest.mark.parametrize("secret", [(), ("adminPass",)])
 def test_an_admin_password_fails_even_as_a_secret(target, secret):
     compute = target("prod-compute")
-    changed, instance = mutate(compute, find(compute, "instance:Instance"),
-                               adminPass="[secret]" if secret else "S3cret!", secret=secret)
+    changed, instance = mutate(
+        compute,
+        find(compute, "instance:Instance"),
+        adminPass="[secret]" if secret else "S3cret!",
+        secret=secret,
+    )
     assert failures("secrets-no-admin-password", changed, instance)

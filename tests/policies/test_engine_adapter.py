@@ -59,34 +59,50 @@ def engine_findings(result: SynthResult) -> set[tuple[str, str]]:
     servicer: Any = policy_sdk._PolicyAnalyzerServicer(
         PACK_NAME, "0.1.0", policies(), EnforcementLevel.ADVISORY
     )
-    servicer.ConfigureStack(analyzer_pb2.AnalyzerStackConfigureRequest(
-        stack=result.stack, project="hub",
-        config={k: v.value for k, v in result.config.items()},
-        config_secret_keys=[k for k, v in result.config.items() if v.secret],
-    ), None)
+    servicer.ConfigureStack(
+        analyzer_pb2.AnalyzerStackConfigureRequest(
+            stack=result.stack,
+            project="hub",
+            config={k: v.value for k, v in result.config.items()},
+            config_secret_keys=[k for k, v in result.config.items() if v.secret],
+        ),
+        None,
+    )
     by_urn = {r.urn: r for r in result.resources}
     found: set[tuple[str, str]] = set()
     for record in result.resources:
         request = analyzer_pb2.AnalyzeRequest(
-            type=record.type, urn=record.urn, name=record.name, properties=_struct(record),
+            type=record.type,
+            urn=record.urn,
+            name=record.name,
+            properties=_struct(record),
             provider=_provider(record, by_urn),
         )
-        found |= {(d.policyName, d.urn or record.urn)
-                  for d in servicer.Analyze(request, None).diagnostics}
+        found |= {
+            (d.policyName, d.urn or record.urn) for d in servicer.Analyze(request, None).diagnostics
+        }
     by_id: dict[str, list[str]] = {}
     for r in result.resources:
         by_id.setdefault(f"{r.name}-id", []).append(r.urn)
-    stack_request = analyzer_pb2.AnalyzeStackRequest(resources=[
-        analyzer_pb2.AnalyzerResource(
-            type=r.type, urn=r.urn, name=r.name, properties=_struct(r),
-            provider=_provider(r, by_urn), parent=r.parent or "",
-            propertyDependencies=_dependencies(r, by_id),
-        )
-        for r in result.resources
-    ])
+    stack_request = analyzer_pb2.AnalyzeStackRequest(
+        resources=[
+            analyzer_pb2.AnalyzerResource(
+                type=r.type,
+                urn=r.urn,
+                name=r.name,
+                properties=_struct(r),
+                provider=_provider(r, by_urn),
+                parent=r.parent or "",
+                propertyDependencies=_dependencies(r, by_id),
+            )
+            for r in result.resources
+        ]
+    )
     stack_urn = target_of_synth(result).stack_urn
-    found |= {(d.policyName, d.urn or stack_urn)
-              for d in servicer.AnalyzeStack(stack_request, None).diagnostics}
+    found |= {
+        (d.policyName, d.urn or stack_urn)
+        for d in servicer.AnalyzeStack(stack_request, None).diagnostics
+    }
     return found
 
 
@@ -123,10 +139,12 @@ def test_secret_inputs_sent_by_the_engine_stay_secrets(synth):
 def test_a_payload_the_engine_sends_in_clear_is_reported(synth):
     result = synth("prod-kms")
     key = next(r for r in result.resources if r.name.endswith("ca-key") and "secretV1" in r.type)
-    clear = key.model_copy(update={
-        "secret_paths": frozenset(),
-        "inputs": {**key.inputs, "payload": "-----BEGIN PRIVATE KEY-----\nMIG...\n"},
-    })
+    clear = key.model_copy(
+        update={
+            "secret_paths": frozenset(),
+            "inputs": {**key.inputs, "payload": "-----BEGIN PRIVATE KEY-----\nMIG...\n"},
+        }
+    )
     changed = result.model_copy(
         update={"resources": [clear if r.urn == key.urn else r for r in result.resources]}
     )
@@ -137,6 +155,7 @@ def test_a_payload_the_engine_sends_in_clear_is_reported(synth):
 def test_every_rule_runs_as_the_policy_kind_its_scope_needs():
     kinds = {p.name: type(p).__name__ for p in policies()}
     for rule_id, rule in REGISTRY.items():
-        expected = ("ResourceValidationPolicy" if rule.scope is Scope.RESOURCE
-                    else "StackValidationPolicy")
+        expected = (
+            "ResourceValidationPolicy" if rule.scope is Scope.RESOURCE else "StackValidationPolicy"
+        )
         assert kinds[rule_id] == expected, rule_id

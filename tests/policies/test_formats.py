@@ -25,8 +25,12 @@ def report(synth) -> Report:
     """Mandatory and advisory findings, one from the command line, several resources."""
     from policies.sources import target_of_synth
 
-    result = synth("staging-network", openstack__region="UK1",
-                   hub__stateBackend="s3://hub-state", hub__adminCidrs='["0.0.0.0/0"]')
+    result = synth(
+        "staging-network",
+        openstack__region="UK1",
+        hub__stateBackend="s3://hub-state",
+        hub__adminCidrs='["0.0.0.0/0"]',
+    )
     built = evaluate(target_of_synth(result), PackConfig())
     assert built.mandatory and len(built.violations) > len(built.mandatory)
     return built
@@ -69,8 +73,7 @@ def test_junit_parses_with_one_failure_per_mandatory_violation(report):
     failures = root.findall(".//testcase/failure")
     assert len(failures) == len(report.mandatory) == int(root.get("failures", "-1"))
     failed_cases = {
-        case.get("name") for case in root.findall(".//testcase")
-        if case.find("failure") is not None
+        case.get("name") for case in root.findall(".//testcase") if case.find("failure") is not None
     }
     assert failed_cases == {v.urn for v in report.mandatory}
 

@@ -25,9 +25,7 @@ def test_production_health_data_on_public_cloud_is_a_mandatory_violation(target)
 def test_a_non_production_health_data_site_gets_the_advisory_rule_only(target):
     dr = target("dr-network")
     provider = find(dr, PROVIDER)
-    assert statuses("qualification-secnumcloud-production", dr, provider) == {
-        Status.NOT_APPLICABLE
-    }
+    assert statuses("qualification-secnumcloud-production", dr, provider) == {Status.NOT_APPLICABLE}
     [message] = failures("qualification-secnumcloud-advisory", dr, provider)
     assert "SBG5" in message
 
@@ -42,15 +40,17 @@ def test_a_production_replica_region_is_advisory_not_mandatory(target):
 
 
 def test_the_production_flag_comes_from_stack_config(target):
-    staging = with_config(target("staging-network"), hub__production="true",
-                          hub__classification="health-data")
+    staging = with_config(
+        target("staging-network"), hub__production="true", hub__classification="health-data"
+    )
     assert failures("qualification-secnumcloud-production", staging, find(staging, PROVIDER))
 
 
 def test_without_stack_config_the_production_rule_cannot_apply(target):
     staging = bare_site(target("staging-network"))
-    assert statuses("qualification-secnumcloud-production", staging,
-                    find(staging, PROVIDER)) == {Status.NOT_APPLICABLE}
+    assert statuses("qualification-secnumcloud-production", staging, find(staging, PROVIDER)) == {
+        Status.NOT_APPLICABLE
+    }
 
 
 def test_the_local_cloud_is_never_told_to_get_qualified(target):
@@ -69,38 +69,40 @@ def test_catalogue_endpoints_pass(target):
 
 def test_an_identity_endpoint_of_no_catalogue_provider_fails(target):
     staging = target("staging-network")
-    changed, provider = mutate(staging, find(staging, PROVIDER),
-                               authUrl="https://keystone.example-cloud.com/v3")
+    changed, provider = mutate(
+        staging, find(staging, PROVIDER), authUrl="https://keystone.example-cloud.com/v3"
+    )
     [message] = failures("endpoints-catalogue-provider", changed, provider)
     assert "keystone.example-cloud.com" in message and "auth.cloud.ovh.net" in message
 
 
 def test_an_object_storage_override_of_no_catalogue_provider_fails(target):
     staging = target("staging-storage")
-    changed, provider = mutate(staging, find(staging, PROVIDER),
-                               endpointOverrides={"object-store": "https://s3.amazonaws.com"})
+    changed, provider = mutate(
+        staging,
+        find(staging, PROVIDER),
+        endpointOverrides={"object-store": "https://s3.amazonaws.com"},
+    )
     [message] = failures("endpoints-catalogue-provider", changed, provider)
     assert "object-store endpoint" in message
 
 
 def test_loopback_endpoints_pass_on_the_local_site(target):
     local = target("local-network")
-    assert statuses("endpoints-loopback-local-only", local, find(local, PROVIDER)) == {
-        Status.PASS
-    }
+    assert statuses("endpoints-loopback-local-only", local, find(local, PROVIDER)) == {Status.PASS}
 
 
 def test_a_loopback_endpoint_on_a_real_region_fails(target):
     staging = target("staging-network")
-    changed, provider = mutate(staging, find(staging, PROVIDER),
-                               authUrl="http://127.0.0.1:5000/v3")
+    changed, provider = mutate(staging, find(staging, PROVIDER), authUrl="http://127.0.0.1:5000/v3")
     [message] = failures("endpoints-loopback-local-only", changed, provider)
     assert "loopback" in message and "GRA11" in message
 
 
 def test_a_public_endpoint_on_the_local_region_fails(target):
     local = target("local-network")
-    changed, provider = mutate(local, find(local, PROVIDER),
-                               authUrl="https://auth.cloud.ovh.net/v3")
+    changed, provider = mutate(
+        local, find(local, PROVIDER), authUrl="https://auth.cloud.ovh.net/v3"
+    )
     [message] = failures("endpoints-loopback-local-only", changed, provider)
     assert "LOCAL1" in message

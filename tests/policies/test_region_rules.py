@@ -19,8 +19,9 @@ def test_shipped_providers_are_in_eu_regions(target, stack):
 
 @pytest.mark.parametrize("region", ["UK1", "BHS5", "SGP1", "US-EAST-VA-1", "AP-SOUTHEAST-SYD"])
 def test_a_provider_in_a_known_non_eu_region_fails_naming_the_nearest_eu_region(target, region):
-    changed, provider = mutate(target("staging-network"), find(target("staging-network"), PROVIDER),
-                               region=region)
+    changed, provider = mutate(
+        target("staging-network"), find(target("staging-network"), PROVIDER), region=region
+    )
     [message] = failures("region-eu-only", changed, provider)
     nearest = load_catalogue().nearest_eu_region(region)
     assert "outside the European Union" in message and nearest.code in message

@@ -25,15 +25,28 @@ RULES = all_rules()
 # The rule ids issue 3 and the families promise, as a reviewer reads them. A rule added or
 # renamed shows up here, where its mapping and docs are reviewed with it.
 EXPECTED_IDS = {
-    "region-eu-only", "region-identity-endpoint-eu",
-    "qualification-secnumcloud-production", "qualification-secnumcloud-advisory",
-    "endpoints-catalogue-provider", "endpoints-loopback-local-only",
-    "exposure-world-ingress", "exposure-world-egress", "exposure-floating-ip-tier",
-    "exposure-admin-port-ssh", "exposure-admin-port-rdp", "exposure-admin-port-database",
-    "encryption-volume-luks", "encryption-container-private",
-    "secrets-no-plaintext", "secrets-no-admin-password",
-    "crypto-key-strength", "crypto-symmetric-key-strength", "crypto-certificate-validity",
-    "stack-dr-distinct-region", "stack-sovereign-backend", "stack-sovereign-secrets-provider",
+    "region-eu-only",
+    "region-identity-endpoint-eu",
+    "qualification-secnumcloud-production",
+    "qualification-secnumcloud-advisory",
+    "endpoints-catalogue-provider",
+    "endpoints-loopback-local-only",
+    "exposure-world-ingress",
+    "exposure-world-egress",
+    "exposure-floating-ip-tier",
+    "exposure-admin-port-ssh",
+    "exposure-admin-port-rdp",
+    "exposure-admin-port-database",
+    "encryption-volume-luks",
+    "encryption-container-private",
+    "secrets-no-plaintext",
+    "secrets-no-admin-password",
+    "crypto-key-strength",
+    "crypto-symmetric-key-strength",
+    "crypto-certificate-validity",
+    "stack-dr-distinct-region",
+    "stack-sovereign-backend",
+    "stack-sovereign-secrets-provider",
 }
 
 
@@ -52,7 +65,9 @@ def test_every_rule_is_fully_described(rule: Rule):
 def test_every_rule_maps_to_existing_requirements():
     missing = {rule.id for rule in RULES if not RULE_REQUIREMENTS.get(rule.id)}
     dangling = {
-        (rule_id, req) for rule_id, reqs in RULE_REQUIREMENTS.items() for req in reqs
+        (rule_id, req)
+        for rule_id, reqs in RULE_REQUIREMENTS.items()
+        for req in reqs
         if req not in REQUIREMENTS
     }
     assert missing == set() and dangling == set()
@@ -73,8 +88,15 @@ def test_mandatory_is_the_default_except_for_the_advisory_qualification_rule():
 
 
 def _a_rule(rule_id: str, family: str = "region") -> Rule:
-    return Rule(id=rule_id, family=family, description="x.", remediation="y",
-                severity=Severity.LOW, check=lambda r, c: [], applies_to=("openstack:*",))
+    return Rule(
+        id=rule_id,
+        family=family,
+        description="x.",
+        remediation="y",
+        severity=Severity.LOW,
+        check=lambda r, c: [],
+        applies_to=("openstack:*",),
+    )
 
 
 @pytest.mark.parametrize(
@@ -86,17 +108,27 @@ def test_the_registry_refuses_duplicate_reserved_or_malformed_ids(rule_id):
 
 
 def test_a_stack_rule_must_judge_no_resource_type():
-    bad = Rule(id="stack-bad-scope", family="stack", description="x.", remediation="y",
-               severity=Severity.LOW, check=lambda c: [], scope=Scope.STACK,
-               applies_to=("openstack:*",))
+    bad = Rule(
+        id="stack-bad-scope",
+        family="stack",
+        description="x.",
+        remediation="y",
+        severity=Severity.LOW,
+        check=lambda c: [],
+        scope=Scope.STACK,
+        applies_to=("openstack:*",),
+    )
     with pytest.raises(RegistryError):
         register(bad)
 
 
 def test_pack_config_layers_a_default_and_per_rule_levels():
     config = PackConfig.from_mapping(
-        {"all": "advisory", "region-eu-only": "mandatory",
-         "crypto-key-strength": {"enforcementLevel": "disabled", "allowEd25519": True}},
+        {
+            "all": "advisory",
+            "region-eu-only": "mandatory",
+            "crypto-key-strength": {"enforcementLevel": "disabled", "allowEd25519": True},
+        },
         "test",
     )
     assert config.enforcement(REGISTRY["region-eu-only"]) is Enforcement.MANDATORY
@@ -131,15 +163,19 @@ def _crashing(resource, context):
     raise KeyError("inputs.missing")
 
 
-def test_a_crashing_rule_reports_itself_on_the_resource_instead_of_aborting(
-    target, monkeypatch
-):
+def test_a_crashing_rule_reports_itself_on_the_resource_instead_of_aborting(target, monkeypatch):
     from policies.config import PackConfig
     from policies.evaluate import evaluate
 
-    broken = Rule(id="region-crashes", family="region", description="Crashes.",
-                  remediation="Fix it.", severity=Severity.HIGH, check=_crashing,
-                  applies_to=("pulumi:providers:openstack",))
+    broken = Rule(
+        id="region-crashes",
+        family="region",
+        description="Crashes.",
+        remediation="Fix it.",
+        severity=Severity.HIGH,
+        check=_crashing,
+        applies_to=("pulumi:providers:openstack",),
+    )
     monkeypatch.setitem(REGISTRY, broken.id, broken)
     report = evaluate(target("staging-kms"), PackConfig())
     [violation] = [v for v in report.violations if v.policy == broken.id]
