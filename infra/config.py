@@ -17,6 +17,7 @@ from enum import StrEnum
 from ipaddress import IPv4Address, IPv4Network
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 import yaml
 from pydantic import (
@@ -24,6 +25,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -312,6 +314,9 @@ class HubConfig(BaseModel):
     stack_org: str = Field(default="organization", alias="hub:stackOrg")
     replica_region: str | None = Field(default=None, alias="hub:replicaRegion")
     protect: bool = Field(default=True, alias="hub:protect")
+    # The site's package proxy (apt-cacher-ng or the like, run by operations inside the site's
+    # range): the only way hosts of tiers without internet egress (data) get packages.
+    apt_proxy: str | None = Field(default=None, alias="hub:aptProxy")
     secret_keys: frozenset[str] = frozenset()
 
     @field_validator("region_name")
@@ -337,6 +342,31 @@ class HubConfig(BaseModel):
             raise ValueError(f"unknown region {value!r}; nearest known EU region: {nearest.code}")
         return value
 
+    @field_validator("apt_proxy")
+    @classmethod
+    def _apt_proxy_is_inside_the_site(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None:
+            return value
+        example = "e.g. http://10.10.250.10:3142"
+        url = urlsplit(value)
+        try:
+            address = IPv4Address(url.hostname or "")
+            port = url.port
+        except ValueError:
+            raise ValueError(
+                f"the package proxy must be an http(s) URL with an IPv4 address and a port "
+                f"({example}): security groups open egress to an address, not to a name"
+            ) from None
+        if url.scheme not in ("http", "https") or port is None or url.path not in ("", "/"):
+            raise ValueError(f"the package proxy must be http(s)://ADDRESS:PORT ({example})")
+        site = info.data.get("network_cidr")
+        if site is not None and address not in site:
+            raise ValueError(
+                f"the package proxy {address} is outside the site's range {site} "
+                "(hub:networkCidr): hosts without internet egress reach only the site"
+            )
+        return value
+
     @model_validator(mode="after")
     def _endpoint_is_defined(self) -> HubConfig:
         if self.auth_url is None and self.cloud is None and self.region.identity_endpoint is None:
@@ -356,6 +386,15 @@ class HubConfig(BaseModel):
     @property
     def identity_endpoint(self) -> str | None:
         return self.auth_url or self.region.identity_endpoint
+
+    @property
+    def apt_proxy_endpoint(self) -> tuple[IPv4Address, int] | None:
+        """Address and port of the package proxy, for the egress rule that reaches it."""
+        if self.apt_proxy is None:
+            return None
+        url = urlsplit(self.apt_proxy)
+        assert url.hostname is not None and url.port is not None  # checked on validation
+        return IPv4Address(url.hostname), url.port
 
     def is_secret(self, key: str) -> bool:
         return key in self.secret_keys

@@ -197,6 +197,7 @@ def _user_data(config: HubConfig, role: HostRole, values: list[str | None]) -> s
     settings = HardeningSettings(
         ntp_servers=config.ntp_servers,
         admin_users=[AdminUser(name=ADMIN_USER, ssh_public_key=str(public_key))],
+        apt_proxy=config.apt_proxy,
         **extra,
     )
     return render_user_data(role, settings)

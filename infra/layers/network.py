@@ -249,6 +249,7 @@ class NetworkLayer(pulumi.ComponentResource):
                 )
 
         site = str(config.network_cidr)
+        proxy = config.apt_proxy_endpoint
         for tier in TIER_ORDER:
             # Name resolution and time only inside the site's range (resolvers, NTP relays).
             rule(
@@ -269,6 +270,16 @@ class NetworkLayer(pulumi.ComponentResource):
                 protocol="udp",
                 remote_prefix=site,
             )
+            if proxy is not None:
+                address, port = proxy
+                rule(
+                    f"out-{port}-apt-proxy",
+                    tier,
+                    "egress",
+                    port,
+                    "packages through the site's proxy",
+                    remote_prefix=f"{address}/32",
+                )
             if tier in EGRESS_TIERS:
                 rule(
                     "out-443-world",

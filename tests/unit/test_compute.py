@@ -107,3 +107,15 @@ def test_the_data_host_finds_its_volume_by_its_virtio_id(compute: SynthResult) -
     data = next(i for i in of_type(compute, "instance:Instance") if i.name == "hub-prod-data-0")
     # The mocked volume id is "hub-prod-data-0-data-id"; the guest sees its first 20 characters.
     assert "device: /dev/disk/by-id/virtio-hub-prod-data-0-data\n" in data.inputs["userData"]
+
+
+def test_hosts_use_the_site_package_proxy_when_one_is_set(synth: Synth) -> None:
+    compute = synth("prod-compute", hub__aptProxy="http://10.10.250.10:3142")
+    for instance in of_type(compute, "Instance"):
+        document = yaml.safe_load(instance.inputs["userData"])
+        assert document["apt"] == {"proxy": "http://10.10.250.10:3142"}, instance.urn
+
+
+def test_hosts_have_no_proxy_setting_by_default(compute: SynthResult) -> None:
+    for instance in of_type(compute, "Instance"):
+        assert "apt" not in yaml.safe_load(instance.inputs["userData"]), instance.urn

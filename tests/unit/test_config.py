@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ipaddress import IPv4Address
 from pathlib import Path
 
 import pytest
@@ -145,3 +146,24 @@ def test_credentials_in_stack_config_are_refused(key: str) -> None:
     error = config_error("staging-network", {key: "hunter2"})
     assert error.key == key
     assert "OS_*" in str(error) and "clouds.yaml" in str(error)
+
+
+def test_a_package_proxy_inside_the_site_gives_the_address_to_open() -> None:
+    config = validated("staging-network", **{"hub:aptProxy": "http://10.20.250.10:3142"})
+    assert config.apt_proxy_endpoint == (IPv4Address("10.20.250.10"), 3142)
+
+
+def test_a_package_proxy_outside_the_site_range_is_rejected() -> None:
+    error = config_error("staging-network", {"hub:aptProxy": "http://192.0.2.10:3142"})
+    assert error.key == "hub:aptProxy"
+    assert "outside the site's range 10.20.0.0/16" in str(error)
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["http://proxy.hub.internal:3142", "http://10.20.250.10", "ftp://10.20.250.10:21"],
+)
+def test_a_package_proxy_must_be_an_address_and_port(value: str) -> None:
+    error = config_error("staging-network", {"hub:aptProxy": value})
+    assert error.key == "hub:aptProxy"
+    assert "http://10.10.250.10:3142" in str(error)

@@ -123,3 +123,19 @@ def test_network_resources_carry_site_tags(network: SynthResult) -> None:
     net = of_type(network, "network:Network")[0]
     assert "site=staging" in net.inputs["tags"]
     assert "classification=internal" in net.inputs["tags"]
+
+
+def test_without_a_package_proxy_no_tier_has_a_proxy_rule(network: SynthResult) -> None:
+    assert not [r for r in of_type(network, "SecGroupRule") if "apt-proxy" in r.name]
+
+
+def test_every_tier_reaches_the_package_proxy_and_only_its_address(synth: Synth) -> None:
+    network = synth("staging-network", hub__aptProxy="http://10.20.250.10:3142")
+    proxy_rules = [r for r in of_type(network, "SecGroupRule") if "apt-proxy" in r.name]
+    assert {r.inputs["securityGroupId"] for r in proxy_rules} == {
+        f"hub-staging-{tier}-id" for tier in ("ingress", "app", "data", "admin")
+    }
+    for rule in proxy_rules:
+        assert rule.inputs["direction"] == "egress"
+        assert rule.inputs["remoteIpPrefix"] == "10.20.250.10/32"
+        assert rule.inputs["portRangeMin"] == rule.inputs["portRangeMax"] == 3142
