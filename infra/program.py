@@ -44,6 +44,10 @@ def engine_config(stack: str) -> dict[str, ConfigValue]:
     return values
 
 
+# The OpenStack provider that each region key of the config configures.
+REGION_KEY_PROVIDERS = {"openstack:region": "openstack", "hub:replicaRegion": "openstack-replica"}
+
+
 def make_provider(config: HubConfig, name: str, region: str) -> openstack.Provider:
     """An explicit provider: region and endpoint from config; credentials from OS_*/clouds.yaml."""
     auth_url: pulumi.Input[str] | None = config.auth_url
@@ -62,7 +66,7 @@ def make_provider(config: HubConfig, name: str, region: str) -> openstack.Provid
 
 def declare(config: HubConfig) -> pulumi.Resource:
     """Declare the stack's layer and export its outputs."""
-    provider = make_provider(config, "openstack", config.region_name)
+    provider = make_provider(config, REGION_KEY_PROVIDERS["openstack:region"], config.region_name)
     tls_provider = tls.Provider("tls")
     context = LayerContext(config=config, provider=provider, tls_provider=tls_provider)
     component: NetworkLayer | KmsLayer | StorageLayer | ComputeLayer
@@ -72,7 +76,7 @@ def declare(config: HubConfig) -> pulumi.Resource:
         component = KmsLayer(context)
     elif config.layer is Layer.STORAGE:
         replica = (
-            make_provider(config, "openstack-replica", config.replica_region)
+            make_provider(config, REGION_KEY_PROVIDERS["hub:replicaRegion"], config.replica_region)
             if config.replica_region
             else None
         )

@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from infra.config import ConfigError, Location, known_stacks, load_layered_config, stack_file
+from infra.config import (
+    ConfigError,
+    ConfigValue,
+    Location,
+    known_stacks,
+    load_layered_config,
+    stack_file,
+)
+from infra.program import REGION_KEY_PROVIDERS
 from infra.synth import ResourceRecord, SynthResult, decode_properties, provider_urn_of
 from policies.evaluate import Target
 from policies.model import ResourceView, SiteFacts
@@ -48,6 +57,30 @@ def target_of_synth(result: SynthResult) -> Target:
         resources=[view_of_record(r) for r in result.resources],
         stack_urn=stack_urn(result.stack),
         fallback=_relative_stack_file(result.stack),
+    )
+
+
+def target_of_unplaced_stack(stack: str, config: Mapping[str, ConfigValue], key: str) -> Target:
+    """A stack whose config names a region the catalogue does not know (or none) under `key`.
+
+    The program cannot be declared without a catalogue region, but to the policy pack this is
+    not a usage error: it is the very thing the region rules fail closed on. The stack is judged
+    as the provider that key configures, so `hubctl check` reports a region violation at the
+    config line, with the nearest allowed region.
+    """
+    name = REGION_KEY_PROVIDERS[key]
+    provider = ResourceView(
+        urn=f"urn:pulumi:{stack}::hub::{STACK_TYPE}$pulumi:providers:openstack::{name}",
+        type="pulumi:providers:openstack",
+        name=name,
+        inputs={"region": config[key].value if key in config else None},
+    )
+    return Target(
+        name=stack,
+        site=SiteFacts(stack=stack, config=config),
+        resources=[provider],
+        stack_urn=stack_urn(stack),
+        fallback=_relative_stack_file(stack),
     )
 
 

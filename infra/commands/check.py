@@ -15,6 +15,7 @@ from typing import Annotated
 
 import typer
 
+from infra.catalogue import load_catalogue
 from infra.commands.common import (
     EXIT_OK,
     EXIT_VIOLATIONS,
@@ -22,12 +23,13 @@ from infra.commands.common import (
     parse_overrides,
     require_known_stack,
 )
-from infra.config import ConfigError
+from infra.config import ConfigError, load_layered_config
+from infra.program import REGION_KEY_PROVIDERS
 from infra.synth import synthesize
 from policies.config import PackConfig, PackConfigError, load_pack_config
 from policies.evaluate import Report, evaluate
 from policies.formats import Format, render
-from policies.sources import StateError, load_state, target_of_synth
+from policies.sources import StateError, load_state, target_of_synth, target_of_unplaced_stack
 
 
 def check(
@@ -84,7 +86,12 @@ def _check_stacks(stacks: list[str], overrides: dict[str, str], config: PackConf
         try:
             result = synthesize(stack, overrides)
         except ConfigError as error:
-            fail_usage(str(error))
+            if not _names_an_unknown_region(stack, overrides, error):
+                fail_usage(str(error))
+            values = load_layered_config(stack, overrides)
+            assert error.key is not None  # _names_an_unknown_region checked it
+            report.extend(evaluate(target_of_unplaced_stack(stack, values, error.key), config))
+            continue
         except Exception as error:  # the program itself failed: say so, without a traceback
             fail_usage(f"stack {stack!r}: the program failed under mocks: {error}")
         # Synthesis leaves many long-lived objects; without this the collector rescans them
@@ -93,6 +100,15 @@ def _check_stacks(stacks: list[str], overrides: dict[str, str], config: PackConf
         gc.freeze()
         report.extend(evaluate(target_of_synth(result), config))
     return report
+
+
+def _names_an_unknown_region(stack: str, overrides: dict[str, str], error: ConfigError) -> bool:
+    """True when the config error is a region the catalogue does not know, or an empty one:
+    a policy violation (fail closed), not a usage error."""
+    if error.key not in REGION_KEY_PROVIDERS:
+        return False
+    value = load_layered_config(stack, overrides).get(error.key)
+    return value is not None and load_catalogue().lookup(value.value) is None
 
 
 def _check_state(path: Path, config: PackConfig) -> Report:

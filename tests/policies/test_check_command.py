@@ -8,7 +8,10 @@ import pytest
 from typer.testing import CliRunner
 
 from infra.cli import app
-from infra.config import REPO_ROOT, known_stacks
+from infra.config import REPO_ROOT, known_stacks, load_layered_config
+from policies.config import load_pack_config
+from policies.evaluate import evaluate
+from policies.sources import target_of_unplaced_stack
 
 runner = CliRunner()
 SHIPPED = known_stacks()
@@ -40,6 +43,35 @@ def test_a_non_eu_region_on_the_command_line_fails_with_that_location(stack):
     found = [v for v in violations(result) if v["policy"] == "region-eu-only"]
     assert found and all(v["location"] == "command line (-c)" for v in found)
     assert all(v["enforcement"] == "mandatory" and "UK1" in v["message"] for v in found)
+
+
+@pytest.mark.parametrize("region", ["us-east-1", "MARS1", "eu-west-1"])
+def test_a_region_the_catalogue_does_not_know_fails_closed_as_a_violation(region):
+    result = check("--stack", "prod-network", "-c", f"openstack:region={region}", "-f", "json")
+    assert result.exit_code == 1, result.output
+    [found] = [v for v in violations(result) if v["policy"] == "region-eu-only"]
+    assert found["location"] == "command line (-c)"
+    assert found["urn"].endswith("pulumi:providers:openstack::openstack")
+    assert "does not know" in found["message"] and "nearest allowed region" in found["message"]
+
+
+def test_an_unknown_replica_region_is_judged_on_the_replica_provider():
+    result = check("--stack", "prod-storage", "-c", "hub:replicaRegion=us-west-2", "-f", "json")
+    assert result.exit_code == 1, result.output
+    [found] = [v for v in violations(result) if v["policy"] == "region-eu-only"]
+    assert found["urn"].endswith("pulumi:providers:openstack::openstack-replica")
+
+
+def test_an_unknown_region_in_a_stack_file_points_at_its_line(tmp_path):
+    (tmp_path / "sites.yaml").write_text((REPO_ROOT / "stacks/sites.yaml").read_text())
+    stack_file = tmp_path / "Pulumi.staging-network.yaml"
+    stack_file.write_text("config:\n  openstack:region: us-east-1\n")
+    values = load_layered_config("staging-network", stacks_dir=tmp_path)
+    target = target_of_unplaced_stack("staging-network", values, "openstack:region")
+    report = evaluate(target, load_pack_config(None))
+    [found] = [v for v in report.mandatory if v.policy == "region-eu-only"]
+    assert found.location is not None
+    assert (found.location.file, found.location.line) == (str(stack_file), 2)
 
 
 def test_a_finding_from_site_config_points_at_the_line_that_sets_it():
@@ -129,7 +161,7 @@ def test_a_suppression_with_a_reason_removes_the_finding(tmp_path):
         (("--stack", "prod-network", "--state", "x.json"), "either --stack"),
         (("--stack", "nowhere-network"), "no stacks/Pulumi.nowhere-network.yaml"),
         (("--state", "x.json", "-c", "openstack:region=GRA11"), "apply to --stack only"),
-        (("--stack", "prod-network", "-c", "openstack:region=MARS1"), "unknown region"),
+        (("--stack", "prod-network", "-c", "hub:production=maybe"), "hub:production"),
         (("--stack", "prod-network", "-c", "novalue"), "expected KEY=VALUE"),
         (("--stack", "prod-network", "--policy-config", "/nonexistent.json"), "cannot read"),
     ],
