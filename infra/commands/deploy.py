@@ -74,6 +74,8 @@ def run_site(site: str, action: Action, *, sequential: bool, unprotect: bool = F
         )
         results = deployer.run(action)
         live.update(_table({r.stack: r for r in results}, started))
+    if not console.is_terminal:
+        console.print()  # Live leaves its last frame unterminated when output is a file or pipe
     failed = [r for r in results if r.status != "done"]
     for run in results:
         if run.outputs:

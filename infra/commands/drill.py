@@ -145,6 +145,8 @@ def drill(
             report = runner.run()
             progress.live = None
             live.update(progress.render())
+        if not console.is_terminal:
+            console.print()  # Live leaves its last frame unterminated when output is not a tty
     except DrillRefused as refusal:
         fail_usage(f"drill refused: {refusal}")
     except KeyboardInterrupt:
