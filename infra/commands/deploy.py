@@ -12,8 +12,9 @@ from rich.live import Live
 from rich.table import Table
 
 from infra.commands.common import EXIT_OK, fail_usage
-from infra.config import REPO_ROOT, known_stacks
+from infra.config import REPO_ROOT, Layer, known_stacks, load_layered_config, validate_config
 from infra.deploy import LAYERS, Action, LayerRun, SiteDeployer, stack_name
+from infra.diagnosis import site_reasons
 
 LOG_ROOT = REPO_ROOT / ".state" / "logs"
 console = Console()
@@ -84,7 +85,21 @@ def run_site(site: str, action: Action, *, sequential: bool, unprotect: bool = F
     console.print(f"logs: {log_dir.relative_to(REPO_ROOT)}")
     for run in failed:
         console.print(f"[red]{run.stack}: {run.status}[/] {run.error or ''} (log: {run.log})")
+    if any(r.status == "failed" for r in failed) and action != "preview":
+        _explain(site)
     return 1 if failed else EXIT_OK
+
+
+def _explain(site: str) -> None:
+    """Print what the cloud itself says about the site's resources left in error."""
+    config = validate_config(
+        stack_name(site, Layer.NETWORK), load_layered_config(stack_name(site, Layer.NETWORK))
+    )
+    reasons = site_reasons(site, config.region_name, config.cloud)
+    if reasons:
+        console.print("[bold]what the cloud says about the site's resources in error:[/]")
+        for line in reasons:
+            console.print(f"  {line}", markup=False, highlight=False)
 
 
 def up(site: SiteOption = "local", sequential: SequentialOption = False) -> None:

@@ -91,3 +91,11 @@ def connection(cloud_env: dict[str, str]) -> Any:
         region_name=cloud_env.get("OS_REGION_NAME", "LOCAL1"),
         identity_api_version="3",
     )
+
+
+@pytest.fixture(scope="session")
+def admin_connection(cloud_env: dict[str, str]) -> Any:
+    """The local cloud's administrator (what an operator would do: volume types, flavors)."""
+    from infra.deploy import connect_from_env
+
+    return connect_from_env(_exports([str(REPO_ROOT / "scripts/local-cloud"), "env", "admin"]))
