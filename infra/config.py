@@ -403,7 +403,7 @@ class HubConfig(BaseModel):
         return f"{self.stack_org}/{PROJECT}/{self.site}-{layer.value}"
 
 
-def _decode(value: str) -> Any:
+def decode_config_value(value: str) -> Any:
     """Structured values arrive as JSON text (as Pulumi passes them); scalars stay text."""
     stripped = value.strip()
     if stripped[:1] in "[{":
@@ -417,7 +417,7 @@ def _decode(value: str) -> Any:
 def validate_config(stack: str, values: dict[str, ConfigValue]) -> HubConfig:
     """Validate the whole config at once; the first problem becomes one clear ConfigError."""
     site, layer = parse_stack_name(stack)
-    raw: dict[str, Any] = {key: _decode(v.value) for key, v in values.items()}
+    raw: dict[str, Any] = {key: decode_config_value(v.value) for key, v in values.items()}
     raw.update(
         stack=stack,
         site=site,

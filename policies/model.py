@@ -9,7 +9,6 @@ The same views are built from three sources, so one rule body serves all of them
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -17,7 +16,7 @@ from ipaddress import IPv4Network, IPv6Network, ip_network
 from typing import Any
 
 from infra.catalogue import Catalogue, Region, load_catalogue
-from infra.config import ConfigValue, Location
+from infra.config import ConfigValue, Location, decode_config_value
 from infra.synth import path_is_secret
 
 SECRET_MASK = "[secret]"
@@ -123,18 +122,6 @@ def is_known(value: Any) -> bool:
     return value not in (None, SECRET_MASK, UNKNOWN_MASK)
 
 
-def _decode(text: str | None) -> Any:
-    if text is None:
-        return None
-    stripped = text.strip()
-    if stripped[:1] in "[{":
-        try:
-            return json.loads(stripped)
-        except json.JSONDecodeError:
-            return text
-    return text
-
-
 @dataclass(frozen=True)
 class SiteFacts:
     """What rules need to know about the stack as a whole, read from its layered config.
@@ -153,7 +140,8 @@ class SiteFacts:
         return None if value is None else value.value
 
     def value(self, key: str) -> Any:
-        return _decode(self.text(key))
+        text = self.text(key)
+        return None if text is None else decode_config_value(text)
 
     def location(self, key: str) -> Location | None:
         value = self.config.get(key)
