@@ -27,7 +27,7 @@ from infra.config import ConfigError, load_layered_config
 from infra.program import REGION_KEY_PROVIDERS
 from infra.synth import synthesize
 from policies.config import PackConfig, PackConfigError, load_pack_config
-from policies.evaluate import Report, evaluate
+from policies.evaluate import Report, Target, evaluate
 from policies.formats import Format, render
 from policies.sources import StateError, load_state, target_of_synth, target_of_unplaced_stack
 
@@ -86,11 +86,10 @@ def _check_stacks(stacks: list[str], overrides: dict[str, str], config: PackConf
         try:
             result = synthesize(stack, overrides)
         except ConfigError as error:
-            if not _names_an_unknown_region(stack, overrides, error):
+            unplaced = _unknown_region_target(stack, overrides, error)
+            if unplaced is None:
                 fail_usage(str(error))
-            values = load_layered_config(stack, overrides)
-            assert error.key is not None  # _names_an_unknown_region checked it
-            report.extend(evaluate(target_of_unplaced_stack(stack, values, error.key), config))
+            report.extend(evaluate(unplaced, config))
             continue
         except Exception as error:  # the program itself failed: say so, without a traceback
             fail_usage(f"stack {stack!r}: the program failed under mocks: {error}")
@@ -102,13 +101,18 @@ def _check_stacks(stacks: list[str], overrides: dict[str, str], config: PackConf
     return report
 
 
-def _names_an_unknown_region(stack: str, overrides: dict[str, str], error: ConfigError) -> bool:
-    """True when the config error is a region the catalogue does not know, or an empty one:
-    a policy violation (fail closed), not a usage error."""
+def _unknown_region_target(
+    stack: str, overrides: dict[str, str], error: ConfigError
+) -> Target | None:
+    """The stack to judge when the config error is a region the catalogue does not know, or an
+    empty one: a policy violation (fail closed), not a usage error. None for any other error."""
     if error.key not in REGION_KEY_PROVIDERS:
-        return False
-    value = load_layered_config(stack, overrides).get(error.key)
-    return value is not None and load_catalogue().lookup(value.value) is None
+        return None
+    values = load_layered_config(stack, overrides)
+    value = values.get(error.key)
+    if value is None or load_catalogue().lookup(value.value) is not None:
+        return None
+    return target_of_unplaced_stack(stack, values, error.key)
 
 
 def _check_state(path: Path, config: PackConfig) -> Report:

@@ -12,8 +12,8 @@ from rich.live import Live
 from rich.table import Table
 
 from infra.commands.common import EXIT_OK, fail_usage
-from infra.config import REPO_ROOT, Layer, known_stacks, load_layered_config, validate_config
-from infra.deploy import LAYERS, Action, LayerRun, SiteDeployer, stack_name
+from infra.config import REPO_ROOT, Layer, known_stacks
+from infra.deploy import LAYERS, Action, LayerRun, SiteDeployer, site_config, stack_name
 from infra.diagnosis import site_reasons
 
 LOG_ROOT = REPO_ROOT / ".state" / "logs"
@@ -92,9 +92,7 @@ def run_site(site: str, action: Action, *, sequential: bool, unprotect: bool = F
 
 def _explain(site: str) -> None:
     """Print what the cloud itself says about the site's resources left in error."""
-    config = validate_config(
-        stack_name(site, Layer.NETWORK), load_layered_config(stack_name(site, Layer.NETWORK))
-    )
+    config = site_config(site, Layer.NETWORK)
     reasons = site_reasons(site, config.region_name, config.cloud)
     if reasons:
         console.print("[bold]what the cloud says about the site's resources in error:[/]")

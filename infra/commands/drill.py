@@ -20,10 +20,10 @@ from rich.table import Table
 
 from infra.commands.common import EXIT_OK, fail_usage
 from infra.config import REPO_ROOT, ConfigError
-from infra.deploy import LayerRun
+from infra.deploy import LayerRun, site_config
 from infra.drill.cloud import site_cloud
 from infra.drill.model import DrillReport, Outcome, Scenario
-from infra.drill.plan import DrillRefused, prepare, site_config
+from infra.drill.plan import DrillRefused, prepare
 from infra.drill.replication import replicate as replicate_site
 from infra.drill.report import duration
 from infra.drill.runner import DrillRun

@@ -14,10 +14,8 @@ from infra.config import (
     HubConfig,
     Layer,
     known_stacks,
-    load_layered_config,
-    validate_config,
 )
-from infra.deploy import LAYERS, stack_name
+from infra.deploy import LAYERS, site_config, stack_name
 from infra.drill.model import Scenario
 
 
@@ -49,12 +47,6 @@ class DrillPlan:
     @property
     def waves(self) -> list[list[Layer]]:
         return waves(self.parallel)
-
-
-def site_config(site: str, layer: Layer = Layer.STORAGE) -> HubConfig:
-    """A site's validated config as seen by one of its layers (storage holds the replica keys)."""
-    stack = stack_name(site, layer)
-    return validate_config(stack, load_layered_config(stack))
 
 
 def waves(parallel: bool = True) -> list[list[Layer]]:
