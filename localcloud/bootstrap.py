@@ -306,6 +306,17 @@ def _keystone_schema(layout: Layout, secret: dict[str, str]) -> None:
     )
 
 
+def cell_listing(layout: Layout, command: str) -> str:
+    """What `nova-manage cell_v2 <command>` prints (list_cells, list_hosts): a table to search."""
+    return subprocess.run(
+        ["nova-manage", *nova_conf(layout), "cell_v2", command],
+        env=base_env(layout),
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout
+
+
 def _nova_schema(layout: Layout, secret: dict[str, str]) -> None:
     conf = nova_conf(layout)
     cell0 = f"mysql+pymysql://openstack:{secret['db_password']}@127.0.0.1:3306/nova_cell0"
@@ -315,13 +326,7 @@ def _nova_schema(layout: Layout, secret: dict[str, str]) -> None:
         ["nova-manage", *conf, "cell_v2", "map_cell0", "--database_connection", cell0],
         "nova",
     )
-    cells = subprocess.run(
-        ["nova-manage", *conf, "cell_v2", "list_cells"],
-        env=base_env(layout),
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stdout
+    cells = cell_listing(layout, "list_cells")
     if " cell1 " not in cells:
         run(layout, ["nova-manage", *conf, "cell_v2", "create_cell", "--name", "cell1"], "nova")
     run(layout, ["nova-manage", *conf, "db", "sync"], "nova")
@@ -512,13 +517,7 @@ def discover_hosts(layout: Layout, timeout: float = 180) -> None:
     deadline = time.monotonic() + timeout
     while True:
         run(layout, ["nova-manage", *conf, "cell_v2", "discover_hosts"], "nova")
-        listing = subprocess.run(
-            ["nova-manage", *conf, "cell_v2", "list_hosts"],
-            env=base_env(layout),
-            capture_output=True,
-            text=True,
-            check=False,
-        ).stdout
+        listing = cell_listing(layout, "list_hosts")
         if all(f" {host} " in listing for host in COMPUTE_HOSTS):
             layout.mark("hosts-mapped")
             return

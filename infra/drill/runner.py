@@ -493,13 +493,10 @@ class DrillRun:
             resumed=resumed,
         )
         if outcome is Outcome.INTERRUPTED:
-            report.cleanup = Cleanup(
-                kept=True,
-                destroyed=False,
-                seconds=None,
-                detail="Interrupted: nothing was destroyed. What exists: "
-                + self._inventory(env)
-                + ". Run the same command again: it converges these stacks, then cleans up.",
+            report.cleanup = self._left_standing(
+                env,
+                "Interrupted: nothing was destroyed",
+                "Run the same command again: it converges these stacks, then cleans up.",
             )
             journal.save(status="interrupted")
             write_report(report, self.report_dir)
@@ -509,22 +506,15 @@ class DrillRun:
             report.cleanup = self._cleanup(env, target_cloud, backend, journal, outcome)
         except KeyboardInterrupt:
             journal.save(status="interrupted")
-            report.cleanup = Cleanup(
-                kept=True,
-                destroyed=False,
-                seconds=None,
-                detail="Clean-up interrupted. What exists: "
-                + self._inventory(env)
-                + ". Run the same command again: it converges, then cleans up.",
+            report.cleanup = self._left_standing(
+                env,
+                "Clean-up interrupted",
+                "Run the same command again: it converges, then cleans up.",
             )
         except Exception as error:  # the journal keeps the stacks for the next run
             journal.save(status="cleanup-failed")
-            report.cleanup = Cleanup(
-                kept=True,
-                destroyed=False,
-                seconds=None,
-                detail=f"Clean-up failed ({type(error).__name__}: {error}). What exists: "
-                + self._inventory(env),
+            report.cleanup = self._left_standing(
+                env, f"Clean-up failed ({type(error).__name__}: {error})"
             )
         write_report(report, self.report_dir)
         return report
@@ -696,6 +686,11 @@ class DrillRun:
         )
 
     # ---- after ---------------------------------------------------------------------------
+
+    def _left_standing(self, env: dict[str, str], why: str, then: str = "") -> Cleanup:
+        """Nothing destroyed: the report says why and what exists, for the next run to take over."""
+        detail = f"{why}. What exists: {self._inventory(env)}" + (f". {then}" if then else "")
+        return Cleanup(kept=True, destroyed=False, seconds=None, detail=detail)
 
     def _inventory(self, env: dict[str, str]) -> str:
         try:
