@@ -49,12 +49,12 @@ class Timing:
 PHASES = """
 import json, time
 t0 = time.perf_counter()
-import infra.cli  # what `hubctl` imports before running any command
+import hubctl.cli  # what `hubctl` imports before running any command
 t1 = time.perf_counter()
 from infra.synth import synthesize
 from policies.config import load_pack_config
 from policies.evaluate import evaluate
-from policies.sources import target_of_synth
+from hubctl.sources import target_of_synth
 import gc
 config = load_pack_config()
 synth = check = 0.0

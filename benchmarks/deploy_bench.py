@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from infra.deploy import LAYERS, Action, LayerRun, SiteDeployer
+from hubctl.deploy import LAYERS, Action, LayerRun, SiteDeployer
 
 
 def timed(deployer: SiteDeployer, action: Action) -> tuple[float, list[LayerRun]]:

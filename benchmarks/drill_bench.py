@@ -21,12 +21,12 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
-from infra.drill.report import load_report  # noqa: E402
+from hubctl.drill.report import load_report  # noqa: E402
 
 
 def run_drill(sequential: bool, directory: Path) -> float:
     command = [
-        sys.executable, "-m", "infra.cli", "drill", "--site", "local", "--to", "local-dr",
+        sys.executable, "-m", "hubctl.cli", "drill", "--site", "local", "--to", "local-dr",
         "--report-dir", str(directory),
     ]  # fmt: skip
     if sequential:

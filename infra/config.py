@@ -1,25 +1,17 @@
 """Typed stack configuration: every key validated before a single resource is declared.
 
-A stack's effective configuration is layered, lowest first:
-  1. the site's shared values in stacks/sites.yaml (region, provider, sizes...);
-  2. the stack file stacks/Pulumi.<site>-<layer>.yaml (what `pulumi config set` writes);
-  3. `-c KEY=VALUE` overrides given on the command line for one run.
-Every value remembers where it came from, so an error (or a policy violation) names the file and
-line a person has to change.
+The layered values (stacks/sites.yaml, the stack file, `-c` overrides, each with its file and
+line) come from hubcore.stackfiles; this module says what each key means and what it allows,
+and turns the first problem into one ConfigError naming the file, key, value and remedy.
 """
 
 from __future__ import annotations
 
-import json
-import re
-from dataclasses import dataclass
 from enum import StrEnum
 from ipaddress import IPv4Address, IPv4Network
-from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -30,209 +22,11 @@ from pydantic import (
     model_validator,
 )
 
-from infra.catalogue import Region, load_catalogue
+from hubcore.catalogue import Region, load_catalogue
+from hubcore.stackfiles import SITES_FILE_NAME
+from hubcore.stacks import Layer, StackName
+from hubcore.values import ConfigError, ConfigValue, decode_config_value
 from infra.tiers import HostRole
-
-PROJECT = "hub"
-REPO_ROOT = Path(__file__).resolve().parent.parent
-STACKS_DIR = REPO_ROOT / "stacks"
-SITES_FILE_NAME = "sites.yaml"
-SECRET_PLACEHOLDER = "[secret]"
-
-
-class Layer(StrEnum):
-    NETWORK = "network"
-    KMS = "kms"
-    STORAGE = "storage"
-    COMPUTE = "compute"
-
-
-# Which layers a layer reads through stack references (never by name lookups in the cloud).
-LAYER_DEPENDENCIES: dict[Layer, tuple[Layer, ...]] = {
-    Layer.NETWORK: (),
-    Layer.KMS: (),
-    Layer.STORAGE: (Layer.KMS,),
-    Layer.COMPUTE: (Layer.NETWORK, Layer.KMS),
-}
-
-STACK_NAME = re.compile(
-    r"^(?P<site>[a-z][a-z0-9]*(?:-[a-z0-9]+)*?)-(?P<layer>network|kms|storage|compute)$"
-)
-
-
-class ConfigError(Exception):
-    """A stack configuration a person must fix; the message names file, key, value and remedy."""
-
-    def __init__(
-        self, message: str, *, key: str | None = None, location: Location | None = None
-    ) -> None:
-        super().__init__(message)
-        self.key = key
-        self.location = location
-
-
-@dataclass(frozen=True)
-class Location:
-    """Where a configuration value was written: a file and line, or the command line."""
-
-    file: str
-    line: int | None = None
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}" if self.line else self.file
-
-
-COMMAND_LINE = "command line (-c)"
-
-
-@dataclass(frozen=True)
-class ConfigValue:
-    value: str
-    secret: bool
-    location: Location
-
-
-def parse_stack_name(stack: str) -> tuple[str, Layer]:
-    match = STACK_NAME.match(stack)
-    if not match:
-        raise ConfigError(
-            f"stack name {stack!r} is not <site>-<layer>: the layer must be one of "
-            f"{', '.join(layer.value for layer in Layer)}; the site: lowercase letters, digits",
-            key="stack",
-        )
-    return match["site"], Layer(match["layer"])
-
-
-def stack_file(stack: str, stacks_dir: Path = STACKS_DIR) -> Path:
-    return stacks_dir / f"Pulumi.{stack}.yaml"
-
-
-def _relative(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(REPO_ROOT))
-    except ValueError:
-        return str(path)
-
-
-def _as_config_text(value: Any) -> str:
-    """Pulumi hands structured config to programs as JSON text and scalars as their text."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return json.dumps(value)
-
-
-# libyaml's loader when present (about 5x faster, same line marks); the pure-Python one otherwise.
-_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-def _read_yaml_mapping(path: Path, what: str) -> tuple[Any, yaml.MappingNode]:
-    try:
-        text = path.read_text(encoding="utf-8")
-        data = yaml.load(text, Loader=_LOADER)
-        node = yaml.compose(text, Loader=_LOADER)
-    except FileNotFoundError as exc:
-        raise ConfigError(f"{_relative(path)}: {what} not found") from exc
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{_relative(path)}: not valid YAML: {exc}") from exc
-    if not isinstance(data, dict) or not isinstance(node, yaml.MappingNode):
-        raise ConfigError(f"{_relative(path)}: {what} must be a YAML mapping")
-    return data, node
-
-
-def _child(node: yaml.MappingNode, key: str) -> yaml.Node | None:
-    for key_node, value_node in node.value:
-        if key_node.value == key:
-            found: yaml.Node = value_node
-            return found
-    return None
-
-
-def _entries(values: Any, node: yaml.Node | None, path: Path, where: str) -> dict[str, ConfigValue]:
-    if values is None:
-        return {}
-    if not isinstance(values, dict) or not isinstance(node, yaml.MappingNode):
-        raise ConfigError(f"{_relative(path)}: `{where}` must be a mapping of config keys")
-    result: dict[str, ConfigValue] = {}
-    for key_node in _keys_with_merges(node):
-        key = str(key_node.value)
-        raw = values[key]
-        if ":" not in key:
-            raise ConfigError(
-                f"{_relative(path)}:{key_node.start_mark.line + 1}: config key {key!r} has no "
-                f"namespace; write it as {PROJECT}:{key} (or openstack:{key} for the provider)",
-                key=key,
-            )
-        secret = isinstance(raw, dict) and set(raw) == {"secure"}
-        text = SECRET_PLACEHOLDER if secret else _as_config_text(raw)
-        location = Location(_relative(path), key_node.start_mark.line + 1)
-        result[key] = ConfigValue(text, secret, location)
-    return result
-
-
-def _keys_with_merges(node: yaml.MappingNode) -> list[yaml.Node]:
-    """Key nodes of a mapping, YAML merge keys (`<<: *defaults`) expanded in place.
-
-    Keys merged from an anchor keep the line where the anchor wrote them, so a location points
-    at the line to edit.
-    """
-    keys: dict[str, yaml.Node] = {}
-    explicit: dict[str, yaml.Node] = {}
-    for key_node, value_node in node.value:
-        if key_node.value == "<<":
-            sources = (
-                value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
-            )
-            for source in sources:
-                if isinstance(source, yaml.MappingNode):
-                    for merged in _keys_with_merges(source):
-                        keys.setdefault(str(merged.value), merged)
-        else:
-            explicit[str(key_node.value)] = key_node
-    keys.update(explicit)
-    return list(keys.values())
-
-
-def load_layered_config(
-    stack: str,
-    overrides: dict[str, str] | None = None,
-    stacks_dir: Path = STACKS_DIR,
-) -> dict[str, ConfigValue]:
-    """The stack's effective config from sites.yaml, its stack file and command-line overrides."""
-    site, _ = parse_stack_name(stack)
-    sites_path = stacks_dir / SITES_FILE_NAME
-    sites, sites_node = _read_yaml_mapping(sites_path, "site catalogue")
-    site_values = (sites.get("sites") or {}).get(site)
-    sites_map = _child(sites_node, "sites")
-    if site_values is None or not isinstance(sites_map, yaml.MappingNode):
-        known = sorted((sites.get("sites") or {}).keys())
-        raise ConfigError(
-            f"{_relative(sites_path)}: site {site!r} (from stack {stack!r}) is not defined; "
-            f"known sites: {', '.join(known)}",
-            key="site",
-        )
-    merged = _entries(site_values, _child(sites_map, site), sites_path, f"sites.{site}")
-
-    path = stack_file(stack, stacks_dir)
-    data, node = _read_yaml_mapping(path, f"stack file for {stack!r}")
-    merged.update(_entries(data.get("config"), _child(node, "config"), path, "config"))
-
-    for key, value in (overrides or {}).items():
-        if ":" not in key:
-            key = f"{PROJECT}:{key}"
-        merged[key] = ConfigValue(value, False, Location(COMMAND_LINE))
-    return merged
-
-
-def parse_override(text: str) -> tuple[str, str]:
-    """`KEY=VALUE` as given to -c; the key gets the project namespace if it has none."""
-    key, sep, value = text.partition("=")
-    if not sep or not key.strip():
-        raise ConfigError(f"-c {text!r}: expected KEY=VALUE, e.g. -c openstack:region=GRA11")
-    key = key.strip()
-    return (key if ":" in key else f"{PROJECT}:{key}"), value
-
 
 # --------------------------------------------------------------------------------------------
 # The typed model
@@ -329,8 +123,8 @@ class HubConfig(BaseModel):
         if catalogue.lookup(value) is None:
             nearest = catalogue.nearest_eu_region(value)
             raise ValueError(
-                f"unknown region {value!r}: the catalogue (infra/catalogue.yaml) does not know it; "
-                f"nearest known EU region: {nearest.code} ({nearest.city}, {nearest.country})"
+                f"unknown region {value!r}: the catalogue (hubcore/catalogue.yaml) does not know "
+                f"it; nearest known EU region: {nearest.code} ({nearest.city}, {nearest.country})"
             )
         return value
 
@@ -400,23 +194,13 @@ class HubConfig(BaseModel):
         return key in self.secret_keys
 
     def stack_reference_name(self, layer: Layer) -> str:
-        return f"{self.stack_org}/{PROJECT}/{self.site}-{layer.value}"
-
-
-def decode_config_value(value: str) -> Any:
-    """Structured values arrive as JSON text (as Pulumi passes them); scalars stay text."""
-    stripped = value.strip()
-    if stripped[:1] in "[{":
-        try:
-            return json.loads(stripped)
-        except json.JSONDecodeError:
-            return value
-    return value
+        return StackName(self.site, layer).reference(self.stack_org)
 
 
 def validate_config(stack: str, values: dict[str, ConfigValue]) -> HubConfig:
     """Validate the whole config at once; the first problem becomes one clear ConfigError."""
-    site, layer = parse_stack_name(stack)
+    name = StackName.parse(stack)
+    site, layer = name.site, name.layer
     raw: dict[str, Any] = {key: decode_config_value(v.value) for key, v in values.items()}
     raw.update(
         stack=stack,
@@ -479,10 +263,3 @@ def _sites_or_stack(stack: str) -> str:
 _KNOWN_KEYS: frozenset[str] = frozenset(
     field.alias for field in HubConfig.model_fields.values() if field.alias and ":" in field.alias
 )
-
-
-def known_stacks(stacks_dir: Path = STACKS_DIR) -> list[str]:
-    return sorted(
-        p.name.removeprefix("Pulumi.").removesuffix(".yaml")
-        for p in stacks_dir.glob("Pulumi.*.yaml")
-    )

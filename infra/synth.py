@@ -19,48 +19,12 @@ from pulumi.runtime import config as runtime_config
 from pulumi.runtime import mocks, settings
 from pydantic import BaseModel, ConfigDict, Field
 
-from infra.config import (
-    PROJECT,
-    REPO_ROOT,
-    SECRET_PLACEHOLDER,
-    ConfigValue,
-    HubConfig,
-    load_layered_config,
-    validate_config,
-)
-from infra.layers.base import LayerExports
-from infra.layers.compute import ComputeExports
-from infra.layers.kms import KmsExports
-from infra.layers.network import NetworkExports
-from infra.layers.storage import StorageExports
-
-SIG_KEY = "4dabf18193072939515e22adb298388d"
-SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
-OUTPUT_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4"
-RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
-UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
-UNKNOWN_PLACEHOLDER = "[unknown]"
-
-EXPORTS: tuple[type[LayerExports], ...] = (
-    NetworkExports,
-    KmsExports,
-    StorageExports,
-    ComputeExports,
-)
-
-
-def provider_urn_of(reference: str | None) -> str | None:
-    """A provider reference (`urn::id`, as the engine writes it) without its id suffix."""
-    if not reference:
-        return None
-    return reference.rsplit("::", 1)[0] if reference.count("::") > 3 else reference
-
-
-def path_is_secret(path: str, secret_paths: frozenset[str]) -> bool:
-    """Whether `path` is secret or lies inside a secret object or list."""
-    return path in secret_paths or any(
-        path.startswith(prefix + ".") or path.startswith(prefix + "[") for prefix in secret_paths
-    )
+from hubcore.stackfiles import REPO_ROOT, load_layered_config
+from hubcore.stacks import PROJECT, StackName
+from hubcore.values import ConfigValue
+from hubcore.wire import decode_properties, path_is_secret, provider_urn_of
+from infra.config import HubConfig, validate_config
+from infra.kinds import kind_of
 
 
 class ResourceRecord(BaseModel):
@@ -114,48 +78,6 @@ class SynthResult(BaseModel):
                 for r in self.resources
             ],
         }
-
-
-def decode_properties(value: Any, path: str = "") -> tuple[Any, set[str]]:
-    """Plain JSON from Pulumi's wire or state encoding, secrets masked, with their paths.
-
-    Handles both the RPC form (secret and output-value signatures) and the `pulumi stack export`
-    form (`ciphertext` or `plaintext` secrets), so offline synthesis and exported state are judged
-    by the same rules.
-    """
-    secrets: set[str] = set()
-    if isinstance(value, dict):
-        sig = value.get(SIG_KEY)
-        if sig == SECRET_SIG:
-            secrets.add(path)
-            return SECRET_PLACEHOLDER, secrets
-        if sig == OUTPUT_SIG:
-            if value.get("secret"):
-                secrets.add(path)
-                return SECRET_PLACEHOLDER, secrets
-            if "value" not in value:
-                return UNKNOWN_PLACEHOLDER, secrets
-            return decode_properties(value["value"], path)
-        if sig == RESOURCE_SIG:
-            return value.get("urn"), secrets
-        if sig is not None:  # assets and archives: their content does not matter to policies
-            return {k: v for k, v in value.items() if k != SIG_KEY}, secrets
-        result: dict[str, Any] = {}
-        for key, item in value.items():
-            decoded, found = decode_properties(item, f"{path}.{key}" if path else key)
-            result[key] = decoded
-            secrets |= found
-        return result, secrets
-    if isinstance(value, list):
-        items = []
-        for index, item in enumerate(value):
-            decoded, found = decode_properties(item, f"{path}[{index}]")
-            items.append(decoded)
-            secrets |= found
-        return items, secrets
-    if value == UNKNOWN:
-        return UNKNOWN_PLACEHOLDER, secrets
-    return value, secrets
 
 
 class _CapturingMonitor(mocks.MockMonitor):
@@ -274,11 +196,10 @@ class HubMocks(pulumi.runtime.Mocks):
         return {**args.args, "id": f"{name}-id".replace(" ", "-").lower()}, []
 
     def _referenced_outputs(self, reference: str) -> dict[str, Any]:
-        stack = reference.rsplit("/", 1)[-1]
-        for exports in EXPORTS:
-            if stack.endswith(f"-{exports.layer.value}"):
-                return exports.placeholder(self.config)
-        return {}
+        name = StackName.try_parse(reference.rsplit("/", 1)[-1])
+        if name is None:
+            return {}
+        return kind_of(name.layer).exports_class.placeholder(self.config)
 
 
 def synthesize(stack: str, overrides: dict[str, str] | None = None) -> SynthResult:

@@ -13,9 +13,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from cinder.tests.fake_driver import (  # type: ignore[import-not-found]
-    FakeLoggingVolumeDriver,
-)
+from cinder.tests.fake_driver import FakeLoggingVolumeDriver
 
 LOG = logging.getLogger(__name__)
 

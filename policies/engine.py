@@ -42,17 +42,12 @@ from pulumi_policy import (
 from pulumi_policy import Severity as PolicySeverity
 from pulumi_policy import policy as policy_sdk
 
-from infra.config import (
-    ConfigError,
-    ConfigValue,
-    Location,
-    known_stacks,
-    load_layered_config,
-    stack_file,
-)
-from infra.synth import decode_properties
+from hubcore.stackfiles import known_stacks, load_layered_config, stack_file
+from hubcore.values import ConfigError, ConfigValue, Location
+from hubcore.wire import decode_properties
 from policies.config import PACK_CONFIG_FILE, PackConfig, PackConfigError
 from policies.evaluate import run_rule
+from policies.facts import site_facts
 from policies.model import Context, Outcome, ResourceView, SiteFacts, Status
 from policies.registry import Enforcement, Rule, Scope, Severity, all_rules
 
@@ -97,7 +92,7 @@ class EngineStack:
             raw = json.loads(os.environ.get("PULUMI_CONFIG") or "{}")
             self.configure(os.environ["PULUMI_STACK"], raw, set())
         if self._facts is None:
-            self._facts = SiteFacts(stack=self.stack, config=self._layered())
+            self._facts = site_facts(self.stack, self._layered())
         return self._facts
 
     def _layered(self) -> dict[str, ConfigValue]:

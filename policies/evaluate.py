@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from infra.config import Location
+from hubcore.values import Location
 from policies.config import PackConfig, Suppression
 from policies.model import Context, Outcome, ResourceView, SiteFacts, Status
 from policies.registry import (

@@ -15,9 +15,10 @@ from enum import StrEnum
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from typing import Any
 
-from infra.catalogue import Catalogue, Region, load_catalogue
-from infra.config import ConfigValue, Location, decode_config_value
-from infra.synth import path_is_secret
+from hubcore.catalogue import Catalogue, Region, load_catalogue
+from hubcore.stacks import StackName
+from hubcore.values import ConfigValue, Location, decode_config_value
+from hubcore.wire import path_is_secret
 
 SECRET_MASK = "[secret]"
 UNKNOWN_MASK = "[unknown]"
@@ -134,6 +135,9 @@ class SiteFacts:
     config: Mapping[str, ConfigValue] = field(default_factory=dict)
     # Facts a state export carries itself (its secrets provider), not found in config.
     observed_secrets_provider: str | None = None
+    # The region each site this one names (hub:drSite, hub:protects) is configured with, read
+    # from the repository by whoever builds the facts (policies.facts): rules read no file.
+    site_regions: Mapping[str, str | None] = field(default_factory=dict)
 
     def text(self, key: str) -> str | None:
         value = self.config.get(key)
@@ -155,8 +159,8 @@ class SiteFacts:
     def site(self) -> str | None:
         if self.stack is None:
             return None
-        site, _, _ = self.stack.rpartition("-")
-        return site or None
+        name = StackName.try_parse(self.stack)
+        return None if name is None else name.site
 
     @property
     def production(self) -> bool | None:

@@ -107,7 +107,7 @@ _REQUIREMENTS: tuple[Requirement, ...] = (
     Requirement(
         "CATALOGUE",
         "Sovereign Hub",
-        "infra/catalogue.yaml: the region catalogue (EU regions, providers, LUKS volume types)",
+        "hubcore/catalogue.yaml: the region catalogue (EU regions, providers, LUKS volume types)",
         "Only regions, endpoints and volume types the catalogue lists are used.",
     ),
     Requirement(

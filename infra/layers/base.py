@@ -7,6 +7,7 @@ stacks is checked at the boundary instead of trusted.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, TypeVar
 
@@ -15,7 +16,8 @@ import pulumi_openstack as openstack
 import pulumi_tls as tls
 from pydantic import BaseModel, ConfigDict
 
-from infra.config import HubConfig, Layer
+from hubcore.stacks import Layer
+from infra.config import HubConfig
 
 ExportsT = TypeVar("ExportsT", bound="LayerExports")
 
@@ -80,6 +82,23 @@ class LayerContext:
             "owner": self.config.owner,
             "managed-by": "pulumi",
         }
+
+
+class Upstream:
+    """The exports of the layers a layer reads (its kind's `reads`), by exports model."""
+
+    def __init__(self, outputs: Mapping[Layer, pulumi.Output[Any]]) -> None:
+        self._outputs = dict(outputs)
+
+    def of(self, exports: type[ExportsT]) -> pulumi.Output[ExportsT]:
+        try:
+            found: pulumi.Output[ExportsT] = self._outputs[exports.layer]
+        except KeyError:
+            raise KeyError(
+                f"layer {exports.layer.value!r} is not among the layers this kind reads "
+                "(infra/kinds.py)"
+            ) from None
+        return found
 
 
 def read_exports(

@@ -16,9 +16,10 @@ import pulumi
 import pulumi_openstack as openstack
 import pulumi_tls as tls
 
-from infra.config import HubConfig, Layer
+from hubcore.stacks import Layer
+from infra.config import HubConfig
 from infra.hardening import AdminUser, HardeningSettings, render_user_data
-from infra.layers.base import LayerContext, LayerExports
+from infra.layers.base import LayerContext, LayerExports, Upstream
 from infra.layers.kms import KmsExports
 from infra.layers.network import NetworkExports
 from infra.tiers import ROLE_TIER, HostRole
@@ -52,10 +53,11 @@ class ComputeLayer(pulumi.ComponentResource):
     def __init__(
         self,
         context: LayerContext,
-        network: pulumi.Output[NetworkExports],
-        kms: pulumi.Output[KmsExports],
+        upstream: Upstream,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
+        network = upstream.of(NetworkExports)
+        kms = upstream.of(KmsExports)
         config = context.config
         super().__init__("hub:layers:Compute", context.name("compute"), None, opts)
         region = config.region

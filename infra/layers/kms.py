@@ -14,8 +14,9 @@ import pulumi
 import pulumi_openstack as openstack
 import pulumi_tls as tls
 
-from infra.config import HubConfig, Layer, TlsSettings
-from infra.layers.base import LayerContext, LayerExports
+from hubcore.stacks import Layer
+from infra.config import HubConfig, TlsSettings
+from infra.layers.base import LayerContext, LayerExports, Upstream
 
 # Services that get a certificate from the internal CA, with the names they answer to.
 SERVICES: tuple[str, ...] = ("ingress", "app", "data")
@@ -66,7 +67,12 @@ def _private_key(
 
 
 class KmsLayer(pulumi.ComponentResource):
-    def __init__(self, context: LayerContext, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self,
+        context: LayerContext,
+        upstream: Upstream | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
         config = context.config
         super().__init__("hub:layers:Kms", context.name("kms"), None, opts)
         settings = config.tls

@@ -14,8 +14,9 @@ from typing import Any, ClassVar
 import pulumi
 import pulumi_openstack as openstack
 
-from infra.config import HubConfig, Layer
-from infra.layers.base import LayerContext, LayerExports
+from hubcore.stacks import Layer
+from infra.config import HubConfig
+from infra.layers.base import LayerContext, LayerExports, Upstream
 from infra.tiers import EGRESS_TIERS, FLOWS, OPERATORS, WORLD, Tier
 
 TIER_ORDER: tuple[Tier, ...] = (Tier.INGRESS, Tier.APP, Tier.DATA, Tier.ADMIN)
@@ -51,7 +52,12 @@ def tier_cidrs(network: IPv4Network) -> dict[Tier, IPv4Network]:
 
 
 class NetworkLayer(pulumi.ComponentResource):
-    def __init__(self, context: LayerContext, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self,
+        context: LayerContext,
+        upstream: Upstream | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
         config = context.config
         super().__init__("hub:layers:Network", context.name("network"), None, opts)
         self.context = context

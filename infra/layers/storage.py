@@ -14,9 +14,11 @@ from typing import Any, ClassVar
 import pulumi
 import pulumi_openstack as openstack
 
-from infra.config import HubConfig, Layer
-from infra.layers.base import LayerContext, LayerExports
+from hubcore.stacks import Layer
+from infra.config import HubConfig
+from infra.layers.base import LayerContext, LayerExports, Upstream
 from infra.layers.kms import KmsExports
+from infra.providers import replica_provider
 
 
 class StorageExports(LayerExports):
@@ -62,11 +64,12 @@ class StorageLayer(pulumi.ComponentResource):
     def __init__(
         self,
         context: LayerContext,
-        kms: pulumi.Output[KmsExports],
-        replica_provider: openstack.Provider | None = None,
+        upstream: Upstream,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
+        kms = upstream.of(KmsExports)
         config = context.config
+        replica = replica_provider(config)
         super().__init__("hub:layers:Storage", context.name("storage"), None, opts)
         self.containers: dict[str, openstack.objectstorage.Container] = {}
         self.replicas: dict[str, openstack.objectstorage.Container] = {}
@@ -81,7 +84,7 @@ class StorageLayer(pulumi.ComponentResource):
                 metadata=metadata,
                 opts=context.data_opts(self),
             )
-            if replica_provider is not None and purpose.startswith(REPLICATED):
+            if replica is not None and purpose.startswith(REPLICATED):
                 self.replicas[purpose] = openstack.objectstorage.Container(
                     context.name(purpose, "replica"),
                     name=f"{name}-replica",
@@ -89,7 +92,7 @@ class StorageLayer(pulumi.ComponentResource):
                     metadata=metadata.apply(lambda m: {**m, "replica-of": config.region.code}),
                     opts=pulumi.ResourceOptions(
                         parent=self,
-                        provider=replica_provider,
+                        provider=replica,
                         protect=config.protect,
                         retain_on_delete=config.protect,
                     ),

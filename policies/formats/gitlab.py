@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from infra.config import COMMAND_LINE
+from hubcore.values import COMMAND_LINE
 from policies.evaluate import Report
 from policies.formats.common import fingerprint, ordered
 from policies.registry import Enforcement, Severity

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from infra.config import COMMAND_LINE
+from hubcore.values import COMMAND_LINE
 from policies.evaluate import Report, Violation
 from policies.formats.common import fingerprint, ordered
 from policies.references import REQUIREMENTS, RULE_REQUIREMENTS

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
-from infra.catalogue import is_loopback_url
+from hubcore.catalogue import is_loopback_url
 from policies.model import Context, Outcome, ResourceView, failed, is_known, not_applicable, passed
 from policies.registry import Severity, rule
 from policies.rules.region import describe, suggestion
@@ -34,7 +34,7 @@ def endpoints(resource: ResourceView) -> Iterator[tuple[str, str, str | None]]:
     "endpoints-catalogue-provider",
     family="endpoints",
     description="Identity and object-storage endpoints belong to a provider of the catalogue.",
-    remediation="Use the endpoints the catalogue lists for the region (infra/catalogue.yaml).",
+    remediation="Use the endpoints the catalogue lists for the region (hubcore/catalogue.yaml).",
     severity=Severity.HIGH,
     applies_to=PROVIDER,
 )
@@ -59,7 +59,7 @@ def endpoints_catalogue_provider(resource: ResourceView, context: Context) -> li
             failed(
                 f"{describe(resource)}: {what} {urlsplit(url).hostname} belongs to no provider of "
                 f"the region catalogue, so nothing says which jurisdiction runs it. Use {expected} "
-                f"({suggestion(nearest)}) or add the provider to infra/catalogue.yaml.",
+                f"({suggestion(nearest)}) or add the provider to hubcore/catalogue.yaml.",
                 value=url,
                 config_keys=(key,) if key else (),
             )

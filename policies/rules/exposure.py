@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from typing import Any
 
-from infra.tiers import Tier
 from policies.model import (
     UNKNOWN_MASK,
     Context,
@@ -32,7 +31,10 @@ SG = "openstack:networking/secGroup:SecGroup"
 PORT = "openstack:networking/port:Port"
 INSTANCE = "openstack:compute/instance:Instance"
 HTTPS = 443
-NO_FLOATING_IP_TIERS = frozenset({Tier.DATA.value, Tier.ADMIN.value})
+# The hub's tiers as the pack knows them (its own specification, not the program's table: a
+# program that moved a flow must still meet these rules). A resource's tier is its `tier` tag.
+INGRESS_TIER, APP_TIER, DATA_TIER, ADMIN_TIER = "ingress", "app", "data", "admin"
+NO_FLOATING_IP_TIERS = frozenset({DATA_TIER, ADMIN_TIER})
 
 
 def _number(value: Any) -> int | None:
@@ -108,7 +110,7 @@ def exposure_world_ingress(resource: ResourceView, context: Context) -> Outcome:
     if not is_world(network):
         return passed()
     tier = tier_of_rule(resource, context)
-    if opens_only(resource, HTTPS) and tier == Tier.INGRESS.value:
+    if opens_only(resource, HTTPS) and tier == INGRESS_TIER:
         return passed()
     where = f"the {tier} tier" if tier else "a group whose tier cannot be determined"
     ports = port_range(resource)
@@ -144,7 +146,7 @@ def exposure_world_egress(resource: ResourceView, context: Context) -> Outcome:
     if not is_world(network):
         return passed()
     tier = tier_of_rule(resource, context)
-    if opens_only(resource, HTTPS) and tier is not None and tier != Tier.DATA.value:
+    if opens_only(resource, HTTPS) and tier is not None and tier != DATA_TIER:
         return passed()
     where = f"the {tier} tier" if tier else "a group whose tier cannot be determined"
     return failed(

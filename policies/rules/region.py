@@ -8,16 +8,8 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from infra.catalogue import EU_MEMBER_STATES, Region
-from policies.model import (
-    Context,
-    Outcome,
-    ResourceView,
-    failed,
-    is_known,
-    not_applicable,
-    passed,
-)
+from hubcore.catalogue import EU_MEMBER_STATES, Region
+from policies.model import Context, Outcome, ResourceView, failed, is_known, not_applicable, passed
 from policies.registry import Severity, rule
 
 REGION_KEYS = ("openstack:region", "hub:replicaRegion")
@@ -39,7 +31,7 @@ def judge_region(context: Context, name: str, subject: str) -> Outcome:
     nearest = catalogue.nearest_eu_region(name)
     if region is None:
         return failed(
-            f"{subject} uses region {name!r}, which the region catalogue (infra/catalogue.yaml) "
+            f"{subject} uses region {name!r}, which the region catalogue (hubcore/catalogue.yaml) "
             f"does not know, so it cannot be shown to be in the EU. Use {suggestion(nearest)}, "
             "the nearest allowed region, or add the region to the catalogue with its country.",
             value=name,

@@ -8,65 +8,23 @@ backend, AWS S3 without an EU endpoint, or a US cloud KMS as secrets provider ar
 from __future__ import annotations
 
 from collections.abc import Iterator
-from functools import cache
-from pathlib import Path
-from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import yaml
-
-from infra.catalogue import EU_MEMBER_STATES, is_loopback_url
-from infra.config import SITES_FILE_NAME, STACKS_DIR, known_stacks, stack_file
+from hubcore.catalogue import EU_MEMBER_STATES, is_loopback_url
 from policies.model import Context, Outcome, failed, not_applicable, passed
 from policies.registry import Scope, Severity, rule
 from policies.rules.region import suggestion
-
-# libyaml when present: infra.config's pure-Python parse (it keeps line numbers for messages)
-# costs more than every resource rule of a stack together, and only one value is needed here.
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-@cache
-def _yaml(path: Path) -> Any:
-    try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
-    except (OSError, yaml.YAMLError):
-        return None
-
-
-@cache
-def site_region(site: str, layer: str | None) -> str | None:
-    """The openstack:region another site of this repository is configured with.
-
-    The same layering as infra.config.load_layered_config (site entry of sites.yaml, then the
-    stack file), for this one key; tests hold the two to the same answer for every stack.
-    """
-    stacks = known_stacks()
-    preferred = [f"{site}-{layer}"] if layer else []
-    candidates = [s for s in preferred + sorted(stacks) if s in stacks]
-    stack = next((s for s in candidates if s.rsplit("-", 1)[0] == site), None)
-    sites = _yaml(STACKS_DIR / SITES_FILE_NAME)
-    entry = (sites or {}).get("sites", {}).get(site) if isinstance(sites, dict) else None
-    if stack is None or not isinstance(entry, dict):
-        return None
-    region = entry.get("openstack:region")
-    own = _yaml(stack_file(stack))
-    config = own.get("config") if isinstance(own, dict) else None
-    if isinstance(config, dict) and "openstack:region" in config:
-        region = config["openstack:region"]
-    return None if region is None else str(region)
 
 
 def _pairs(context: Context) -> Iterator[tuple[str, str, str | None, str]]:
     """(relation, other site, its region, config key) for each DR relation the stack declares."""
     site = context.site
-    layer = site.stack.rsplit("-", 1)[-1] if site.stack else None
     protects = site.text("hub:protects")
     if protects:
-        yield "protects", protects, site_region(protects, layer), "hub:protects"
+        yield "protects", protects, site.site_regions.get(protects), "hub:protects"
     dr_site = site.text("hub:drSite")
     if dr_site:
-        yield "is protected by", dr_site, site_region(dr_site, layer), "hub:drSite"
+        yield "is protected by", dr_site, site.site_regions.get(dr_site), "hub:drSite"
 
 
 @rule(

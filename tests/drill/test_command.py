@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from infra.cli import app
-from infra.drill import runner
-from infra.drill.model import Scenario
-from infra.drill.plan import DrillRefused, prepare
-from infra.drill.runner import DrillRun, Journal
+from hubctl.cli import app
+from hubctl.drill import runner
+from hubctl.drill.model import Scenario
+from hubctl.drill.plan import DrillRefused, prepare
+from hubctl.drill.runner import DrillRun, Journal
 
 cli = CliRunner()
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from infra.config import LAYER_DEPENDENCIES, Layer
-from infra.drill.model import Scenario
-from infra.drill.plan import DrillRefused, prepare, waves
+from hubcore.stacks import SITE_LAYERS, Layer
+from hubctl.drill.model import Scenario
+from hubctl.drill.plan import DrillRefused, prepare, waves
+from infra.kinds import LAYER_DEPENDENCIES
 
 
 def test_a_production_target_is_refused() -> None:
@@ -62,4 +63,4 @@ def test_every_layer_starts_after_the_layers_it_reads() -> None:
 def test_the_sequential_plan_runs_one_layer_at_a_time() -> None:
     plan = waves(parallel=False)
     assert all(len(wave) == 1 for wave in plan)
-    assert sorted(w[0] for w in plan) == sorted(Layer)
+    assert sorted(w[0] for w in plan) == sorted(SITE_LAYERS)

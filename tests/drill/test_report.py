@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from infra.config import Layer
-from infra.deploy import LayerRun
-from infra.drill import replication
-from infra.drill.model import (
+from hubcore.stacks import Layer
+from hubctl.deploy import LayerRun
+from hubctl.drill import replication
+from hubctl.drill.model import (
     Check,
     Cleanup,
     DrillReport,
@@ -20,10 +20,10 @@ from infra.drill.model import (
     RestoreReport,
     Scenario,
 )
-from infra.drill.plan import prepare
-from infra.drill.replication import ObjectInfo, PrimaryObservation, ReplicaPair
-from infra.drill.report import load_report, render_markdown, write_report
-from infra.drill.runner import layer_report, not_restorable, rpo_report, rto_report
+from hubctl.drill.plan import prepare
+from hubctl.drill.replication import ObjectInfo, PrimaryObservation, ReplicaPair
+from hubctl.drill.report import load_report, render_markdown, write_report
+from hubctl.drill.runner import layer_report, not_restorable, rpo_report, rto_report
 from tests.conftest import Synth
 
 T0 = datetime(2026, 11, 29, 2, 0, 0, tzinfo=UTC)

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from pulumi.automation import events as ev
 
-from infra.config import Layer
-from infra.deploy import LayerRun
-from infra.drill.timing import (
+from hubcore.stacks import Layer
+from hubctl.deploy import LayerRun
+from hubctl.drill.timing import (
     EventRecorder,
     cloud_wait,
     cloud_wait_from_events,

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from infra.config import REPO_ROOT
+from hubcore.stackfiles import REPO_ROOT
 
 LOCAL_PASSPHRASE = "local-only-not-a-secret"  # as scripts/toolchain env sets it
 
@@ -96,6 +96,6 @@ def connection(cloud_env: dict[str, str]) -> Any:
 @pytest.fixture(scope="session")
 def admin_connection(cloud_env: dict[str, str]) -> Any:
     """The local cloud's administrator (what an operator would do: volume types, flavors)."""
-    from infra.deploy import connect_from_env
+    from hubctl.deploy import connect_from_env
 
     return connect_from_env(_exports([str(REPO_ROOT / "scripts/local-cloud"), "env", "admin"]))

@@ -6,8 +6,8 @@ import subprocess
 import time
 from pathlib import Path
 
-from infra.config import REPO_ROOT
-from infra.deploy import LayerRun
+from hubcore.stackfiles import REPO_ROOT
+from hubctl.deploy import LayerRun
 
 
 def failures(runs: list[LayerRun]) -> str:

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from infra.diagnosis import cloud_reasons, site_reasons
+from hubctl.diagnosis import cloud_reasons, site_reasons
 
 pytestmark = pytest.mark.integration
 

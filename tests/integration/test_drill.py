@@ -25,13 +25,13 @@ from typing import Any
 
 import pytest
 
-from infra.config import REPO_ROOT
-from infra.deploy import LAYERS, SiteDeployer
-from infra.drill.cloud import site_cloud
-from infra.drill.model import DrillReport, LayerReport, Outcome
-from infra.drill.report import load_report
-from infra.drill.runner import empty_container
-from infra.drill.timing import cloud_wait_from_events, read_events
+from hubcore.stackfiles import REPO_ROOT
+from hubctl.deploy import LAYERS, SiteDeployer
+from hubctl.drill.cloud import site_cloud
+from hubctl.drill.model import DrillReport, LayerReport, Outcome
+from hubctl.drill.report import load_report
+from hubctl.drill.runner import empty_container
+from hubctl.drill.timing import cloud_wait_from_events, read_events
 from tests.integration.diagnosis import failures
 
 pytestmark = pytest.mark.integration
@@ -52,7 +52,7 @@ def hubctl(
     *args: str, env: dict[str, str], timeout: float = 3600
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "infra.cli", *args],
+        [sys.executable, "-m", "hubctl.cli", *args],
         cwd=REPO_ROOT,
         env=env,
         capture_output=True,
@@ -328,7 +328,7 @@ def test_an_interrupted_state_loss_drill_reports_what_exists_and_a_rerun_converg
 ) -> None:
     directory = tmp_path / "interrupted"
     process = subprocess.Popen(
-        [sys.executable, "-m", "infra.cli", "drill", "--site", SITE, "--to", TARGET,
+        [sys.executable, "-m", "hubctl.cli", "drill", "--site", SITE, "--to", TARGET,
          "--scenario", "state-loss", "--report-dir", str(directory)],
         cwd=REPO_ROOT,
         env=env,

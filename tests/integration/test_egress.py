@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from infra.config import REPO_ROOT
+from hubcore.stackfiles import REPO_ROOT
 
 pytestmark = pytest.mark.integration
 

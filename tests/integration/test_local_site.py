@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from infra.config import Layer
-from infra.deploy import LayerRun, SiteDeployer, select_stack
+from hubcore.stacks import Layer
+from hubctl.deploy import LayerRun, SiteDeployer, select_stack
 from infra.synth import SynthResult
 from tests.conftest import Synth, of_type
 from tests.integration.diagnosis import failures

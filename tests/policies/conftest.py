@@ -14,12 +14,12 @@ from typing import Any
 
 import pytest
 
-from infra.config import ConfigValue, Location
+from hubcore.values import ConfigValue, Location
+from hubctl.sources import target_of_synth
 from infra.synth import SynthResult
 from policies.evaluate import Target, run_rule
 from policies.model import Context, Outcome, ResourceView, SiteFacts, Status
 from policies.registry import REGISTRY, all_rules
-from policies.sources import target_of_synth
 
 Synth = Callable[..., SynthResult]
 REMOVE = object()

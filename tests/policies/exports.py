@@ -7,8 +7,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from infra.synth import SECRET_SIG, SIG_KEY, SynthResult
-from policies.sources import stack_urn
+from hubcore.wire import SECRET_SIG, SIG_KEY
+from hubctl.sources import stack_urn
+from infra.synth import SynthResult
 
 PASSPHRASE = {"type": "passphrase", "state": {"salt": "v1:AtOPrB5/ehk=:v1:test"}}
 

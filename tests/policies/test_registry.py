@@ -184,7 +184,7 @@ def test_a_crashing_rule_reports_itself_on_the_resource_instead_of_aborting(targ
 
 
 def test_the_pack_readme_documents_every_rule():
-    from infra.config import REPO_ROOT
+    from hubcore.stackfiles import REPO_ROOT
 
     readme = (REPO_ROOT / "policies" / "README.md").read_text()
     assert {rule.id for rule in RULES if f"`{rule.id}`" not in readme} == set()

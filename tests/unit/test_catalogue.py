@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from infra.catalogue import EU_MEMBER_STATES, is_loopback_url, load_catalogue
+from hubcore.catalogue import EU_MEMBER_STATES, is_loopback_url, load_catalogue
 
 catalogue = load_catalogue()
 

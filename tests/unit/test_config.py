@@ -7,16 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from infra.config import (
-    COMMAND_LINE,
-    ConfigError,
-    Layer,
-    known_stacks,
-    load_layered_config,
-    parse_override,
-    parse_stack_name,
-    validate_config,
-)
+from hubcore.stackfiles import known_stacks, load_layered_config, parse_override
+from hubcore.values import COMMAND_LINE, ConfigError
+from infra.config import validate_config
 
 
 def validated(stack: str, **overrides: str):
@@ -34,17 +27,6 @@ def test_every_shipped_stack_validates(stack: str) -> None:
     config = validated(stack)
     assert config.stack == stack
     assert config.region.eu
-
-
-def test_stack_names_are_site_then_layer() -> None:
-    assert parse_stack_name("local-dr-compute") == ("local-dr", Layer.COMPUTE)
-    assert parse_stack_name("prod-kms") == ("prod", Layer.KMS)
-
-
-@pytest.mark.parametrize("stack", ["prod", "prod-database", "Prod-network", "-network"])
-def test_malformed_stack_names_are_rejected(stack: str) -> None:
-    with pytest.raises(ConfigError, match="<site>-<layer>"):
-        parse_stack_name(stack)
 
 
 def test_site_values_come_from_sites_yaml_with_their_line() -> None:

@@ -9,8 +9,9 @@ import sys
 import pytest
 from typer.testing import CliRunner
 
-from infra.cli import app
-from infra.config import known_stacks
+from hubcore.stackfiles import known_stacks
+from hubcore.stacks import StackName
+from hubctl.cli import app
 
 LAYER_TYPES = {
     "network": {
@@ -50,8 +51,7 @@ def test_every_shipped_stack_declares_its_layer_types(stack: str) -> None:
     document = synth_json(stack)
     assert document["stack"] == stack
     types = {r["type"].removeprefix("openstack:") for r in document["resources"]}
-    layer = stack.rsplit("-", 1)[1]
-    missing = LAYER_TYPES[layer] - types
+    missing = LAYER_TYPES[StackName.parse(stack).layer.value] - types
     assert not missing, f"{stack} lacks {missing}"
 
 
@@ -103,7 +103,7 @@ def test_an_unknown_format_is_a_usage_error() -> None:
 
 def test_the_installed_console_script_runs_offline() -> None:
     completed = subprocess.run(
-        [sys.executable, "-m", "infra.cli", "synth", "--stack", "local-kms", "--format", "json"],
+        [sys.executable, "-m", "hubctl.cli", "synth", "--stack", "local-kms", "--format", "json"],
         capture_output=True,
         text=True,
         check=False,

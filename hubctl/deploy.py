@@ -1,6 +1,6 @@
 """Deploy and destroy a site's layers through Pulumi's Automation API and the real engine.
 
-Layers run in dependency order (infra.config.LAYER_DEPENDENCIES) and, where they do not depend
+Layers run in dependency order (infra.kinds, the table of layer kinds) and, where they do not depend
 on each other, in parallel: network, KMS and storage start together, storage waits for KMS and
 compute waits for network and KMS. Every `up` loads the sovereignty policy pack. The DR drill
 uses the same plan.
@@ -20,17 +20,13 @@ from typing import Any, Literal, TextIO
 
 from pulumi import automation as auto
 
-from infra.config import (
-    LAYER_DEPENDENCIES,
-    REPO_ROOT,
-    HubConfig,
-    Layer,
-    load_layered_config,
-    validate_config,
-)
+from hubcore.stackfiles import REPO_ROOT, load_layered_config
+from hubcore.stacks import SITE_LAYERS, Layer, StackName
+from infra.config import HubConfig, validate_config
+from infra.kinds import LAYER_DEPENDENCIES
 
 POLICY_PACK = REPO_ROOT / "policies"
-LAYERS: tuple[Layer, ...] = (Layer.NETWORK, Layer.KMS, Layer.STORAGE, Layer.COMPUTE)
+LAYERS: tuple[Layer, ...] = SITE_LAYERS
 
 Action = Literal["up", "destroy", "preview", "refresh"]
 Status = Literal["waiting", "running", "done", "failed", "skipped"]
@@ -64,7 +60,7 @@ EventListener = Callable[[LayerRun, auto.events.EngineEvent], None]
 
 
 def stack_name(site: str, layer: Layer) -> str:
-    return f"{site}-{layer.value}"
+    return str(StackName(site, layer))
 
 
 def site_config(site: str, layer: Layer = Layer.STORAGE) -> HubConfig:

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from infra.drill.model import Check, NotRestored, RestoredContainer
+from hubctl.drill.model import Check, NotRestored, RestoredContainer
 
 _UUID = re.compile(r"([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})")
 
@@ -220,9 +220,9 @@ def policy_checks(logs: Mapping[str, str]) -> tuple[list[Check], list[NotRestore
 
 def state_policy_checks(exports: Mapping[str, Path]) -> list[Check]:
     """The policy pack's offline evaluator (`hubctl check --state`) on each rebuilt stack."""
+    from hubctl.sources import load_state
     from policies.config import load_pack_config
     from policies.evaluate import evaluate
-    from policies.sources import load_state
 
     config = load_pack_config()
     checks = []

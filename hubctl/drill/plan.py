@@ -8,15 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from infra.config import (
-    LAYER_DEPENDENCIES,
-    ConfigError,
-    HubConfig,
-    Layer,
-    known_stacks,
-)
-from infra.deploy import LAYERS, site_config, stack_name
-from infra.drill.model import Scenario
+from hubcore.stackfiles import known_sites, missing_site_stacks
+from hubcore.stacks import Layer
+from hubcore.values import ConfigError
+from hubctl.deploy import LAYERS, site_config
+from hubctl.drill.model import Scenario
+from infra.config import HubConfig
+from infra.kinds import LAYER_DEPENDENCIES
 
 
 class DrillRefused(Exception):
@@ -76,13 +74,11 @@ def _topological(layers: tuple[Layer, ...]) -> list[Layer]:
 
 
 def _require_stacks(site: str, flag: str) -> None:
-    stacks = set(known_stacks())
-    missing = [stack_name(site, layer) for layer in LAYERS if stack_name(site, layer) not in stacks]
+    missing = missing_site_stacks(site)
     if missing:
-        sites = sorted({s.rsplit("-", 1)[0] for s in stacks if "-" in s})
         raise DrillRefused(
             f"{flag} {site!r}: no stack files for {', '.join(missing)} in stacks/; "
-            f"sites with stacks: {', '.join(sites)}"
+            f"sites with stacks: {', '.join(known_sites())}"
         )
 
 

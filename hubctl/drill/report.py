@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from infra.drill.model import DrillReport, LayerReport
-from infra.drill.plan import SCENARIOS
-from infra.drill.timing import merge_intervals
+from hubctl.drill.model import DrillReport, LayerReport
+from hubctl.drill.plan import SCENARIOS
+from hubctl.drill.timing import merge_intervals
 
 JSON_NAME = "report.json"
 MARKDOWN_NAME = "report.md"

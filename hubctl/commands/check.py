@@ -15,21 +15,22 @@ from typing import Annotated
 
 import typer
 
-from infra.catalogue import load_catalogue
-from infra.commands.common import (
+from hubcore.catalogue import load_catalogue
+from hubcore.stackfiles import load_layered_config
+from hubcore.values import ConfigError
+from hubctl.commands.common import (
     EXIT_OK,
     EXIT_VIOLATIONS,
     fail_usage,
     parse_overrides,
     require_known_stack,
 )
-from infra.config import ConfigError, load_layered_config
-from infra.program import REGION_KEY_PROVIDERS
+from hubctl.sources import StateError, load_state, target_of_synth, target_of_unplaced_stack
+from infra.providers import REGION_KEY_PROVIDERS
 from infra.synth import synthesize
 from policies.config import PackConfig, PackConfigError, load_pack_config
 from policies.evaluate import Report, Target, evaluate
 from policies.formats import Format, render
-from policies.sources import StateError, load_state, target_of_synth, target_of_unplaced_stack
 
 
 def check(

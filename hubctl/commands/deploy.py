@@ -11,10 +11,11 @@ from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
-from infra.commands.common import EXIT_OK, fail_usage
-from infra.config import REPO_ROOT, Layer, known_stacks
-from infra.deploy import LAYERS, Action, LayerRun, SiteDeployer, site_config, stack_name
-from infra.diagnosis import site_reasons
+from hubcore.stackfiles import REPO_ROOT, known_sites, missing_site_stacks
+from hubcore.stacks import Layer
+from hubctl.commands.common import EXIT_OK, fail_usage
+from hubctl.deploy import Action, LayerRun, SiteDeployer, site_config
+from hubctl.diagnosis import site_reasons
 
 LOG_ROOT = REPO_ROOT / ".state" / "logs"
 console = Console()
@@ -26,12 +27,11 @@ SequentialOption = Annotated[
 
 
 def _require_site(site: str) -> None:
-    stacks = set(known_stacks())
-    missing = [stack_name(site, layer) for layer in LAYERS if stack_name(site, layer) not in stacks]
+    missing = missing_site_stacks(site)
     if missing:
-        sites = sorted({s.rsplit("-", 1)[0] for s in stacks})
         fail_usage(
-            f"--site {site!r}: no stack files for {', '.join(missing)}; sites: {', '.join(sites)}"
+            f"--site {site!r}: no stack files for {', '.join(missing)}; "
+            f"sites: {', '.join(known_sites())}"
         )
 
 

@@ -10,8 +10,8 @@ import typer
 from rich.console import Console
 from rich.tree import Tree
 
-from infra.commands.common import fail_usage, parse_overrides, require_known_stack
-from infra.config import ConfigError
+from hubcore.values import ConfigError
+from hubctl.commands.common import fail_usage, parse_overrides, require_known_stack
 from infra.synth import SynthResult, synthesize
 
 

@@ -32,8 +32,9 @@ from urllib.parse import urlparse
 
 from pulumi import automation as auto
 
-from infra.config import LAYER_DEPENDENCIES, REPO_ROOT, HubConfig, Layer
-from infra.deploy import (
+from hubcore.stackfiles import REPO_ROOT
+from hubcore.stacks import Layer
+from hubctl.deploy import (
     LAYERS,
     POLICY_PACK,
     LayerRun,
@@ -42,9 +43,9 @@ from infra.deploy import (
     select_stack,
     stack_name,
 )
-from infra.drill import replication, verify
-from infra.drill.cloud import SiteCloud, site_cloud
-from infra.drill.model import (
+from hubctl.drill import replication, verify
+from hubctl.drill.cloud import SiteCloud, site_cloud
+from hubctl.drill.model import (
     Check,
     Cleanup,
     DrillReport,
@@ -57,9 +58,11 @@ from infra.drill.model import (
     RtoReport,
     Scenario,
 )
-from infra.drill.plan import DrillPlan, DrillRefused
-from infra.drill.report import write_report
-from infra.drill.timing import EventRecorder, cloud_wait
+from hubctl.drill.plan import DrillPlan, DrillRefused
+from hubctl.drill.report import write_report
+from hubctl.drill.timing import EventRecorder, cloud_wait
+from infra.config import HubConfig
+from infra.kinds import LAYER_DEPENDENCIES
 
 # Journals and state-loss backends; a test session points it at its own directory.
 DRILL_STATE = Path(os.environ.get("HUB_DRILL_STATE", REPO_ROOT / ".state" / "drill"))

@@ -1,13 +1,13 @@
-"""hubctl: the Sovereign Hub command line. One entry point; each command lives in infra.commands."""
+"""hubctl: the Sovereign Hub command line; each command lives in hubctl.commands."""
 
 from __future__ import annotations
 
 import typer
 
-from infra.commands.check import check
-from infra.commands.deploy import down, preview, up
-from infra.commands.drill import drill, replicate
-from infra.commands.synth import synth
+from hubctl.commands.check import check
+from hubctl.commands.deploy import down, preview, up
+from hubctl.commands.drill import drill, replicate
+from hubctl.commands.synth import synth
 
 app = typer.Typer(
     name="hubctl",

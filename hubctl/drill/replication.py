@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from hubctl.drill.model import RestoredContainer
 from infra.config import HubConfig
-from infra.drill.model import RestoredContainer
 from infra.layers.storage import REPLICATED, container_names
 
 LAST_SYNC_KEY = "hub-last-sync"

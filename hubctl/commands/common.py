@@ -7,7 +7,8 @@ from typing import NoReturn
 import typer
 from rich.console import Console
 
-from infra.config import ConfigError, known_stacks, parse_override
+from hubcore.stackfiles import known_stacks, parse_override
+from hubcore.values import ConfigError
 
 EXIT_OK = 0
 EXIT_VIOLATIONS = 1

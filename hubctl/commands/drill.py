@@ -18,15 +18,16 @@ from rich.console import Console, Group
 from rich.live import Live
 from rich.table import Table
 
-from infra.commands.common import EXIT_OK, fail_usage
-from infra.config import REPO_ROOT, ConfigError
-from infra.deploy import LayerRun, site_config
-from infra.drill.cloud import site_cloud
-from infra.drill.model import DrillReport, Outcome, Scenario
-from infra.drill.plan import DrillRefused, prepare
-from infra.drill.replication import replicate as replicate_site
-from infra.drill.report import duration
-from infra.drill.runner import DrillRun
+from hubcore.stackfiles import REPO_ROOT
+from hubcore.values import ConfigError
+from hubctl.commands.common import EXIT_OK, fail_usage
+from hubctl.deploy import LayerRun, site_config
+from hubctl.drill.cloud import site_cloud
+from hubctl.drill.model import DrillReport, Outcome, Scenario
+from hubctl.drill.plan import DrillRefused, prepare
+from hubctl.drill.replication import replicate as replicate_site
+from hubctl.drill.report import duration
+from hubctl.drill.runner import DrillRun
 
 REPORTS = REPO_ROOT / "reports"
 EXIT_FAILED = 1

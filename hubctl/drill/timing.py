@@ -19,8 +19,8 @@ from typing import Any, TextIO
 
 from pulumi.automation import events as engine_events
 
-from infra.deploy import LayerRun
-from infra.drill.model import ResourceStep
+from hubctl.deploy import LayerRun
+from hubctl.drill.model import ResourceStep
 
 CLOUD_PACKAGE = "openstack:"
 PROVIDER_PREFIX = "pulumi:providers:"

@@ -7,18 +7,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from infra.config import (
-    ConfigError,
-    ConfigValue,
-    Location,
-    known_stacks,
-    load_layered_config,
-    stack_file,
-)
-from infra.program import REGION_KEY_PROVIDERS
-from infra.synth import ResourceRecord, SynthResult, decode_properties, provider_urn_of
+from hubcore.stackfiles import known_stacks, load_layered_config, stack_file
+from hubcore.values import ConfigError, ConfigValue, Location
+from hubcore.wire import decode_properties, provider_urn_of
+from infra.providers import REGION_KEY_PROVIDERS
+from infra.synth import ResourceRecord, SynthResult
 from policies.evaluate import Target
-from policies.model import ResourceView, SiteFacts
+from policies.facts import site_facts
+from policies.model import ResourceView
 
 STACK_TYPE = "pulumi:pulumi:Stack"
 DEPLOYMENT_VERSION = 3
@@ -53,7 +49,7 @@ def view_of_record(record: ResourceRecord) -> ResourceView:
 def target_of_synth(result: SynthResult) -> Target:
     return Target(
         name=result.stack,
-        site=SiteFacts(stack=result.stack, config=result.config),
+        site=site_facts(result.stack, result.config),
         resources=[view_of_record(r) for r in result.resources],
         stack_urn=stack_urn(result.stack),
         fallback=_relative_stack_file(result.stack),
@@ -77,7 +73,7 @@ def target_of_unplaced_stack(stack: str, config: Mapping[str, ConfigValue], key:
     )
     return Target(
         name=stack,
-        site=SiteFacts(stack=stack, config=config),
+        site=site_facts(stack, config),
         resources=[provider],
         stack_urn=stack_urn(stack),
         fallback=_relative_stack_file(stack),
@@ -217,9 +213,9 @@ def load_state(path: Path) -> Target:
     ]
     return Target(
         name=f"{shown} ({stack or 'unknown stack'})",
-        site=SiteFacts(
-            stack=stack,
-            config=_config_of(stack),
+        site=site_facts(
+            stack,
+            _config_of(stack),
             observed_secrets_provider=_secrets_provider(deployment),
         ),
         resources=views,

@@ -1,0 +1,1 @@
+"""hubctl's commands, one module each; hubctl.cli assembles them."""

@@ -1,1 +1,0 @@
-"""hubctl's commands, one module each; infra.cli assembles them."""

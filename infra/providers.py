@@ -1,0 +1,39 @@
+"""Explicit providers: region and endpoint from the validated config, credentials never.
+
+Credentials come from OS_* variables or the clouds.yaml entry named by openstack:cloud; a
+private identity endpoint (prod's) stays a Pulumi secret.
+"""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_openstack as openstack
+
+from hubcore.catalogue import load_catalogue
+from infra.config import HubConfig
+
+# The OpenStack provider that each region key of the config configures.
+REGION_KEY_PROVIDERS = {"openstack:region": "openstack", "hub:replicaRegion": "openstack-replica"}
+
+
+def make_provider(config: HubConfig, name: str, region: str) -> openstack.Provider:
+    """An explicit provider: region and endpoint from config; credentials from OS_*/clouds.yaml."""
+    auth_url: pulumi.Input[str] | None = config.auth_url
+    if config.auth_url is not None and config.is_secret("openstack:authUrl"):
+        auth_url = pulumi.Output.secret(config.auth_url)
+    elif auth_url is None and config.cloud is None:
+        auth_url = load_catalogue().lookup(region).identity_endpoint  # type: ignore[union-attr]
+    return openstack.Provider(
+        name,
+        region=region,
+        auth_url=auth_url,
+        cloud=config.cloud,
+        insecure=config.insecure or None,
+    )
+
+
+def replica_provider(config: HubConfig) -> openstack.Provider | None:
+    """The provider of the site's replica region, when it has one."""
+    if not config.replica_region:
+        return None
+    return make_provider(config, REGION_KEY_PROVIDERS["hub:replicaRegion"], config.replica_region)

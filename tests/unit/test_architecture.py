@@ -1,0 +1,75 @@
+"""The layout is the architecture: four rooms with one-way imports over a small base.
+
+    hubcore   the base: catalogue, config values, stack names, stack files, wire encoding
+    infra     the program: layers, typed config, tiers, hardening (imports hubcore)
+    policies  the policy pack (imports hubcore only: it judges the program, never trusts it)
+    hubctl    the operator tool on top (imports all three)
+    localcloud the local OpenStack cloud, run by Debian's python3: imports none of them
+
+Every import is read from the source (module level and inside functions alike), so a lazy
+import cannot slip past.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+ROOMS = ("hubcore", "infra", "policies", "hubctl", "localcloud")
+ALLOWED: dict[str, frozenset[str]] = {
+    "hubcore": frozenset(),
+    "infra": frozenset({"hubcore"}),
+    "policies": frozenset({"hubcore"}),
+    "hubctl": frozenset({"hubcore", "infra", "policies", "localcloud"}),
+    "localcloud": frozenset(),
+}
+
+
+def imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+    return found
+
+
+def room_imports(room: str) -> dict[str, set[str]]:
+    """For each file of `room`, the other rooms it imports."""
+    result: dict[str, set[str]] = {}
+    for path in sorted((ROOT / room).rglob("*.py")):
+        rooms = {m.split(".")[0] for m in imported_modules(path)} & set(ROOMS)
+        result[str(path.relative_to(ROOT))] = rooms - {room}
+    return result
+
+
+@pytest.mark.parametrize("room", ROOMS)
+def test_a_room_imports_only_the_rooms_below_it(room: str) -> None:
+    offending = {
+        file: sorted(rooms - ALLOWED[room])
+        for file, rooms in room_imports(room).items()
+        if rooms - ALLOWED[room]
+    }
+    assert not offending, f"{room} may import only {sorted(ALLOWED[room])}: {offending}"
+
+
+def test_the_import_reader_sees_imports_inside_functions(tmp_path: Path) -> None:
+    source = tmp_path / "lazy.py"
+    source.write_text("def f():\n    from infra.program import main\n    import hubctl.cli\n")
+    assert imported_modules(source) == {"infra.program", "hubctl.cli"}
+
+
+def test_the_policy_pack_does_not_import_the_program() -> None:
+    program = {"infra"}
+    for file, rooms in room_imports("policies").items():
+        assert not rooms & program, f"{file} imports the program it judges"
+
+
+def test_every_room_is_a_package() -> None:
+    for room in ROOMS:
+        assert (ROOT / room / "__init__.py").is_file(), room
