@@ -1,13 +1,23 @@
 """The region catalogue: where the hub may run, read from catalogue.yaml and nowhere else.
 
-Lookups are deliberate: case and surrounding blanks are normalised, a zone resolves to its
-region, a listed alias resolves to its region, and anything else is *unknown*. Unknown is never
-treated as allowed: callers fail closed and name the nearest EU region instead.
+Two lookups, for two jobs:
+  - `lookup` reads what a person wrote (config): case and surrounding blanks are normalised, a
+    zone or a listed alias resolves to its region, anything else is *unknown*. The program then
+    deploys the region's canonical code (`canonical`), never the raw spelling.
+  - `exact` judges what a provider will send: only a code, alias or zone spelled exactly as the
+    catalogue lists it. A padded or re-cased string is not judged as the region it resembles.
+Unknown is never treated as allowed: callers fail closed and name the nearest EU region.
+
+Every region says which cloud APIs reach it (`apis`): the OpenStack regions, and the offers of
+other clouds (an AWS region, Google Cloud's, S3NS's universe) that the policy pack judges when a
+stack uses another cloud's provider. A region is looked up within one API only, since codes
+collide across clouds (Outscale's eu-west-2 is Paris, AWS's is London).
 """
 
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import math
 from functools import cache, cached_property
 from pathlib import Path
@@ -29,11 +39,19 @@ EU_MEMBER_STATES: frozenset[str] = frozenset(
 
 
 class Provider(BaseModel):
+    """An operator: who runs the cloud, and under which country's law it is headquartered."""
+
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     name: str
     headquarters: str
     endpoint_domains: tuple[str, ...] = ()
+    notes: str = ""
+    verified: bool = True
+
+    @property
+    def eu(self) -> bool:
+        return self.headquarters in EU_MEMBER_STATES
 
 
 class Region(BaseModel):
@@ -50,6 +68,12 @@ class Region(BaseModel):
     secnumcloud: bool = False
     hds: bool = False
     openstack: bool = True
+    # The cloud APIs that reach the region (openstack, aws, gcp, azure...); derived from
+    # `openstack` when not written.
+    apis: tuple[str, ...] = ()
+    # Regions sharing a failure domain fall together (one site, one power and network plant);
+    # by default the data-centre city. DR and replicas must be in another one.
+    failure_domain: str | None = None
     loopback: bool = False
     private_identity: bool = False
     identity_endpoint: str | None
@@ -65,6 +89,19 @@ class Region(BaseModel):
     def eu(self) -> bool:
         return self.country in EU_MEMBER_STATES
 
+    @property
+    def api_families(self) -> tuple[str, ...]:
+        return self.apis or (("openstack",) if self.openstack else ())
+
+    @property
+    def domain(self) -> str:
+        """The failure domain: the declared one, else the city and country."""
+        return self.failure_domain or f"{self.country}:{self.city.lower()}"
+
+    @property
+    def spellings(self) -> tuple[str, ...]:
+        return (self.code, *self.aliases, *self.zones)
+
     def is_luks_type(self, volume_type: str) -> bool:
         return volume_type in self.luks_volume_types
 
@@ -76,18 +113,42 @@ class Catalogue(BaseModel):
     regions: tuple[Region, ...]
 
     @cached_property
-    def _index(self) -> dict[str, Region]:
-        index: dict[str, Region] = {}
+    def _index(self) -> dict[tuple[str, str], Region]:
+        index: dict[tuple[str, str], Region] = {}
         for region in self.regions:
-            for name in (region.code, *region.aliases, *region.zones):
-                index[normalise(name)] = region
+            for api in region.api_families:
+                for name in region.spellings:
+                    index[(api, normalise(name))] = region
         return index
 
-    def lookup(self, name: str | None) -> Region | None:
+    @cached_property
+    def _exact(self) -> dict[tuple[str, str], Region]:
+        return {
+            (api, name): region
+            for region in self.regions
+            for api in region.api_families
+            for name in region.spellings
+        }
+
+    def lookup(self, name: str | None, api: str = "openstack") -> Region | None:
         """The region `name` designates (code, alias or zone, any case), or None if unknown."""
-        if not name or not name.strip():
+        if not isinstance(name, str) or not name.strip():
             return None
-        return self._index.get(normalise(name))
+        return self._index.get((api, normalise(name)))
+
+    def exact(self, name: object, api: str = "openstack") -> Region | None:
+        """The region a provider sending `name` reaches: listed spellings only, as written."""
+        if not isinstance(name, str):
+            return None
+        return self._exact.get((api, name))
+
+    def canonical(self, name: str) -> str | None:
+        """The code the program deploys for what a person wrote (`gra11` -> `GRA11`)."""
+        region = self.lookup(name)
+        return None if region is None else region.code
+
+    def operator_of(self, region: Region) -> Provider:
+        return self.providers[region.provider]
 
     def eu_regions(self, *, include_loopback: bool = False) -> list[Region]:
         return [
@@ -115,7 +176,15 @@ class Catalogue(BaseModel):
 
     def provider_of_endpoint(self, url: str) -> str | None:
         """The catalogue provider whose domains serve `url`, or None."""
-        host = (urlsplit(url).hostname or "").lower()
+        try:
+            host = (urlsplit(url).hostname or "").lower()
+        except ValueError:  # an unparseable URL (bad IPv6 literal, bad port) is nobody's
+            return None
+        return self.provider_of_host(host)
+
+    def provider_of_host(self, host: str) -> str | None:
+        """The catalogue provider whose domains hold `host` (a name or a domain), or None."""
+        host = host.lower()
         for key, provider in self.providers.items():
             if any(host == d or host.endswith("." + d) for d in provider.endpoint_domains):
                 return key
@@ -127,8 +196,20 @@ def normalise(name: str) -> str:
 
 
 def is_loopback_url(url: str) -> bool:
-    host = (urlsplit(url).hostname or "").lower()
-    return host in {"localhost", "::1"} or host.startswith("127.")
+    """True for a URL whose host is a loopback address (127.0.0.0/8, ::1) or `localhost`.
+
+    The host is parsed as an address: `127.0.0.1.example.com` is a name, not loopback.
+    """
+    try:
+        host = (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:

@@ -33,40 +33,51 @@ def path_is_secret(path: str, secret_paths: frozenset[str]) -> bool:
     )
 
 
-def decode_properties(value: Any, path: str = "") -> tuple[Any, set[str]]:
+def decode_properties(value: Any, path: str = "", *, reveal: bool = False) -> tuple[Any, set[str]]:
     """Plain JSON from Pulumi's wire or state encoding, secrets masked, with their paths.
 
     Handles both the RPC form (secret and output-value signatures) and the `pulumi stack export`
     form (`ciphertext` or `plaintext` secrets), so offline synthesis and exported state are judged
-    by the same rules.
+    by the same rules. With `reveal` (the engine, which hands the pack decrypted values), a
+    secret's value is kept where the encoding carries it, and its path is still recorded.
     """
     secrets: set[str] = set()
     if isinstance(value, dict):
         sig = value.get(SIG_KEY)
         if sig == SECRET_SIG:
             secrets.add(path)
+            if reveal and "value" in value:
+                inner, found = decode_properties(value["value"], path, reveal=reveal)
+                return inner, secrets | found
             return SECRET_PLACEHOLDER, secrets
         if sig == OUTPUT_SIG:
             if value.get("secret"):
                 secrets.add(path)
-                return SECRET_PLACEHOLDER, secrets
+                if not reveal:
+                    return SECRET_PLACEHOLDER, secrets
+                if "value" not in value:  # a secret not computed yet (preview)
+                    return UNKNOWN_PLACEHOLDER, secrets
+                inner, found = decode_properties(value["value"], path, reveal=reveal)
+                return inner, secrets | found
             if "value" not in value:
                 return UNKNOWN_PLACEHOLDER, secrets
-            return decode_properties(value["value"], path)
+            return decode_properties(value["value"], path, reveal=reveal)
         if sig == RESOURCE_SIG:
             return value.get("urn"), secrets
         if sig is not None:  # assets and archives: their content does not matter to policies
             return {k: v for k, v in value.items() if k != SIG_KEY}, secrets
         result: dict[str, Any] = {}
         for key, item in value.items():
-            decoded, found = decode_properties(item, f"{path}.{key}" if path else key)
+            decoded, found = decode_properties(
+                item, f"{path}.{key}" if path else key, reveal=reveal
+            )
             result[key] = decoded
             secrets |= found
         return result, secrets
     if isinstance(value, list):
         items = []
         for index, item in enumerate(value):
-            decoded, found = decode_properties(item, f"{path}[{index}]")
+            decoded, found = decode_properties(item, f"{path}[{index}]", reveal=reveal)
             items.append(decoded)
             secrets |= found
         return items, secrets

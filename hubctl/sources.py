@@ -158,6 +158,9 @@ def _view_of_state(entry: dict[str, Any], where: Location) -> ResourceView:
         id=entry.get("id") or None,
         source=where,
         dependencies=dependencies,
+        # An entry that carries propertyDependencies lists every input's sources: an input
+        # without one was written literally (the pack then fails closed on what it cannot read).
+        dependencies_known=isinstance(entry.get("propertyDependencies"), dict),
     )
 
 

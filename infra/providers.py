@@ -29,6 +29,7 @@ def make_provider(config: HubConfig, name: str, region: str) -> openstack.Provid
         auth_url=auth_url,
         cloud=config.cloud,
         insecure=config.insecure or None,
+        endpoint_overrides=config.endpoint_overrides,
     )
 
 

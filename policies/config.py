@@ -10,6 +10,12 @@ JSON), so one file configures `pulumi preview --policy-pack policies` and `hubct
      "encryption-volume-luks": {"suppress": [{"urn": "urn:pulumi:...", "reason": "..."}]}}
 
 A suppression names one URN and must say why; one without a reason is a configuration error.
+So does an allowance, which admits a resource type outside the pack's inventory (or a whole
+package) for `inventory-known-type`:
+
+    {"inventory-known-type": {"allow": [{"type": "random:index/randomId:RandomId",
+                                         "reason": "names only, no cloud resource"}]}}
+
 policies/pack-config.json holds the repository's own settings and is the base layer.
 """
 
@@ -21,7 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from policies.registry import REGISTRY, Enforcement, Rule, all_rules
+from policies.registry import REGISTRY, Enforcement, Rule
+from policies.rules import all_rules
 
 PACK_CONFIG_FILE = Path(__file__).with_name("pack-config.json")
 
@@ -62,7 +69,11 @@ class PackConfig:
         """`other` on top of this layer."""
         properties = {k: dict(v) for k, v in self.properties.items()}
         for key, values in other.properties.items():
-            properties.setdefault(key, {}).update(values)
+            current = properties.setdefault(key, {})
+            allowed = [*current.get("allow", []), *values.get("allow", [])]
+            current.update(values)
+            if allowed:
+                current["allow"] = allowed
         return PackConfig(
             default=other.default or self.default,
             levels={**self.levels, **other.levels},
@@ -91,8 +102,13 @@ class PackConfig:
             settings = dict(value)
             if "enforcementLevel" in settings:
                 config.levels[key] = _level(settings.pop("enforcementLevel"), source, key)
-            for entry in settings.pop("suppress", None) or []:
+            for entry in _entries(settings.pop("suppress", None), source, key, "suppress"):
                 config.suppressions.append(_suppression(entry, source, key))
+            if "allow" in settings:
+                settings["allow"] = [
+                    _allowance(entry, source, key)
+                    for entry in _entries(settings["allow"], source, key, "allow")
+                ]
             unknown = sorted(set(settings) - set(REGISTRY[key].config_defaults))
             if unknown:
                 raise PackConfigError(
@@ -120,6 +136,38 @@ def _level(value: Any, source: str, key: str) -> Enforcement:
     except ValueError as error:
         levels = ", ".join(level.value for level in Enforcement)
         raise PackConfigError(f"{source}: {key}: level {value!r} is not one of {levels}") from error
+
+
+def _entries(value: Any, source: str, key: str, what: str) -> list[Any]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise PackConfigError(f"{source}: {key}: {what} must be a list of objects")
+    return value
+
+
+def _allowance(entry: Any, source: str, key: str) -> dict[str, str]:
+    """One admitted type (or package), with the reason a reviewer reads."""
+    if not isinstance(entry, Mapping):
+        raise PackConfigError(f"{source}: {key}: an allowance is an object with type and reason")
+    unknown = sorted(set(entry) - {"type", "package", "reason"})
+    if unknown:
+        raise PackConfigError(
+            f"{source}: {key}: allowance key {unknown[0]!r} is not one of type, package, reason"
+        )
+    names = [entry.get(k) for k in ("type", "package") if entry.get(k) is not None]
+    if len(names) != 1 or not isinstance(names[0], str) or not names[0].strip():
+        raise PackConfigError(
+            f"{source}: {key}: an allowance names exactly one `type` (a type token) or "
+            "`package`, as a non-empty string"
+        )
+    reason = entry.get("reason")
+    if not isinstance(reason, str) or not reason.strip():
+        raise PackConfigError(
+            f"{source}: {key}: allowance of {names[0]!r} has no reason; say why it is safe"
+        )
+    field = "type" if entry.get("type") is not None else "package"
+    return {field: names[0], "reason": reason.strip()}
 
 
 def _suppression(entry: Any, source: str, key: str) -> Suppression:

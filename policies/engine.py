@@ -12,8 +12,9 @@ Two things pulumi-policy 1.21 does not hand to policies, and how this module get
   the stack file, for locations), and the engine's decrypted values override it.
 - Which inputs are secrets. The engine sends secrets marked (KeepSecrets), but the SDK unwraps
   them before policies see `args.props`. We wrap Analyze/AnalyzeStack to decode the raw request
-  with infra.synth.decode_properties, exactly as offline synthesis does, so the secrets rule
-  sees the same secret paths in both worlds.
+  with hubcore.wire.decode_properties, as offline synthesis does, so the secrets rule sees the
+  same secret paths in both worlds; the values stay visible (a rule judges a secret endpoint on
+  its value here, through its companion fact offline) and are never printed.
 If a future SDK renames these private hooks, the pack still runs: views then come from
 `args.props` (no secret paths, so secrets-no-plaintext judges every secret-named input as
 plaintext and fails closed) and site facts from the environment.
@@ -49,7 +50,8 @@ from policies.config import PACK_CONFIG_FILE, PackConfig, PackConfigError
 from policies.evaluate import run_rule
 from policies.facts import site_facts
 from policies.model import Context, Outcome, ResourceView, SiteFacts, Status
-from policies.registry import Enforcement, Rule, Scope, Severity, all_rules
+from policies.registry import Enforcement, Rule, Scope, Severity
+from policies.rules import all_rules
 
 PACK_NAME = "sovereign-hub"
 
@@ -63,6 +65,18 @@ _SEVERITIES = {
     Severity.MEDIUM: PolicySeverity.MEDIUM,
     Severity.HIGH: PolicySeverity.HIGH,
     Severity.CRITICAL: PolicySeverity.CRITICAL,
+}
+ALLOW_SCHEMA = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "properties": {
+            "type": {"type": "string", "minLength": 1},
+            "package": {"type": "string", "minLength": 1},
+            "reason": {"type": "string", "minLength": 1},
+        },
+        "required": ["reason"],
+    },
 }
 SUPPRESS_SCHEMA = {
     "type": "array",
@@ -115,8 +129,11 @@ _REQUEST = threading.local()
 
 def _view(message: Any, provider_urn: str | None = None) -> ResourceView:
     raw = json_format.MessageToDict(message.properties)
-    inputs, secrets = decode_properties(raw)
+    # The engine hands the pack decrypted secrets (their paths stay marked): judged on their
+    # values, never printed. An unknown is an output not computed yet: judged again on `up`.
+    inputs, secrets = decode_properties(raw, reveal=True)
     dependencies: dict[str, tuple[str, ...]] = {}
+    carried = hasattr(message, "propertyDependencies")
     for key, deps in getattr(message, "propertyDependencies", {}).items():
         dependencies[str(key)] = tuple(str(u) for u in deps.urns)
     return ResourceView(
@@ -128,6 +145,8 @@ def _view(message: Any, provider_urn: str | None = None) -> ResourceView:
         provider_urn=provider_urn,
         parent=getattr(message, "parent", None) or None,
         dependencies=dependencies,
+        dependencies_known=carried,
+        engine=True,
     )
 
 
@@ -211,6 +230,7 @@ def _fallback_views(resources: list[Any]) -> list[ResourceView]:
                 name=resource.name,
                 inputs=_plain(resource.props),
                 provider_urn=provider.urn if provider else None,
+                engine=True,
             )
         )
         if provider is not None:
@@ -220,6 +240,7 @@ def _fallback_views(resources: list[Any]) -> list[ResourceView]:
                     type=provider.resource_type,
                     name=provider.name,
                     inputs=_plain(provider.props),
+                    engine=True,
                 )
             )
     return views
@@ -297,7 +318,11 @@ def policies() -> list[Policy]:
             "remediation_steps": rule.remediation,
             "tags": [rule.family, "sovereignty"],
             "config_schema": PolicyConfigSchema(
-                properties={**rule.config_schema, "suppress": SUPPRESS_SCHEMA}
+                properties={
+                    **rule.config_schema,
+                    **({"allow": ALLOW_SCHEMA} if "allow" in rule.config_defaults else {}),
+                    "suppress": SUPPRESS_SCHEMA,
+                }
             ),
         }
         if rule.scope is Scope.RESOURCE:

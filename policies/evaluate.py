@@ -23,8 +23,8 @@ from policies.registry import (
     Scope,
     Severity,
     StackCheck,
-    all_rules,
 )
+from policies.rules import all_rules
 
 
 @dataclass(frozen=True)

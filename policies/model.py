@@ -9,7 +9,7 @@ The same views are built from three sources, so one rule body serves all of them
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from ipaddress import IPv4Network, IPv6Network, ip_network
@@ -19,6 +19,7 @@ from hubcore.catalogue import Catalogue, Region, load_catalogue
 from hubcore.stacks import StackName
 from hubcore.values import ConfigValue, Location, decode_config_value
 from hubcore.wire import path_is_secret
+from policies.clouds import CloudEntry, cloud_entry
 
 SECRET_MASK = "[secret]"
 UNKNOWN_MASK = "[unknown]"
@@ -81,6 +82,13 @@ class ResourceView:
     source: Location | None = None
     # Input name -> URNs it was computed from (state exports and the engine carry these).
     dependencies: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # Whether `dependencies` is complete: a state export entry that carries
+    # propertyDependencies, or the engine's stack analysis. Then an input with no dependency
+    # was written literally (config, or outside the program); otherwise nothing is known.
+    dependencies_known: bool = False
+    # Built from the engine's callbacks: secrets are decrypted (their paths still marked), and
+    # an unknown value is an output the engine has not computed yet, judged again on `up`.
+    engine: bool = False
 
     @property
     def is_provider(self) -> bool:
@@ -120,7 +128,38 @@ class ResourceView:
 
 def is_known(value: Any) -> bool:
     """False for values a rule cannot read: secrets offline, unknowns during preview."""
-    return value not in (None, SECRET_MASK, UNKNOWN_MASK)
+    return not isinstance(value, str) or value not in (SECRET_MASK, UNKNOWN_MASK)
+
+
+def holds_mask(value: Any, mask: str) -> bool:
+    """Whether `value`, or anything inside it, is the mask (a secret or unknown element)."""
+    if isinstance(value, str):
+        return value == mask
+    if isinstance(value, Mapping):
+        return any(holds_mask(v, mask) for v in value.values())
+    if isinstance(value, list | tuple):
+        return any(holds_mask(v, mask) for v in value)
+    return False
+
+
+class Reading(StrEnum):
+    """How much a rule can read of an input, and so whether it may judge it.
+
+    COMPUTED: an output of resources of this stack (an id, an address) that is not known yet;
+    it is judged through those resources, or on `up` under the engine. UNKNOWN: unknown with no
+    such source (config, or outside the program): the rule fails closed. SECRET: masked here
+    (offline); the engine sees it decrypted.
+    """
+
+    VALUE = "value"
+    ABSENT = "absent"
+    SECRET = "secret"
+    COMPUTED = "computed"
+    UNKNOWN = "unknown"
+
+    @property
+    def readable(self) -> bool:
+        return self in (Reading.VALUE, Reading.ABSENT)
 
 
 @dataclass(frozen=True)
@@ -206,6 +245,9 @@ class Context:
     _by_urn: dict[str, ResourceView] = field(default_factory=dict, init=False, repr=False)
     # Ids are unique per type only (offline synthesis names a subnet and a group alike).
     _by_id: dict[str, list[ResourceView]] = field(default_factory=dict, init=False, repr=False)
+    # Results derived from the resources (normalised rules, indexes), shared by every clone of
+    # one evaluation so each is computed once per stack, not once per rule and resource.
+    _memo: dict[Any, Any] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         for resource in self.resources:
@@ -218,7 +260,24 @@ class Context:
         clone.resources = self.resources
         clone._by_urn = self._by_urn
         clone._by_id = self._by_id
+        clone._memo = self._memo
         return clone
+
+    def memo(self, key: Any, compute: Callable[[], Any]) -> Any:
+        """`compute()` once per evaluation under `key`."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
+
+    def of_type(self, type_token: str) -> list[ResourceView]:
+        index: dict[str, list[ResourceView]] = self.memo(("types",), self._types)
+        return index.get(type_token, [])
+
+    def _types(self) -> dict[str, list[ResourceView]]:
+        index: dict[str, list[ResourceView]] = {}
+        for resource in self.resources:
+            index.setdefault(resource.type, []).append(resource)
+        return index
 
     def by_urn(self, urn: str | None) -> ResourceView | None:
         return self._by_urn.get(urn) if urn else None
@@ -258,12 +317,38 @@ class Context:
         """
         own = resource.get("region")
         if own not in (None, ""):
-            return str(own), resource
+            return (own if isinstance(own, str) else str(own)), resource
         provider = self.provider_of(resource)
         if provider is not None:
             region = provider.get("region")
             return (None if region in (None, "") else str(region)), provider
         return None, None
 
-    def lookup_region(self, name: str | None) -> Region | None:
-        return self.catalogue.lookup(name) if is_known(name) else None
+    def lookup_region(self, name: Any) -> Region | None:
+        """The OpenStack region a provider sending `name` reaches: exact spellings only."""
+        return self.catalogue.exact(name) if is_known(name) else None
+
+    def cloud_entry(self, name: str) -> CloudEntry:
+        """The clouds.yaml entry `name` (read by policies.clouds, never by a rule)."""
+        return cloud_entry(name)
+
+    def reading(self, resource: ResourceView, prop: str, value: Any = None) -> Reading:
+        """How readable input `prop` of `resource` is (its value, or `value` read from it)."""
+        if value is None:
+            value = resource.get(prop)
+        if value is None:
+            return Reading.ABSENT
+        if holds_mask(value, UNKNOWN_MASK):
+            return Reading.COMPUTED if self.computed(resource, prop) else Reading.UNKNOWN
+        if holds_mask(value, SECRET_MASK) and (resource.is_secret(prop) or value == SECRET_MASK):
+            return Reading.SECRET
+        return Reading.VALUE
+
+    def computed(self, resource: ResourceView, prop: str) -> bool:
+        """Whether an unknown `prop` is an output of resources the program declares."""
+        if resource.engine:
+            # The engine sends unknowns only for outputs not computed yet; it analyses the
+            # resource again with the value before creating it.
+            return True
+        sources = resource.dependencies.get(prop.split(".")[0].split("[")[0], ())
+        return any(self.by_urn(urn) is not None for urn in sources)

@@ -1,16 +1,20 @@
 """The rule registry: every rule's id, metadata and check function, refused if duplicated.
 
-Rules register themselves from their family module (policies.rules.*) through `rule` (one rule)
-or by calling `register` in a loop (a parameterised family, like checkov's port checks). Ids are
-checked at registration: lowercase, prefixed by the family name, unique, never "all" (reserved by
-CrossGuard for pack-wide config). Importing policies.rules fills the registry.
+Rules register themselves from their family module (policies/rules/<family>.py) through `rule`
+(one rule) or by calling `register` in a loop (a parameterised family, like checkov's port
+checks). The family is the module's name, never written by hand, so `crypto-*` ids live in
+rules/crypto.py. Ids are checked at registration: lowercase, prefixed by the family, unique,
+never "all" (reserved by CrossGuard for pack-wide config).
+
+This module is a leaf: it imports no rule module (tests/unit/test_architecture.py checks it).
+Importing policies.rules fills the registry; `policies.rules.all_rules()` returns it complete.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -21,6 +25,15 @@ StackCheck = Callable[[Context], Outcome | Iterable[Outcome]]
 
 RULE_ID = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)+$")
 RESERVED_IDS = frozenset({"all"})
+FAMILY_PACKAGE = "policies.rules."
+
+
+def family_of(module: str) -> str | None:
+    """The family a module's rules belong to: `policies.rules.crypto` -> `crypto`."""
+    if not module.startswith(FAMILY_PACKAGE):
+        return None
+    family = module.removeprefix(FAMILY_PACKAGE)
+    return None if "." in family else family
 
 
 class Enforcement(StrEnum):
@@ -55,7 +68,6 @@ class Scope(StrEnum):
 @dataclass(frozen=True, kw_only=True)
 class Rule:
     id: str
-    family: str
     description: str
     remediation: str
     severity: Severity
@@ -66,6 +78,9 @@ class Rule:
     applies_to: tuple[str, ...] = ()
     # Per-rule settings with their defaults, overridable through the pack's config.
     config_defaults: dict[str, Any] = field(default_factory=dict)
+    # Derived from the check's module at registration; given only for rules defined elsewhere
+    # (tests), where no family module exists.
+    family: str = ""
 
     def applies(self, resource: ResourceView) -> bool:
         return any(
@@ -91,6 +106,14 @@ REGISTRY: dict[str, Rule] = {}
 
 
 def register(new: Rule) -> Rule:
+    derived = family_of(getattr(new.check, "__module__", "") or "")
+    if derived is not None and new.family and new.family != derived:
+        raise RegistryError(
+            f"rule {new.id!r} says family {new.family!r} but lives in rules/{derived}.py"
+        )
+    if not (derived or new.family):
+        raise RegistryError(f"rule {new.id!r}: a rule lives in a family module, policies.rules.*")
+    new = replace(new, family=derived or new.family)
     if not RULE_ID.match(new.id) or new.id in RESERVED_IDS:
         raise RegistryError(f"rule id {new.id!r} must be lowercase words joined by '-'")
     if not new.id.startswith(new.family + "-"):
@@ -106,7 +129,6 @@ def register(new: Rule) -> Rule:
 def rule(
     rule_id: str,
     *,
-    family: str,
     description: str,
     remediation: str,
     severity: Severity,
@@ -121,7 +143,6 @@ def rule(
         register(
             Rule(
                 id=rule_id,
-                family=family,
                 description=description,
                 remediation=remediation,
                 severity=severity,
@@ -135,10 +156,3 @@ def rule(
         return check
 
     return decorate
-
-
-def all_rules() -> list[Rule]:
-    """Every rule, families imported first so the registry is complete."""
-    import policies.rules  # noqa: F401 - registers the families
-
-    return list(REGISTRY.values())

@@ -1,159 +1,399 @@
-"""Exposure family: what the outside world can reach.
+"""Exposure family: what the outside world can reach, judged as Neutron and Octavia enforce it.
 
-Only HTTPS into the ingress tier may come from anywhere; only HTTPS may leave for anywhere, and
-never from the data tier; floating IPs stay off the data and admin tiers; administration ports
-(SSH, RDP, databases) are reachable from the site and the operators' VPN ranges only. The tier of
-a security-group rule is the `tier=` tag of its group, found by id or through the engine's
-property dependencies; a rule whose group cannot be found fails closed.
+Only HTTPS into the ingress tier may come from beyond the site's own ranges (the site network
+and the operators' CIDRs, hub:networkCidr and hub:adminCidrs); only HTTPS may leave for beyond
+them, and never from the data tier; administration ports (SSH, RDP, databases) are reachable
+from those ranges only; floating IPs stay off the data and admin tiers; no host of the app,
+data or admin tier sits on the external network; every port is filtered (port security on, no
+group that keeps Neutron's default rules); load-balancer listeners open only HTTPS to the world.
+
+Rules are read as Neutron reads them (policies/neutron.py): every protocol and port spelling it
+accepts, and a rule it would refuse is a violation. Address sets are judged by coverage, so a
+world split into prefixes is still the world, and security groups are judged together per
+port: a port carrying the ingress group gets its world HTTPS, whatever its other tier.
+
+A resource's tier is the union of what says it: its own `tier` tag, the tier tags of its
+security groups and of its subnets. A resource whose tier cannot be found fails closed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from typing import Any
 
 from policies.model import (
-    UNKNOWN_MASK,
     Context,
     Outcome,
+    Reading,
     ResourceView,
     failed,
-    is_known,
     not_applicable,
     passed,
 )
+from policies.neutron import (
+    TCP,
+    Refused,
+    Unreadable,
+    address_set,
+    covers_everything,
+    describe_set,
+    normalise,
+    outside,
+)
+from policies.neutron import Rule as NeutronRule
 from policies.registry import Rule, Scope, Severity, register, rule
-from policies.rules.region import describe
+from policies.rules.common import cannot_judge, describe, truth
 
 SG_RULE = "openstack:networking/secGroupRule:SecGroupRule"
 SG = "openstack:networking/secGroup:SecGroup"
 PORT = "openstack:networking/port:Port"
+NETWORK = "openstack:networking/network:Network"
+SUBNET = "openstack:networking/subnet:Subnet"
+ROUTER = "openstack:networking/router:Router"
+ROUTER_INTERFACE = "openstack:networking/routerInterface:RouterInterface"
+PORT_SG_ASSOCIATE = "openstack:networking/portSecGroupAssociate:PortSecGroupAssociate"
 INSTANCE = "openstack:compute/instance:Instance"
+INTERFACE_ATTACH = "openstack:compute/interfaceAttach:InterfaceAttach"
+LOAD_BALANCER = "openstack:loadbalancer/loadBalancer:LoadBalancer"
+LISTENER = "openstack:loadbalancer/listener:Listener"
 HTTPS = 443
 # The hub's tiers as the pack knows them (its own specification, not the program's table: a
 # program that moved a flow must still meet these rules). A resource's tier is its `tier` tag.
 INGRESS_TIER, APP_TIER, DATA_TIER, ADMIN_TIER = "ingress", "app", "data", "admin"
 NO_FLOATING_IP_TIERS = frozenset({DATA_TIER, ADMIN_TIER})
+SG_RULE_INPUTS = (
+    "direction",
+    "ethertype",
+    "protocol",
+    "portRangeMin",
+    "portRangeMax",
+    "remoteIpPrefix",
+)
+
+PRIVATE_RANGES = tuple(
+    ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7")
+)
+Network = IPv4Network | IPv6Network
 
 
-def _number(value: Any) -> int | None:
-    return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+def allowed_sources(context: Context) -> list[Network]:
+    """Where traffic may come from or go to without being exposure: the site's ranges."""
+    return context.site.internal_ranges or list(PRIVATE_RANGES)
 
 
-def port_range(resource: ResourceView) -> tuple[int, int] | None:
-    """The ports a rule opens: None for none (ICMP...), (1, 65535) when it opens all."""
-    protocol = str(resource.get("protocol") or "any").lower()
-    if protocol in {"icmp", "ipv6-icmp", "icmpv6"}:
+# --- reading rules and tiers ------------------------------------------------------------------
+
+
+def read_rule(resource: ResourceView, context: Context) -> NeutronRule | Outcome:
+    """The rule as Neutron will enforce it, or the verdict when it cannot be (refused, or an
+    input the pack cannot read); a prefix computed by the stack's resources is N/A."""
+
+    def compute() -> NeutronRule | Outcome:
+        for prop in SG_RULE_INPUTS:
+            reading = context.reading(resource, prop)
+            if reading is Reading.COMPUTED:
+                return not_applicable(f"{prop} computed by resources of the stack")
+            if not reading.readable:
+                return cannot_judge(resource, prop, reading, "what the rule opens")
+        try:
+            return normalise(resource.inputs)
+        except Refused as error:
+            return failed(
+                f"{describe(resource)}: Neutron refuses this rule ({error}), so the group does "
+                "not filter what the program declares. Fix the rule.",
+            )
+        except Unreadable as error:
+            return failed(
+                f"{describe(resource)}: {error}; what it opens could not be judged, and a "
+                "value the pack cannot read does not pass.",
+            )
+
+    result: NeutronRule | Outcome = context.memo(("sg-rule", resource.urn), compute)
+    return result
+
+
+def tier_tags(resource: ResourceView) -> set[str]:
+    tier = resource.tags.get("tier")
+    return {tier} if tier else set()
+
+
+def group_of_rule(resource: ResourceView, context: Context) -> ResourceView | None:
+    return context.referenced(resource, "securityGroupId", SG)
+
+
+def _ids(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, list | tuple) else []
+
+
+def _rules_by_group(context: Context) -> dict[str, list[ResourceView]]:
+    def compute() -> dict[str, list[ResourceView]]:
+        index: dict[str, list[ResourceView]] = {}
+        for sg_rule in context.of_type(SG_RULE):
+            group = group_of_rule(sg_rule, context)
+            if group is not None:
+                index.setdefault(group.urn, []).append(sg_rule)
+        return index
+
+    result: dict[str, list[ResourceView]] = context.memo(("rules-by-group",), compute)
+    return result
+
+
+def groups_of(resource: ResourceView, context: Context) -> list[ResourceView]:
+    """The security groups of the stack a port (or an instance's own ports) carries."""
+    found: dict[str, ResourceView] = {}
+    if resource.type == PORT:
+        for sg_id in _ids(resource.get("securityGroupIds")):
+            group = context.by_id(sg_id, SG)
+            if group is not None:
+                found[group.urn] = group
+        for urn in resource.dependencies.get("securityGroupIds", ()):
+            group = context.by_urn(urn)
+            if group is not None and group.type == SG:
+                found[group.urn] = group
+        for association in context.of_type(PORT_SG_ASSOCIATE):
+            if context.referenced(association, "portId", PORT) is resource:
+                for sg_id in _ids(association.get("securityGroupIds")):
+                    group = context.by_id(sg_id, SG)
+                    if group is not None:
+                        found[group.urn] = group
+    elif resource.type == INSTANCE:
+        names = {str(n) for n in _ids(resource.get("securityGroups"))}
+        for group in context.of_type(SG):
+            if group.get("name") in names:
+                found[group.urn] = group
+    return list(found.values())
+
+
+def subnets_of(port: ResourceView, context: Context) -> list[ResourceView]:
+    found = []
+    for fixed in _ids(port.get("fixedIps")):
+        if isinstance(fixed, Mapping):
+            subnet = context.by_id(fixed.get("subnetId"), SUBNET)
+            if subnet is not None:
+                found.append(subnet)
+    return found
+
+
+def ports_of_instance(instance: ResourceView, context: Context) -> list[ResourceView]:
+    ports = []
+    for index, network in enumerate(_ids(instance.get("networks"))):
+        if isinstance(network, Mapping) and network.get("port") not in (None, ""):
+            port = context.by_id(network.get("port"), PORT)
+            if port is None:
+                deps = instance.dependencies.get("networks", ())
+                candidates = [
+                    found
+                    for urn in deps
+                    if (found := context.by_urn(urn)) is not None and found.type == PORT
+                ]
+                port = candidates[index] if len(candidates) > index else None
+            if port is not None:
+                ports.append(port)
+    return ports
+
+
+def tiers_of(resource: ResourceView, context: Context) -> set[str]:
+    """Every tier something says the resource is in (empty: none could be found)."""
+    tiers = tier_tags(resource)
+    if resource.type == PORT:
+        for group in groups_of(resource, context):
+            tiers |= tier_tags(group)
+        for subnet in subnets_of(resource, context):
+            tiers |= tier_tags(subnet)
+    elif resource.type == INSTANCE:
+        for group in groups_of(resource, context):
+            tiers |= tier_tags(group)
+        for port in ports_of_instance(resource, context):
+            tiers |= tiers_of(port, context)
+    elif resource.type == LOAD_BALANCER:
+        vip_subnet = context.referenced(resource, "vipSubnetId", SUBNET)
+        if vip_subnet is not None:
+            tiers |= tier_tags(vip_subnet)
+    return tiers
+
+
+def _tiers_text(tiers: set[str]) -> str:
+    return "the " + " and ".join(sorted(tiers)) + " tier" + ("s" if len(tiers) > 1 else "")
+
+
+# --- world ingress and egress ------------------------------------------------------------------
+
+
+def _compatible(a: NeutronRule, b: NeutronRule) -> bool:
+    """Whether two rules of one direction can match the same packets (protocol and ports)."""
+    if a.direction != b.direction:
+        return False
+    if a.protocol is not None and b.protocol is not None and a.protocol != b.protocol:
+        return False
+    pa, pb = a.opens_ports, b.opens_ports
+    if pa is None or pb is None:
+        return pa is None and pb is None
+    return pa[0] <= pb[1] and pb[0] <= pa[1]
+
+
+def _world_union(rule_: NeutronRule, mates: Iterable[NeutronRule]) -> str | None:
+    """The whole Internet, when this rule's remotes and those of the rules it adds up with
+    (same group, or groups on one port) cover it together for some port it opens."""
+    remotes = [r.remote for r in (rule_, *mates) if r.remote is not None and _compatible(rule_, r)]
+    covered = address_set(remotes)
+    for version in (4, 6):
+        if covers_everything(covered, version):
+            return "the whole IPv4 Internet" if version == 4 else "the whole IPv6 Internet"
+    return None
+
+
+def _beyond(rule_: NeutronRule, context: Context, mates: Iterable[NeutronRule] = ()) -> str | None:
+    """Where the rule reaches beyond the site's ranges, described; None when nowhere.
+
+    Beyond means outside hub:networkCidr and hub:adminCidrs, or, whatever those ranges say,
+    the whole Internet (by itself or together with the rules it adds up with): a site range of
+    0.0.0.0/0 does not make the world internal.
+    """
+    remote = rule_.remote
+    if remote is None:
         return None
-    low, high = _number(resource.get("portRangeMin")), _number(resource.get("portRangeMax"))
-    if protocol not in {"tcp", "udp", "sctp"} or (low in (None, 0) and high in (None, 0)):
-        return (1, 65535)
-    return (low or 1, high or low or 65535)
+    world = _world_union(rule_, mates)
+    if outside([remote], allowed_sources(context)):
+        return f"{remote}" + (
+            f" (with the other rules: {world})" if world and remote.prefixlen else ""
+        )
+    if world:
+        return f"{remote} (with the other rules: {world})" if remote.prefixlen else str(remote)
+    return None
 
 
-def remote_network(resource: ResourceView) -> IPv4Network | IPv6Network | None:
-    """The source (ingress) or destination (egress) range; None when it is another group."""
-    prefix = resource.get("remoteIpPrefix")
-    if prefix == UNKNOWN_MASK:
-        # Computed by the provider and not known during a preview (the stack-wide analysis sees
-        # outputs): judged on `up`, when the engine analyses the resource with known values.
-        return None
-    if resource.get("remoteGroupId") not in (None, "") and prefix in (None, ""):
-        return None
-    if prefix in (None, ""):
-        # OpenStack reads a rule with no remote at all as "from/to anywhere".
-        ethertype = str(resource.get("ethertype") or "IPv4")
-        return ip_network("::/0" if ethertype == "IPv6" else "0.0.0.0/0")
-    try:
-        return ip_network(str(prefix), strict=False)
-    except ValueError:
-        return ip_network("0.0.0.0/0")  # unreadable: judged as the widest, fail closed
+def _mates(resource: ResourceView, context: Context) -> list[NeutronRule]:
+    """The normalised rules of the same group as this rule (itself excluded)."""
+    group = group_of_rule(resource, context)
+    if group is None:
+        return []
+    found = []
+    for other in _rules_by_group(context).get(group.urn, []):
+        if other.urn == resource.urn:
+            continue
+        read = read_rule(other, context)
+        if not isinstance(read, Outcome):
+            found.append(read)
+    return found
 
 
-def is_world(network: IPv4Network | IPv6Network | None) -> bool:
-    return network is not None and network.prefixlen == 0
+def _world_ok(rule_: NeutronRule, tiers: set[str], direction: str) -> bool:
+    if not rule_.only(TCP, HTTPS):
+        return False
+    if direction == "ingress":
+        return tiers == {INGRESS_TIER}
+    return bool(tiers) and DATA_TIER not in tiers
 
 
-def opens_only(resource: ResourceView, port: int) -> bool:
-    return str(resource.get("protocol") or "").lower() == "tcp" and port_range(resource) == (
-        port,
-        port,
+def _judge_sg_rule(resource: ResourceView, context: Context, direction: str) -> Outcome:
+    read = read_rule(resource, context)
+    if isinstance(read, Outcome):
+        # A refused or unreadable rule is reported once per direction it may open.
+        wanted = resource.get("direction")
+        if read.status.value == "fail" and wanted not in ("ingress", "egress"):
+            return read if direction == "ingress" else not_applicable("reported as ingress")
+        return read if wanted == direction else not_applicable(f"not an {direction} rule")
+    if read.direction != direction:
+        return not_applicable(f"not an {direction} rule")
+    beyond = _beyond(read, context, _mates(resource, context))
+    if beyond is None:
+        return passed()
+    group = group_of_rule(resource, context)
+    tiers = tier_tags(group) if group is not None else set()
+    if _world_ok(read, tiers, direction):
+        return passed()
+    where = _tiers_text(tiers) if tiers else "a group whose tier cannot be determined"
+    opened = read.describe(resource.get("protocol"))
+    if direction == "ingress":
+        return failed(
+            f"{describe(resource)} opens {opened} from {beyond} into {where}; only "
+            "HTTPS (TCP 443) into the ingress tier may come from beyond the site's ranges. "
+            "Restrict remote_ip_prefix to the site or the operators' ranges, or use a group.",
+        )
+    return failed(
+        f"{describe(resource)} lets {where} send {opened} to {beyond}, beyond the "
+        "site's ranges; the data tier has no path out and other tiers may leave on TCP 443 only.",
     )
 
 
-def tier_of_rule(resource: ResourceView, context: Context) -> str | None:
-    group = context.referenced(resource, "securityGroupId", SG)
-    return None if group is None else group.tags.get("tier")
-
-
-def _direction(resource: ResourceView) -> str:
-    return str(resource.get("direction") or "ingress").lower()
+def _judge_host_union(resource: ResourceView, context: Context, direction: str) -> Outcome:
+    """The groups a port carries, together: a world rule of one reaches every tier of the port."""
+    groups = groups_of(resource, context)
+    if not groups:
+        return not_applicable("no security group of this stack on the port")
+    tiers = tiers_of(resource, context)
+    by_group = _rules_by_group(context)
+    every = [
+        read
+        for group in groups
+        for sg_rule in by_group.get(group.urn, [])
+        if not isinstance(read := read_rule(sg_rule, context), Outcome)
+    ]
+    for group in groups:
+        for sg_rule in by_group.get(group.urn, []):
+            read = read_rule(sg_rule, context)
+            if isinstance(read, Outcome) or read.direction != direction:
+                continue
+            beyond = _beyond(read, context, every)
+            if beyond is None or _world_ok(read, tiers, direction):
+                continue
+            if not _world_ok(read, tier_tags(group), direction) and _beyond(
+                read, context, _mates(sg_rule, context)
+            ):
+                continue  # reported on the rule itself
+            flow = "from" if direction == "ingress" else "to"
+            return failed(
+                f"{describe(resource)} is in {_tiers_text(tiers) if tiers else 'no known tier'} "
+                f"and also carries group {group.name!r}, whose {describe(sg_rule)} allows "
+                f"{read.describe(sg_rule.get('protocol'))} {flow} {beyond}: security groups add "
+                "up on a port, so that flow reaches this host. Give each port only its own "
+                "tier's group.",
+            )
+    return passed()
 
 
 @rule(
     "exposure-world-ingress",
-    family="exposure",
-    description="Nothing is open to 0.0.0.0/0 or ::/0 except HTTPS into the ingress tier.",
+    description="Nothing is reachable from beyond the site's ranges except HTTPS into ingress.",
     remediation="Restrict remote_ip_prefix to the site or operators' ranges, or use a group.",
     severity=Severity.CRITICAL,
     scope=Scope.RESOURCES,
-    applies_to=(SG_RULE,),
+    applies_to=(SG_RULE, PORT),
 )
 def exposure_world_ingress(resource: ResourceView, context: Context) -> Outcome:
-    """Passes: an ingress rule from a bounded range or a group; TCP 443 from anywhere into the
-    ingress tier's group. Fails: any other ingress from anywhere, or one whose group cannot be
-    found. Not applicable: egress rules (exposure-world-egress)."""
-    if _direction(resource) != "ingress":
-        return not_applicable("egress rule")
-    network = remote_network(resource)
-    if not is_world(network):
-        return passed()
-    tier = tier_of_rule(resource, context)
-    if opens_only(resource, HTTPS) and tier == INGRESS_TIER:
-        return passed()
-    where = f"the {tier} tier" if tier else "a group whose tier cannot be determined"
-    ports = port_range(resource)
-    opened = (
-        "all ports"
-        if ports == (1, 65535)
-        else f"ports {ports[0]}-{ports[1]}"
-        if ports
-        else ("ICMP")
-    )
-    return failed(
-        f"{describe(resource)} opens {opened} ({resource.get('protocol') or 'any protocol'}) "
-        f"from {network} into {where}; only HTTPS (TCP 443) into the ingress tier may come from "
-        "anywhere. Restrict remote_ip_prefix to the site or the operators' ranges.",
-    )
+    """Passes: an ingress rule from a group or from within the site's ranges (hub:networkCidr,
+    hub:adminCidrs); TCP 443 from anywhere into a group of the ingress tier only; a port whose
+    groups together open the world's HTTPS only if it is of the ingress tier alone.
+    Fails: any other ingress from beyond those ranges, whatever the spelling (protocol names or
+    numbers, all-port ranges, prefixes covering the world in pieces, IPv4-mapped IPv6); a group
+    whose tier cannot be found; a rule Neutron refuses or the pack cannot read; a port of
+    another tier carrying the ingress group.
+    Not applicable: egress rules, values computed by resources of the stack."""
+    if resource.type == PORT:
+        return _judge_host_union(resource, context, "ingress")
+    return _judge_sg_rule(resource, context, "ingress")
 
 
 @rule(
     "exposure-world-egress",
-    family="exposure",
-    description="Only HTTPS may leave for 0.0.0.0/0 or ::/0, and never from the data tier.",
+    description="Only HTTPS may leave for beyond the site's ranges, and never from the data tier.",
     remediation="Limit egress to HTTPS from tiers that need updates; keep the data tier closed.",
     severity=Severity.HIGH,
     scope=Scope.RESOURCES,
-    applies_to=(SG_RULE,),
+    applies_to=(SG_RULE, PORT),
 )
 def exposure_world_egress(resource: ResourceView, context: Context) -> Outcome:
-    """Passes: egress to a bounded range or group; TCP 443 to anywhere from a tier other than
-    data. Fails: other egress to anywhere, data-tier egress to anywhere, or an unknown group."""
-    if _direction(resource) != "egress":
-        return not_applicable("ingress rule")
-    network = remote_network(resource)
-    if not is_world(network):
-        return passed()
-    tier = tier_of_rule(resource, context)
-    if opens_only(resource, HTTPS) and tier is not None and tier != DATA_TIER:
-        return passed()
-    where = f"the {tier} tier" if tier else "a group whose tier cannot be determined"
-    return failed(
-        f"{describe(resource)} lets {where} send to {network} beyond HTTPS updates; the data "
-        "tier has no path out and other tiers may reach anywhere on TCP 443 only.",
-    )
+    """Passes: egress to a group or within the site's ranges; TCP 443 beyond them from a tier
+    other than data. Fails: other egress beyond the site's ranges, data-tier egress beyond them
+    (also through another group on the same port), an unknown group, a refused or unreadable
+    rule. Not applicable: ingress rules."""
+    if resource.type == PORT:
+        return _judge_host_union(resource, context, "egress")
+    return _judge_sg_rule(resource, context, "egress")
 
+
+# --- floating IPs --------------------------------------------------------------------------------
 
 FLOATING_IP_TYPES = (
     "openstack:networking/floatingIpAssociate:FloatingIpAssociate",
@@ -162,33 +402,289 @@ FLOATING_IP_TYPES = (
 )
 
 
+def _target(resource: ResourceView, context: Context) -> tuple[str, ResourceView | None] | Outcome:
+    for prop, token in (("portId", PORT), ("instanceId", INSTANCE)):
+        value = resource.get(prop)
+        if value in (None, ""):
+            continue
+        reading = context.reading(resource, prop, value)
+        if reading is Reading.SECRET or reading is Reading.UNKNOWN:
+            return cannot_judge(resource, prop, reading, "which host the address reaches")
+        found = context.referenced(resource, prop, token)
+        if found is None and prop == "portId":
+            found = next(
+                (
+                    lb
+                    for urn in resource.dependencies.get(prop, ())
+                    if (lb := context.by_urn(urn)) is not None and lb.type == LOAD_BALANCER
+                ),
+                None,
+            )
+        return prop, found
+    return not_applicable("not attached")
+
+
 @rule(
     "exposure-floating-ip-tier",
-    family="exposure",
-    description="No floating IP is attached to a port or instance of the data or admin tier.",
+    description="No floating IP is attached to any port or instance of the data or admin tier.",
     remediation="Reach data and admin hosts through the bastion and the ingress tier instead.",
     severity=Severity.HIGH,
     scope=Scope.RESOURCES,
     applies_to=FLOATING_IP_TYPES,
 )
 def exposure_floating_ip_tier(resource: ResourceView, context: Context) -> Outcome:
-    """Passes: a floating IP on a port or instance of the ingress or app tier.
-    Fails: on the data or admin tier, or on a target whose tier cannot be found (fail closed).
+    """Passes: a floating IP on a port, instance or load balancer of the ingress or app tier only.
+    Fails: a target with any data or admin tier among its tiers (its tag, its groups', its
+    subnets', an instance's ports'), a target whose tier or identity cannot be found, a target
+    that cannot be read (fail closed).
     Not applicable: a floating IP attached to nothing."""
-    if resource.get("portId") not in (None, ""):
-        target = context.referenced(resource, "portId", PORT)
-    elif resource.get("instanceId") not in (None, ""):
-        target = context.referenced(resource, "instanceId", INSTANCE)
-    else:
-        return not_applicable("not attached")
-    tier = None if target is None else target.tags.get("tier")
-    if tier is not None and tier not in NO_FLOATING_IP_TIERS:
+    target = _target(resource, context)
+    if isinstance(target, Outcome):
+        return target
+    _, found = target
+    tiers = tiers_of(found, context) if found is not None else set()
+    if tiers and not tiers & NO_FLOATING_IP_TIERS:
         return passed()
-    what = f"{describe(target)} in the {tier} tier" if target and tier else "an unknown target"
+    what = f"{describe(found)} in {_tiers_text(tiers)}" if found and tiers else "an unknown target"
     return failed(
         f"{describe(resource)} puts a public address on {what}; data and admin tiers are never "
         "reachable from outside (the admin tier is reached through the operators' VPN).",
     )
+
+
+# --- ports, groups and networks --------------------------------------------------------------
+
+
+@rule(
+    "exposure-port-security-disabled",
+    description="Ports and networks keep port security on, so security groups filter them.",
+    remediation="Remove port_security_enabled=False; open flows with security-group rules.",
+    severity=Severity.CRITICAL,
+    applies_to=(PORT, NETWORK),
+)
+def exposure_port_security_disabled(resource: ResourceView, context: Context) -> Outcome:
+    """Passes: port security on (the default). Fails: `portSecurityEnabled` false in any
+    spelling the provider accepts (no filtering at all: every port, any source, and address
+    spoofing), on a port or on a network whose ports inherit it; a value the pack cannot read."""
+    raw = resource.get("portSecurityEnabled")
+    reading = context.reading(resource, "portSecurityEnabled", raw)
+    if reading is Reading.ABSENT:
+        return passed()
+    if reading is Reading.COMPUTED:
+        return not_applicable("computed by resources of the stack")
+    if not reading.readable:
+        return cannot_judge(resource, "portSecurityEnabled", reading, "whether it is filtered")
+    enabled = truth(raw)
+    if enabled is None:
+        return failed(
+            f"{describe(resource)}: port_security_enabled {raw!r} is not a boolean the provider "
+            "reads; whether the port is filtered could not be judged.",
+        )
+    if enabled:
+        return passed()
+    kind = "network (every port on it inherits it)" if resource.type == NETWORK else "port"
+    return failed(
+        f"{describe(resource)} turns port security off on this {kind}: no security group "
+        "filters it, so every port is open to every source and addresses can be spoofed.",
+    )
+
+
+def _router_port(port: ResourceView, context: Context) -> bool:
+    return any(
+        context.referenced(interface, "portId", PORT) is port
+        for interface in context.of_type(ROUTER_INTERFACE)
+    )
+
+
+@rule(
+    "exposure-default-security-group",
+    description="No security group keeps Neutron's default rules, and no port gets the default.",
+    remediation="Set delete_default_rules=True; give every port its tier's security group.",
+    severity=Severity.HIGH,
+    scope=Scope.RESOURCES,
+    applies_to=(SG, PORT, INSTANCE),
+)
+def exposure_default_security_group(resource: ResourceView, context: Context) -> Outcome:
+    """Passes: a group created with delete_default_rules; a port with its own groups, with
+    no_security_groups, or serving as a router interface (Neutron filters no router port); an
+    instance whose networks all go through such ports.
+    Fails: a group that keeps Neutron's default egress-to-anywhere rules; a port without groups
+    (Neutron attaches the project's `default` group: all egress, all traffic between its
+    members); an instance that names the `default` group or lets Nova create ports in it; a
+    setting the pack cannot read."""
+    if resource.type == SG:
+        raw = resource.get("deleteDefaultRules")
+        reading = context.reading(resource, "deleteDefaultRules", raw)
+        if reading is Reading.COMPUTED:
+            return not_applicable("computed by resources of the stack")
+        if not reading.readable:
+            return cannot_judge(resource, "deleteDefaultRules", reading, "its default rules")
+        if truth(raw):
+            return passed()
+        return failed(
+            f"{describe(resource)} keeps Neutron's default rules (egress to 0.0.0.0/0 and ::/0 on "
+            "every protocol): set delete_default_rules=True and declare each flow.",
+        )
+    if resource.type == PORT:
+        if (
+            truth(resource.get("noSecurityGroups"))
+            or truth(resource.get("portSecurityEnabled")) is False
+        ):
+            return passed()  # no group at all (all dropped), or port security off (own rule)
+        groups = resource.get("securityGroupIds")
+        reading = context.reading(resource, "securityGroupIds", groups)
+        if reading is Reading.COMPUTED or (reading is Reading.VALUE and _ids(groups)):
+            return passed()
+        if not reading.readable:
+            return cannot_judge(resource, "securityGroupIds", reading, "which groups filter it")
+        if _router_port(resource, context):
+            return passed()
+        return failed(
+            f"{describe(resource)} names no security group, so Neutron attaches the project's "
+            "`default` group (all egress, all traffic between its members). Give the port its "
+            "tier's group.",
+        )
+    names = [str(n) for n in _ids(resource.get("securityGroups"))]
+    if any(name.lower() == "default" for name in names):
+        return failed(
+            f"{describe(resource)} is in the project's `default` security group, which keeps "
+            "Neutron's default rules. Use the tier's group on a port of its own.",
+        )
+    for network in _ids(resource.get("networks")):
+        if isinstance(network, Mapping) and network.get("port") in (None, "") and not names:
+            return failed(
+                f"{describe(resource)} lets Nova create a port on network "
+                f"{network.get('name') or network.get('uuid')!r} with no security group: "
+                "Neutron puts it in the project's `default` group. Attach a port of the stack.",
+            )
+    return passed()
+
+
+# --- hosts on the external network -------------------------------------------------------------
+
+
+def _external_ids(context: Context) -> set[Any]:
+    def compute() -> set[Any]:
+        ids: set[Any] = set()
+        for router in context.of_type(ROUTER):
+            value = router.get("externalNetworkId")
+            if isinstance(value, str) and value:
+                ids.add(value)
+        for network in context.of_type(NETWORK):
+            if truth(network.get("external")) and network.id:
+                ids.add(network.id)
+        return ids
+
+    result: set[Any] = context.memo(("external-ids",), compute)
+    return result
+
+
+def _external_names(context: Context) -> set[str]:
+    names = {str(n.get("name")) for n in context.of_type(NETWORK) if truth(n.get("external"))}
+    configured = context.site.text("hub:externalNetwork")
+    if configured:
+        names.add(configured)
+    return names
+
+
+def _network_verdict(
+    subject: ResourceView,
+    context: Context,
+    *,
+    network_id: Any = None,
+    name: Any = None,
+    prop: str = "networkId",
+) -> str | None:
+    """Why the network is (or may be) the external one; None when it is a private one."""
+    if name not in (None, ""):
+        if name in _external_names(context):
+            return f"network {name!r} is the site's external network"
+        known = {n.get("name") for n in context.of_type(NETWORK)}
+        if name not in known:
+            return f"network {name!r} is no network of this stack, so it may be external"
+        return None
+    if network_id in (None, ""):
+        return None
+    reading = context.reading(subject, prop, network_id)
+    if reading is Reading.COMPUTED:
+        return None
+    if not reading.readable:
+        return f"its network cannot be read ({reading.value})"
+    if network_id in _external_ids(context):
+        return "its network is the external network the site's routers use"
+    if context.by_id(network_id, NETWORK) is not None:
+        return None
+    if not subject.dependencies_known:
+        return None  # offline synthesis: the id came from the program or a stack reference
+    sources = subject.dependencies.get(prop.split("[")[0], ())
+    if sources:
+        return None  # an output of a resource or a stack reference of the site, judged there
+    return f"network {network_id!r} is written literally and declared by no stack of the site"
+
+
+@rule(
+    "exposure-external-network-host",
+    description="No host of the app, data or admin tier is attached to the external network.",
+    remediation="Put hosts on their tier's subnet; reach them through the ingress tier.",
+    severity=Severity.CRITICAL,
+    scope=Scope.RESOURCES,
+    applies_to=(PORT, INSTANCE, INTERFACE_ATTACH),
+    config={"forbiddenTiers": [APP_TIER, DATA_TIER, ADMIN_TIER]},
+)
+def exposure_external_network_host(resource: ResourceView, context: Context) -> list[Outcome]:
+    """Passes: ports and instance networks on the stack's private networks (or outputs of the
+    site's stacks); a host of the ingress tier alone on the external network.
+    Fails: a port, an instance network or an attached interface on the external network (the
+    site's hub:externalNetwork, a router's gateway network, a network marked external), or on a
+    network the pack cannot show to be private (a name of no network of the stack, an id
+    written literally), for a host of a forbidden tier or of no known tier."""
+    forbidden = {str(t) for t in context.rule_config.get("forbiddenTiers", [])}
+    checks: list[tuple[str, ResourceView]] = []
+    if resource.type == PORT:
+        why = _network_verdict(resource, context, network_id=resource.get("networkId"))
+        if why:
+            checks.append((why, resource))
+    elif resource.type == INSTANCE:
+        for index, network in enumerate(_ids(resource.get("networks"))):
+            if not isinstance(network, Mapping) or network.get("port") not in (None, ""):
+                continue  # through a port: the port is judged
+            why = _network_verdict(
+                resource,
+                context,
+                network_id=network.get("uuid"),
+                name=network.get("name"),
+                prop=f"networks[{index}]",
+            )
+            if why:
+                checks.append((why, resource))
+    else:
+        instance = context.referenced(resource, "instanceId", INSTANCE)
+        why = _network_verdict(resource, context, network_id=resource.get("networkId"))
+        if why:
+            checks.append((why, instance or resource))
+    outcomes: list[Outcome] = []
+    for why, host in checks:
+        tiers = tiers_of(host, context)
+        if tiers and not tiers & forbidden:
+            outcomes.append(passed())
+            continue
+        where = _tiers_text(tiers) if tiers else "no known tier"
+        outcomes.append(
+            failed(
+                f"{describe(resource)} ({where}) is attached where {why}: hosts of the "
+                f"{', '.join(sorted(forbidden))} tiers never sit on the external network, "
+                "where the whole Internet reaches them past the edge router.",
+            )
+        )
+    return outcomes or [passed()]
+
+
+# --- load balancers ------------------------------------------------------------------------------
+
+OCTAVIA_PROTOCOLS = frozenset(
+    {"HTTP", "HTTPS", "TCP", "TERMINATED_HTTPS", "UDP", "SCTP", "PROMETHEUS"}
+)
+TLS_LISTENERS = frozenset({"HTTPS", "TERMINATED_HTTPS", "TCP"})
 
 
 # --- administration ports: one parameterised family ----------------------------------------
@@ -199,62 +695,120 @@ ADMIN_PORTS: dict[str, tuple[str, tuple[int, ...]]] = {
     # PostgreSQL, MySQL/MariaDB, SQL Server, Oracle, MongoDB, Redis, Cassandra, Elasticsearch.
     "database": ("database", (5432, 3306, 1433, 1521, 27017, 6379, 9042, 9200)),
 }
+EVERY_ADMIN_PORT = sorted({port for _, ports in ADMIN_PORTS.values() for port in ports})
 
-PRIVATE_RANGES = tuple(
-    ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7")
+
+def _cidrs(value: Any) -> list[Network] | None:
+    networks: list[Network] = []
+    for item in _ids(value):
+        try:
+            networks.append(ip_network(str(item), strict=False))
+        except ValueError:
+            return None
+    return networks
+
+
+@rule(
+    "exposure-load-balancer-listener",
+    description="Load-balancer listeners open only HTTPS to the world, never admin ports.",
+    remediation="Listen on 443 with HTTPS/TERMINATED_HTTPS; restrict allowed_cidrs otherwise.",
+    severity=Severity.CRITICAL,
+    applies_to=(LISTENER,),
 )
-
-
-def is_inside(
-    network: IPv4Network | IPv6Network, ranges: Sequence[IPv4Network | IPv6Network]
-) -> bool:
-    return any(
-        network.version == allowed.version and network.subnet_of(allowed)  # type: ignore[arg-type]
-        for allowed in ranges
+def exposure_load_balancer_listener(resource: ResourceView, context: Context) -> Outcome:
+    """Passes: a listener whose allowed_cidrs stay within the site's ranges; one open beyond
+    them (no allowed_cidrs: the world) only on TCP 443 with HTTPS, TERMINATED_HTTPS or TCP
+    passthrough, never on an administration port.
+    Fails: an administration port (SSH, RDP, databases) reachable from beyond the site; any
+    other port or a plain protocol open beyond it; a protocol or port Octavia refuses; values
+    the pack cannot read."""
+    for prop in ("protocol", "protocolPort", "allowedCidrs"):
+        reading = context.reading(resource, prop)
+        if reading is Reading.COMPUTED:
+            return not_applicable(f"{prop} computed by resources of the stack")
+        if not reading.readable:
+            return cannot_judge(resource, prop, reading, "who can reach the listener")
+    protocol = resource.get("protocol")
+    port = resource.get("protocolPort")
+    if not isinstance(protocol, str) or protocol not in OCTAVIA_PROTOCOLS:
+        return failed(
+            f"{describe(resource)}: Octavia refuses protocol {protocol!r} (one of "
+            f"{', '.join(sorted(OCTAVIA_PROTOCOLS))}).",
+        )
+    if isinstance(port, bool) or not isinstance(port, int | float) or not 1 <= int(port) <= 65535:
+        return failed(f"{describe(resource)}: Octavia refuses protocol_port {port!r} (1-65535).")
+    number = int(port)
+    cidrs = _cidrs(resource.get("allowedCidrs"))
+    if cidrs is None:
+        return failed(f"{describe(resource)}: allowed_cidrs holds a value that is not a CIDR.")
+    sources = cidrs or [ip_network("0.0.0.0/0"), ip_network("::/0")]
+    rest = outside(sources, allowed_sources(context))
+    if not rest:
+        return passed()
+    beyond = describe_set(rest)
+    if number in EVERY_ADMIN_PORT:
+        return failed(
+            f"{describe(resource)} listens on administration port {number} ({protocol}) for "
+            f"{beyond}: administration goes through the bastion from the operators' VPN.",
+        )
+    if number == HTTPS and protocol in TLS_LISTENERS:
+        return passed()
+    return failed(
+        f"{describe(resource)} listens on {protocol} {number} for {beyond}; only HTTPS on 443 "
+        "(HTTPS, TERMINATED_HTTPS or TCP passthrough) may be open beyond the site's ranges.",
     )
 
 
 def admin_port_check(label: str) -> Any:
     def check(resource: ResourceView, context: Context) -> Outcome:
         """Passes: the rule does not open the ports, or opens them from a security group, the
-        site's network or the operators' ranges. Fails: from any other range."""
-        if _direction(resource) != "ingress":
+        site's network or the operators' ranges (by coverage). Fails: from anywhere else, in
+        any spelling Neutron accepts; a rule that cannot be read. Not applicable: egress."""
+        read = read_rule(resource, context)
+        if isinstance(read, Outcome):
+            return read if resource.get("direction") != "egress" else not_applicable("egress")
+        if read.direction != "ingress":
             return not_applicable("egress rule")
         ports = [int(p) for p in context.rule_config.get("ports", [])]
-        opened = port_range(resource)
-        hit = [p for p in ports if opened and opened[0] <= p <= opened[1]]
+        hit = [p for p in ports if read.reaches(p)]
         if not hit:
             return passed()
-        network = remote_network(resource)
-        if network is None:
+        remote = read.remote
+        if remote is None:
             return passed()
-        allowed = context.site.internal_ranges or list(PRIVATE_RANGES)
-        if is_inside(network, allowed):
+        allowed = allowed_sources(context)
+        beyond = _beyond(read, context, _mates(resource, context))
+        if beyond is None:
             return passed()
         prefix = resource.get("remoteIpPrefix")
         ranges = ", ".join(str(r) for r in allowed)
         return failed(
-            f"{describe(resource)} exposes {label} port {', '.join(map(str, hit))} to {network}, "
-            f"outside the site and the operators' ranges ({ranges}). Administration goes "
-            "through the bastion from the operators' VPN (hub:adminCidrs).",
-            value=str(prefix) if is_known(prefix) else None,
+            f"{describe(resource)} exposes {label} port {', '.join(map(str, hit))} to "
+            f"{beyond}, outside the site and the operators' ranges ({ranges}). "
+            "Administration goes through the bastion from the operators' VPN (hub:adminCidrs).",
+            value=str(prefix) if isinstance(prefix, str) else None,
             config_keys=("hub:adminCidrs",),
         )
 
     return check
 
 
-for _key, (_label, _ports) in ADMIN_PORTS.items():
-    register(
-        Rule(
-            id=f"exposure-admin-port-{_key}",
-            family="exposure",
-            description=f"{_label} ports are reachable only from the site and the operators' VPN.",
-            remediation="Open administration ports to hub:adminCidrs or a security group only.",
-            severity=Severity.CRITICAL,
-            scope=Scope.RESOURCE,
-            applies_to=(SG_RULE,),
-            check=admin_port_check(_label),
-            config_defaults={"ports": list(_ports)},
+def _register_admin_ports(entries: Iterable[tuple[str, tuple[str, tuple[int, ...]]]]) -> None:
+    for key, (label, ports) in entries:
+        register(
+            Rule(
+                id=f"exposure-admin-port-{key}",
+                description=(
+                    f"{label} ports are reachable only from the site and the operators' VPN."
+                ),
+                remediation="Open administration ports to hub:adminCidrs or a security group only.",
+                severity=Severity.CRITICAL,
+                scope=Scope.RESOURCE,
+                applies_to=(SG_RULE,),
+                check=admin_port_check(label),
+                config_defaults={"ports": list(ports)},
+            )
         )
-    )
+
+
+_register_admin_ports(ADMIN_PORTS.items())

@@ -8,19 +8,30 @@ where an EU, HDS-certified offer is acceptable until it serves production.
 
 from __future__ import annotations
 
+from typing import Any
+
+from hubcore.catalogue import Region
 from policies.model import Context, Outcome, ResourceView, failed, is_known, not_applicable, passed
 from policies.registry import Enforcement, Rule, Scope, Severity, register
-from policies.rules.region import describe
+from policies.rules.common import describe, provider_regions, site_region
 
 PROVIDER = ("pulumi:providers:openstack",)
 
 
+def provider_region(resource: ResourceView, context: Context) -> tuple[Any, Region | None]:
+    """The region the provider uses (inline, else its clouds.yaml entry's) and its entry."""
+    regions = provider_regions(resource, context)
+    if not regions:
+        return None, None
+    return regions[0][0], context.lookup_region(regions[0][0])
+
+
 def is_site_provider(resource: ResourceView, context: Context) -> bool:
     """The provider of the site's own region (not a replica provider of another region)."""
-    site_region = context.lookup_region(context.site.region_name)
-    if site_region is None:
+    own = site_region(context)
+    if own is None:
         return True
-    return context.lookup_region(resource.get("region")) == site_region
+    return provider_region(resource, context)[1] in (own, None)
 
 
 def production_rule_applies(resource: ResourceView, context: Context) -> bool:
@@ -35,13 +46,12 @@ def judge(resource: ResourceView, context: Context, *, production: bool) -> Outc
             if production
             else "judged by qualification-secnumcloud-production"
         )
-    name = resource.get("region")
-    region = context.lookup_region(name)
+    name, region = provider_region(resource, context)
     if region is None:
         return not_applicable("unknown region: region-eu-only reports it")
     if region.secnumcloud:
         return passed()
-    if region.loopback:
+    if region.loopback and not production:
         return not_applicable("the local cloud on the operator's machine is never qualified")
     qualified = [r for r in context.catalogue.eu_regions() if r.secnumcloud and r.openstack]
     offers = ", ".join(r.code for r in qualified) or "none in the catalogue"
@@ -75,7 +85,6 @@ def _advisory(resource: ResourceView, context: Context) -> Outcome:
 register(
     Rule(
         id="qualification-secnumcloud-production",
-        family="qualification",
         description="Production health data runs on a SecNumCloud-qualified offer.",
         remediation="Move the site to a SecNumCloud offer of the catalogue (e.g. EU-WEST-RBX-SNC).",
         severity=Severity.HIGH,
@@ -88,7 +97,6 @@ register(
 register(
     Rule(
         id="qualification-secnumcloud-advisory",
-        family="qualification",
         description=(
             "Sites without production health data are told when their offer is not qualified."
         ),

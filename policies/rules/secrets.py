@@ -3,6 +3,10 @@
 A value that is not a Pulumi secret is written in clear into the state file and shown in
 previews. Inputs that carry secret material (Barbican payloads, passwords, tokens, private keys)
 must be secrets; anything that looks like a PEM private key must be one wherever it appears.
+Every string is scanned, inside lists and mappings too, for credentials embedded in it (a
+password assignment in user data, a `password=...` tag, a token, credentials in a URL): user
+data is read as cloud-init reads it (base64, gzip, MIME parts), and tags and metadata are
+exposed by the cloud's API to every project member whatever Pulumi marks secret.
 Instances get no admin password at all: access is by SSH key through the bastion.
 """
 
@@ -14,7 +18,8 @@ from typing import Any
 
 from policies.model import Context, Outcome, ResourceView, failed, is_known, passed
 from policies.registry import Severity, rule
-from policies.rules.region import describe
+from policies.rules.common import describe, strings
+from policies.userdata import embedded_credentials
 
 # Inputs that hold secret material by type (camelCase, as the engine sees them). A "*" type
 # applies everywhere: these names never hold anything else.
@@ -70,7 +75,6 @@ def plaintext_secrets(resource: ResourceView) -> list[str]:
 
 @rule(
     "secrets-no-plaintext",
-    family="secrets",
     description="Passwords, tokens, private keys and Barbican payloads are Pulumi secrets.",
     remediation="Wrap the value in pulumi.Output.secret() or set it with `config set --secret`.",
     severity=Severity.CRITICAL,
@@ -92,7 +96,6 @@ def secrets_no_plaintext(resource: ResourceView, context: Context) -> list[Outco
 
 @rule(
     "secrets-no-admin-password",
-    family="secrets",
     description="Instances get no admin password: access is by SSH key through the bastion.",
     remediation="Remove admin_pass; give operators SSH keys through the hardening user data.",
     severity=Severity.HIGH,
@@ -107,3 +110,50 @@ def secrets_no_admin_password(resource: ResourceView, context: Context) -> Outco
         f"{describe(resource)} sets admin_pass: a password login bypasses the bastion and "
         "its audit trail (ANSSI BP-028). Remove it; operators log in with SSH keys.",
     )
+
+
+def _texts(inputs: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
+    """Every string of the inputs, and `key=value` for each string inside a nested mapping
+    (metadata {"password": "x"} says what a `password=x` tag says)."""
+    yield from strings(dict(inputs))
+    for top, value in inputs.items():
+        for path, key, leaf in walk(value, str(top)):
+            if "." in path and isinstance(leaf, str) and is_known(leaf) and leaf:
+                yield path, f"{key}={leaf}"
+
+
+# Inputs whose content the cloud shows to anyone who can read the resource, Pulumi secret or not.
+EXPOSED_INPUTS = frozenset({"tags", "metadata", "name", "description"})
+
+
+@rule(
+    "secrets-embedded-credentials",
+    description="No string embeds a credential: user data, metadata, tags, URLs, lists included.",
+    remediation="Pass credentials through Barbican or OS_* variables, never inside strings.",
+    severity=Severity.CRITICAL,
+    applies_to=("*",),
+)
+def secrets_embedded_credentials(resource: ResourceView, context: Context) -> list[Outcome]:
+    """Passes: no string of any input (keys of mappings and list items included) carries a
+    credential. User data is read as cloud-init reads it: decoded from base64, gunzipped, split
+    into its MIME parts.
+    Fails: one per input path with a password or secret assignment (`password: x`,
+    `OS_PASSWORD=x`, a `password=x` tag), a PEM private key, a known token format, or a URL
+    with credentials; in clear, or in tags and metadata whatever their Pulumi marking (the
+    cloud's API shows them to every project member). The credential itself is never printed."""
+    findings: list[Outcome] = []
+    for path, text in _texts(resource.inputs):
+        top = path.split(".")[0].split("[")[0]
+        if resource.is_secret(path.removesuffix("<key>")) and top not in EXPOSED_INPUTS:
+            continue
+        kinds = embedded_credentials(text, in_user_data=top == "userData")
+        if kinds:
+            findings.append(
+                failed(
+                    f"{describe(resource)}: input {path.removesuffix('<key>')!r} embeds "
+                    f"{' and '.join(kinds)}; it would be stored in the state, shown in previews "
+                    "and served by the cloud's API. Keep credentials in Barbican or OS_* "
+                    "variables and reference them instead.",
+                )
+            )
+    return findings or [passed()]

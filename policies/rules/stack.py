@@ -1,8 +1,10 @@
 """Stack family: facts about the stack as a whole, read from its configuration.
 
-The DR site must be in another EU region than the site it protects (a regional outage must not
-take both), and the Pulumi state and its secrets must stay under EU control: a Pulumi Cloud
-backend, AWS S3 without an EU endpoint, or a US cloud KMS as secrets provider are refused.
+The DR site and the replica region must be in another EU region than the site they protect,
+and in another failure domain: not the same city (GRA9 and GRA11 are one Gravelines campus, one
+outage takes both), not a failure domain the catalogue says they share. And the Pulumi state
+and its secrets must stay under EU control: a Pulumi Cloud backend, AWS S3 without an EU
+endpoint, or a US cloud KMS as secrets provider are refused.
 """
 
 from __future__ import annotations
@@ -10,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from urllib.parse import parse_qs, urlsplit
 
-from hubcore.catalogue import EU_MEMBER_STATES, is_loopback_url
+from hubcore.catalogue import EU_MEMBER_STATES, Region, is_loopback_url
 from policies.model import Context, Outcome, failed, not_applicable, passed
 from policies.registry import Scope, Severity, rule
-from policies.rules.region import suggestion
+from policies.rules.common import suggestion
 
 
 def _pairs(context: Context) -> Iterator[tuple[str, str, str | None, str]]:
@@ -29,23 +31,24 @@ def _pairs(context: Context) -> Iterator[tuple[str, str, str | None, str]]:
 
 @rule(
     "stack-dr-distinct-region",
-    family="stack",
-    description="DR and replica regions are EU regions other than the site they protect.",
+    description="DR and replica regions are EU regions in another city and failure domain.",
     remediation="Put the DR site (hub:drSite / hub:protects) and hub:replicaRegion elsewhere.",
     severity=Severity.HIGH,
     scope=Scope.STACK,
 )
 def stack_dr_distinct_region(context: Context) -> list[Outcome]:
-    """Passes: every declared DR relation and the replica region point to another EU region.
-    Fails: same region, a non-EU or unknown DR region, or a DR site the repository lacks.
+    """Passes: every declared DR relation and the replica region point to another EU region in
+    another failure domain (by default, another city).
+    Fails: same region, same city or failure domain (GRA9 for GRA11), a non-EU or unknown DR
+    region, or a DR site the repository lacks.
     Not applicable: a stack with no DR relation (or no config, as in a bare state export)."""
     site = context.site
-    own = context.lookup_region(site.region_name)
+    own = context.catalogue.lookup(site.region_name)
     if own is None:
         return [not_applicable("the stack's own region is unknown")]
     outcomes: list[Outcome] = []
     for relation, other, other_name, key in _pairs(context):
-        other_region = context.lookup_region(other_name)
+        other_region = context.catalogue.lookup(other_name)
         if other_region is None:
             outcomes.append(
                 failed(
@@ -56,12 +59,11 @@ def stack_dr_distinct_region(context: Context) -> list[Outcome]:
                 )
             )
         elif other_region == own:
-            nearest = context.catalogue.nearest_eu_region(own.code)
             outcomes.append(
                 failed(
                     f"site {site.site!r} {relation} site {other!r} but both are in {own.code}: one "
                     f"regional outage takes both. Move the DR site to another EU region, e.g. "
-                    f"{suggestion(nearest) if nearest != own else 'SBG5'}.",
+                    f"{suggestion(_elsewhere(context, own))}.",
                     value=other,
                     config_keys=(key,),
                 )
@@ -75,21 +77,34 @@ def stack_dr_distinct_region(context: Context) -> list[Outcome]:
                     config_keys=(key,),
                 )
             )
+        elif other_region.domain == own.domain:
+            outcomes.append(
+                failed(
+                    f"site {site.site!r} {relation} site {other!r}, but {own.code} and "
+                    f"{other_region.code} share a failure domain ({_domain(own)}): one outage "
+                    "takes both. Move the DR site to another city, e.g. "
+                    f"{suggestion(_elsewhere(context, own))}.",
+                    value=other,
+                    config_keys=(key,),
+                )
+            )
         else:
             outcomes.append(passed())
     replica_name = site.text("hub:replicaRegion")
     if replica_name:
-        replica = context.lookup_region(replica_name)
-        if replica is None or not replica.eu or replica == own:
+        replica = context.catalogue.lookup(replica_name)
+        if replica is None or not replica.eu or replica.domain == own.domain:
             why = (
                 "the same region as the site"
                 if replica == own
+                else f"in the site's failure domain ({_domain(own)})"
+                if replica is not None and replica.eu
                 else "not an EU region of the catalogue"
             )
             outcomes.append(
                 failed(
                     f"hub:replicaRegion {replica_name!r} is {why}; replicas belong in another EU "
-                    f"region, e.g. {suggestion(context.catalogue.nearest_eu_region(own.code))}.",
+                    f"region and city, e.g. {suggestion(_elsewhere(context, own))}.",
                     value=replica_name,
                     config_keys=("hub:replicaRegion",),
                 )
@@ -97,6 +112,18 @@ def stack_dr_distinct_region(context: Context) -> list[Outcome]:
         else:
             outcomes.append(passed())
     return outcomes or [not_applicable("no DR relation declared")]
+
+
+def _domain(region: Region) -> str:
+    return region.failure_domain or f"{region.city}, {region.country}"
+
+
+def _elsewhere(context: Context, own: Region) -> Region:
+    """The nearest EU region of another failure domain (of the same provider when possible)."""
+    candidates = [r for r in context.catalogue.eu_regions() if r.domain != own.domain]
+    same = [r for r in candidates if r.provider == own.provider] or candidates
+    nearest = context.catalogue.nearest_eu_region(own.code)
+    return nearest if nearest in same else same[0]
 
 
 def sovereign_endpoint(host: str | None, context: Context) -> bool:
@@ -131,7 +158,6 @@ def judge_backend(url: str, context: Context) -> str | None:
 
 @rule(
     "stack-sovereign-backend",
-    family="stack",
     description="The Pulumi state backend is under EU control (file:// or an EU S3 endpoint).",
     remediation="Set hub:stateBackend to file:// or s3://<bucket>?endpoint=<EU endpoint>.",
     severity=Severity.CRITICAL,
@@ -180,7 +206,6 @@ def judge_secrets_provider(text: str) -> str | None:
 
 @rule(
     "stack-sovereign-secrets-provider",
-    family="stack",
     description="Stack secrets are encrypted by a passphrase or a self-hosted Vault, no US KMS.",
     remediation="Use --secrets-provider passphrase or hashivault://<key> (hub:secretsProvider).",
     severity=Severity.CRITICAL,

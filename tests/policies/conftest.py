@@ -19,7 +19,8 @@ from hubctl.sources import target_of_synth
 from infra.synth import SynthResult
 from policies.evaluate import Target, run_rule
 from policies.model import Context, Outcome, ResourceView, SiteFacts, Status
-from policies.registry import REGISTRY, all_rules
+from policies.registry import REGISTRY
+from policies.rules import all_rules
 
 Synth = Callable[..., SynthResult]
 REMOVE = object()

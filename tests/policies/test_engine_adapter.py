@@ -25,12 +25,17 @@ from policies.engine import ENGINE_STACK, PACK_NAME, install_hooks, policies
 from policies.evaluate import evaluate
 from policies.registry import REGISTRY, Scope
 
+# What the engine would decrypt: prod's private identity endpoint lies inside the domain its
+# site declares (hub:identityDomain), as a real pod endpoint would.
+DECRYPTED = {"authUrl": "https://identity.pod-1234.cloud.ovh.net/v3"}
+
 
 def _struct(record: ResourceRecord) -> struct_pb2.Struct:
     properties: dict[str, Any] = copy.deepcopy(record.inputs)
     for path in record.secret_paths:
         if path in properties:  # the engine sends secrets marked, with their value
-            properties[path] = {SIG_KEY: SECRET_SIG, "value": "decrypted-by-the-engine"}
+            value = DECRYPTED.get(path, "decrypted-by-the-engine")
+            properties[path] = {SIG_KEY: SECRET_SIG, "value": value}
     struct = struct_pb2.Struct()
     struct.update(properties)
     return struct

@@ -171,11 +171,15 @@ def test_a_port_range_that_covers_ssh_is_judged_as_ssh(target):
     assert failures("exposure-admin-port-rdp", changed, rule) == []
 
 
-def test_a_group_rule_whose_prefix_is_unknown_during_preview_passes(target):
-    """The engine's stack-wide preview analysis sees provider-computed outputs as unknown."""
+def test_a_prefix_the_engine_has_not_computed_yet_is_judged_on_up(target):
+    """Under the engine an unknown is an output not computed yet: judged again before create."""
     network = target("prod-network")
     changed, rule = mutate(
         network, find(network, RULE, "ingress-out-8443-to-app"), remoteIpPrefix=UNKNOWN_MASK
     )
-    assert statuses("exposure-world-egress", changed, rule) == {Status.PASS}
-    assert statuses("exposure-world-ingress", changed, rule) != {Status.FAIL}
+    engine_rule = dataclasses.replace(rule, engine=True)
+    changed = dataclasses.replace(
+        changed, resources=[engine_rule if r.urn == rule.urn else r for r in changed.resources]
+    )
+    assert Status.FAIL not in statuses("exposure-world-egress", changed, engine_rule)
+    assert Status.FAIL not in statuses("exposure-world-ingress", changed, engine_rule)

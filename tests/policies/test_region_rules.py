@@ -43,11 +43,28 @@ def test_a_misspelled_region_is_matched_to_the_region_it_resembles(target):
     assert "Use GRA11" in message
 
 
-@pytest.mark.parametrize("region", ["gra11", " Gra11 ", "eu-west-par-a", "RBX", "eu-west-rbx-snc"])
-def test_eu_regions_pass_in_any_spelling_the_catalogue_lists(target, region):
+@pytest.mark.parametrize("region", ["GRA11", "GRA", "EU-WEST-PAR-A", "RBX", "EU-WEST-RBX-SNC"])
+def test_eu_regions_pass_as_the_catalogue_spells_them(target, region):
     staging = target("staging-network")
     changed, provider = mutate(staging, find(staging, PROVIDER), region=region)
     assert statuses("region-eu-only", changed, provider) == {Status.PASS}
+
+
+@pytest.mark.parametrize(
+    ("region", "meant"),
+    [
+        ("gra11", "GRA11"),
+        (" GRA11", "GRA11"),
+        ("GRA11 ", "GRA11"),
+        ("eu-west-rbx-snc", "EU-WEST-RBX-SNC"),
+    ],
+)
+def test_a_region_is_judged_as_the_provider_sends_it_not_normalised(target, region, meant):
+    """OpenStack region names are exact: the provider sends ` GRA11` as written."""
+    staging = target("staging-network")
+    changed, provider = mutate(staging, find(staging, PROVIDER), region=region)
+    [message] = failures("region-eu-only", changed, provider)
+    assert f"Write {meant!r}" in message
 
 
 def test_a_provider_without_region_fails_because_the_environment_would_choose(target):
@@ -89,8 +106,8 @@ def test_the_eu_identity_endpoint_passes(target):
     }
 
 
-def test_a_secret_identity_endpoint_is_left_to_the_engine_run(target):
+def test_a_secret_identity_endpoint_is_judged_offline_through_its_companion_domain(target):
     prod = target("prod-network")
     provider = find(prod, PROVIDER)
-    assert provider.is_secret("authUrl")
-    assert statuses("region-identity-endpoint-eu", prod, provider) == {Status.NOT_APPLICABLE}
+    assert provider.is_secret("authUrl") and prod.site.text("hub:identityDomain")
+    assert statuses("region-identity-endpoint-eu", prod, provider) == {Status.PASS}

@@ -73,3 +73,19 @@ def test_the_policy_pack_does_not_import_the_program() -> None:
 def test_every_room_is_a_package() -> None:
     for room in ROOMS:
         assert (ROOT / room / "__init__.py").is_file(), room
+
+
+def test_the_rule_registry_is_a_leaf_that_imports_no_rule_module() -> None:
+    """Rules import the registry; the registry never imports them (no cycle)."""
+    registry = ROOT / "policies" / "registry.py"
+    rules = {m for m in imported_modules(registry) if m.startswith("policies.rules")}
+    assert rules == set(), f"policies/registry.py imports {sorted(rules)}"
+
+
+def test_every_rule_family_is_named_by_its_module() -> None:
+    from policies.rules import all_rules
+
+    for rule in all_rules():
+        module = rule.check.__module__
+        assert module == f"policies.rules.{rule.family}", (rule.id, module)
+        assert rule.id.startswith(rule.family + "-"), rule.id

@@ -19,7 +19,7 @@ from typing import Any
 
 from policies.model import Context, Outcome, ResourceView, failed, is_known, not_applicable, passed
 from policies.registry import Severity, rule
-from policies.rules.region import describe
+from policies.rules.common import describe
 
 PRIVATE_KEY = "tls:index/privateKey:PrivateKey"
 ORDER = "openstack:keymanager/orderV1:OrderV1"
@@ -41,7 +41,6 @@ def _int(value: Any, default: int) -> int | None:
 
 @rule(
     "crypto-key-strength",
-    family="crypto",
     description="pulumi-tls keys meet ANSSI RGS B1: RSA >= 3072 bits, ECDSA on P-256 or larger.",
     remediation="Use algorithm ECDSA with ecdsa_curve P384 (or RSA with rsa_bits >= 3072).",
     severity=Severity.HIGH,
@@ -96,7 +95,6 @@ def crypto_key_strength(resource: ResourceView, context: Context) -> Outcome:
 
 @rule(
     "crypto-symmetric-key-strength",
-    family="crypto",
     description="Barbican key orders are AES with at least 128-bit strength (256 bits in XTS).",
     remediation="Order AES keys with bit_length 256.",
     severity=Severity.HIGH,
@@ -123,7 +121,6 @@ def crypto_symmetric_key_strength(resource: ResourceView, context: Context) -> O
 
 @rule(
     "crypto-certificate-validity",
-    family="crypto",
     description="Certificates carry a bounded validity: CA <= 3 years, leaf <= 1 year.",
     remediation="Lower validity_period_hours (hub:tls caValidityHours / certValidityHours).",
     severity=Severity.MEDIUM,
