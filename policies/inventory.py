@@ -39,7 +39,7 @@ _OS = "openstack:"
 KNOWN_TYPES: tuple[KnownType, ...] = (
     # Pulumi's own types and the hub's components.
     KnownType("pulumi:pulumi:Stack", component=True),
-    KnownType("pulumi:pulumi:StackReference", ("name",), component=True),
+    KnownType("pulumi:pulumi:StackReference", component=True),
     KnownType("hub:layers:*", component=True),
     # Providers of the packages the pack understands (other clouds: FOREIGN_CLOUDS).
     KnownType(
@@ -87,7 +87,7 @@ KNOWN_TYPES: tuple[KnownType, ...] = (
     KnownType(_OS + "networking/subnet:Subnet", ("region", "tags")),
     KnownType(_OS + "networking/subnetRoute:SubnetRoute", ("region",)),
     KnownType(_OS + "networking/router:Router", ("region", "externalNetworkId")),
-    KnownType(_OS + "networking/routerInterface:RouterInterface", ("region", "portId")),
+    KnownType(_OS + "networking/routerInterface:RouterInterface", ("region",)),
     KnownType(_OS + "networking/routerRoute:RouterRoute", ("region",)),
     KnownType(
         _OS + "networking/port:Port",

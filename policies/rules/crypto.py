@@ -17,9 +17,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from policies.model import Context, Outcome, ResourceView, failed, is_known, not_applicable, passed
+from policies.model import (
+    Context,
+    Outcome,
+    Reading,
+    ResourceView,
+    failed,
+    not_applicable,
+    passed,
+)
 from policies.registry import Severity, rule
-from policies.rules.common import describe
+from policies.rules.common import cannot_judge, describe
 
 PRIVATE_KEY = "tls:index/privateKey:PrivateKey"
 ORDER = "openstack:keymanager/orderV1:OrderV1"
@@ -52,9 +60,13 @@ def crypto_key_strength(resource: ResourceView, context: Context) -> Outcome:
     Fails: smaller RSA (including the provider's 2048-bit default), P-224 (the provider's
     default curve), Ed25519 unless allowed, or an unknown algorithm."""
     config = context.rule_config
+    for prop in ("algorithm", "rsaBits", "ecdsaCurve"):
+        reading = context.reading(resource, prop)
+        if reading is Reading.COMPUTED:
+            return not_applicable(f"{prop} computed by resources of the stack")
+        if not reading.readable:
+            return cannot_judge(resource, prop, reading, "the key's strength")
     algorithm = str(resource.get("algorithm") or "").upper()
-    if not is_known(resource.get("algorithm")) and resource.get("algorithm") is not None:
-        return not_applicable("algorithm not known before the update")
     if algorithm == "RSA":
         bits = _int(resource.get("rsaBits"), TLS_DEFAULT_RSA_BITS)
         minimum = int(config.get("minRsaBits", 3072))
@@ -103,6 +115,12 @@ def crypto_key_strength(resource: ResourceView, context: Context) -> Outcome:
 def crypto_symmetric_key_strength(resource: ResourceView, context: Context) -> Outcome:
     """Passes: an AES key order of at least 128 bits (256 in XTS mode).
     Fails: shorter keys, or a non-AES algorithm. Not applicable: asymmetric orders."""
+    for prop in ("type", "meta"):
+        reading = context.reading(resource, prop)
+        if reading is Reading.COMPUTED:
+            return not_applicable(f"{prop} computed by resources of the stack")
+        if not reading.readable:
+            return cannot_judge(resource, prop, reading, "the key's strength")
     if str(resource.get("type") or "") != "key":
         return not_applicable("not a symmetric key order")
     meta = resource.get("meta") or {}
@@ -130,6 +148,12 @@ def crypto_symmetric_key_strength(resource: ResourceView, context: Context) -> O
 def crypto_certificate_validity(resource: ResourceView, context: Context) -> Outcome:
     """Passes: validity_period_hours within the CA or leaf bound.
     Fails: longer, or no readable validity at all."""
+    for prop in ("isCaCertificate", "validityPeriodHours"):
+        reading = context.reading(resource, prop)
+        if reading is Reading.COMPUTED:
+            return not_applicable(f"{prop} computed by resources of the stack")
+        if not reading.readable:
+            return cannot_judge(resource, prop, reading, "the certificate's validity")
     is_ca = bool(resource.get("isCaCertificate"))
     key = "maxCaValidityHours" if is_ca else "maxLeafValidityHours"
     bound = int(context.rule_config.get(key, 26280 if is_ca else 8760))

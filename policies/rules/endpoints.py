@@ -134,10 +134,17 @@ def _region(resource: ResourceView, context: Context) -> Any:
     return context.lookup_region(regions[0][0]) if regions else None
 
 
+# The sites of the local cloud on the operator's machine: `local` and its DR site `local-dr`
+# (and any `local-<name>`), by the repository's naming. Only they may use loopback.
+LOCAL_SITE = "local"
+
+
 def local_site(context: Context) -> bool:
-    """A site that may use the local cloud: known, not production, no health data."""
+    """A site that may use the local cloud: a local site, not production, no health data."""
     site = context.site
-    return bool(site.config) and not site.production and site.holds_health_data is False
+    name = site.site or ""
+    is_local = name == LOCAL_SITE or name.startswith(LOCAL_SITE + "-")
+    return is_local and not site.production and site.holds_health_data is False
 
 
 @rule(
@@ -230,8 +237,8 @@ def endpoints_loopback_local_only(resource: ResourceView, context: Context) -> l
         findings.append(
             failed(
                 f"{describe(resource)} runs on {region.code}, the local cloud on the operator's "
-                "machine, but this site is production, holds health data or is not a known "
-                "local site: only the local sites may use the local cloud.",
+                f"machine, but site {context.site.site!r} is not one of the local sites (or is "
+                "production, or holds health data): only they may use the local cloud.",
                 value=region.code,
                 config_keys=("openstack:region",),
             )
@@ -315,6 +322,7 @@ def endpoints_transport_security(resource: ResourceView, context: Context) -> li
                     f"{describe(resource)}: {what}{via} carries credentials inside the URL: they "
                     "end up in the state, in logs and in every error message. Give them as OS_* "
                     "variables or a clouds.yaml entry outside the repository.",
+                    value=None if secret else url,
                     config_keys=("openstack:authUrl", OVERRIDES_KEY),
                 )
             )

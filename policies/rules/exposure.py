@@ -96,6 +96,12 @@ def read_rule(resource: ResourceView, context: Context) -> NeutronRule | Outcome
                 return not_applicable(f"{prop} computed by resources of the stack")
             if not reading.readable:
                 return cannot_judge(resource, prop, reading, "what the rule opens")
+        for prop in ("remoteGroupId", "securityGroupId"):
+            # Ids the provider computes are found through their dependencies; a secret or an
+            # unknown from outside the program could be any group.
+            reading = context.reading(resource, prop)
+            if reading is Reading.SECRET or reading is Reading.UNKNOWN:
+                return cannot_judge(resource, prop, reading, "which group the rule concerns")
         try:
             return normalise(resource.inputs)
         except Refused as error:
@@ -526,9 +532,13 @@ def exposure_default_security_group(resource: ResourceView, context: Context) ->
             "every protocol): set delete_default_rules=True and declare each flow.",
         )
     if resource.type == PORT:
-        if (
-            truth(resource.get("noSecurityGroups"))
-            or truth(resource.get("portSecurityEnabled")) is False
+        for prop in ("noSecurityGroups", "portSecurityEnabled"):
+            reading = context.reading(resource, prop)
+            if reading is Reading.SECRET or reading is Reading.UNKNOWN:
+                return cannot_judge(resource, prop, reading, "which groups filter it")
+        security = resource.get("portSecurityEnabled")
+        if truth(resource.get("noSecurityGroups")) or (
+            security is not None and truth(security) is False
         ):
             return passed()  # no group at all (all dropped), or port security off (own rule)
         groups = resource.get("securityGroupIds")
@@ -628,7 +638,7 @@ def _network_verdict(
     remediation="Put hosts on their tier's subnet; reach them through the ingress tier.",
     severity=Severity.CRITICAL,
     scope=Scope.RESOURCES,
-    applies_to=(PORT, INSTANCE, INTERFACE_ATTACH),
+    applies_to=(PORT, INSTANCE, INTERFACE_ATTACH, ROUTER),
     config={"forbiddenTiers": [APP_TIER, DATA_TIER, ADMIN_TIER]},
 )
 def exposure_external_network_host(resource: ResourceView, context: Context) -> list[Outcome]:
@@ -637,9 +647,22 @@ def exposure_external_network_host(resource: ResourceView, context: Context) -> 
     Fails: a port, an instance network or an attached interface on the external network (the
     site's hub:externalNetwork, a router's gateway network, a network marked external), or on a
     network the pack cannot show to be private (a name of no network of the stack, an id
-    written literally), for a host of a forbidden tier or of no known tier."""
+    written literally), for a host of a forbidden tier or of no known tier; a router whose
+    gateway network, or a host whose networks, groups or addresses cannot be read."""
     forbidden = {str(t) for t in context.rule_config.get("forbiddenTiers", [])}
     checks: list[tuple[str, ResourceView]] = []
+    watched = {
+        ROUTER: ("externalNetworkId",),
+        PORT: ("fixedIps", "securityGroupIds"),
+        INSTANCE: ("networks", "securityGroups"),
+        INTERFACE_ATTACH: ("instanceId", "portId"),
+    }[resource.type]
+    for prop in watched:
+        reading = context.reading(resource, prop)
+        if reading is Reading.SECRET or reading is Reading.UNKNOWN:
+            return [cannot_judge(resource, prop, reading, "which network and tier it is on")]
+    if resource.type == ROUTER:
+        return [passed()]
     if resource.type == PORT:
         why = _network_verdict(resource, context, network_id=resource.get("networkId"))
         if why:

@@ -16,9 +16,9 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from policies.model import Context, Outcome, ResourceView, failed, is_known, passed
+from policies.model import Context, Outcome, Reading, ResourceView, failed, is_known, passed
 from policies.registry import Severity, rule
-from policies.rules.common import describe, strings
+from policies.rules.common import cannot_judge, describe, strings
 from policies.userdata import embedded_credentials
 
 # Inputs that hold secret material by type (camelCase, as the engine sees them). A "*" type
@@ -59,6 +59,18 @@ def walk(value: Any, path: str = "") -> Iterator[tuple[str, str, Any]]:
             yield from walk(item, f"{path}[{index}]")
 
 
+def unreadable_secrets(resource: ResourceView, context: Context) -> list[str]:
+    """Secret-bearing inputs unknown from outside the program and not marked secret: once
+    known they may well be in clear, so they fail closed (an output the stack computes is
+    judged when known)."""
+    names = SECRET_INPUTS["*"] | SECRET_INPUTS.get(resource.type, frozenset())
+    return [
+        name
+        for name in sorted(names)
+        if context.reading(resource, name) is Reading.UNKNOWN and not resource.is_secret(name)
+    ]
+
+
 def plaintext_secrets(resource: ResourceView) -> list[str]:
     """Input paths that carry secret material but are not Pulumi secrets."""
     names = SECRET_INPUTS["*"] | SECRET_INPUTS.get(resource.type, frozenset())
@@ -82,8 +94,13 @@ def plaintext_secrets(resource: ResourceView) -> list[str]:
 )
 def secrets_no_plaintext(resource: ResourceView, context: Context) -> list[Outcome]:
     """Passes: every secret-bearing input is a secret (or empty, or public: a certificate).
-    Fails: one per input that carries secret material in clear."""
-    return [
+    Fails: one per input that carries secret material in clear, or that is unknown from
+    outside the program without being marked secret."""
+    unknown = [
+        cannot_judge(resource, name, Reading.UNKNOWN, "whether it is kept secret")
+        for name in unreadable_secrets(resource, context)
+    ]
+    return unknown + [
         failed(
             f"{describe(resource)} has secret material in clear in input {path!r}: it would be "
             "written unencrypted to the state and shown in previews. Make it a Pulumi secret "
@@ -142,6 +159,12 @@ def secrets_embedded_credentials(resource: ResourceView, context: Context) -> li
     with credentials; in clear, or in tags and metadata whatever their Pulumi marking (the
     cloud's API shows them to every project member). The credential itself is never printed."""
     findings: list[Outcome] = []
+    for prop in ("tags", "metadata", "userData"):
+        reading = context.reading(resource, prop)
+        if prop == "userData" and reading is Reading.SECRET:
+            continue  # a Pulumi secret: encrypted in the state, served to the instance only
+        if reading is Reading.SECRET or reading is Reading.UNKNOWN:
+            findings.append(cannot_judge(resource, prop, reading, "whether it embeds credentials"))
     for path, text in _texts(resource.inputs):
         top = path.split(".")[0].split("[")[0]
         if resource.is_secret(path.removesuffix("<key>")) and top not in EXPOSED_INPUTS:
