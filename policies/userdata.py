@@ -21,17 +21,23 @@ MAX_LAYERS = 4
 
 PEM_PRIVATE_KEY = re.compile(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----")
 # `name: value` or `name=value` where the name says it holds a secret (any case, prefixed or
-# suffixed: db_password, OS_PASSWORD, client_secret, api-key, X_AUTH_TOKEN...).
-ASSIGNMENT = re.compile(
-    r"""(?ix)
-    (?P<key>[A-Za-z0-9_.\-]*?
-        (?:passw(?:or)?d|passphrase|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|
-           credential|pwd)
-     [A-Za-z0-9_.\-]*)
-    ["']?\s*[:=]\s*
-    (?P<value>"[^"\n]*"|'[^'\n]*'|[^\s,;}\]]*)
-    """
+# suffixed: db_password, OS_PASSWORD, client_secret, api-key, X_AUTH_TOKEN...). The scan starts
+# at each secret word and every repeat is bounded and possessive, so a long run without
+# separators (base64, a hostile string) is scanned in linear time.
+SECRET_WORD = re.compile(
+    r"passw(?:or)?d|passphrase|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|"
+    r"credential|pwd"
 )
+# Lower-cases ASCII only, so positions in the copy are positions in the original.
+ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+# Nova refuses user data over 64 KiB and tags over 255 characters; a longer string is not
+# scanned (that would let a hostile input stall the check) and is reported as such.
+MAX_SCAN = 256 * 1024
+AFTER_WORD = re.compile(
+    r"""(?P<rest>[A-Za-z0-9_.\-]{0,64}+)["']?+[ \t]{0,8}+[:=][ \t]{0,8}+"""
+    r"""(?P<value>"[^"\n]{0,512}+"|'[^'\n]{0,512}+'|[^\s,;}\]]{0,512}+)"""
+)
+BEFORE_WORD = re.compile(r"[A-Za-z0-9_.\-]{0,64}$")
 # Settings that name a password feature, not a password (cloud-init, sshd, sudo).
 NOT_SECRETS = frozenset(
     {
@@ -52,7 +58,8 @@ TOKENS = {
     "a Slack token": re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}\b"),
     "a JSON web token": re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]+"),
 }
-URL_CREDENTIALS = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]+:[^/\s@]+@")
+URL_CREDENTIALS = re.compile(r"[A-Za-z][A-Za-z0-9+.-]{0,31}://[^/\s:@]{1,256}:[^/\s@]{0,256}@")
+USERINFO = re.compile(r"[^/\s:@]{1,256}+:[^/\s@]{0,256}+@")
 
 
 def _is_reference(value: str) -> bool:
@@ -68,9 +75,24 @@ def _is_reference(value: str) -> bool:
     return "://" in stripped and not URL_CREDENTIALS.search(stripped)
 
 
+def _url_credentials(text: str) -> bool:
+    start = text.find("://")
+    while start != -1:
+        if USERINFO.match(text, start + 3):
+            return True
+        start = text.find("://", start + 3)
+    return False
+
+
 def _assignments(text: str) -> bool:
-    for match in ASSIGNMENT.finditer(text):
-        key = match.group("key").lower().strip("-_.")
+    lowered = text.translate(ASCII_LOWER)
+    for word in SECRET_WORD.finditer(lowered):
+        match = AFTER_WORD.match(text, word.end())
+        if match is None:
+            continue
+        head = BEFORE_WORD.search(text[max(0, word.start() - 64) : word.start()])
+        key = ((head.group(0) if head else "") + word.group(0) + match.group("rest")).lower()
+        key = key.strip("-_.")
         if key in NOT_SECRETS or key.endswith(
             ("_file", "-file", "_path", "_ttl", "_type", "_ref", "-ref", "ref", "_id", "-id")
         ):
@@ -95,11 +117,11 @@ def layers(text: str) -> Iterator[str]:
                     continue
                 payload = part.get_payload(decode=True)
                 if isinstance(payload, bytes):
-                    pending.append(_text(payload[:MAX_DECODED]))
+                    pending.append(_text(payload[:MAX_SCAN]))
             continue
         raw = _decoded_bytes(current)
         if raw is not None:
-            pending.append(_text(raw))
+            pending.append(_text(raw[:MAX_SCAN]))
 
 
 def _decoded_bytes(text: str) -> bytes | None:
@@ -131,10 +153,12 @@ def _text(data: bytes) -> str:
 def embedded_credentials(text: str, *, in_user_data: bool = False) -> list[str]:
     """What kinds of credential `text` embeds (empty: none found)."""
     kinds: list[str] = []
+    if len(text) > MAX_SCAN:
+        return [f"a string too long to scan ({len(text)} characters, the bound is {MAX_SCAN})"]
     for layer in layers(text) if in_user_data or len(text) >= 16 else [text]:
         if PEM_PRIVATE_KEY.search(layer) and "a private key" not in kinds:
             kinds.append("a private key")
-        if URL_CREDENTIALS.search(layer) and "credentials in a URL" not in kinds:
+        if _url_credentials(layer) and "credentials in a URL" not in kinds:
             kinds.append("credentials in a URL")
         if _assignments(layer) and "a password or secret assignment" not in kinds:
             kinds.append("a password or secret assignment")
