@@ -165,3 +165,47 @@ def test_every_rule_runs_as_the_policy_kind_its_scope_needs():
             "ResourceValidationPolicy" if rule.scope is Scope.RESOURCE else "StackValidationPolicy"
         )
         assert kinds[rule_id] == expected, rule_id
+
+
+def test_under_the_engine_the_secret_endpoint_must_agree_with_the_companion_domain(
+    synth, monkeypatch
+):
+    """Offline prod passes through hub:identityDomain; the engine sees the secret itself."""
+    result = synth("prod-network")
+    provider = (
+        "region-identity-endpoint-eu",
+        next(r.urn for r in result.resources if r.type == "pulumi:providers:openstack"),
+    )
+    assert provider not in engine_findings(result)
+    monkeypatch.setitem(DECRYPTED, "authUrl", "https://auth.us.cloud.ovh.us/v3")
+    assert provider in engine_findings(result)
+    monkeypatch.setitem(DECRYPTED, "authUrl", "https://keystone.other-cloud.example/v3")
+    found = engine_findings(result)
+    assert provider in found
+    assert not any("other-cloud" in f[1] for f in found)
+
+
+def test_a_secret_the_engine_decrypts_is_never_printed(synth, monkeypatch):
+    result = synth("prod-network")
+    monkeypatch.setitem(DECRYPTED, "authUrl", "http://keystone.leaky-name.example/v3")
+    assert install_hooks()
+    servicer: Any = policy_sdk._PolicyAnalyzerServicer(
+        PACK_NAME, "0.1.0", policies(), EnforcementLevel.ADVISORY
+    )
+    servicer.ConfigureStack(
+        analyzer_pb2.AnalyzerStackConfigureRequest(
+            stack=result.stack, project="hub", config={}, config_secret_keys=[]
+        ),
+        None,
+    )
+    by_urn = {r.urn: r for r in result.resources}
+    provider = next(r for r in result.resources if r.type == "pulumi:providers:openstack")
+    request = analyzer_pb2.AnalyzeRequest(
+        type=provider.type,
+        urn=provider.urn,
+        name=provider.name,
+        properties=_struct(provider),
+        provider=_provider(provider, by_urn),
+    )
+    messages = [d.message for d in servicer.Analyze(request, None).diagnostics]
+    assert messages and all("leaky-name" not in m for m in messages)
