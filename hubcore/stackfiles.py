@@ -84,7 +84,14 @@ _CORE_FORMS = {
     ),
 }
 _SCALAR_KINDS = frozenset({"str", "null", "bool", "int", "float", "timestamp"})
-_READINGS = {"str": "text", "timestamp": "a date", "null": "nothing (null)"}
+_READINGS = {
+    "str": "text",
+    "int": "an integer",
+    "float": "a number",
+    "bool": "a boolean",
+    "timestamp": "a date",
+    "null": "nothing (null)",
+}
 # go-yaml v3 also reads these as numbers where PyYAML reads strings.
 _V3_NUMBER = re.compile(r"^[-+]?0[bo][0-9a-fA-F_]+$|^[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+$")
 
@@ -419,9 +426,15 @@ def _kind(node: yaml.Node) -> str:
 
 
 def _text_of(node: yaml.Node) -> str:
+    """A node as a message quotes it: a scalar's text, or the first characters of a collection."""
     if isinstance(node, yaml.ScalarNode):
         return str(node.value)
-    return "a mapping" if isinstance(node, yaml.MappingNode) else "a list"
+    if isinstance(node, yaml.MappingNode):
+        keys = [str(k.value) for k, _ in node.value[:4] if isinstance(k, yaml.ScalarNode)]
+        return (
+            "{" + ", ".join(f"{k}: ..." for k in keys) + ("}" if len(node.value) <= 4 else ", ...}")
+        )
+    return f"[{len(node.value)} items]"
 
 
 def is_ciphertext(text: str) -> bool:
