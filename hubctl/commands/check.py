@@ -25,6 +25,7 @@ from hubctl.commands.common import (
     parse_overrides,
     require_known_stack,
 )
+from hubctl.passphrase import PassphraseError, passphrase_from_environment, passphrase_from_file
 from hubctl.sources import StateError, load_state, target_of_synth, target_of_unplaced_stack
 from infra.providers import REGION_KEY_PROVIDERS
 from infra.synth import synthesize
@@ -59,6 +60,21 @@ def check(
             help="Pack config JSON (as --policy-pack-config) over policies/pack-config.json.",
         ),
     ] = None,
+    passphrase_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--passphrase-file",
+            help="With --state: decrypt the export's secrets with the passphrase in FILE.",
+        ),
+    ] = None,
+    decrypt: Annotated[
+        bool,
+        typer.Option(
+            "--decrypt",
+            help="With --state: decrypt the export's secrets with the passphrase the Pulumi CLI "
+            "reads (PULUMI_CONFIG_PASSPHRASE, else PULUMI_CONFIG_PASSPHRASE_FILE).",
+        ),
+    ] = False,
 ) -> None:
     """Run the sovereignty policy pack on a stack (offline) or on a state export."""
     overrides = parse_overrides(config)
@@ -66,13 +82,16 @@ def check(
         fail_usage("give either --stack S (one or more) or --state FILE")
     if state is not None and overrides:
         fail_usage("-c overrides apply to --stack only; a state export is judged as it is")
+    if state is None and (passphrase_file is not None or decrypt):
+        fail_usage("--passphrase-file and --decrypt apply to --state only")
     try:
         pack_config = load_pack_config(policy_config)
     except PackConfigError as error:
         fail_usage(str(error))
+    passphrase = _passphrase(passphrase_file, decrypt)
 
     report = (
-        _check_state(state, pack_config)
+        _check_state(state, pack_config, passphrase)
         if state
         else _check_stacks(stack or [], overrides, pack_config)
     )
@@ -116,9 +135,19 @@ def _unknown_region_target(
     return target_of_unplaced_stack(stack, values, error.key)
 
 
-def _check_state(path: Path, config: PackConfig) -> Report:
+def _passphrase(file: Path | None, from_environment: bool) -> str | None:
+    """The passphrase to decrypt a state export with, or None to leave its secrets masked."""
     try:
-        target = load_state(path)
+        if file is not None:
+            return passphrase_from_file(file)
+        return passphrase_from_environment() if from_environment else None
+    except PassphraseError as error:
+        fail_usage(str(error))
+
+
+def _check_state(path: Path, config: PackConfig, passphrase: str | None) -> Report:
+    try:
+        target = load_state(path, passphrase)
     except StateError as error:
         fail_usage(str(error))
     return evaluate(target, config)

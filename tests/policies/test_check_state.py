@@ -206,7 +206,7 @@ def test_state_kept_by_pulumi_cloud_is_refused(exported, tmp_path):
         ("{not json", "not valid JSON"),
         ('{"version": 2, "deployment": {"resources": []}}', "version 2 is not supported"),
         ('{"version": 3}', "no `deployment`"),
-        ('{"version": 3, "deployment": {"resources": [{"urn": 1}]}}', "urn/type"),
+        ('{"version": 3, "deployment": {"resources": [{"urn": 1}]}}', "deployment.resources[0].urn"),
         ("[]", "no `deployment`"),
     ],
 )
