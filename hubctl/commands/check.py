@@ -17,7 +17,7 @@ import typer
 
 from hubcore.catalogue import load_catalogue
 from hubcore.stackfiles import load_layered_config
-from hubcore.values import ConfigError
+from hubcore.values import ConfigError, ConfigValue
 from hubctl.commands.common import (
     EXIT_OK,
     EXIT_VIOLATIONS,
@@ -103,10 +103,14 @@ def _check_stacks(stacks: list[str], overrides: dict[str, str], config: PackConf
     report = Report()
     for stack in stacks:
         require_known_stack(stack)
+        try:  # an unreadable stack file is a usage error before anything is judged
+            values = load_layered_config(stack, overrides)
+        except ConfigError as error:
+            fail_usage(str(error))
         try:
             result = synthesize(stack, overrides)
         except ConfigError as error:
-            unplaced = _unknown_region_target(stack, overrides, error)
+            unplaced = _unknown_region_target(stack, values, error)
             if unplaced is None:
                 fail_usage(str(error))
             report.extend(evaluate(unplaced, config))
@@ -122,13 +126,12 @@ def _check_stacks(stacks: list[str], overrides: dict[str, str], config: PackConf
 
 
 def _unknown_region_target(
-    stack: str, overrides: dict[str, str], error: ConfigError
+    stack: str, values: dict[str, ConfigValue], error: ConfigError
 ) -> Target | None:
     """The stack to judge when the config error is a region the catalogue does not know, or an
     empty one: a policy violation (fail closed), not a usage error. None for any other error."""
     if error.key not in REGION_KEY_PROVIDERS:
         return None
-    values = load_layered_config(stack, overrides)
     value = values.get(error.key)
     if value is None or load_catalogue().lookup(value.value) is not None:
         return None
