@@ -481,14 +481,18 @@ def _config_of(stack: str | None) -> dict[str, Any]:
 
     A v3 export carries no config; the site facts (production, DR pairing, backend) come from
     the stack's files here. An export of a stack this repository does not define is judged
-    on its resources alone; rules that need site facts then answer "not applicable".
+    on its resources alone; rules that need site facts then answer "not applicable". One of
+    ours whose files cannot be read is refused: judging it without its facts (production, DR
+    site) would pass what its own config forbids.
     """
     if stack is None or stack not in known_stacks():
         return {}
     try:
         return dict(load_layered_config(stack))
-    except ConfigError:
-        return {}
+    except ConfigError as error:
+        raise StateError(
+            f"the export is of stack {stack!r}, whose stack files cannot be read: {error}"
+        ) from error
 
 
 def _secrets_provider(reader: _StateReader, deployment: dict[str, Any]) -> str | None:

@@ -552,3 +552,18 @@ def test_decrypt_uses_the_passphrase_variable(encrypted_export, tmp_path, monkey
     export, _ = encrypted_export
     result = check_state(write(export, tmp_path / "state.json"), "--decrypt")
     assert result.exit_code == 1
+
+
+def test_an_export_of_a_stack_whose_files_are_broken_is_refused(exported, tmp_path, monkeypatch):
+    """Judged without its site facts (production, DR site) it could pass what they forbid."""
+    import shutil
+
+    export = write(exported("staging-kms"), tmp_path / "state.json")
+    stacks = tmp_path / "stacks"
+    shutil.copytree(REPO_ROOT / "stacks", stacks)
+    (stacks / "Pulumi.staging-kms.yaml").write_text("config:\n  hub:owner: a\n  hub:owner: b\n")
+    monkeypatch.setenv("HUB_STACKS_DIR", str(stacks))
+    result = check_state(export)
+    assert result.exit_code == 2
+    assert "stack 'staging-kms', whose stack files cannot be read" in result.stderr
+    assert "Pulumi.staging-kms.yaml:3" in result.stderr
