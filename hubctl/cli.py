@@ -7,6 +7,7 @@ import typer
 from hubctl.commands.check import check
 from hubctl.commands.deploy import down, preview, up
 from hubctl.commands.drill import drill, replicate
+from hubctl.commands.evidence import evidence
 from hubctl.commands.pipeline import app as pipeline_app
 from hubctl.commands.synth import synth
 
@@ -24,6 +25,7 @@ app.command()(preview)
 app.command()(down)
 app.command()(drill)
 app.command()(replicate)
+app.command()(evidence)
 app.add_typer(pipeline_app, name="pipeline")
 
 
