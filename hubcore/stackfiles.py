@@ -532,6 +532,8 @@ def _refuse_unknown_keys(reader: _Reader, entries: list[_Entry], allowed: tuple[
 class StackFile:
     config: dict[str, ConfigValue]
     encryption_salt: str | None
+    # The `config:` line (1 when there is none): where `pulumi config set` writes a new key.
+    config_line: int = 1
 
 
 @dataclass(frozen=True)
@@ -576,7 +578,8 @@ def _read_stack_file(path: Path, what: str) -> StackFile:
     config = _config_values(
         reader, config_entry.value if config_entry else None, "config", secrets_allowed=True
     )
-    return StackFile(config, salt)
+    config_line = config_entry.key_node.start_mark.line + 1 if config_entry else 1
+    return StackFile(config, salt, config_line)
 
 
 def _is_salt(text: str) -> bool:
@@ -672,10 +675,18 @@ def load_layered_config(
             key="site",
         )
     merged = dict(site_values)
-    merged.update(read_stack_file(name, directory).config)
+    stack_values = read_stack_file(name, directory)
+    merged.update(stack_values.config)
     for key, value in (overrides or {}).items():
         key, value = check_override(key, value)
-        merged[key] = ConfigValue(value, False, Location(COMMAND_LINE))
+        # A -c value has no line of its own; `home` is the stack-file line where its key belongs
+        # (its own line, else `config:`, where `pulumi config set` would write it), for reports
+        # whose consumers need a file (SARIF, Code Quality).
+        own = stack_values.config.get(key)
+        line = own.location.line if own is not None else stack_values.config_line
+        home = Location(relative(stack_file(name, directory)), line)
+        location = Location(COMMAND_LINE, override=f"{key}={value}", home=home)
+        merged[key] = ConfigValue(value, False, location)
     return merged
 
 

@@ -7,6 +7,8 @@ import typer
 from hubctl.commands.check import check
 from hubctl.commands.deploy import down, preview, up
 from hubctl.commands.drill import drill, replicate
+from hubctl.commands.evidence import evidence
+from hubctl.commands.pipeline import app as pipeline_app
 from hubctl.commands.synth import synth
 
 app = typer.Typer(
@@ -23,6 +25,8 @@ app.command()(preview)
 app.command()(down)
 app.command()(drill)
 app.command()(replicate)
+app.command()(evidence)
+app.add_typer(pipeline_app, name="pipeline")
 
 
 @app.callback()
