@@ -11,7 +11,6 @@ naming the file and what is wrong.
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 from dataclasses import dataclass, field, replace
@@ -21,6 +20,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from hubcore import jsonfile
 from hubcore.stacks import StackName
 from hubctl.commands.common import EXIT_OK, fail_usage, stderr
 from policies.config import Suppression
@@ -99,10 +99,10 @@ def load(path: Path) -> Baseline:
         fail_usage(f"--baseline {path}: cannot read: {error.strerror}")
     except UnicodeDecodeError as error:
         fail_usage(f"--baseline {path}: not UTF-8 text (byte {error.start})")
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        fail_usage(f"--baseline {path}: not valid JSON: {error.msg} at line {error.lineno}")
+    try:  # strict: duplicate keys, deep nesting and huge numbers are refused, not a crash
+        data = jsonfile.loads(text)
+    except jsonfile.JsonError as error:
+        fail_usage(f"--baseline {path}: {error}")
     try:
         return Baseline.model_validate(data)
     except ValidationError as error:
