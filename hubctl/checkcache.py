@@ -10,8 +10,9 @@ everything its content depends on, so an entry is reused only when none of that 
             those sample runs are cached the same way, so a change of host counts alone
             synthesises nothing.
   findings  one stack's report: the records' digest, the code of the pack and of hubctl
-            (policies/, hubctl/), what the pack is told about the stack besides its
-            resources (its site facts, read from the other stacks' files), and the pack config.
+            (policies/, hubctl/), the registered rules, what the pack is told about the
+            stack besides its resources (its site facts, read from the other stacks' files),
+            and the pack config.
 
 Writes are atomic (a temporary file renamed into place), so concurrent runs never read half an
 entry; an entry that cannot be read back whole (truncated, altered, from another version) is
@@ -73,7 +74,7 @@ def check_stack(stack: str, overrides: Mapping[str, str], config: PackConfig) ->
     # The target without its resources: its site facts (from the other stacks' files), name,
     # fallback location. With the records' digest, it is everything evaluation reads.
     head = target_of_synth(SynthResult(stack=stack, resources=[], config=values))
-    findings_key = _digest("findings", records_key, check_digest(), head, config)
+    findings_key = _digest("findings", records_key, check_digest(), head, config, all_rules())
 
     found = _load("findings", findings_key)
     if isinstance(found, Report):
@@ -182,6 +183,12 @@ def _canonical(value: Any) -> Any:
         return [_canonical(v) for v in value]
     if isinstance(value, Path):
         return str(value)
+    code = getattr(value, "__code__", None)
+    if callable(value) and code is not None:
+        # A rule's check: by name and compiled body, so a rule swapped in memory (a test's
+        # registry) keys differently from the one on disk.
+        body = hashlib.sha256(code.co_code + repr(code.co_consts).encode()).hexdigest()
+        return ["function", value.__module__, value.__qualname__, body]
     raise TypeError(f"no canonical form for {type(value).__name__}: cannot key the check cache")
 
 

@@ -8,6 +8,8 @@ export) does not import the Pulumi SDK; infra.synth imports this module only to 
 from __future__ import annotations
 
 import gc
+import itertools
+from collections import defaultdict, deque
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -165,8 +167,20 @@ def run_program(
     )
     mocks.set_mocks(hub_mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor)
 
+    # The order resources reach the monitor depends on thread scheduling (the SDK calls it
+    # from a thread pool): the same program gave its records in another order on every run,
+    # and a report that lists findings in record order with them. A stack transformation
+    # sees each resource when the program constructs it, in the program's own order, which
+    # is the order records are returned in.
+    constructed: dict[tuple[str, str], deque[int]] = defaultdict(deque)
+    counter = itertools.count()
+
+    def note(args: pulumi.ResourceTransformationArgs) -> None:
+        constructed[(args.type_, args.name)].append(next(counter))
+
     @pulumi.runtime.test  # type: ignore[untyped-decorator]
     def run() -> None:
+        pulumi.runtime.register_stack_transformation(note)
         main(values)
 
     # A synthesis only adds objects that live until it ends (resources, outputs, records), so
@@ -180,7 +194,23 @@ def run_program(
     finally:
         if was_enabled:
             gc.enable()
-    records = monitor.records
+    records = _in_construction_order(monitor.records, constructed)
     del monitor, hub_mocks
     gc.collect()
     return records
+
+
+def _in_construction_order(
+    records: list[ResourceRecord], constructed: dict[tuple[str, str], deque[int]]
+) -> list[ResourceRecord]:
+    """`records` in the order the program constructed them; any the transformation did not
+    see (none today) keep their place after those, in the order the monitor got them."""
+    unseen = itertools.count(1 << 60)
+
+    def position(record: ResourceRecord) -> int:
+        seen = constructed.get((record.type, record.name))
+        return seen.popleft() if seen else next(unseen)
+
+    keyed = [(position(record), record) for record in records]
+    keyed.sort(key=lambda pair: pair[0])
+    return [record for _, record in keyed]

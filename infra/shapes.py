@@ -9,11 +9,13 @@ the ids the mocks derive from names, user data that embeds a volume id).
 That renaming is only used where this run shows it reproduces the program:
   - the records outside the hosts are the same with one host per role as with the sample, and
     so are the first host's records: nothing but the host list follows the counts;
-  - within the sample, every host is its template renamed, exactly (inputs in order, secrets,
-    options, source lines). The template of an index is the sample's first host with as many
-    digits (0, 10, 100): a name one character longer moves every slice of it (the mocks' ids
-    are cut to 20 characters in user data), so each length has its own template, and the
-    sample holds every length the role needs, three times for the longest;
+  - within the sample, every host is its template renamed, exactly (records in order, inputs
+    in order, secrets, options, source lines), and hosts follow one another in index order,
+    so the hosts past the sample go after its last one. The template of an index is the
+    sample's first host with as many digits (0, 10, 100): a name one character longer moves
+    every slice of it (the mocks' ids are cut to 20 characters in user data), so each length
+    has its own template, and the sample holds every length the role needs, three times for
+    the longest;
   - any host whose records are not found by its name makes the whole check fail.
 When a check fails, `expanded` returns None and the caller runs the whole program.
 """
@@ -84,12 +86,45 @@ def expanded(
     for (role, index), group in hosts.items():
         if _canonical(_from_template(hosts, config.site, role, index)) != _canonical(group):
             return None
+    blocks = _host_blocks(sample_records, config.site, sample)
+    if blocks is None:
+        return None
 
-    records = list(sample_records)
-    for role, count in counts.items():
-        for index in range(sample[role], count):
-            records.extend(_from_template(hosts, config.site, role, index))
+    # Records come in the order the program constructs them, and it constructs a role's
+    # hosts one after the other: the hosts past the sample go right after its last one.
+    after = {blocks[role][-1]: role for role in HostRole if sample[role] < counts[role]}
+    records: list[ResourceRecord] = []
+    for position, record in enumerate(sample_records):
+        records.append(record)
+        expanding = after.get(position)
+        if expanding is not None:
+            for index in range(sample[expanding], counts[expanding]):
+                records.extend(_from_template(hosts, config.site, expanding, index))
     return records
+
+
+def _host_blocks(
+    records: list[ResourceRecord], site: str, counts: Mapping[HostRole, int]
+) -> dict[HostRole, list[int]] | None:
+    """For each role, the positions of its hosts' records, when they follow one another host
+    by host in index order (as the expansion places them); None otherwise."""
+    prefixes = {role: f"hub-{site}-{role.value}-" for role in HostRole}
+    positions: dict[HostRole, list[int]] = {role: [] for role in HostRole}
+    last: dict[HostRole, int] = {}
+    for position, record in enumerate(records):
+        key = _host_of(record.name, prefixes, counts)
+        if key is None:
+            continue
+        role, index = key
+        if positions[role] and (position != positions[role][-1] + 1 or index < last[role]):
+            return None
+        if positions[role] and index not in (last[role], last[role] + 1):
+            return None
+        positions[role].append(position)
+        last[role] = index
+    if any(counts[role] and not positions[role] for role in HostRole):
+        return None
+    return positions
 
 
 def _run_with(
@@ -183,9 +218,9 @@ def _rename(value: Any, old: str, new: str) -> Any:
 
 
 def _canonical(records: Iterable[ResourceRecord]) -> list[str]:
-    """Records compared whatever order the SDK registered them in (it varies from run to run),
-    and everything else exactly: inputs with their key order, secret paths, options, source."""
-    return sorted(
+    """Records as compared: in their order, with everything a rule or a report can read
+    (inputs with their key order, secret paths, options, source line)."""
+    return [
         json.dumps(
             [
                 record.urn,
@@ -204,4 +239,4 @@ def _canonical(records: Iterable[ResourceRecord]) -> list[str]:
             default=repr,
         )
         for record in records
-    )
+    ]
