@@ -5,10 +5,10 @@ everything its content depends on, so an entry is reused only when none of that 
 
   records   one program run: the program's code (hubcore/, infra/, every file), the installed
             distributions (the Pulumi SDK and providers, pydantic, PyYAML, protobuf...), the
-            interpreter, the stack and its layered config (values, secret marks, file and
-            line of each). Large compute layers come from a sample of hosts (infra.shapes):
-            those sample runs are cached the same way, so a change of host counts alone
-            synthesises nothing.
+            interpreter, the stack, its layered config (values, secret marks, file and line of
+            each) and the bytes of the files it comes from (sites.yaml, the stack file).
+            Large compute layers come from a sample of hosts (infra.shapes): those sample runs
+            are cached the same way, so a change of host counts alone synthesises nothing.
   findings  one stack's report: the records' digest, the code of the pack and of hubctl
             (policies/, hubctl/), the registered rules, what the pack is told about the
             stack besides its resources (its site facts, read from the other stacks' files),
@@ -31,6 +31,7 @@ import os
 import pickle
 import sys
 import tempfile
+import types
 from collections.abc import Iterable, Mapping
 from functools import cache
 from pathlib import Path
@@ -38,7 +39,13 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from hubcore.stackfiles import REPO_ROOT, load_layered_config
+from hubcore.stackfiles import (
+    REPO_ROOT,
+    SITES_FILE_NAME,
+    STACKS_DIR,
+    load_layered_config,
+    stack_file,
+)
 from hubcore.values import ConfigValue
 from infra.config import HubConfig, validate_config
 from infra.synth import ResourceRecord, SynthResult, synthesize_fast
@@ -70,7 +77,7 @@ def check_stack(stack: str, overrides: Mapping[str, str], config: PackConfig) ->
 
     values = load_layered_config(stack, dict(overrides))
     validate_config(stack, values)  # a bad config is an error whatever the cache holds
-    records_key = _digest("records", program_digest(), stack, values)
+    records_key = _digest("records", program_digest(), stack, values, stack_files(stack))
     # The target without its resources: its site facts (from the other stacks' files), name,
     # fallback location. With the records' digest, it is everything evaluation reads.
     head = target_of_synth(SynthResult(stack=stack, resources=[], config=values))
@@ -102,7 +109,7 @@ def cached_run(
     """One program run under mocks, remembered by the digest of what it depends on."""
     from infra.synth import run_mocked
 
-    key = _digest("records", program_digest(), stack, values)
+    key = _digest("records", program_digest(), stack, values, stack_files(stack))
     found = _load("records", key)
     if _is_records(found):
         cached: list[ResourceRecord] = found
@@ -130,6 +137,19 @@ def program_digest() -> str:
 def check_digest() -> str:
     """The pack's and hubctl's code and data (the program's is in the records' digest)."""
     return _digest("check", _tree_digest(CHECK_ROOTS))
+
+
+def stack_files(stack: str) -> list[str]:
+    """The bytes of the files the stack's layered config is read from. Its values are keyed
+    already; the files also carry what offline synthesis never sees (a secret's ciphertext),
+    and a changed secret is a change a reviewer expects to be judged again."""
+    found = []
+    for path in (STACKS_DIR / SITES_FILE_NAME, stack_file(stack)):
+        try:
+            found.append(hashlib.sha256(path.read_bytes()).hexdigest())
+        except OSError:
+            found.append("")
+    return found
 
 
 def _tree_digest(roots: Iterable[str]) -> str:
@@ -187,9 +207,20 @@ def _canonical(value: Any) -> Any:
     if callable(value) and code is not None:
         # A rule's check: by name and compiled body, so a rule swapped in memory (a test's
         # registry) keys differently from the one on disk.
-        body = hashlib.sha256(code.co_code + repr(code.co_consts).encode()).hexdigest()
-        return ["function", value.__module__, value.__qualname__, body]
+        return ["function", value.__module__, value.__qualname__, _code_digest(code)]
     raise TypeError(f"no canonical form for {type(value).__name__}: cannot key the check cache")
+
+
+def _code_digest(code: types.CodeType) -> str:
+    """A compiled body by its bytecode and constants, nested functions' bodies included (their
+    code objects' repr carries a memory address, different in every process)."""
+    digest = hashlib.sha256(code.co_code)
+    for constant in code.co_consts:
+        if isinstance(constant, types.CodeType):
+            digest.update(_code_digest(constant).encode())
+        else:
+            digest.update(repr(constant).encode())
+    return digest.hexdigest()
 
 
 # --------------------------------------------------------------------------------------------
