@@ -142,11 +142,27 @@ def load_layered_config(
     data, node = _read_yaml_mapping(path, f"stack file for {str(name)!r}")
     merged.update(_entries(data.get("config"), _child(node, "config"), path, "config"))
 
+    config_node = _child(node, "config")
     for key, value in (overrides or {}).items():
         if ":" not in key:
             key = f"{PROJECT}:{key}"
-        merged[key] = ConfigValue(value, False, Location(COMMAND_LINE))
+        home = Location(relative(path), _home_line(node, config_node, key))
+        location = Location(COMMAND_LINE, override=f"{key}={value}", home=home)
+        merged[key] = ConfigValue(value, False, location)
     return merged
+
+
+def _home_line(node: yaml.MappingNode, config: yaml.Node | None, key: str) -> int:
+    """The stack-file line where `key` belongs: its own line, else the `config:` line (where
+    `pulumi config set` would write it), else the first line."""
+    if isinstance(config, yaml.MappingNode):
+        for key_node, _ in config.value:
+            if key_node.value == key:
+                return int(key_node.start_mark.line) + 1
+    for key_node, _ in node.value:
+        if key_node.value == "config":
+            return int(key_node.start_mark.line) + 1
+    return 1
 
 
 def parse_override(text: str) -> tuple[str, str]:

@@ -23,15 +23,23 @@ COMMANDS: dict[str, str] = {
     "down": "hubctl.commands.deploy:down",
     "drill": "hubctl.commands.drill:drill",
     "replicate": "hubctl.commands.drill:replicate",
+    "evidence": "hubctl.commands.evidence:evidence",
+    # A typer app of its own: a group of subcommands.
+    "pipeline": "hubctl.commands.pipeline:app",
 }
 
 
 def build_command(name: str) -> Any:
-    """The click command typer builds for `name`'s function, exactly as `app.command()` would."""
-    module, _, function = COMMANDS[name].partition(":")
-    single = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
-    single.command(name=name)(getattr(importlib.import_module(module), function))
-    return typer.main.get_command(single)
+    """The click command typer builds for `name`, exactly as `app.command()` (a function) or
+    `app.add_typer()` (a typer app) would."""
+    module, _, attribute = COMMANDS[name].partition(":")
+    found = getattr(importlib.import_module(module), attribute)
+    parent = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+    if isinstance(found, typer.Typer):
+        parent.add_typer(found, name=name)
+    else:
+        parent.command(name=name)(found)
+    return typer.main.get_group(parent).commands[name]
 
 
 class _Commands(MutableMapping[str, Any]):

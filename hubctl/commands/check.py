@@ -17,6 +17,7 @@ import typer
 from hubcore.catalogue import load_catalogue
 from hubcore.stackfiles import load_layered_config
 from hubcore.values import ConfigError
+from hubctl import baseline as baselines
 from hubctl.commands.common import (
     EXIT_OK,
     EXIT_VIOLATIONS,
@@ -57,6 +58,16 @@ def check(
             help="Pack config JSON (as --policy-pack-config) over policies/pack-config.json.",
         ),
     ] = None,
+    baseline: Annotated[
+        Path | None,
+        typer.Option(
+            "--baseline", help="Fail only on findings this baseline (--write-baseline) lacks."
+        ),
+    ] = None,
+    write_baseline: Annotated[
+        Path | None,
+        typer.Option("--write-baseline", help="Record today's findings in FILE; exit 0."),
+    ] = None,
 ) -> None:
     """Run the sovereignty policy pack on a stack (offline) or on a state export."""
     overrides = parse_overrides(config)
@@ -74,8 +85,11 @@ def check(
         if state
         else _check_stacks(stack or [], overrides, pack_config)
     )
+    decided = baselines.use_options(report, baseline, write_baseline)
     _write(render(report, output_format, colour=output is None and sys.stdout.isatty()), output)
-    raise typer.Exit(EXIT_VIOLATIONS if report.mandatory else EXIT_OK)
+    if decided is None:
+        decided = EXIT_VIOLATIONS if report.mandatory else EXIT_OK
+    raise typer.Exit(decided)
 
 
 def _check_stacks(stacks: list[str], overrides: dict[str, str], config: PackConfig) -> Report:
