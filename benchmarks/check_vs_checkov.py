@@ -469,6 +469,19 @@ def bench_preview(rounds: int, scratch: Path) -> None:
         "pulumi preview",
         TARGETS["preview"],
     )
+    # The reviewer's case: the stack did not change since the last check.
+    site.check([PREVIEW_STACK])
+    warm = [site.check([PREVIEW_STACK]) for _ in range(rounds)]
+    for run in warm:
+        print_row(f"vs preview: {PREVIEW_STACK}, warm", 0, run)
+    print_ratio(
+        f"preview with the pack, {PREVIEW_STACK} (warm check)",
+        0,
+        warm,
+        peer,
+        "pulumi preview",
+        TARGETS["preview"],
+    )
 
 
 def main() -> int:
