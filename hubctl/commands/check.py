@@ -8,7 +8,6 @@ the stack config, the pack config or the input file is wrong (one clear line, no
 
 from __future__ import annotations
 
-import gc
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -27,9 +26,8 @@ from hubctl.commands.common import (
     require_known_stack,
 )
 from hubctl.passphrase import PassphraseError, passphrase_from_environment, passphrase_from_file
-from hubctl.sources import StateError, load_state, target_of_synth, target_of_unplaced_stack
+from hubctl.sources import StateError, load_state, target_of_unplaced_stack
 from infra.providers import REGION_KEY_PROVIDERS
-from infra.synth import synthesize
 from policies.config import PackConfig, PackConfigError, load_pack_config
 from policies.evaluate import Report, Target, evaluate
 from policies.formats import Format, render
@@ -114,6 +112,10 @@ def check(
 
 
 def _check_stacks(stacks: list[str], overrides: dict[str, str], config: PackConfig) -> Report:
+    # Synthesis and evaluation, or the cached report when nothing it depends on changed; it
+    # imports the Pulumi SDK only when it has to synthesise.
+    from hubctl.checkcache import check_stack
+
     report = Report()
     for stack in stacks:
         require_known_stack(stack)
@@ -122,7 +124,7 @@ def _check_stacks(stacks: list[str], overrides: dict[str, str], config: PackConf
         except ConfigError as error:
             fail_usage(str(error))
         try:
-            result = synthesize(stack, overrides)
+            stack_report = check_stack(stack, overrides, config)
         except ConfigError as error:
             unplaced = _unknown_region_target(stack, values, error)
             if unplaced is None:
@@ -131,11 +133,7 @@ def _check_stacks(stacks: list[str], overrides: dict[str, str], config: PackConf
             continue
         except Exception as error:  # the program itself failed: say so, without a traceback
             fail_usage(f"stack {stack!r}: the program failed under mocks: {error}")
-        # Synthesis leaves many long-lived objects; without this the collector rescans them
-        # during evaluation and a 2,000-instance site takes several times longer to check.
-        gc.collect()
-        gc.freeze()
-        report.extend(evaluate(target_of_synth(result), config))
+        report.extend(stack_report)
     return report
 
 
