@@ -83,6 +83,17 @@ def _first_file(candidates: list[str]) -> tuple[str | None, Any, str | None]:
     return None, None, None
 
 
+def _plain(value: Any) -> Any:
+    """JSON-like data only (YAML may give dates, sets, bytes): what a rule and a cache key read."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return str(value)
+
+
 def _merge(base: Any, over: Any) -> Any:
     if isinstance(base, Mapping) and isinstance(over, Mapping):
         merged = dict(base)
@@ -154,15 +165,15 @@ def cloud_entry(name: str) -> CloudEntry:
         return CloudEntry(name, path, f"{path} has no `clouds:` mapping")
     if name not in clouds:
         return CloudEntry(name, path, f"{path} has no entry {name!r}")
-    cloud = clouds[name]
+    cloud = _plain(clouds[name])
     if not isinstance(cloud, Mapping):
         return CloudEntry(name, path, f"{path}: entry {name!r} is not a mapping")
     secure_clouds = secure.get("clouds") if isinstance(secure, Mapping) else None
     if isinstance(secure_clouds, Mapping) and isinstance(secure_clouds.get(name), Mapping):
-        cloud = _merge(cloud, secure_clouds[name])
+        cloud = _merge(cloud, _plain(secure_clouds[name]))
     profile = _profile(cloud.get("profile", cloud.get("cloud")))
     if profile:
-        cloud = _merge(profile, cloud)
+        cloud = _merge(_plain(profile), cloud)
     auth = cloud.get("auth") if isinstance(cloud.get("auth"), Mapping) else {}
     overrides = {
         str(key): value
@@ -173,7 +184,7 @@ def cloud_entry(name: str) -> CloudEntry:
         name=name,
         file=path,
         auth_url=auth.get("auth_url"),
-        regions=_regions(cloud),
+        regions=tuple(_plain(r) for r in _regions(cloud)),
         insecure=_insecure(cloud),
         endpoint_overrides=overrides,
         urls=tuple(_urls(cloud)),

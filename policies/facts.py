@@ -11,6 +11,7 @@ from functools import cache
 from hubcore.stackfiles import known_stacks, load_layered_config
 from hubcore.stacks import SITE_LAYERS, StackName
 from hubcore.values import ConfigError, ConfigValue
+from policies.clouds import cloud_entry
 from policies.model import SiteFacts
 
 RELATED_SITE_KEYS = ("hub:drSite", "hub:protects")
@@ -46,9 +47,14 @@ def site_facts(
         value = config.get(key)
         if value is not None and value.value and not value.secret:
             regions[value.value] = site_region(value.value, layer)
+    clouds = {}
+    cloud = config.get("openstack:cloud")
+    if cloud is not None and cloud.value and not cloud.secret:
+        clouds[cloud.value] = cloud_entry(cloud.value)
     return SiteFacts(
         stack=stack,
         config=config,
         observed_secrets_provider=observed_secrets_provider,
         site_regions=regions,
+        clouds=clouds,
     )

@@ -177,6 +177,9 @@ class SiteFacts:
     # The region each site this one names (hub:drSite, hub:protects) is configured with, read
     # from the repository by whoever builds the facts (policies.facts): rules read no file.
     site_regions: Mapping[str, str | None] = field(default_factory=dict)
+    # The clouds.yaml entry openstack:cloud names, read by policies.facts (with the rest of the
+    # facts, so whatever keys a cached check on the facts keys on the entry too).
+    clouds: Mapping[str, CloudEntry] = field(default_factory=dict)
 
     def text(self, key: str) -> str | None:
         value = self.config.get(key)
@@ -329,8 +332,10 @@ class Context:
         return self.catalogue.exact(name) if is_known(name) else None
 
     def cloud_entry(self, name: str) -> CloudEntry:
-        """The clouds.yaml entry `name` (read by policies.clouds, never by a rule)."""
-        return cloud_entry(name)
+        """The clouds.yaml entry `name`: from the site facts, else read by policies.clouds
+        (a provider of a state export may name one the config does not); never by a rule."""
+        found = self.site.clouds.get(name)
+        return found if found is not None else cloud_entry(name)
 
     def reading(self, resource: ResourceView, prop: str, value: Any = None) -> Reading:
         """How readable input `prop` of `resource` is (its value, or `value` read from it)."""

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import email
-import gzip
 import re
 import zlib
 from collections.abc import Iterator
@@ -111,6 +109,8 @@ def layers(text: str) -> Iterator[str]:
         seen += 1
         yield current
         if current.lstrip().lower().startswith("content-type: multipart"):
+            import email  # only for MIME user data: not paid by every check
+
             message = email.message_from_string(current)
             for part in message.walk():
                 if part.is_multipart():
@@ -145,9 +145,20 @@ def _text(data: bytes) -> str:
     if data[:2] == b"\x1f\x8b":
         try:
             data = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(data, MAX_DECODED)
-        except (zlib.error, OSError, EOFError, gzip.BadGzipFile):
+        except (zlib.error, OSError, EOFError):
             return ""
     return data.decode("utf-8", errors="replace")
+
+
+# Every pattern above needs one of these (lower-cased) somewhere in the text: a string with
+# none is skipped without running the patterns, which keeps the scan of every input cheap.
+TRIGGERS = ("passw", "passphrase", "secret", "token", "key", "credential", "pwd", "://",
+            "-----begin", "akia", "asia", "gh", "xox", "eyj")  # fmt: skip
+
+
+def _triggered(text: str) -> bool:
+    lowered = text.translate(ASCII_LOWER)
+    return any(trigger in lowered for trigger in TRIGGERS)
 
 
 def embedded_credentials(text: str, *, in_user_data: bool = False) -> list[str]:
@@ -156,6 +167,8 @@ def embedded_credentials(text: str, *, in_user_data: bool = False) -> list[str]:
     if len(text) > MAX_SCAN:
         return [f"a string too long to scan ({len(text)} characters, the bound is {MAX_SCAN})"]
     for layer in layers(text) if in_user_data or len(text) >= 16 else [text]:
+        if not _triggered(layer):
+            continue
         if PEM_PRIVATE_KEY.search(layer) and "a private key" not in kinds:
             kinds.append("a private key")
         if _url_credentials(layer) and "credentials in a URL" not in kinds:
