@@ -220,6 +220,24 @@ def region_identity_endpoint_eu(resource: ResourceView, context: Context) -> Out
                 ),
             )
         judged = _judge_identity_host(resource, context, domain, f"domain {domain}", domain)
+        operator = context.catalogue.provider_of_host(domain)
+        regions = provider_regions(resource, context)
+        region = context.lookup_region(regions[0][0]) if regions else None
+        if (
+            judged.status is Status.PASS
+            and region is not None
+            and not region.loopback
+            and operator != region.provider
+        ):
+            return failed(
+                f"{describe(resource)}: {IDENTITY_DOMAIN_KEY} {domain!r} is a domain of "
+                f"{context.catalogue.providers[operator or ''].name if operator else 'nobody'}, "
+                f"but region {region.code} is "
+                f"{context.catalogue.providers[region.provider].name}'s: the secret endpoint "
+                "would authenticate with another operator than the one running the region.",
+                value=domain,
+                config_keys=(IDENTITY_DOMAIN_KEY,),
+            )
         if judged.status is Status.NOT_APPLICABLE:
             return failed(
                 f"{describe(resource)}: {IDENTITY_DOMAIN_KEY} {domain!r} is the domain of no "

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from hubcore.catalogue import load_catalogue
 from policies.model import Status
-from tests.policies.conftest import REMOVE, failures, find, mutate, statuses
+from tests.policies.conftest import REMOVE, failures, find, mutate, statuses, with_config
 
 PROVIDER = "providers:openstack"
 
@@ -111,3 +113,32 @@ def test_a_secret_identity_endpoint_is_judged_offline_through_its_companion_doma
     provider = find(prod, PROVIDER)
     assert provider.is_secret("authUrl") and prod.site.text("hub:identityDomain")
     assert statuses("region-identity-endpoint-eu", prod, provider) == {Status.PASS}
+
+
+@pytest.mark.parametrize(
+    ("domain", "expected"),
+    [
+        ("evil.example", "no provider"),
+        ("cloud.ovh.us", "OVHcloud US"),
+        ("outscale.com", "another operator"),
+    ],
+)
+def test_a_companion_domain_outside_the_region_s_eu_operator_fails(target, domain, expected):
+    prod = with_config(target("prod-network"), hub__identityDomain=domain)
+    [message] = failures("region-identity-endpoint-eu", prod, find(prod, PROVIDER))
+    assert expected in message
+
+
+def test_a_secret_identity_endpoint_without_companion_fails_closed(target):
+    prod = target("prod-network")
+    config = {k: v for k, v in prod.site.config.items() if k != "hub:identityDomain"}
+    bare = dataclasses.replace(prod, site=dataclasses.replace(prod.site, config=config))
+    [message] = failures("region-identity-endpoint-eu", bare, find(bare, PROVIDER))
+    assert "could not be judged" in message and "hub:identityDomain" in message
+
+
+def test_a_provider_without_identity_endpoint_fails_because_the_environment_would_choose(target):
+    staging = target("staging-network")
+    changed, provider = mutate(staging, find(staging, PROVIDER), authUrl=REMOVE)
+    [message] = failures("region-identity-endpoint-eu", changed, provider)
+    assert "OS_AUTH_URL" in message
