@@ -15,7 +15,7 @@ import pytest
 from policies.evaluate import Target
 from policies.model import SECRET_MASK, UNKNOWN_MASK, ResourceView, Status
 from policies.neutron import Refused, address_set, covers_everything, normalise, outside
-from tests.policies.conftest import REMOVE, failures, find, mutate, statuses
+from tests.policies.conftest import REMOVE, failures, find, mutate, statuses, with_config
 
 RULE = "secGroupRule:SecGroupRule"
 PORT = "networking/port:Port"
@@ -364,6 +364,7 @@ def listener(target_: Target, **inputs: Any) -> tuple[Target, ResourceView]:
         ),
         ({"protocol": "TCP", "protocolPort": 22, "allowedCidrs": ["10.255.0.0/24"]}, True),
         ({"protocol": "tcp", "protocolPort": 443}, False),  # Octavia refuses lower case
+        ({"protocol": "TCP", "protocolPort": 8443}, False),
         ({"protocol": "HTTPS", "protocolPort": 0}, False),
     ],
 )
@@ -371,3 +372,18 @@ def test_load_balancer_listeners_open_only_https_to_the_world(target, inputs, pa
     network = target("prod-network")
     changed, view = listener(network, **inputs)
     assert (failures("exposure-load-balancer-listener", changed, view) == []) is passes
+
+
+def test_a_host_on_the_network_the_site_names_external_fails(target):
+    network = target("prod-network")
+    template = find(target("prod-compute"), "instance:Instance", "data")
+    host = dataclasses.replace(
+        template,
+        provider_urn=find(network, "providers:openstack").urn,
+        inputs={**template.inputs, "networks": [{"name": "hub-prod-net"}], "securityGroups": ["x"]},
+    )
+    changed = dataclasses.replace(network, resources=[*network.resources, host])
+    assert statuses("exposure-external-network-host", changed, host) == {Status.PASS}
+    renamed = with_config(changed, hub__externalNetwork="hub-prod-net")
+    [message] = failures("exposure-external-network-host", renamed, host)
+    assert "external network" in message

@@ -65,6 +65,30 @@ def test_an_unknown_region_names_the_nearest_eu_region() -> None:
     assert "SBG5" in str(error)
 
 
+@pytest.mark.parametrize(
+    ("written", "deployed"),
+    [("gra11", "GRA11"), (" GRA11 ", "GRA11"), ("eu-west-par-a", "EU-WEST-PAR"), ("RBX", "RBX-A")],
+)
+def test_a_region_is_deployed_as_its_catalogue_code_whatever_the_spelling(
+    written: str, deployed: str
+) -> None:
+    """OpenStack region names are exact: the provider must be sent the catalogue's code."""
+    config = validated("staging-network", **{"openstack:region": written})
+    assert config.region_name == deployed
+
+
+@pytest.mark.parametrize("domain", ["https://cloud.ovh.net", "Cloud.OVH.net", "cloud", "a..b"])
+def test_an_identity_domain_that_is_not_a_lowercase_dns_domain_is_refused(domain: str) -> None:
+    error = config_error("prod-network", {"hub:identityDomain": domain})
+    assert error.key == "hub:identityDomain"
+
+
+def test_endpoint_overrides_are_accepted_as_the_provider_s_own_key() -> None:
+    overrides = '{"object-store": "https://storage.gra.cloud.ovh.net/v1"}'
+    config = validated("staging-network", **{"openstack:endpointOverrides": overrides})
+    assert config.endpoint_overrides == {"object-store": "https://storage.gra.cloud.ovh.net/v1"}
+
+
 def test_a_known_region_outside_the_eu_is_valid_config() -> None:
     """Judging it is the policy pack's job, which must reject it."""
     config = validated("staging-network", **{"openstack:region": "UK1"})
