@@ -12,6 +12,7 @@ import base64
 import binascii
 import re
 import zlib
+from functools import lru_cache
 from collections.abc import Iterator
 
 MAX_DECODED = 1 << 20
@@ -152,20 +153,24 @@ def _text(data: bytes) -> str:
 
 # Every pattern above needs one of these (lower-cased) somewhere in the text: a string with
 # none is skipped without running the patterns, which keeps the scan of every input cheap.
-TRIGGERS = ("passw", "passphrase", "secret", "token", "key", "credential", "pwd", "://",
-            "-----begin", "akia", "asia", "gh", "xox", "eyj")  # fmt: skip
+TRIGGERS = re.compile(r"passw|passphrase|secret|token|key|credential|pwd|://|-----begin|akia|asia|gh|xox|eyj")
 
 
 def _triggered(text: str) -> bool:
-    lowered = text.translate(ASCII_LOWER)
-    return any(trigger in lowered for trigger in TRIGGERS)
+    return TRIGGERS.search(text.translate(ASCII_LOWER)) is not None
 
 
 def embedded_credentials(text: str, *, in_user_data: bool = False) -> list[str]:
     """What kinds of credential `text` embeds (empty: none found)."""
+    return list(_scan(text, in_user_data))
+
+
+@lru_cache(maxsize=4096)
+def _scan(text: str, in_user_data: bool) -> tuple[str, ...]:
+    # The same tags, metadata and user data recur across a site's hosts: scanned once each.
     kinds: list[str] = []
     if len(text) > MAX_SCAN:
-        return [f"a string too long to scan ({len(text)} characters, the bound is {MAX_SCAN})"]
+        return (f"a string too long to scan ({len(text)} characters, the bound is {MAX_SCAN})",)
     for layer in layers(text) if in_user_data or len(text) >= 16 else [text]:
         if not _triggered(layer):
             continue
@@ -178,4 +183,4 @@ def embedded_credentials(text: str, *, in_user_data: bool = False) -> list[str]:
         for kind, pattern in TOKENS.items():
             if pattern.search(layer) and kind not in kinds:
                 kinds.append(kind)
-    return kinds
+    return tuple(kinds)
