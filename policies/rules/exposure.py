@@ -68,7 +68,6 @@ SG_RULE_INPUTS = (
     "protocol",
     "portRangeMin",
     "portRangeMax",
-    "remoteIpPrefix",
 )
 
 PRIVATE_RANGES = tuple(
@@ -96,14 +95,32 @@ def read_rule(resource: ResourceView, context: Context) -> NeutronRule | Outcome
                 return not_applicable(f"{prop} computed by resources of the stack")
             if not reading.readable:
                 return cannot_judge(resource, prop, reading, "what the rule opens")
-        for prop in ("remoteGroupId", "securityGroupId"):
+        for prop in ("remoteIpPrefix", "remoteGroupId", "securityGroupId"):
             # Ids the provider computes are found through their dependencies; a secret or an
-            # unknown from outside the program could be any group.
+            # unknown from outside the program could be any group or range.
             reading = context.reading(resource, prop)
             if reading is Reading.SECRET or reading is Reading.UNKNOWN:
-                return cannot_judge(resource, prop, reading, "which group the rule concerns")
+                return cannot_judge(resource, prop, reading, "where the rule reaches")
+        # A rule has one remote. In a preview the bridged provider plans the remote the program
+        # left unset (remote_group_id, remote_ip_prefix are computed attributes) as unknown, and
+        # Neutron receives nothing for it; the one the program set may be unknown too (a group's
+        # id not created yet), and it still is the rule's remote.
+        prefix = context.reading(resource, "remoteIpPrefix")
+        group = context.reading(resource, "remoteGroupId")
+        if prefix is Reading.COMPUTED and group is not Reading.VALUE:
+            return not_applicable("the rule's remote prefix is computed by resources of the stack")
+        dropped = set()
+        if group is Reading.COMPUTED and prefix is Reading.VALUE:
+            dropped.add("remoteGroupId")
+        if prefix is Reading.COMPUTED and group is Reading.VALUE:
+            dropped.add("remoteIpPrefix")
+        if context.reading(resource, "remoteAddressGroupId") is Reading.COMPUTED:
+            if prefix is Reading.ABSENT and group is Reading.ABSENT:
+                return not_applicable("the rule's remote is computed by resources of the stack")
+            dropped.add("remoteAddressGroupId")
+        inputs = {key: value for key, value in resource.inputs.items() if key not in dropped}
         try:
-            return normalise(resource.inputs)
+            return normalise(inputs)
         except Refused as error:
             return failed(
                 f"{describe(resource)}: Neutron refuses this rule ({error}), so the group does "

@@ -10,10 +10,12 @@ import json
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from tests.engine.conftest import POLICIES, PROJECTS, REPO, Stack, StackFactory
+from hubctl.deploy import connect_from_env, delete_order_secrets
+from tests.engine.conftest import POLICIES, PROJECTS, REPO, Pulumi, Stack, StackFactory
 
 pytestmark = pytest.mark.engine
 
@@ -145,3 +147,83 @@ def test_engine_route_and_hubctl_check_report_the_same_violations(
     }
     assert engine.verdicts, f"the engine reported no violation on weak-tls:\n{engine.output}"
     assert engine.verdicts == offline
+
+
+def _local_cloud_env() -> dict[str, str]:
+    """OS_* variables of the local cloud, which scripts/test starts before every tier."""
+    script = REPO / "scripts" / "local-cloud"
+    subprocess.run([str(script), "start"], cwd=REPO, check=True, timeout=1800)
+    output = subprocess.run(
+        [str(script), "env"], cwd=REPO, capture_output=True, text=True, check=True, timeout=60
+    ).stdout
+    env: dict[str, str] = {}
+    for line in output.splitlines():
+        line = line.strip().removeprefix("export ").strip()
+        if "=" in line and not line.startswith(("#", "unset")):
+            key, _, value = line.partition("=")
+            env[key] = value.strip("'\"")
+    return env
+
+
+def _mandatory_findings(events: Path) -> list[dict[str, Any]]:
+    findings = [
+        json.loads(line)["policyEvent"]
+        for line in events.read_text().splitlines()
+        if "policyEvent" in json.loads(line)
+    ]
+    return [f for f in findings if f["enforcementLevel"] == "mandatory"]
+
+
+def test_a_first_preview_of_every_layer_of_a_new_hub_site_passes_the_project_pack(
+    pulumi: Any, tmp_path: Path
+) -> None:
+    """Nothing deployed yet: every id, address and key the provider computes is unknown.
+
+    The pack must tell those from unknowns that come from config (which fail closed): the
+    previews of the real program pass with every rule applied, the engine's stack analysis
+    included. Storage and compute read network and KMS through stack references, so those two
+    are deployed first (with the pack) and destroyed at the end.
+    """
+    require_project_pack()
+    backend = tmp_path / "backend"
+    backend.mkdir()
+    cloud = _local_cloud_env()
+    run = Pulumi(
+        pulumi.env,
+        REPO,
+        {
+            **cloud,
+            "PULUMI_BACKEND_URL": backend.as_uri(),
+            "PULUMI_CONFIG_PASSPHRASE": "local-only-not-a-secret",
+            "PULUMI_DEBUG_COMMANDS": "true",
+        },
+    )
+    deployed: list[str] = []
+
+    def preview(stack: str) -> None:
+        events = tmp_path / f"{stack}-events.jsonl"
+        done = run(
+            "preview", "--stack", stack, "--policy-pack", str(POLICIES),
+            "--event-log", str(events), check=False,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert _mandatory_findings(events) == []
+        assert "policyAnalyzeSummaryEvent" in events.read_text(), "the pack analysed nothing"
+
+    try:
+        for layer in ("network", "kms", "storage", "compute"):
+            run("stack", "init", f"local-{layer}", "--secrets-provider", "passphrase")
+        for layer in ("network", "kms"):
+            preview(f"local-{layer}")
+        for layer in ("network", "kms"):
+            run("up", "--stack", f"local-{layer}", "--yes", "--skip-preview",
+                "--policy-pack", str(POLICIES))  # fmt: skip
+            deployed.append(f"local-{layer}")
+        for layer in ("storage", "compute"):
+            preview(f"local-{layer}")
+    finally:
+        for stack in reversed(deployed):
+            run("destroy", "--stack", stack, "--yes", "--skip-preview", check=False)
+        if "local-kms" in deployed:
+            # Destroying a Barbican order keeps the key it generated (as `hubctl down` knows).
+            delete_order_secrets(connect_from_env(cloud), "local")

@@ -387,3 +387,18 @@ def test_a_host_on_the_network_the_site_names_external_fails(target):
     renamed = with_config(changed, hub__externalNetwork="hub-prod-net")
     [message] = failures("exposure-external-network-host", renamed, host)
     assert "external network" in message
+
+
+def test_a_remote_the_provider_computes_in_a_preview_is_not_a_second_remote(target):
+    """Preview: the bridged provider plans remote_group_id as unknown for a prefix rule."""
+    network = target("prod-network")
+    changed, planned = mutate(
+        network, find(network, RULE, "ingress-in-443-world-v4"), remoteGroupId=UNKNOWN_MASK
+    )
+    planned = dataclasses.replace(planned, engine=True)
+    changed = dataclasses.replace(
+        changed, resources=[planned if r.urn == planned.urn else r for r in changed.resources]
+    )
+    assert statuses("exposure-world-ingress", changed, planned) == {Status.PASS}
+    opened, wide = mutate(changed, planned, portRangeMin=22.0, portRangeMax=22.0)
+    assert failures("exposure-world-ingress", opened, wide)
