@@ -223,5 +223,8 @@ def _distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
 
 @cache
 def load_catalogue(path: Path = CATALOGUE_FILE) -> Catalogue:
+    # libyaml's safe loader when the installed PyYAML has it: the same documents, several times
+    # faster than the pure-Python one, and every command that judges a region reads this file.
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     with path.open(encoding="utf-8") as handle:
-        return Catalogue.model_validate(yaml.safe_load(handle))
+        return Catalogue.model_validate(yaml.load(handle, Loader=loader))

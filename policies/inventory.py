@@ -16,6 +16,7 @@ belong to, so `region-foreign-cloud` can judge them against the catalogue.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 PROVIDER_PREFIX = "pulumi:providers:"
 
@@ -208,6 +209,7 @@ def package_of(type_token: str) -> str:
     return type_token.split(":", 1)[0]
 
 
+@cache
 def known_type(type_token: str) -> KnownType | None:
     return next((known for known in KNOWN_TYPES if known.matches(type_token)), None)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from typing import Any
 
@@ -224,7 +225,7 @@ class SiteFacts:
     def region_name(self) -> str | None:
         return self.text("openstack:region")
 
-    @property
+    @cached_property
     def internal_ranges(self) -> list[IPv4Network | IPv6Network]:
         """The site's own network and the operators' CIDRs: where admin flows may come from."""
         ranges: list[IPv4Network | IPv6Network] = []

@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from functools import cache
 from typing import Any
 
 from policies.model import Context, Outcome, ResourceView
@@ -83,10 +84,7 @@ class Rule:
     family: str = ""
 
     def applies(self, resource: ResourceView) -> bool:
-        return any(
-            resource.type.startswith(token[:-1]) if token.endswith("*") else resource.type == token
-            for token in self.applies_to
-        )
+        return _applies(self.applies_to, resource.type)
 
     @property
     def config_schema(self) -> dict[str, dict[str, Any]]:
@@ -96,6 +94,15 @@ class Rule:
             key: {"type": kinds.get(type(default), "string"), "default": default}
             for key, default in self.config_defaults.items()
         }
+
+
+@cache
+def _applies(tokens: tuple[str, ...], type_token: str) -> bool:
+    """Whether a type matches the tokens (a trailing "*" matches a prefix); few distinct pairs."""
+    return any(
+        type_token.startswith(token[:-1]) if token.endswith("*") else type_token == token
+        for token in tokens
+    )
 
 
 class RegistryError(ValueError):
