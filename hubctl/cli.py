@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from hubctl.commands.check import check
-from hubctl.commands.deploy import down, preview, up
+from hubctl.commands.deploy import down, outputs_command, preview, up
 from hubctl.commands.drill import drill, replicate
 from hubctl.commands.synth import synth
 
@@ -21,6 +21,7 @@ app.command()(check)
 app.command()(up)
 app.command()(preview)
 app.command()(down)
+app.command(name="outputs")(outputs_command)
 app.command()(drill)
 app.command()(replicate)
 
