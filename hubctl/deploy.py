@@ -25,7 +25,7 @@ from hubcore.stackfiles import REPO_ROOT, load_layered_config
 from hubcore.stacks import SITE_LAYERS, Layer, StackName
 from hubctl.backend import SiteBackend, open_backend
 from hubctl.cloud import SiteCloud, site_cloud
-from hubctl.reconcile import decide, owned_ids, pending_operations, refresh_args
+from hubctl.reconcile import decide, owned_ids, pending_operations, settled
 from infra.config import HubConfig, validate_config
 from infra.kinds import LAYER_DEPENDENCIES
 
@@ -240,7 +240,8 @@ class SiteDeployer:
         self, stack: auto.Stack, run: LayerRun, write: Callable[[str], None], env: dict[str, str]
     ) -> None:
         """Settle what an interrupted run left pending (hubctl.reconcile), before the action."""
-        deployment = stack.export_stack().deployment or {}
+        exported = stack.export_stack()
+        deployment = exported.deployment or {}
         ops = pending_operations(deployment)
         if not ops:
             return
@@ -261,13 +262,10 @@ class SiteDeployer:
             write(f"hubctl: {line}")
             with self._lock:
                 run.notes.append(line)
-        stack.workspace.pulumi_command.run(
-            [*refresh_args(decisions), "--stack", stack.name],
-            str(REPO_ROOT),
-            {**os.environ, **env},
-            write,
-            write,
+        stack.import_stack(
+            auto.Deployment(version=exported.version, deployment=settled(deployment, decisions))
         )
+        stack.refresh(on_output=write, color="never")
 
     def _forget_generated_keys(self, write: Callable[[str], None]) -> None:
         """Destroying a Barbican order keeps the key it generated: delete those keys too,

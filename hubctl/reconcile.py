@@ -249,17 +249,24 @@ def decide(
     return decisions
 
 
-def refresh_args(decisions: list[Decision]) -> list[str]:
-    """`pulumi refresh` arguments that carry the decisions out in one refresh."""
-    args = ["refresh", "--yes", "--skip-preview", "--color", "never"]
-    for decision in decisions:
-        if decision.action == "import" and decision.resource_id:
-            args += [
-                "--import-pending-creates",
-                decision.op.urn,
-                "--import-pending-creates",
-                decision.resource_id,
-            ]
-    if any(d.action == "clear" for d in decisions):
-        args.append("--clear-pending-creates")
-    return args
+def settled(deployment: Mapping[str, Any], decisions: list[Decision]) -> dict[str, Any]:
+    """The deployment with the decisions carried out: each found resource becomes a state
+    resource with its cloud id (the refresh that follows reads the rest from the cloud), and no
+    operation is left pending.
+
+    This is what `pulumi refresh --import-pending-creates URN ID` promises; the engine built
+    here (v3.274) turns such an operation into a pending import that its refresh then leaves
+    alone and the next `up` drops, creating a twin. Editing the state is the reliable way.
+    """
+    found = {d.op.urn: d.resource_id for d in decisions if d.action == "import"}
+    edited = dict(deployment)
+    resources = list(edited.get("resources") or [])
+    for op in edited.get("pending_operations") or []:
+        resource = dict(op.get("resource") or {})
+        if op.get("type") == "creating" and found.get(str(resource.get("urn"))):
+            resource["id"] = found[str(resource["urn"])]
+            resource.setdefault("outputs", {})
+            resources.append(resource)
+    edited["resources"] = resources
+    edited["pending_operations"] = []
+    return edited
