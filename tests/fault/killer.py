@@ -34,7 +34,9 @@ class Killed:
     mark: str
 
 
-def hubctl(args: list[str], env: dict[str, str], log: Path, mark: str | None = None) -> subprocess.Popen[bytes]:
+def hubctl(
+    args: list[str], env: dict[str, str], log: Path, mark: str | None = None
+) -> subprocess.Popen[bytes]:
     mark = mark or uuid.uuid4().hex
     out = log.open("ab")
     return subprocess.Popen(
@@ -74,10 +76,14 @@ def run_and_kill(
             break
         time.sleep(0.05)
     process.wait(timeout=60)
-    return Killed(hit, time.monotonic() - started, process.returncode, log.read_text(errors="replace"), mark)
+    return Killed(
+        hit, time.monotonic() - started, process.returncode, log.read_text(errors="replace"), mark
+    )
 
 
-def run(args: list[str], env: dict[str, str], workdir: Path, timeout: float = 1800) -> tuple[int, str]:
+def run(
+    args: list[str], env: dict[str, str], workdir: Path, timeout: float = 1800
+) -> tuple[int, str]:
     log = workdir / f"run-{uuid.uuid4().hex[:8]}.log"
     process = hubctl(args, env, log)
     code = process.wait(timeout=timeout)
