@@ -100,7 +100,13 @@ def cloud_objects(conn: Any, site: str) -> list[CloudObject]:
     neutron: dict[str, list[Any]] = {}
     for kind in ("networks", "subnets", "routers", "ports", "security_groups"):
         listing = getattr(conn.network, kind)(project_id=project)
-        neutron[kind] = [item for item in listing if _site_tagged(item, site)]
+        # Untagged but of the program's names: killed between the provider's create and its
+        # tagging call.
+        neutron[kind] = [
+            item
+            for item in listing
+            if _site_tagged(item, site) or (_named(item, prefix) and not item.tags)
+        ]
         add(kind, ((i.id, i.name) for i in neutron[kind]))
     for group in neutron["security_groups"]:
         rules = conn.network.security_group_rules(security_group_id=group.id)

@@ -7,7 +7,8 @@ it would make a twin (or fail: key pair names and security group rules are uniqu
 each pending create, hubctl looks for what the interrupted create made, through openstacksdk,
 in the site's project only:
 
-- resources that carry the hub's URN tag or metadata (hubcore.urns) are found by it;
+- resources that carry the hub's URN tag or metadata (hubcore.urns) are found by it (and a
+  Neutron resource killed before the provider's second call, the one that tags it, by name);
 - kinds that take no tag are found by what the program set: key pairs, server groups and
   Barbican containers and orders by their deterministic names, security group rules by their
   group and match, router interfaces by router and subnet or port, subnet routes by subnet,
@@ -15,10 +16,10 @@ in the site's project only:
 - resources with no cloud object (TLS keys and certificates, providers) are cleared: the next
   `up` makes them again.
 
-A found resource is imported (`pulumi refresh --import-pending-creates URN ID`, then the
-refresh reads it); a create that never reached the cloud is cleared. Pending updates and deletes
-are settled by the same refresh, which reads what the cloud has. Every decision is returned
-for the caller to print and log.
+A found resource is imported: it enters the state with its cloud id, and a refresh reads the
+rest from the cloud (see `settled` for why not `--import-pending-creates`); a create that never
+reached the cloud is cleared. Pending updates and deletes are settled by the same refresh, which
+reads what the cloud has. Every decision is returned for the caller to print and log.
 """
 
 from __future__ import annotations
@@ -93,8 +94,14 @@ def _tagged(items: Iterable[Any], digest: str) -> list[Any]:
 
 def _neutron(kind: str) -> Finder:
     def find(conn: Any, inputs: Mapping[str, Any], urn: str, owned: set[str]) -> Found:
-        listing = getattr(conn.network, kind)(project_id=conn.current_project_id)
-        return _first(_tagged(listing, urn_hash(urn)), owned)
+        listing = list(getattr(conn.network, kind)(project_id=conn.current_project_id))
+        tagged = _first(_tagged(listing, urn_hash(urn)), owned)
+        if tagged is not None:
+            return tagged
+        # The provider tags a Neutron resource in a second call after creating it: a kill in
+        # between leaves it untagged, so an untagged one of the program's name is it too.
+        name = inputs.get("name")
+        return _first([i for i in listing if name and i.name == name and not i.tags], owned)
 
     return find
 

@@ -138,6 +138,9 @@ def _run_locked(deployer: SiteDeployer, site: str, action: Action, orphans: bool
             live.update(_table(runs, started))
 
         deployer.listener = listener
+        if orphans:
+            # Orphans first: a port no state owns keeps its subnet from being destroyed.
+            _census(deployer, site, delete=True)
         results = deployer.run(action)
         live.update(_table({r.stack: r for r in results}, started))
     if not console.is_terminal:

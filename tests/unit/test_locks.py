@@ -98,9 +98,11 @@ def test_a_second_run_of_a_site_is_refused_while_the_first_holds_it(tmp_path: Pa
     store = FileStore(f"file://{tmp_path}")
     ran = []
     with site_locked("local", store, STACKS, "hubctl up", "remedy", False, print):
-        with pytest.raises(Locked) as refused:
-            with site_locked("local", store, STACKS, "hubctl up", "remedy", True, print):
-                ran.append("second")
+        with (
+            pytest.raises(Locked) as refused,
+            site_locked("local", store, STACKS, "hubctl up", "remedy", True, print),
+        ):
+            ran.append("second")
         message = str(refused.value)
         assert f"locked by pid {os.getpid()} on host {HOST} since " in message
     assert ran == []
@@ -146,18 +148,22 @@ def test_a_live_engine_lock_is_never_broken(tmp_path: Path) -> None:
     store = FileStore(f"file://{tmp_path}")
     engine = ".pulumi/locks/organization/hub/local-network/a.json"
     store.create(engine, lock_bytes(os.getpid(), datetime.now(UTC)))
-    with pytest.raises(Locked, match=f"locked by pid {os.getpid()}"):
-        with site_locked("local", store, STACKS, "up", "r", True, print):
-            pytest.fail("ran while a live engine held a layer")
+    with (
+        pytest.raises(Locked, match=f"locked by pid {os.getpid()}"),
+        site_locked("local", store, STACKS, "up", "r", True, print),
+    ):
+        pytest.fail("ran while a live engine held a layer")
     assert store.read(engine) is not None
 
 
 def test_a_lock_held_elsewhere_is_never_broken_and_says_how_to(tmp_path: Path) -> None:
     store = FileStore(f"file://{tmp_path}")
     store.create(site_lock_key("local"), lock_bytes(77, datetime.now(UTC), host="ci-runner-3"))
-    with pytest.raises(Locked) as refused:
-        with site_locked("local", store, STACKS, "up", "r", True, print):
-            pytest.fail("broke a lock of another host")
+    with (
+        pytest.raises(Locked) as refused,
+        site_locked("local", store, STACKS, "up", "r", True, print),
+    ):
+        pytest.fail("broke a lock of another host")
     message = str(refused.value)
     assert "locked by pid 77 on host ci-runner-3" in message
     assert f"rm {tmp_path / site_lock_key('local')}" in message
