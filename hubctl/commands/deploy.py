@@ -15,10 +15,12 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.live import Live
+from rich.markup import escape
 from rich.table import Table
 
 from hubcore.stackfiles import REPO_ROOT, known_sites, missing_site_stacks
-from hubcore.stacks import Layer
+from hubcore.stacks import SITE_LAYERS, Layer
+from hubcore.values import ConfigError
 from hubctl import census, outputs
 from hubctl.backend import BackendError
 from hubctl.commands.common import EXIT_OK, EXIT_VIOLATIONS, fail_usage
@@ -54,6 +56,16 @@ def _require_site(site: str) -> None:
         )
 
 
+def _require_valid_config(site: str) -> None:
+    """Every layer's stack files read and validated before the engine starts: a bad file is
+    exit 2 with its file and line, and nothing is deployed."""
+    for layer in SITE_LAYERS:
+        try:
+            site_config(site, layer)
+        except ConfigError as error:
+            fail_usage(str(error))
+
+
 def _table(runs: dict[str, LayerRun], started: float) -> Table:
     table = Table(title=f"elapsed {time.monotonic() - started:5.1f} s", title_justify="left")
     for column in ("stack", "state", "seconds", "changes"):
@@ -66,7 +78,7 @@ def _table(runs: dict[str, LayerRun], started: float) -> Table:
             else (time.monotonic() - run.started if run.started else None)
         )
         table.add_row(
-            run.stack,
+            escape(run.stack),
             f"[{colours.get(run.status, 'white')}]{run.status}[/]",
             f"{seconds:6.1f}" if seconds is not None else "",
             ", ".join(f"{k} {v}" for k, v in sorted(run.changes.items())),
@@ -88,6 +100,7 @@ def run_site(
     orphans: bool = False,
 ) -> int:
     _require_site(site)
+    _require_valid_config(site)
     guard_engine_processes()
     deployer = SiteDeployer(
         site=site,
@@ -151,9 +164,12 @@ def _run_locked(deployer: SiteDeployer, site: str, action: Action, orphans: bool
     failed = [r for r in results if r.status != "done"]
     if action == "up" and not failed:
         _summarise(deployer, site, results)
-    console.print(f"logs: {deployer.log_dir.relative_to(REPO_ROOT)}")
+    console.print(f"logs: {deployer.log_dir.relative_to(REPO_ROOT)}", markup=False)
     for run in failed:
-        console.print(f"[red]{run.stack}: {run.status}[/] {run.error or ''} (log: {run.log})")
+        console.print(
+            f"[red]{escape(run.stack)}: {run.status}[/] {escape(run.error or '')} "
+            f"(log: {escape(str(run.log))})"
+        )
     if any(r.status == "failed" for r in failed) and action != "preview":
         _explain(site)
     status = 1 if failed else EXIT_OK
@@ -276,6 +292,7 @@ def outputs_command(
     if format not in ("text", "json"):
         fail_usage(f"--format {format!r}: allowed: text, json")
     _require_site(site)
+    _require_valid_config(site)
     guard_engine_processes()
     deployer = SiteDeployer(site=site, log_dir=LOG_ROOT)
     try:
