@@ -257,9 +257,17 @@ def open_backend(
     if cloud is None or not backend._on_site_cloud():
         raise BackendError(
             f"backend {url}: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (EC2 credentials "
-            "of the state's project: `openstack ec2 credentials create`)"
+            "of the state's project: `openstack ec2 credentials create`), or reach the site's "
+            f"cloud ({cloud.describe() if cloud else 'no credentials'}), whose object store "
+            "this endpoint must be for hubctl to make them"
         )
-    access, secret = ec2_credentials(cloud.connect())
+    try:
+        access, secret = ec2_credentials(cloud.connect())
+    except Exception as error:  # Keystone refused or is down: say so, not a traceback
+        raise BackendError(
+            f"backend {url}: could not get EC2 credentials from {cloud.describe()}: "
+            f"{type(error).__name__}: {error}"
+        ) from error
     env.update({"AWS_ACCESS_KEY_ID": access, "AWS_SECRET_ACCESS_KEY": secret})
     ensure_bucket(backend)
     return backend

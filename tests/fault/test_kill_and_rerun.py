@@ -228,3 +228,40 @@ def test_a_killed_run_converges_on_rerun(
         assert [r.status for r in restored] == ["done"] * 4
         return
     assert_converged(site, connection, env)
+
+
+DRILL_POINTS = [(layer, kind) for layer in LAYERS for kind in ("create", "between")]
+DRILL_CHOSEN = DRILL_POINTS if EVERY_POINT else []
+
+
+@pytest.mark.parametrize(
+    ("layer", "kind"), DRILL_CHOSEN, ids=[f"drill-{k}-{layer.value}" for layer, k in DRILL_CHOSEN]
+)
+def test_a_killed_drill_converges_on_rerun(
+    layer: Layer,
+    kind: str,
+    site: SiteDeployer,
+    env: dict[str, str],
+    tmp_path: Path,
+    test_tenant: Any,
+) -> None:
+    """The drill's journal lets the rerun take over the stacks the killed drill was building."""
+    target = "local-dr"
+    stack = f"{target}-{layer.value}"
+    drill_env = {**env, "HUB_DRILL_STATE": str(tmp_path / "drill-state")}
+    args = ["drill", "--site", SITE, "--to", target, "--report-dir", str(tmp_path / "report")]
+    chosen = (
+        is_step("create", stack, FIRST_CLOUD_OP[layer]) if kind == "create" else layer_done(stack)
+    )
+    killed = run_and_kill(args, drill_env, tmp_path, chosen)
+    assert killed.event is not None, killed.output[-3000:]
+    assert left_running(killed.mark) == []
+    journal = json.loads((tmp_path / "drill-state" / f"{target}.journal.json").read_text())
+    assert journal["status"] == "running"
+
+    code, output = run([*args, "--break-stale-lock"], drill_env, tmp_path)
+    assert code == 0, output[-4000:]
+    dr = test_tenant.connect(target)
+    left = census.cloud_objects(dr, target)
+    assert left == [], [o.line() for o in left]
+    assert not (tmp_path / "drill-state" / f"{target}.journal.json").exists()
