@@ -17,6 +17,7 @@ every point of every layer.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
