@@ -111,6 +111,35 @@ class FileStore:
     def where(self, key: str) -> str:
         return str(self.root / key)
 
+    def repair(self) -> list[str]:
+        """Undo what a killed engine's writes left half-done; what was removed, for a person.
+
+        The engine's file store writes each object through a temporary file renamed into place
+        (atomic), but the object's attribute sidecar (`<object>.attrs`) in place: a kill in
+        that write leaves it empty, and the engine then refuses the stack ("failed to load
+        checkpoint: EOF"). A missing sidecar is read as no attributes, so an unreadable one is
+        removed, as is the temporary file of a write that never completed. Called only under
+        the site lock, once every engine lock of the site is known stale: no live engine of the
+        site is writing.
+        """
+        removed: list[str] = []
+        bookkeeping = self.root / ".pulumi"
+        if not bookkeeping.exists():
+            return removed
+        for path in sorted(bookkeeping.rglob("*")):
+            if not path.is_file():
+                continue
+            broken = path.name.endswith(".tmp") and ".json." in path.name
+            if path.name.endswith(".attrs"):
+                try:
+                    json.loads(path.read_bytes())
+                except ValueError:
+                    broken = True
+            if broken:
+                path.unlink(missing_ok=True)
+                removed.append(str(path.relative_to(self.root)))
+        return removed
+
     def remove_command(self, key: str) -> str:
         return f"rm {self.root / key}"
 

@@ -22,7 +22,7 @@ from hubcore.stackfiles import REPO_ROOT, known_sites, missing_site_stacks
 from hubcore.stacks import SITE_LAYERS, Layer
 from hubcore.values import ConfigError
 from hubctl import census, outputs
-from hubctl.backend import BackendError
+from hubctl.backend import BackendError, FileStore
 from hubctl.commands.common import EXIT_OK, EXIT_VIOLATIONS, fail_usage
 from hubctl.deploy import LAYERS, Action, LayerRun, SiteDeployer, select_stack, site_config
 from hubctl.diagnosis import site_reasons
@@ -128,6 +128,8 @@ def run_site(
             say=say,
         ):
             say(f"state of {site}: {backend.url}")
+            for removed in store.repair() if isinstance(store, FileStore) else []:
+                say(f"removed {removed}: a write the killed engine left half-done")
             return _run_locked(deployer, site, action, orphans)
     except Locked as error:
         console.print(f"[red]{site} is locked[/]")

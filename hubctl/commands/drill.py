@@ -22,7 +22,7 @@ from rich.table import Table
 
 from hubcore.stackfiles import REPO_ROOT
 from hubcore.values import ConfigError
-from hubctl.backend import open_backend
+from hubctl.backend import FileStore, open_backend
 from hubctl.commands.common import EXIT_OK, fail_usage
 from hubctl.deploy import LAYERS, LayerRun, site_config, stack_name
 from hubctl.drill.cloud import site_cloud
@@ -176,6 +176,8 @@ def drill(
             break_stale=break_stale_lock,
             say=lambda line: console.print(line, markup=False, highlight=False),
         ):
+            for removed in store.repair() if isinstance(store, FileStore) else []:
+                console.print(f"removed {removed}: a write the killed engine left half-done")
             _run_drill(runner, progress, directory)
     except Locked as locked:
         console.print(f"[red]{to} is locked[/]")

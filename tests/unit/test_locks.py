@@ -178,3 +178,19 @@ def test_of_many_simultaneous_creates_exactly_one_wins(tmp_path: Path) -> None:
     with multiprocessing.Pool(8) as pool:
         won = pool.map(_create, [(str(tmp_path), i) for i in range(32)])
     assert won.count(True) == 1
+
+
+def test_a_half_written_sidecar_and_a_dead_writers_temp_file_are_removed(tmp_path: Path) -> None:
+    stacks = tmp_path / ".pulumi/stacks/hub"
+    stacks.mkdir(parents=True)
+    (stacks / "local-network.json").write_text("{}")
+    (stacks / "local-network.json.attrs").write_text("")  # killed in the sidecar's write
+    (stacks / "local-kms.json.attrs").write_text('{"user.content_type": "application/json"}')
+    (stacks / "local-network.json.18ed51b2df5bb775.tmp").write_text("{")
+    removed = FileStore(f"file://{tmp_path}").repair()
+    assert sorted(removed) == [
+        ".pulumi/stacks/hub/local-network.json.18ed51b2df5bb775.tmp",
+        ".pulumi/stacks/hub/local-network.json.attrs",
+    ]
+    assert (stacks / "local-kms.json.attrs").exists()
+    assert (stacks / "local-network.json").exists()
