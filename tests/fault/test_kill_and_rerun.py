@@ -18,7 +18,6 @@ every point of every layer.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,7 +33,6 @@ from tests.fault.killer import Event, left_running, run, run_and_kill
 
 pytestmark = pytest.mark.fault
 SITE = "local"
-EVERY_POINT = os.environ.get("HUB_FAULT_ALL") == "1"
 CLOUD_KINDS = (
     "openstack:networking",
     "openstack:compute",
@@ -88,7 +86,9 @@ POINTS = [
         and not (kind == "between" and layer is Layer.COMPUTE)  # nothing runs after compute
     ),
 ]
-CHOSEN = [p for p in POINTS if p.ci or EVERY_POINT]
+# Every point is collected; tests/fault/conftest.py deselects the non-CI ones unless
+# HUB_FAULT_ALL=1 (deselected, not skipped: they were not asked for).
+CHOSEN = POINTS
 
 
 def above(layer: Layer) -> list[Layer]:
@@ -232,7 +232,7 @@ def test_a_killed_run_converges_on_rerun(
 
 
 DRILL_POINTS = [(layer, kind) for layer in LAYERS for kind in ("create", "between")]
-DRILL_CHOSEN = DRILL_POINTS if EVERY_POINT else []
+DRILL_CHOSEN = DRILL_POINTS
 
 
 @pytest.mark.parametrize(
