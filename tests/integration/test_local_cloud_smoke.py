@@ -30,7 +30,8 @@ def _connect(cloud: str) -> Any:
     import openstack
     import openstack.config
 
-    config = openstack.config.OpenStackConfig(config_files=[str(CLOUDS_YAML)])
+    # Only the file: the session's OS_* variables are the test tenant's, not these clouds'.
+    config = openstack.config.OpenStackConfig(config_files=[str(CLOUDS_YAML)], load_envvars=False)
     return openstack.connection.Connection(config=config.get_one(cloud=cloud))
 
 
