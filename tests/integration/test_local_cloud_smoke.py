@@ -27,12 +27,21 @@ pytestmark = pytest.mark.integration
 
 
 def _connect(cloud: str) -> Any:
-    import openstack
-    import openstack.config
+    """A connection from the local cloud's own clouds.yaml entry alone: the session's OS_*
+    variables and OS_CLIENT_CONFIG_FILE are the test tenant's, and openstacksdk would read
+    those first."""
+    import json
 
-    # Only the file: the session's OS_* variables are the test tenant's, not these clouds'.
-    config = openstack.config.OpenStackConfig(config_files=[str(CLOUDS_YAML)], load_envvars=False)
-    return openstack.connection.Connection(config=config.get_one(cloud=cloud))
+    import openstack.connection
+
+    entry = json.loads(CLOUDS_YAML.read_text())["clouds"][cloud]
+    return openstack.connection.Connection(
+        auth=entry["auth"],
+        auth_type="password",
+        region_name=entry["region_name"],
+        identity_api_version="3",
+        interface="public",
+    )
 
 
 @pytest.fixture(scope="module")
