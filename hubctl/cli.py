@@ -21,6 +21,7 @@ COMMANDS: dict[str, str] = {
     "up": "hubctl.commands.deploy:up",
     "preview": "hubctl.commands.deploy:preview",
     "down": "hubctl.commands.deploy:down",
+    "outputs": "hubctl.commands.deploy:outputs_command",
     "drill": "hubctl.commands.drill:drill",
     "replicate": "hubctl.commands.drill:replicate",
     "evidence": "hubctl.commands.evidence:evidence",

@@ -9,6 +9,7 @@ uses the same plan.
 from __future__ import annotations
 
 import functools
+import json
 import os
 import threading
 import time
@@ -22,6 +23,9 @@ from pulumi import automation as auto
 
 from hubcore.stackfiles import REPO_ROOT, load_layered_config
 from hubcore.stacks import SITE_LAYERS, Layer, StackName
+from hubctl.backend import SiteBackend, open_backend
+from hubctl.cloud import SiteCloud, site_cloud
+from hubctl.reconcile import decide, owned_ids, pending_operations, settled
 from infra.config import HubConfig, validate_config
 from infra.kinds import LAYER_DEPENDENCIES
 
@@ -29,6 +33,11 @@ POLICY_PACK = REPO_ROOT / "policies"
 LAYERS: tuple[Layer, ...] = SITE_LAYERS
 
 Action = Literal["up", "destroy", "preview", "refresh"]
+# Actions that write the state: pending operations are settled before them.
+WRITES: frozenset[str] = frozenset({"up", "destroy", "refresh"})
+# A file to append every engine event to, one JSON line each (the fault-injection tier picks
+# its kill points from it).
+EVENT_LOG = "HUB_EVENT_LOG"
 Status = Literal["waiting", "running", "done", "failed", "skipped"]
 
 
@@ -45,6 +54,8 @@ class LayerRun:
     outputs: dict[str, object] = field(default_factory=dict)
     error: str | None = None
     log: Path | None = None
+    # What hubctl decided about the operations an interrupted run had left pending.
+    notes: list[str] = field(default_factory=list)
 
     @property
     def seconds(self) -> float | None:
@@ -104,9 +115,29 @@ class SiteDeployer:
     unprotect: bool = False
     on_event: EventListener | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _engine_env: dict[str, str] | None = None
+
+    def cloud(self) -> SiteCloud:
+        """The site's project in its region, with the deployer's credentials."""
+        config = site_config(self.site, Layer.NETWORK)
+        return site_cloud(self.site, config.region_name, {**os.environ, **self.env})
+
+    def backend(self) -> SiteBackend:
+        """The site's state backend: an explicit PULUMI_BACKEND_URL given to the deployer
+        wins (tests, drills), else HUB_STATE_BACKEND, else the site's hub:stateBackend."""
+        if "PULUMI_BACKEND_URL" in self.env:
+            return SiteBackend(self.env["PULUMI_BACKEND_URL"], {}, self.cloud())
+        config = site_config(self.site, Layer.NETWORK)
+        return open_backend(config.state_backend, self.cloud(), {**os.environ, **self.env})
+
+    def engine_env(self) -> dict[str, str]:
+        if self._engine_env is None:
+            self._engine_env = {**self.env, **self.backend().env}
+        return self._engine_env
 
     def run(self, action: Action) -> list[LayerRun]:
         self.log_dir.mkdir(parents=True, exist_ok=True)
+        self.engine_env()
         waits = dict(plan_order(action))
         runs = {layer: LayerRun(stack_name(self.site, layer), layer) for layer in waits}
         pending = list(runs)
@@ -155,14 +186,15 @@ class SiteDeployer:
         self._notify(run)
         try:
             with run.log.open("w", encoding="utf-8") as log:
-                stack = select_stack(self.site, run.layer, self.env)
+                env = self.engine_env()
+                stack = select_stack(self.site, run.layer, env)
                 packs = [str(self.policy_pack)] if self.policy_pack else None
                 # The Automation API hands over the engine's output line by line, without the
                 # line ends: put them back so the log reads like the CLI's output.
                 write = functools.partial(_write_line, log)
-                on_event = (
-                    functools.partial(self.on_event, run) if self.on_event is not None else None
-                )
+                on_event = self._event_listener(run)
+                if action in WRITES:
+                    self._settle_pending(stack, run, write, env)
                 if action == "up":
                     up = stack.up(
                         on_output=write, on_event=on_event, policy_packs=packs, color="never"
@@ -177,7 +209,7 @@ class SiteDeployer:
                     run.changes = _counts(refresh.summary.resource_changes)
                 else:
                     if self.unprotect:
-                        _unprotect_all(stack, log, self.env)
+                        _unprotect_all(stack, log, env)
                     result = stack.destroy(on_output=write, on_event=on_event, color="never")
                     run.changes = _counts(result.summary.resource_changes)
                     if run.layer is Layer.KMS:
@@ -190,14 +222,77 @@ class SiteDeployer:
             run.finished = time.monotonic()
             self._notify(run)
 
+    def _event_listener(self, run: LayerRun) -> Callable[[auto.events.EngineEvent], None] | None:
+        path = os.environ.get(EVENT_LOG)
+        if self.on_event is None and not path:
+            return None
+
+        def listen(event: auto.events.EngineEvent) -> None:
+            if self.on_event is not None:
+                self.on_event(run, event)
+            if path:
+                with self._lock, open(path, "a", encoding="utf-8") as out:
+                    out.write(json.dumps(event_record(run, event)) + "\n")
+
+        return listen
+
+    def _settle_pending(
+        self, stack: auto.Stack, run: LayerRun, write: Callable[[str], None], env: dict[str, str]
+    ) -> None:
+        """Settle what an interrupted run left pending (hubctl.reconcile), before the action."""
+        exported = stack.export_stack()
+        deployment = exported.deployment or {}
+        ops = pending_operations(deployment)
+        if not ops:
+            return
+        connections: dict[bool, Any] = {}
+        cloud = self.cloud()
+        replica = site_config(self.site, Layer.STORAGE).replica_region
+
+        def connect(op: Any) -> Any:
+            in_replica = bool(replica) and "::openstack-replica::" in op.provider
+            if in_replica not in connections:
+                chosen = cloud.in_region(str(replica)) if in_replica else cloud
+                connections[in_replica] = chosen.connect()
+            return connections[in_replica]
+
+        decisions = decide(ops, owned_ids(deployment), connect)
+        for decision in decisions:
+            line = decision.line()
+            write(f"hubctl: {line}")
+            with self._lock:
+                run.notes.append(line)
+        stack.import_stack(
+            auto.Deployment(version=exported.version, deployment=settled(deployment, decisions))
+        )
+        stack.refresh(on_output=write, color="never")
+
     def _forget_generated_keys(self, write: Callable[[str], None]) -> None:
         """Destroying a Barbican order keeps the key it generated: delete those keys too,
         but only on a site whose data is not protected (the local sites). A protected site
         keeps them on purpose (retain_on_delete): its data would be unreadable without them."""
         if site_config(self.site, Layer.KMS).protect:
             return
-        deleted = delete_order_secrets(connect_from_env({**os.environ, **self.env}), self.site)
+        deleted = delete_order_secrets(self.cloud().connect(), self.site)
         write(f"deleted {deleted} dataset key secret(s) generated by the destroyed orders")
+
+
+def event_record(run: LayerRun, event: auto.events.EngineEvent) -> dict[str, object]:
+    """The few fields of an engine event that say where a run is: which stack, which step."""
+    record: dict[str, object] = {"stack": run.stack, "layer": run.layer.value}
+    for kind in ("resource_pre_event", "res_outputs_event", "res_op_failed_event"):
+        found = getattr(event, kind, None)
+        if found is not None:
+            metadata = found.metadata
+            record.update(kind=kind, op=str(metadata.op.value), urn=metadata.urn)
+            return record
+    if event.summary_event is not None:
+        record["kind"] = "summary_event"
+    elif event.cancel_event is not None:
+        record["kind"] = "cancel_event"
+    else:
+        record["kind"] = "other"
+    return record
 
 
 def connect_from_env(env: Mapping[str, str]) -> Any:

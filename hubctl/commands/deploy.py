@@ -1,10 +1,16 @@
-"""`hubctl up` / `hubctl down` / `hubctl preview`: every layer of a site through the real engine."""
+"""`hubctl up` / `down` / `preview` / `outputs`: every layer of a site through the real engine.
+
+Before any layer: the site lock (hubctl.locks), which also judges every layer's engine lock;
+the engine processes are guarded so none outlives hubctl (hubctl.processes). Before each layer:
+the operations an interrupted run left pending are settled (hubctl.reconcile). After `up` and
+`down`: the orphan census (hubctl.census).
+"""
 
 from __future__ import annotations
 
-import json
+import sys
 import time
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -15,9 +21,13 @@ from rich.table import Table
 from hubcore.stackfiles import REPO_ROOT, known_sites, missing_site_stacks
 from hubcore.stacks import SITE_LAYERS, Layer
 from hubcore.values import ConfigError
-from hubctl.commands.common import EXIT_OK, fail_usage
-from hubctl.deploy import Action, LayerRun, SiteDeployer, site_config
+from hubctl import census, outputs
+from hubctl.backend import BackendError, FileStore
+from hubctl.commands.common import EXIT_OK, EXIT_VIOLATIONS, fail_usage
+from hubctl.deploy import LAYERS, Action, LayerRun, SiteDeployer, select_stack, site_config
 from hubctl.diagnosis import site_reasons
+from hubctl.locks import Locked, site_locked
+from hubctl.processes import guard_engine_processes
 
 LOG_ROOT = REPO_ROOT / ".state" / "logs"
 console = Console()
@@ -26,6 +36,15 @@ SiteOption = Annotated[str, typer.Option("--site", help="Site whose four layers 
 SequentialOption = Annotated[
     bool, typer.Option("--sequential", help="One layer at a time instead of the parallel plan.")
 ]
+BreakStaleOption = Annotated[
+    bool,
+    typer.Option(
+        "--break-stale-lock",
+        help="Remove a lock whose owner is provably gone (same host, no such process). "
+        "A live lock, or one held on another host, is never broken.",
+    ),
+]
+COMMANDS: dict[str, str] = {"up": "up", "destroy": "down", "preview": "preview"}
 
 
 def _require_site(site: str) -> None:
@@ -67,10 +86,64 @@ def _table(runs: dict[str, LayerRun], started: float) -> Table:
     return table
 
 
-def run_site(site: str, action: Action, *, sequential: bool, unprotect: bool = False) -> int:
+def say(line: str) -> None:
+    console.print(line, markup=False, highlight=False, soft_wrap=True)
+
+
+def run_site(
+    site: str,
+    action: Action,
+    *,
+    sequential: bool,
+    unprotect: bool = False,
+    break_stale: bool = False,
+    orphans: bool = False,
+) -> int:
     _require_site(site)
     _require_valid_config(site)
-    log_dir = LOG_ROOT / f"{site}-{action}-{time.strftime('%Y%m%dT%H%M%S')}"
+    guard_engine_processes()
+    deployer = SiteDeployer(
+        site=site,
+        log_dir=LOG_ROOT / f"{site}-{action}-{time.strftime('%Y%m%dT%H%M%S')}",
+        parallel=not sequential,
+        unprotect=unprotect,
+    )
+    try:
+        backend = deployer.backend()
+        store = backend.store()
+    except BackendError as error:
+        console.print(f"[red]{site}: state backend: {error}[/]")
+        return EXIT_VIOLATIONS
+    deployer._engine_env = {**deployer.env, **backend.env}
+    command = f"hubctl {COMMANDS[action]} --site {site}"
+    stacks = set(_stacks(site))
+    try:
+        with site_locked(
+            site,
+            store,
+            stacks,
+            command=" ".join(["hubctl", *sys.argv[1:]]) or command,
+            remedy_command=f"{command} --break-stale-lock",
+            break_stale=break_stale,
+            say=say,
+        ):
+            say(f"state of {site}: {backend.url}")
+            for removed in store.repair() if isinstance(store, FileStore) else []:
+                say(f"removed {removed}: a write the killed engine left half-done")
+            return _run_locked(deployer, site, action, orphans)
+    except Locked as error:
+        console.print(f"[red]{site} is locked[/]")
+        say(str(error))
+        return EXIT_VIOLATIONS
+
+
+def _stacks(site: str) -> list[str]:
+    from hubctl.deploy import stack_name
+
+    return [stack_name(site, layer) for layer in LAYERS]
+
+
+def _run_locked(deployer: SiteDeployer, site: str, action: Action, orphans: bool) -> int:
     runs: dict[str, LayerRun] = {}
     started = time.monotonic()
     with Live(_table(runs, started), console=console, refresh_per_second=2) as live:
@@ -79,23 +152,21 @@ def run_site(site: str, action: Action, *, sequential: bool, unprotect: bool = F
             runs[run.stack] = run
             live.update(_table(runs, started))
 
-        deployer = SiteDeployer(
-            site=site,
-            log_dir=log_dir,
-            parallel=not sequential,
-            listener=listener,
-            unprotect=unprotect,
-        )
+        deployer.listener = listener
+        if orphans:
+            # Orphans first: a port no state owns keeps its subnet from being destroyed.
+            _census(deployer, site, delete=True)
         results = deployer.run(action)
         live.update(_table({r.stack: r for r in results}, started))
     if not console.is_terminal:
         console.print()  # Live leaves its last frame unterminated when output is a file or pipe
-    failed = [r for r in results if r.status != "done"]
     for run in results:
-        if run.outputs:
-            console.print(f"[bold]{escape(run.stack)}[/] outputs:")
-            console.print_json(json.dumps(run.outputs, default=str))
-    console.print(f"logs: {log_dir.relative_to(REPO_ROOT)}", markup=False)
+        for note in run.notes:
+            say(f"{run.stack}: {note}")
+    failed = [r for r in results if r.status != "done"]
+    if action == "up" and not failed:
+        _summarise(deployer, site, results)
+    console.print(f"logs: {deployer.log_dir.relative_to(REPO_ROOT)}", markup=False)
     for run in failed:
         console.print(
             f"[red]{escape(run.stack)}: {run.status}[/] {escape(run.error or '')} "
@@ -103,7 +174,58 @@ def run_site(site: str, action: Action, *, sequential: bool, unprotect: bool = F
         )
     if any(r.status == "failed" for r in failed) and action != "preview":
         _explain(site)
-    return 1 if failed else EXIT_OK
+    status = 1 if failed else EXIT_OK
+    if action in ("up", "destroy"):
+        status = max(status, _census(deployer, site, delete=orphans))
+    return status
+
+
+def _summarise(deployer: SiteDeployer, site: str, results: list[LayerRun]) -> None:
+    values = {run.layer: run.outputs for run in results}
+    instances: dict[str, list[str]] = values[Layer.COMPUTE].get("instances") or {}  # type: ignore[assignment]
+    names = [name for hosts in instances.values() for name in hosts]
+    try:
+        found = outputs.addresses(deployer.cloud().connect(), names)
+    except Exception as error:  # the summary must not turn a good deploy into a failure
+        say(f"(host addresses unknown: {type(error).__name__})")
+        found = {}
+    for table in outputs.summary(site, values, found):
+        console.print(table)
+    say(f"reach it: {outputs.ssh_hint(values, found)}")
+    say(f"full outputs: hubctl outputs --site {site} [--format text|json]")
+
+
+def _deployments(deployer: SiteDeployer, site: str) -> list[dict[str, Any]]:
+    env = deployer.engine_env()
+    found = []
+    for layer in LAYERS:
+        deployment = select_stack(site, layer, env).export_stack().deployment or {}
+        found.append(dict(deployment))
+    return found
+
+
+def _census(deployer: SiteDeployer, site: str, delete: bool) -> int:
+    """Report (and with --orphans delete) what the site's project holds that no state owns."""
+    try:
+        conn = deployer.cloud().connect()
+        taken = census.take(conn, site, _deployments(deployer, site))
+    except Exception as error:  # a census that cannot run must say so, not pass silently
+        console.print(f"[red]orphan census of {site} could not run: {type(error).__name__}[/]")
+        say(str(error))
+        return EXIT_VIOLATIONS
+    if not taken.orphans:
+        say(f"orphan census of {site}: 0 orphans ({len(taken.cloud)} resources, all in a state)")
+        return EXIT_OK
+    say(f"orphan census of {site}: {len(taken.orphans)} resource(s) in no stack's state:")
+    for item in taken.orphans:
+        say(f"  {item.line()}")
+    if not delete:
+        say(f"delete them with: hubctl down --site {site} --orphans")
+        return EXIT_OK
+    failed = census.delete_orphans(conn, taken.orphans, say)
+    for item, why in failed:
+        say(f"could not delete {item.line()}: {why}")
+    return EXIT_VIOLATIONS if failed else EXIT_OK
 
 
 def _explain(site: str) -> None:
@@ -116,14 +238,22 @@ def _explain(site: str) -> None:
             console.print(f"  {line}", markup=False, highlight=False)
 
 
-def up(site: SiteOption = "local", sequential: SequentialOption = False) -> None:
+def up(
+    site: SiteOption = "local",
+    sequential: SequentialOption = False,
+    break_stale_lock: BreakStaleOption = False,
+) -> None:
     """Deploy every layer of a site (policy pack enforced), in dependency order."""
-    raise typer.Exit(run_site(site, "up", sequential=sequential))
+    raise typer.Exit(run_site(site, "up", sequential=sequential, break_stale=break_stale_lock))
 
 
-def preview(site: SiteOption = "local", sequential: SequentialOption = False) -> None:
+def preview(
+    site: SiteOption = "local",
+    sequential: SequentialOption = False,
+    break_stale_lock: BreakStaleOption = False,
+) -> None:
     """Preview every layer of a site with the policy pack."""
-    raise typer.Exit(run_site(site, "preview", sequential=sequential))
+    raise typer.Exit(run_site(site, "preview", sequential=sequential, break_stale=break_stale_lock))
 
 
 def down(
@@ -133,6 +263,52 @@ def down(
         typer.Option("--unprotect", help="Also destroy protected (data-bearing) resources."),
     ] = False,
     sequential: SequentialOption = False,
+    break_stale_lock: BreakStaleOption = False,
+    orphans: Annotated[
+        bool,
+        typer.Option(
+            "--orphans",
+            help="After the destroy, show the site's resources that no state owns, then "
+            "delete them.",
+        ),
+    ] = False,
 ) -> None:
     """Destroy every layer of a site in reverse dependency order."""
-    raise typer.Exit(run_site(site, "destroy", sequential=sequential, unprotect=unprotect))
+    raise typer.Exit(
+        run_site(
+            site,
+            "destroy",
+            sequential=sequential,
+            unprotect=unprotect,
+            break_stale=break_stale_lock,
+            orphans=orphans,
+        )
+    )
+
+
+def outputs_command(
+    site: SiteOption = "local",
+    format: Annotated[str, typer.Option("--format", help="text (default) or json.")] = "text",
+) -> None:
+    """Every output of every layer of a site, from its state backend (secrets hidden)."""
+    if format not in ("text", "json"):
+        fail_usage(f"--format {format!r}: allowed: text, json")
+    _require_site(site)
+    _require_valid_config(site)
+    guard_engine_processes()
+    deployer = SiteDeployer(site=site, log_dir=LOG_ROOT)
+    try:
+        env = deployer.engine_env()
+    except BackendError as error:
+        console.print(f"[red]{site}: state backend: {error}[/]")
+        raise typer.Exit(EXIT_VIOLATIONS) from None
+    values = {
+        str(stack.name): dict(stack.outputs())
+        for stack in (select_stack(site, layer, env) for layer in LAYERS)
+    }
+    text = outputs.as_json(values) if format == "json" else outputs.as_text(values)
+    sys.stdout.write(text + "\n")
+    raise typer.Exit(EXIT_OK)
+
+
+__all__ = ["down", "outputs_command", "preview", "up"]

@@ -6,6 +6,7 @@ was interrupted); 2 it was refused before anything ran (usage, configuration, un
 
 from __future__ import annotations
 
+import os
 import shutil
 import threading
 import time
@@ -21,14 +22,17 @@ from rich.table import Table
 
 from hubcore.stackfiles import REPO_ROOT
 from hubcore.values import ConfigError
+from hubctl.backend import FileStore, open_backend
 from hubctl.commands.common import EXIT_OK, fail_usage
-from hubctl.deploy import LayerRun, site_config
+from hubctl.deploy import LAYERS, LayerRun, site_config, stack_name
 from hubctl.drill.cloud import site_cloud
 from hubctl.drill.model import DrillReport, Outcome, Scenario
 from hubctl.drill.plan import DrillRefused, prepare
 from hubctl.drill.replication import replicate as replicate_site
 from hubctl.drill.report import duration
 from hubctl.drill.runner import DrillRun
+from hubctl.locks import Locked, site_locked
+from hubctl.processes import guard_engine_processes
 
 REPORTS = REPO_ROOT / "reports"
 EXIT_FAILED = 1
@@ -132,6 +136,13 @@ def drill(
     sequential: Annotated[
         bool, typer.Option("--sequential", help="Rebuild one layer at a time (for comparison).")
     ] = False,
+    break_stale_lock: Annotated[
+        bool,
+        typer.Option(
+            "--break-stale-lock",
+            help="Remove a lock of the DR site whose owner is provably gone; never a live one.",
+        ),
+    ] = False,
 ) -> None:
     """Rebuild SITE's stacks from nothing as DR site TO, restore its data, verify, measure."""
     try:
@@ -145,6 +156,36 @@ def drill(
     mode = "sequential" if sequential else "parallel"
     progress = LiveProgress(f"drill {site} → {to} ({scenario.value}, {mode})")
     runner = DrillRun(plan=plan, report_dir=directory, keep=keep, progress=progress)
+    guard_engine_processes()
+    # The DR site's lock, in the backend its stacks are rebuilt into (region loss) or the
+    # target's own: a second drill of the same target stops here, before any layer.
+    target = plan.target
+    store = open_backend(
+        os.environ.get("PULUMI_BACKEND_URL") or target.state_backend,
+        site_cloud(target.site, target.region_name),
+        {k: v for k, v in os.environ.items() if k != "HUB_STATE_BACKEND"},
+    ).store()
+    command = f"hubctl drill --site {site} --to {to}"
+    try:
+        with site_locked(
+            to,
+            store,
+            {stack_name(to, layer) for layer in LAYERS},
+            command=command,
+            remedy_command=f"{command} --break-stale-lock",
+            break_stale=break_stale_lock,
+            say=lambda line: console.print(line, markup=False, highlight=False),
+        ):
+            for removed in store.repair() if isinstance(store, FileStore) else []:
+                console.print(f"removed {removed}: a write the killed engine left half-done")
+            _run_drill(runner, progress, directory)
+    except Locked as locked:
+        console.print(f"[red]{to} is locked[/]")
+        console.print(str(locked), markup=False, highlight=False)
+        raise typer.Exit(EXIT_FAILED) from None
+
+
+def _run_drill(runner: DrillRun, progress: LiveProgress, directory: Path) -> None:
     try:
         with Live(progress.render(), console=console, refresh_per_second=2) as live:
             progress.live = live

@@ -1,108 +1,53 @@
-"""Credentials and openstacksdk connections for a site, pinned to one region.
+"""The drill's cloud helpers: the site's project (hubctl.cloud), emptying a DR container before
+its destroy, and whether two regions share their endpoints.
 
-A site's credentials come from the clouds.yaml entry named after the site when there is one
-(the local cloud has `local` and `local-dr`: two projects of one Keystone), otherwise from the
-OS_* variables of the caller. Either way the region is the one the site's config names, so a
-connection made for the DR region cannot reach the primary region's endpoints by accident.
 Nothing here prints or records a secret.
 """
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-import yaml
+from hubctl.cloud import SiteCloud, site_cloud
+from hubctl.deploy import LayerRun
 
-# The OS_* variables the engine's OpenStack provider reads; the drill replaces all of them for
-# a site with its own entry, so no primary-site value leaks into the DR stacks' environment.
-OS_KEYS = (
-    "OS_AUTH_URL",
-    "OS_USERNAME",
-    "OS_PASSWORD",
-    "OS_PROJECT_NAME",
-    "OS_USER_DOMAIN_NAME",
-    "OS_PROJECT_DOMAIN_NAME",
-    "OS_REGION_NAME",
-)
+__all__ = ["SiteCloud", "empty_container", "output_containers", "shared_endpoints", "site_cloud"]
 
 
-@dataclass(frozen=True)
-class SiteCloud:
-    """How to reach a site's project in one region."""
+def output_containers(storage: LayerRun | None) -> dict[str, str]:
+    """The storage stack's `containers` output: purpose → container name."""
+    value = storage.outputs.get("containers") if storage is not None else None
+    return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}
 
-    site: str
-    region: str
-    project: str | None
-    source: str  # "clouds.yaml entry <name>" or "OS_* environment"
-    auth: dict[str, str]
-    cloud_name: str | None = None  # the clouds.yaml entry, when the site has one
 
-    def env(self) -> dict[str, str]:
-        """OS_* variables for the engine's OpenStack provider (the stacks' credentials)."""
-        values = {
-            "OS_AUTH_URL": self.auth.get("auth_url", ""),
-            "OS_USERNAME": self.auth.get("username", ""),
-            "OS_PASSWORD": self.auth.get("password", ""),
-            "OS_PROJECT_NAME": self.auth.get("project_name", ""),
-            "OS_USER_DOMAIN_NAME": self.auth.get("user_domain_name", "Default"),
-            "OS_PROJECT_DOMAIN_NAME": self.auth.get("project_domain_name", "Default"),
-            "OS_REGION_NAME": self.region,
-        }
-        return {k: v for k, v in values.items() if v}
+def empty_container(conn: Any, container: str) -> int:
+    """Delete every object version of a container of the DR site so destroy can remove it."""
+    import openstack.exceptions
 
-    def connect(self) -> Any:
-        """A connection with exactly these credentials and region.
+    deleted = 0
+    try:
+        listing = conn.object_store.get(f"/{container}", params={"format": "json", "versions": ""})
+    except openstack.exceptions.NotFoundException:
+        return 0
+    if listing.status_code == 404:
+        return 0
+    for item in listing.json():
+        params = {"version-id": item["version_id"]} if item.get("version_id") else {}
+        conn.object_store.delete(f"/{container}/{item['name']}", params=params)
+        deleted += 1
+    return deleted
 
-        Connection() without a cloud name reads neither clouds.yaml nor OS_* variables, so
-        nothing of the caller's environment (its project, its region) can creep in, and a
-        clouds.yaml entry's own region does not forbid reading its replicas in another one.
-        """
-        from openstack.connection import Connection
 
-        return Connection(
-            auth=dict(self.auth),
-            auth_type="password",
-            region_name=self.region,
-            identity_api_version="3",
-            interface="public",
+def shared_endpoints(cloud: SiteCloud, other_region: str) -> bool | None:
+    """Whether two regions of the catalogue point at the same network endpoint."""
+    try:
+        session = cloud.connect().session
+        mine = session.get_endpoint(
+            service_type="network", interface="public", region_name=cloud.region
         )
-
-    def in_region(self, region: str) -> SiteCloud:
-        """The same project and credentials in another region (where its replicas live)."""
-        return SiteCloud(self.site, region, self.project, self.source, self.auth, self.cloud_name)
-
-    def describe(self) -> str:
-        return f"project {self.project or '?'} in {self.region} ({self.source})"
-
-
-def _clouds_file(environ: dict[str, str]) -> Path | None:
-    name = environ.get("OS_CLIENT_CONFIG_FILE")
-    return Path(name) if name and Path(name).is_file() else None
-
-
-def site_cloud(site: str, region: str, environ: dict[str, str] | None = None) -> SiteCloud:
-    environ = dict(os.environ if environ is None else environ)
-    path = _clouds_file(environ)
-    if path is not None:
-        clouds = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("clouds") or {}
-        entry = clouds.get(site)
-        if isinstance(entry, dict) and isinstance(entry.get("auth"), dict):
-            auth = {str(k): str(v) for k, v in entry["auth"].items()}
-            project = auth.get("project_name")
-            return SiteCloud(site, region, project, f"clouds.yaml {site}", auth, site)
-    auth = {
-        key: environ[name]
-        for key, name in (
-            ("auth_url", "OS_AUTH_URL"),
-            ("username", "OS_USERNAME"),
-            ("password", "OS_PASSWORD"),
-            ("project_name", "OS_PROJECT_NAME"),
-            ("user_domain_name", "OS_USER_DOMAIN_NAME"),
-            ("project_domain_name", "OS_PROJECT_DOMAIN_NAME"),
+        theirs = session.get_endpoint(
+            service_type="network", interface="public", region_name=other_region
         )
-        if environ.get(name)
-    }
-    return SiteCloud(site, region, auth.get("project_name"), "OS_* environment", auth)
+    except Exception:  # the catalogue is advisory here; the report says "unknown"
+        return None
+    return bool(mine) and mine == theirs

@@ -29,17 +29,6 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class Interval(_Model):
-    """A span on the drill's clock, in seconds from t0."""
-
-    start: float
-    end: float
-
-    @property
-    def seconds(self) -> float:
-        return self.end - self.start
-
-
 class ResourceStep(_Model):
     """One resource operation the engine performed, timed from its pre event to its outputs."""
 

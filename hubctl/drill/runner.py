@@ -27,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 from urllib.parse import urlparse
 
 from pulumi import automation as auto
@@ -44,30 +44,29 @@ from hubctl.deploy import (
     stack_name,
 )
 from hubctl.drill import replication, verify
-from hubctl.drill.cloud import SiteCloud, site_cloud
+from hubctl.drill.cloud import (
+    SiteCloud,
+    empty_container,
+    output_containers,
+    shared_endpoints,
+    site_cloud,
+)
+from hubctl.drill.journal import RESUMABLE, Journal, describe_backend, state_dir
+from hubctl.drill.measures import layer_report, not_restorable, rpo_report, rto_report
 from hubctl.drill.model import (
     Check,
     Cleanup,
     DrillReport,
-    LayerReport,
     NotRestored,
     Outcome,
     RestoredContainer,
     RestoreReport,
-    RpoReport,
-    RtoReport,
     Scenario,
 )
 from hubctl.drill.plan import DrillPlan, DrillRefused
 from hubctl.drill.report import write_report
-from hubctl.drill.timing import EventRecorder, cloud_wait
+from hubctl.drill.timing import EventRecorder
 from infra.config import HubConfig
-from infra.kinds import LAYER_DEPENDENCIES
-
-# Journals and state-loss backends; a test session points it at its own directory.
-DRILL_STATE = Path(os.environ.get("HUB_DRILL_STATE", REPO_ROOT / ".state" / "drill"))
-# Journal states in which the target's stacks may hold resources a new drill must converge.
-RESUMABLE = frozenset({"running", "interrupted", "kept", "failed", "cleanup-failed"})
 
 
 class Progress(Protocol):
@@ -82,198 +81,6 @@ class _Silent:
 
     def phase(self, name: str, status: str, detail: str = "") -> None:
         return None
-
-
-# --------------------------------------------------------------------------------------------
-# Measures: pure functions of the run's records
-
-
-def layer_report(
-    run: LayerRun,
-    t0: float,
-    steps: list[Any],
-    events_log: Path | None,
-    base: Path,
-    engine_changes: dict[str, int] | None = None,
-    engine_seconds: int | None = None,
-) -> LayerReport:
-    """A layer's record; a failed update's change counts come from the engine's summary."""
-    start = None if run.started is None else run.started - t0
-    end = None if run.finished is None else run.finished - t0
-    seconds = run.seconds
-    waited = cloud_wait(steps)
-    return LayerReport(
-        stack=run.stack,
-        layer=run.layer.value,
-        status=run.status,
-        waited_for=[d.value for d in LAYER_DEPENDENCIES[run.layer]],
-        start=start,
-        end=end,
-        seconds=seconds,
-        engine_seconds=engine_seconds,
-        changes=dict(run.changes or engine_changes or {}),
-        cloud_wait_seconds=waited,
-        tool_seconds=max((seconds or 0.0) - waited, 0.0),
-        steps=steps,
-        log=_relative(run.log, base),
-        events_log=_relative(events_log, base) if events_log and events_log.exists() else None,
-        error=run.error,
-    )
-
-
-def _relative(path: Path | None, base: Path) -> str | None:
-    if path is None:
-        return None
-    try:
-        return str(path.relative_to(base))
-    except ValueError:
-        return str(path)
-
-
-def rto_report(layers: list[LayerReport], restore: RestoreReport) -> RtoReport:
-    """Rebuild ends when the last layer ends; the RTO ends when the restore does, if later."""
-    rebuild = max((layer.end for layer in layers if layer.end is not None), default=0.0)
-    restore_seconds = (
-        restore.end - restore.start
-        if restore.start is not None and restore.end is not None
-        else 0.0
-    )
-    total = max(rebuild, restore.end or 0.0)
-    return RtoReport(
-        total_seconds=total,
-        rebuild_seconds=rebuild,
-        restore_seconds=restore_seconds,
-        per_layer_seconds={layer.layer: layer.seconds for layer in layers},
-        cloud_wait_seconds=sum(layer.cloud_wait_seconds for layer in layers),
-        tool_seconds=sum(layer.tool_seconds for layer in layers),
-    )
-
-
-def rpo_report(
-    observation: replication.PrimaryObservation | None,
-    pairs: list[replication.ReplicaPair],
-    t0: datetime,
-    synced: datetime | None,
-    unobserved_because: str = "",
-) -> RpoReport:
-    since = (t0 - synced).total_seconds() if synced is not None else None
-    if observation is None:
-        return RpoReport(
-            objects_seconds=since,
-            keys_seconds=None,
-            overall_seconds=since,
-            newest_unreplicated_object=None,
-            newest_unreplicated_key=None,
-            unreplicated_objects=0,
-            last_sync=synced,
-            since_last_sync_seconds=since,
-            method=(
-                "the primary was not read ("
-                + (unobserved_because or "unreachable")
-                + "): the RPO is bounded by the time since the last replication pass, "
-                "as it would be in a real disaster"
-            ),
-        )
-    missing = replication.unreplicated(observation, pairs)
-    newest = max(missing, key=lambda item: item[1].modified, default=None)
-    objects_seconds = (t0 - newest[1].modified).total_seconds() if newest else 0.0
-    key = max(observation.keys.items(), key=lambda item: item[1], default=None)
-    keys_seconds = (t0 - key[1]).total_seconds() if key else None
-    values = [v for v in (objects_seconds, keys_seconds) if v is not None]
-    return RpoReport(
-        objects_seconds=objects_seconds,
-        keys_seconds=keys_seconds,
-        overall_seconds=max(values) if values else None,
-        newest_unreplicated_object=f"{newest[0]}/{newest[1].name}" if newest else None,
-        newest_unreplicated_key=key[0] if key else None,
-        unreplicated_objects=len(missing),
-        last_sync=synced,
-        since_last_sync_seconds=since,
-        method=(
-            "just before the simulated loss the drill listed, read-only, the primary's "
-            "replicated containers and their replicas (by name and ETag) and the primary's "
-            "dataset keys; ages are measured at that moment (t0). In a real disaster only the "
-            "time since the last replication pass is known."
-        ),
-    )
-
-
-def not_restorable(source: HubConfig, target: HubConfig, missing_objects: int) -> list[NotRestored]:
-    """What no drill can bring back, from the design of the layers (not from this run)."""
-    items = [
-        NotRestored(
-            item="dataset keys",
-            reason=(
-                f"each is a Barbican order in {source.region_name}: Barbican generated the key "
-                "material and it never leaves that region's Barbican (no export, no replica, by "
-                "design of the KMS layer). The DR site has new keys in "
-                f"{target.region_name}; data encrypted under the old keys cannot be decrypted "
-                "there. Restored dataset containers name the new keys in their metadata."
-            ),
-        ),
-        NotRestored(
-            item="internal CA, service certificates, admin SSH key",
-            reason=(
-                "re-issued, not restored: their private keys live in the primary region's "
-                "Barbican and the primary's Pulumi state, both lost in the scenario. Clients "
-                "must trust the DR site's CA (its certificate is a kms stack output)."
-            ),
-        ),
-        NotRestored(
-            item="block volumes (boot and data)",
-            reason=(
-                "rebuilt empty: volumes are not replicated by the code; a data host's content "
-                "comes back only from what was written to the backups container."
-            ),
-        ),
-        NotRestored(
-            item="Pulumi state of the primary",
-            reason=(
-                "not replicated on purpose (the storage layer leaves it out): the DR site is "
-                "rebuilt from code, into its own stacks."
-            ),
-        ),
-    ]
-    if missing_objects:
-        items.append(
-            NotRestored(
-                item=f"{missing_objects} object(s) written after the last replication pass",
-                reason="they were never copied to the DR region (see RPO)",
-            )
-        )
-    return items
-
-
-# --------------------------------------------------------------------------------------------
-# Journal: what the last drill of a target left behind, so a re-run converges
-
-
-@dataclass
-class Journal:
-    path: Path
-    data: dict[str, Any] = field(default_factory=dict)
-
-    @classmethod
-    def of(cls, target: str) -> Journal:
-        path = DRILL_STATE / f"{target}.journal.json"
-        data = json.loads(path.read_text()) if path.exists() else {}
-        return cls(path, data)
-
-    def save(self, **values: Any) -> None:
-        self.data.update(values)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.path.write_text(json.dumps(self.data, indent=2, default=str) + "\n")
-
-    def forget(self) -> None:
-        self.path.unlink(missing_ok=True)
-        self.data = {}
-
-
-def describe_backend(url: str) -> str:
-    parsed = urlparse(url)
-    if parsed.scheme == "file":
-        return f"DIY file backend {parsed.netloc}{parsed.path}"
-    return f"{parsed.scheme} backend {parsed.netloc}"
 
 
 # --------------------------------------------------------------------------------------------
@@ -322,7 +129,7 @@ class DrillRun:
                 f"{self.target.site}` and delete {journal.path}"
             )
         if self.plan.scenario is Scenario.STATE_LOSS:
-            fresh = DRILL_STATE / f"{self.target.site}-fresh-backend"
+            fresh = state_dir() / f"{self.target.site}-fresh-backend"
             if fresh.exists():
                 shutil.rmtree(fresh)
             fresh.mkdir(parents=True)
@@ -352,7 +159,7 @@ class DrillRun:
         )
 
     def _separation(self, source: SiteCloud, target: SiteCloud) -> str:
-        shared = _shared_endpoints(target, source.region)
+        shared = shared_endpoints(target, source.region)
         regions = (
             f"{target.region} and {source.region} share the same service endpoints (a nominal "
             "second region)"
@@ -773,45 +580,6 @@ class DrillRun:
             + f": see logs/*.destroy.log; `hubctl down --site {self.target.site}` retries."
         )
         return Cleanup(kept=False, destroyed=ok, seconds=seconds, detail=detail)
-
-
-def output_containers(storage: LayerRun | None) -> dict[str, str]:
-    """The storage stack's `containers` output: purpose → container name."""
-    value = storage.outputs.get("containers") if storage is not None else None
-    return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}
-
-
-def empty_container(conn: Any, container: str) -> int:
-    """Delete every object version of a container of the DR site so destroy can remove it."""
-    import openstack.exceptions
-
-    deleted = 0
-    try:
-        listing = conn.object_store.get(f"/{container}", params={"format": "json", "versions": ""})
-    except openstack.exceptions.NotFoundException:
-        return 0
-    if listing.status_code == 404:
-        return 0
-    for item in listing.json():
-        params = {"version-id": item["version_id"]} if item.get("version_id") else {}
-        conn.object_store.delete(f"/{container}/{item['name']}", params=params)
-        deleted += 1
-    return deleted
-
-
-def _shared_endpoints(cloud: SiteCloud, other_region: str) -> bool | None:
-    """Whether two regions of the catalogue point at the same network endpoint."""
-    try:
-        session = cloud.connect().session
-        mine = session.get_endpoint(
-            service_type="network", interface="public", region_name=cloud.region
-        )
-        theirs = session.get_endpoint(
-            service_type="network", interface="public", region_name=other_region
-        )
-    except Exception:  # the catalogue is advisory here; the report says "unknown"
-        return None
-    return bool(mine) and mine == theirs
 
 
 def _commit() -> str | None:

@@ -24,6 +24,7 @@ import os
 import re
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -220,9 +221,33 @@ def run_in_root(root: Path, argv: Sequence[str], archives: Path | None = None) -
         *argv,
     ]
     _log(f"[{root.name}] $ {shlex.join(argv)}")
-    result = subprocess.run(fence, check=False)
+    try:
+        result = subprocess.run(fence, check=False)
+    finally:
+        reap_root(root)
     if result.returncode != 0:
         raise HostRootError(f"in {root}: command failed ({result.returncode}): {shlex.join(argv)}")
+
+
+def reap_root(root: Path, proc: Path = Path("/proc")) -> list[int]:
+    """Stop every process whose root directory is `root`; the pids stopped.
+
+    A first boot's units restart daemons (chrony's runcmd does) that would otherwise outlive the
+    chroot and the test session: nothing started inside a root may run after its command.
+    """
+    wanted = root.resolve()
+    stopped = []
+    for entry in proc.iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            if Path(os.readlink(entry / "root")) != wanted:
+                continue
+            os.kill(int(entry.name), signal.SIGKILL)
+        except OSError:  # gone already, or not ours to look at
+            continue
+        stopped.append(int(entry.name))
+    return stopped
 
 
 def _write(root: Path, relative: Path, text: str, mode: int = 0o644) -> None:

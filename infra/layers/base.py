@@ -17,6 +17,7 @@ import pulumi_tls as tls
 from pydantic import BaseModel, ConfigDict
 
 from hubcore.stacks import Layer
+from hubcore.urns import URN_KEY, urn_hash, urn_tag
 from infra.config import HubConfig
 
 ExportsT = TypeVar("ExportsT", bound="LayerExports")
@@ -64,6 +65,43 @@ class LayerContext:
 
     def name(self, *parts: str) -> str:
         return "-".join(("hub", self.config.site, *parts))
+
+    def urn(self, parent: pulumi.Resource, kind: type[pulumi.Resource], name: str) -> str:
+        """The URN the engine gives the resource `kind` named `name` under `parent`, the
+        layer's component (a child of the stack itself, so its type is the whole chain).
+
+        Computed here as plain text rather than through pulumi.create_urn: an Output of the
+        component's own URN would make each child wait on its parent, a cycle.
+        """
+        token = pulumi.get_type_token(kind)
+        if token is None:
+            raise TypeError(f"{kind.__name__} carries no Pulumi type token")
+        chain = f"{parent.pulumi_resource_type}${token}"
+        return f"urn:pulumi:{pulumi.get_stack()}::{pulumi.get_project()}::{chain}::{name}"
+
+    def urn_tag(self, parent: pulumi.Resource, kind: type[pulumi.Resource], name: str) -> str:
+        """The `hub-urn=<hash>` tag of a resource (hubcore.urns): hubctl finds what an
+        interrupted create made by it, and counts what no state owns."""
+        return urn_tag(self.urn(parent, kind, name))
+
+    def tags_for(
+        self, parent: pulumi.Resource, kind: type[pulumi.Resource], name: str, *extra: str
+    ) -> list[str]:
+        """The site's tags, any extra ones, and the resource's URN tag (Nova, Neutron)."""
+        return [*self.tags, *extra, self.urn_tag(parent, kind, name)]
+
+    def metadata_for(
+        self,
+        parent: pulumi.Resource,
+        kind: type[pulumi.Resource],
+        name: str,
+        extra: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = None,
+    ) -> pulumi.Output[dict[str, str]]:
+        """The site's metadata, `extra`, and the URN hash under `hub-urn` (Cinder, Nova,
+        Barbican, Swift: the kinds that take key/value metadata instead of tags)."""
+        digest = urn_hash(self.urn(parent, kind, name))
+        resolved: pulumi.Output[Mapping[str, str]] = pulumi.Output.from_input(extra or {})  # type: ignore[arg-type]
+        return resolved.apply(lambda values: {**self.metadata, **values, URN_KEY: digest})
 
     @property
     def tags(self) -> list[str]:

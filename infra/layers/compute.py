@@ -96,19 +96,25 @@ class ComputeLayer(pulumi.ComponentResource):
             self.instances[role] = []
             for index in range(size.count):
                 host = context.name(role.value, str(index))
-                metadata = {
-                    **context.metadata,
-                    "tier": tier,
-                    "role": role.value,
-                    "ca-cert-ref": kms.apply(lambda k: k.ca_cert_ref),
-                }
+                metadata = context.metadata_for(
+                    self,
+                    openstack.compute.Instance,
+                    host,
+                    {
+                        "tier": tier,
+                        "role": role.value,
+                        "ca-cert-ref": kms.apply(lambda k: k.ca_cert_ref),
+                    },
+                )
                 boot = openstack.blockstorage.Volume(
                     f"{host}-boot",
                     name=f"{host}-boot",
                     size=size.boot_volume_gb,
                     volume_type=volume_type,
                     image_id=image.id,
-                    metadata={**context.metadata, "role": role.value},
+                    metadata=context.metadata_for(
+                        self, openstack.blockstorage.Volume, f"{host}-boot", {"role": role.value}
+                    ),
                     opts=context.opts(self),
                 )
                 block_devices: list[pulumi.Input[openstack.compute.InstanceBlockDeviceArgs]] = [
@@ -128,7 +134,12 @@ class ComputeLayer(pulumi.ComponentResource):
                         size=size.data_volume_gb,
                         volume_type=volume_type,
                         description="Health data volume (LUKS, keys in Barbican)",
-                        metadata={**context.metadata, "role": role.value, "data": "true"},
+                        metadata=context.metadata_for(
+                            self,
+                            openstack.blockstorage.Volume,
+                            f"{host}-data",
+                            {"role": role.value, "data": "true"},
+                        ),
                         opts=context.data_opts(self),
                     )
                     # Attached at boot, not afterwards: cloud-init formats and mounts it on the
@@ -157,7 +168,7 @@ class ComputeLayer(pulumi.ComponentResource):
                     ],
                     security_group_ids=[network.apply(functools.partial(_group_of, tier))],
                     admin_state_up=True,
-                    tags=[*context.tags, f"tier={tier}"],
+                    tags=context.tags_for(self, openstack.networking.Port, host, f"tier={tier}"),
                     opts=context.opts(self),
                 )
                 instance = openstack.compute.Instance(
@@ -171,7 +182,9 @@ class ComputeLayer(pulumi.ComponentResource):
                     user_data=user_data,
                     config_drive=True,
                     metadata=metadata,
-                    tags=[*context.tags, f"tier={tier}", f"role={role.value}"],
+                    tags=context.tags_for(
+                        self, openstack.compute.Instance, host, f"tier={tier}", f"role={role.value}"
+                    ),
                     opts=context.opts(self),
                 )
                 self.instances[role].append(instance)

@@ -189,8 +189,8 @@ class KmsLayer(pulumi.ComponentResource):
             context.data_opts(self),
         )
 
-    @staticmethod
     def _store(
+        self,
         name: str,
         secret_type: str,
         payload: pulumi.Output[str],
@@ -205,6 +205,6 @@ class KmsLayer(pulumi.ComponentResource):
             payload=payload,
             payload_content_type="text/plain",
             expiration=expires.apply(whole_seconds),
-            metadata=context.metadata,
+            metadata=context.metadata_for(self, openstack.keymanager.SecretV1, context.name(name)),
             opts=opts,
         )

@@ -69,7 +69,7 @@ class NetworkLayer(pulumi.ComponentResource):
             admin_state_up=True,
             port_security_enabled=True,
             description=f"Private network of the {config.site} site",
-            tags=context.tags,
+            tags=context.tags_for(self, openstack.networking.Network, context.name("net")),
             opts=context.opts(self),
         )
 
@@ -86,7 +86,12 @@ class NetworkLayer(pulumi.ComponentResource):
                 gateway_ip=str(cidr[1]),
                 enable_dhcp=True,
                 dns_nameservers=[str(ip) for ip in config.dns_nameservers],
-                tags=[*context.tags, f"tier={tier.value}"],
+                tags=context.tags_for(
+                    self,
+                    openstack.networking.Subnet,
+                    context.name(tier.value),
+                    f"tier={tier.value}",
+                ),
                 opts=context.opts(self),
             )
 
@@ -127,7 +132,7 @@ class NetworkLayer(pulumi.ComponentResource):
             description="External gateway, only for tiers that need egress",
             admin_state_up=True,
             external_network_id=external.id,
-            tags=context.tags,
+            tags=context.tags_for(self, openstack.networking.Router, context.name("edge")),
             opts=context.opts(self),
         )
         for tier in TIER_ORDER:
@@ -144,7 +149,7 @@ class NetworkLayer(pulumi.ComponentResource):
             name=context.name("core"),
             description="Internal router of the data tier: no external gateway",
             admin_state_up=True,
-            tags=context.tags,
+            tags=context.tags_for(self, openstack.networking.Router, context.name("core")),
             opts=context.opts(self),
         )
         openstack.networking.RouterInterface(
@@ -160,7 +165,9 @@ class NetworkLayer(pulumi.ComponentResource):
                 network_id=self.network.id,
                 fixed_ips=[{"subnet_id": self.subnets[tier].id, "ip_address": address}],
                 admin_state_up=True,
-                tags=context.tags,
+                tags=context.tags_for(
+                    self, openstack.networking.Port, context.name("core", tier.value)
+                ),
                 opts=context.opts(self),
             )
             openstack.networking.RouterInterface(
@@ -181,7 +188,12 @@ class NetworkLayer(pulumi.ComponentResource):
                 description=f"{tier.value} tier of the {config.site} site: least privilege",
                 # OpenStack's default rules allow all egress: every flow here is explicit instead.
                 delete_default_rules=True,
-                tags=[*context.tags, f"tier={tier.value}"],
+                tags=context.tags_for(
+                    self,
+                    openstack.networking.SecGroup,
+                    context.name(tier.value),
+                    f"tier={tier.value}",
+                ),
                 opts=context.opts(self),
             )
             for tier in TIER_ORDER

@@ -81,7 +81,9 @@ class StorageLayer(pulumi.ComponentResource):
                 context.name(purpose),
                 name=name,
                 versioning=versioned,
-                metadata=metadata,
+                metadata=context.metadata_for(
+                    self, openstack.objectstorage.Container, context.name(purpose), metadata
+                ),
                 opts=context.data_opts(self),
             )
             if replica is not None and purpose.startswith(REPLICATED):
@@ -89,7 +91,12 @@ class StorageLayer(pulumi.ComponentResource):
                     context.name(purpose, "replica"),
                     name=f"{name}-replica",
                     versioning=versioned,
-                    metadata=metadata.apply(lambda m: {**m, "replica-of": config.region.code}),
+                    metadata=context.metadata_for(
+                        self,
+                        openstack.objectstorage.Container,
+                        context.name(purpose, "replica"),
+                        metadata.apply(lambda m: {**m, "replica-of": config.region.code}),
+                    ),
                     opts=pulumi.ResourceOptions(
                         parent=self,
                         provider=replica,

@@ -9,10 +9,11 @@ import pytest
 from typer.testing import CliRunner
 
 from hubctl.cli import app
-from hubctl.drill import runner
+from hubctl.drill import journal
+from hubctl.drill.journal import Journal
 from hubctl.drill.model import Scenario
 from hubctl.drill.plan import DrillRefused, prepare
-from hubctl.drill.runner import DrillRun, Journal
+from hubctl.drill.runner import DrillRun
 
 cli = CliRunner()
 
@@ -37,7 +38,7 @@ def test_a_site_without_a_replica_region_has_nothing_to_replicate() -> None:
 
 @pytest.fixture
 def drill_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setattr(runner, "DRILL_STATE", tmp_path)
+    monkeypatch.setattr(journal, "DRILL_STATE", tmp_path)
     return tmp_path
 
 

@@ -10,6 +10,7 @@ import pytest
 from hubcore.stacks import Layer
 from hubctl.deploy import LayerRun
 from hubctl.drill import replication
+from hubctl.drill.measures import layer_report, not_restorable, rpo_report, rto_report
 from hubctl.drill.model import (
     Check,
     Cleanup,
@@ -23,7 +24,6 @@ from hubctl.drill.model import (
 from hubctl.drill.plan import prepare
 from hubctl.drill.replication import ObjectInfo, PrimaryObservation, ReplicaPair
 from hubctl.drill.report import load_report, render_markdown, write_report
-from hubctl.drill.runner import layer_report, not_restorable, rpo_report, rto_report
 from tests.conftest import Synth
 
 T0 = datetime(2026, 11, 29, 2, 0, 0, tzinfo=UTC)

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from hubcore.stackfiles import REPO_ROOT
+from tests.integration.tenant import Tenant, create_tenant
 
 LOCAL_PASSPHRASE = "local-only-not-a-secret"  # as scripts/toolchain env sets it
 
@@ -45,13 +46,39 @@ def engine_env() -> dict[str, str]:
     return env
 
 
+def _local_cloud_env(*args: str) -> dict[str, str]:
+    return _exports([str(REPO_ROOT / "scripts/local-cloud"), "env", *args])
+
+
 @pytest.fixture(scope="session")
-def cloud_env() -> dict[str, str]:
-    """OS_* variables of the running local cloud (started if it is not)."""
+def local_cloud() -> dict[str, str]:
+    """The running local cloud (started if it is not): its administrator's OS_* variables."""
     subprocess.run(
         [str(REPO_ROOT / "scripts/local-cloud"), "start"], cwd=REPO_ROOT, check=True, timeout=1800
     )
-    return _exports([str(REPO_ROOT / "scripts/local-cloud"), "env"])
+    return _local_cloud_env("admin")
+
+
+@pytest.fixture(scope="session")
+def test_tenant(
+    local_cloud: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Tenant]:
+    """Keystone projects and a user of this test session only (see tests/README.md).
+
+    The user's own site (`make up`: user hub-admin, projects hub-local and hub-dr, the state in
+    the local cloud's S3) is never reached: the tiers deploy as another user (key pairs belong to
+    a user) into other projects, with a backend of their own, so `make up` then `make test`
+    leaves the user's site exactly as it was.
+    """
+    tenant = create_tenant(local_cloud, tmp_path_factory.mktemp("tenant"))
+    yield tenant
+    tenant.remove()
+
+
+@pytest.fixture(scope="session")
+def cloud_env(test_tenant: Tenant) -> dict[str, str]:
+    """OS_* variables of the test session's own `local` project in region LOCAL1."""
+    return test_tenant.env
 
 
 @pytest.fixture(scope="session")
@@ -64,6 +91,7 @@ def deploy_env(
         **engine_env,
         **cloud_env,
         "PULUMI_BACKEND_URL": f"file://{backend}",
+        "HUB_STATE_BACKEND": f"file://{backend}",
         "PULUMI_CONFIG_PASSPHRASE": LOCAL_PASSPHRASE,
     }
     saved = {key: os.environ.get(key) for key in env}
@@ -94,8 +122,8 @@ def connection(cloud_env: dict[str, str]) -> Any:
 
 
 @pytest.fixture(scope="session")
-def admin_connection(cloud_env: dict[str, str]) -> Any:
+def admin_connection(local_cloud: dict[str, str]) -> Any:
     """The local cloud's administrator (what an operator would do: volume types, flavors)."""
     from hubctl.deploy import connect_from_env
 
-    return connect_from_env(_exports([str(REPO_ROOT / "scripts/local-cloud"), "env", "admin"]))
+    return connect_from_env(local_cloud)

@@ -27,10 +27,9 @@ import pytest
 
 from hubcore.stackfiles import REPO_ROOT
 from hubctl.deploy import LAYERS, SiteDeployer
-from hubctl.drill.cloud import site_cloud
+from hubctl.drill.cloud import empty_container, site_cloud
 from hubctl.drill.model import DrillReport, LayerReport, Outcome
 from hubctl.drill.report import load_report
-from hubctl.drill.runner import empty_container
 from hubctl.drill.timing import cloud_wait_from_events, read_events
 from tests.integration.diagnosis import failures
 

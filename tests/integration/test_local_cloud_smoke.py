@@ -9,7 +9,6 @@ creates is deleted again, so the deployment tests that follow count from a clean
 
 from __future__ import annotations
 
-import subprocess
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -28,17 +27,27 @@ pytestmark = pytest.mark.integration
 
 
 def _connect(cloud: str) -> Any:
-    import openstack
-    import openstack.config
+    """A connection from the local cloud's own clouds.yaml entry alone: the session's OS_*
+    variables and OS_CLIENT_CONFIG_FILE are the test tenant's, and openstacksdk would read
+    those first."""
+    import json
 
-    config = openstack.config.OpenStackConfig(config_files=[str(CLOUDS_YAML)])
-    return openstack.connection.Connection(config=config.get_one(cloud=cloud))
+    import openstack.connection
+
+    entry = json.loads(CLOUDS_YAML.read_text())["clouds"][cloud]
+    return openstack.connection.Connection(
+        auth=entry["auth"],
+        auth_type="password",
+        region_name=entry["region_name"],
+        identity_api_version="3",
+        interface="public",
+    )
 
 
 @pytest.fixture(scope="module")
-def conn() -> Any:
-    subprocess.run([str(REPO / "scripts/local-cloud"), "start"], cwd=REPO, check=True, timeout=1800)
-    return _connect("local")
+def conn(test_tenant: Any) -> Any:
+    """The test session's own project: what the smoke tests create never lands in hub-local."""
+    return test_tenant.connect()
 
 
 @pytest.fixture()
@@ -70,7 +79,7 @@ def test_clouds_yaml_has_both_sites() -> None:
 
 
 def test_every_service_answers(conn: Any) -> None:
-    assert conn.current_project.name == "hub-local"
+    assert _connect("local").current_project.name == "hub-local"
     assert list(conn.compute.flavors())
     assert list(conn.network.networks())
     assert list(conn.image.images())

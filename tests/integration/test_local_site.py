@@ -72,7 +72,10 @@ def test_tier_subnets_exist_as_declared(
     declared = {
         r.inputs["name"]: r.inputs["cidr"] for r in of_type(synth("local-network"), "subnet:Subnet")
     }
-    actual = {s.name: s.cidr for s in connection.network.subnets() if s.name in declared}
+    project = connection.current_project_id
+    actual = {
+        s.name: s.cidr for s in connection.network.subnets(project_id=project) if s.name in declared
+    }
     assert actual == declared
 
 
@@ -89,9 +92,10 @@ def test_security_group_rules_match_the_program(
         )
         for rule in of_type(network, "secGroupRule:SecGroupRule")
     }
+    # The cloud's admin role sees every project's groups: only this session's project counts.
     groups = {
         g.id: g.name
-        for g in connection.network.security_groups()
+        for g in connection.network.security_groups(project_id=connection.current_project_id)
         if g.name.startswith("hub-local-")
     }
     actual = {
@@ -172,7 +176,9 @@ def test_refresh_finds_no_drift(first_up: list[LayerRun], deployer: SiteDeployer
 def test_a_resource_deleted_behind_pulumis_back_is_detected_and_recreated(
     first_up: list[LayerRun], deployer: SiteDeployer, connection: Any, deploy_env: dict[str, str]
 ) -> None:
-    group = connection.network.find_security_group("hub-local-ingress")
+    [group] = connection.network.security_groups(
+        project_id=connection.current_project_id, name="hub-local-ingress"
+    )
     rule = next(
         r
         for r in connection.network.security_group_rules(security_group_id=group.id)

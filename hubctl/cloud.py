@@ -1,0 +1,96 @@
+"""Credentials and openstacksdk connections for a site, pinned to one region.
+
+A site's credentials come from the clouds.yaml entry named after the site when there is one
+(the local cloud has `local` and `local-dr`: two projects of one Keystone), otherwise from the
+OS_* variables of the caller. Either way the region is the one the site's config names, so a
+connection made for the DR region cannot reach the primary region's endpoints by accident.
+Nothing here prints or records a secret.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+
+@dataclass(frozen=True)
+class SiteCloud:
+    """How to reach a site's project in one region."""
+
+    site: str
+    region: str
+    project: str | None
+    source: str  # "clouds.yaml entry <name>" or "OS_* environment"
+    auth: dict[str, str]
+    cloud_name: str | None = None  # the clouds.yaml entry, when the site has one
+
+    def env(self) -> dict[str, str]:
+        """OS_* variables for the engine's OpenStack provider (the stacks' credentials)."""
+        values = {
+            "OS_AUTH_URL": self.auth.get("auth_url", ""),
+            "OS_USERNAME": self.auth.get("username", ""),
+            "OS_PASSWORD": self.auth.get("password", ""),
+            "OS_PROJECT_NAME": self.auth.get("project_name", ""),
+            "OS_USER_DOMAIN_NAME": self.auth.get("user_domain_name", "Default"),
+            "OS_PROJECT_DOMAIN_NAME": self.auth.get("project_domain_name", "Default"),
+            "OS_REGION_NAME": self.region,
+        }
+        return {k: v for k, v in values.items() if v}
+
+    def connect(self) -> Any:
+        """A connection with exactly these credentials and region.
+
+        Connection() without a cloud name reads neither clouds.yaml nor OS_* variables, so
+        nothing of the caller's environment (its project, its region) can creep in, and a
+        clouds.yaml entry's own region does not forbid reading its replicas in another one.
+        """
+        from openstack.connection import Connection
+
+        return Connection(
+            auth=dict(self.auth),
+            auth_type="password",
+            region_name=self.region,
+            identity_api_version="3",
+            interface="public",
+        )
+
+    def in_region(self, region: str) -> SiteCloud:
+        """The same project and credentials in another region (where its replicas live)."""
+        return SiteCloud(self.site, region, self.project, self.source, self.auth, self.cloud_name)
+
+    def describe(self) -> str:
+        return f"project {self.project or '?'} in {self.region} ({self.source})"
+
+
+def _clouds_file(environ: dict[str, str]) -> Path | None:
+    name = environ.get("OS_CLIENT_CONFIG_FILE")
+    return Path(name) if name and Path(name).is_file() else None
+
+
+def site_cloud(site: str, region: str, environ: dict[str, str] | None = None) -> SiteCloud:
+    environ = dict(os.environ if environ is None else environ)
+    path = _clouds_file(environ)
+    if path is not None:
+        clouds = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("clouds") or {}
+        entry = clouds.get(site)
+        if isinstance(entry, dict) and isinstance(entry.get("auth"), dict):
+            auth = {str(k): str(v) for k, v in entry["auth"].items()}
+            project = auth.get("project_name")
+            return SiteCloud(site, region, project, f"clouds.yaml {site}", auth, site)
+    auth = {
+        key: environ[name]
+        for key, name in (
+            ("auth_url", "OS_AUTH_URL"),
+            ("username", "OS_USERNAME"),
+            ("password", "OS_PASSWORD"),
+            ("project_name", "OS_PROJECT_NAME"),
+            ("user_domain_name", "OS_USER_DOMAIN_NAME"),
+            ("project_domain_name", "OS_PROJECT_DOMAIN_NAME"),
+        )
+        if environ.get(name)
+    }
+    return SiteCloud(site, region, auth.get("project_name"), "OS_* environment", auth)

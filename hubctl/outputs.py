@@ -1,0 +1,116 @@
+"""What a person has after `hubctl up`: a short summary, and the full outputs on demand.
+
+The summary names the hosts with their addresses (read from the cloud: the stacks hold names),
+the containers, and the key references with their long URLs elided, then how to reach the hosts
+(ssh through the bastion). `hubctl outputs` gives every output of every layer.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from rich.table import Table
+
+from hubcore.stacks import Layer
+
+ADMIN_USER = "hubadmin"  # as infra.layers.compute creates it
+SECRET = "[secret]"
+
+
+def elide(ref: object, keep: int = 8) -> str:
+    """A Barbican reference as `…/secrets/1a2b3c4d…`: enough to tell keys apart."""
+    text = str(ref)
+    head, _, last = text.rstrip("/").rpartition("/")
+    kind = head.rsplit("/", 1)[-1] if head else ""
+    return f"…/{kind}/{last[:keep]}…" if kind else text
+
+
+def addresses(conn: Any, names: list[str]) -> dict[str, str]:
+    """Fixed addresses of the named servers in the connection's project."""
+    wanted = set(names)
+    found: dict[str, str] = {}
+    for server in conn.compute.servers(details=True):
+        if server.name in wanted:
+            ips = [a["addr"] for net in (server.addresses or {}).values() for a in net]
+            found[server.name] = ips[0] if ips else ""
+    return found
+
+
+def summary(
+    site: str, outputs: Mapping[Layer, Mapping[str, Any]], host_addresses: Mapping[str, str]
+) -> list[Table]:
+    tables = []
+    compute = outputs.get(Layer.COMPUTE, {})
+    hosts = Table(title=f"{site}: hosts", title_justify="left")
+    for column in ("role", "host", "address"):
+        hosts.add_column(column)
+    for role, names in (compute.get("instances") or {}).items():
+        for name in names:
+            hosts.add_row(role, name, host_addresses.get(name, "") or "?")
+    tables.append(hosts)
+
+    storage = outputs.get(Layer.STORAGE, {})
+    containers = Table(title=f"{site}: containers", title_justify="left")
+    for column in ("purpose", "container", "replica"):
+        containers.add_column(column)
+    replicas = storage.get("replica_containers") or {}
+    region = storage.get("replica_region") or ""
+    for purpose, name in (storage.get("containers") or {}).items():
+        replica = f"{replicas[purpose]} ({region})" if purpose in replicas else ""
+        containers.add_row(purpose, str(name), replica)
+    tables.append(containers)
+
+    kms = outputs.get(Layer.KMS, {})
+    keys = Table(title=f"{site}: keys and certificates (references)", title_justify="left")
+    for column in ("what", "reference"):
+        keys.add_column(column)
+    for dataset, ref in (kms.get("dataset_key_refs") or {}).items():
+        keys.add_row(f"dataset key {dataset}", elide(ref))
+    if kms.get("ca_cert_ref"):
+        keys.add_row("internal CA certificate", elide(kms["ca_cert_ref"]))
+    for service, ref in (kms.get("service_container_refs") or {}).items():
+        keys.add_row(f"TLS of {service}", elide(ref))
+    tables.append(keys)
+    return tables
+
+
+def ssh_hint(outputs: Mapping[Layer, Mapping[str, Any]], host_addresses: Mapping[str, str]) -> str:
+    instances = (outputs.get(Layer.COMPUTE, {}) or {}).get("instances") or {}
+    bastions = [host_addresses.get(n, "") for n in instances.get("bastion", [])]
+    bastion = next((a for a in bastions if a), "BASTION")
+    others = [n for role, names in instances.items() if role != "bastion" for n in names]
+    target = host_addresses.get(others[0], "HOST") if others else "HOST"
+    return (
+        f"ssh -J {ADMIN_USER}@{bastion} {ADMIN_USER}@{target}   "
+        "(the admin key is the compute stack's secret; every host is reached through the bastion)"
+    )
+
+
+def plain(value: Any) -> Any:
+    """An Automation API output value for printing: secrets stay hidden."""
+    if getattr(value, "secret", False):
+        return SECRET
+    return getattr(value, "value", value)
+
+
+def as_json(outputs: Mapping[str, Mapping[str, Any]]) -> str:
+    return json.dumps(
+        {stack: {k: plain(v) for k, v in values.items()} for stack, values in outputs.items()},
+        indent=2,
+        default=str,
+    )
+
+
+def as_text(outputs: Mapping[str, Mapping[str, Any]]) -> str:
+    lines = []
+    for stack, values in outputs.items():
+        lines.append(f"{stack}:")
+        for key, value in values.items():
+            shown = plain(value)
+            text = shown if isinstance(shown, str) else json.dumps(shown, indent=2, default=str)
+            body = text.splitlines() or [""]
+            lines.append(f"  {key}: {body[0]}")
+            lines += [f"    {line}" for line in body[1:]]
+    return "\n".join(lines)
