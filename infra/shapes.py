@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from hubcore.stacks import Layer
+from hubcore.urns import urn_hash
 from hubcore.values import ConfigValue, decode_config_value
 from infra.config import HubConfig, validate_config
 from infra.synth import ResourceRecord
@@ -189,31 +190,37 @@ def _from_template(
 ) -> list[ResourceRecord]:
     template = template_index(index)
     old, new = host_name(site, role, template), host_name(site, role, index)
-    return [_renamed(record, old, new) for record in hosts[(role, template)]]
-
-
-def _renamed(record: ResourceRecord, old: str, new: str) -> ResourceRecord:
+    group = hosts[(role, template)]
     if old == new:
-        return record
+        return list(group)
+    # Each resource carries a hash of its own URN (hubcore.urns): a renamed URN has another.
+    hashes = {urn_hash(r.urn): urn_hash(r.urn.replace(old, new)) for r in group}
+    return [_renamed(record, {old: new, **hashes}) for record in group]
+
+
+def _renamed(record: ResourceRecord, renames: Mapping[str, str]) -> ResourceRecord:
     return record.model_copy(
         update={
-            "urn": record.urn.replace(old, new),
-            "name": record.name.replace(old, new),
-            "parent": _rename(record.parent, old, new),
-            "provider": _rename(record.provider, old, new),
-            "inputs": _rename(record.inputs, old, new),
-            "secret_paths": frozenset(path.replace(old, new) for path in record.secret_paths),
+            "urn": _rename(record.urn, renames),
+            "name": _rename(record.name, renames),
+            "parent": _rename(record.parent, renames),
+            "provider": _rename(record.provider, renames),
+            "inputs": _rename(record.inputs, renames),
+            "secret_paths": frozenset(_rename(path, renames) for path in record.secret_paths),
         }
     )
 
 
-def _rename(value: Any, old: str, new: str) -> Any:
+def _rename(value: Any, renames: Mapping[str, str]) -> Any:
     if isinstance(value, str):
-        return value.replace(old, new) if old in value else value
+        for old, new in renames.items():
+            if old in value:
+                value = value.replace(old, new)
+        return value
     if isinstance(value, dict):
-        return {_rename(k, old, new): _rename(v, old, new) for k, v in value.items()}
+        return {_rename(k, renames): _rename(v, renames) for k, v in value.items()}
     if isinstance(value, list):
-        return [_rename(item, old, new) for item in value]
+        return [_rename(item, renames) for item in value]
     return value
 
 
