@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import hashlib
+import subprocess
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
@@ -28,3 +31,97 @@ def synth() -> Synth:
 def of_type(result: SynthResult, token: str) -> list[ResourceRecord]:
     """Records whose type token ends with `token` (e.g. "secGroupRule:SecGroupRule")."""
     return [r for r in result.resources if r.type.endswith(token)]
+
+
+# --------------------------------------------------------------------------------------------
+# The user's own deployment is never touched by the tests (`make up` then `make test`).
+
+CLOUD_MARKERS = ("integration", "fault", "engine")
+REPO = Path(__file__).resolve().parents[1]
+USER_SITES = {"local": ("", "local-dr"), "local-dr": ("dr", "local-dr")}
+
+
+def _local_cloud_env(which: str) -> dict[str, str] | None:
+    """OS_* of the local cloud's own user (`scripts/local-cloud env [dr]`), None if it is down."""
+    script = REPO / "scripts" / "local-cloud"
+    status = subprocess.run([str(script), "status"], capture_output=True, text=True, timeout=120)
+    if status.returncode != 0:
+        return None
+    out = subprocess.run(
+        ["bash", "-c", f'eval "$({script} env {which})" && env -0'],
+        capture_output=True,
+        timeout=120,
+        check=True,
+    ).stdout.decode()
+    pairs = (entry.split("=", 1) for entry in out.split("\0") if "=" in entry)
+    return {key: value for key, value in pairs if key.startswith("OS_")}
+
+
+def user_site_census() -> dict[str, list[tuple[str, ...]]] | None:
+    """Everything of the user's `local` and `local-dr` sites: the hub's resources in their
+    projects (hubctl's own census, by the hub's tags and names) and their state objects (the
+    local site's S3 bucket, read through Swift, and the file backend of local-dr). None when
+    the local cloud is not running: then no test can reach the user's site either."""
+    import openstack
+
+    from hubcore.stackfiles import load_layered_config
+    from hubctl.census import cloud_objects
+
+    census: dict[str, list[tuple[str, ...]]] = {}
+    for site, (which, _) in USER_SITES.items():
+        env = _local_cloud_env(which)
+        if env is None:
+            return None
+        conn = openstack.connect(
+            load_envvars=False,
+            load_yaml_config=False,
+            auth_url=env["OS_AUTH_URL"],
+            project_name=env["OS_PROJECT_NAME"],
+            username=env["OS_USERNAME"],
+            password=env["OS_PASSWORD"],
+            user_domain_name="Default",
+            project_domain_name="Default",
+            region_name=env["OS_REGION_NAME"],
+        )
+        census[f"{site} resources"] = sorted(
+            (o.token, o.id, o.name) for o in cloud_objects(conn, site)
+        )
+        backend = load_layered_config(f"{site}-network")["hub:stateBackend"].value
+        if backend.startswith("s3://"):
+            bucket = backend.removeprefix("s3://").split("?", 1)[0].split("/", 1)[0]
+            names = {c.name for c in conn.object_store.containers()}
+            objects = conn.object_store.objects(bucket) if bucket in names else []
+            census[f"{site} state"] = sorted((o.name, str(o.etag)) for o in objects)
+        elif backend.startswith("file://"):
+            root = Path(backend.removeprefix("file://"))
+            root = root if root.is_absolute() else REPO / root
+            files = sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else []
+            census[f"{site} state"] = sorted(
+                (str(p.relative_to(root)), hashlib.sha256(p.read_bytes()).hexdigest())
+                for p in files
+                if f"/{site}-" in f"/{p.name}" or f"/{site}-" in str(p)
+            )
+    return census
+
+
+@pytest.fixture(scope="session", autouse=True)
+def users_site_is_left_as_it_was(request: pytest.FixtureRequest) -> Iterator[None]:
+    """The census of the user's sites before the session equals the census after it."""
+    reaches_cloud = any(
+        item.get_closest_marker(marker)
+        for item in request.session.items
+        for marker in CLOUD_MARKERS
+    )
+    before = user_site_census() if reaches_cloud else None
+    yield
+    if before is None:
+        return
+    after = user_site_census()
+    assert after is not None, "the local cloud stopped during the tests: restart it"
+    changed = {
+        key: {"gone": sorted(set(before[key]) - set(after.get(key, []))),
+              "new": sorted(set(after.get(key, [])) - set(before[key]))}
+        for key in before
+        if before[key] != after.get(key)
+    }  # fmt: skip
+    assert not changed, f"the tests changed the user's own sites: {changed}"
