@@ -16,8 +16,18 @@ from infra.config import HubConfig
 REGION_KEY_PROVIDERS = {"openstack:region": "openstack", "hub:replicaRegion": "openstack-replica"}
 
 
-def make_provider(config: HubConfig, name: str, region: str) -> openstack.Provider:
-    """An explicit provider: region and endpoint from config; credentials from OS_*/clouds.yaml."""
+def make_provider(
+    config: HubConfig,
+    name: str,
+    region: str,
+    *,
+    tenant_name: pulumi.Input[str] | None = None,
+    opts: pulumi.ResourceOptions | None = None,
+) -> openstack.Provider:
+    """An explicit provider: region and endpoint from config; credentials from OS_*/clouds.yaml.
+
+    `tenant_name` scopes it to another project than the credentials' own (a workspace's).
+    """
     auth_url: pulumi.Input[str] | None = config.auth_url
     if config.auth_url is not None and config.is_secret("openstack:authUrl"):
         auth_url = pulumi.Output.secret(config.auth_url)
@@ -29,6 +39,8 @@ def make_provider(config: HubConfig, name: str, region: str) -> openstack.Provid
         auth_url=auth_url,
         cloud=config.cloud,
         insecure=config.insecure or None,
+        tenant_name=tenant_name,
+        opts=opts,
     )
 
 
