@@ -9,4 +9,5 @@ from policies.rules import (  # noqa: F401 - imported for their registrations
     region,
     secrets,
     stack,
+    workspace,
 )

@@ -47,6 +47,16 @@ EXPECTED_IDS = {
     "stack-dr-distinct-region",
     "stack-sovereign-backend",
     "stack-sovereign-secrets-provider",
+    # issue 12: research-project workspaces
+    "workspace-expiry-valid",
+    "workspace-not-expired",
+    "workspace-datasets-authorised",
+    "workspace-no-egress",
+    "workspace-no-floating-ip",
+    "workspace-no-external-gateway",
+    "workspace-no-flow-from-other-workspace",
+    "workspace-key-distinct",
+    "workspace-access-via-project",
 }
 
 
