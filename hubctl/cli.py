@@ -8,6 +8,7 @@ from hubctl.commands.check import check
 from hubctl.commands.deploy import down, preview, up
 from hubctl.commands.drill import drill, replicate
 from hubctl.commands.synth import synth
+from hubctl.commands.workspace import app as workspace_app
 
 app = typer.Typer(
     name="hubctl",
@@ -23,6 +24,7 @@ app.command()(preview)
 app.command()(down)
 app.command()(drill)
 app.command()(replicate)
+app.add_typer(workspace_app)
 
 
 @app.callback()

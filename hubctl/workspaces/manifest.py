@@ -293,12 +293,12 @@ def load_manifest(path: Path, facts: SiteFacts) -> Manifest:
     try:
         manifest = Manifest.model_validate(data)
     except ValidationError as exc:
-        for error in exc.errors():
-            loc = [p for p in error["loc"] if isinstance(p, str | int)]
-            message = error["msg"].removeprefix("Value error, ")
-            if error["type"] == "missing":
+        for found in exc.errors():
+            loc = [p for p in found["loc"] if isinstance(p, str | int)]
+            message = found["msg"].removeprefix("Value error, ")
+            if found["type"] == "missing":
                 problems.append(f"{where}: {_path(loc)} is required: {_required(loc)}")
-            elif error["type"] == "extra_forbidden":
+            elif found["type"] == "extra_forbidden":
                 problem(loc, _value_at(data, loc), f"unknown key; {_known(loc)}")
             else:
                 problem(loc, _value_at(data, loc), message)

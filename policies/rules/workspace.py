@@ -326,7 +326,7 @@ def workspace_no_flow_from_other_workspace(resource: ResourceView, context: Cont
     site = _site_network(context)
     pool_text = context.site.text("hub:workspacePool")
     pool = ip_network(pool_text, strict=False) if pool_text else None
-    if pool is not None and network.overlaps(pool):  # type: ignore[arg-type]
+    if pool is not None and network.version == pool.version and network.overlaps(pool):
         return failed(
             f"{describe(resource)} admits {network}, inside the workspace pool {pool}: another "
             "workspace could reach this one.",
