@@ -465,16 +465,38 @@ def _check_data_gone(record: evidence.Record, conn: Any, exports: WorkspaceExpor
     record.check("the key material cannot be read", "key-manager GET payload", code == 404, code)
 
 
+def _listed(conn: Any, collection: str, name: str) -> int:
+    """How many `collection` entries Keystone lists under `name` (a listing reads the database;
+    a lookup by id may be answered from Keystone's cache for a while after a deletion)."""
+    response = conn.session.get(
+        f"/{collection}",
+        params={"name": name},
+        endpoint_filter={"service_type": "identity", "interface": "public"},
+        raise_exc=False,
+    )
+    if response.status_code != 200:
+        return -1
+    return len(response.json().get(collection) or [])
+
+
 def _check_identity_gone(record: evidence.Record, conn: Any, exports: WorkspaceExports) -> None:
     if exports.tenancy != "create":
         return
-    code = _status(conn, f"/projects/{exports.project_id}", "identity")
+    left = _listed(conn, "projects", exports.project_name)
     record.check(
-        f"Keystone project {exports.project_name} is gone", "identity GET", code == 404, code
+        f"Keystone project {exports.project_name} is gone",
+        "identity GET /projects?name=",
+        left == 0,
+        f"{left} listed",
     )
-    for member, user in exports.member_user_ids.items():
-        code = _status(conn, f"/users/{user}", "identity")
-        record.check(f"member {member}'s user is gone", "identity GET /users", code == 404, code)
+    for member, user in exports.members.items():
+        left = _listed(conn, "users", user)
+        record.check(
+            f"member {member}'s user {user} is gone",
+            "identity GET /users?name=",
+            left == 0,
+            f"{left} listed",
+        )
 
 
 def _purge(
