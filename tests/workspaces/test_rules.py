@@ -178,9 +178,7 @@ def ingress_rule(ws: Target) -> ResourceView:
 
 def test_the_admin_tier_may_reach_the_workspace(ws: Target) -> None:
     assert ingress_rule(ws).inputs["remoteIpPrefix"] == "10.40.4.0/24"  # the admin tier's subnet
-    assert statuses("workspace-no-flow-from-other-workspace", ws, ingress_rule(ws)) == {
-        Status.PASS
-    }
+    assert statuses("workspace-no-flow-from-other-workspace", ws, ingress_rule(ws)) == {Status.PASS}
 
 
 def test_ingress_from_another_workspace_fails(ws: Target) -> None:
