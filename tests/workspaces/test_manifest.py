@@ -112,7 +112,7 @@ def test_ssh_keys_follow_the_pack_crypto_rules(key: str, accepted: bool) -> None
 
 
 def test_the_key_type_is_read_from_the_key_not_its_label() -> None:
-    label, _, rest = ed25519_key().partition(" ")
+    _, _, rest = ed25519_key().partition(" ")
     assert check_ssh_key(f"ssh-rsa {rest}", KeyRules()) is not None
     assert ssh_key_strength(rsa_key(3072)) == ("ssh-rsa", "3072")
 
