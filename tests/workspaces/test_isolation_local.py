@@ -231,7 +231,7 @@ def test_members_write_the_outbox_and_only_the_data_officer_reads_it(
 def test_extend_moves_the_deployed_expiry(opened: dict[str, Any], alice: Any) -> None:
     result = invoke("extend", "--site", "local", "--project", A, "--expires", "2028-01-31")
     assert result.exit_code == 0, result.output
-    head = alice.session.head(swift_url(opened[A].project_id, opened[A].outbox_container))
+    head = alice.session.head(swift_url(opened[A].project_id, opened[A].extract_container))
     assert head.headers["X-Container-Meta-Workspace-Expires"] == "2028-01-31"
 
 
