@@ -171,3 +171,16 @@ def test_the_allocated_range_survives_a_rerun(opened: Callable[..., Path]) -> No
     assert range_for("local", f"keep-{TAG}", pool) == IPv4Network("10.41.253.0/24")
     fresh = range_for("local", f"fresh-{TAG}", pool)
     assert fresh != IPv4Network("10.41.253.0/24") and fresh.subnet_of(pool)
+
+
+def test_extend_to_a_past_date_is_refused(projects: Manifests) -> None:
+    # Started long ago: a past date after the start passes every manifest check but this one.
+    path = projects(f"ext4-{TAG}", starts="2020-01-01", expires="2022-06-30")
+    before = path.read_text()
+    result = runner.invoke(
+        app,
+        ["workspace", "extend", "--site", "local", "--project", f"ext4-{TAG}",
+         "--expires", "2021-01-01"],
+    )  # fmt: skip
+    assert result.exit_code == 2 and "not in the future" in result.output
+    assert path.read_text() == before
