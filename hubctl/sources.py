@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from hubcore.stackfiles import known_stacks, load_layered_config, stack_file
+from hubcore.stacks import Layer, StackName
 from hubcore.values import ConfigError, ConfigValue, Location
 from hubcore.wire import decode_properties, provider_urn_of
 from infra.providers import REGION_KEY_PROVIDERS
@@ -231,8 +232,17 @@ def _config_of(stack: str | None) -> dict[str, Any]:
     the stack's files here. An export of a stack this repository does not define is judged
     on its resources alone; rules that need site facts then answer "not applicable".
     """
-    if stack is None or stack not in known_stacks():
+    if stack is None:
         return {}
+    if stack not in known_stacks():
+        # A workspace closed (its stack file gone) but still deployed somewhere: judge it with
+        # its site's facts, which any of the site's stacks carries.
+        name = StackName.try_parse(stack)
+        if name is None or name.layer is not Layer.WORKSPACE:
+            return {}
+        stack = str(name.sibling(Layer.NETWORK))
+        if stack not in known_stacks():
+            return {}
     try:
         return dict(load_layered_config(stack))
     except ConfigError:

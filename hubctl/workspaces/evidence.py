@@ -97,6 +97,7 @@ class Record:
     def as_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["result"] = "closed" if self.ok else "checks failed"
+        data["closed_at"] = self.finished  # what `hubctl evidence` shows as the closing time
         return data
 
 

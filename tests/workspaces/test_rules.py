@@ -4,9 +4,10 @@ one field changed per failing case (tests/policies' harness)."""
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
-from collections.abc import Iterator
 from ipaddress import IPv4Network
+from pathlib import Path
 
 import pytest
 
@@ -14,7 +15,7 @@ from hubcore.stackfiles import STACKS_DIR
 from hubctl.sources import target_of_synth
 from hubctl.workspaces.registry import write_stack_file
 from infra.config import WorkspaceSpec
-from infra.synth import synthesize
+from infra.synth import SynthResult, synthesize
 from policies.evaluate import Target
 from policies.model import ResourceView, Status
 from policies.registry import REGISTRY, all_rules
@@ -39,16 +40,20 @@ RULES = (
 
 
 @pytest.fixture(scope="module")
-def ws() -> Iterator[Target]:
+def synthesized() -> SynthResult:
     data = base_manifest(PROJECT)
     spec = WorkspaceSpec.model_validate({**data, "cidr": "10.41.7.0/24"})
     path = write_stack_file("local", spec)
     try:
-        result = synthesize(STACK, {"hub:memberPasswords": "[secret]"})
+        return synthesize(STACK, {"hub:memberPasswords": "[secret]"})
     finally:
         path.unlink(missing_ok=True)
-    yield target_of_synth(result)
+
+
+@pytest.fixture(scope="module")
+def ws(synthesized: SynthResult) -> Target:
     assert not (STACKS_DIR / f"Pulumi.{STACK}.yaml").exists()
+    return target_of_synth(synthesized)
 
 
 def extract(target: Target) -> ResourceView:
@@ -242,3 +247,31 @@ def test_workspace_rules_leave_site_stacks_alone(synth: Synth) -> None:
             if not REGISTRY[rule_id].applies(view):
                 continue
             assert Status.FAIL not in statuses(rule_id, site, view), (rule_id, view.name)
+
+
+def test_the_state_of_a_lingering_workspace_fails_review_after_its_file_is_gone(
+    synthesized: SynthResult, tmp_path: Path
+) -> None:
+    """Its stack file removed, an export of what is still deployed is judged on the resources'
+    own expiry, with the site's facts; past the expiry `hubctl check --state` exits 1."""
+    from typer.testing import CliRunner
+
+    from hubctl.cli import app
+    from tests.policies.exports import export_of, write
+
+    export = write(export_of(synthesized), tmp_path / "export.json")
+    runner = CliRunner()
+    assert runner.invoke(app, ["check", "--state", str(export)]).exit_code == 0
+    late = tmp_path / "late.json"
+    late.write_text(json.dumps({"workspace-not-expired": {"asOf": "2031-01-01"}}))
+    result = runner.invoke(app, ["check", "--state", str(export), "--policy-config", str(late)])
+    assert result.exit_code == 1
+    assert "workspace-not-expired" in result.output and "expired on 2030-12-31" in result.output
+    # The site's facts still reach the pack: a dataset the site lacks is reported too.
+    data = json.loads(export.read_text())
+    for item in data["deployment"]["resources"]:
+        if item["urn"].endswith("-extract"):
+            item["inputs"]["metadata"]["workspace-datasets"] = "imaging"
+    export.write_text(json.dumps(data))
+    result = runner.invoke(app, ["check", "--state", str(export)])
+    assert result.exit_code == 1 and "workspace-datasets-authorised" in result.output
