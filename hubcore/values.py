@@ -16,6 +16,11 @@ class Location:
 
     file: str
     line: int | None = None
+    # A value given with -c has no line of its own: `override` is the option as typed
+    # (`KEY=VALUE`) and `home` the stack-file line where the key belongs, so that reports whose
+    # consumers need a file (SARIF, Code Quality) can point there.
+    override: str | None = None
+    home: Location | None = None
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}" if self.line else self.file

@@ -6,11 +6,14 @@ private identity endpoint (prod's) stays a Pulumi secret.
 
 from __future__ import annotations
 
-import pulumi
-import pulumi_openstack as openstack
+from typing import TYPE_CHECKING
 
 from hubcore.catalogue import load_catalogue
 from infra.config import HubConfig
+
+if TYPE_CHECKING:  # the SDK is imported by the program; reading REGION_KEY_PROVIDERS needs none
+    import pulumi
+    import pulumi_openstack as openstack
 
 # The OpenStack provider that each region key of the config configures.
 REGION_KEY_PROVIDERS = {"openstack:region": "openstack", "hub:replicaRegion": "openstack-replica"}
@@ -28,6 +31,9 @@ def make_provider(
 
     `tenant_name` scopes it to another project than the credentials' own (a workspace's).
     """
+    import pulumi
+    import pulumi_openstack as openstack
+
     auth_url: pulumi.Input[str] | None = config.auth_url
     if config.auth_url is not None and config.is_secret("openstack:authUrl"):
         auth_url = pulumi.Output.secret(config.auth_url)

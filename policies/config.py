@@ -15,12 +15,12 @@ policies/pack-config.json holds the repository's own settings and is the base la
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from hubcore import jsonfile
 from policies.registry import REGISTRY, Enforcement, Rule, all_rules
 
 PACK_CONFIG_FILE = Path(__file__).with_name("pack-config.json")
@@ -106,11 +106,13 @@ class PackConfig:
     @classmethod
     def load(cls, path: Path) -> PackConfig:
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            data = jsonfile.loads(path.read_text(encoding="utf-8"))
         except OSError as error:
             raise PackConfigError(f"{path}: cannot read: {error.strerror}") from error
-        except json.JSONDecodeError as error:
-            raise PackConfigError(f"{path}: not valid JSON: {error}") from error
+        except UnicodeDecodeError as error:
+            raise PackConfigError(f"{path}: not UTF-8 text (byte offset {error.start})") from error
+        except jsonfile.JsonError as error:  # duplicate keys and deep nesting too
+            raise PackConfigError(f"{path}: {error}") from error
         return cls.from_mapping(data, str(path))
 
 

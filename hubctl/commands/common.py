@@ -6,6 +6,7 @@ from typing import NoReturn
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from hubcore.stackfiles import known_stacks, parse_override
 from hubcore.values import ConfigError
@@ -18,8 +19,12 @@ stderr = Console(stderr=True, highlight=False)
 
 
 def fail_usage(message: str) -> NoReturn:
-    """Print one clear message (never a traceback) and exit 2: nothing was done."""
-    stderr.print(f"[bold red]error:[/] {message}", markup=True, soft_wrap=True)
+    """Print one clear message (never a traceback) and exit 2: nothing was done.
+
+    The message quotes user data (values, keys, file names): it is printed as plain text, never
+    read as rich markup, so a value `[secret]` or `[bold]x[/]` prints as itself.
+    """
+    stderr.print(Text.assemble(("error:", "bold red"), " ", message), soft_wrap=True)
     raise typer.Exit(EXIT_USAGE)
 
 

@@ -9,10 +9,12 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.live import Live
+from rich.markup import escape
 from rich.table import Table
 
 from hubcore.stackfiles import REPO_ROOT, known_sites, missing_site_stacks
-from hubcore.stacks import Layer
+from hubcore.stacks import SITE_LAYERS, Layer
+from hubcore.values import ConfigError
 from hubctl.commands.common import EXIT_OK, fail_usage
 from hubctl.deploy import Action, LayerRun, SiteDeployer, site_config
 from hubctl.diagnosis import site_reasons
@@ -35,6 +37,16 @@ def _require_site(site: str) -> None:
         )
 
 
+def _require_valid_config(site: str) -> None:
+    """Every layer's stack files read and validated before the engine starts: a bad file is
+    exit 2 with its file and line, and nothing is deployed."""
+    for layer in SITE_LAYERS:
+        try:
+            site_config(site, layer)
+        except ConfigError as error:
+            fail_usage(str(error))
+
+
 def _table(runs: dict[str, LayerRun], started: float) -> Table:
     table = Table(title=f"elapsed {time.monotonic() - started:5.1f} s", title_justify="left")
     for column in ("stack", "state", "seconds", "changes"):
@@ -47,7 +59,7 @@ def _table(runs: dict[str, LayerRun], started: float) -> Table:
             else (time.monotonic() - run.started if run.started else None)
         )
         table.add_row(
-            run.stack,
+            escape(run.stack),
             f"[{colours.get(run.status, 'white')}]{run.status}[/]",
             f"{seconds:6.1f}" if seconds is not None else "",
             ", ".join(f"{k} {v}" for k, v in sorted(run.changes.items())),
@@ -57,6 +69,7 @@ def _table(runs: dict[str, LayerRun], started: float) -> Table:
 
 def run_site(site: str, action: Action, *, sequential: bool, unprotect: bool = False) -> int:
     _require_site(site)
+    _require_valid_config(site)
     log_dir = LOG_ROOT / f"{site}-{action}-{time.strftime('%Y%m%dT%H%M%S')}"
     runs: dict[str, LayerRun] = {}
     started = time.monotonic()
@@ -80,11 +93,14 @@ def run_site(site: str, action: Action, *, sequential: bool, unprotect: bool = F
     failed = [r for r in results if r.status != "done"]
     for run in results:
         if run.outputs:
-            console.print(f"[bold]{run.stack}[/] outputs:")
+            console.print(f"[bold]{escape(run.stack)}[/] outputs:")
             console.print_json(json.dumps(run.outputs, default=str))
-    console.print(f"logs: {log_dir.relative_to(REPO_ROOT)}")
+    console.print(f"logs: {log_dir.relative_to(REPO_ROOT)}", markup=False)
     for run in failed:
-        console.print(f"[red]{run.stack}: {run.status}[/] {run.error or ''} (log: {run.log})")
+        console.print(
+            f"[red]{escape(run.stack)}: {run.status}[/] {escape(run.error or '')} "
+            f"(log: {escape(str(run.log))})"
+        )
     if any(r.status == "failed" for r in failed) and action != "preview":
         _explain(site)
     return 1 if failed else EXIT_OK

@@ -16,6 +16,7 @@ from typing import Annotated
 import typer
 from rich.console import Console, Group
 from rich.live import Live
+from rich.markup import escape
 from rich.table import Table
 
 from hubcore.stackfiles import REPO_ROOT
@@ -89,7 +90,9 @@ class LiveProgress:
 def _summary(report: DrillReport, directory: Path) -> Group:
     colour = {"passed": "green", "failed": "red", "interrupted": "yellow"}[report.outcome.value]
     table = Table(show_header=False, box=None)
-    table.add_row("result", f"[bold {colour}]{report.outcome.value}[/] {report.failure or ''}")
+    table.add_row(
+        "result", f"[bold {colour}]{report.outcome.value}[/] {escape(report.failure or '')}"
+    )
     table.add_row("RTO", f"{duration(report.rto.total_seconds)} (rebuild "
                   f"{duration(report.rto.rebuild_seconds)}, restore "
                   f"{duration(report.rto.restore_seconds)})")  # fmt: skip
@@ -98,8 +101,10 @@ def _summary(report: DrillReport, directory: Path) -> Group:
     table.add_row("checks", f"{passed}/{len(report.checks)} passed")
     for check in report.checks:
         if not check.passed:
-            table.add_row("", f"[red]FAIL[/] {check.layer}: {check.name}: {check.detail}")
-    table.add_row("clean-up", report.cleanup.detail)
+            table.add_row(
+                "", f"[red]FAIL[/] {escape(f'{check.layer}: {check.name}: {check.detail}')}"
+            )
+    table.add_row("clean-up", escape(report.cleanup.detail))
     table.add_row("report", str(_shown(directory / "report.md")))
     return Group(table)
 

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.tree import Tree
 
 from hubcore.values import ConfigError
@@ -37,6 +38,8 @@ def synth(
         result = synthesize(stack, overrides)
     except ConfigError as error:
         fail_usage(str(error))
+    except Exception as error:  # the program itself failed: say so, without a traceback
+        fail_usage(f"stack {stack!r}: the program failed under mocks: {error}")
     if output_format is SynthFormat.JSON:
         typer.echo(json.dumps(result.to_json(), indent=2))
     else:
@@ -45,11 +48,11 @@ def synth(
 
 def render_tree(result: SynthResult) -> Tree:
     """Resources nested under their parents, each with its type; providers marked as such."""
-    root = Tree(f"[bold]{result.stack}[/] ({len(result.resources)} resources)")
+    root = Tree(f"[bold]{escape(result.stack)}[/] ({len(result.resources)} resources)")
     nodes: dict[str, Tree] = {}
     for record in result.resources:
         parent = nodes.get(record.parent or "", root)
         flags = " [yellow]protected[/]" if record.protect else ""
-        label = f"{record.name} [dim]{record.type}[/]{flags}"
+        label = f"{escape(record.name)} [dim]{escape(record.type)}[/]{flags}"
         nodes[record.urn] = parent.add(label)
     return root

@@ -23,7 +23,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from hubcore.stackfiles import REPO_ROOT, _read_yaml_mapping, relative
+from hubcore.stackfiles import REPO_ROOT, _Reader, relative
 from hubcore.stacks import PROJECT_ID_PATTERN
 from hubcore.values import ConfigError
 from infra.config import (
@@ -229,6 +229,43 @@ class Manifest(BaseModel):
 # Reading and checking
 
 
+_TAG = "tag:yaml.org,2002:"
+
+
+def _plain(reader: _Reader, node: yaml.Node, where: str) -> Any:
+    """The composed node as plain values: mappings through the stack files' reader (a key given
+    twice is refused, merges resolved), dates kept as their text for the model to parse."""
+    if isinstance(node, yaml.MappingNode):
+        return {
+            entry.key: _plain(reader, entry.value, f"{where}.{entry.key}" if where else entry.key)
+            for entry in reader.entries(node, where or "manifest")
+        }
+    if isinstance(node, yaml.SequenceNode):
+        return [_plain(reader, child, f"{where}[{i}]") for i, child in enumerate(node.value)]
+    text = str(node.value)
+    kind = node.tag.removeprefix(_TAG)
+    if getattr(node, "style", None) or kind in ("str", "timestamp"):
+        return text
+    if kind == "null":
+        return None
+    if kind == "bool":
+        return text.lower() in ("true", "yes", "on")
+    try:
+        return int(text, 0) if kind == "int" else float(text) if kind == "float" else text
+    except ValueError:
+        return text
+
+
+def read_document(path: Path) -> tuple[Any, yaml.Node]:
+    """A manifest read by the stack files' hardened reader: UTF-8 only, bounded in size,
+    aliases and merges bounded before expansion, no duplicate key."""
+    reader = _Reader(path, "project manifest")
+    root = reader.root
+    if not isinstance(root, yaml.MappingNode):
+        raise ConfigError(f"{relative(path)}: the project manifest must be a YAML mapping")
+    return _plain(reader, root, ""), root
+
+
 class ManifestError(ConfigError):
     """Every problem of one manifest, one line each."""
 
@@ -280,7 +317,7 @@ def load_manifest(path: Path, facts: SiteFacts) -> Manifest:
     """The validated manifest at `path`; ManifestError lists every problem found."""
     where = relative(path)
     try:
-        data, node = _read_yaml_mapping(path, "project manifest")
+        data, node = read_document(path)
     except ConfigError as error:
         raise ManifestError(path, [str(error)]) from error
     problems: list[str] = []

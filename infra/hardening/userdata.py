@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import shlex
 from collections.abc import Callable
 from typing import Any
@@ -96,22 +97,49 @@ class _Dumper(yaml.SafeDumper):
     """Writes file contents as literal blocks, so the user data reads like the files it writes."""
 
 
+# libyaml's emitter, with the same representers: the same bytes about 30 times faster (a
+# 2,000-host site renders its user data once per distinct host). The pure-Python one is kept
+# for interpreters without libyaml and as the reference the tests compare against.
+_CDumper: type[Any] | None = None
+if getattr(yaml, "__with_libyaml__", False):
+
+    class _LibyamlDumper(yaml.CSafeDumper):
+        """_Dumper's representers on libyaml's emitter."""
+
+    _CDumper = _LibyamlDumper
+
+
 def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
     style = "|" if "\n" in value else None
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 
 _Dumper.add_representer(str, _represent_str)
+if _CDumper is not None:
+    _CDumper.add_representer(str, _represent_str)
 
 
-def render_user_data(role: HostRole, settings: HardeningSettings) -> str:
-    """The exact user data for an instance of `role`: same inputs, same bytes."""
+def dump_document(document: dict[str, Any], dumper: type[Any] | None = None) -> str:
+    """The #cloud-config text of `document`, with libyaml's emitter unless told otherwise."""
     body = yaml.dump(
-        user_data_document(role, settings),
-        Dumper=_Dumper,
+        document,
+        Dumper=dumper or _CDumper or _Dumper,
         sort_keys=False,
         default_flow_style=False,
         width=1000,
         allow_unicode=False,
     )
     return "#cloud-config\n" + body
+
+
+def render_user_data(role: HostRole, settings: HardeningSettings) -> str:
+    """The exact user data for an instance of `role`: same inputs, same bytes."""
+    return _render(role, settings.model_dump_json())
+
+
+@functools.lru_cache(maxsize=64)
+def _render(role: HostRole, settings_json: str) -> str:
+    # Keyed on the settings' full JSON, so hosts of one role with the same settings share one
+    # rendering and any differing field (a data host's device) renders anew.
+    settings = HardeningSettings.model_validate_json(settings_json)
+    return dump_document(user_data_document(role, settings))

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from enum import StrEnum
 
 from policies.evaluate import Report
-from policies.formats import gitlab, junit, markdown, sarif, structured, text
+from policies.formats import github, gitlab, junit, markdown, sarif, structured, text
 
 
 class Format(StrEnum):
@@ -16,6 +16,7 @@ class Format(StrEnum):
     SARIF = "sarif"
     JUNIT = "junit"
     GITLAB = "gitlab"
+    GITHUB = "github"
 
 
 RENDERERS: dict[Format, Callable[[Report], str]] = {
@@ -24,6 +25,7 @@ RENDERERS: dict[Format, Callable[[Report], str]] = {
     Format.SARIF: sarif.render,
     Format.JUNIT: junit.render,
     Format.GITLAB: gitlab.render,
+    Format.GITHUB: github.render,
 }
 
 

@@ -1,13 +1,15 @@
 """GitLab Code Quality JSON: a list of issues with description, check_name, fingerprint,
-severity and location.path/lines.begin, the fields GitLab requires."""
+severity and location.path/lines.begin, the fields GitLab requires. `location.path` is always a
+repository file (a -c value is filed at the stack-file line where its key belongs), because the
+merge-request widget and the diff annotations match issues to changed files."""
 
 from __future__ import annotations
 
 import json
 
-from hubcore.values import COMMAND_LINE
 from policies.evaluate import Report
-from policies.formats.common import fingerprint, ordered
+from policies.fingerprint import fingerprint
+from policies.formats.common import ordered, place
 from policies.registry import Enforcement, Severity
 
 # GitLab's severities: info, minor, major, critical, blocker.
@@ -22,8 +24,10 @@ SEVERITY = {
 def render(report: Report) -> str:
     issues = []
     for violation in ordered(report.violations):
-        location = violation.location
-        in_file = location is not None and location.file != COMMAND_LINE
+        where = place(violation)
+        description = f"{violation.policy}: {violation.message}"
+        if where.command_line is not None:
+            description += f" (value given on the command line: {where.command_line})"
         severity = (
             SEVERITY[violation.severity]
             if violation.enforcement is Enforcement.MANDATORY
@@ -32,17 +36,12 @@ def render(report: Report) -> str:
         issues.append(
             {
                 "type": "issue",
-                "description": f"{violation.policy}: {violation.message}",
+                "description": description,
                 "check_name": violation.policy,
                 "categories": ["Security"],
                 "fingerprint": fingerprint(violation),
                 "severity": severity,
-                "location": {
-                    # Code Quality wants a repository path; a -c override has none, so the
-                    # finding is filed against the stacks directory it overrides.
-                    "path": location.file if location and in_file else "stacks/",
-                    "lines": {"begin": location.line if location and location.line else 1},
-                },
+                "location": {"path": where.uri, "lines": {"begin": where.line}},
             }
         )
     return json.dumps(issues, indent=2)

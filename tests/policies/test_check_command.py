@@ -195,3 +195,134 @@ def test_the_installed_command_exits_cleanly_on_bad_input(tmp_path):
     assert done.returncode == 2
     assert "Traceback" not in done.stderr and "cannot read" in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
+
+
+# Bad input of every kind: exit 2, one message with the file, key or path, nothing written.
+
+
+@pytest.fixture
+def broken_stacks(tmp_path, monkeypatch):
+    """A copy of stacks/ that hubctl reads through HUB_STACKS_DIR, with one file to break."""
+    import shutil
+
+    directory = tmp_path / "stacks"
+    shutil.copytree(REPO_ROOT / "stacks", directory)
+    monkeypatch.setenv("HUB_STACKS_DIR", str(directory))
+
+    def write(name: str, text: str) -> str:
+        (directory / name).write_text(text, encoding="utf-8")
+        return str(directory / name)
+
+    return write
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "config:\n  openstack:region: GRA11\n  openstack:region: UK1\n",
+            ":3: key 'openstack:region' is given twice",
+        ),
+        ("configs:\n  openstack:region: UK1\n", ":1: unknown top-level key 'configs'"),
+        ("config:\n  hub:owner: ''\n", ":2: config key hub:owner has a blank value"),
+        (
+            "config:\n  openstack:authUrl: {secure: plain}\n",
+            ":2: config key openstack:authUrl: secure value 'plain'",
+        ),
+    ],
+    ids=["duplicate", "unknown top-level key", "blank", "not ciphertext"],
+)
+@pytest.mark.parametrize("command", ["check", "synth"])
+def test_a_bad_stack_file_is_refused_by_check_and_synth(broken_stacks, command, text, expected):
+    path = broken_stacks("Pulumi.staging-network.yaml", text)
+    result = runner.invoke(app, [command, "--stack", "staging-network"])
+    assert result.exit_code == 2, result.output
+    assert f"{path}{expected}" in result.stderr
+    assert "Traceback" not in result.output and result.stdout == ""
+
+
+def test_up_refuses_a_bad_stack_file_before_the_engine_starts(broken_stacks):
+    path = broken_stacks("Pulumi.local-kms.yaml", "config:\n  hub:owner: a\n  hub:owner: b\n")
+    result = runner.invoke(app, ["up", "--site", "local"])
+    assert result.exit_code == 2
+    assert f"{path}:3: key 'hub:owner' is given twice" in result.stderr
+
+
+def test_exponential_aliases_in_sites_yaml_are_refused(broken_stacks):
+    laughs = "x-a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
+        f"x-a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]\n" for i in range(1, 10)
+    )
+    text = (REPO_ROOT / "stacks/sites.yaml").read_text()
+    path = broken_stacks("sites.yaml", laughs + text)
+    result = check("--stack", "staging-network")
+    assert result.exit_code == 2 and f"{path}:" in result.stderr and "nodes" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("--stack", "prod-network", "-c", "novalue"),
+        ("--stack", "nowhere-network"),
+        ("--stack", "prod-network", "--format", "yaml"),
+        ("--stack", "prod-network", "--policy-config", "/nonexistent.json"),
+        ("--stack", "prod-network", "-c", "hub:production=maybe"),
+        ("--state", "/nonexistent.json"),
+    ],
+)
+def test_a_usage_error_writes_no_output_file(tmp_path, args):
+    out = tmp_path / "report.json"
+    result = check(*args, "--output", str(out))
+    assert result.exit_code == 2
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"{not json", "not valid JSON"),
+        (b'{"all": "advisory", "all": "mandatory"}', 'the key "all" is given twice'),
+        (b"[" * 5000 + b"]" * 5000, "nested deeper"),
+        (b'{"all": "caf\xe9"}', "not UTF-8"),
+        (b'{"no-such-rule": "advisory"}', "unknown rule"),
+    ],
+    ids=["not json", "duplicate key", "deep", "not utf-8", "unknown rule"],
+)
+def test_an_unreadable_policy_config_is_a_usage_error(tmp_path, content, expected):
+    config = tmp_path / "pack.json"
+    config.write_bytes(content)
+    result = check("--stack", "staging-kms", "--policy-config", str(config))
+    assert result.exit_code == 2
+    assert expected in result.stderr and "Traceback" not in result.output
+
+
+def test_a_directory_as_policy_config_is_a_usage_error(tmp_path):
+    result = check("--stack", "staging-kms", "--policy-config", str(tmp_path))
+    assert result.exit_code == 2 and "cannot read" in result.stderr
+
+
+@pytest.mark.parametrize("flag", ["--passphrase-file", "--decrypt"])
+def test_decryption_flags_apply_to_state_only(tmp_path, flag):
+    args = [flag] if flag == "--decrypt" else [flag, str(tmp_path / "p")]
+    result = check("--stack", "staging-kms", *args)
+    assert result.exit_code == 2 and "--state only" in result.stderr
+
+
+# User data prints as itself: no rich markup is read in it.
+
+
+@pytest.mark.parametrize("value", ["[bold]x[/]", "[secret]", "[/]", "[red]oops"])
+def test_an_error_prints_the_value_literally(value):
+    result = check("--stack", "staging-network", "-c", f"hub:production={value}")
+    assert result.exit_code == 2
+    assert repr(value) in result.stderr
+
+
+def test_an_error_naming_a_stack_prints_it_literally():
+    result = check("--stack", "[bold]x[/]-network")
+    assert result.exit_code == 2 and "[bold]x[/]-network" in result.stderr
+
+
+def test_the_text_report_prints_a_value_literally():
+    result = check("--stack", "staging-network", "-c", "openstack:region=[b]UK9[/b]")
+    assert result.exit_code == 1
+    assert "[b]UK9[/b]" in result.stdout

@@ -10,8 +10,10 @@ from importlib.resources import files
 
 import pytest
 
-from policies.config import PackConfig
-from policies.evaluate import Report, evaluate
+from hubcore.stackfiles import REPO_ROOT, load_layered_config
+from hubcore.values import COMMAND_LINE, Location
+from policies.config import PackConfig, Suppression
+from policies.evaluate import Report, Violation, evaluate
 from policies.formats import Format, render
 
 # jsonschema ships no type stubs here; imported as a plain module so mypy stays strict elsewhere.
@@ -62,9 +64,24 @@ def test_sarif_points_at_files_and_names_the_urn(report):
     program = by_rule["exposure-world-ingress"]["locations"][0]["physicalLocation"]
     assert program["artifactLocation"]["uri"] == "infra/layers/network.py"
     assert program["region"]["startLine"] > 0
-    command_line = by_rule["region-eu-only"]
-    assert "physicalLocation" not in command_line["locations"][0]
-    assert "command line" in command_line["message"]["text"]
+
+
+def test_sarif_files_a_command_line_value_at_the_stack_file_line_of_its_key(report):
+    results = json.loads(render(report, Format.SARIF))["runs"][0]["results"]
+    command_line = next(r for r in results if r["ruleId"] == "region-eu-only")
+    physical = command_line["locations"][0]["physicalLocation"]
+    # stacks/Pulumi.staging-network.yaml has no region key: it belongs under `config:` (line 2).
+    assert physical["artifactLocation"]["uri"] == "stacks/Pulumi.staging-network.yaml"
+    assert physical["region"]["startLine"] == 2
+    assert command_line["properties"]["commandLine"] == "-c openstack:region=UK1"
+
+
+def test_every_sarif_result_has_a_repository_relative_file_and_a_start_line(report):
+    for result in json.loads(render(report, Format.SARIF))["runs"][0]["results"]:
+        physical = result["locations"][0]["physicalLocation"]
+        uri = physical["artifactLocation"]["uri"]
+        assert not uri.startswith("/") and ".." not in uri and (REPO_ROOT / uri).is_file(), uri
+        assert physical["region"]["startLine"] >= 1
 
 
 def test_junit_parses_with_one_failure_per_mandatory_violation(report):
@@ -95,6 +112,11 @@ def test_gitlab_code_quality_has_the_required_fields(report):
     assert len({i["fingerprint"] for i in issues}) == len(issues)
 
 
+def test_gitlab_location_path_is_always_a_file(report):
+    for issue in json.loads(render(report, Format.GITLAB)):
+        assert (REPO_ROOT / issue["location"]["path"]).is_file(), issue["location"]
+
+
 def test_markdown_summarises_for_a_pull_request(report):
     text = render(report, Format.MARKDOWN)
     assert text.startswith("### ❌ **Policy check failed**")
@@ -114,3 +136,106 @@ def test_a_clean_report_is_valid_in_every_format(synth):
     assert json.loads(render(clean, Format.GITLAB)) == []
     assert ET.fromstring(render(clean, Format.JUNIT)).get("failures") == "0"
     assert "passed" in render(clean, Format.MARKDOWN)
+
+
+# -- one finding built by hand, to put any text or location in front of the formats -----------
+
+
+def _finding(message: str, location: Location | None, urn: str | None = None) -> Report:
+    from policies.registry import REGISTRY, all_rules
+
+    rules = all_rules()
+    rule = REGISTRY["region-eu-only"]
+    violation = Violation(
+        policy=rule.id,
+        enforcement=rule.enforcement,
+        severity=rule.severity,
+        urn=urn or "urn:pulumi:prod-network::hub::pulumi:providers:openstack::openstack",
+        message=message,
+        location=location,
+        description=rule.description,
+    )
+    return Report(targets=["prod-network"], resources=1, violations=[violation], rules=rules)
+
+
+CONTROL = "".join(chr(c) for c in range(0x20)) + "\ud800\ufffe\uffff <&>\"'"
+
+
+def test_junit_is_well_formed_whatever_the_message_holds():
+    root = ET.fromstring(render(_finding(f"bad {CONTROL} end", None), Format.JUNIT).encode())
+    failure = root.find(".//failure")
+    assert failure is not None and "\\x07" in failure.get("message", "")
+    assert "\\ud800" in (failure.text or "") and "<&>" in (failure.text or "")
+
+
+def test_junit_keeps_tabs_and_line_ends_as_they_are():
+    root = ET.fromstring(render(_finding("a\tb\nc", None), Format.JUNIT).encode())
+    failure = root.find(".//failure")
+    assert failure is not None and (failure.text or "").startswith("a\tb\nc")
+
+
+def test_a_finding_without_location_is_filed_at_its_stack_file():
+    issue = json.loads(render(_finding("x", None), Format.GITLAB))[0]
+    assert issue["location"] == {"path": "stacks/Pulumi.prod-network.yaml", "lines": {"begin": 1}}
+
+
+def test_a_finding_outside_the_repository_is_filed_at_its_stack_file():
+    report = _finding("x", Location("/tmp/export.json", 7))
+    sarif = json.loads(render(report, Format.SARIF))["runs"][0]["results"][0]
+    uri = sarif["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    assert uri == "stacks/Pulumi.prod-network.yaml"
+
+
+def test_a_finding_of_no_known_stack_is_filed_at_the_project_file():
+    report = _finding("x", None, urn="urn:pulumi:elsewhere::p::t::n")
+    assert json.loads(render(report, Format.GITLAB))[0]["location"]["path"] == "Pulumi.yaml"
+
+
+def test_a_command_line_value_points_at_its_key_in_the_stack_file_when_there():
+    # prod-network's stack file sets openstack:authUrl itself: found here by plain text.
+    text = (REPO_ROOT / "stacks/Pulumi.prod-network.yaml").read_text().splitlines()
+    line = next(n for n, row in enumerate(text, 1) if row.strip() == "openstack:authUrl:")
+    values = load_layered_config("prod-network", {"openstack:authUrl": "https://x.example/v3"})
+    location = values["openstack:authUrl"].location
+    assert location.file == COMMAND_LINE
+    assert location.home == Location("stacks/Pulumi.prod-network.yaml", line)
+    issue = json.loads(render(_finding("x", location), Format.GITLAB))[0]
+    assert issue["location"] == {
+        "path": "stacks/Pulumi.prod-network.yaml",
+        "lines": {"begin": line},
+    }
+    assert "-c openstack:authUrl=https://x.example/v3" in issue["description"]
+
+
+def test_github_annotation_has_file_line_title_and_message(report):
+    lines = render(report, Format.GITHUB).splitlines()
+    region = next(line for line in lines if "title=region-eu-only" in line)
+    assert region.startswith(
+        "::error file=stacks/Pulumi.staging-network.yaml,line=2,title=region-eu-only::"
+    )
+    assert any(line.startswith("::warning ") for line in lines)
+    assert len([line for line in lines if line.startswith("::")]) == len(report.violations)
+
+
+def test_github_annotation_escapes_what_would_end_the_command():
+    message = "100% sure\r\n::error file=forged::x"
+    line = render(_finding(message, Location("stacks/a,b:c.yaml", 3)), Format.GITHUB)
+    first = line.splitlines()[0]
+    # The toolkit's rules: % CR LF in the message; also : and , in properties.
+    assert first.startswith("::error file=stacks/a%2Cb%3Ac.yaml,line=3,title=region-eu-only::")
+    assert "100%25 sure%0D%0A::error file=forged::x" in first
+    assert "\n" not in line.split("\n")[0] and len(line.splitlines()) == 2
+
+
+def test_suppressed_findings_reach_sarif_with_their_reason(report):
+    import dataclasses
+
+    suppressed = dataclasses.replace(
+        report.violations[0], suppressed=Suppression("r", "u", "accepted until the move")
+    )
+    copy = dataclasses.replace(report, violations=report.violations[1:], suppressed=[suppressed])
+    results = json.loads(render(copy, Format.SARIF))["runs"][0]["results"]
+    assert len(results) == len(report.violations)
+    assert [r.get("suppressions") for r in results if "suppressions" in r] == [
+        [{"kind": "external", "justification": "accepted until the move"}]
+    ]

@@ -113,7 +113,7 @@ def test_a_private_identity_region_requires_an_endpoint(tmp_path: Path) -> None:
 def test_a_stack_file_that_is_not_yaml_is_reported_with_its_path(tmp_path: Path) -> None:
     (tmp_path / "sites.yaml").write_text("sites:\n  lab: {}\n")
     (tmp_path / "Pulumi.lab-network.yaml").write_text("config: [unclosed\n")
-    with pytest.raises(ConfigError, match=r"Pulumi\.lab-network\.yaml: not valid YAML"):
+    with pytest.raises(ConfigError, match=r"Pulumi\.lab-network\.yaml:2: not valid YAML"):
         load_layered_config("lab-network", stacks_dir=tmp_path)
 
 

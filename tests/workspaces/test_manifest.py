@@ -169,3 +169,26 @@ def test_a_file_that_is_no_mapping_is_refused(projects: Manifests, local_site: S
     path.write_text("- just\n- a list\n")
     (line,) = problems(path, local_site)
     assert "must be a YAML mapping" in line
+
+
+def test_a_key_given_twice_is_refused(projects: Manifests, local_site: Site) -> None:
+    path = projects()
+    path.write_text(path.read_text() + "expires: '2030-06-30'\n")
+    (line,) = problems(path, local_site)
+    assert "'expires' is given twice" in line
+
+
+def test_a_manifest_that_is_not_utf8_is_refused(projects: Manifests, local_site: Site) -> None:
+    path = projects()
+    path.write_bytes(path.read_bytes().replace(b"A test research project", b"Caf\xe9 project"))
+    (line,) = problems(path, local_site)
+    assert "not UTF-8" in line
+
+
+def test_an_alias_bomb_is_refused_before_it_expands(projects: Manifests, local_site: Site) -> None:
+    path = projects()
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [{', '.join(f'*a{i - 1}' for _ in range(10))}]" for i in range(1, 9)]
+    path.write_text(path.read_text() + "\n".join(lines) + "\n")
+    (line,) = problems(path, local_site)
+    assert "nodes" in line

@@ -1,0 +1,279 @@
+"""hubctl.checkcache: a cached result is reused only when nothing it depends on changed.
+
+End to end, on a copy of the repository's code and stacks (so the shipped files are never
+touched): `hubctl check` runs from the copy, and a run that could not reuse the cache leaves
+a new findings entry behind; a run that reused it leaves none.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from hubcore.stackfiles import REPO_ROOT
+from hubcore.values import ConfigValue, Location
+from hubctl import checkcache
+from policies.config import load_pack_config
+
+STACK = "staging-kms"
+TREES = ("hubcore", "infra", "policies", "hubctl", "stacks")
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("repo")
+    for tree in TREES:
+        shutil.copytree(REPO_ROOT / tree, root / tree, ignore=shutil.ignore_patterns("__pycache__"))
+    # A value of the stack's own file to change (the site's value, so nothing else differs).
+    (root / "stacks" / f"Pulumi.{STACK}.yaml").write_text(
+        "config:\n  hub:owner: platform-team@hub.example\n", encoding="utf-8"
+    )
+    return root
+
+
+def hubctl(repo: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """`hubctl` as the copy's code, with the copy's stacks and cache (.cache/ under it)."""
+    environment = {**os.environ, "PYTHONPATH": str(repo), **env}
+    environment.pop(checkcache.ENV, None)
+    environment.update(env)
+    return subprocess.run(
+        [sys.executable, "-c", "from hubctl.cli import app; app()", *args],
+        cwd=repo,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def entries(repo: Path, kind: str = "findings") -> set[str]:
+    directory = repo / ".cache" / "check" / kind
+    return {p.name for p in directory.glob("*.pickle")} if directory.is_dir() else set()
+
+
+def checked(repo: Path, *extra: str) -> tuple[str, set[str]]:
+    """The JSON report of one check of STACK, and the findings entries it added."""
+    before = entries(repo)
+    done = hubctl(repo, "check", "--stack", STACK, "--format", "json", *extra)
+    assert done.returncode in (0, 1), done.stderr
+    return done.stdout, entries(repo) - before
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{path}: {old!r} not found"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def warm(repo: Path) -> str:
+    """The report of a first run, after which the same run is served from the cache."""
+    first, added = checked(repo)
+    assert added, "the first run left no entry"
+    return first
+
+
+def test_an_unchanged_run_reuses_the_cache_and_gives_the_same_report(repo, warm):
+    again, added = checked(repo)
+    assert added == set()
+    assert again == warm
+
+
+# Each change is one character in a file the report depends on; each must force a new run.
+CHANGES = [
+    pytest.param("infra/layers/kms.py", '"""', '""" ', id="a layer module"),
+    pytest.param(
+        "stacks/sites.yaml", "caValidityHours: 26280", "caValidityHours: 26281", id="sites.yaml"
+    ),
+    pytest.param(f"stacks/Pulumi.{STACK}.yaml", "hub.example", "hub.exampld", id="the stack file"),
+    pytest.param("hubcore/catalogue.yaml", "#", "# ", id="the catalogue"),
+    pytest.param("policies/rules/region.py", '"""', '""" ', id="the pack"),
+    pytest.param("policies/pack-config.json", "{", "{ ", id="the pack config"),
+]
+
+
+@pytest.mark.parametrize(("path", "old", "new"), CHANGES)
+def test_a_one_character_change_invalidates(repo, warm, path, old, new):
+    target = repo / path
+    original = target.read_text(encoding="utf-8")
+    try:
+        edit(target, old, new)
+        _, added = checked(repo)
+        assert added, f"a change to {path} reused a cached report"
+    finally:
+        target.write_text(original, encoding="utf-8")
+
+
+def test_a_command_line_value_invalidates(repo, warm):
+    _, added = checked(repo, "-c", "hub:owner=platform-team@hub.exampl")
+    assert added
+    _, added_again = checked(repo, "-c", "hub:owner=platform-team@hub.exampm")
+    assert added_again
+
+
+def test_a_secret_in_the_stack_file_invalidates(repo):
+    """Offline the program sees a placeholder, not the secret, but the file changed."""
+    target = repo / "stacks/Pulumi.prod-kms.yaml"
+    original = target.read_text(encoding="utf-8")
+    first = hubctl(repo, "check", "--stack", "prod-kms", "--format", "json")
+    assert first.returncode == 0, first.stderr
+    before = entries(repo)
+    try:
+        edit(target, "secure: v1:wm89", "secure: v1:wm88")
+        done = hubctl(repo, "check", "--stack", "prod-kms", "--format", "json")
+    finally:
+        target.write_text(original, encoding="utf-8")
+    assert done.returncode == 0, done.stderr
+    assert entries(repo) - before
+
+
+def test_a_config_change_that_reaches_the_program_resynthesises(repo, warm):
+    before = entries(repo, "records")
+    checked(repo, "-c", "hub:owner=someone-else@hub.example")
+    assert entries(repo, "records") - before
+
+
+def test_a_pack_change_reuses_the_synthesis(repo, warm):
+    """Rules are judged again on the cached records: the program did not change."""
+    target = repo / "policies/rules/region.py"
+    original = target.read_text(encoding="utf-8")
+    before = entries(repo, "records")
+    try:
+        edit(target, '"""', '"""  ')
+        _, added = checked(repo)
+    finally:
+        target.write_text(original, encoding="utf-8")
+    assert added and entries(repo, "records") == before
+
+
+def test_a_corrupt_entry_is_ignored_and_rebuilt(repo, warm):
+    for kind in ("findings", "records"):
+        for name in entries(repo, kind):
+            path = repo / ".cache" / "check" / kind / name
+            data = path.read_bytes()
+            path.write_bytes(data[: len(data) // 2] + b"\x00garbage")
+    done = hubctl(repo, "check", "--stack", STACK, "--format", "json")
+    assert done.returncode in (0, 1), done.stderr
+    assert done.stdout == warm
+
+
+def test_a_cache_hit_does_not_import_the_sdk(repo, warm):
+    probe = (
+        "import sys\nfrom hubctl.cli import app\n"
+        f"try:\n    app(['check', '--stack', {STACK!r}, '--format', 'json'])\n"
+        "except SystemExit:\n    pass\n"
+        "print(sorted(m for m in ('pulumi', 'pulumi_openstack', 'matplotlib', 'openstack')"
+        " if m in sys.modules))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=repo,
+        env={**os.environ, "PYTHONPATH": str(repo)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_concurrent_runs_on_an_empty_cache_agree(repo, warm, tmp_path):
+    cache = tmp_path / "cache"
+    environment = {**os.environ, "PYTHONPATH": str(repo), checkcache.ENV: str(cache)}
+    command = [
+        sys.executable,
+        "-c",
+        "from hubctl.cli import app; app()",
+        "check",
+        "--stack",
+        STACK,
+        "--format",
+        "json",
+    ]
+    runs = [
+        subprocess.Popen(
+            command,
+            cwd=repo,
+            env=environment,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(3)
+    ]
+    outputs = [run.communicate()[0] for run in runs]
+    assert all(run.returncode in (0, 1) for run in runs)
+    assert outputs == [warm] * 3
+    assert not list(cache.rglob(".tmp-*")), "a temporary file was left behind"
+    done = hubctl(
+        repo, "check", "--stack", STACK, "--format", "json", **{checkcache.ENV: str(cache)}
+    )
+    assert done.stdout == warm
+
+
+def test_the_cache_can_be_turned_off(tmp_path, monkeypatch):
+    monkeypatch.setenv(checkcache.ENV, "off")
+    report = checkcache.check_stack("prod-kms", {}, load_pack_config())
+    assert report.resources > 0
+    assert checkcache.cache_dir() is None
+
+
+def test_an_entry_reads_back_only_whole(tmp_path, monkeypatch):
+    monkeypatch.setenv(checkcache.ENV, str(tmp_path))
+    checkcache._store("findings", "k", {"a": [1, 2]})
+    assert checkcache._load("findings", "k") == {"a": [1, 2]}
+    path = tmp_path / "findings" / "k.pickle"
+    data = bytearray(path.read_bytes())
+    data[-1] ^= 1
+    path.write_bytes(bytes(data))
+    assert checkcache._load("findings", "k") is None
+    path.write_bytes(b"")
+    assert checkcache._load("findings", "k") is None
+
+
+def test_the_digest_does_not_depend_on_set_order():
+    value = ConfigValue("1", False, Location("stacks/sites.yaml", 3))
+    a = checkcache._digest(frozenset({"x", "y", "z"}), {"k": value})
+    b = checkcache._digest(frozenset({"z", "y", "x"}), {"k": value})
+    assert a == b
+    moved = ConfigValue("1", False, Location("stacks/sites.yaml", 4))
+    assert checkcache._digest({"k": moved}) != checkcache._digest({"k": value})
+
+
+def test_a_rule_swapped_in_memory_changes_the_key():
+    from policies.registry import all_rules
+
+    rules = all_rules()
+
+    def other(resource, context):  # a different body under another name
+        return []
+
+    swapped = [*rules[:-1], type(rules[-1])(**{**rules[-1].__dict__, "check": other})]
+    assert checkcache._digest(rules) != checkcache._digest(swapped)
+
+
+class ConfigLike:
+    """A value the digest cannot know: it must refuse it rather than key on its identity."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+
+def test_an_unknown_value_refuses_to_be_keyed():
+    with pytest.raises(TypeError):
+        checkcache._canonical(ConfigLike(1))
+
+
+def test_reports_name_the_same_resources_whether_cached_or_not(tmp_path, monkeypatch):
+    monkeypatch.setenv(checkcache.ENV, str(tmp_path))
+    cold = checkcache.check_stack("staging-network", {}, load_pack_config())
+    warm = checkcache.check_stack("staging-network", {}, load_pack_config())
+    assert json.dumps([v.to_json() for v in cold.violations]) == json.dumps(
+        [v.to_json() for v in warm.violations]
+    )
+    assert [r.id for r in warm.rules] == [r.id for r in cold.rules]
