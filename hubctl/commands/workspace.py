@@ -18,7 +18,7 @@ import json
 import time
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -26,7 +26,9 @@ from rich.console import Console
 from hubcore.stackfiles import REPO_ROOT, known_sites, missing_site_stacks
 from hubcore.values import ConfigError
 from hubctl.commands.common import EXIT_OK, EXIT_USAGE, EXIT_VIOLATIONS, fail_usage, stderr
-from hubctl.deploy import LayerRun
+
+if TYPE_CHECKING:
+    from hubctl.deploy import LayerRun
 
 console = Console(highlight=False)
 app = typer.Typer(

@@ -19,15 +19,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
-
-from pulumi import automation as auto
+from typing import TYPE_CHECKING, Any
 
 from hubcore.catalogue import is_loopback_url
 from hubcore.stackfiles import REPO_ROOT, STACKS_DIR, load_layered_config, relative, stack_file
 from hubcore.stacks import Layer, StackName
 from hubcore.values import ConfigError
-from hubctl.deploy import LayerRun, connect_from_env, run_stack, select_named_stack, site_config
 from hubctl.workspaces import evidence
 from hubctl.workspaces.envelope import secret_id
 from hubctl.workspaces.manifest import (
@@ -51,9 +48,14 @@ from hubctl.workspaces.registry import (
     write_stack_file,
 )
 from infra.config import HubConfig, validate_config
-from infra.layers.workspace import WorkspaceExports
 from policies.config import load_pack_config
 from policies.registry import REGISTRY, all_rules
+
+if TYPE_CHECKING:  # the engine's SDK and the providers load only for what deploys
+    from pulumi import automation as auto
+
+    from hubctl.deploy import LayerRun
+    from infra.layers.workspace import WorkspaceExports
 
 REPORTS_ENV = "HUB_REPORTS_DIR"
 LOCAL_CLOUD = REPO_ROOT / "scripts" / "local-cloud"
@@ -106,7 +108,8 @@ class Site:
 
     @classmethod
     def load(cls, site: str) -> Site:
-        config = site_config(site, Layer.NETWORK)
+        network = str(StackName(site, Layer.NETWORK))
+        config = validate_config(network, load_layered_config(network))
         if config.workspace_pool is None:
             raise ConfigError(
                 f"site {site!r} has no hub:workspacePool in stacks/sites.yaml: research "
@@ -136,6 +139,8 @@ class Site:
 
 def _passwords(stack: auto.Stack, manifest: Manifest) -> None:
     """Every member gets an initial password, kept as a Pulumi secret; existing ones stay."""
+    from pulumi import automation as auto
+
     try:
         current = json.loads(stack.get_config(PASSWORDS_KEY).value)
     except (auto.errors.CommandError, json.JSONDecodeError):
@@ -180,6 +185,8 @@ def open_workspace(
 ) -> LayerRun:
     """Validate, check with the pack, deploy. ManifestError/ConfigError: nothing was done;
     PackRefusal: nothing deployed (a new stack file is removed again)."""
+    from hubctl.deploy import run_stack, select_named_stack
+
     manifest, new = prepare(site, project)
     name = workspace_stack(site.name, project)
     try:
@@ -220,6 +227,8 @@ def extend(
 ) -> LayerRun | None:
     """Move the expiry; refused (ManifestError) beyond the authorisation or the pack's bound,
     and the manifest is left as it was. An open workspace is redeployed with the new date."""
+    from hubctl.deploy import run_stack
+
     manifest = site.manifest(project)
     path = manifest_path(site.name, project)
     if expires <= today():
@@ -358,6 +367,9 @@ def close_workspace(
     say: Callable[[str], None] = lambda _: None,
 ) -> evidence.Record:
     """Destroy the workspace, shred its key, check through the APIs, write the evidence."""
+    from hubctl.deploy import connect_from_env, select_named_stack
+    from infra.layers.workspace import WorkspaceExports
+
     environment = {**os.environ, **(env or {})}
     name = workspace_stack(site.name, project)
     path = stack_file(name)
