@@ -149,3 +149,19 @@ def test_existing_tenancy_creates_no_project_or_user(
     assert not any(t.startswith("openstack:identity/") for t in types)
     (provider,) = [r for r in result.resources if r.name == "openstack-workspace"]
     assert provider.inputs["tenantName"] == "ovh-research-7"
+
+
+def test_an_ntp_server_inside_the_site_is_reached_alone(
+    synth_ws: Callable[..., SynthResult],
+) -> None:
+    synth_ws("local", f"ntp-{TAG}", cidr="10.41.11.0/24")
+    result = synthesize(f"local-ws-ntp-{TAG}", {
+        "hub:memberPasswords": "[secret]", "hub:ntpServers": '["10.40.250.5", "ntp.example"]',
+    })  # fmt: skip
+    egress = sorted(
+        r.inputs["remoteIpPrefix"]
+        for r in of(result, "secGroupRule:SecGroupRule")
+        if r.inputs["direction"] == "egress"
+    )
+    # An address inside 10.40.0.0/16 as itself; a name, wherever it resolves, as the site.
+    assert egress == ["10.40.0.0/16", "10.40.250.5/32"]
