@@ -94,8 +94,12 @@ def run_stack(
     log: Path,
     env: dict[str, str] | None = None,
     policy_pack: Path | None = POLICY_PACK,
+    *,
+    target: list[str] | None = None,
+    exclude: list[str] | None = None,
 ) -> LayerRun:
-    """One action on one stack (a research workspace's), logged like a site's layers."""
+    """One action on one stack (a research workspace's), logged like a site's layers;
+    `target` / `exclude` limit an up or destroy to some resources (by URN)."""
     run = LayerRun(str(name), name.layer, status="running", started=time.monotonic(), log=log)
     log.parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -104,7 +108,13 @@ def run_stack(
             write = functools.partial(_write_line, out)
             packs = [str(policy_pack)] if policy_pack else None
             if action == "up":
-                up = stack.up(on_output=write, policy_packs=packs, color="never")
+                up = stack.up(
+                    on_output=write,
+                    policy_packs=packs,
+                    color="never",
+                    target=target,
+                    exclude=exclude,
+                )
                 run.changes = _counts(up.summary.resource_changes)
                 run.outputs = {k: v.value for k, v in up.outputs.items()}
             elif action == "preview":
@@ -114,7 +124,7 @@ def run_stack(
                 refresh = stack.refresh(on_output=write, color="never")
                 run.changes = _counts(refresh.summary.resource_changes)
             else:
-                result = stack.destroy(on_output=write, color="never")
+                result = stack.destroy(on_output=write, color="never", target=target)
                 run.changes = _counts(result.summary.resource_changes)
         run.status = "done"
     except auto.errors.CommandError as error:

@@ -44,6 +44,7 @@ from hubctl.workspaces.registry import (
     opened_workspaces,
     range_for,
     rewrite_header,
+    route_lock,
     workspace_stack,
     write_stack_file,
 )
@@ -185,7 +186,7 @@ def open_workspace(
 ) -> LayerRun:
     """Validate, check with the pack, deploy. ManifestError/ConfigError: nothing was done;
     PackRefusal: nothing deployed (a new stack file is removed again)."""
-    from hubctl.deploy import run_stack, select_named_stack
+    from hubctl.deploy import select_named_stack
 
     manifest, new = prepare(site, project)
     name = workspace_stack(site.name, project)
@@ -202,7 +203,32 @@ def open_workspace(
     stack = select_named_stack(name, dict(env or {}))
     _passwords(stack, manifest)
     rewrite_header(site.name, project)
-    return run_stack(name, "up", log_dir / f"{name}.up.log", dict(env or {}))
+    return deploy(site, project, log_dir, env)
+
+
+def deploy(
+    site: Site, project: str, log_dir: Path, env: Mapping[str, str] | None = None
+) -> LayerRun:
+    """`up` of everything but the shared route (in parallel with other workspaces), then of
+    the route alone, one workspace at a time."""
+    from hubctl.deploy import run_stack
+    from infra.layers.workspace import shared_route_urn
+
+    name = workspace_stack(site.name, project)
+    route = [shared_route_urn(str(name), site.name, project)]
+    run = run_stack(name, "up", log_dir / f"{name}.up.log", dict(env or {}), exclude=route)
+    if run.status != "done":
+        return run
+    with route_lock():
+        last = run_stack(name, "up", log_dir / f"{name}.route.log", dict(env or {}), target=route)
+    # What both passes changed; "same" counts are not added: every pass sees the others.
+    last.changes = {
+        key: run.changes.get(key, 0) + last.changes.get(key, 0)
+        for key in {*run.changes, *last.changes} - {"same"}
+    }
+    last.started = run.started
+    last.log = run.log
+    return last
 
 
 def rewrite_expiry(path: Path, new: date) -> None:
@@ -227,8 +253,6 @@ def extend(
 ) -> LayerRun | None:
     """Move the expiry; refused (ManifestError) beyond the authorisation or the pack's bound,
     and the manifest is left as it was. An open workspace is redeployed with the new date."""
-    from hubctl.deploy import run_stack
-
     manifest = site.manifest(project)
     path = manifest_path(site.name, project)
     if expires <= today():
@@ -251,7 +275,7 @@ def extend(
         return None
     prepare(site, project)
     rewrite_header(site.name, project)
-    return run_stack(name, "up", log_dir / f"{name}.up.log", dict(env or {}))
+    return deploy(site, project, log_dir, env)
 
 
 # --------------------------------------------------------------------------------------------
@@ -368,7 +392,7 @@ def close_workspace(
 ) -> evidence.Record:
     """Destroy the workspace, shred its key, check through the APIs, write the evidence."""
     from hubctl.deploy import connect_from_env, select_named_stack
-    from infra.layers.workspace import WorkspaceExports
+    from infra.layers.workspace import WorkspaceExports, shared_route_urn
 
     environment = {**os.environ, **(env or {})}
     name = workspace_stack(site.name, project)
@@ -419,8 +443,16 @@ def close_workspace(
         for r in resources
         if evidence.is_real(r) and str(r.get("type")) not in IDENTITY_TYPES
     ]
+    route = shared_route_urn(str(name), site.name, project)
     with (log_dir / f"{name}.destroy.log").open("w", encoding="utf-8") as log:
         write = _writer(log)
+        if route in first:
+            with route_lock():
+                # Read it first: a route another deployment overwrote is gone already, and
+                # removing a route that is not there fails.
+                stack.refresh(target=[route], on_output=write, color="never")
+                stack.destroy(target=[route], on_output=write, color="never")
+            first.remove(route)
         if first:
             result = stack.destroy(target=first, on_output=write, color="never")
             record.note_destroy("data, hosts and network", result.summary.resource_changes)

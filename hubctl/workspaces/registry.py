@@ -103,6 +103,18 @@ def allocation_lock(stacks_dir: Path = STACKS_DIR) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+@contextmanager
+def route_lock(stacks_dir: Path = STACKS_DIR) -> Iterator[None]:
+    """One change at a time to the routes workspaces add to the site's admin subnet."""
+    lock_path = stacks_dir / ".workspace-routes.lock"
+    with lock_path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def range_for(
     site: str, project: str, pool: IPv4Network, stacks_dir: Path = STACKS_DIR
 ) -> IPv4Network:

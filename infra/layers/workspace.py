@@ -50,6 +50,17 @@ KEY_READER_ROLE = "observer"
 DATA_OFFICER_ROLE = "hub-data-officer"
 OPERATOR_ROLE = "admin"
 NTP = 123
+# The one resource a workspace shares with others: its route on the site's admin subnet. Neutron
+# updates a subnet's routes as a whole and the provider locks per process only, so hubctl
+# deploys and removes it one workspace at a time (hubctl.workspaces.lifecycle).
+SHARED_ROUTE = "admin-route"
+
+
+def shared_route_urn(stack: str, site: str, workspace: str) -> str:
+    return (
+        f"urn:pulumi:{stack}::hub::hub:layers:Workspace$openstack:networking/subnetRoute:"
+        f"SubnetRoute::hub-{site}-ws-{workspace}-{SHARED_ROUTE}"
+    )
 
 
 class WorkspaceExports(LayerExports):
@@ -323,7 +334,7 @@ class WorkspaceLayer(pulumi.ComponentResource):
         )
         # The admin tier's hosts reach this workspace (and only it) through its router.
         openstack.networking.SubnetRoute(
-            name("admin-route"),
+            name(SHARED_ROUTE),
             subnet_id=network.apply(lambda n: n.subnet_ids[Tier.ADMIN.value]),
             destination_cidr=str(cidr),
             next_hop=self.admin_leg.all_fixed_ips.apply(lambda ips: ips[0]),

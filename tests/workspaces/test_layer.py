@@ -52,7 +52,11 @@ def test_the_router_has_no_external_gateway(local: SynthResult) -> None:
 
 
 def test_the_bastion_tier_routes_to_the_workspace(local: SynthResult) -> None:
+    from infra.layers.workspace import shared_route_urn
+
     (route,) = of(local, "subnetRoute:SubnetRoute")
+    # hubctl deploys this one resource apart, by this URN: it must be the program's.
+    assert route.urn == shared_route_urn(local.stack, "local", f"layer-{TAG}")
     assert route.inputs["destinationCidr"] == "10.41.9.0/24"
     assert route.inputs["subnetId"] == "local-admin-subnet-id"  # the site's admin subnet
 
