@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "evidence": "hubctl.commands.evidence:evidence",
     # A typer app of its own: a group of subcommands.
     "pipeline": "hubctl.commands.pipeline:app",
+    "workspace": "hubctl.commands.workspace:app",
 }
 
 

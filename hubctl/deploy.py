@@ -91,6 +91,61 @@ def select_stack(site: str, layer: Layer, env: dict[str, str] | None = None) -> 
     )
 
 
+def select_named_stack(name: StackName, env: dict[str, str] | None = None) -> auto.Stack:
+    """Create or select any stack by its name (a workspace's `<site>-ws-<id>` too)."""
+    options = auto.LocalWorkspaceOptions(
+        work_dir=str(REPO_ROOT), env_vars={**os.environ, **(env or {})}
+    )
+    return auto.create_or_select_stack(str(name), work_dir=str(REPO_ROOT), opts=options)
+
+
+def run_stack(
+    name: StackName,
+    action: Action,
+    log: Path,
+    env: dict[str, str] | None = None,
+    policy_pack: Path | None = POLICY_PACK,
+    *,
+    target: list[str] | None = None,
+    exclude: list[str] | None = None,
+) -> LayerRun:
+    """One action on one stack (a research workspace's), logged like a site's layers;
+    `target` / `exclude` limit an up or destroy to some resources (by URN)."""
+    run = LayerRun(str(name), name.layer, status="running", started=time.monotonic(), log=log)
+    log.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with log.open("w", encoding="utf-8") as out:
+            stack = select_named_stack(name, env)
+            write = functools.partial(_write_line, out)
+            packs = [str(policy_pack)] if policy_pack else None
+            if action == "up":
+                up = stack.up(
+                    on_output=write,
+                    policy_packs=packs,
+                    color="never",
+                    target=target,
+                    exclude=exclude,
+                )
+                run.changes = _counts(up.summary.resource_changes)
+                run.outputs = {k: v.value for k, v in up.outputs.items()}
+            elif action == "preview":
+                preview = stack.preview(on_output=write, policy_packs=packs, color="never")
+                run.changes = _counts(preview.change_summary)
+            elif action == "refresh":
+                refresh = stack.refresh(on_output=write, color="never")
+                run.changes = _counts(refresh.summary.resource_changes)
+            else:
+                result = stack.destroy(on_output=write, color="never", target=target)
+                run.changes = _counts(result.summary.resource_changes)
+        run.status = "done"
+    except auto.errors.CommandError as error:
+        run.status = "failed"
+        run.error = _last_lines(str(error))
+    finally:
+        run.finished = time.monotonic()
+    return run
+
+
 def plan_order(action: Action) -> list[tuple[Layer, tuple[Layer, ...]]]:
     """Each layer with the layers it must wait for; destroy reverses the dependencies."""
     if action == "destroy":

@@ -11,6 +11,7 @@ from typing import Any, NoReturn
 from hubcore import jsonfile
 from hubcore.jsonfile import child_path
 from hubcore.stackfiles import known_stacks, load_layered_config, relative, stack_file
+from hubcore.stacks import Layer, StackName
 from hubcore.values import SECRET_PLACEHOLDER, ConfigError, ConfigValue, Location
 from hubcore.wire import (
     RESOURCE_SIG,
@@ -488,8 +489,17 @@ def _config_of(stack: str | None) -> dict[str, Any]:
     ours whose files cannot be read is refused: judging it without its facts (production, DR
     site) would pass what its own config forbids.
     """
-    if stack is None or stack not in known_stacks():
+    if stack is None:
         return {}
+    if stack not in known_stacks():
+        # A workspace closed (its stack file gone) but still deployed somewhere: judge it with
+        # its site's facts, which any of the site's stacks carries.
+        name = StackName.try_parse(stack)
+        if name is None or name.layer is not Layer.WORKSPACE:
+            return {}
+        stack = str(name.sibling(Layer.NETWORK))
+        if stack not in known_stacks():
+            return {}
     try:
         return dict(load_layered_config(stack))
     except ConfigError as error:

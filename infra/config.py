@@ -8,6 +8,7 @@ and turns the first problem into one ConfigError naming the file, key, value and
 from __future__ import annotations
 
 import re
+from datetime import date
 from enum import StrEnum
 from ipaddress import IPv4Address, IPv4Network
 from typing import Annotated, Any, Literal
@@ -41,6 +42,8 @@ class Classification(StrEnum):
 
 # A DNS domain as a provider host would end with it: lowercase labels, at least two.
 _DOMAIN = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]")
+# Each workspace gets one range of this size from the site's pool (hub:workspacePool).
+WORKSPACE_PREFIX = 24
 
 DatasetName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{1,40}$")]
 FlavorName = Annotated[str, Field(min_length=1, max_length=64)]
@@ -78,6 +81,73 @@ class TlsSettings(BaseModel):
     ca_validity_hours: int = Field(default=24 * 365 * 3, ge=1, alias="caValidityHours")
     cert_validity_hours: int = Field(default=24 * 90, ge=1, alias="certValidityHours")
     early_renewal_hours: int = Field(default=24 * 30, ge=0, alias="earlyRenewalHours")
+
+
+class MemberRole(StrEnum):
+    INVESTIGATOR = "investigator"
+    ANALYST = "analyst"
+
+
+class Tenancy(StrEnum):
+    """Who creates a workspace's Keystone project and users (README: the tenancy model).
+
+    create: the stack creates them (the local cloud; a SecNumCloud pod where the hub's operators
+      hold the domain-admin role).
+    existing: the provider does not let a project create projects or users (OVH Public Cloud):
+      the stack takes an existing project as input; access goes through the provider's IAM.
+    """
+
+    CREATE = "create"
+    EXISTING = "existing"
+
+
+class WorkspaceMember(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_-]{0,30}$")
+    email: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    role: MemberRole
+    ssh_public_key: str = Field(alias="sshPublicKey", min_length=1)
+
+
+class WorkspaceSize(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    count: int = Field(ge=0, le=20)
+    flavor: FlavorName
+    volume_gb: int = Field(ge=1, le=16000, alias="volumeGb")
+    boot_volume_gb: int = Field(default=10, ge=10, le=2000, alias="bootVolumeGb")
+
+
+class Authorisation(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    reference: str = Field(min_length=3, max_length=80)
+    ends: date
+
+
+class WorkspaceSpec(BaseModel):
+    """A research project's workspace as its stack carries it (`hub:workspace`).
+
+    `hubctl workspace open` writes it from the project's manifest (projects/<site>/<id>.yaml,
+    validated by hubctl.workspaces.manifest) and the network range allocated once from the
+    site's pool; the program only reads it.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$", max_length=40)
+    title: str = Field(min_length=1)
+    authorisation: Authorisation
+    datasets: list[DatasetName] = Field(min_length=1)
+    members: list[WorkspaceMember] = Field(min_length=1)
+    starts: date
+    expires: date
+    size: WorkspaceSize
+    classification: Classification
+    cidr: IPv4Network
+    # Existing tenancy only: the Keystone project the provider gave the workspace.
+    project: str | None = None
 
 
 class HubConfig(BaseModel):
@@ -123,6 +193,15 @@ class HubConfig(BaseModel):
     # The site's package proxy (apt-cacher-ng or the like, run by operations inside the site's
     # range): the only way hosts of tiers without internet egress (data) get packages.
     apt_proxy: str | None = Field(default=None, alias="hub:aptProxy")
+    # Research workspaces: the pool their ranges come from (outside hub:networkCidr), who creates
+    # their Keystone projects, the site's data officers (who read and release outboxes), and,
+    # on a workspace stack only, the workspace itself and its members' initial passwords.
+    workspace_pool: IPv4Network | None = Field(default=None, alias="hub:workspacePool")
+    workspace_tenancy: Tenancy = Field(default=Tenancy.CREATE, alias="hub:workspaceTenancy")
+    data_officers: list[str] = Field(default_factory=list, alias="hub:dataOfficers")
+    workspace: WorkspaceSpec | None = Field(default=None, alias="hub:workspace")
+    # A JSON object, member id -> password; offline, only the secret's placeholder text.
+    member_passwords: dict[str, str] | str | None = Field(default=None, alias="hub:memberPasswords")
     secret_keys: frozenset[str] = frozenset()
 
     @field_validator("region_name")
@@ -192,6 +271,43 @@ class HubConfig(BaseModel):
             )
         return value
 
+    @field_validator("workspace_pool")
+    @classmethod
+    def _pool_is_outside_the_site(
+        cls, value: IPv4Network | None, info: ValidationInfo
+    ) -> IPv4Network | None:
+        site = info.data.get("network_cidr")
+        if value is not None and site is not None and value.overlaps(site):
+            raise ValueError(
+                f"the workspace pool {value} overlaps the site's range {site} (hub:networkCidr): "
+                "workspaces live outside the site so that no site flow reaches them"
+            )
+        if value is not None and value.prefixlen > WORKSPACE_PREFIX:
+            raise ValueError(f"the workspace pool must hold /{WORKSPACE_PREFIX} ranges")
+        return value
+
+    @model_validator(mode="after")
+    def _workspace_only_on_its_stack(self) -> HubConfig:
+        if (self.layer is Layer.WORKSPACE) != (self.workspace is not None):
+            raise ValueError(
+                "hub:workspace is set by `hubctl workspace open` on a workspace stack "
+                "(<site>-ws-<project>) and on no other stack"
+            )
+        if self.workspace is not None:
+            if self.workspace_pool is None or not self.workspace.cidr.subnet_of(
+                self.workspace_pool
+            ):
+                raise ValueError(
+                    f"the workspace range {self.workspace.cidr} is not inside the site's pool "
+                    f"{self.workspace_pool} (hub:workspacePool)"
+                )
+            if self.workspace_tenancy is Tenancy.EXISTING and not self.workspace.project:
+                raise ValueError(
+                    "this site's provider creates no projects (hub:workspaceTenancy: existing): "
+                    "the manifest must name the workspace's existing Keystone project"
+                )
+        return self
+
     @model_validator(mode="after")
     def _endpoint_is_defined(self) -> HubConfig:
         if self.auth_url is None and self.cloud is None and self.region.identity_endpoint is None:
@@ -220,6 +336,10 @@ class HubConfig(BaseModel):
         url = urlsplit(self.apt_proxy)
         assert url.hostname is not None and url.port is not None  # checked on validation
         return IPv4Address(url.hostname), url.port
+
+    @property
+    def stack_name(self) -> StackName:
+        return StackName.parse(self.stack)
 
     def is_secret(self, key: str) -> bool:
         return key in self.secret_keys

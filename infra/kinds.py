@@ -64,6 +64,13 @@ KINDS: tuple[LayerKind, ...] = (
         "infra.layers.compute:ComputeExports",
         reads=(Layer.NETWORK, Layer.KMS),
     ),
+    LayerKind(
+        Layer.WORKSPACE,
+        "infra.layers.workspace:WorkspaceLayer",
+        "infra.layers.workspace:WorkspaceExports",
+        reads=(Layer.NETWORK, Layer.KMS, Layer.STORAGE),
+        per_project=True,
+    ),
 )
 _BY_LAYER = {kind.layer: kind for kind in KINDS}
 
@@ -77,3 +84,5 @@ def kind_of(layer: Layer) -> LayerKind:
 
 # Which layers a layer reads through stack references (never by name lookups in the cloud).
 LAYER_DEPENDENCIES: dict[Layer, tuple[Layer, ...]] = {kind.layer: kind.reads for kind in KINDS}
+# The kinds with one stack per site, as the deployer runs a site (workspaces run one by one).
+SITE_KINDS: tuple[LayerKind, ...] = tuple(kind for kind in KINDS if not kind.per_project)

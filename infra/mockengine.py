@@ -52,7 +52,8 @@ class _CapturingMonitor(mocks.MockMonitor):
     def ReadResource(self, request: Any) -> Any:
         """Reads: stack references, which show how a layer is wired to the others."""
         response = super().ReadResource(request)
-        self._record(response.urn, request, request.properties, custom=True)
+        # What a state export holds for a read: the outputs it read (a stack reference's).
+        self._record(response.urn, request, response.properties, custom=True)
         return response
 
     def _record(
@@ -112,6 +113,8 @@ _COMPUTED: dict[str, dict[str, Any]] = {
         "cert_pem": "-----BEGIN CERTIFICATE-----\nsynth\n-----END CERTIFICATE-----\n",
         "validity_end_time": "2027-02-27T00:00:00.196830830Z",
     },
+    # The address Neutron gives a port (a workspace router's leg on the admin subnet).
+    "openstack:networking/port:Port": {"all_fixed_ips": ["192.0.2.10"]},
     "tls:index/certRequest:CertRequest": {
         "cert_request_pem": "-----BEGIN CERTIFICATE REQUEST-----\nsynth\n-----END CERTIFICATE REQUEST-----\n",  # noqa: E501
     },
@@ -142,7 +145,11 @@ class HubMocks(pulumi.runtime.Mocks):
         self, args: pulumi.runtime.MockCallArgs
     ) -> tuple[dict[str, Any], list[tuple[str, str]]]:
         name = args.args.get("name", "resource")
-        return {**args.args, "id": f"{name}-id".replace(" ", "-").lower()}, []
+        result = {**args.args, "id": f"{name}-id".replace(" ", "-").lower()}
+        if args.token == "openstack:identity/getAuthScope:getAuthScope":
+            # Who the provider's credentials are: the operator, in the site's project.
+            result.update(user_id="operator-id", project_id=f"hub-{self.config.site}-id")
+        return result, []
 
     def _referenced_outputs(self, reference: str) -> dict[str, Any]:
         name = StackName.try_parse(reference.rsplit("/", 1)[-1])

@@ -12,14 +12,25 @@ from hubcore.catalogue import load_catalogue
 from infra.config import HubConfig
 
 if TYPE_CHECKING:  # the SDK is imported by the program; reading REGION_KEY_PROVIDERS needs none
+    import pulumi
     import pulumi_openstack as openstack
 
 # The OpenStack provider that each region key of the config configures.
 REGION_KEY_PROVIDERS = {"openstack:region": "openstack", "hub:replicaRegion": "openstack-replica"}
 
 
-def make_provider(config: HubConfig, name: str, region: str) -> openstack.Provider:
-    """An explicit provider: region and endpoint from config; credentials from OS_*/clouds.yaml."""
+def make_provider(
+    config: HubConfig,
+    name: str,
+    region: str,
+    *,
+    tenant_name: pulumi.Input[str] | None = None,
+    opts: pulumi.ResourceOptions | None = None,
+) -> openstack.Provider:
+    """An explicit provider: region and endpoint from config; credentials from OS_*/clouds.yaml.
+
+    `tenant_name` scopes it to another project than the credentials' own (a workspace's).
+    """
     import pulumi
     import pulumi_openstack as openstack
 
@@ -35,6 +46,8 @@ def make_provider(config: HubConfig, name: str, region: str) -> openstack.Provid
         cloud=config.cloud,
         insecure=config.insecure or None,
         endpoint_overrides=config.endpoint_overrides,
+        tenant_name=tenant_name,
+        opts=opts,
     )
 
 

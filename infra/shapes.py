@@ -31,7 +31,7 @@ from hubcore.urns import urn_hash
 from hubcore.values import ConfigValue, decode_config_value
 from infra.config import HubConfig, validate_config
 from infra.synth import ResourceRecord
-from infra.tiers import HostRole
+from infra.tiers import SITE_ROLES, HostRole
 
 SIZES_KEY = "hub:sizes"
 
@@ -64,7 +64,7 @@ def expanded(
     """The records of `stack` from a sample of its hosts, or None where that is not proven."""
     if config.layer is not Layer.COMPUTE or SIZES_KEY not in values or values[SIZES_KEY].secret:
         return None
-    counts = {role: config.sizes.of(role).count for role in HostRole}
+    counts = {role: config.sizes.of(role).count for role in SITE_ROLES}
     sample = {role: sample_count(count) for role, count in counts.items()}
     if sample == counts:
         return None
@@ -93,7 +93,7 @@ def expanded(
 
     # Records come in the order the program constructs them, and it constructs a role's
     # hosts one after the other: the hosts past the sample go right after its last one.
-    after = {blocks[role][-1]: role for role in HostRole if sample[role] < counts[role]}
+    after = {blocks[role][-1]: role for role in SITE_ROLES if sample[role] < counts[role]}
     records: list[ResourceRecord] = []
     for position, record in enumerate(sample_records):
         records.append(record)
@@ -109,8 +109,8 @@ def _host_blocks(
 ) -> dict[HostRole, list[int]] | None:
     """For each role, the positions of its hosts' records, when they follow one another host
     by host in index order (as the expansion places them); None otherwise."""
-    prefixes = {role: f"hub-{site}-{role.value}-" for role in HostRole}
-    positions: dict[HostRole, list[int]] = {role: [] for role in HostRole}
+    prefixes = {role: f"hub-{site}-{role.value}-" for role in SITE_ROLES}
+    positions: dict[HostRole, list[int]] = {role: [] for role in SITE_ROLES}
     last: dict[HostRole, int] = {}
     for position, record in enumerate(records):
         key = _host_of(record.name, prefixes, counts)
@@ -123,7 +123,7 @@ def _host_blocks(
             return None
         positions[role].append(position)
         last[role] = index
-    if any(counts[role] and not positions[role] for role in HostRole):
+    if any(counts[role] and not positions[role] for role in SITE_ROLES):
         return None
     return positions
 
@@ -169,7 +169,7 @@ def _split(
     records: Iterable[ResourceRecord], site: str, counts: Mapping[HostRole, int]
 ) -> tuple[list[ResourceRecord], dict[HostKey, list[ResourceRecord]]] | None:
     """The records outside any host, and each host's; None when a host has no record."""
-    prefixes = {role: f"hub-{site}-{role.value}-" for role in HostRole}
+    prefixes = {role: f"hub-{site}-{role.value}-" for role in SITE_ROLES}
     fixed: list[ResourceRecord] = []
     hosts: dict[HostKey, list[ResourceRecord]] = {
         (role, index): [] for role, count in counts.items() for index in range(count)

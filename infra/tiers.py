@@ -19,6 +19,8 @@ class Tier(StrEnum):
     APP = "app"
     DATA = "data"
     ADMIN = "admin"
+    # A research project's own network (one per workspace stack, outside the site's range).
+    WORKSPACE = "workspace"
 
 
 class HostRole(StrEnum):
@@ -27,12 +29,19 @@ class HostRole(StrEnum):
     BASTION = "bastion"
     APP = "app"
     DATA = "data"
+    # An analysis host of a research-project workspace (infra.layers.workspace).
+    WORKSPACE = "workspace"
 
+
+# The roles and tiers every site has; workspaces bring their own, one stack per project.
+SITE_ROLES: tuple[HostRole, ...] = (HostRole.BASTION, HostRole.APP, HostRole.DATA)
+SITE_TIERS: tuple[Tier, ...] = (Tier.INGRESS, Tier.APP, Tier.DATA, Tier.ADMIN)
 
 ROLE_TIER: dict[HostRole, Tier] = {
     HostRole.BASTION: Tier.ADMIN,
     HostRole.APP: Tier.APP,
     HostRole.DATA: Tier.DATA,
+    HostRole.WORKSPACE: Tier.WORKSPACE,
 }
 
 # Where a flow may come from: another tier's security group, the operators' CIDRs (VPN), or the
@@ -56,6 +65,8 @@ HTTPS_PORT = 443
 APP_PORT = 8443
 POSTGRES_PORT = 5432
 SSH_PORT = 22
+# The one port an analysis front-end (a notebook server behind TLS) listens on in a workspace.
+ANALYSIS_PORT = 8888
 
 FLOWS: tuple[Flow, ...] = (
     Flow(tier=Tier.INGRESS, port=HTTPS_PORT, source=WORLD, purpose="public HTTPS entry"),
@@ -64,10 +75,19 @@ FLOWS: tuple[Flow, ...] = (
     Flow(tier=Tier.ADMIN, port=SSH_PORT, source=OPERATORS, purpose="operators to bastion (VPN)"),
     Flow(tier=Tier.APP, port=SSH_PORT, source=Tier.ADMIN, purpose="administration via bastion"),
     Flow(tier=Tier.DATA, port=SSH_PORT, source=Tier.ADMIN, purpose="administration via bastion"),
+    # A workspace is reached from the site's bastion only: SSH, and its analysis front-end.
+    Flow(tier=Tier.WORKSPACE, port=SSH_PORT, source=Tier.ADMIN, purpose="analysts via bastion"),
+    Flow(
+        tier=Tier.WORKSPACE,
+        port=ANALYSIS_PORT,
+        source=Tier.ADMIN,
+        purpose="analysis front-end via bastion",
+    ),
 )
 
 # Tiers whose hosts need outbound internet (package mirrors, NTP) through the router's gateway.
-# The data tier has none: its only peers are inside the site.
+# The data tier has none: its only peers are inside the site. Workspaces have none either: their
+# router has no gateway, and their only egress is the site's NTP servers and package proxy.
 EGRESS_TIERS: frozenset[Tier] = frozenset({Tier.INGRESS, Tier.APP, Tier.ADMIN})
 
 

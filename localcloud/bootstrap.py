@@ -149,6 +149,7 @@ def write_configs(layout: Layout, secret: dict[str, str]) -> None:
     render("placement.conf", etc / "placement" / "placement.conf", values)
     render("neutron.conf", etc / "neutron" / "neutron.conf", values)
     render("ml2_conf.ini", etc / "neutron" / "ml2_conf.ini", values)
+    render("neutron-policy.yaml", etc / "neutron" / "policy.yaml", values)
     render("nova.conf", etc / "nova" / "nova.conf", values)
     render("nova-db.conf", etc / "nova" / "nova-db.conf", values)
     for host in COMPUTE_HOSTS:
@@ -504,6 +505,77 @@ def register_identity(layout: Layout, secret: dict[str, str]) -> None:
         for future in [pool.submit(call) for call in calls]:
             future.result()
     layout.mark("identity")
+
+
+# Roles a research workspace grants (infra/layers/workspace.py) and the site's data officer.
+WORKSPACE_ROLES = ("hub-ws-member", "hub-data-officer", "observer")
+OFFICER_USER = "hub-data-officer"
+
+
+def register_workspace_identity(layout: Layout, secret: dict[str, str]) -> None:
+    """The roles workspaces grant and the local site's data officer (hub:dataOfficers).
+
+    A step of its own, so that a cloud set up before workspaces existed gets them on its next
+    start.
+    """
+    if layout.done("workspace-identity"):
+        return
+    admin = Session(ADMIN_USER, secret["admin_password"], ADMIN_PROJECT)
+    ks = "http://127.0.0.1:5000/v3"
+    roles = {r["name"] for r in admin.get(f"{ks}/roles")["roles"]}
+    for role in WORKSPACE_ROLES:
+        if role not in roles:
+            admin.post(f"{ks}/roles", {"role": {"name": role}})
+    users = {u["name"] for u in admin.get(f"{ks}/users")["users"]}
+    if OFFICER_USER not in users:
+        admin.post(
+            f"{ks}/users",
+            {
+                "user": {
+                    "name": OFFICER_USER,
+                    "domain_id": "default",
+                    "password": secret["officer_password"],
+                    "description": "the local site's data officer: reads and releases outboxes",
+                }
+            },
+        )
+    layout.mark("workspace-identity")
+
+
+def purge_deleted_secrets(layout: Layout, secret: dict[str, str]) -> None:
+    """`barbican-manage db clean`: Barbican deletes secrets softly; this removes their rows."""
+    barbican_db = f"mysql+pymysql://openstack:{secret['db_password']}@127.0.0.1:3306/barbican"
+    run(
+        layout,
+        ["barbican-manage", "db", "clean", "--db-url", barbican_db, "--min-days", "0", "--verbose"],
+        "barbican-purge",
+        env={"HOME": str(layout.state / "barbican" / "home")},
+    )
+
+
+def secret_rows(layout: Layout, ids: list[str]) -> dict[str, int]:
+    """How many rows (deleted or not) Barbican's database still holds for each secret id."""
+    counts: dict[str, int] = {}
+    for secret_id in ids:
+        if not all(c in "0123456789abcdef-" for c in secret_id):
+            raise SetupError(f"not a secret id: {secret_id!r}")
+        out = subprocess.run(
+            [
+                "/usr/bin/mariadb",
+                f"--defaults-file={layout.etc / 'mariadb.cnf'}",
+                "-uroot",
+                "-N",
+                "-B",
+                "-e",
+                f"SELECT COUNT(*) FROM barbican.secrets WHERE id = '{secret_id}'",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+            env=base_env(layout),
+        ).stdout.strip()
+        counts[secret_id] = int(out or "0")
+    return counts
 
 
 # ---------------------------------------------------------------------------- Nova cells

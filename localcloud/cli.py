@@ -77,6 +77,7 @@ def cmd_start(layout: Layout) -> int:
         and all(healthy(s) for s in services)
         and layout.done("seed")
     ):
+        bootstrap.register_workspace_identity(layout, secret)
         write_clouds_yaml(layout, secret)
         say(f"already running ({time.monotonic() - started:.1f} s)")
         return 0
@@ -99,6 +100,7 @@ def cmd_start(layout: Layout) -> int:
         ensure_running([keystone(layout)], layout, 120)
         say(f"  keystone up ({time.monotonic() - started:.0f} s)")
         bootstrap.register_identity(layout, secret)
+        bootstrap.register_workspace_identity(layout, secret)
         say(f"  catalog, projects and users registered ({time.monotonic() - started:.0f} s)")
         wait_healthy(infra, layout, 180)  # RabbitMQ is up by now, usually
         _wait_all(futures)
@@ -202,6 +204,20 @@ def cmd_env(layout: Layout, args: list[str]) -> int:
     secret = load_secrets(layout)
     layout.make_dirs()
     write_clouds_yaml(layout, secret)
+    if args and args[0] == "officer":
+        # The data officer has no project of their own: they scope to a workspace's.
+        for key, value in {
+            "OS_AUTH_URL": KEYSTONE_URL,
+            "OS_REGION_NAME": REGION,
+            "OS_USERNAME": bootstrap.OFFICER_USER,
+            "OS_PASSWORD": secret["officer_password"],
+            "OS_USER_DOMAIN_NAME": "Default",
+            "OS_PROJECT_DOMAIN_NAME": "Default",
+            "OS_IDENTITY_API_VERSION": "3",
+        }.items():
+            print(f"export {key}='{value}'")
+        print("unset OS_CLOUD OS_PROJECT_ID OS_PROJECT_NAME OS_TENANT_NAME OS_TENANT_ID")
+        return 0
     name = {"dr": "local-dr", "admin": "local-admin"}.get(args[0] if args else "", "local")
     cloud = clouds(layout, secret)[name]
     auth = cloud["auth"]
@@ -222,6 +238,19 @@ def cmd_env(layout: Layout, args: list[str]) -> int:
         print(f"export {key}='{value}'")
     print("unset OS_CLOUD OS_PROJECT_ID OS_TENANT_NAME OS_TENANT_ID")
     return 0
+
+
+def cmd_purge_secrets(layout: Layout, args: list[str]) -> int:
+    """Remove soft-deleted Barbican secrets for good (`barbican-manage db clean`), then, for
+    each secret id given, say how many rows remain: exit 1 if any does."""
+    secret = load_secrets(layout)
+    bootstrap.purge_deleted_secrets(layout, secret)
+    remaining = bootstrap.secret_rows(layout, args)
+    for secret_id, rows in remaining.items():
+        print(f"{secret_id}: {rows} row(s) left in barbican.secrets")
+    log = layout.log / "setup-barbican-purge.log"
+    print(f"purged: barbican-manage db clean --min-days 0 (log: {log})")
+    return 1 if any(remaining.values()) else 0
 
 
 def cmd_logs(layout: Layout, args: list[str]) -> int:
@@ -292,10 +321,12 @@ def main(argv: list[str] | None = None) -> int:
         "status": lambda: cmd_status(layout),
         "env": lambda: cmd_env(layout, args[1:]),
         "logs": lambda: cmd_logs(layout, args[1:]),
+        "purge-secrets": lambda: cmd_purge_secrets(layout, args[1:]),
     }
     if not args or args[0] not in commands:
         say(
-            "usage: scripts/local-cloud start|stop|status|env [dr|admin]"
+            "usage: scripts/local-cloud start|stop|status|env [dr|admin|officer]"
+            "|purge-secrets [SECRET_ID...]"
             "|logs [SERVICE [N] | all [N] | --tail N | --errors [--since T] [--limit N]]"
         )
         return 2

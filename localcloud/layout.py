@@ -81,19 +81,25 @@ def default_layout() -> Layout:
 
 def load_secrets(layout: Layout) -> dict[str, str]:
     """Passwords and keys of this cloud, generated at first start and kept under .local-cloud/."""
-    if layout.secrets_file.exists():
-        loaded: dict[str, str] = json.loads(layout.secrets_file.read_text())
-        return loaded
 
     def password() -> str:
         # Letters and digits only: these end up in URLs (database, AMQP) and INI files.
         return "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(24))
+
+    if layout.secrets_file.exists():
+        loaded: dict[str, str] = json.loads(layout.secrets_file.read_text())
+        if "officer_password" not in loaded:
+            # Added with research workspaces: a cloud set up before gets it now.
+            loaded["officer_password"] = password()
+            layout.secrets_file.write_text(json.dumps(loaded, indent=2))
+        return loaded
 
     values = {
         "db_password": password(),
         "service_password": password(),
         "admin_password": password(),
         "hub_admin_password": password(),
+        "officer_password": password(),
         "barbican_kek": base64.b64encode(secrets.token_bytes(32)).decode(),
     }
     layout.state.mkdir(parents=True, exist_ok=True)

@@ -141,6 +141,11 @@ KNOWN_TYPES: tuple[KnownType, ...] = (
     KnownType(_OS + "loadbalancer/pool:Pool", ("region",)),
     KnownType(_OS + "loadbalancer/member:Member", ("region",)),
     KnownType(_OS + "loadbalancer/monitor:Monitor", ("region",)),
+    # Keystone: a research workspace's own project, its members and their grants (workspace
+    # family: access only through the workspace's project).
+    KnownType(_OS + "identity/project:Project", ("region",)),
+    KnownType(_OS + "identity/user:User", ("region", "defaultProjectId", "password")),
+    KnownType(_OS + "identity/roleAssignment:RoleAssignment", ("region", "projectId", "domainId")),
     # TLS: keys and certificates (crypto family), and their private material (secrets).
     KnownType("tls:index/privateKey:PrivateKey", ("algorithm", "rsaBits", "ecdsaCurve")),
     KnownType("tls:index/certRequest:CertRequest", ("privateKeyPem",)),

@@ -237,6 +237,18 @@ class SiteFacts:
             ranges.extend(ip_network(str(cidr), strict=False) for cidr in admins)
         return ranges
 
+    @property
+    def workspace_pool(self) -> IPv4Network | IPv6Network | None:
+        """The site's range for research workspaces (hub:workspacePool): the admin tier reaches
+        into it; nothing in it is a trusted source."""
+        pool = self.text("hub:workspacePool")
+        if not pool or self.is_secret("hub:workspacePool"):
+            return None
+        try:
+            return ip_network(pool.strip(), strict=False)
+        except ValueError:
+            return None
+
 
 @dataclass
 class Context:

@@ -124,6 +124,32 @@ _REQUIREMENTS: tuple[Requirement, ...] = (
         "Only regions, endpoints and volume types the catalogue lists are used.",
     ),
     Requirement(
+        "CNIL-AUTH",
+        "CNIL",
+        "Loi Informatique et Libertés, art. 66 and 72-73: CNIL authorisation of health-data "
+        "processing for research, or conformity to a reference methodology (MR-001 to MR-006)",
+        "Access to health data is limited to the authorised project, its data and its duration.",
+        verified=False,
+    ),
+    Requirement(
+        "GDPR-5-1-E",
+        "GDPR",
+        "Regulation (EU) 2016/679, article 5(1)(e): storage limitation",
+        "Personal data is kept no longer than necessary for the purpose it was processed for.",
+    ),
+    Requirement(
+        "GDPR-5-1-C",
+        "GDPR",
+        "Regulation (EU) 2016/679, article 5(1)(c): data minimisation",
+        "Personal data is limited to what is necessary for the purpose.",
+    ),
+    Requirement(
+        "GDPR-32",
+        "GDPR",
+        "Regulation (EU) 2016/679, article 32: security of processing",
+        "Encryption, confidentiality and isolation appropriate to the risk.",
+    ),
+    Requirement(
         "STATE-SOVEREIGN",
         "Sovereign Hub",
         "shared domain notes: Pulumi state and secrets must stay sovereign",
@@ -167,4 +193,13 @@ RULE_REQUIREMENTS: dict[str, tuple[str, ...]] = {
     "exposure-external-network-host": ("SNC-13", "HDS-ISO27001-A8"),
     "exposure-load-balancer-listener": ("SNC-13", "HDS-ISO27001-A8", "ANSSI-BP-028"),
     "secrets-embedded-credentials": ("SNC-10", "HDS-ISO27001-A8"),
+    "workspace-expiry-valid": ("CNIL-AUTH", "GDPR-5-1-E"),
+    "workspace-not-expired": ("CNIL-AUTH", "GDPR-5-1-E"),
+    "workspace-datasets-authorised": ("CNIL-AUTH", "GDPR-5-1-C"),
+    "workspace-no-egress": ("SNC-13", "GDPR-32"),
+    "workspace-no-floating-ip": ("SNC-13", "GDPR-32"),
+    "workspace-no-external-gateway": ("SNC-13", "GDPR-32"),
+    "workspace-no-flow-from-other-workspace": ("SNC-13", "HDS-ISO27001-A8", "GDPR-32"),
+    "workspace-key-distinct": ("SNC-10", "GDPR-32"),
+    "workspace-access-via-project": ("CNIL-AUTH", "GDPR-32"),
 }

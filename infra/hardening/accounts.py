@@ -36,8 +36,16 @@ SHELL_TIMEOUT = Measure(
     summary="idle interactive shells are closed (read-only TMOUT)",
 )
 
+ANALYST_ACCOUNTS = Measure(
+    id="analyst-accounts",
+    recommendation="R33",
+    summary="a workspace's members get named accounts with a key, no password and no sudo",
+    roles=frozenset({HostRole.WORKSPACE}),
+)
+
 MEASURES: tuple[Measure, ...] = (
     ADMIN_ACCOUNTS,
+    ANALYST_ACCOUNTS,
     NO_DEFAULT_USER,
     SUDO_GROUP,
     SUDO_DEFAULTS,
@@ -65,8 +73,9 @@ def render_tmout(settings: HardeningSettings) -> str:
     )
 
 
-def _users(settings: HardeningSettings) -> list[dict[str, Any]]:
+def _users(role: HostRole, settings: HardeningSettings) -> list[dict[str, Any]]:
     # No "default" entry: that is what keeps the image's default user away (no-default-user).
+    analysts = settings.analyst_users if ANALYST_ACCOUNTS.applies_to(role) else []
     return [
         {
             "name": admin.name,
@@ -77,7 +86,24 @@ def _users(settings: HardeningSettings) -> list[dict[str, Any]]:
             "ssh_authorized_keys": [admin.ssh_public_key],
         }
         for admin in settings.admin_users
+    ] + [
+        {
+            "name": analyst.name,
+            "gecos": f"workspace analyst {analyst.name}",
+            "groups": [settings.analyst_group],
+            "shell": "/bin/bash",
+            "lock_passwd": True,
+            "ssh_authorized_keys": [analyst.ssh_public_key],
+        }
+        for analyst in analysts
     ]
+
+
+def login_groups(role: HostRole, settings: HardeningSettings) -> list[str]:
+    """The groups whose members may log in over SSH on a host of `role`."""
+    if ANALYST_ACCOUNTS.applies_to(role):
+        return [settings.ssh_allow_group, settings.analyst_group]
+    return [settings.ssh_allow_group]
 
 
 def part(role: HostRole, settings: HardeningSettings) -> UserDataPart:
@@ -87,5 +113,5 @@ def part(role: HostRole, settings: HardeningSettings) -> UserDataPart:
             config_file(TMOUT_FILE, render_tmout(settings)),
         ],
         runcmd=[["visudo", "-c"]],
-        keys={"groups": [settings.ssh_allow_group], "users": _users(settings)},
+        keys={"groups": login_groups(role, settings), "users": _users(role, settings)},
     )

@@ -1,4 +1,5 @@
-"""The data tier's volume mounted where the database expects it (BP-028 R28).
+"""The data tier's volume mounted where the database expects it, and a research workspace's
+analysis volume where its analysts work (BP-028 R28).
 
 The volume is encrypted by the cloud (an encrypted Cinder volume type, keys in the key manager,
 chosen by the compute layer), so the guest sees a plain block device: it formats it once, and
@@ -15,7 +16,7 @@ DATA_VOLUME = Measure(
     id="data-volume-mount",
     recommendation="R28",
     summary="the encrypted data volume is formatted once and mounted nosuid,nodev,noexec",
-    roles=frozenset({HostRole.DATA}),
+    roles=frozenset({HostRole.DATA, HostRole.WORKSPACE}),
 )
 
 MEASURES: tuple[Measure, ...] = (DATA_VOLUME,)

@@ -132,6 +132,9 @@ class HardeningSettings(BaseModel):
     )
     ssh_allow_group: str = Field(default="hub-admins", pattern=r"^[a-z_][a-z0-9_-]{0,31}$")
     admin_users: list[AdminUser] = Field(default_factory=list)
+    # A workspace's analysts: they log in with their key and get no sudo (role workspace only).
+    analyst_group: str = Field(default="hub-analysts", pattern=r"^[a-z_][a-z0-9_-]{0,31}$")
+    analyst_users: list[AdminUser] = Field(default_factory=list)
     data_volume_device: str = Field(default="/dev/vdb", pattern=r"^/dev/[A-Za-z0-9/_.-]+$")
     data_mount_point: str = Field(default="/srv/data", pattern=r"^/[A-Za-z0-9/_.-]+$")
     data_filesystem: str = "ext4"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from infra.hardening.accounts import login_groups
 from infra.hardening.model import HardeningSettings, Measure, UserDataPart, config_file, header
 from infra.tiers import HostRole
 
@@ -99,7 +100,10 @@ def _options(role: HostRole, settings: HardeningSettings) -> dict[Measure, list[
             ("KexAlgorithms", ",".join(KEX)),
             ("HostKeyAlgorithms", ",".join(HOST_KEY_ALGORITHMS)),
         ],
-        ALLOW_GROUP: [("AllowGroups", settings.ssh_allow_group), ("LogLevel", "VERBOSE")],
+        ALLOW_GROUP: [
+            ("AllowGroups", " ".join(login_groups(role, settings))),
+            ("LogLevel", "VERBOSE"),
+        ],
         FORWARDING: [
             ("AllowTcpForwarding", tcp_forwarding(role)),
             ("GatewayPorts", "no"),

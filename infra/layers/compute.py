@@ -22,7 +22,7 @@ from infra.hardening import AdminUser, HardeningSettings, render_user_data
 from infra.layers.base import LayerContext, LayerExports, Upstream
 from infra.layers.kms import KmsExports
 from infra.layers.network import NetworkExports
-from infra.tiers import ROLE_TIER, HostRole
+from infra.tiers import ROLE_TIER, SITE_ROLES, HostRole
 
 ADMIN_USER = "hubadmin"
 
@@ -42,9 +42,9 @@ class ComputeExports(LayerExports):
                     f"hub-{config.site}-{role.value}-{i}"
                     for i in range(config.sizes.of(role).count)
                 ]
-                for role in HostRole
+                for role in SITE_ROLES
             },
-            "server_groups": {role.value: f"hub-{config.site}-{role.value}" for role in HostRole},
+            "server_groups": {role.value: f"hub-{config.site}-{role.value}" for role in SITE_ROLES},
             "keypair": f"hub-{config.site}-admin",
         }
 
@@ -83,7 +83,7 @@ class ComputeLayer(pulumi.ComponentResource):
 
         self.server_groups: dict[HostRole, openstack.compute.ServerGroup] = {}
         self.instances: dict[HostRole, list[openstack.compute.Instance]] = {}
-        for role in HostRole:
+        for role in SITE_ROLES:
             size = config.sizes.of(role)
             tier = ROLE_TIER[role].value
             group = openstack.compute.ServerGroup(

@@ -17,9 +17,9 @@ import pulumi_openstack as openstack
 from hubcore.stacks import Layer
 from infra.config import HubConfig
 from infra.layers.base import LayerContext, LayerExports, Upstream
-from infra.tiers import EGRESS_TIERS, FLOWS, OPERATORS, WORLD, Tier
+from infra.tiers import EGRESS_TIERS, FLOWS, OPERATORS, SITE_TIERS, WORLD, Tier
 
-TIER_ORDER: tuple[Tier, ...] = (Tier.INGRESS, Tier.APP, Tier.DATA, Tier.ADMIN)
+TIER_ORDER: tuple[Tier, ...] = SITE_TIERS
 HTTPS, DNS, NTP = 443, 53, 123
 
 
@@ -225,6 +225,8 @@ class NetworkLayer(pulumi.ComponentResource):
             )
 
         for flow in FLOWS:
+            if flow.tier not in groups:
+                continue  # a workspace's own flows: its stack declares them (and the egress below)
             base = f"in-{flow.port}"
             if flow.source == WORLD:
                 for suffix, prefix in (("v4", "0.0.0.0/0"), ("v6", "::/0")):
@@ -265,6 +267,20 @@ class NetworkLayer(pulumi.ComponentResource):
                     flow.purpose,
                     remote_group=flow.tier,
                 )
+
+        if config.workspace_pool is not None:
+            # The bastion reaches research workspaces on their flows' ports, and nothing else
+            # does: each workspace stack opens the matching ingress from the admin tier.
+            for flow in FLOWS:
+                if flow.tier is Tier.WORKSPACE:
+                    rule(
+                        f"out-{flow.port}-to-workspaces",
+                        Tier(flow.source),
+                        "egress",
+                        flow.port,
+                        flow.purpose,
+                        remote_prefix=str(config.workspace_pool),
+                    )
 
         site = str(config.network_cidr)
         proxy = config.apt_proxy_endpoint

@@ -26,7 +26,7 @@ class StorageExports(LayerExports):
 
     containers: dict[str, str]
     replica_containers: dict[str, str]
-    replica_region: str | None
+    replica_region: str | None = None  # a stack output of None is dropped on the way
 
     @classmethod
     def placeholder(cls, config: HubConfig) -> dict[str, Any]:

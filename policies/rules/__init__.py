@@ -15,6 +15,7 @@ from policies.rules import (  # noqa: F401 - imported for their registrations
     region,
     secrets,
     stack,
+    workspace,
 )
 
 

@@ -81,6 +81,13 @@ def allowed_sources(context: Context) -> list[Network]:
     return context.site.internal_ranges or list(PRIVATE_RANGES)
 
 
+def allowed_destinations(context: Context) -> list[Network]:
+    """Where egress may go without leaving the site: its ranges and its workspace pool (the
+    admin tier reaches the research workspaces; they are never a trusted source)."""
+    pool = context.site.workspace_pool
+    return [*allowed_sources(context), *([pool] if pool is not None else [])]
+
+
 # --- reading rules and tiers ------------------------------------------------------------------
 
 
@@ -277,7 +284,8 @@ def _beyond(rule_: NeutronRule, context: Context, mates: Iterable[NeutronRule] =
     if remote is None:
         return None
     world = _world_union(rule_, mates)
-    if outside([remote], allowed_sources(context)):
+    allowed = allowed_destinations(context) if rule_.direction == "egress" else None
+    if outside([remote], allowed or allowed_sources(context)):
         return f"{remote}" + (
             f" (with the other rules: {world})" if world and remote.prefixlen else ""
         )

@@ -183,3 +183,27 @@ def test_a_prefix_the_engine_has_not_computed_yet_is_judged_on_up(target):
     )
     assert Status.FAIL not in statuses("exposure-world-egress", changed, engine_rule)
     assert Status.FAIL not in statuses("exposure-world-ingress", changed, engine_rule)
+
+
+def test_the_admin_tier_may_reach_into_the_sites_workspace_pool(target):
+    network = target("prod-network")
+    rule = find(network, RULE, "admin-out-22-to-workspaces")
+    assert rule.inputs["remoteIpPrefix"] == "10.110.0.0/16"  # prod's hub:workspacePool
+    assert statuses("exposure-world-egress", network, rule) == {Status.PASS}
+
+
+def test_egress_just_outside_the_workspace_pool_still_leaves_the_site(target):
+    network = target("prod-network")
+    changed, rule = mutate(
+        network, find(network, RULE, "admin-out-22-to-workspaces"), remoteIpPrefix="10.111.0.0/16"
+    )
+    [message] = failures("exposure-world-egress", changed, rule)
+    assert "10.111.0.0/16" in message
+
+
+def test_the_workspace_pool_is_no_trusted_source_of_admin_ssh(target):
+    network = target("prod-network")
+    changed, rule = mutate(
+        network, find(network, RULE, "admin-in-22-operators"), remoteIpPrefix="10.110.0.0/16"
+    )
+    assert failures("exposure-world-ingress", changed, rule)

@@ -59,6 +59,16 @@ EXPECTED_IDS = {
     "exposure-external-network-host",
     "exposure-load-balancer-listener",
     "secrets-embedded-credentials",
+    # issue 12: research-project workspaces
+    "workspace-expiry-valid",
+    "workspace-not-expired",
+    "workspace-datasets-authorised",
+    "workspace-no-egress",
+    "workspace-no-floating-ip",
+    "workspace-no-external-gateway",
+    "workspace-no-flow-from-other-workspace",
+    "workspace-key-distinct",
+    "workspace-access-via-project",
 }
 
 

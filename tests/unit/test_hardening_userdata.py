@@ -61,11 +61,11 @@ def test_host_firewall_opens_exactly_the_role_ports(role: HostRole) -> None:
     assert sorted(int(p) for p in opened.split(",")) == role_ports(role)
 
 
-def test_only_the_data_role_formats_and_mounts_the_data_volume() -> None:
+def test_only_roles_with_a_data_volume_format_and_mount_it() -> None:
     for role in HostRole:
         document = user_data_document(role, SETTINGS)
         mount_points = [entry[1] for entry in document["mounts"]]
-        is_data = role == HostRole.DATA
+        is_data = role in (HostRole.DATA, HostRole.WORKSPACE)
         assert ("fs_setup" in document) == is_data
         assert (SETTINGS.data_mount_point in mount_points) == is_data
 
@@ -155,4 +155,24 @@ def test_settings_have_defaults_for_everything() -> None:
 def test_measures_for_a_role_are_those_that_apply_to_it() -> None:
     assert "data-volume-mount" in {m.id for m in measures_for(HostRole.DATA)}
     assert "data-volume-mount" not in {m.id for m in measures_for(HostRole.APP)}
-    assert len(measures_for(HostRole.APP)) == len(MEASURES) - 1
+    # The app role gets every measure but the data volume's and the workspace analysts'.
+    assert len(measures_for(HostRole.APP)) == len(MEASURES) - 2
+
+
+def test_workspace_analysts_log_in_without_sudo() -> None:
+    key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGFuYWx5c3Q analyst"
+    settings = HardeningSettings(analyst_users=[AdminUser(name="ana", ssh_public_key=key)])
+    document = user_data_document(HostRole.WORKSPACE, settings)
+    ana = next(u for u in document["users"] if u["name"] == "ana")
+    assert ana["groups"] == ["hub-analysts"] and ana["ssh_authorized_keys"] == [key]
+    sshd = files(HostRole.WORKSPACE, settings)[SSHD_DROP_IN]
+    assert "AllowGroups hub-admins hub-analysts" in sshd
+    assert "%hub-analysts" not in files(HostRole.WORKSPACE, settings)["/etc/sudoers.d/hub-admins"]
+
+
+def test_analysts_get_no_account_outside_workspaces() -> None:
+    key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGFuYWx5c3Q analyst"
+    settings = HardeningSettings(analyst_users=[AdminUser(name="ana", ssh_public_key=key)])
+    names = {u["name"] for u in user_data_document(HostRole.DATA, settings)["users"]}
+    assert "ana" not in names
+    assert "AllowGroups hub-admins\n" in files(HostRole.DATA, settings)[SSHD_DROP_IN]

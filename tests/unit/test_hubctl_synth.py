@@ -35,6 +35,15 @@ LAYER_TYPES = {
         "blockstorage/volume:Volume",
         "compute/keypair:Keypair",
     },
+    "ws": {
+        "identity/project:Project",
+        "networking/network:Network",
+        "networking/router:Router",
+        "keymanager/orderV1:OrderV1",
+        "objectstorage/container:Container",
+        "compute/instance:Instance",
+        "blockstorage/volume:Volume",
+    },
 }
 
 runner = CliRunner()

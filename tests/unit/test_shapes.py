@@ -11,7 +11,7 @@ from hubcore.stackfiles import load_layered_config
 from infra import shapes
 from infra.config import validate_config
 from infra.synth import ResourceRecord, run_mocked
-from infra.tiers import HostRole
+from infra.tiers import SITE_ROLES
 
 STACK = "prod-compute"
 
@@ -98,7 +98,7 @@ def test_a_host_that_depends_on_its_index_beyond_its_name_is_not_expanded():
 
 def test_a_resource_outside_the_hosts_that_follows_the_counts_is_not_expanded():
     def counted(records, config):
-        total = sum(config.sizes.of(role).count for role in HostRole)
+        total = sum(config.sizes.of(role).count for role in SITE_ROLES)
         return [
             r.model_copy(update={"inputs": {**r.inputs, "hosts": total}})
             if r.type.endswith("ServerGroup")

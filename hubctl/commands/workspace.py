@@ -1,0 +1,324 @@
+"""`hubctl workspace`: research-project workspaces, opened and closed as code.
+
+    open        validate the manifest, check with the pack, deploy
+    list        every workspace of a site: state, expiry, days left, members
+    extend      move the expiry (refused beyond the authorisation)
+    close       destroy, shred the key, verify through the APIs, write the evidence
+    expire      close every workspace past its expiry (the nightly job); --dry-run lists them
+    load, read  put extract files in (envelope-encrypted) and read them back
+    credentials a member's OS_* variables (their initial password is a Pulumi secret)
+
+Exit codes: 0 done; 1 a deployment, a closure or the pack failed (nothing deployed when the
+pack refused); 2 usage, config or manifest errors (one line per problem, nothing done).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+
+import typer
+from rich.console import Console
+
+from hubcore.stackfiles import REPO_ROOT, known_sites, missing_site_stacks
+from hubcore.values import ConfigError
+from hubctl.commands.common import EXIT_OK, EXIT_USAGE, EXIT_VIOLATIONS, fail_usage, stderr
+
+if TYPE_CHECKING:
+    from hubctl.deploy import LayerRun
+
+console = Console(highlight=False)
+app = typer.Typer(
+    name="workspace",
+    help="Research-project workspaces: open, list, extend, close, expire.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+SiteOption = Annotated[str, typer.Option("--site", help="The site the workspace belongs to.")]
+ProjectOption = Annotated[
+    str, typer.Option("--project", help="The project id (projects/<site>/<id>.yaml).")
+]
+LOG_ROOT = REPO_ROOT / ".state" / "logs"
+
+
+def _date(text: str, option: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        fail_usage(f"{option} {text!r}: expected a date as YYYY-MM-DD, e.g. 2027-06-30")
+
+
+def _site(site: str) -> Any:
+    from hubctl.workspaces.lifecycle import Site
+
+    missing = missing_site_stacks(site)
+    if missing:
+        fail_usage(
+            f"--site {site!r}: no stack files for {', '.join(missing)}; "
+            f"sites: {', '.join(known_sites())}"
+        )
+    try:
+        return Site.load(site)
+    except ConfigError as error:
+        fail_usage(str(error))
+
+
+def _config_failure(error: ConfigError) -> NoReturn:
+    from hubctl.workspaces.manifest import ManifestError
+
+    lines = error.problems if isinstance(error, ManifestError) else [str(error)]
+    for line in lines:
+        stderr.print(f"[bold red]error:[/] {line}", markup=True, soft_wrap=True, highlight=False)
+    raise typer.Exit(EXIT_USAGE)
+
+
+def _log_dir(site: str, action: str) -> Path:
+    return LOG_ROOT / f"{site}-ws-{action}-{time.strftime('%Y%m%dT%H%M%S')}"
+
+
+def _report_run(run: LayerRun) -> int:
+    if run.status == "done":
+        changes = ", ".join(f"{k} {v}" for k, v in sorted(run.changes.items()))
+        console.print(f"{run.stack}: done in {run.seconds or 0:.1f} s ({changes}); log: {run.log}")
+        return EXIT_OK
+    console.print(f"[red]{run.stack}: {run.status}[/] {run.error or ''} (log: {run.log})")
+    return EXIT_VIOLATIONS
+
+
+@app.command("open")
+def open_(site: SiteOption, project: ProjectOption) -> None:
+    """Validate the manifest, check the workspace with the policy pack, deploy it."""
+    from hubctl.workspaces.lifecycle import PackRefusal, open_workspace
+
+    context = _site(site)
+    try:
+        run = open_workspace(context, project, log_dir=_log_dir(site, "open"))
+    except ConfigError as error:
+        _config_failure(error)
+    except PackRefusal as refusal:
+        for finding in refusal.findings:
+            stderr.print(f"[red]policy:[/] {finding}", markup=True, soft_wrap=True)
+        stderr.print("nothing was deployed: the policy pack refused the workspace")
+        raise typer.Exit(EXIT_VIOLATIONS) from None
+    raise typer.Exit(_report_run(run))
+
+
+@app.command("list")
+def list_(
+    site: SiteOption,
+    output_format: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Count days left from this date (YYYY-MM-DD).")
+    ] = None,
+) -> None:
+    """Every workspace of the site: id, state, expiry, days left, members."""
+    from hubctl.workspaces.lifecycle import list_workspaces
+
+    if output_format not in ("text", "json"):
+        fail_usage(f"--format {output_format!r}: expected text or json")
+    when = _date(as_of, "--as-of") if as_of else None
+    rows = list_workspaces(_site(site), when)
+    if output_format == "json":
+        typer.echo(json.dumps([row.as_json() for row in rows], indent=2))
+        return
+    header = f"{'id':<28} {'state':<8} {'expires':<10} {'days left':>9}  members"
+    typer.echo(header)
+    for row in rows:
+        left = "" if row.days_left is None else str(row.days_left)
+        typer.echo(
+            f"{row.id:<28} {row.state:<8} {row.expires or '':<10} {left:>9}  "
+            f"{', '.join(row.members) or (row.problem or '')}"
+        )
+
+
+@app.command()
+def extend(
+    site: SiteOption,
+    project: ProjectOption,
+    expires: Annotated[str, typer.Option("--expires", help="The new expiry, YYYY-MM-DD.")],
+) -> None:
+    """Move a workspace's expiry; refused beyond its authorisation (exit 2)."""
+    from hubctl.workspaces.lifecycle import extend as extend_workspace
+
+    when = _date(expires, "--expires")
+    context = _site(site)
+    try:
+        run = extend_workspace(context, project, when, log_dir=_log_dir(site, "extend"))
+    except ConfigError as error:
+        _config_failure(error)
+    console.print(f"{project}: expires {when} (projects/{site}/{project}.yaml)")
+    raise typer.Exit(EXIT_OK if run is None else _report_run(run))
+
+
+def _close_one(context: Any, project: str) -> bool:
+    from hubctl.workspaces.lifecycle import close_workspace
+
+    try:
+        record = close_workspace(
+            context, project, log_dir=_log_dir(context.name, "close"), say=console.print
+        )
+    except ConfigError:
+        raise
+    except Exception as error:  # the engine or a cloud API failed: report, do not hide
+        console.print(f"[red]{project}: closing failed:[/] {error}")
+        return False
+    for check in record.checks:
+        mark = "[green]pass[/]" if check.result == "pass" else "[red]FAIL[/]"
+        console.print(f"  {mark} {check.check} ({check.api}: {check.observed})")
+    console.print(f"{project}: {'closed' if record.ok else 'checks failed'}; evidence:")
+    for path in record.files:
+        console.print(f"  {path}")
+    return record.ok
+
+
+@app.command()
+def close(site: SiteOption, project: ProjectOption) -> None:
+    """Destroy the workspace, delete and purge its key, verify, write the evidence record."""
+    context = _site(site)
+    try:
+        ok = _close_one(context, project)
+    except ConfigError as error:
+        _config_failure(error)
+    raise typer.Exit(EXIT_OK if ok else EXIT_VIOLATIONS)
+
+
+@app.command()
+def expire(
+    site: SiteOption,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Judge expiry on this date (default today, UTC).")
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Only list what is due: exit 1 if anything is.")
+    ] = False,
+) -> None:
+    """Close every workspace past its expiry (nightly). Exit 0: all due closed or none due;
+    1: a closure failed (with --dry-run: something is due); 2: usage or config error."""
+    from hubctl.workspaces.lifecycle import due, today
+
+    when = _date(as_of, "--as-of") if as_of else today()
+    context = _site(site)
+    pending = due(site, when)
+    for workspace in pending:
+        expiry = workspace.spec.expires.isoformat() if workspace.spec else "unreadable"
+        console.print(f"due: {workspace.id} (expired {expiry}, as of {when})")
+    if not pending:
+        console.print(f"nothing due on site {site} as of {when}")
+        raise typer.Exit(EXIT_OK)
+    if dry_run:
+        raise typer.Exit(EXIT_VIOLATIONS)
+    failures = 0
+    for workspace in pending:
+        try:
+            ok = _close_one(context, workspace.id)
+        except ConfigError as error:
+            console.print(f"[red]{workspace.id}:[/] {error}")
+            ok = False
+        failures += not ok
+    raise typer.Exit(EXIT_VIOLATIONS if failures else EXIT_OK)
+
+
+def _workspace_connection(context: Any, project: str, member: str | None) -> tuple[Any, Any]:
+    """The workspace's exports and a connection scoped to its project (operator or member)."""
+    import os
+
+    from hubctl.deploy import connect_from_env
+    from hubctl.workspaces.access import member_env, workspace_exports
+
+    try:
+        exports = workspace_exports(context.name, project)
+        env = (
+            member_env(context, project, member)
+            if member
+            else {**os.environ, "OS_PROJECT_NAME": exports.project_name}
+        )
+    except ConfigError as error:
+        _config_failure(error)
+    return exports, connect_from_env(env)
+
+
+MemberOption = Annotated[
+    str | None, typer.Option("--member", help="Act with this member's own credentials.")
+]
+
+
+@app.command()
+def load(
+    site: SiteOption,
+    project: ProjectOption,
+    files: Annotated[list[Path], typer.Argument(help="Files to put in the extract.")],
+    member: MemberOption = None,
+) -> None:
+    """Encrypt files client-side (a data key each, wrapped by the project key) into the extract."""
+    from hubctl.workspaces.envelope import EnvelopeError, put_objects
+
+    for path in files:
+        if not path.is_file():
+            fail_usage(f"{path}: not a readable file")
+    exports, conn = _workspace_connection(_site(site), project, member)
+    try:
+        names = put_objects(
+            conn,
+            exports.extract_container,
+            exports.key_ref,
+            files,
+            on_object=lambda name, size: console.print(f"sealed {name} ({size} bytes)"),
+        )
+    except EnvelopeError as error:
+        console.print(f"[red]error:[/] {error}")
+        raise typer.Exit(EXIT_VIOLATIONS) from None
+    console.print(f"{len(names)} object(s) in {exports.extract_container}")
+
+
+@app.command()
+def read(
+    site: SiteOption,
+    project: ProjectOption,
+    name: Annotated[str, typer.Argument(help="The extract object to read back.")],
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to FILE, not stdout.")
+    ] = None,
+    member: MemberOption = None,
+) -> None:
+    """Read an extract object back: download, unwrap its data key, decrypt."""
+    import sys
+
+    from hubctl.workspaces.envelope import EnvelopeError, get_object
+
+    exports, conn = _workspace_connection(_site(site), project, member)
+    try:
+        data = get_object(conn, exports.extract_container, name)
+    except EnvelopeError as error:
+        stderr.print(f"[red]error:[/] {error}", markup=True)
+        raise typer.Exit(EXIT_VIOLATIONS) from None
+    if output is None:
+        sys.stdout.buffer.write(data)
+    else:
+        output.write_bytes(data)
+
+
+@app.command()
+def credentials(
+    site: SiteOption,
+    project: ProjectOption,
+    member: Annotated[str, typer.Option("--member", help="The member id.")],
+) -> None:
+    """Print a member's OS_* variables (their initial password, kept as a Pulumi secret)."""
+    from hubctl.workspaces.access import member_env
+
+    try:
+        env = member_env(_site(site), project, member)
+    except ConfigError as error:
+        _config_failure(error)
+    for key in (
+        "OS_AUTH_URL", "OS_REGION_NAME", "OS_PROJECT_NAME", "OS_USERNAME", "OS_PASSWORD",
+        "OS_USER_DOMAIN_NAME", "OS_PROJECT_DOMAIN_NAME", "OS_IDENTITY_API_VERSION",
+    ):  # fmt: skip
+        if key in env:
+            typer.echo(f"export {key}='{env[key]}'")
+    typer.echo("unset OS_CLOUD OS_PROJECT_ID OS_TENANT_NAME OS_TENANT_ID")

@@ -1,0 +1,164 @@
+"""Envelope encryption of a workspace's extract: what makes crypto-shredding real.
+
+Swift cannot encrypt per project, so each object is encrypted here, before it leaves the
+client: a fresh 256-bit data key per object encrypts it with AES-256-GCM (NIST SP 800-38D), and
+the data key is wrapped with AES key wrap (RFC 3394, NIST SP 800-38F) under the workspace's
+project key, which Barbican generated and holds. The object stores only the ciphertext, the
+wrapped data key and the project key's reference. Deleting that one key in Barbican makes the
+object, and every replica or backup of it, unreadable.
+
+The project key is fetched from Barbican for the operation and never written anywhere.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap, aes_key_wrap
+
+CIPHER = "AES-256-GCM"
+WRAP = "AES-KW"
+NONCE_BYTES = 12
+KEY_BYTES = 32
+# Swift object metadata (X-Object-Meta-*) the envelope needs to open the object again.
+META_CIPHER = "cipher"
+META_WRAPPED = "wrapped-key"
+META_KEY_REF = "key-ref"
+META_WRAP = "key-wrap"
+
+
+class EnvelopeError(ValueError):
+    """An object that cannot be opened: wrong key, altered bytes, or not an envelope."""
+
+
+@dataclass(frozen=True)
+class Sealed:
+    body: bytes  # nonce || AES-GCM ciphertext and tag
+    metadata: dict[str, str]
+
+
+def _aad(name: str, key_ref: str) -> bytes:
+    # Binding the object's name and key reference: a sealed body moved under another name, or
+    # relabelled with another key, fails to open instead of decrypting.
+    return f"{name}\n{key_ref}".encode()
+
+
+def seal(name: str, plaintext: bytes, project_key: bytes, key_ref: str) -> Sealed:
+    if len(project_key) != KEY_BYTES:
+        raise EnvelopeError(f"the project key is {len(project_key) * 8} bits, not 256")
+    data_key = AESGCM.generate_key(bit_length=256)
+    nonce = os.urandom(NONCE_BYTES)
+    body = nonce + AESGCM(data_key).encrypt(nonce, plaintext, _aad(name, key_ref))
+    wrapped = aes_key_wrap(project_key, data_key)
+    return Sealed(
+        body,
+        {
+            META_CIPHER: CIPHER,
+            META_WRAP: WRAP,
+            META_WRAPPED: base64.b64encode(wrapped).decode(),
+            META_KEY_REF: key_ref,
+        },
+    )
+
+
+def open_sealed(name: str, body: bytes, metadata: dict[str, str], project_key: bytes) -> bytes:
+    meta = {k.lower(): v for k, v in metadata.items()}
+    if meta.get(META_CIPHER) != CIPHER or META_WRAPPED not in meta:
+        raise EnvelopeError(f"{name}: not an extract envelope ({CIPHER} with a wrapped key)")
+    try:
+        data_key = aes_key_unwrap(project_key, base64.b64decode(meta[META_WRAPPED]))
+    except (InvalidUnwrap, ValueError) as error:
+        raise EnvelopeError(f"{name}: the project key does not unwrap its data key") from error
+    nonce, ciphertext = body[:NONCE_BYTES], body[NONCE_BYTES:]
+    try:
+        return AESGCM(data_key).decrypt(nonce, ciphertext, _aad(name, meta.get(META_KEY_REF, "")))
+    except Exception as error:  # cryptography's InvalidTag: altered body, name or key label
+        raise EnvelopeError(f"{name}: the object was altered or mislabelled") from error
+
+
+# --------------------------------------------------------------------------------------------
+# Through the APIs: Barbican for the key, Swift for the objects (openstacksdk connections)
+
+
+def secret_id(ref: str) -> str:
+    return ref.rstrip("/").rsplit("/", 1)[-1]
+
+
+def fetch_project_key(conn: Any, key_ref: str) -> bytes:
+    """The key's bytes from Barbican (its payload), for this operation only."""
+    response = conn.session.get(
+        f"/v1/secrets/{secret_id(key_ref)}/payload",
+        endpoint_filter={"service_type": "key-manager"},
+        headers={"Accept": "application/octet-stream"},
+        raise_exc=False,
+    )
+    if response.status_code != 200:
+        raise EnvelopeError(
+            f"the project key {key_ref} cannot be read from Barbican "
+            f"(HTTP {response.status_code}): it was deleted, or these credentials may not use it"
+        )
+    key: bytes = response.content
+    return key
+
+
+def _metadata_headers(metadata: dict[str, str]) -> dict[str, str]:
+    return {f"X-Object-Meta-{k}": v for k, v in metadata.items()}
+
+
+def put_objects(
+    conn: Any,
+    container: str,
+    key_ref: str,
+    files: Iterable[Path],
+    *,
+    on_object: Callable[[str, int], None] | None = None,
+) -> list[str]:
+    """Seal each file and upload it under its base name; returns the object names."""
+    key = fetch_project_key(conn, key_ref)
+    names: list[str] = []
+    for path in files:
+        name = path.name
+        sealed = seal(name, path.read_bytes(), key, key_ref)
+        response = conn.session.put(
+            f"/{container}/{name}",
+            endpoint_filter={"service_type": "object-store"},
+            data=sealed.body,
+            headers={
+                "Content-Type": "application/octet-stream",
+                **_metadata_headers(sealed.metadata),
+            },
+            raise_exc=False,
+        )
+        if response.status_code not in (200, 201):
+            raise EnvelopeError(f"{container}/{name}: upload refused (HTTP {response.status_code})")
+        names.append(name)
+        if on_object is not None:
+            on_object(name, len(sealed.body))
+    return names
+
+
+def get_object(conn: Any, container: str, name: str, key_ref: str | None = None) -> bytes:
+    """Download one extract object and open it with the project key it names."""
+    response = conn.session.get(
+        f"/{container}/{name}",
+        endpoint_filter={"service_type": "object-store"},
+        raise_exc=False,
+    )
+    if response.status_code != 200:
+        raise EnvelopeError(f"{container}/{name}: cannot be read (HTTP {response.status_code})")
+    prefix = "x-object-meta-"
+    metadata = {
+        k.lower().removeprefix(prefix): v
+        for k, v in response.headers.items()
+        if k.lower().startswith(prefix)
+    }
+    ref = key_ref or metadata.get(META_KEY_REF)
+    if not ref:
+        raise EnvelopeError(f"{container}/{name}: names no project key")
+    return open_sealed(name, response.content, metadata, fetch_project_key(conn, ref))

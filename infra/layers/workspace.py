@@ -1,0 +1,542 @@
+"""Workspace layer: one research project's time-limited, isolated environment.
+
+One stack per approved project (`<site>-ws-<id>`), opened and closed by `hubctl workspace`. It
+reads the site's network, kms and storage stacks and declares, all inside the workspace's own
+Keystone project:
+  - its network and subnet (a range allocated once from the site's pool, carried in its stack
+    file), and a router with no external gateway whose only other leg is a port on the site's
+    admin subnet, so the bastion reaches the workspace and nothing reaches another workspace;
+  - one security group: SSH and the analysis front-end from the admin tier only; egress to the
+    site's NTP servers and package proxy only;
+  - analysis hosts with the `workspace` hardening role, booting from and working on LUKS volumes;
+  - a per-project key ordered from Barbican (generated there, never in Pulumi's state), distinct
+    from the dataset keys; extract objects are encrypted client-side under data keys it wraps
+    (hubctl.workspaces.envelope), so deleting it makes the extract unreadable wherever copies are;
+  - a private extract container and an outbox (airlock) that members write and only data
+    officers read;
+  - where the site's tenancy is `create`: the Keystone project, one user per member with a role
+    that sees the workspace's containers and hosts and may create no network object (the local
+    cloud's Neutron policy, localcloud/templates/neutron-policy.yaml), and the data officers'
+    grants. Where it is `existing` (OVH Public Cloud), the project is the manifest's and access
+    goes through the provider's IAM.
+Every resource carries the project id, the authorisation reference and the expiry.
+"""
+
+from __future__ import annotations
+
+import functools
+from ipaddress import IPv4Address, IPv4Network
+from typing import Any, ClassVar
+
+import pulumi
+import pulumi_openstack as openstack
+
+from hubcore.stacks import Layer
+from hubcore.values import SECRET_PLACEHOLDER, ConfigError
+from infra.config import HubConfig, Tenancy, WorkspaceSpec
+from infra.hardening import AdminUser, HardeningSettings, render_user_data
+from infra.layers.base import LayerContext, LayerExports, Upstream
+from infra.layers.kms import KmsExports
+from infra.layers.network import NetworkExports
+from infra.layers.storage import StorageExports
+from infra.providers import make_provider
+from infra.tiers import FLOWS, HostRole, Tier
+
+# Keystone roles a workspace grants (the local cloud creates them; a SecNumCloud pod's operators
+# create them once per domain). Members may read what their project holds and write its outbox;
+# observer is Barbican's read role, which unwrapping extract objects needs.
+MEMBER_ROLE = "hub-ws-member"
+KEY_READER_ROLE = "observer"
+DATA_OFFICER_ROLE = "hub-data-officer"
+OPERATOR_ROLE = "admin"
+NTP = 123
+# The one resource a workspace shares with others: its route on the site's admin subnet. Neutron
+# updates a subnet's routes as a whole and the provider locks per process only, so hubctl
+# deploys and removes it one workspace at a time (hubctl.workspaces.lifecycle).
+SHARED_ROUTE = "admin-route"
+
+
+def shared_route_urn(stack: str, site: str, workspace: str) -> str:
+    return (
+        f"urn:pulumi:{stack}::hub::hub:layers:Workspace$openstack:networking/subnetRoute:"
+        f"SubnetRoute::hub-{site}-ws-{workspace}-{SHARED_ROUTE}"
+    )
+
+
+class WorkspaceExports(LayerExports):
+    layer: ClassVar[Layer] = Layer.WORKSPACE
+
+    workspace: str
+    project_id: str
+    project_name: str
+    tenancy: str
+    network_id: str
+    subnet_id: str
+    cidr: str
+    router_id: str
+    security_group_id: str
+    instances: list[str]
+    instance_ids: list[str]
+    volume_ids: list[str]
+    extract_container: str
+    outbox_container: str
+    key_ref: str
+    members: dict[str, str]
+    member_user_ids: dict[str, str]
+    authorisation: str
+    expires: str
+
+    @classmethod
+    def placeholder(cls, config: HubConfig) -> dict[str, Any]:
+        spec = config.workspace
+        assert spec is not None
+        prefix = f"hub-{config.site}-ws-{spec.id}"
+        return {
+            "workspace": spec.id,
+            "project_id": f"{prefix}-project-id",
+            "project_name": spec.project or prefix,
+            "tenancy": config.workspace_tenancy.value,
+            "network_id": f"{prefix}-net-id",
+            "subnet_id": f"{prefix}-subnet-id",
+            "cidr": str(spec.cidr),
+            "router_id": f"{prefix}-router-id",
+            "security_group_id": f"{prefix}-sg-id",
+            "instances": [f"{prefix}-{i}" for i in range(spec.size.count)],
+            "instance_ids": [f"{prefix}-{i}-id" for i in range(spec.size.count)],
+            "volume_ids": [],
+            "extract_container": f"{prefix}-extract",
+            "outbox_container": f"{prefix}-outbox",
+            "key_ref": f"https://barbican.{config.site}.invalid/v1/secrets/{prefix}-key",
+            "members": {m.id: f"{prefix}-{m.id}" for m in spec.members},
+            "member_user_ids": {m.id: f"{prefix}-{m.id}-id" for m in spec.members},
+            "authorisation": spec.authorisation.reference,
+            "expires": spec.expires.isoformat(),
+        }
+
+
+def workspace_metadata(config: HubConfig, spec: WorkspaceSpec) -> dict[str, str]:
+    """What every resource of the workspace says about itself (the pack reads it back)."""
+    return {
+        "site": config.site,
+        "classification": spec.classification.value,
+        "owner": config.owner,
+        "managed-by": "pulumi",
+        "workspace": spec.id,
+        "authorisation": spec.authorisation.reference,
+        "authorisation-ends": spec.authorisation.ends.isoformat(),
+        "workspace-starts": spec.starts.isoformat(),
+        "workspace-expires": spec.expires.isoformat(),
+    }
+
+
+def member_passwords(config: HubConfig, spec: WorkspaceSpec) -> dict[str, str]:
+    """Each member's initial Keystone password, from the stack's secret `hub:memberPasswords`.
+
+    `hubctl workspace open` generates them and stores them as a Pulumi secret; offline (synth)
+    the value is only a placeholder, which stands for every member's password.
+    """
+    passwords = config.member_passwords
+    if passwords is None:
+        raise ConfigError(
+            f"stack {config.stack!r} has no hub:memberPasswords: open workspaces with "
+            "`hubctl workspace open`, which generates them as Pulumi secrets",
+            key="hub:memberPasswords",
+        )
+    if passwords == SECRET_PLACEHOLDER:
+        return {member.id: passwords for member in spec.members}
+    if not isinstance(passwords, dict) or not all(m.id in passwords for m in spec.members):
+        raise ConfigError(
+            f"stack {config.stack!r}: hub:memberPasswords must map every member id to a "
+            "password; `hubctl workspace open` rewrites it",
+            key="hub:memberPasswords",
+        )
+    return {str(k): str(v) for k, v in passwords.items()}
+
+
+def egress_prefixes(config: HubConfig) -> list[tuple[int, str, str]]:
+    """(port, protocol, prefix) of each egress a workspace host has: the site's NTP servers
+    (an address inside the site's range as itself, anything else as the site's range, where the
+    site's relays live) and its package proxy."""
+    site = config.network_cidr
+    prefixes: list[tuple[int, str, str]] = []
+    for server in config.ntp_servers:
+        try:
+            address = IPv4Address(server)
+        except ValueError:
+            address = None
+        prefix = f"{address}/32" if address is not None and address in site else str(site)
+        if (NTP, "udp", prefix) not in prefixes:
+            prefixes.append((NTP, "udp", prefix))
+    proxy = config.apt_proxy_endpoint
+    if proxy is not None:
+        prefixes.append((proxy[1], "tcp", f"{proxy[0]}/32"))
+    return prefixes
+
+
+class WorkspaceLayer(pulumi.ComponentResource):
+    def __init__(
+        self,
+        context: LayerContext,
+        upstream: Upstream,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        config = context.config
+        spec = config.workspace
+        if spec is None:
+            raise ConfigError(f"stack {config.stack!r} has no hub:workspace", key="hub:workspace")
+        network = upstream.of(NetworkExports)
+        kms = upstream.of(KmsExports)
+        storage = upstream.of(StorageExports)
+        prefix = context.name("ws", spec.id)
+        super().__init__("hub:layers:Workspace", prefix, None, opts)
+        self.spec = spec
+        metadata = workspace_metadata(config, spec)
+        tags = [f"{k}={v}" for k, v in metadata.items() if k != "authorisation-ends"]
+
+        def name(*parts: str) -> str:
+            return "-".join((prefix, *parts))
+
+        # ---- identity: the project and who may use it ------------------------------------
+        grants: list[pulumi.Resource] = []
+        self.users: dict[str, openstack.identity.User] = {}
+        if config.workspace_tenancy is Tenancy.CREATE:
+            self.project = openstack.identity.Project(
+                name("project"),
+                name=prefix,
+                description=f"Research workspace {spec.id}: {spec.title}"[:255],
+                enabled=True,
+                tags=tags,
+                opts=context.opts(self),
+            )
+            project_id: pulumi.Output[str] = self.project.id
+            project_name: pulumi.Output[str] = self.project.name
+            role = functools.partial(self._role, context)
+            operator = openstack.identity.get_auth_scope_output(
+                name="operator", opts=pulumi.InvokeOptions(provider=context.provider)
+            )
+            grants.append(
+                openstack.identity.RoleAssignment(
+                    name("operator"),
+                    project_id=project_id,
+                    user_id=operator.user_id,
+                    role_id=role(OPERATOR_ROLE),
+                    opts=context.opts(self),
+                )
+            )
+            passwords = member_passwords(config, spec)
+            for member in spec.members:
+                user = openstack.identity.User(
+                    name("member", member.id),
+                    name=name(member.id),
+                    description=f"{member.role.value} of workspace {spec.id}",
+                    default_project_id=project_id,
+                    password=pulumi.Output.secret(passwords[member.id]),
+                    enabled=True,
+                    extra={**metadata, "email": member.email, "member-role": member.role.value},
+                    opts=context.opts(self),
+                )
+                self.users[member.id] = user
+                for role_name in (MEMBER_ROLE, KEY_READER_ROLE):
+                    grants.append(
+                        openstack.identity.RoleAssignment(
+                            name("member", member.id, role_name),
+                            project_id=project_id,
+                            user_id=user.id,
+                            role_id=role(role_name),
+                            opts=context.opts(self),
+                        )
+                    )
+            for officer in config.data_officers:
+                found = openstack.identity.get_user_output(
+                    name=officer, opts=pulumi.InvokeOptions(provider=context.provider)
+                )
+                grants.append(
+                    openstack.identity.RoleAssignment(
+                        name("officer", officer),
+                        project_id=project_id,
+                        user_id=found.id,
+                        role_id=role(DATA_OFFICER_ROLE),
+                        opts=context.opts(self),
+                    )
+                )
+        else:
+            assert spec.project is not None  # checked by HubConfig
+            project_name = pulumi.Output.from_input(spec.project)
+            project_id = pulumi.Output.from_input(spec.project)
+
+        # Everything else lives in the workspace's project: a provider scoped to it, created
+        # once the operator may use the project.
+        self.provider = make_provider(
+            config,
+            "openstack-workspace",
+            config.region_name,
+            tenant_name=project_name,
+            opts=pulumi.ResourceOptions(depends_on=grants),
+        )
+        ws = LayerContext(config=config, provider=self.provider, tls_provider=context.tls_provider)
+        guarded = functools.partial(ws.opts, self, protect=config.protect)
+
+        # ---- network: own range, no gateway, one leg on the site's admin subnet -------------
+        cidr = spec.cidr
+        self.network = openstack.networking.Network(
+            name("net"),
+            name=name("net"),
+            admin_state_up=True,
+            port_security_enabled=True,
+            description=f"Network of research workspace {spec.id}",
+            tags=tags,
+            opts=ws.opts(self),
+        )
+        self.subnet = openstack.networking.Subnet(
+            name("subnet"),
+            name=name("subnet"),
+            network_id=self.network.id,
+            cidr=str(cidr),
+            ip_version=4,
+            gateway_ip=str(cidr[1]),
+            enable_dhcp=True,
+            dns_nameservers=[],
+            tags=[*tags, f"tier={Tier.WORKSPACE.value}"],
+            opts=ws.opts(self),
+        )
+        self.router = openstack.networking.Router(
+            name("router"),
+            name=name("router"),
+            description="Workspace router: no external gateway; its other leg is the admin tier",
+            admin_state_up=True,
+            tags=tags,
+            opts=ws.opts(self),
+        )
+        openstack.networking.RouterInterface(
+            name("router", "workspace"),
+            router_id=self.router.id,
+            subnet_id=self.subnet.id,
+            opts=ws.opts(self),
+        )
+        self.admin_leg = openstack.networking.Port(
+            name("admin-leg"),
+            name=name("admin-leg"),
+            network_id=network.apply(lambda n: n.network_id),
+            fixed_ips=[
+                openstack.networking.PortFixedIpArgs(
+                    subnet_id=network.apply(lambda n: n.subnet_ids[Tier.ADMIN.value])
+                )
+            ],
+            admin_state_up=True,
+            tags=[*tags, f"tier={Tier.ADMIN.value}"],
+            opts=ws.opts(self),
+        )
+        openstack.networking.RouterInterface(
+            name("router", "admin"),
+            router_id=self.router.id,
+            port_id=self.admin_leg.id,
+            opts=ws.opts(self),
+        )
+        # The admin tier's hosts reach this workspace (and only it) through its router.
+        openstack.networking.SubnetRoute(
+            name(SHARED_ROUTE),
+            subnet_id=network.apply(lambda n: n.subnet_ids[Tier.ADMIN.value]),
+            destination_cidr=str(cidr),
+            next_hop=self.admin_leg.all_fixed_ips.apply(lambda ips: ips[0]),
+            opts=ws.opts(self),
+        )
+
+        # ---- one security group: in from the admin tier, out to NTP and the proxy only -------
+        self.security_group = openstack.networking.SecGroup(
+            name("sg"),
+            name=name("sg"),
+            description=f"Research workspace {spec.id}: bastion in, NTP and package proxy out",
+            delete_default_rules=True,
+            tags=[*tags, f"tier={Tier.WORKSPACE.value}"],
+            opts=ws.opts(self),
+        )
+        admin_cidr = network.apply(lambda n: n.subnet_cidrs[Tier.ADMIN.value])
+        for flow in FLOWS:
+            if flow.tier is not Tier.WORKSPACE:
+                continue
+            openstack.networking.SecGroupRule(
+                name("sg", f"in-{flow.port}-from-{flow.source}"),
+                security_group_id=self.security_group.id,
+                direction="ingress",
+                ethertype="IPv4",
+                protocol="tcp",
+                port_range_min=flow.port,
+                port_range_max=flow.port,
+                remote_ip_prefix=admin_cidr,
+                description=flow.purpose,
+                opts=ws.opts(self),
+            )
+        for out_port, protocol, remote in egress_prefixes(config):
+            openstack.networking.SecGroupRule(
+                name("sg", f"out-{out_port}-{IPv4Network(remote).network_address}"),
+                security_group_id=self.security_group.id,
+                direction="egress",
+                ethertype="IPv4",
+                protocol=protocol,
+                port_range_min=out_port,
+                port_range_max=out_port,
+                remote_ip_prefix=remote,
+                description="NTP inside the site" if out_port == NTP else "the site's proxy",
+                opts=ws.opts(self),
+            )
+
+        # ---- the per-project key: generated by Barbican, never in the state ----------------
+        self.key = openstack.keymanager.OrderV1(
+            name("key"),
+            type="key",
+            meta={
+                "algorithm": "aes",
+                "bit_length": 256,
+                "mode": "gcm",
+                "name": name("key"),
+            },
+            opts=guarded(),
+        )
+
+        # ---- the extract and the outbox (airlock) -------------------------------------------
+        container_meta: dict[str, pulumi.Input[str]] = {
+            **metadata,
+            "workspace-datasets": ",".join(spec.datasets),
+            "data-key-ref": self.key.secret_ref,
+            "encryption": "client-side: AES-256-GCM data keys wrapped (AES-KW) by data-key-ref",
+            "sources": storage.apply(
+                lambda s: ",".join(s.containers.get(f"dataset-{d}", d) for d in spec.datasets)
+            ),
+        }
+        self.extract = openstack.objectstorage.Container(
+            name("extract"),
+            name=name("extract"),
+            container_read=MEMBER_ROLE,
+            metadata={**container_meta, "purpose": "extract"},
+            force_destroy=True,
+            opts=guarded(),
+        )
+        self.outbox = openstack.objectstorage.Container(
+            name("outbox"),
+            name=name("outbox"),
+            # The airlock: members put results, only data officers read and release them.
+            container_write=MEMBER_ROLE,
+            container_read=DATA_OFFICER_ROLE,
+            metadata={**metadata, "purpose": "outbox", "released-by": DATA_OFFICER_ROLE},
+            force_destroy=True,
+            opts=guarded(),
+        )
+        # The pack checks the key is not a dataset key: say which keys those are.
+        self.dataset_keys = kms.apply(lambda k: sorted(k.dataset_key_refs.values()))
+
+        # ---- analysis hosts ------------------------------------------------------------------
+        self.instances: list[openstack.compute.Instance] = []
+        volume_ids: list[pulumi.Output[str]] = []
+        image = openstack.images.get_image_output(
+            name=config.image,
+            most_recent=True,
+            opts=pulumi.InvokeOptions(provider=self.provider),
+        )
+        role_tags = [*tags, f"tier={Tier.WORKSPACE.value}", f"role={HostRole.WORKSPACE.value}"]
+        for index in range(spec.size.count):
+            host = name(str(index))
+            boot = openstack.blockstorage.Volume(
+                f"{host}-boot",
+                name=f"{host}-boot",
+                size=spec.size.boot_volume_gb,
+                volume_type=config.volume_type,
+                image_id=image.id,
+                metadata={**metadata, "role": HostRole.WORKSPACE.value},
+                opts=ws.opts(self),
+            )
+            data = openstack.blockstorage.Volume(
+                f"{host}-data",
+                name=f"{host}-data",
+                size=spec.size.volume_gb,
+                volume_type=config.volume_type,
+                description=f"Analysis volume of workspace {spec.id} (LUKS, keys in Barbican)",
+                metadata={**metadata, "role": HostRole.WORKSPACE.value, "data": "true"},
+                opts=guarded(),
+            )
+            volume_ids += [boot.id, data.id]
+            host_port = openstack.networking.Port(
+                host,
+                name=host,
+                network_id=self.network.id,
+                fixed_ips=[openstack.networking.PortFixedIpArgs(subnet_id=self.subnet.id)],
+                security_group_ids=[self.security_group.id],
+                admin_state_up=True,
+                tags=role_tags,
+                opts=ws.opts(self),
+            )
+            instance = openstack.compute.Instance(
+                host,
+                name=host,
+                flavor_name=spec.size.flavor,
+                networks=[openstack.compute.InstanceNetworkArgs(port=host_port.id)],
+                block_devices=[
+                    openstack.compute.InstanceBlockDeviceArgs(
+                        uuid=boot.id,
+                        source_type="volume",
+                        destination_type="volume",
+                        boot_index=0,
+                        delete_on_termination=False,
+                    ),
+                    openstack.compute.InstanceBlockDeviceArgs(
+                        uuid=data.id,
+                        source_type="volume",
+                        destination_type="volume",
+                        boot_index=-1,
+                        delete_on_termination=False,
+                    ),
+                ],
+                user_data=data.id.apply(functools.partial(_user_data, config, spec)),
+                config_drive=True,
+                metadata={**metadata, "tier": Tier.WORKSPACE.value},
+                tags=role_tags,
+                opts=ws.opts(self),
+            )
+            self.instances.append(instance)
+
+        self.exports = pulumi.Output.all(
+            project_id=project_id,
+            project_name=project_name,
+            network_id=self.network.id,
+            subnet_id=self.subnet.id,
+            router_id=self.router.id,
+            security_group_id=self.security_group.id,
+            instances=[i.name for i in self.instances],
+            instance_ids=[i.id for i in self.instances],
+            volume_ids=volume_ids,
+            extract_container=self.extract.name,
+            outbox_container=self.outbox.name,
+            key_ref=self.key.secret_ref,
+            members={m: u.name for m, u in self.users.items()},
+            member_user_ids={m: u.id for m, u in self.users.items()},
+        ).apply(
+            lambda values: {
+                **values,
+                "workspace": spec.id,
+                "tenancy": config.workspace_tenancy.value,
+                "cidr": str(cidr),
+                "authorisation": spec.authorisation.reference,
+                "expires": spec.expires.isoformat(),
+            }
+        )
+        self.register_outputs({"exports": self.exports, "dataset_key_refs": self.dataset_keys})
+
+    @staticmethod
+    def _role(context: LayerContext, role: str) -> pulumi.Output[str]:
+        found = openstack.identity.get_role_output(
+            name=role, opts=pulumi.InvokeOptions(provider=context.provider)
+        )
+        return found.id
+
+
+def _user_data(config: HubConfig, spec: WorkspaceSpec, data_volume_id: str) -> str:
+    settings = HardeningSettings(
+        ntp_servers=config.ntp_servers,
+        analyst_users=[
+            AdminUser(name=member.id, ssh_public_key=member.ssh_public_key)
+            for member in spec.members
+        ],
+        apt_proxy=config.apt_proxy,
+        data_volume_device=f"/dev/disk/by-id/virtio-{data_volume_id[:20]}",
+        data_mount_point="/srv/workspace",
+    )
+    return render_user_data(HostRole.WORKSPACE, settings)

@@ -1,0 +1,171 @@
+"""What a workspace stack declares, read from its synthesis and checked against the issue's
+design (hand-computed ranges and ports), for both tenancy models."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from hubctl.workspaces.registry import write_stack_file
+from infra.config import WorkspaceSpec
+from infra.synth import ResourceRecord, SynthResult, synthesize
+from tests.workspaces.conftest import base_manifest
+
+TAG = f"l{os.getpid()}"
+
+
+@pytest.fixture(scope="module")
+def synth_ws() -> Iterator[Callable[..., SynthResult]]:
+    made = []
+
+    def run(site: str, workspace: str, **changes: object) -> SynthResult:
+        spec = WorkspaceSpec.model_validate({**base_manifest(workspace), **changes})
+        made.append(write_stack_file(site, spec))
+        return synthesize(f"{site}-ws-{workspace}", {"hub:memberPasswords": "[secret]"})
+
+    yield run
+    for path in made:
+        path.unlink(missing_ok=True)
+
+
+@pytest.fixture(scope="module")
+def local(synth_ws: Callable[..., SynthResult]) -> SynthResult:
+    return synth_ws("local", f"layer-{TAG}", cidr="10.41.9.0/24")
+
+
+def of(result: SynthResult, token: str) -> list[ResourceRecord]:
+    return [r for r in result.resources if r.type.endswith(token)]
+
+
+def test_the_network_is_the_allocated_range(local: SynthResult) -> None:
+    (subnet,) = of(local, "subnet:Subnet")
+    assert subnet.inputs["cidr"] == "10.41.9.0/24"
+    assert subnet.inputs["gatewayIp"] == "10.41.9.1"
+
+
+def test_the_router_has_no_external_gateway(local: SynthResult) -> None:
+    (router,) = of(local, "router:Router")
+    assert "externalNetworkId" not in router.inputs
+    assert "externalGateways" not in router.inputs
+
+
+def test_the_bastion_tier_routes_to_the_workspace(local: SynthResult) -> None:
+    from infra.layers.workspace import shared_route_urn
+
+    (route,) = of(local, "subnetRoute:SubnetRoute")
+    # hubctl deploys this one resource apart, by this URN: it must be the program's.
+    assert route.urn == shared_route_urn(local.stack, "local", f"layer-{TAG}")
+    assert route.inputs["destinationCidr"] == "10.41.9.0/24"
+    assert route.inputs["subnetId"] == "local-admin-subnet-id"  # the site's admin subnet
+
+
+def test_ingress_is_ssh_and_the_front_end_from_the_admin_tier_only(local: SynthResult) -> None:
+    rules = [
+        r for r in of(local, "secGroupRule:SecGroupRule") if r.inputs["direction"] == "ingress"
+    ]
+    # local's range 10.40.0.0/16: .0 stays free, then ingress, app, data, admin: 10.40.4.0/24.
+    assert {(r.inputs["portRangeMin"], r.inputs["remoteIpPrefix"]) for r in rules} == {
+        (22, "10.40.4.0/24"),
+        (8888, "10.40.4.0/24"),
+    }
+
+
+def test_the_only_egress_is_ntp_inside_the_site(local: SynthResult) -> None:
+    rules = [r for r in of(local, "secGroupRule:SecGroupRule") if r.inputs["direction"] == "egress"]
+    assert [
+        (r.inputs["protocol"], r.inputs["portRangeMin"], r.inputs["remoteIpPrefix"]) for r in rules
+    ] == [("udp", 123, "10.40.0.0/16")]
+    (group,) = of(local, "secGroup:SecGroup")
+    assert group.inputs["deleteDefaultRules"] is True
+
+
+def test_the_package_proxy_is_the_one_other_egress(
+    synth_ws: Callable[..., SynthResult],
+) -> None:
+    # The proxy is the site's (hub:aptProxy): overridden here for one synthesis.
+    synth_ws("local", f"proxy-{TAG}", cidr="10.41.10.0/24")
+    proxied = synthesize(f"local-ws-proxy-{TAG}", {
+        "hub:memberPasswords": "[secret]", "hub:aptProxy": "http://10.40.250.10:3142",
+    })  # fmt: skip
+    egress = {
+        (r.inputs["protocol"], r.inputs["portRangeMin"], r.inputs["remoteIpPrefix"])
+        for r in of(proxied, "secGroupRule:SecGroupRule")
+        if r.inputs["direction"] == "egress"
+    }
+    assert egress == {("udp", 123, "10.40.0.0/16"), ("tcp", 3142, "10.40.250.10/32")}
+
+
+def test_every_labelled_resource_says_its_project_authorisation_and_expiry(
+    local: SynthResult,
+) -> None:
+    labelled = [
+        r
+        for r in local.resources
+        if r.custom
+        and ("tags" in r.inputs or "metadata" in r.inputs)
+        and not r.type.startswith("pulumi:")
+    ]
+    assert len(labelled) >= 10
+    for record in labelled:
+        text = str(record.inputs.get("tags", "")) + str(record.inputs.get("metadata", ""))
+        for needle in (f"layer-{TAG}", "MR-004", "2030-12-31"):
+            assert needle in text, (record.name, needle)
+
+
+def test_volumes_are_on_the_site_luks_type(local: SynthResult) -> None:
+    volumes = of(local, "volume:Volume")
+    assert len(volumes) == 2 and {v.inputs["volumeType"] for v in volumes} == {"classic-luks"}
+
+
+def test_members_read_the_extract_and_write_the_outbox_officers_read_it(
+    local: SynthResult,
+) -> None:
+    containers = {r.inputs["name"].rsplit("-", 1)[-1]: r.inputs for r in of(local, "Container")}
+    assert containers["extract"]["containerRead"] == "hub-ws-member"
+    assert "containerWrite" not in containers["extract"]
+    assert containers["outbox"]["containerWrite"] == "hub-ws-member"
+    assert containers["outbox"]["containerRead"] == "hub-data-officer"
+
+
+def test_each_member_is_a_user_of_the_workspace_project_with_two_roles(local: SynthResult) -> None:
+    users = of(local, "user:User")
+    assert sorted(u.inputs["name"] for u in users) == [
+        f"hub-local-ws-layer-{TAG}-alice", f"hub-local-ws-layer-{TAG}-bruno",
+    ]  # fmt: skip
+    assert all(u.is_secret("password") for u in users)
+    grants = [g.name for g in of(local, "roleAssignment:RoleAssignment")]
+    assert sum("member-alice" in g for g in grants) == 2
+
+
+def test_the_key_is_ordered_from_barbican(local: SynthResult) -> None:
+    (order,) = of(local, "orderV1:OrderV1")
+    assert order.inputs["type"] == "key" and order.inputs["meta"]["bitLength"] == 256
+    assert not of(local, "secretV1:SecretV1")
+
+
+def test_existing_tenancy_creates_no_project_or_user(
+    synth_ws: Callable[..., SynthResult],
+) -> None:
+    result = synth_ws("staging", f"ovh-{TAG}", cidr="10.120.3.0/24", project="ovh-research-7")
+    types = {r.type for r in result.resources}
+    assert not any(t.startswith("openstack:identity/") for t in types)
+    (provider,) = [r for r in result.resources if r.name == "openstack-workspace"]
+    assert provider.inputs["tenantName"] == "ovh-research-7"
+
+
+def test_an_ntp_server_inside_the_site_is_reached_alone(
+    synth_ws: Callable[..., SynthResult],
+) -> None:
+    synth_ws("local", f"ntp-{TAG}", cidr="10.41.11.0/24")
+    result = synthesize(f"local-ws-ntp-{TAG}", {
+        "hub:memberPasswords": "[secret]", "hub:ntpServers": '["10.40.250.5", "ntp.example"]',
+    })  # fmt: skip
+    egress = sorted(
+        r.inputs["remoteIpPrefix"]
+        for r in of(result, "secGroupRule:SecGroupRule")
+        if r.inputs["direction"] == "egress"
+    )
+    # An address inside 10.40.0.0/16 as itself; a name, wherever it resolves, as the site.
+    assert egress == ["10.40.0.0/16", "10.40.250.5/32"]
