@@ -11,6 +11,9 @@ import pytest
 
 from infra.synth import ResourceRecord, SynthResult, synthesize
 
+# The cloud tiers' fixtures (tenant, engine, backend), shared by every folder that needs them.
+pytest_plugins = ["tests.cloud"]
+
 Synth = Callable[..., SynthResult]
 
 

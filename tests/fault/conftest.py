@@ -10,15 +10,6 @@ import os
 
 import pytest
 
-from tests.integration.conftest import (  # noqa: F401 (fixtures)
-    cloud_env,
-    connection,
-    deploy_env,
-    engine_env,
-    local_cloud,
-    test_tenant,
-)
-
 EVERY_POINT = os.environ.get("HUB_FAULT_ALL") == "1"
 
 

@@ -31,7 +31,15 @@ SUITE_ADMIN = AdminUser(
         " suite-admin@hub"
     ),
 )
-SUITE_SETTINGS = HardeningSettings(admin_users=[SUITE_ADMIN])
+# A workspace's analyst: the workspace role's roots are built with one (no sudo, key only).
+SUITE_ANALYST = AdminUser(
+    name="suite-analyst",
+    ssh_public_key=(
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPrKom1HXSuZg4tuHDowsprH/SqJPTQR6LzVUE5yiLCZ"
+        " suite-analyst@hub"
+    ),
+)
+SUITE_SETTINGS = HardeningSettings(admin_users=[SUITE_ADMIN], analyst_users=[SUITE_ANALYST])
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -7,6 +7,7 @@ import pytest
 from infra.hardening import HardeningSettings
 from infra.hardening.accounts import DEFAULT_IMAGE_USER
 from infra.hardening.probe import Target, run, sudo_rights
+from infra.tiers import HostRole
 
 
 def interactive_users(target: Target) -> list[str]:
@@ -35,11 +36,32 @@ def test_each_administrator_has_a_named_key_only_account(
         assert admin.ssh_public_key in keys.content_string
 
 
+@pytest.mark.measure("analyst-accounts")
+def test_each_analyst_has_a_named_key_only_account_without_sudo(
+    target: Target, settings: HardeningSettings
+) -> None:
+    assert settings.analyst_users, "the workspace hosts were built without analysts"
+    for analyst in settings.analyst_users:
+        user = target.host.user(analyst.name)
+        assert user.exists, f"{analyst.name} has no account"
+        assert settings.analyst_group in user.groups
+        assert settings.ssh_allow_group not in user.groups, f"{analyst.name} is an administrator"
+        shadow = run(target.host, f"getent shadow {analyst.name}").split(":")[1]
+        assert shadow.startswith(("!", "*")), f"{analyst.name} has a usable password"
+        keys = target.host.file(f"{user.home}/.ssh/authorized_keys")
+        assert keys.exists and keys.user == analyst.name and keys.mode & 0o077 == 0
+        assert analyst.ssh_public_key in keys.content_string
+        rights = sudo_rights(target.host, analyst.name)
+        assert "may run the following commands" not in rights, f"{analyst.name} may sudo"
+
+
 @pytest.mark.measure("no-default-user")
 def test_the_image_default_user_does_not_exist(target: Target, settings: HardeningSettings) -> None:
     assert not target.host.user(DEFAULT_IMAGE_USER).exists
-    admins = {admin.name for admin in settings.admin_users}
-    assert set(interactive_users(target)) <= admins
+    named = {admin.name for admin in settings.admin_users}
+    if target.role is HostRole.WORKSPACE:
+        named |= {analyst.name for analyst in settings.analyst_users}
+    assert set(interactive_users(target)) <= named
 
 
 @pytest.mark.measure("sudo-admin-group")

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.conftest import LOCAL_PASSPHRASE, cloud_env, engine_env  # noqa: F401
+from tests.cloud import LOCAL_PASSPHRASE
 from tests.review.project import GITLAB_CI_LOCAL, HUBCTL, Project, make_project
 
 pytestmark = pytest.mark.integration
@@ -32,8 +32,8 @@ UP_JOBS = [f"up:local-{layer}" for layer in LAYERS]
 
 @pytest.fixture(scope="module")
 def run(
-    engine_env: dict[str, str],  # noqa: F811
-    cloud_env: dict[str, str],  # noqa: F811
+    engine_env: dict[str, str],
+    cloud_env: dict[str, str],
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[tuple[Project, subprocess.CompletedProcess[str]]]:
     project = make_project(tmp_path_factory.mktemp("hub-local-copy"))

@@ -14,12 +14,6 @@ import yaml
 from hubcore.stackfiles import STACKS_DIR
 from hubctl.workspaces.lifecycle import REPORTS_ENV, Site
 from hubctl.workspaces.manifest import PROJECTS_ENV
-from tests.integration.conftest import (  # noqa: F401 - the integration tier's fixtures
-    admin_connection,
-    cloud_env,
-    deploy_env,
-    engine_env,
-)
 from tests.workspaces.keys import ecdsa_key, ed25519_key
 
 Manifests = Callable[..., Path]

@@ -31,7 +31,7 @@ from hubctl.deploy import connect_from_env, delete_order_secrets, run_stack
 from hubctl.workspaces.access import member_env, workspace_exports
 from hubctl.workspaces.lifecycle import REPORTS_ENV, Site, close_workspace
 from hubctl.workspaces.manifest import PROJECTS_ENV
-from tests.integration.conftest import _exports
+from tests.cloud import _exports
 
 pytestmark = pytest.mark.integration
 runner = CliRunner()

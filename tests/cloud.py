@@ -1,0 +1,132 @@
+"""Fixtures of every tier on the local cloud: the local OpenStack cloud and the real Pulumi engine.
+
+One plugin (registered by tests/conftest.py), so that the integration, fault, workspace and
+review tiers share one session tenant, one engine and one backend, whichever of them run.
+
+Nothing here is mocked: `scripts/local-cloud start` runs real OpenStack services on 127.0.0.1,
+`scripts/toolchain` provides the engine built from Go modules, and the site is deployed through
+the Automation API exactly as `make up` does, into a DIY backend private to the test session.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from hubcore.stackfiles import REPO_ROOT
+from tests.integration.tenant import Tenant, create_tenant
+
+LOCAL_PASSPHRASE = "local-only-not-a-secret"  # as scripts/toolchain env sets it
+
+
+def _exports(command: list[str]) -> dict[str, str]:
+    """The variables a `KEY=value` / `export KEY=value` printing script sets."""
+    output = subprocess.run(
+        command, cwd=REPO_ROOT, capture_output=True, text=True, check=True, timeout=1800
+    ).stdout
+    values: dict[str, str] = {}
+    for line in output.splitlines():
+        line = line.strip().removeprefix("export ").strip()
+        if "=" in line and not line.startswith("#"):
+            key, _, value = line.partition("=")
+            parsed = shlex.split(value)
+            values[key] = parsed[0] if parsed else ""
+    return values
+
+
+@pytest.fixture(scope="session")
+def engine_env() -> dict[str, str]:
+    """The environment `eval "$(scripts/toolchain env)"` gives: PATH with pulumi, PULUMI_HOME..."""
+    subprocess.run([str(REPO_ROOT / "scripts/toolchain")], cwd=REPO_ROOT, check=True, timeout=3600)
+    env = _exports([str(REPO_ROOT / "scripts/toolchain"), "env"])
+    if "PATH" in env:
+        env["PATH"] = os.path.expandvars(env["PATH"])
+    return env
+
+
+def _local_cloud_env(*args: str) -> dict[str, str]:
+    return _exports([str(REPO_ROOT / "scripts/local-cloud"), "env", *args])
+
+
+@pytest.fixture(scope="session")
+def local_cloud() -> dict[str, str]:
+    """The running local cloud (started if it is not): its administrator's OS_* variables."""
+    subprocess.run(
+        [str(REPO_ROOT / "scripts/local-cloud"), "start"], cwd=REPO_ROOT, check=True, timeout=1800
+    )
+    return _local_cloud_env("admin")
+
+
+@pytest.fixture(scope="session")
+def test_tenant(
+    local_cloud: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Tenant]:
+    """Keystone projects and a user of this test session only (see tests/README.md).
+
+    The user's own site (`make up`: user hub-admin, projects hub-local and hub-dr, the state in
+    the local cloud's S3) is never reached: the tiers deploy as another user (key pairs belong to
+    a user) into other projects, with a backend of their own, so `make up` then `make test`
+    leaves the user's site exactly as it was.
+    """
+    tenant = create_tenant(local_cloud, tmp_path_factory.mktemp("tenant"))
+    yield tenant
+    tenant.remove()
+
+
+@pytest.fixture(scope="session")
+def cloud_env(test_tenant: Tenant) -> dict[str, str]:
+    """OS_* variables of the test session's own `local` project in region LOCAL1."""
+    return test_tenant.env
+
+
+@pytest.fixture(scope="session")
+def deploy_env(
+    engine_env: dict[str, str], cloud_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, str]]:
+    """Engine + cloud environment with a fresh DIY backend for this test session."""
+    backend = tmp_path_factory.mktemp("backend")
+    env = {
+        **engine_env,
+        **cloud_env,
+        "PULUMI_BACKEND_URL": f"file://{backend}",
+        "HUB_STATE_BACKEND": f"file://{backend}",
+        "PULUMI_CONFIG_PASSPHRASE": LOCAL_PASSPHRASE,
+    }
+    saved = {key: os.environ.get(key) for key in env}
+    os.environ.update(env)
+    yield env
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
+@pytest.fixture(scope="session")
+def connection(cloud_env: dict[str, str]) -> Any:
+    """An openstacksdk connection to the `local` site's project in region LOCAL1."""
+    import openstack
+
+    return openstack.connect(
+        auth_url=cloud_env["OS_AUTH_URL"],
+        project_name=cloud_env["OS_PROJECT_NAME"],
+        username=cloud_env["OS_USERNAME"],
+        password=cloud_env["OS_PASSWORD"],
+        user_domain_name=cloud_env.get("OS_USER_DOMAIN_NAME", "Default"),
+        project_domain_name=cloud_env.get("OS_PROJECT_DOMAIN_NAME", "Default"),
+        region_name=cloud_env.get("OS_REGION_NAME", "LOCAL1"),
+        identity_api_version="3",
+    )
+
+
+@pytest.fixture(scope="session")
+def admin_connection(local_cloud: dict[str, str]) -> Any:
+    """The local cloud's administrator (what an operator would do: volume types, flavors)."""
+    from hubctl.deploy import connect_from_env
+
+    return connect_from_env(local_cloud)
