@@ -6,7 +6,8 @@ everything its content depends on, so an entry is reused only when none of that 
   records   one program run: the program's code (hubcore/, infra/, every file), the installed
             distributions (the Pulumi SDK and providers, pydantic, PyYAML, protobuf...), the
             interpreter, the stack, its layered config (values, secret marks, file and line of
-            each) and the bytes of the files it comes from (sites.yaml, the stack file).
+            each) and what of its files the values do not hold (the secrets' ciphertext and
+            the keys they are sealed with).
             Large compute layers come from a sample of hosts (infra.shapes): those sample runs
             are cached the same way, so a change of host counts alone synthesises nothing.
   findings  one stack's report: the records' digest, the code of the pack and of hubctl
@@ -139,17 +140,47 @@ def check_digest() -> str:
     return _digest("check", _tree_digest(CHECK_ROOTS))
 
 
-def stack_files(stack: str) -> list[str]:
-    """The bytes of the files the stack's layered config is read from. Its values are keyed
-    already; the files also carry what offline synthesis never sees (a secret's ciphertext),
-    and a changed secret is a change a reviewer expects to be judged again."""
-    found = []
+def stack_files(stack: str) -> list[Any]:
+    """What of the files the stack's layered config is read from the values do not hold: the
+    secrets' ciphertext (offline synthesis sees a placeholder) and the keys they are sealed
+    with (encryptionsalt, secretsprovider...). A changed secret is a change a reviewer expects
+    judged again. Everything else in the files reaches the key as the layered values already
+    (each value, secret mark, file and line), so an edit of one value, a host count say,
+    changes that value and nothing more: the sample runs of a large compute layer stay valid."""
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    found: list[Any] = []
     for path in (STACKS_DIR / SITES_FILE_NAME, stack_file(stack)):
         try:
-            found.append(hashlib.sha256(path.read_bytes()).hexdigest())
+            # Read by the strict reader first (load_layered_config): no alias bomb gets here.
+            document = yaml.load(path.read_bytes(), Loader=loader)
         except OSError:
-            found.append("")
+            found.append(None)
+            continue
+        except yaml.YAMLError:
+            found.append(hashlib.sha256(path.read_bytes()).hexdigest())
+            continue
+        if not isinstance(document, dict):
+            found.append(repr(document))
+            continue
+        outside = {str(k): v for k, v in document.items() if k != "config"}
+        sealed = sorted(_sealed(document.get("config"), ""))
+        found.append(json.loads(json.dumps([outside, sealed], sort_keys=True, default=str)))
     return found
+
+
+def _sealed(node: Any, path: str) -> Iterable[tuple[str, str]]:
+    """Every `secure:` ciphertext under `node`, with the path that leads to it."""
+    if isinstance(node, dict):
+        if "secure" in node:
+            yield path, str(node["secure"])
+            return
+        for key, value in node.items():
+            yield from _sealed(value, f"{path}.{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _sealed(value, f"{path}[{index}]")
 
 
 def _tree_digest(roots: Iterable[str]) -> str:

@@ -117,7 +117,12 @@ def test_a_command_line_value_invalidates(repo, warm):
     assert added_again
 
 
-def test_a_secret_in_the_stack_file_invalidates(repo):
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [("secure: v1:wm89", "secure: v1:wm88"), ("encryptionsalt: v1:", "encryptionsalt: v1:A")],
+    ids=["its ciphertext", "the salt it is sealed with"],
+)
+def test_a_secret_in_the_stack_file_invalidates(repo, old, new):
     """Offline the program sees a placeholder, not the secret, but the file changed."""
     target = repo / "stacks/Pulumi.prod-kms.yaml"
     original = target.read_text(encoding="utf-8")
@@ -125,12 +130,56 @@ def test_a_secret_in_the_stack_file_invalidates(repo):
     assert first.returncode == 0, first.stderr
     before = entries(repo)
     try:
-        edit(target, "secure: v1:wm89", "secure: v1:wm88")
+        edit(target, old, new)
         done = hubctl(repo, "check", "--stack", "prod-kms", "--format", "json")
     finally:
         target.write_text(original, encoding="utf-8")
     assert done.returncode == 0, done.stderr
     assert entries(repo) - before
+
+
+def test_a_comment_in_the_stack_file_reuses_the_report(repo, warm):
+    target = repo / f"stacks/Pulumi.{STACK}.yaml"
+    original = target.read_text(encoding="utf-8")
+    try:
+        target.write_text(original + "# reviewed on Tuesday\n", encoding="utf-8")
+        again, added = checked(repo)
+    finally:
+        target.write_text(original, encoding="utf-8")
+    assert added == set()
+    assert again == warm
+
+
+def test_a_host_count_edited_in_the_stack_file_synthesises_no_sample_again(repo):
+    """A large compute layer comes from sample runs (infra.shapes) that do not depend on the
+    counts: the edited file gives a new report, expanded from the sample runs already kept."""
+    target = repo / "stacks/Pulumi.prod-compute.yaml"
+    original = target.read_text(encoding="utf-8")
+
+    def sizes(app: int) -> str:
+        roles = {
+            "bastion": {"flavor": "b3-8", "count": 2, "bootVolumeGb": 20},
+            "app": {"flavor": "b3-32", "count": app, "bootVolumeGb": 40},
+            "data": {"flavor": "r3-64", "count": 12, "bootVolumeGb": 40, "dataVolumeGb": 500},
+        }
+        return original.rstrip("\n") + f"\n  hub:sizes: {json.dumps(roles)}\n"
+
+    def resources() -> int:
+        done = hubctl(repo, "check", "--stack", "prod-compute", "--format", "json")
+        assert done.returncode == 0, done.stderr
+        return int(json.loads(done.stdout)["resources"])
+
+    try:
+        target.write_text(sizes(30), encoding="utf-8")
+        first = resources()
+        before = entries(repo, "records")
+        target.write_text(sizes(31), encoding="utf-8")
+        second = resources()
+        added = entries(repo, "records") - before
+    finally:
+        target.write_text(original, encoding="utf-8")
+    assert second > first, "one more host gave no more resources"
+    assert len(added) == 1, f"{len(added)} records entries: the sample was synthesised again"
 
 
 def test_a_config_change_that_reaches_the_program_resynthesises(repo, warm):
