@@ -8,6 +8,7 @@ the operations an interrupted run left pending are settled (hubctl.reconcile). A
 
 from __future__ import annotations
 
+import shutil
 import sys
 import time
 from typing import Annotated, Any
@@ -66,6 +67,24 @@ def _require_valid_config(site: str) -> None:
             fail_usage(str(error))
 
 
+def _require_no_open_workspace(site: str) -> None:
+    """A site is taken down only once its workspaces are closed: their ports sit on the site's
+    admin subnet (so the network layer could not be destroyed), and closing a workspace is the
+    act that purges its key and writes its evidence record, never a side effect of `down`."""
+    from hubcore.stackfiles import stacks_dir
+    from hubctl.workspaces.registry import opened_workspaces
+
+    opened = opened_workspaces(site, stacks_dir())
+    if opened:
+        closes = "; ".join(
+            f"hubctl workspace close --site {site} --project {project}" for project in opened
+        )
+        fail_usage(
+            f"--site {site}: {len(opened)} workspace(s) still open ({', '.join(opened)}); "
+            f"close them first ({closes}), then take the site down. Nothing was changed."
+        )
+
+
 def _table(runs: dict[str, LayerRun], started: float) -> Table:
     table = Table(title=f"elapsed {time.monotonic() - started:5.1f} s", title_justify="left")
     for column in ("stack", "state", "seconds", "changes"):
@@ -101,6 +120,10 @@ def run_site(
 ) -> int:
     _require_site(site)
     _require_valid_config(site)
+    if action == "destroy":
+        _require_no_open_workspace(site)
+    if shutil.which("pulumi") is None:
+        fail_usage('no `pulumi` engine on PATH: eval "$(scripts/toolchain env)" first')
     guard_engine_processes()
     deployer = SiteDeployer(
         site=site,
@@ -295,6 +318,8 @@ def outputs_command(
         fail_usage(f"--format {format!r}: allowed: text, json")
     _require_site(site)
     _require_valid_config(site)
+    if shutil.which("pulumi") is None:
+        fail_usage('no `pulumi` engine on PATH: eval "$(scripts/toolchain env)" first')
     guard_engine_processes()
     deployer = SiteDeployer(site=site, log_dir=LOG_ROOT)
     try:

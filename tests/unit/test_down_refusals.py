@@ -1,0 +1,78 @@
+"""`hubctl down` refuses, before any state or cloud is reached, a site that still has workspaces."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from hubcore.stackfiles import REPO_ROOT, STACKS_DIR_VARIABLE
+
+
+def down(stacks: Path, site: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OS_", "PULUMI_", "HUB_"))}
+    env[STACKS_DIR_VARIABLE] = str(stacks)
+    env["PATH"] = "/usr/bin:/bin"  # no engine either: the refusal comes before it is needed
+    # No cloud and no backend: a refusal that came after them would fail another way.
+    env["HUB_STATE_BACKEND"] = "file:///nonexistent/hub-state"
+    return subprocess.run(
+        [sys.executable, "-c", "from hubctl.cli import app; app()", "down", "--site", site],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def stacks_with(tmp_path: Path, *workspace_files: str) -> Path:
+    stacks = tmp_path / "stacks"
+    shutil.copytree(REPO_ROOT / "stacks", stacks)
+    for name in workspace_files:
+        (stacks / name).write_text("config:\n  hub:owner: data-office@hub.example\n")
+    return stacks
+
+
+def test_down_with_an_open_workspace_is_refused_with_exit_2_and_the_close_command(tmp_path):
+    done = down(stacks_with(tmp_path, "Pulumi.local-ws-diabetes-cohort.yaml"), "local")
+    assert done.returncode == 2, done.stdout + done.stderr
+    output = done.stdout + done.stderr
+    assert "diabetes-cohort" in output
+    assert "hubctl workspace close --site local --project diabetes-cohort" in output
+    assert "Traceback" not in output
+
+
+def test_every_open_workspace_is_named(tmp_path):
+    stacks = stacks_with(
+        tmp_path, "Pulumi.local-ws-diabetes-cohort.yaml", "Pulumi.local-ws-claims-pathways.yaml"
+    )
+    done = down(stacks, "local")
+    assert done.returncode == 2
+    assert "2 workspace(s) still open" in done.stdout + done.stderr
+
+
+def test_a_workspace_of_another_site_does_not_hold_this_one(tmp_path):
+    done = down(stacks_with(tmp_path, "Pulumi.local-dr-ws-diabetes-cohort.yaml"), "local")
+    assert "still open" not in done.stdout + done.stderr
+    assert "scripts/toolchain env" in done.stdout + done.stderr  # it went on, to the engine
+
+
+def test_without_the_engine_on_path_up_is_a_usage_error_not_a_traceback(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OS_", "PULUMI_", "HUB_"))}
+    env["PATH"] = "/usr/bin:/bin"
+    env["HUB_STATE_BACKEND"] = "file:///nonexistent/hub-state"
+    done = subprocess.run(
+        [sys.executable, "-c", "from hubctl.cli import app; app()", "up", "--site", "local"],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "scripts/toolchain env" in done.stdout + done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
