@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from hubctl.deploy import connect_from_env, delete_order_secrets
+from hubctl.deploy import connect_from_env
 from tests.engine.conftest import POLICIES, PROJECTS, REPO, Pulumi, Stack, StackFactory
 
 pytestmark = pytest.mark.engine
@@ -149,20 +149,19 @@ def test_engine_route_and_hubctl_check_report_the_same_violations(
     assert engine.verdicts == offline
 
 
-def _local_cloud_env() -> dict[str, str]:
-    """OS_* variables of the local cloud, which scripts/test starts before every tier."""
-    script = REPO / "scripts" / "local-cloud"
-    subprocess.run([str(script), "start"], cwd=REPO, check=True, timeout=1800)
-    output = subprocess.run(
-        [str(script), "env"], cwd=REPO, capture_output=True, text=True, check=True, timeout=60
-    ).stdout
-    env: dict[str, str] = {}
-    for line in output.splitlines():
-        line = line.strip().removeprefix("export ").strip()
-        if "=" in line and not line.startswith(("#", "unset")):
-            key, _, value = line.partition("=")
-            env[key] = value.strip("'\"")
-    return env
+def _generated_key_ids(run: Any, stack: str) -> list[str]:
+    """The Barbican secrets the stack's own key orders generated, read from its own state:
+    never a name prefix, which the user's own `local` site shares."""
+    exported = run("stack", "export", "--stack", stack, check=False)
+    if exported.returncode != 0:
+        return []
+    resources = json.loads(exported.stdout)["deployment"].get("resources") or []
+    return [
+        str(r["outputs"]["secretRef"]).rstrip("/").rsplit("/", 1)[-1]
+        for r in resources
+        if r.get("type") == "openstack:keymanager/orderV1:OrderV1"
+        and (r.get("outputs") or {}).get("secretRef")
+    ]
 
 
 def _mandatory_findings(events: Path) -> list[dict[str, Any]]:
@@ -175,7 +174,7 @@ def _mandatory_findings(events: Path) -> list[dict[str, Any]]:
 
 
 def test_a_first_preview_of_every_layer_of_a_new_hub_site_passes_the_project_pack(
-    pulumi: Any, tmp_path: Path
+    pulumi: Any, cloud_env: dict[str, str], tmp_path: Path
 ) -> None:
     """Nothing deployed yet: every id, address and key the provider computes is unknown.
 
@@ -187,7 +186,7 @@ def test_a_first_preview_of_every_layer_of_a_new_hub_site_passes_the_project_pac
     require_project_pack()
     backend = tmp_path / "backend"
     backend.mkdir()
-    cloud = _local_cloud_env()
+    cloud = cloud_env  # the test session's own Keystone project, never the user's site
     run = Pulumi(
         pulumi.env,
         REPO,
@@ -199,6 +198,7 @@ def test_a_first_preview_of_every_layer_of_a_new_hub_site_passes_the_project_pac
         },
     )
     deployed: list[str] = []
+    generated: list[str] = []
 
     def preview(stack: str) -> None:
         events = tmp_path / f"{stack}-events.jsonl"
@@ -222,8 +222,11 @@ def test_a_first_preview_of_every_layer_of_a_new_hub_site_passes_the_project_pac
         for layer in ("storage", "compute"):
             preview(f"local-{layer}")
     finally:
+        if "local-kms" in deployed:
+            generated = _generated_key_ids(run, "local-kms")
         for stack in reversed(deployed):
             run("destroy", "--stack", stack, "--yes", "--skip-preview", check=False)
-        if "local-kms" in deployed:
-            # Destroying a Barbican order keeps the key it generated (as `hubctl down` knows).
-            delete_order_secrets(connect_from_env(cloud), "local")
+        # Destroying a Barbican order keeps the key it generated (as `hubctl down` knows).
+        connection = connect_from_env(cloud)
+        for secret_id in generated:
+            connection.key_manager.delete_secret(secret_id, ignore_missing=True)

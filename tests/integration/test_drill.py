@@ -322,6 +322,12 @@ def _wait_for_a_finished_layer(directory: Path, process: subprocess.Popen[str]) 
     raise AssertionError("no layer finished before the deadline")
 
 
+def _sigint_as_a_terminal_delivers_it() -> None:
+    # A shell's background job starts with SIGINT ignored, and Python then keeps ignoring it:
+    # the drill must see Ctrl-C as a terminal delivers it, however the suite itself was started.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_an_interrupted_state_loss_drill_reports_what_exists_and_a_rerun_converges(
     drill: Drill, env: dict[str, str], dr_connection: Any, tmp_path: Path
 ) -> None:
@@ -335,6 +341,7 @@ def test_an_interrupted_state_loss_drill_reports_what_exists_and_a_rerun_converg
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
+        preexec_fn=_sigint_as_a_terminal_delivers_it,
     )  # fmt: skip
     _wait_for_a_finished_layer(directory, process)
     os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C sends to the terminal's process group
