@@ -10,6 +10,7 @@ the Automation API exactly as `make up` does, into a DIY backend private to the 
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
 import subprocess
@@ -130,3 +131,16 @@ def admin_connection(local_cloud: dict[str, str]) -> Any:
     from hubctl.deploy import connect_from_env
 
     return connect_from_env(local_cloud)
+
+
+def generated_key_refs(exported: str) -> list[str]:
+    """The Barbican secrets the key orders of a `pulumi stack export` generated: what a test
+    deletes after destroying its orders (an order's destroy keeps its secret), never a name
+    prefix, which the user's own `local` site shares."""
+    resources = json.loads(exported)["deployment"].get("resources") or []
+    return [
+        str(r["outputs"]["secretRef"])
+        for r in resources
+        if r.get("type") == "openstack:keymanager/orderV1:OrderV1"
+        and (r.get("outputs") or {}).get("secretRef")
+    ]

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from hubctl.deploy import connect_from_env
+from tests.cloud import generated_key_refs
 from tests.engine.conftest import POLICIES, PROJECTS, REPO, Pulumi, Stack, StackFactory
 
 pytestmark = pytest.mark.engine
@@ -149,21 +150,6 @@ def test_engine_route_and_hubctl_check_report_the_same_violations(
     assert engine.verdicts == offline
 
 
-def _generated_key_ids(run: Any, stack: str) -> list[str]:
-    """The Barbican secrets the stack's own key orders generated, read from its own state:
-    never a name prefix, which the user's own `local` site shares."""
-    exported = run("stack", "export", "--stack", stack, check=False)
-    if exported.returncode != 0:
-        return []
-    resources = json.loads(exported.stdout)["deployment"].get("resources") or []
-    return [
-        str(r["outputs"]["secretRef"]).rstrip("/").rsplit("/", 1)[-1]
-        for r in resources
-        if r.get("type") == "openstack:keymanager/orderV1:OrderV1"
-        and (r.get("outputs") or {}).get("secretRef")
-    ]
-
-
 def _mandatory_findings(events: Path) -> list[dict[str, Any]]:
     findings = [
         json.loads(line)["policyEvent"]
@@ -223,10 +209,13 @@ def test_a_first_preview_of_every_layer_of_a_new_hub_site_passes_the_project_pac
             preview(f"local-{layer}")
     finally:
         if "local-kms" in deployed:
-            generated = _generated_key_ids(run, "local-kms")
+            exported = run("stack", "export", "--stack", "local-kms", check=False)
+            if exported.returncode == 0:
+                generated = generated_key_refs(exported.stdout)
         for stack in reversed(deployed):
             run("destroy", "--stack", stack, "--yes", "--skip-preview", check=False)
         # Destroying a Barbican order keeps the key it generated (as `hubctl down` knows).
         connection = connect_from_env(cloud)
-        for secret_id in generated:
+        for ref in generated:
+            secret_id = ref.rstrip("/").rsplit("/", 1)[-1]
             connection.key_manager.delete_secret(secret_id, ignore_missing=True)

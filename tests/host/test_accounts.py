@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
-from infra.hardening import HardeningSettings
+from infra.hardening import AdminUser, HardeningSettings
 from infra.hardening.accounts import DEFAULT_IMAGE_USER
 from infra.hardening.probe import Target, run, sudo_rights
 from infra.tiers import HostRole
@@ -20,20 +22,26 @@ def interactive_users(target: Target) -> list[str]:
     return users
 
 
+def assert_key_only_account(target: Target, person: AdminUser, group: str) -> Any:
+    """`person` has an account in `group`, no usable password and only their own key file."""
+    user = target.host.user(person.name)
+    assert user.exists, f"{person.name} has no account"
+    assert group in user.groups
+    shadow = run(target.host, f"getent shadow {person.name}").split(":")[1]
+    assert shadow.startswith(("!", "*")), f"{person.name} has a usable password"
+    keys = target.host.file(f"{user.home}/.ssh/authorized_keys")
+    assert keys.exists and keys.user == person.name and keys.mode & 0o077 == 0
+    assert person.ssh_public_key in keys.content_string
+    return user
+
+
 @pytest.mark.measure("admin-accounts")
 def test_each_administrator_has_a_named_key_only_account(
     target: Target, settings: HardeningSettings
 ) -> None:
     assert settings.admin_users, "the hosts were built without administrators"
     for admin in settings.admin_users:
-        user = target.host.user(admin.name)
-        assert user.exists, f"{admin.name} has no account"
-        assert settings.ssh_allow_group in user.groups
-        shadow = run(target.host, f"getent shadow {admin.name}").split(":")[1]
-        assert shadow.startswith(("!", "*")), f"{admin.name} has a usable password"
-        keys = target.host.file(f"{user.home}/.ssh/authorized_keys")
-        assert keys.exists and keys.user == admin.name and keys.mode & 0o077 == 0
-        assert admin.ssh_public_key in keys.content_string
+        assert_key_only_account(target, admin, settings.ssh_allow_group)
 
 
 @pytest.mark.measure("analyst-accounts")
@@ -42,15 +50,8 @@ def test_each_analyst_has_a_named_key_only_account_without_sudo(
 ) -> None:
     assert settings.analyst_users, "the workspace hosts were built without analysts"
     for analyst in settings.analyst_users:
-        user = target.host.user(analyst.name)
-        assert user.exists, f"{analyst.name} has no account"
-        assert settings.analyst_group in user.groups
+        user = assert_key_only_account(target, analyst, settings.analyst_group)
         assert settings.ssh_allow_group not in user.groups, f"{analyst.name} is an administrator"
-        shadow = run(target.host, f"getent shadow {analyst.name}").split(":")[1]
-        assert shadow.startswith(("!", "*")), f"{analyst.name} has a usable password"
-        keys = target.host.file(f"{user.home}/.ssh/authorized_keys")
-        assert keys.exists and keys.user == analyst.name and keys.mode & 0o077 == 0
-        assert analyst.ssh_public_key in keys.content_string
         rights = sudo_rights(target.host, analyst.name)
         assert "may run the following commands" not in rights, f"{analyst.name} may sudo"
 

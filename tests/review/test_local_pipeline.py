@@ -10,7 +10,6 @@ state, never a name prefix the user's site shares.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import subprocess
@@ -20,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from tests.cloud import LOCAL_PASSPHRASE
+from tests.cloud import LOCAL_PASSPHRASE, generated_key_refs
 from tests.review.project import GITLAB_CI_LOCAL, HUBCTL, Project, make_project
 
 pytestmark = pytest.mark.integration
@@ -77,15 +76,7 @@ def _generated_key_refs(project: Project, env: dict[str, str]) -> list[str]:
         ["pulumi", "stack", "export", "--stack", "local-kms"],
         cwd=project.root, env=env, capture_output=True, text=True,
     )  # fmt: skip
-    if exported.returncode != 0:
-        return []
-    resources = json.loads(exported.stdout)["deployment"].get("resources") or []
-    return [
-        str(r["outputs"]["secretRef"])
-        for r in resources
-        if r.get("type") == "openstack:keymanager/orderV1:OrderV1"
-        and (r.get("outputs") or {}).get("secretRef")
-    ]
+    return generated_key_refs(exported.stdout) if exported.returncode == 0 else []
 
 
 def _destroy(project: Project, env: dict[str, str]) -> None:

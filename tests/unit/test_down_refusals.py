@@ -11,14 +11,15 @@ from pathlib import Path
 from hubcore.stackfiles import REPO_ROOT, STACKS_DIR_VARIABLE
 
 
-def down(stacks: Path, site: str) -> subprocess.CompletedProcess[str]:
+def hubctl(*args: str, **extra: str) -> subprocess.CompletedProcess[str]:
+    """hubctl with no cloud, no backend and no engine on PATH: a refusal that came after any of
+    them would fail another way."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OS_", "PULUMI_", "HUB_"))}
-    env[STACKS_DIR_VARIABLE] = str(stacks)
-    env["PATH"] = "/usr/bin:/bin"  # no engine either: the refusal comes before it is needed
-    # No cloud and no backend: a refusal that came after them would fail another way.
+    env["PATH"] = "/usr/bin:/bin"
     env["HUB_STATE_BACKEND"] = "file:///nonexistent/hub-state"
+    env.update(extra)
     return subprocess.run(
-        [sys.executable, "-c", "from hubctl.cli import app; app()", "down", "--site", site],
+        [sys.executable, "-c", "from hubctl.cli import app; app()", *args],
         cwd=REPO_ROOT,
         env=env,
         capture_output=True,
@@ -26,6 +27,10 @@ def down(stacks: Path, site: str) -> subprocess.CompletedProcess[str]:
         timeout=120,
         check=False,
     )
+
+
+def down(stacks: Path, site: str) -> subprocess.CompletedProcess[str]:
+    return hubctl("down", "--site", site, **{STACKS_DIR_VARIABLE: str(stacks)})
 
 
 def stacks_with(tmp_path: Path, *workspace_files: str) -> Path:
@@ -60,19 +65,8 @@ def test_a_workspace_of_another_site_does_not_hold_this_one(tmp_path):
     assert "scripts/toolchain env" in done.stdout + done.stderr  # it went on, to the engine
 
 
-def test_without_the_engine_on_path_up_is_a_usage_error_not_a_traceback(tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OS_", "PULUMI_", "HUB_"))}
-    env["PATH"] = "/usr/bin:/bin"
-    env["HUB_STATE_BACKEND"] = "file:///nonexistent/hub-state"
-    done = subprocess.run(
-        [sys.executable, "-c", "from hubctl.cli import app; app()", "up", "--site", "local"],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+def test_without_the_engine_on_path_up_is_a_usage_error_not_a_traceback():
+    done = hubctl("up", "--site", "local")
     assert done.returncode == 2, done.stdout + done.stderr
     assert "scripts/toolchain env" in done.stdout + done.stderr
     assert "Traceback" not in done.stdout + done.stderr
