@@ -25,7 +25,14 @@ from rich.console import Console
 
 from hubcore.stackfiles import REPO_ROOT, known_sites, missing_site_stacks
 from hubcore.values import ConfigError
-from hubctl.commands.common import EXIT_OK, EXIT_USAGE, EXIT_VIOLATIONS, fail_usage, stderr
+from hubctl.commands.common import (
+    EXIT_OK,
+    EXIT_USAGE,
+    EXIT_VIOLATIONS,
+    fail_usage,
+    require_site_backend,
+    stderr,
+)
 
 if TYPE_CHECKING:
     from hubctl.deploy import LayerRun
@@ -53,7 +60,9 @@ def _date(text: str, option: str) -> date:
         fail_usage(f"{option} {text!r}: expected a date as YYYY-MM-DD, e.g. 2027-06-30")
 
 
-def _site(site: str) -> Any:
+def _site(site: str, *, engine: bool = True) -> Any:
+    """The site, validated; for the commands that run the engine (`engine`), its backend too,
+    so that a conflicting PULUMI_BACKEND_URL stops them before anything is written."""
     from hubctl.workspaces.lifecycle import Site
 
     missing = missing_site_stacks(site)
@@ -62,6 +71,8 @@ def _site(site: str) -> Any:
             f"--site {site!r}: no stack files for {', '.join(missing)}; "
             f"sites: {', '.join(known_sites())}"
         )
+    if engine:
+        require_site_backend(site)
     try:
         return Site.load(site)
     except ConfigError as error:
@@ -122,7 +133,7 @@ def list_(
     if output_format not in ("text", "json"):
         fail_usage(f"--format {output_format!r}: expected text or json")
     when = _date(as_of, "--as-of") if as_of else None
-    rows = list_workspaces(_site(site), when)
+    rows = list_workspaces(_site(site, engine=False), when)
     if output_format == "json":
         typer.echo(json.dumps([row.as_json() for row in rows], indent=2))
         return

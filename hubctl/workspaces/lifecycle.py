@@ -392,7 +392,7 @@ def close_workspace(
     say: Callable[[str], None] = lambda _: None,
 ) -> evidence.Record:
     """Destroy the workspace, shred its key, check through the APIs, write the evidence."""
-    from hubctl.deploy import connect_from_env, select_named_stack
+    from hubctl.deploy import connect_from_env, run_cli, select_named_stack
     from infra.layers.workspace import WorkspaceExports, shared_route_urn
 
     environment = {**os.environ, **(env or {})}
@@ -434,11 +434,7 @@ def close_workspace(
         say(f"project key {exports.key_ref}: deleted (HTTP {code})")
 
     if config.protect:
-        stack.workspace.pulumi_command.run(
-            ["state", "unprotect", "--all", "--yes", "--stack", str(name)],
-            str(REPO_ROOT),
-            environment,
-        )
+        run_cli(stack, ["state", "unprotect", "--all", "--yes"])
     first = [
         str(r["urn"])
         for r in resources
@@ -449,7 +445,7 @@ def close_workspace(
         write = _writer(log)
         if route in first:
             with route_lock():
-                _remove_route(stack, record, operator, route, resources, write, environment)
+                _remove_route(stack, record, operator, route, resources, write)
             first.remove(route)
         if first:
             result = stack.destroy(target=first, on_output=write, color="never")
@@ -479,7 +475,6 @@ def _remove_route(
     urn: str,
     resources: list[dict[str, Any]],
     write: Callable[[str], None],
-    env: Mapping[str, str],
 ) -> None:
     """Destroy the workspace's route on the admin subnet. A route that another deployment
     overwrote is gone already, and the provider fails to remove (or even read) it: when the
@@ -501,9 +496,9 @@ def _remove_route(
         routes = response.json()["subnet"].get("host_routes") or []
         if any(r.get("destination") == destination for r in routes):
             raise
-    stack.workspace.pulumi_command.run(
-        ["state", "delete", urn, "--yes", "--stack", stack.name], str(REPO_ROOT), dict(env)
-    )
+    from hubctl.deploy import run_cli
+
+    run_cli(stack, ["state", "delete", urn, "--yes"])
     record.deleted.append(
         evidence.Deletion(
             "route on the admin subnet", str(destination), "already gone; removed from the state"
