@@ -137,11 +137,13 @@ def user_site_census() -> dict[str, list[tuple[str, ...]]] | None:
                 if root.is_dir()
                 else []
             )
+
+            def read_file(name: str, root: Path = root) -> bytes:
+                return (root / name).read_bytes()
+
             census[f"{site} state"] = [
                 held
-                for held in _stack_checkpoints(
-                    files, lambda name, root=root: (root / name).read_bytes()
-                )
+                for held in _stack_checkpoints(files, read_file)
                 if held[0].split("/")[-1].startswith(f"{site}-")
             ]
     return census
