@@ -39,7 +39,7 @@ def of_type(result: SynthResult, token: str) -> list[ResourceRecord]:
 # --------------------------------------------------------------------------------------------
 # The user's own deployment is never touched by the tests (`make up` then `make test`).
 
-CLOUD_MARKERS = ("integration", "fault", "engine")
+CLOUD_MARKERS = ("integration", "fault", "engine", "readme")
 REPO = Path(__file__).resolve().parents[1]
 USER_SITES = {"local": ("", "local-dr"), "local-dr": ("dr", "local-dr")}
 
