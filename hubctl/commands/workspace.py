@@ -108,7 +108,7 @@ def open_(site: SiteOption, project: ProjectOption) -> None:
 
     context = _site(site)
     try:
-        run = open_workspace(context, project, log_dir=_log_dir(site, "open"))
+        opened = open_workspace(context, project, log_dir=_log_dir(site, "open"), say=_say)
     except ConfigError as error:
         _config_failure(error)
     except PackRefusal as refusal:
@@ -116,7 +116,30 @@ def open_(site: SiteOption, project: ProjectOption) -> None:
             stderr.print(f"[red]policy:[/] {finding}", markup=True, soft_wrap=True)
         stderr.print("nothing was deployed: the policy pack refused the workspace")
         raise typer.Exit(EXIT_VIOLATIONS) from None
-    raise typer.Exit(_report_run(run))
+    status = _report_run(opened.run)
+    if opened.rollback is not None:
+        record = opened.rollback
+        verdict = "nothing of it is left" if record.ok else "a check of the rollback failed"
+        console.print(
+            f"rolled back: {len(record.existed)} resource(s) it made destroyed, "
+            f"{len(record.checks)} check(s), {verdict}; evidence: {', '.join(record.files)}",
+            markup=False,
+        )
+    if opened.rollback_error is not None:
+        console.print(f"[red]the rollback failed:[/] {opened.rollback_error}", soft_wrap=True)
+    if opened.left:
+        console.print(f"left in the workspace's state ({len(opened.left)}):", markup=False)
+        for line in opened.left:
+            console.print(f"  {line}", markup=False)
+        console.print(
+            f"remove them with: hubctl workspace close --site {site} --project {project}",
+            markup=False,
+        )
+    raise typer.Exit(status)
+
+
+def _say(line: str) -> None:
+    console.print(line, markup=False, soft_wrap=True)
 
 
 @app.command("list")
