@@ -72,7 +72,9 @@ class Terminals:
     def shell_for(self, document: str) -> Shell:
         if document not in self.shells:
             TRANSCRIPTS.mkdir(parents=True, exist_ok=True)
-            log = (TRANSCRIPTS / f"{document.replace('/', '__')}.log").open("w", encoding="utf-8")
+            name = f"{document.replace('/', '__')}.log"
+            # line-buffered: a command still running shows its progress in the transcript
+            log = (TRANSCRIPTS / name).open("w", encoding="utf-8", buffering=1)
             self.transcripts.append(log)
             self.shells[document] = Shell(self.clone, dict(self.env), log)
         return self.shells[document]
@@ -103,7 +105,7 @@ def terminals(newcomer_clone: Path) -> Iterator[Terminals]:
         yield opened
     finally:
         opened.close()
-        with (TRANSCRIPTS / "cleanup.log").open("w", encoding="utf-8") as log:
+        with (TRANSCRIPTS / "cleanup.log").open("w", encoding="utf-8", buffering=1) as log:
             cleanup = Shell(newcomer_clone, newcomer_environment(dict(os.environ)), log)
             try:
                 _leave_the_site_as_found(cleanup, newcomer_clone, deployed_before)
