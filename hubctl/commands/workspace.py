@@ -124,16 +124,24 @@ def open_(site: SiteOption, project: ProjectOption) -> None:
             f"rolled back: {len(record.existed)} resource(s) it made destroyed, "
             f"{len(record.checks)} check(s), {verdict}; evidence: {', '.join(record.files)}",
             markup=False,
+            soft_wrap=True,
         )
+        for check in record.checks:
+            if check.result != "pass":
+                console.print(
+                    f"  [red]failed:[/] {check.check} ({check.api}: {check.observed})",
+                    soft_wrap=True,
+                )
     if opened.rollback_error is not None:
         console.print(f"[red]the rollback failed:[/] {opened.rollback_error}", soft_wrap=True)
     if opened.left:
         console.print(f"left in the workspace's state ({len(opened.left)}):", markup=False)
         for line in opened.left:
-            console.print(f"  {line}", markup=False)
+            console.print(f"  {line}", markup=False, soft_wrap=True)
         console.print(
             f"remove them with: hubctl workspace close --site {site} --project {project}",
             markup=False,
+            soft_wrap=True,
         )
     raise typer.Exit(status)
 

@@ -4,8 +4,8 @@ pytest-codeblocks reads the Markdown (fenced blocks, their line numbers and the
 `<!--pytest.mark.skip(reason="...")-->` comments before them). This module only says which
 documents are executed, in which order, and how a shell block is cut into the commands a person
 types, each with the exit status the document promises: 0, unless the command ends with a
-comment that starts `# exit N` (`hubctl check ... --stack staging-network -c ...   # exit 1:
-a violation`).
+comment that is `# exit N` or starts `# exit N:` (`hubctl check --stack staging-network -c
+openstack:region=UK1   # exit 1: a violation`).
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ SHELL_SYNTAXES = frozenset({"sh", "bash", "shell"})
 # Where package READMEs are not looked for: tools, caches and third-party trees.
 NOT_DOCUMENTATION = (".venv", ".toolchain", ".local-cloud", ".cache", ".state", "node_modules",
                      ".git", "reports")  # fmt: skip
-EXPECTED_STATUS = re.compile(r"exit (\d{1,3})\b")
+# `# exit 2` or `# exit 2: why`; a comment that merely mentions an exit status promises nothing.
+EXPECTED_STATUS = re.compile(r"exit (\d{1,3})(?::|\s*$)")
 
 
 class DocumentError(Exception):

@@ -34,13 +34,15 @@ def test_the_readme_comes_first_then_docs_then_package_readmes() -> None:
         ("hubctl check --stack x -c openstack:region=UK1   # exit 1: a violation", 1),
         ("hubctl up --site nowhere  # exit 2", 2),
         ("hubctl up --site local   # the main job: exit 2 is not promised here", 0),
+        ("hubctl check --baseline b.json   # exit 1 only on a new mandatory finding", 0),
+        ("hubctl check --stack x   # exit 1:a violation", 1),
         ("echo '# exit 3'", 0),
         ('echo "a # exit 4"', 0),
         ("echo a#exit 5", 0),
         ("false ;# exit 1", 1),
     ],
 )
-def test_the_promised_exit_status_is_a_trailing_comment_that_starts_exit_n(
+def test_the_promised_exit_status_is_a_trailing_comment_exit_n_alone_or_with_a_colon(
     line: str, status: int
 ) -> None:
     assert expected_status(line) == status

@@ -58,8 +58,8 @@ def failed_open(workspace_site: WorkspaceSite) -> dict[str, Any]:
 def test_a_failed_open_exits_1_and_says_it_rolled_back(failed_open: dict[str, Any]) -> None:
     result = failed_open["result"]
     assert result.exit_code == 1, result.output
-    assert "rolled back:" in result.output
-    assert "nothing of it is left" in result.output
+    assert "rolled back:" in result.output, result.output
+    assert "nothing of it is left" in result.output, result.output
     assert "Traceback" not in result.output
 
 
