@@ -100,13 +100,13 @@ def terminals(newcomer_clone: Path) -> Iterator[Terminals]:
     workspaces a failed walkthrough left open are closed, and a site the tier's own `make up`
     deployed (CI, where nothing was deployed before) is taken down again."""
     deployed_before = _site_deployed()
-    opened = Terminals(newcomer_clone, newcomer_environment(dict(os.environ)))
+    opened = Terminals(newcomer_clone, newcomer_environment(dict(os.environ), REPO_ROOT))
     try:
         yield opened
     finally:
         opened.close()
         with (TRANSCRIPTS / "cleanup.log").open("w", encoding="utf-8", buffering=1) as log:
-            cleanup = Shell(newcomer_clone, newcomer_environment(dict(os.environ)), log)
+            cleanup = Shell(newcomer_clone, newcomer_environment(dict(os.environ), REPO_ROOT), log)
             try:
                 _leave_the_site_as_found(cleanup, newcomer_clone, deployed_before)
             finally:

@@ -26,9 +26,14 @@ KEPT_VARIABLES = ("HOME", "USER", "LOGNAME", "LANG", "LC_ALL", "SHELL", "TMPDIR"
                   "HOST_ROOT_CACHE", "GOPATH", "GOCACHE", "GOMODCACHE")  # fmt: skip
 
 
-def newcomer_environment(environ: dict[str, str]) -> dict[str, str]:
-    """The login environment of a person who has just cloned the repository."""
+def newcomer_environment(environ: dict[str, str], checkout: Path) -> dict[str, str]:
+    """The login environment of a person who has just cloned the repository.
+
+    The Debian roots of the host suite are a machine's cache: tests/host/README.md tells a second
+    clone to share them through HOST_ROOT_CACHE, as CI does; unset, it is the first checkout's.
+    """
     kept = {name: environ[name] for name in KEPT_VARIABLES if name in environ}
+    kept.setdefault("HOST_ROOT_CACHE", str(checkout / ".cache" / "host-root"))
     path = [
         entry
         for entry in environ.get("PATH", "/usr/local/bin:/usr/bin:/bin").split(":")
