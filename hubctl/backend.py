@@ -1,11 +1,15 @@
 """Where a site's Pulumi state lives, and plain access to the objects of that backend.
 
-A site's backend is its `hub:stateBackend` (stacks/sites.yaml), the value the policy pack judges
-sovereign; HUB_STATE_BACKEND overrides it for one run (the test tiers and drills point it at a
-backend of their own). `file://` paths are relative to the repository. For an `s3://` backend
-on the site's own OpenStack cloud (the local site's Swift S3 API, like OVH's S3), hubctl
-bootstraps what the engine needs when the caller has not: EC2 credentials of the site's user and
-project from Keystone, and the bucket.
+One decision, `choose_backend`, serves every command that runs the engine (`up`, `down`,
+`preview`, `outputs`, `drill`, `workspace ...`): a site's stacks live in the site's
+`hub:stateBackend` (stacks/sites.yaml, the value the policy pack judges sovereign), or, when
+HUB_STATE_BACKEND is set, all of them in that backend (the test tiers and drills point it at a
+backend of their own). An explicit PULUMI_BACKEND_URL in the caller's environment never splits
+a site's stacks across two backends: when it names another backend than the site's, the command
+refuses (BackendConflict) and says where the site's stacks are. `file://` paths are relative to
+the repository. For an `s3://` backend on the site's own OpenStack cloud (the local site's Swift
+S3 API, like OVH's S3), hubctl bootstraps what the engine needs when the caller has not: EC2
+credentials of the site's user and project from Keystone, and the bucket.
 
 The stores give hubctl what the engine does not: listing and removing the engine's lock objects,
 and an atomic create for the site lock (hubctl.locks).
@@ -17,15 +21,20 @@ import json
 import os
 import secrets
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import parse_qs, urlparse
 
-from hubcore.stackfiles import REPO_ROOT
+from hubcore.stackfiles import REPO_ROOT, load_layered_config, missing_site_stacks
+from hubcore.stacks import SITE_LAYERS, StackName
+from hubcore.values import ConfigError
 from hubctl.cloud import SiteCloud
 
 OVERRIDE = "HUB_STATE_BACKEND"
+# The engine's own variable: hubctl always sets it for the engine, and only judges the caller's.
+ENGINE_VARIABLE = "PULUMI_BACKEND_URL"
 # Swift's S3 API refuses conditional PUTs; the site lock then goes through Swift's own API
 # (If-None-Match: *) on the same object, and is read back after this long: any write that
 # raced with ours has landed by then, and only the last one reads back as its own.
@@ -34,6 +43,11 @@ SETTLE_SECONDS = 2.0
 
 class BackendError(Exception):
     """The backend cannot be reached or bootstrapped; the message says what to fix."""
+
+
+class BackendConflict(BackendError):
+    """The caller's PULUMI_BACKEND_URL names another backend than the one holding the site's
+    stacks, or the site's stacks disagree on theirs: a usage error, nothing was run."""
 
 
 class Store(Protocol):
@@ -67,9 +81,68 @@ def resolve_url(url: str) -> str:
     return f"file://{path if path.is_absolute() else REPO_ROOT / path}"
 
 
-def site_backend_url(configured: str, environ: dict[str, str] | None = None) -> str:
-    environ = dict(os.environ if environ is None else environ)
-    return resolve_url(environ.get(OVERRIDE) or configured)
+@dataclass(frozen=True)
+class BackendChoice:
+    """The backend of every stack of one site, and where that decision comes from."""
+
+    site: str
+    url: str
+    origin: str  # for a person: "hub:stateBackend (stacks/sites.yaml:118)" or "HUB_STATE_BACKEND"
+
+
+def configured_backend(site: str) -> tuple[str, str]:
+    """The site's `hub:stateBackend` and where it is set. Every layer of the site must say the
+    same: a stack file that moved one layer's state elsewhere would split the site."""
+    found: dict[str, list[str]] = {}
+    origin = ""
+    missing = set(missing_site_stacks(site))
+    for layer in SITE_LAYERS:
+        if str(StackName(site, layer)) in missing:
+            continue
+        value = load_layered_config(StackName(site, layer)).get("hub:stateBackend")
+        if value is None:
+            continue
+        found.setdefault(value.value, []).append(f"{layer.value} ({value.location})")
+        origin = origin or f"hub:stateBackend ({value.location})"
+    if not found:
+        raise ConfigError(
+            f"site {site!r} has no hub:stateBackend (stacks/sites.yaml): hubctl does not guess "
+            "where a site's state lives",
+            key="hub:stateBackend",
+        )
+    if len(found) > 1:
+        where = "; ".join(f"{url}: {', '.join(layers)}" for url, layers in found.items())
+        raise BackendConflict(
+            f"site {site!r}: its layers name different hub:stateBackend values ({where}); a "
+            "site's stacks live in one backend: set it once, in stacks/sites.yaml"
+        )
+    return next(iter(found)), origin
+
+
+def choose_backend(site: str, environ: Mapping[str, str] | None = None) -> BackendChoice:
+    """The one backend of every stack of `site` (layers and research workspaces alike).
+
+    HUB_STATE_BACKEND, when set, moves every stack of the site there for the run. Otherwise the
+    site's hub:stateBackend. A PULUMI_BACKEND_URL in the caller's environment is accepted only
+    when it names that same backend: anything else is refused, never silently used for some of
+    the site's stacks and not for others.
+    """
+    environ = os.environ if environ is None else environ
+    override = environ.get(OVERRIDE, "").strip()
+    if override:
+        choice = BackendChoice(site, resolve_url(override), OVERRIDE)
+    else:
+        url, origin = configured_backend(site)
+        choice = BackendChoice(site, resolve_url(url), origin)
+    explicit = environ.get(ENGINE_VARIABLE, "").strip()
+    if explicit and resolve_url(explicit) != choice.url:
+        raise BackendConflict(
+            f"{ENGINE_VARIABLE} is {explicit}, but the stacks of site {site!r} are in "
+            f"{choice.url} ({choice.origin}). hubctl never splits a site's stacks across two "
+            f"backends: unset {ENGINE_VARIABLE} (hubctl gives the engine the site's backend "
+            f"itself), or set {OVERRIDE}={explicit} to keep every stack of the site there"
+        )
+    return choice
 
 
 @dataclass
@@ -268,14 +341,23 @@ class SiteBackend:
         return urlparse(swift).netloc == urlparse(_endpoint(self.url)).netloc
 
 
-def open_backend(
-    configured: str, cloud: SiteCloud | None, environ: dict[str, str] | None = None
+def open_site_backend(
+    site: str, cloud: SiteCloud | None, environ: Mapping[str, str] | None = None
 ) -> SiteBackend:
-    """The site's backend, bootstrapped: for s3:// on the site's own cloud without AWS_*
-    credentials given, EC2 credentials from Keystone and the bucket are made if missing."""
+    """The site's backend (`choose_backend`), bootstrapped for the engine."""
     environ = dict(os.environ if environ is None else environ)
-    url = site_backend_url(configured, environ)
-    env = {"PULUMI_BACKEND_URL": url}
+    return open_backend(choose_backend(site, environ).url, cloud, environ)
+
+
+def open_backend(
+    url: str, cloud: SiteCloud | None, environ: Mapping[str, str] | None = None
+) -> SiteBackend:
+    """A backend by its URL, bootstrapped: for s3:// on the site's own cloud without AWS_*
+    credentials given, EC2 credentials from Keystone and the bucket are made if missing.
+    Callers with a site go through `open_site_backend`: this takes the URL as decided."""
+    environ = dict(os.environ if environ is None else environ)
+    url = resolve_url(url)
+    env = {ENGINE_VARIABLE: url}
     backend = SiteBackend(url, env, cloud)
     if not url.startswith("s3://"):
         return backend

@@ -22,6 +22,7 @@ COMMANDS: dict[str, str] = {
     "preview": "hubctl.commands.deploy:preview",
     "down": "hubctl.commands.deploy:down",
     "outputs": "hubctl.commands.deploy:outputs_command",
+    "backend": "hubctl.commands.backend:backend",
     "drill": "hubctl.commands.drill:drill",
     "replicate": "hubctl.commands.drill:replicate",
     "evidence": "hubctl.commands.evidence:evidence",

@@ -23,7 +23,7 @@ from pulumi import automation as auto
 
 from hubcore.stackfiles import REPO_ROOT, load_layered_config
 from hubcore.stacks import SITE_LAYERS, Layer, StackName
-from hubctl.backend import SiteBackend, open_backend
+from hubctl.backend import SiteBackend, choose_backend, open_backend
 from hubctl.cloud import SiteCloud, site_cloud
 from hubctl.reconcile import decide, owned_ids, pending_operations, settled
 from infra.config import HubConfig, validate_config
@@ -80,22 +80,39 @@ def site_config(site: str, layer: Layer = Layer.STORAGE) -> HubConfig:
     return validate_config(stack, load_layered_config(stack))
 
 
+# What the engine needs to reach each site's backend, bootstrapped once per process.
+_BACKEND_ENVS: dict[tuple[str, str], dict[str, str]] = {}
+_BACKEND_ENVS_LOCK = threading.Lock()
+
+
+def backend_env(site: str, environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """PULUMI_BACKEND_URL (and the S3 credentials it needs) of `site`'s one backend.
+
+    Every engine run of the site goes through here (its layers, its workspaces, a drill's
+    target), so none of its stacks can land in another backend; a conflicting
+    PULUMI_BACKEND_URL raises hubctl.backend.BackendConflict before the engine starts.
+    """
+    environ = {**os.environ, **(environ or {})}
+    choice = choose_backend(site, environ)
+    with _BACKEND_ENVS_LOCK:
+        if (site, choice.url) not in _BACKEND_ENVS:
+            config = site_config(site, Layer.NETWORK)
+            cloud = site_cloud(site, config.region_name, environ)
+            _BACKEND_ENVS[(site, choice.url)] = open_backend(choice.url, cloud, environ).env
+        return dict(_BACKEND_ENVS[(site, choice.url)])
+
+
 def select_stack(site: str, layer: Layer, env: dict[str, str] | None = None) -> auto.Stack:
-    """Create or select the layer's stack in the configured backend, using stacks/ for config."""
-    options = auto.LocalWorkspaceOptions(
-        work_dir=str(REPO_ROOT),
-        env_vars={**os.environ, **(env or {})},
-    )
-    return auto.create_or_select_stack(
-        stack_name(site, layer), work_dir=str(REPO_ROOT), opts=options
-    )
+    """Create or select the layer's stack in the site's backend, using stacks/ for config."""
+    return select_named_stack(StackName(site, layer), env)
 
 
 def select_named_stack(name: StackName, env: dict[str, str] | None = None) -> auto.Stack:
-    """Create or select any stack by its name (a workspace's `<site>-ws-<id>` too)."""
-    options = auto.LocalWorkspaceOptions(
-        work_dir=str(REPO_ROOT), env_vars={**os.environ, **(env or {})}
-    )
+    """Create or select any stack by its name (a workspace's `<site>-ws-<id>` too), in its
+    site's backend."""
+    environ = {**os.environ, **(env or {})}
+    environ.update(backend_env(name.site, environ))
+    options = auto.LocalWorkspaceOptions(work_dir=str(REPO_ROOT), env_vars=environ)
     return auto.create_or_select_stack(str(name), work_dir=str(REPO_ROOT), opts=options)
 
 
@@ -178,12 +195,10 @@ class SiteDeployer:
         return site_cloud(self.site, config.region_name, {**os.environ, **self.env})
 
     def backend(self) -> SiteBackend:
-        """The site's state backend: an explicit PULUMI_BACKEND_URL given to the deployer
-        wins (tests, drills), else HUB_STATE_BACKEND, else the site's hub:stateBackend."""
-        if "PULUMI_BACKEND_URL" in self.env:
-            return SiteBackend(self.env["PULUMI_BACKEND_URL"], {}, self.cloud())
-        config = site_config(self.site, Layer.NETWORK)
-        return open_backend(config.state_backend, self.cloud(), {**os.environ, **self.env})
+        """The site's state backend (hubctl.backend.choose_backend: HUB_STATE_BACKEND, else
+        the site's hub:stateBackend), bootstrapped for the engine."""
+        environ = {**os.environ, **self.env}
+        return open_backend(choose_backend(self.site, environ).url, self.cloud(), environ)
 
     def engine_env(self) -> dict[str, str]:
         if self._engine_env is None:
@@ -264,7 +279,7 @@ class SiteDeployer:
                     run.changes = _counts(refresh.summary.resource_changes)
                 else:
                     if self.unprotect:
-                        _unprotect_all(stack, log, env)
+                        run_cli(stack, ["state", "unprotect", "--all", "--yes"])
                     result = stack.destroy(on_output=write, on_event=on_event, color="never")
                     run.changes = _counts(result.summary.resource_changes)
                     if run.layer is Layer.KMS:
@@ -386,16 +401,11 @@ def _write_line(log: TextIO, line: str) -> None:
     log.write(line if line.endswith("\n") else line + "\n")
 
 
-def _unprotect_all(stack: auto.Stack, log: object, env: dict[str, str] | None = None) -> None:
-    """`pulumi state unprotect --all`: only when the operator asked for it explicitly.
-
-    The deployer's env applies here too: it may name another backend than the caller's.
-    """
-    stack.workspace.pulumi_command.run(
-        ["state", "unprotect", "--all", "--yes", "--stack", stack.name],
-        str(REPO_ROOT),
-        {**os.environ, **(env or {})},
-    )
+def run_cli(stack: auto.Stack, args: list[str]) -> None:
+    """A `pulumi` CLI command on `stack`, with the environment its workspace was selected with
+    (its site's backend among it), never the caller's bare environment."""
+    environ = {**os.environ, **(stack.workspace.env_vars or {})}
+    stack.workspace.pulumi_command.run([*args, "--stack", stack.name], str(REPO_ROOT), environ)
 
 
 def _counts(changes: Mapping[Any, int] | None) -> dict[str, int]:

@@ -22,9 +22,12 @@ from localcloud.layout import (
     HUB_USER,
     KEYSTONE_URL,
     REGION,
+    REPO_ROOT,
     Layout,
     default_layout,
+    forget_machine_cloud,
     load_secrets,
+    record_machine_cloud,
 )
 from localcloud.rest import Session
 from localcloud.services import (
@@ -79,7 +82,8 @@ def cmd_start(layout: Layout) -> int:
     ):
         bootstrap.register_workspace_identity(layout, secret)
         write_clouds_yaml(layout, secret)
-        say(f"already running ({time.monotonic() - started:.1f} s)")
+        record_machine_cloud(layout)
+        say(f"already running ({time.monotonic() - started:.1f} s){_elsewhere(layout)}")
         return 0
 
     bootstrap.write_configs(layout, secret)
@@ -120,6 +124,7 @@ def cmd_start(layout: Layout) -> int:
     say(f"compute hosts, volume service and APIs serve ({time.monotonic() - started:.0f} s)")
     bootstrap.seed(layout, secret)
     write_clouds_yaml(layout, secret)
+    record_machine_cloud(layout)
     say(
         f"started in {time.monotonic() - started:.0f} s; "
         f"clouds.yaml: {layout.clouds_yaml} (clouds local, local-dr, local-admin)"
@@ -141,12 +146,20 @@ def cmd_stop(layout: Layout) -> int:
     strays = kill_strays(layout)
     if strays:
         say(f"ended {len(strays)} leftover process(es): {strays}")
+    forget_machine_cloud(layout)
     left = listening_ports()
     if left:
         say(f"ports still listening after stop: {left}")
         return 1
-    say("stopped")
+    say(f"stopped{_elsewhere(layout)}")
     return 0
+
+
+def _elsewhere(layout: Layout) -> str:
+    """Said when the cloud acted on is another checkout's (this one has none of its own)."""
+    if layout.state == (REPO_ROOT / ".local-cloud") or os.environ.get("LOCAL_CLOUD_DIR"):
+        return ""
+    return f" (the cloud of this machine, in {layout.state}, started from another checkout)"
 
 
 def cmd_status(layout: Layout) -> int:
@@ -164,6 +177,7 @@ def cmd_status(layout: Layout) -> int:
         print(f"{service.name:<{width}}  {state:<13}  pid {pid or '-':<7}  {where}")
     extra = set(instance_processes(layout))
     print(f"processes of the cloud: {len(extra)}")
+    print(f"folder: {layout.state}{_elsewhere(layout)}")
     return worst
 
 

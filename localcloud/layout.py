@@ -74,9 +74,57 @@ class Layout:
         (self.marks / step).touch()
 
 
+# Where a started cloud records its folder. The cloud's ports are fixed, so a network namespace
+# holds one cloud, whichever checkout started it: a second clone on the same machine (a CI job's,
+# the README tier's) uses the running cloud instead of starting another on the same ports.
+RUN_DIR_VARIABLE = "LOCAL_CLOUD_RUN_DIR"
+DEFAULT_RUN_DIR = Path("/run/sovereign-hub")
+
+
+def machine_record() -> Path:
+    """The record of this network namespace's cloud (/run is emptied at boot, as the cloud's
+    processes are; a namespace of its own has a cloud of its own)."""
+    namespace = os.stat("/proc/self/ns/net").st_ino
+    run_dir = Path(os.environ.get(RUN_DIR_VARIABLE) or DEFAULT_RUN_DIR)
+    return run_dir / f"local-cloud.net-{namespace}"
+
+
+def record_machine_cloud(layout: Layout) -> None:
+    record = machine_record()
+    record.parent.mkdir(parents=True, exist_ok=True)
+    record.write_text(f"{layout.state}\n", encoding="utf-8")
+
+
+def forget_machine_cloud(layout: Layout) -> None:
+    record = machine_record()
+    try:
+        if Path(record.read_text(encoding="utf-8").strip()) == layout.state:
+            record.unlink()
+    except OSError:
+        pass
+
+
+def recorded_cloud() -> Path | None:
+    """The folder of the cloud started in this network namespace, if one was (and has not been
+    stopped since)."""
+    try:
+        folder = Path(machine_record().read_text(encoding="utf-8").strip())
+    except OSError:
+        return None
+    return folder if (folder / "secrets.json").is_file() else None
+
+
 def default_layout() -> Layout:
+    """LOCAL_CLOUD_DIR when set; else this checkout's own cloud once it has been set up; else
+    the cloud another checkout started in this network namespace; else a new one here."""
     override = os.environ.get("LOCAL_CLOUD_DIR")
-    return Layout(Path(override).resolve() if override else REPO_ROOT / ".local-cloud")
+    if override:
+        return Layout(Path(override).resolve())
+    own = Layout(REPO_ROOT / ".local-cloud")
+    if own.secrets_file.is_file():
+        return own
+    running = recorded_cloud()
+    return Layout(running) if running is not None else own
 
 
 def load_secrets(layout: Layout) -> dict[str, str]:

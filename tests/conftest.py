@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -39,7 +39,7 @@ def of_type(result: SynthResult, token: str) -> list[ResourceRecord]:
 # --------------------------------------------------------------------------------------------
 # The user's own deployment is never touched by the tests (`make up` then `make test`).
 
-CLOUD_MARKERS = ("integration", "fault", "engine")
+CLOUD_MARKERS = ("integration", "fault", "engine", "readme")
 REPO = Path(__file__).resolve().parents[1]
 USER_SITES = {"local": ("", "local-dr"), "local-dr": ("dr", "local-dr")}
 
@@ -60,9 +60,35 @@ def _local_cloud_env(which: str) -> dict[str, str] | None:
     return {key: value for key, value in pairs if key.startswith("OS_")}
 
 
+def held_resources(checkpoint: bytes) -> list[tuple[str, ...]]:
+    """What one stack's checkpoint says is deployed: (urn, type, id) of each resource.
+
+    The user's site is compared by what its states hold, not by their bytes: a `make up` that
+    changes nothing (the README tier runs the newcomer's own `make up` again) still writes a new
+    checkpoint, a history entry and a backup, with the same resources in it.
+    """
+    import json
+
+    deployment = (json.loads(checkpoint).get("checkpoint") or {}).get("latest") or {}
+    return sorted(
+        (str(r.get("urn")), str(r.get("type")), str(r.get("id", "")))
+        for r in deployment.get("resources") or []
+    )
+
+
+def _stack_checkpoints(names: list[str], read: Callable[[str], bytes]) -> list[tuple[str, ...]]:
+    """(stack, urn, type, id) of every resource of every stack checkpoint among `names`."""
+    held: list[tuple[str, ...]] = []
+    for name in names:
+        if name.startswith(".pulumi/stacks/") and name.endswith(".json"):
+            stack = name.removeprefix(".pulumi/stacks/").removesuffix(".json")
+            held += [(stack, *resource) for resource in held_resources(read(name))]
+    return sorted(held)
+
+
 def user_site_census() -> dict[str, list[tuple[str, ...]]] | None:
     """Everything of the user's `local` and `local-dr` sites: the hub's resources in their
-    projects (hubctl's own census, by the hub's tags and names) and their state objects (the
+    projects (hubctl's own census, by the hub's tags and names) and what their states hold (the
     local site's S3 bucket, read through Swift, and the file backend of local-dr). None when
     the local cloud is not running: then no test can reach the user's site either."""
     import openstack
@@ -93,17 +119,33 @@ def user_site_census() -> dict[str, list[tuple[str, ...]]] | None:
         if backend.startswith("s3://"):
             bucket = backend.removeprefix("s3://").split("?", 1)[0].split("/", 1)[0]
             names = {c.name for c in conn.object_store.containers()}
-            objects = conn.object_store.objects(bucket) if bucket in names else []
-            census[f"{site} state"] = sorted((o.name, str(o.etag)) for o in objects)
+            objects = [o.name for o in conn.object_store.objects(bucket)] if bucket in names else []
+
+            def download(name: str, bucket: str = bucket, conn: Any = conn) -> bytes:
+                return bytes(conn.object_store.download_object(name, container=bucket))
+
+            census[f"{site} state"] = [
+                held
+                for held in _stack_checkpoints(objects, download)
+                if held[0].split("/")[-1].startswith(f"{site}-")
+            ]
         elif backend.startswith("file://"):
             root = Path(backend.removeprefix("file://"))
             root = root if root.is_absolute() else REPO / root
-            files = sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else []
-            census[f"{site} state"] = sorted(
-                (str(p.relative_to(root)), hashlib.sha256(p.read_bytes()).hexdigest())
-                for p in files
-                if f"/{site}-" in f"/{p.name}" or f"/{site}-" in str(p)
+            files = (
+                [str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()]
+                if root.is_dir()
+                else []
             )
+
+            def read_file(name: str, root: Path = root) -> bytes:
+                return (root / name).read_bytes()
+
+            census[f"{site} state"] = [
+                held
+                for held in _stack_checkpoints(files, read_file)
+                if held[0].split("/")[-1].startswith(f"{site}-")
+            ]
     return census
 
 

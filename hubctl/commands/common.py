@@ -45,3 +45,15 @@ def require_known_stack(stack: str) -> None:
         fail_usage(
             f"--stack {stack!r}: no stacks/Pulumi.{stack}.yaml; known stacks: {', '.join(stacks)}"
         )
+
+
+def require_site_backend(site: str) -> None:
+    """Before a command that runs the engine on `site` does anything: its stacks' one backend
+    (hubctl.backend.choose_backend) must be decidable, and the caller's PULUMI_BACKEND_URL, if
+    set, must name it. Otherwise exit 2 saying where the site's stacks are; nothing was done."""
+    from hubctl.backend import BackendError, choose_backend
+
+    try:
+        choose_backend(site)
+    except (BackendError, ConfigError) as error:
+        fail_usage(str(error))

@@ -24,7 +24,7 @@ from hubcore.stacks import SITE_LAYERS, Layer
 from hubcore.values import ConfigError
 from hubctl import census, outputs
 from hubctl.backend import BackendError, FileStore
-from hubctl.commands.common import EXIT_OK, EXIT_VIOLATIONS, fail_usage
+from hubctl.commands.common import EXIT_OK, EXIT_VIOLATIONS, fail_usage, require_site_backend
 from hubctl.deploy import LAYERS, Action, LayerRun, SiteDeployer, select_stack, site_config
 from hubctl.diagnosis import site_reasons
 from hubctl.locks import Locked, site_locked
@@ -120,6 +120,7 @@ def run_site(
 ) -> int:
     _require_site(site)
     _require_valid_config(site)
+    require_site_backend(site)
     if action == "destroy":
         _require_no_open_workspace(site)
     if shutil.which("pulumi") is None:
@@ -318,6 +319,7 @@ def outputs_command(
         fail_usage(f"--format {format!r}: allowed: text, json")
     _require_site(site)
     _require_valid_config(site)
+    require_site_backend(site)
     if shutil.which("pulumi") is None:
         fail_usage('no `pulumi` engine on PATH: eval "$(scripts/toolchain env)" first')
     guard_engine_processes()

@@ -22,8 +22,8 @@ from rich.table import Table
 
 from hubcore.stackfiles import REPO_ROOT
 from hubcore.values import ConfigError
-from hubctl.backend import FileStore, open_backend
-from hubctl.commands.common import EXIT_OK, fail_usage
+from hubctl.backend import BackendConflict, FileStore, open_site_backend
+from hubctl.commands.common import EXIT_OK, fail_usage, require_site_backend
 from hubctl.deploy import LAYERS, LayerRun, site_config, stack_name
 from hubctl.drill.cloud import site_cloud
 from hubctl.drill.model import DrillReport, Outcome, Scenario
@@ -149,6 +149,7 @@ def drill(
         plan = prepare(site, to, scenario, parallel=not sequential)
     except DrillRefused as refusal:
         fail_usage(f"drill refused: {refusal}")
+    require_site_backend(to)
     if shutil.which("pulumi") is None:
         fail_usage('no `pulumi` engine on PATH: eval "$(scripts/toolchain env)" first')
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
@@ -160,11 +161,12 @@ def drill(
     # The DR site's lock, in the backend its stacks are rebuilt into (region loss) or the
     # target's own: a second drill of the same target stops here, before any layer.
     target = plan.target
-    store = open_backend(
-        os.environ.get("PULUMI_BACKEND_URL") or target.state_backend,
-        site_cloud(target.site, target.region_name),
-        {k: v for k, v in os.environ.items() if k != "HUB_STATE_BACKEND"},
-    ).store()
+    try:
+        store = open_site_backend(
+            target.site, site_cloud(target.site, target.region_name), os.environ
+        ).store()
+    except BackendConflict as conflict:
+        fail_usage(f"drill refused: {conflict}")
     command = f"hubctl drill --site {site} --to {to}"
     try:
         with site_locked(

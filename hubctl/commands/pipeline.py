@@ -119,6 +119,13 @@ def _check_job(stack: str) -> dict[str, Any]:
     }
 
 
+def _select_backend(node: StackNode) -> str:
+    """The engine jobs take the site's backend from hubctl, as every hubctl command does: its
+    hub:stateBackend, or HUB_STATE_BACKEND as a CI/CD variable; a PULUMI_BACKEND_URL variable
+    naming another backend fails the job (exit 2) instead of splitting the site's stacks."""
+    return f'eval "$($HUBCTL backend --site {node.stack.site})"'
+
+
 def _preview_job(node: StackNode) -> dict[str, Any]:
     stack = str(node.stack)
     needs: list[Any] = [f"check:{stack}"]
@@ -130,6 +137,7 @@ def _preview_job(node: StackNode) -> dict[str, Any]:
         "stage": "deploy",
         "needs": needs,
         "script": [
+            _select_backend(node),
             f"$PULUMI stack select --create {stack} --non-interactive",
             f"$PULUMI preview --stack {stack} --policy-pack policies --non-interactive",
         ],
@@ -144,6 +152,7 @@ def _up_job(node: StackNode) -> dict[str, Any]:
         "rules": [{"if": DEFAULT_BRANCH, "when": "manual"}],
         "resource_group": stack,
         "script": [
+            _select_backend(node),
             f"$PULUMI stack select --create {stack} --non-interactive",
             f"$PULUMI up --stack {stack} --policy-pack policies --yes --non-interactive",
         ],

@@ -25,7 +25,14 @@ from rich.console import Console
 
 from hubcore.stackfiles import REPO_ROOT, known_sites, missing_site_stacks
 from hubcore.values import ConfigError
-from hubctl.commands.common import EXIT_OK, EXIT_USAGE, EXIT_VIOLATIONS, fail_usage, stderr
+from hubctl.commands.common import (
+    EXIT_OK,
+    EXIT_USAGE,
+    EXIT_VIOLATIONS,
+    fail_usage,
+    require_site_backend,
+    stderr,
+)
 
 if TYPE_CHECKING:
     from hubctl.deploy import LayerRun
@@ -53,7 +60,9 @@ def _date(text: str, option: str) -> date:
         fail_usage(f"{option} {text!r}: expected a date as YYYY-MM-DD, e.g. 2027-06-30")
 
 
-def _site(site: str) -> Any:
+def _site(site: str, *, engine: bool = True) -> Any:
+    """The site, validated; for the commands that run the engine (`engine`), its backend too,
+    so that a conflicting PULUMI_BACKEND_URL stops them before anything is written."""
     from hubctl.workspaces.lifecycle import Site
 
     missing = missing_site_stacks(site)
@@ -62,6 +71,8 @@ def _site(site: str) -> Any:
             f"--site {site!r}: no stack files for {', '.join(missing)}; "
             f"sites: {', '.join(known_sites())}"
         )
+    if engine:
+        require_site_backend(site)
     try:
         return Site.load(site)
     except ConfigError as error:
@@ -97,7 +108,7 @@ def open_(site: SiteOption, project: ProjectOption) -> None:
 
     context = _site(site)
     try:
-        run = open_workspace(context, project, log_dir=_log_dir(site, "open"))
+        opened = open_workspace(context, project, log_dir=_log_dir(site, "open"), say=_say)
     except ConfigError as error:
         _config_failure(error)
     except PackRefusal as refusal:
@@ -105,7 +116,38 @@ def open_(site: SiteOption, project: ProjectOption) -> None:
             stderr.print(f"[red]policy:[/] {finding}", markup=True, soft_wrap=True)
         stderr.print("nothing was deployed: the policy pack refused the workspace")
         raise typer.Exit(EXIT_VIOLATIONS) from None
-    raise typer.Exit(_report_run(run))
+    status = _report_run(opened.run)
+    if opened.rollback is not None:
+        record = opened.rollback
+        verdict = "nothing of it is left" if record.ok else "a check of the rollback failed"
+        console.print(
+            f"rolled back: {len(record.existed)} resource(s) it made destroyed, "
+            f"{len(record.checks)} check(s), {verdict}; evidence: {', '.join(record.files)}",
+            markup=False,
+            soft_wrap=True,
+        )
+        for check in record.checks:
+            if check.result != "pass":
+                console.print(
+                    f"  [red]failed:[/] {check.check} ({check.api}: {check.observed})",
+                    soft_wrap=True,
+                )
+    if opened.rollback_error is not None:
+        console.print(f"[red]the rollback failed:[/] {opened.rollback_error}", soft_wrap=True)
+    if opened.left:
+        console.print(f"left in the workspace's state ({len(opened.left)}):", markup=False)
+        for line in opened.left:
+            console.print(f"  {line}", markup=False, soft_wrap=True)
+        console.print(
+            f"remove them with: hubctl workspace close --site {site} --project {project}",
+            markup=False,
+            soft_wrap=True,
+        )
+    raise typer.Exit(status)
+
+
+def _say(line: str) -> None:
+    console.print(line, markup=False, soft_wrap=True)
 
 
 @app.command("list")
@@ -122,7 +164,7 @@ def list_(
     if output_format not in ("text", "json"):
         fail_usage(f"--format {output_format!r}: expected text or json")
     when = _date(as_of, "--as-of") if as_of else None
-    rows = list_workspaces(_site(site), when)
+    rows = list_workspaces(_site(site, engine=False), when)
     if output_format == "json":
         typer.echo(json.dumps([row.as_json() for row in rows], indent=2))
         return

@@ -34,6 +34,8 @@ from pulumi import automation as auto
 
 from hubcore.stackfiles import REPO_ROOT
 from hubcore.stacks import Layer
+from hubctl.backend import OVERRIDE as BACKEND_OVERRIDE
+from hubctl.backend import BackendError, choose_backend
 from hubctl.deploy import (
     LAYERS,
     POLICY_PACK,
@@ -125,7 +127,7 @@ class DrillRun:
                 f"a {journal.data.get('scenario')} drill of {self.target.site} left its stacks "
                 f"({journal.data.get('status')}) in {left}: run that scenario again to converge "
                 "and clean them up, or remove them with "
-                f"`PULUMI_BACKEND_URL={journal.data['backend']} hubctl down --site "
+                f"`HUB_STATE_BACKEND={journal.data['backend']} hubctl down --site "
                 f"{self.target.site}` and delete {journal.path}"
             )
         if self.plan.scenario is Scenario.STATE_LOSS:
@@ -134,17 +136,18 @@ class DrillRun:
                 shutil.rmtree(fresh)
             fresh.mkdir(parents=True)
             return f"file://{fresh}", False
-        url = self.environ.get("PULUMI_BACKEND_URL")
-        if not url:
-            raise DrillRefused(
-                'PULUMI_BACKEND_URL is not set: eval "$(scripts/toolchain env)" gives the local '
-                "backend; a real DR site sets the backend in its own region"
-            )
-        return url, False
+        # The DR site's own backend (its hub:stateBackend, in its own region), as every
+        # command of that site decides it.
+        try:
+            return choose_backend(self.target.site, self.environ).url, False
+        except BackendError as error:
+            raise DrillRefused(str(error)) from error
 
     def _engine_env(self, cloud: SiteCloud, backend: str) -> dict[str, str]:
         env = {key: "" for key in ("OS_CLOUD", "OS_PROJECT_ID", "OS_TENANT_ID", "OS_TENANT_NAME")}
         env.update(cloud.env())
+        # Every stack of the DR site in that one backend, the state-loss drill's fresh one too.
+        env[BACKEND_OVERRIDE] = backend
         env["PULUMI_BACKEND_URL"] = backend
         return env
 

@@ -81,6 +81,10 @@ class Record:
     checks: list[Check] = field(default_factory=list)
     purge: dict[str, Any] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)
+    # Why it was closed when no operator asked (an open that failed, rolled back), and whether
+    # the open had completed (when not, what it made was read from its state).
+    cause: str | None = None
+    open_completed: bool = True
 
     def check(self, what: str, api: str, ok: bool, observed: object) -> None:
         shown = f"HTTP {observed}" if isinstance(observed, int) and observed >= 100 else observed
@@ -111,6 +115,12 @@ def markdown(record: Record) -> str:
         f"- by: {record.credentials.get('user')} ({record.credentials.get('user_id')}) in "
         f"project {record.credentials.get('project')} at {record.credentials.get('auth_url')}",
         f"- result: **{'closed, every check passed' if record.ok else 'a check failed'}**",
+        *([f"- why: {record.cause}"] if record.cause else []),
+        *(
+            []
+            if record.open_completed
+            else ["- its open had not completed: what it made was read from its state"]
+        ),
         "",
         "## Checks",
         "",

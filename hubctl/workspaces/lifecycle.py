@@ -16,7 +16,7 @@ import os
 import secrets
 import subprocess
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,6 +27,7 @@ from hubcore.stacks import Layer, StackName
 from hubcore.values import ConfigError
 from hubctl.workspaces import evidence
 from hubctl.workspaces.envelope import secret_id
+from hubctl.workspaces.holdings import Holdings, holdings_of
 from hubctl.workspaces.manifest import (
     KeyRules,
     Manifest,
@@ -57,7 +58,6 @@ if TYPE_CHECKING:  # the engine's SDK and the providers load only for what deplo
     from pulumi import automation as auto
 
     from hubctl.deploy import LayerRun
-    from infra.layers.workspace import WorkspaceExports
 
 REPORTS_ENV = "HUB_REPORTS_DIR"
 LOCAL_CLOUD = REPO_ROOT / "scripts" / "local-cloud"
@@ -182,11 +182,10 @@ def prepare(site: Site, project: str, stacks_dir: Path = STACKS_DIR) -> tuple[Ma
     return manifest, new
 
 
-def open_workspace(
-    site: Site, project: str, *, log_dir: Path, env: Mapping[str, str] | None = None
-) -> LayerRun:
-    """Validate, check with the pack, deploy. ManifestError/ConfigError: nothing was done;
-    PackRefusal: nothing deployed (a new stack file is removed again)."""
+def stage(site: Site, project: str, env: Mapping[str, str] | None = None) -> bool:
+    """Everything of an open before the deployment: the manifest validated, the stack file
+    written, the pack's verdict on the synthesised stack, the members' passwords. True when the
+    workspace is new (it had no stack file)."""
     from hubctl.deploy import select_named_stack
 
     manifest, new = prepare(site, project)
@@ -201,10 +200,76 @@ def open_workspace(
         if new:
             stack_file(name).unlink(missing_ok=True)
         raise PackRefusal(findings)
-    stack = select_named_stack(name, dict(env or {}))
-    _passwords(stack, manifest)
+    _passwords(select_named_stack(name, dict(env or {})), manifest)
     rewrite_header(site.name, project)
-    return deploy(site, project, log_dir, env)
+    return new
+
+
+@dataclass
+class Opened:
+    """How an open went: the deployment, and, when it failed for a new workspace, its rollback."""
+
+    run: LayerRun
+    rollback: evidence.Record | None = None  # the closing record of what the failed open made
+    rollback_error: str | None = None  # the rollback itself failed: what is left is below
+    left: list[str] = field(default_factory=list)  # resources still in the workspace's state
+
+
+def open_workspace(
+    site: Site,
+    project: str,
+    *,
+    log_dir: Path,
+    env: Mapping[str, str] | None = None,
+    say: Callable[[str], None] = lambda _: None,
+) -> Opened:
+    """Validate, check with the pack, deploy. ManifestError/ConfigError: nothing was done;
+    PackRefusal: nothing deployed (a new stack file is removed again).
+
+    A new workspace whose deployment fails is rolled back at once, by the same close as an
+    operator's (key shredded, everything destroyed and checked gone, evidence written): a failed
+    open leaves nothing of it in the cloud. Should the rollback fail too, `left` lists what its
+    state still holds, which `hubctl workspace close` removes. A workspace that was already open
+    (a rerun) is never rolled back: its data is live.
+    """
+    name = workspace_stack(site.name, project)
+    new = stage(site, project, env)
+    opened = Opened(deploy(site, project, log_dir, env))
+    if opened.run.status == "done" or not new:
+        return opened
+    say(f"{name}: the open failed; rolling back what it made")
+    last = ((opened.run.error or "").strip().splitlines() or ["no error text"])[-1]
+    try:
+        opened.rollback = close_workspace(
+            site,
+            project,
+            log_dir=log_dir,
+            env=env,
+            say=say,
+            cause=f"rolled back: its open failed ({last.strip()})",
+        )
+    except Exception as error:  # what is left is listed; the operator's close removes it
+        opened.rollback_error = f"{type(error).__name__}: {error}"
+    if opened.rollback is None or not opened.rollback.ok:
+        opened.left = _still_held(name, env)
+    return opened
+
+
+def _still_held(name: StackName, env: Mapping[str, str] | None) -> list[str]:
+    """What the workspace's state still holds, one `type name (id)` line each."""
+    from hubctl.deploy import select_named_stack
+
+    if not stack_file(name).exists():
+        return []
+    try:
+        deployment = select_named_stack(name, dict(env or {})).export_stack().deployment or {}
+    except Exception as error:
+        return [f"(its state could not be read: {type(error).__name__}: {error})"]
+    return [
+        f"{entry['type']} {entry['name']} ({entry['id'] or 'no id'})"
+        for entry in map(evidence.resource_entry, deployment.get("resources") or [])
+        if evidence.is_real({"type": entry["type"]})
+    ]
 
 
 def deploy(
@@ -390,10 +455,16 @@ def close_workspace(
     log_dir: Path,
     env: Mapping[str, str] | None = None,
     say: Callable[[str], None] = lambda _: None,
+    cause: str | None = None,
 ) -> evidence.Record:
-    """Destroy the workspace, shred its key, check through the APIs, write the evidence."""
-    from hubctl.deploy import connect_from_env, select_named_stack
-    from infra.layers.workspace import WorkspaceExports, shared_route_urn
+    """Destroy the workspace, shred its key, check through the APIs, write the evidence.
+
+    A workspace whose open failed half-way is closed the same way: what it made is read from
+    its state (hubctl.workspaces.holdings), and the record says the open had not completed.
+    `cause` says why it is closed when it is not an operator's close (an open rolled back).
+    """
+    from hubctl.deploy import connect_from_env, run_cli, select_named_stack
+    from infra.layers.workspace import shared_route_urn
 
     environment = {**os.environ, **(env or {})}
     name = workspace_stack(site.name, project)
@@ -406,39 +477,41 @@ def close_workspace(
     config = validate_config(str(name), load_layered_config(name))
     spec = config.workspace
     assert spec is not None
-    record = evidence.Record(site=site.name, workspace=project, stack=str(name))
+    record = evidence.Record(site=site.name, workspace=project, stack=str(name), cause=cause)
     record.authorisation = spec.authorisation.reference
     record.expires = spec.expires.isoformat()
     log_dir.mkdir(parents=True, exist_ok=True)
     stack = select_named_stack(name, dict(env or {}))
     outputs = {k: v.value for k, v in stack.outputs().items()}
-    exports = WorkspaceExports.model_validate(outputs) if "key_ref" in outputs else None
     deployment = stack.export_stack().deployment or {}
     resources = deployment.get("resources") or []
+    holdings = holdings_of(outputs, resources, config)
+    record.open_completed = holdings.complete
     record.existed = [evidence.resource_entry(r) for r in resources if evidence.is_real(r)]
     operator = connect_from_env(environment)
     record.credentials = evidence.credentials_of(operator, environment)
-    say(f"{name}: {len(record.existed)} resources deployed")
+    say(
+        f"{name}: {len(record.existed)} resources deployed"
+        + ("" if holdings.complete else " (its open had not completed: read from its state)")
+    )
 
     workspace_conn = None
-    if exports is not None:
-        workspace_conn = connect_from_env({**environment, "OS_PROJECT_NAME": exports.project_name})
+    if holdings.project_name and (holdings.complete or holdings.key_refs or holdings.containers):
+        workspace_conn = connect_from_env({**environment, "OS_PROJECT_NAME": holdings.project_name})
+    for key_ref in holdings.key_refs:
+        assert workspace_conn is not None
         code = workspace_conn.session.delete(
-            f"/v1/secrets/{secret_id(exports.key_ref)}",
+            f"/v1/secrets/{secret_id(key_ref)}",
             endpoint_filter={"service_type": "key-manager"},
             raise_exc=False,
         ).status_code
         record.deleted.append(
-            evidence.Deletion("barbican secret (project key)", exports.key_ref, f"HTTP {code}")
+            evidence.Deletion("barbican secret (project key)", key_ref, f"HTTP {code}")
         )
-        say(f"project key {exports.key_ref}: deleted (HTTP {code})")
+        say(f"project key {key_ref}: deleted (HTTP {code})")
 
     if config.protect:
-        stack.workspace.pulumi_command.run(
-            ["state", "unprotect", "--all", "--yes", "--stack", str(name)],
-            str(REPO_ROOT),
-            environment,
-        )
+        run_cli(stack, ["state", "unprotect", "--all", "--yes"])
     first = [
         str(r["urn"])
         for r in resources
@@ -449,22 +522,27 @@ def close_workspace(
         write = _writer(log)
         if route in first:
             with route_lock():
-                _remove_route(stack, record, operator, route, resources, write, environment)
+                _remove_route(stack, record, operator, route, resources, write)
             first.remove(route)
         if first:
             result = stack.destroy(target=first, on_output=write, color="never")
             record.note_destroy("data, hosts and network", result.summary.resource_changes)
-        if exports is not None and workspace_conn is not None:
-            _check_data_gone(record, workspace_conn, exports)
+        if workspace_conn is not None:
+            _check_data_gone(record, workspace_conn, holdings)
         result = stack.destroy(on_output=write, color="never")
         record.note_destroy("identity (project, users, grants)", result.summary.resource_changes)
+    after = stack.export_stack().deployment or {}
+    left = [r for r in after.get("resources") or [] if evidence.is_real(r)]
+    record.check(
+        "the workspace's stack holds no resource", "pulumi stack export", not left, len(left)
+    )
     record.deleted.extend(
         evidence.Deletion(entry["type"], entry["name"], "destroyed by pulumi")
         for entry in record.existed
     )
-    if exports is not None:
-        _check_identity_gone(record, operator, exports)
-        _purge(record, config, exports, environment)
+    _check_identity_gone(record, operator, holdings)
+    for key_ref in holdings.key_refs:
+        _purge(record, config, key_ref, environment)
     stack.workspace.remove_stack(str(name))
     path.unlink(missing_ok=True)
     record.finished = evidence.now()
@@ -479,7 +557,6 @@ def _remove_route(
     urn: str,
     resources: list[dict[str, Any]],
     write: Callable[[str], None],
-    env: Mapping[str, str],
 ) -> None:
     """Destroy the workspace's route on the admin subnet. A route that another deployment
     overwrote is gone already, and the provider fails to remove (or even read) it: when the
@@ -501,9 +578,9 @@ def _remove_route(
         routes = response.json()["subnet"].get("host_routes") or []
         if any(r.get("destination") == destination for r in routes):
             raise
-    stack.workspace.pulumi_command.run(
-        ["state", "delete", urn, "--yes", "--stack", stack.name], str(REPO_ROOT), dict(env)
-    )
+    from hubctl.deploy import run_cli
+
+    run_cli(stack, ["state", "delete", urn, "--yes"])
     record.deleted.append(
         evidence.Deletion(
             "route on the admin subnet", str(destination), "already gone; removed from the state"
@@ -518,32 +595,33 @@ def _writer(log: Any) -> Callable[[str], None]:
     return write
 
 
-def _check_data_gone(record: evidence.Record, conn: Any, exports: WorkspaceExports) -> None:
+def _check_data_gone(record: evidence.Record, conn: Any, holdings: Holdings) -> None:
     """With the workspace's own scope, before its project goes: nothing of it answers."""
-    for container in (exports.extract_container, exports.outbox_container):
+    for container in holdings.containers:
         code = _head(conn, f"/{container}", "object-store")
         record.check(f"container {container} is gone", "object-store HEAD", code == 404, code)
-    for server in exports.instance_ids:
+    for server in holdings.instance_ids:
         code = _status(conn, f"/servers/{server}", "compute")
         record.check(f"host {server} is gone", "compute GET /servers", code == 404, code)
     listed = list(conn.compute.servers())
     record.check(
         "the project lists no host", "compute GET /servers/detail", not listed, len(listed)
     )
-    for volume in exports.volume_ids:
+    for volume in holdings.volume_ids:
         code = _status(conn, f"/volumes/{volume}", "block-storage")
         record.check(f"volume {volume} is gone", "block-storage GET /volumes", code == 404, code)
-    code = _status(conn, f"/v2.0/networks/{exports.network_id}", "network")
-    record.check(f"network {exports.network_id} is gone", "network GET", code == 404, code)
-    code = _status(conn, f"/v1/secrets/{secret_id(exports.key_ref)}", "key-manager")
-    record.check(
-        f"the key reference {exports.key_ref} no longer resolves",
-        "key-manager GET",
-        code == 404,
-        code,
-    )
-    code = _status(conn, f"/v1/secrets/{secret_id(exports.key_ref)}/payload", "key-manager")
-    record.check("the key material cannot be read", "key-manager GET payload", code == 404, code)
+    for network in holdings.network_ids:
+        code = _status(conn, f"/v2.0/networks/{network}", "network")
+        record.check(f"network {network} is gone", "network GET", code == 404, code)
+    for key_ref in holdings.key_refs:
+        code = _status(conn, f"/v1/secrets/{secret_id(key_ref)}", "key-manager")
+        record.check(
+            f"the key reference {key_ref} no longer resolves", "key-manager GET", code == 404, code
+        )
+        code = _status(conn, f"/v1/secrets/{secret_id(key_ref)}/payload", "key-manager")
+        record.check(
+            "the key material cannot be read", "key-manager GET payload", code == 404, code
+        )
 
 
 def _listed(conn: Any, collection: str, name: str) -> int:
@@ -560,17 +638,18 @@ def _listed(conn: Any, collection: str, name: str) -> int:
     return len(response.json().get(collection) or [])
 
 
-def _check_identity_gone(record: evidence.Record, conn: Any, exports: WorkspaceExports) -> None:
-    if exports.tenancy != "create":
+def _check_identity_gone(record: evidence.Record, conn: Any, holdings: Holdings) -> None:
+    if holdings.tenancy != "create":
         return
-    left = _listed(conn, "projects", exports.project_name)
-    record.check(
-        f"Keystone project {exports.project_name} is gone",
-        "identity GET /projects?name=",
-        left == 0,
-        f"{left} listed",
-    )
-    for member, user in exports.members.items():
+    if holdings.project_name:
+        left = _listed(conn, "projects", holdings.project_name)
+        record.check(
+            f"Keystone project {holdings.project_name} is gone",
+            "identity GET /projects?name=",
+            left == 0,
+            f"{left} listed",
+        )
+    for member, user in holdings.users.items():
         left = _listed(conn, "users", user)
         record.check(
             f"member {member}'s user {user} is gone",
@@ -581,10 +660,10 @@ def _check_identity_gone(record: evidence.Record, conn: Any, exports: WorkspaceE
 
 
 def _purge(
-    record: evidence.Record, config: HubConfig, exports: WorkspaceExports, env: Mapping[str, str]
+    record: evidence.Record, config: HubConfig, key_ref: str, env: Mapping[str, str]
 ) -> None:
     """Barbican deletes softly: on the local cloud purge now; elsewhere say who must."""
-    key = secret_id(exports.key_ref)
+    key = secret_id(key_ref)
     if config.identity_endpoint and is_loopback_url(config.identity_endpoint):
         result = subprocess.run(
             [str(LOCAL_CLOUD), "purge-secrets", key],

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from hubcore.stackfiles import REPO_ROOT
 from hubctl.cli import app
 from hubctl.drill import journal
 from hubctl.drill.journal import Journal
@@ -58,13 +59,32 @@ def test_state_loss_rebuilds_into_a_fresh_empty_backend(drill_state: Path) -> No
 
 
 def test_region_loss_rebuilds_into_the_dr_sites_own_backend(drill_state: Path) -> None:
-    drill = _run(Scenario.REGION_LOSS, {"PULUMI_BACKEND_URL": "file:///srv/dr-state"})
+    # local-dr's hub:stateBackend in stacks/sites.yaml, relative to the repository
+    url, resumed = _run(Scenario.REGION_LOSS)._backend(Journal.of("local-dr"))
+    assert url == f"file://{REPO_ROOT}/.state/backend"
+    assert not resumed
+
+
+def test_region_loss_rebuilds_where_hub_state_backend_moves_the_dr_site(drill_state: Path) -> None:
+    drill = _run(Scenario.REGION_LOSS, {"HUB_STATE_BACKEND": "file:///srv/dr-state"})
     assert drill._backend(Journal.of("local-dr")) == ("file:///srv/dr-state", False)
 
 
-def test_region_loss_without_a_backend_is_refused(drill_state: Path) -> None:
-    with pytest.raises(DrillRefused, match="PULUMI_BACKEND_URL"):
-        _run(Scenario.REGION_LOSS)._backend(Journal.of("local-dr"))
+def test_region_loss_with_a_conflicting_pulumi_backend_url_is_refused(drill_state: Path) -> None:
+    with pytest.raises(DrillRefused, match="never splits a site's stacks"):
+        _run(Scenario.REGION_LOSS, {"PULUMI_BACKEND_URL": "file:///elsewhere"})._backend(
+            Journal.of("local-dr")
+        )
+
+
+def test_the_drill_command_refuses_a_conflicting_pulumi_backend_url_before_anything(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PULUMI_BACKEND_URL", "file:///elsewhere")
+    monkeypatch.delenv("HUB_STATE_BACKEND", raising=False)
+    result = cli.invoke(app, ["drill", "--site", "local", "--to", "local-dr"])
+    assert result.exit_code == 2
+    assert f"file://{REPO_ROOT}/.state/backend" in result.output
 
 
 def test_an_interrupted_drill_is_resumed_in_its_own_backend(drill_state: Path) -> None:

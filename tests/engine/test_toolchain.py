@@ -66,13 +66,23 @@ def test_pulumi_about_reports_the_cli_the_python_host_and_both_plugins(
     }
 
 
-def test_toolchain_env_points_at_a_local_backend_and_no_update_check(
+def test_toolchain_env_turns_off_update_checks_and_leaves_the_backend_to_each_site(
     engine_env: dict[str, str],
 ) -> None:
     assert engine_env["PULUMI_SKIP_UPDATE_CHECK"] == "true"
     assert engine_env["PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION"] == "true"
-    assert engine_env["PULUMI_BACKEND_URL"].startswith("file://")
+    # hubctl gives the engine each site's own backend and refuses a PULUMI_BACKEND_URL naming
+    # another one: the toolchain must not export a default that every site would then refuse.
+    assert "PULUMI_BACKEND_URL" not in engine_env
     assert engine_env["PULUMI_HOME"] == str(REPO / ".toolchain" / "pulumi-home")
+
+
+def test_the_bare_cli_is_logged_in_to_a_local_file_backend_never_a_hosted_service(
+    engine_env: dict[str, str],
+) -> None:
+    credentials = json.loads((Path(engine_env["PULUMI_HOME"]) / "credentials.json").read_text())
+    assert credentials["current"].startswith("file:///")
+    assert credentials["accessTokens"] == {}
 
 
 def test_toolchain_is_idempotent_and_fast_when_cached(engine_env: dict[str, str]) -> None:

@@ -26,7 +26,7 @@ set -euo pipefail
 ip link set lo up
 test "$(ip -o link show | wc -l)" -eq 1   # loopback only: no route anywhere else
 export LOCAL_CLOUD_DIR={tmp_path}/cloud
-export PULUMI_BACKEND_URL=file://{tmp_path}/backend
+export HUB_STATE_BACKEND=file://{tmp_path}/backend
 mkdir -p {tmp_path}/backend
 trap 'scripts/local-cloud stop || true' EXIT
 scripts/up

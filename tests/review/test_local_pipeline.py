@@ -2,10 +2,10 @@
 gitlab-ci-local against the local cloud, then destroyed.
 
 It must not touch the user's deployed `local` site: the jobs use a DIY backend of their own
-(PULUMI_BACKEND_URL to a temporary file:// folder), so the user's state is never read or
-written, and no DR step runs (no drill, no replication, nothing of `local-dr`). On destroy, the
-only Barbican secrets deleted are those the test's own key orders generated, read from its own
-state, never a name prefix the user's site shares.
+(HUB_STATE_BACKEND to a temporary file:// folder, which `hubctl backend` hands them), so the
+user's state is never read or written, and no DR step runs (no drill, no replication, nothing
+of `local-dr`). On destroy, the only Barbican secrets deleted are those the test's own key
+orders generated, read from its own state, never a name prefix the user's site shares.
 """
 
 from __future__ import annotations
@@ -42,6 +42,9 @@ def run(
         **os.environ,
         **engine_env,
         **cloud_env,
+        # Every stack of the site there, for hubctl (the jobs take the backend from `hubctl
+        # backend`) and for the test's own bare CLI calls alike.
+        "HUB_STATE_BACKEND": f"file://{backend}",
         "PULUMI_BACKEND_URL": f"file://{backend}",
         "PULUMI_CONFIG_PASSPHRASE": LOCAL_PASSPHRASE,
         "PYTHONPATH": str(project.root),

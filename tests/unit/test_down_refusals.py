@@ -2,35 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 from hubcore.stackfiles import REPO_ROOT, STACKS_DIR_VARIABLE
-
-
-def hubctl(*args: str, **extra: str) -> subprocess.CompletedProcess[str]:
-    """hubctl with no cloud, no backend and no engine on PATH: a refusal that came after any of
-    them would fail another way."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OS_", "PULUMI_", "HUB_"))}
-    env["PATH"] = "/usr/bin:/bin"
-    env["HUB_STATE_BACKEND"] = "file:///nonexistent/hub-state"
-    env.update(extra)
-    return subprocess.run(
-        [sys.executable, "-c", "from hubctl.cli import app; app()", *args],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+from tests.offline import hubctl
 
 
 def down(stacks: Path, site: str) -> subprocess.CompletedProcess[str]:
-    return hubctl("down", "--site", site, **{STACKS_DIR_VARIABLE: str(stacks)})
+    return hubctl("down", "--site", site, env={STACKS_DIR_VARIABLE: str(stacks)})
 
 
 def stacks_with(tmp_path: Path, *workspace_files: str) -> Path:
