@@ -37,21 +37,30 @@ class State(StrEnum):
     VOIDED = "voided"
 
 
-# Where each state may go. In review stays in review on a first approval (1 of 2).
+# Where each state may go. In review stays in review on a first approval (1 of 2), approved
+# stays approved on a third; a check run again at review or release can still block.
 TRANSITIONS: dict[State, frozenset[State]] = {
     State.DRAFT: frozenset({State.SUBMITTED, State.CANCELLED}),
     State.SUBMITTED: frozenset({State.CHECKED, State.CANCELLED}),
     State.CHECKED: frozenset({State.IN_REVIEW, State.BLOCKED}),
     State.IN_REVIEW: frozenset(
-        {State.IN_REVIEW, State.APPROVED, State.REJECTED, State.CANCELLED, State.VOIDED}
+        {
+            State.IN_REVIEW, State.APPROVED, State.REJECTED, State.CANCELLED, State.VOIDED,
+            State.BLOCKED,
+        }
     ),
-    State.APPROVED: frozenset({State.RELEASED, State.REJECTED, State.CANCELLED, State.VOIDED}),
+    State.APPROVED: frozenset(
+        {
+            State.APPROVED, State.RELEASED, State.REJECTED, State.CANCELLED, State.VOIDED,
+            State.BLOCKED,
+        }
+    ),
     State.REJECTED: frozenset(),
     State.BLOCKED: frozenset(),
     State.CANCELLED: frozenset(),
     State.RELEASED: frozenset(),
     State.VOIDED: frozenset(),
-}
+}  # fmt: skip
 FINAL = frozenset(s for s, nexts in TRANSITIONS.items() if not nexts)
 # Requests whose files still wait in the outbox for a decision or a release.
 PENDING = frozenset({State.DRAFT, State.SUBMITTED, State.CHECKED, State.IN_REVIEW, State.APPROVED})

@@ -29,6 +29,7 @@ Every resource carries the project id, the authorisation reference and the expir
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Network
 from typing import Any, ClassVar
 
@@ -135,6 +136,28 @@ class WorkspaceExports(LayerExports):
 def release_container_name(site: str, workspace: str) -> str:
     """The project's release area: in the site's own project, outside the workspace's."""
     return f"hub-{site}-release-{workspace}"
+
+
+@dataclass(frozen=True)
+class AirlockNames:
+    """The airlock's containers, named from facts every party has (the site, the workspace,
+    the site's data officers), so that officers and members find them without the stack's
+    state, which only the operator reads."""
+
+    outbox: str
+    ledger: str
+    decisions: dict[str, str]
+    release: str
+
+    @classmethod
+    def of(cls, site: str, workspace: str, officers: list[str]) -> AirlockNames:
+        prefix = f"hub-{site}-ws-{workspace}"
+        return cls(
+            outbox=f"{prefix}-outbox",
+            ledger=f"{prefix}-airlock",
+            decisions={o: f"{prefix}-{DECISIONS}-{o}" for o in officers},
+            release=release_container_name(site, workspace),
+        )
 
 
 def workspace_metadata(config: HubConfig, spec: WorkspaceSpec) -> dict[str, str]:
@@ -442,9 +465,10 @@ class WorkspaceLayer(pulumi.ComponentResource):
             opts=guarded(),
         )
         airlock_meta = {**metadata, "purpose": "airlock"}
+        names = AirlockNames.of(config.site, spec.id, config.data_officers)
         self.outbox = openstack.objectstorage.Container(
             name("outbox"),
-            name=name("outbox"),
+            name=names.outbox,
             # Members put results and never read them back; data officers read them, and
             # delete the files of the requests they reject (hubctl.airlock).
             container_write=f"{MEMBER_ROLE},{DATA_OFFICER_ROLE}",
@@ -458,7 +482,7 @@ class WorkspaceLayer(pulumi.ComponentResource):
         # decision: approvals are read from the officers' own containers below.
         self.ledger = openstack.objectstorage.Container(
             name("airlock"),
-            name=name("airlock"),
+            name=names.ledger,
             container_read=f"{MEMBER_ROLE},{DATA_OFFICER_ROLE}",
             container_write=f"{MEMBER_ROLE},{DATA_OFFICER_ROLE}",
             metadata={**airlock_meta, "airlock": "requests"},
@@ -470,7 +494,7 @@ class WorkspaceLayer(pulumi.ComponentResource):
             # Only this officer writes here: Swift, not hubctl, attests who approved.
             self.decisions[officer] = openstack.objectstorage.Container(
                 name(DECISIONS, officer),
-                name=name(DECISIONS, officer),
+                name=names.decisions[officer],
                 container_read=f"{MEMBER_ROLE},{DATA_OFFICER_ROLE}",
                 container_write=pulumi.Output.all(project_id, officer_id).apply(
                     lambda ids: f"{ids[0]}:{ids[1]}"
@@ -484,7 +508,7 @@ class WorkspaceLayer(pulumi.ComponentResource):
         # owner) writes it, so a release needs the operator and two officers' approvals.
         self.release_area = openstack.objectstorage.Container(
             context.name("release", spec.id),
-            name=release_container_name(config.site, spec.id),
+            name=names.release,
             container_read=pulumi.Output.all(project_id, *officer_ids.values()).apply(
                 lambda ids: ",".join(f"{ids[0]}:{officer}" for officer in ids[1:])
             ),
