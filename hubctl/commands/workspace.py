@@ -7,6 +7,8 @@
     expire      close every workspace past its expiry (the nightly job); --dry-run lists them
     load, read  put extract files in (envelope-encrypted) and read them back
     credentials a member's OS_* variables (their initial password is a Pulumi secret)
+    airlock     submit results, two data officers approve, the operator releases
+                (hubctl.commands.airlock)
 
 Exit codes: 0 done; 1 a deployment, a closure or the pack failed (nothing deployed when the
 pack refused); 2 usage, config or manifest errors (one line per problem, nothing done).
@@ -88,6 +90,15 @@ def _report_run(run: LayerRun) -> int:
         return EXIT_OK
     console.print(f"[red]{run.stack}: {run.status}[/] {run.error or ''} (log: {run.log})")
     return EXIT_VIOLATIONS
+
+
+def _add_airlock() -> None:
+    from hubctl.commands.airlock import app as airlock
+
+    app.add_typer(airlock, name="airlock")
+
+
+_add_airlock()
 
 
 @app.command("open")
