@@ -35,11 +35,13 @@ def pdf() -> bytes:
 def zip_bomb(uncompressed: int = 64 << 20) -> bytes:
     """A small zip that expands to `uncompressed` bytes of zeros (never expanded here)."""
     out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        with archive.open("zeros.csv", "w") as member:
-            block = b"0" * (1 << 20)
-            for _ in range(uncompressed >> 20):
-                member.write(block)
+    with (
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive,
+        archive.open("zeros.csv", "w") as member,
+    ):
+        block = b"0" * (1 << 20)
+        for _ in range(uncompressed >> 20):
+            member.write(block)
     return out.getvalue()
 
 
