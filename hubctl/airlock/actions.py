@@ -36,7 +36,7 @@ from hubctl.airlock.model import (
     now,
 )
 from hubctl.airlock.store import Store, StoreError, UnknownRequest, actor_of
-from infra.layers.workspace import DATA_OFFICER_ROLE, MEMBER_ROLE
+from hubcore.workspaceroles import DATA_OFFICER_ROLE, MEMBER_ROLE
 
 RELEASE_MANIFEST = "release.json"
 

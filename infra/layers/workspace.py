@@ -37,6 +37,7 @@ import pulumi
 import pulumi_openstack as openstack
 
 from hubcore.stacks import Layer
+from hubcore.workspaceroles import DATA_OFFICER_ROLE, KEY_READER_ROLE, MEMBER_ROLE
 from hubcore.values import SECRET_PLACEHOLDER, ConfigError
 from infra.config import HubConfig, Tenancy, WorkspaceSpec
 from infra.hardening import AdminUser, HardeningSettings, render_user_data
@@ -47,12 +48,6 @@ from infra.layers.storage import StorageExports
 from infra.providers import make_provider
 from infra.tiers import FLOWS, HostRole, Tier
 
-# Keystone roles a workspace grants (the local cloud creates them; a SecNumCloud pod's operators
-# create them once per domain). Members may read what their project holds and write its outbox;
-# observer is Barbican's read role, which unwrapping extract objects needs.
-MEMBER_ROLE = "hub-ws-member"
-KEY_READER_ROLE = "observer"
-DATA_OFFICER_ROLE = "hub-data-officer"
 OPERATOR_ROLE = "admin"
 NTP = 123
 DECISIONS = "decisions"
