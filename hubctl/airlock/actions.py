@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from hubcore.workspaceroles import DATA_OFFICER_ROLE, MEMBER_ROLE
 from hubctl.airlock.checks import Settings, inspect
 from hubctl.airlock.checks.extract import ExtractIndex
 from hubctl.airlock.model import (
@@ -36,7 +37,6 @@ from hubctl.airlock.model import (
     now,
 )
 from hubctl.airlock.store import Store, StoreError, UnknownRequest, actor_of
-from hubcore.workspaceroles import DATA_OFFICER_ROLE, MEMBER_ROLE
 
 RELEASE_MANIFEST = "release.json"
 

@@ -166,12 +166,16 @@ def extend(
     raise typer.Exit(EXIT_OK if run is None else _report_run(run))
 
 
-def _close_one(context: Any, project: str) -> bool:
+def _close_one(context: Any, project: str, *, pending_ok: bool = False) -> bool:
     from hubctl.workspaces.lifecycle import close_workspace
 
     try:
         record = close_workspace(
-            context, project, log_dir=_log_dir(context.name, "close"), say=console.print
+            context,
+            project,
+            log_dir=_log_dir(context.name, "close"),
+            say=console.print,
+            pending_ok=pending_ok,
         )
     except ConfigError:
         raise
@@ -226,7 +230,9 @@ def expire(
     failures = 0
     for workspace in pending:
         try:
-            ok = _close_one(context, workspace.id)
+            # The authorisation has ended: close over undecided airlock requests (listed in
+            # the record) rather than keep the data past its term.
+            ok = _close_one(context, workspace.id, pending_ok=True)
         except ConfigError as error:
             console.print(f"[red]{workspace.id}:[/] {error}")
             ok = False

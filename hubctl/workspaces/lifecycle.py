@@ -390,8 +390,13 @@ def close_workspace(
     log_dir: Path,
     env: Mapping[str, str] | None = None,
     say: Callable[[str], None] = lambda _: None,
+    pending_ok: bool = False,
 ) -> evidence.Record:
-    """Destroy the workspace, shred its key, check through the APIs, write the evidence."""
+    """Destroy the workspace, shred its key, check through the APIs, write the evidence.
+
+    Refused (ConfigError, nothing done) while an airlock request still waits for a decision
+    or a release, unless `pending_ok` (the nightly expiry: the authorisation has ended, the
+    record lists what was left undecided)."""
     from hubctl.deploy import connect_from_env, select_named_stack
     from infra.layers.workspace import WorkspaceExports, shared_route_urn
 
@@ -423,6 +428,7 @@ def close_workspace(
     workspace_conn = None
     if exports is not None:
         workspace_conn = connect_from_env({**environment, "OS_PROJECT_NAME": exports.project_name})
+        _airlock_history(record, site, spec.id, workspace_conn, pending_ok)
         code = workspace_conn.session.delete(
             f"/v1/secrets/{secret_id(exports.key_ref)}",
             endpoint_filter={"service_type": "key-manager"},
@@ -470,6 +476,30 @@ def close_workspace(
     record.finished = evidence.now()
     evidence.write(record, reports_dir())
     return record
+
+
+def _airlock_history(
+    record: evidence.Record, site: Site, workspace: str, conn: Any, pending_ok: bool
+) -> None:
+    """Every airlock request into the record; refuse to close over one still pending."""
+    from hubctl.airlock.history import history, pending
+    from hubctl.airlock.store import Store
+    from infra.layers.workspace import AirlockNames
+
+    names = AirlockNames.of(site.name, workspace, list(site.config.data_officers))
+    requests, problems = history(Store(conn, names))
+    waiting = pending(requests)
+    if waiting and not pending_ok:
+        listed = ", ".join(f"{r['id']} ({r['state']})" for r in waiting)
+        raise ConfigError(
+            f"workspace {workspace!r} has {len(waiting)} airlock request(s) not yet decided or "
+            f"released: {listed}; have the officers reject them or the members cancel them "
+            "(hubctl workspace airlock reject|cancel) before closing; nothing was changed",
+            key="project",
+        )
+    record.airlock = requests
+    record.airlock_unreadable = problems
+    record.airlock_pending_at_close = [str(r["id"]) for r in waiting]
 
 
 def _remove_route(
