@@ -169,11 +169,17 @@ class Store:
         return self.get(self.names.outbox, obj)
 
     def purge(self, request: Request) -> list[str]:
-        """Delete the request's files from the outbox (all of them, whatever their names)."""
-        gone = self.listing(self.names.outbox, prefix=f"{request.id}/")
-        for obj in gone:
+        """Delete the request's files from the outbox: those it pinned and, where the token may
+        list the outbox (officers, the operator; members may not), any other under its id."""
+        doomed = {entry.object for entry in request.files if entry.object}
+        try:
+            doomed.update(self.listing(self.names.outbox, prefix=f"{request.id}/"))
+        except StoreError as error:
+            if error.status != 403:
+                raise
+        for obj in sorted(doomed):
             self.delete(self.names.outbox, obj)
-        return gone
+        return sorted(doomed)
 
     # -- decisions ------------------------------------------------------------------------------
 

@@ -12,10 +12,8 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import shutil
 import subprocess
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -25,13 +23,13 @@ import yaml
 from typer.testing import CliRunner
 
 from hubcore.stackfiles import REPO_ROOT, STACKS_DIR
-from hubcore.stacks import Layer, StackName
+from hubcore.stacks import Layer
 from hubctl.cli import app
-from hubctl.deploy import connect_from_env, delete_order_secrets, run_stack
+from hubctl.deploy import connect_from_env
 from hubctl.workspaces.access import member_env, workspace_exports
-from hubctl.workspaces.lifecycle import REPORTS_ENV, Site, close_workspace
-from hubctl.workspaces.manifest import PROJECTS_ENV
+from hubctl.workspaces.lifecycle import REPORTS_ENV, Site
 from tests.cloud import _exports
+from tests.workspaces.site import deployed_site
 
 pytestmark = pytest.mark.integration
 runner = CliRunner()
@@ -52,17 +50,7 @@ def site_env(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[dict[str, str]]:
     """The local site's network, kms and storage in a Keystone project of this session."""
-    project = admin_connection.identity.create_project(
-        name=f"hub-wstest-{SUFFIX}", domain_id="default", description="workspace tests"
-    )
-    user = admin_connection.identity.find_user(deploy_env["OS_USERNAME"])
-    for role in ("admin", "member", "creator"):
-        admin_connection.identity.assign_project_role_to_user(
-            project, user, admin_connection.identity.find_role(role)
-        )
-    root = tmp_path_factory.mktemp("ws")
-    projects = root / "projects" / "local"
-    projects.mkdir(parents=True)
+    manifests = {}
     for example, project_id in (("diabetes-cohort", A), ("claims-pathways", B)):
         data = yaml.safe_load((REPO_ROOT / "projects" / "local" / f"{example}.yaml").read_text())
         data["id"] = project_id
@@ -70,45 +58,10 @@ def site_env(
             # B expires in two days: `expire --as-of` three days on closes it and, unless an
             # unrelated workspace of this worktree expires as soon, nothing else.
             data["expires"] = str(date.today() + timedelta(days=2))
-        (projects / f"{project_id}.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
-    env = {
-        **deploy_env,
-        "OS_PROJECT_NAME": project.name,
-        PROJECTS_ENV: str(root / "projects"),
-        REPORTS_ENV: str(root / "reports"),
-    }
-    saved = {key: os.environ.get(key) for key in env}
-    os.environ.update(env)
-    logs = root / "logs"
-
-    def layer(action: str, which: Layer) -> str:
-        run = run_stack(StackName("local", which), action, logs / f"{which}.{action}.log", env)  # type: ignore[arg-type]
-        return run.status + (f": {run.error}" if run.error else "")
-
-    try:
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            first = list(pool.map(lambda w: layer("up", w), (Layer.NETWORK, Layer.KMS)))
-        assert first == ["done", "done"], first
-        assert layer("up", Layer.STORAGE) == "done"
+        manifests[project_id] = data
+    root = tmp_path_factory.mktemp("ws")
+    with deployed_site(deploy_env, admin_connection, root, manifests) as env:
         yield env
-    finally:
-        site = Site.load("local")
-        for workspace in (A, B):
-            if (STACKS_DIR / f"Pulumi.local-ws-{workspace}.yaml").exists():
-                try:
-                    close_workspace(site, workspace, log_dir=logs)
-                finally:
-                    (STACKS_DIR / f"Pulumi.local-ws-{workspace}.yaml").unlink(missing_ok=True)
-        for which in reversed(SITE_LAYERS):
-            layer("destroy", which)
-        delete_order_secrets(connect_from_env(env), "local")
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-        admin_connection.identity.delete_project(project)
-        shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
