@@ -148,13 +148,9 @@ def test_a_csv_with_a_cell_of_7_is_blocked_with_its_row_and_column(
     assert record["state"] == "blocked"
     (finding,) = record["findings"]
     assert finding["location"] == "row 3, column 2 ('patients')" and "count 7" in finding["message"]
-    outbox = names(ws).outbox
-    assert status(
-        swift["operator"], "HEAD", url(swift["officer1"], outbox, f"{record['id']}/table.csv")
-    ) in (401, 403, 404)
-    listing = swift["officer1"].session.get(
-        url(swift["officer1"], outbox), params={"format": "json"}
-    )
+    officer = swift["officer1"]
+    listing = officer.session.get(url(officer, names(ws).outbox), params={"format": "json"})
+    assert listing.status_code in (200, 204)
     assert record["id"] not in listing.text  # nothing of a blocked request was uploaded
 
 
@@ -317,7 +313,8 @@ def test_a_file_changed_after_submission_voids_the_request(
 def test_a_rejection_purges_the_files(
     ws: Any, people: dict[str, dict[str, str]], swift: dict[str, Any], tmp_path: Path
 ) -> None:
-    code, record, _ = submit(tmp_path, "reject.csv", CLEAN)
+    code, record, output = submit(tmp_path, "reject.csv", CLEAN)
+    assert code == 0, output
     result = airlock("reject", record["id"], "--reason", "too detailed", env=people["officer2"])
     assert result.exit_code == 0, result.output
     officer = swift["officer1"]
