@@ -22,7 +22,7 @@ SEPARATOR = "\x1f"
 
 def row_key(row: Sequence[str]) -> bytes | None:
     cells = [cell.strip() for cell in row]
-    if sum(1 for cell in cells if cell) < 2:
+    if len(cells) - cells.count("") < 2:
         return None
     return hashlib.blake2b(SEPARATOR.join(cells).encode("utf-8"), digest_size=16).digest()
 

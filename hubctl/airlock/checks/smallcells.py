@@ -14,7 +14,6 @@ from collections.abc import Iterator, Sequence
 from hubctl.airlock.model import Finding, Severity
 
 CHECK = "small-cell"
-WHOLE = re.compile(r"^\s*\+?(\d{1,9})\s*$")
 # Header words of columns whose whole numbers are not counts (English and French).
 NOT_COUNTS = frozenset(
     {
@@ -34,26 +33,25 @@ def words(header: str) -> set[str]:
     return set(_WORDS.findall(folded))
 
 
-def count_columns(header: Sequence[str]) -> list[bool]:
-    """For each column, whether its whole numbers are counts."""
-    return [not (words(name) & NOT_COUNTS) for name in header]
+def count_columns(header: Sequence[str]) -> list[int]:
+    """The indexes of the columns whose whole numbers are counts."""
+    return [index for index, name in enumerate(header) if not (words(name) & NOT_COUNTS)]
 
 
 def in_row(
     row: Sequence[str],
     header: Sequence[str],
-    counts: Sequence[bool],
+    counts: Sequence[int],
     threshold: int,
     file: str,
     row_number: int,
 ) -> Iterator[Finding]:
-    for index, cell in enumerate(row):
-        if not counts[index]:
+    for index in counts:
+        cell = row[index].strip().removeprefix("+")
+        # ASCII digits only (isdigit() alone admits other scripts' digits), at most nine.
+        if not (cell.isascii() and cell.isdigit()) or len(cell) > 9:
             continue
-        match = WHOLE.match(cell)
-        if match is None:
-            continue
-        value = int(match.group(1))
+        value = int(cell)
         if 0 < value < threshold:
             yield Finding(
                 check=CHECK,
