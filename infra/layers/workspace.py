@@ -35,10 +35,11 @@ from typing import Any, ClassVar
 
 import pulumi
 import pulumi_openstack as openstack
+from pydantic import Field
 
 from hubcore.stacks import Layer
-from hubcore.workspaceroles import DATA_OFFICER_ROLE, KEY_READER_ROLE, MEMBER_ROLE
 from hubcore.values import SECRET_PLACEHOLDER, ConfigError
+from hubcore.workspaceroles import DATA_OFFICER_ROLE, KEY_READER_ROLE, MEMBER_ROLE
 from infra.config import HubConfig, Tenancy, WorkspaceSpec
 from infra.hardening import AdminUser, HardeningSettings, render_user_data
 from infra.layers.base import LayerContext, LayerExports, Upstream
@@ -88,8 +89,8 @@ class WorkspaceExports(LayerExports):
     expires: str
     # The airlock (hubctl.airlock). Defaults keep workspaces opened before it readable.
     airlock_container: str | None = None
-    decision_containers: dict[str, str] = {}
-    officer_user_ids: dict[str, str] = {}
+    decision_containers: dict[str, str] = Field(default_factory=dict)
+    officer_user_ids: dict[str, str] = Field(default_factory=dict)
     release_container: str | None = None
     release_project_id: str | None = None
 
@@ -119,9 +120,7 @@ class WorkspaceExports(LayerExports):
             "authorisation": spec.authorisation.reference,
             "expires": spec.expires.isoformat(),
             "airlock_container": f"{prefix}-airlock",
-            "decision_containers": {
-                o: f"{prefix}-{DECISIONS}-{o}" for o in config.data_officers
-            },
+            "decision_containers": {o: f"{prefix}-{DECISIONS}-{o}" for o in config.data_officers},
             "officer_user_ids": {o: f"{o}-id" for o in config.data_officers},
             "release_container": release_container_name(config.site, spec.id),
             "release_project_id": f"hub-{config.site}-project-id",
@@ -242,9 +241,7 @@ class WorkspaceLayer(pulumi.ComponentResource):
         self.users: dict[str, openstack.identity.User] = {}
         # Who the decision containers and the release area admit: each data officer by id
         # (where hubctl creates the tenancy), else by name in the provider's own IAM.
-        officer_ids: dict[str, pulumi.Input[str]] = dict.fromkeys(
-            config.data_officers, ""
-        )
+        officer_ids: dict[str, pulumi.Input[str]] = dict.fromkeys(config.data_officers, "")
         operator_scope = openstack.identity.get_auth_scope_output(
             name="operator", opts=pulumi.InvokeOptions(provider=context.provider)
         )
