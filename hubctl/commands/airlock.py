@@ -62,6 +62,11 @@ def _say(line: str) -> None:
     console.print(Text(line))
 
 
+def _progress(line: str) -> None:
+    """What an action did on the way (uploads, purges): stderr, so stdout stays the record."""
+    stderr.print(Text(line))
+
+
 def _refused(message: str) -> NoReturn:
     stderr.print(Text.assemble(("refused:", "bold red"), " ", message), soft_wrap=True)
     raise typer.Exit(EXIT_VIOLATIONS)
@@ -122,7 +127,7 @@ def _airlock(site: str, project: str, member: str | None = None) -> Airlock:
         request_bytes=limits.request_mb << 20,
         max_files=limits.files,
     )
-    return Airlock(site, project, Store(conn, names), settings, actor, say=_say)
+    return Airlock(site, project, Store(conn, names), settings, actor, say=_progress)
 
 
 def _extract(airlock: Airlock) -> Any:
