@@ -224,7 +224,10 @@ def submit(
     output_format: FormatOption = "text",
 ) -> None:
     """Check, pin and put results in the outbox for review (a member's credentials)."""
+    from hubctl.airlock.checks import candidates
+
     _format(output_format)
+    _guard(lambda: candidates(files))  # hostile names and non-files: refused before the cloud
     airlock = _airlock(site, project, member)
     extract = _guard(lambda: _extract(airlock))
     request = _guard(lambda: airlock.submit(files, reason, extract))

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 from typer.testing import CliRunner
 
@@ -44,3 +47,28 @@ def test_the_airlock_lists_its_commands() -> None:
     result = runner.invoke(app, ["workspace", "airlock", "--help"])
     for command in ("submit", "list", "show", "approve", "reject", "cancel", "release"):
         assert command in result.output
+
+
+@pytest.mark.parametrize(
+    "name", [b"bell\x07.csv", b"caf\xe9.csv", b"rlo\xe2\x80\xaecsv.exe", b"-rf.csv"]
+)
+def test_submit_refuses_a_hostile_file_name_before_reaching_any_cloud(
+    tmp_path: Path, name: bytes
+) -> None:
+    path = Path(os.fsdecode(tmp_path / os.fsdecode(name)))
+    path.write_bytes(b"a,b\n10,20\n")
+    result = runner.invoke(
+        app,
+        ["workspace", "airlock", "submit", "--site", "local", "--project", "never-opened",
+         str(path), "--reason", "r"],
+    )  # fmt: skip
+    assert result.exit_code == 2 and "rename the file" in result.output
+
+
+def test_submit_refuses_a_directory_before_reaching_any_cloud(tmp_path: Path) -> None:
+    result = runner.invoke(
+        app,
+        ["workspace", "airlock", "submit", "--site", "local", "--project", "never-opened",
+         str(tmp_path), "--reason", "r"],
+    )  # fmt: skip
+    assert result.exit_code == 2 and "not a regular file" in result.output
