@@ -345,9 +345,14 @@ def test_close_refuses_while_a_request_is_in_review_and_then_lists_them(
     states = {r["id"]: r["state"] for r in closing["airlock"]}
     assert states[record["id"]] == "cancelled"
     assert states[json.loads(released.stdout)["id"]] == "released"
+    # `hubctl evidence --reports DIR` reads closing records from DIR/workspaces/.
+    reports = tmp_path / "reports"
+    (reports / "workspaces").mkdir(parents=True)
+    (reports / "workspaces" / path.name).write_text(path.read_text())
     out = tmp_path / "evidence"
-    page = runner.invoke(app, ["evidence", "--site", "local", "--output", str(out),
-                               "--reports", str(path.parent.parent)])  # fmt: skip
+    page = runner.invoke(
+        app, ["evidence", "--site", "local", "--output", str(out), "--reports", str(reports)]
+    )
     assert page.exit_code == 0, page.output
     html = (out / "index.html").read_text()
     assert "hub-data-officer, hub-data-officer-2" in html
