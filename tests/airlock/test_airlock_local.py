@@ -292,6 +292,24 @@ def test_no_officer_can_write_the_release_area(
         assert status(conn, "PUT", target, data=b"a,b\n") == 403, who
 
 
+def test_the_evidence_page_reads_the_open_workspaces_ledger(
+    ws: Any, released: Any, tmp_path: Path
+) -> None:
+    out = tmp_path / "evidence"
+    result = runner.invoke(
+        app,
+        ["evidence", "--site", "local", "--output", str(out), "--reports", str(tmp_path),
+         "--airlock"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    facts = json.loads((out / "evidence.json").read_text())
+    (project,) = [p for p in facts["airlock"]["projects"] if p["workspace"] == W]
+    (request,) = [r for r in project["requests"] if r["id"] == json.loads(released.stdout)["id"]]
+    assert request["approvers"] == ["hub-data-officer", "hub-data-officer-2"]
+    assert request["released"]["by"] == os.environ["OS_USERNAME"]
+    assert "hub-data-officer, hub-data-officer-2" in (out / "index.html").read_text()
+
+
 # -- changes, rejections, cancellations -------------------------------------------------------
 
 
