@@ -262,3 +262,15 @@ def test_a_clean_table_has_no_finding(tmp_path: Path) -> None:
     entries, found = inspect([path], SETTINGS)
     assert found == []
     assert entries[0].sha256 == __import__("hashlib").sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.mark.parametrize("cut", range(0, 12))
+def test_a_bad_byte_is_placed_exactly_across_read_chunks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cut: int
+) -> None:
+    monkeypatch.setattr("hubctl.airlock.checks.text.CHUNK", 7)
+    good = "aé" * 10  # two-byte sequences straddle chunk boundaries of 7 bytes
+    before = good[:cut].encode()
+    path = write(tmp_path, "notes.txt", before + b"\xc3" + b"z" + good[cut:].encode())
+    (finding,) = findings_of(path)
+    assert finding.location == f"byte {len(before)}"

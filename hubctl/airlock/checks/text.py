@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import io
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -41,26 +40,33 @@ class NotUtf8(ValueError):
         self.offset = offset
 
 
-def utf8_lines(path: Path) -> Iterator[str]:
-    """The file's lines (newlines kept), decoded strictly; NotUtf8 at the first bad byte."""
+def first_bad_byte(path: Path) -> int:
+    """The offset of the first byte that is not UTF-8 (the file is known to hold one)."""
     decoder = codecs.getincrementaldecoder("utf-8")("strict")
     offset = 0
-    pending = ""
     with path.open("rb") as handle:
         while True:
             chunk = handle.read(CHUNK)
+            # The decoder may hold up to 3 bytes of a sequence begun in the previous chunk;
+            # an error's position counts them first.
+            held = len(decoder.getstate()[0])
             try:
-                pending += decoder.decode(chunk, final=not chunk)
+                decoder.decode(chunk, final=not chunk)
             except UnicodeDecodeError as error:
-                raise NotUtf8(offset + error.start) from None
-            offset += len(chunk)
+                return offset - held + error.start
             if not chunk:
-                break
-            head, sep, pending = pending.rpartition("\n")
-            if sep:
-                yield from io.StringIO(head + sep)
-    if pending:
-        yield pending
+                return offset
+            offset += len(chunk)
+
+
+def utf8_lines(path: Path) -> Iterator[str]:
+    """The file's lines, newlines kept as written, decoded strictly by Python's own (C) text
+    layer; NotUtf8 with the offset of the first bad byte."""
+    try:
+        with path.open(encoding="utf-8", errors="strict", newline="") as handle:
+            yield from handle
+    except UnicodeDecodeError:
+        raise NotUtf8(first_bad_byte(path)) from None
 
 
 def delimiter_of(path: Path, name: str, kind: Kind) -> str | None:
