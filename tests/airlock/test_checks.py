@@ -56,6 +56,13 @@ def test_the_site_threshold_is_used(tmp_path: Path, value: int, flagged: bool) -
     assert bool(by_check(found, "small-cell")) is flagged
 
 
+@pytest.mark.parametrize("cell", ["      7", "0000007", "+000007", "7      ", "\t7"])
+def test_a_small_count_dressed_in_blanks_or_zeros_is_still_found(tmp_path: Path, cell: str) -> None:
+    path = write(tmp_path, "t.csv", f"label,n,m\nalsace,12000,{cell}\n")
+    (finding,) = by_check(findings_of(path), "small-cell")
+    assert finding.location == "row 2, column 3 ('m')" and "count 7" in finding.message
+
+
 def test_a_year_column_holds_no_counts(tmp_path: Path) -> None:
     path = write(tmp_path, "t.csv", "age_band,year,n\n3,2,40\n")
     assert findings_of(path) == []

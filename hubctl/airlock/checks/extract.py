@@ -2,15 +2,16 @@
 of it, is patient-level data leaving the workspace. Every data row of a result table that is
 exactly a row of the extract (cells trimmed, in order) is a blocking finding.
 
-The extract's rows are kept only as 128-bit BLAKE2b digests; rows of fewer than two non-empty
+The extract's rows are kept only as hashes of their normalised text (Python's own string hash:
+the index lives in this process only, and never leaves it); rows of fewer than two non-empty
 cells say too little to match on and are not indexed.
 """
 
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -18,18 +19,23 @@ from hubctl.airlock.model import Finding, Severity
 
 CHECK = "extract-rows"
 SEPARATOR = "\x1f"
+_PADDED = re.compile(r"\s\x1f|\x1f\s")
 
 
-def row_key(row: Sequence[str]) -> bytes | None:
-    cells = [cell.strip() for cell in row]
-    if len(cells) - cells.count("") < 2:
+def row_key(row: Sequence[str], joined: str | None = None) -> int | None:
+    """The row's key: its cells trimmed, joined; None for rows of fewer than two values."""
+    text = SEPARATOR.join(row) if joined is None else joined
+    if text[:1].isspace() or text[-1:].isspace() or _PADDED.search(text):
+        row = [cell.strip() for cell in row]
+        text = SEPARATOR.join(row)
+    if len(row) - row.count("") < 2:
         return None
-    return hashlib.blake2b(SEPARATOR.join(cells).encode("utf-8"), digest_size=16).digest()
+    return hash(text)
 
 
 @dataclass
 class ExtractIndex:
-    keys: set[bytes] = field(default_factory=set)
+    keys: set[int] = field(default_factory=set)
     files: list[str] = field(default_factory=list)
 
     def add_table(self, name: str, text: str) -> None:
@@ -58,10 +64,10 @@ class Matches:
     index: ExtractIndex | None
     count: int = 0
 
-    def observe(self, row: Sequence[str]) -> bool:
-        if self.index is None:
+    def observe(self, row: Sequence[str], joined: str | None = None) -> bool:
+        if self.index is None or not self.index.keys:
             return False
-        key = row_key(row)
+        key = row_key(row, joined)
         if key is not None and key in self.index.keys:
             self.count += 1
             return True

@@ -8,8 +8,9 @@ no one by itself. Counts from 1 to threshold - 1 are.
 
 from __future__ import annotations
 
+import operator
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from hubctl.airlock.model import Finding, Severity
 
@@ -26,6 +27,8 @@ NOT_COUNTS = frozenset(
     }
 )  # fmt: skip
 _WORDS = re.compile(r"[a-z0-9]+")
+# A cell that starts with a blank, a sign or a zero, or ends with a blank (cells joined by \x1f).
+_DRESSED = re.compile(r"(?:^|\x1f)[\s+0]|\s(?:\x1f|$)")
 
 
 def words(header: str) -> set[str]:
@@ -38,26 +41,47 @@ def count_columns(header: Sequence[str]) -> list[int]:
     return [index for index, name in enumerate(header) if not (words(name) & NOT_COUNTS)]
 
 
-def in_row(
-    row: Sequence[str],
-    header: Sequence[str],
-    counts: Sequence[int],
-    threshold: int,
-    file: str,
-    row_number: int,
-) -> Iterator[Finding]:
-    for index in counts:
-        cell = row[index].strip().removeprefix("+")
-        # ASCII digits only (isdigit() alone admits other scripts' digits), at most nine.
-        if not (cell.isascii() and cell.isdigit()) or len(cell) > 9:
-            continue
-        value = int(cell)
-        if 0 < value < threshold:
-            yield Finding(
-                check=CHECK,
-                file=file,
-                location=f"row {row_number}, column {index + 1} ({header[index]!r})",
-                severity=Severity.BLOCKING,
-                message=f"count {value} is below the small-cell threshold {threshold}: "
-                "suppress or aggregate it",
-            )
+class SmallCells:
+    """The small-cell check of one table: its count columns, and a cheap test that rules out
+    a row none of whose count cells is short enough to hold a number below the threshold."""
+
+    def __init__(self, header: Sequence[str], threshold: int) -> None:
+        self.header = list(header)
+        self.threshold = threshold
+        self.counts = count_columns(header)
+        # Room for the digits of threshold - 1, a sign and blanks around them.
+        self.longest = len(str(max(threshold - 1, 0))) + 3
+        pick = operator.itemgetter(*self.counts) if self.counts else None
+        self._cells: Callable[[Sequence[str]], Sequence[str]] = (
+            (lambda row: ()) if pick is None
+            else (lambda row: (pick(row),)) if len(self.counts) == 1
+            else pick
+        )  # fmt: skip
+
+    def candidate(self, row: Sequence[str]) -> bool:
+        """False only for rows whose count cells are all plain (no blank, sign or leading
+        zero around the digits) and longer than any count below the threshold can be: so
+        padding a 7 as `   7` or `007` does not slip it past."""
+        cells = self._cells(row)
+        if not cells:
+            return False
+        return (
+            min(map(len, cells)) <= self.longest or _DRESSED.search("\x1f".join(cells)) is not None
+        )
+
+    def in_row(self, row: Sequence[str], file: str, row_number: int) -> Iterator[Finding]:
+        for index in self.counts:
+            cell = row[index].strip().removeprefix("+")
+            # ASCII digits only (isdigit() alone admits other scripts' digits), at most nine.
+            if not (cell.isascii() and cell.isdigit()) or len(cell) > 9:
+                continue
+            value = int(cell)
+            if 0 < value < self.threshold:
+                yield Finding(
+                    check=CHECK,
+                    file=file,
+                    location=f"row {row_number}, column {index + 1} ({self.header[index]!r})",
+                    severity=Severity.BLOCKING,
+                    message=f"count {value} is below the small-cell threshold {self.threshold}: "
+                    "suppress or aggregate it",
+                )
