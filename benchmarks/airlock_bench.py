@@ -21,7 +21,9 @@ import csv
 import os
 import random
 import resource
+import shlex
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -115,17 +117,27 @@ def offline(megabytes: int, files: int, rounds: int) -> None:
     print(f"peak RSS {peak_rss_mb():.0f} MB; load average {os.getloadavg()[0]:.1f}")
 
 
+def officer_env(script: str, number: str) -> dict[str, str]:
+    """The OS_* variables `scripts/local-cloud env officer N` prints."""
+    printed = subprocess.run(
+        [script, "env", "officer", number], capture_output=True, text=True, check=True
+    ).stdout
+    env: dict[str, str] = {}
+    for line in printed.splitlines():
+        if line.startswith("export "):
+            key, _, value = line.removeprefix("export ").partition("=")
+            env[key] = shlex.split(value)[0] if value else ""
+    return env
+
+
 def on_cloud(site: str, project: str) -> None:
     from hubcore.stackfiles import REPO_ROOT
     from hubctl.airlock.store import Store
     from hubctl.commands.airlock import _airlock, _extract
     from hubctl.deploy import connect_from_env
-    from tests.cloud import _exports
 
     operator = dict(os.environ)
-    officers = [
-        _exports([str(REPO_ROOT / "scripts/local-cloud"), "env", "officer", n]) for n in "12"
-    ]
+    officers = [officer_env(str(REPO_ROOT / "scripts/local-cloud"), n) for n in "12"]
     keys = [k for k in operator if k.startswith("OS_")]
 
     def acting(env: dict[str, str]) -> None:
