@@ -462,6 +462,7 @@ def close_workspace(
             record.note_destroy("data, hosts and network", result.summary.resource_changes)
         if exports is not None and workspace_conn is not None:
             _check_data_gone(record, workspace_conn, exports)
+            _check_airlock_gone(record, workspace_conn, operator, exports)
         result = stack.destroy(on_output=write, color="never")
         record.note_destroy("identity (project, users, grants)", result.summary.resource_changes)
     record.deleted.extend(
@@ -574,6 +575,25 @@ def _check_data_gone(record: evidence.Record, conn: Any, exports: WorkspaceExpor
     )
     code = _status(conn, f"/v1/secrets/{secret_id(exports.key_ref)}/payload", "key-manager")
     record.check("the key material cannot be read", "key-manager GET payload", code == 404, code)
+
+
+def _check_airlock_gone(
+    record: evidence.Record, conn: Any, operator: Any, exports: WorkspaceExports
+) -> None:
+    """The airlock's ledger and decision containers (the workspace's project) and the
+    release area (the site's project) are gone; their contents are in the record."""
+    inside = [exports.airlock_container, *exports.decision_containers.values()]
+    for container in (c for c in inside if c):
+        code = _head(conn, f"/{container}", "object-store")
+        record.check(f"container {container} is gone", "object-store HEAD", code == 404, code)
+    if exports.release_container:
+        code = _head(operator, f"/{exports.release_container}", "object-store")
+        record.check(
+            f"release area {exports.release_container} is gone (site project)",
+            "object-store HEAD",
+            code == 404,
+            code,
+        )
 
 
 def _listed(conn: Any, collection: str, name: str) -> int:
