@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -19,13 +18,12 @@ from hubctl.airlock.model import Finding, Severity
 
 CHECK = "extract-rows"
 SEPARATOR = "\x1f"
-_PADDED = re.compile(r"\s\x1f|\x1f\s")
 
 
 def row_key(row: Sequence[str], joined: str | None = None) -> int | None:
     """The row's key: its cells trimmed, joined; None for rows of fewer than two values."""
     text = SEPARATOR.join(row) if joined is None else joined
-    if text[:1].isspace() or text[-1:].isspace() or _PADDED.search(text):
+    if " " in text or "\t" in text:  # only then may a cell need trimming
         row = [cell.strip() for cell in row]
         text = SEPARATOR.join(row)
     if len(row) - row.count("") < 2:

@@ -27,8 +27,6 @@ NOT_COUNTS = frozenset(
     }
 )  # fmt: skip
 _WORDS = re.compile(r"[a-z0-9]+")
-# A cell that starts with a blank, a sign or a zero, or ends with a blank (cells joined by \x1f).
-_DRESSED = re.compile(r"(?:^|\x1f)[\s+0]|\s(?:\x1f|$)")
 
 
 def words(header: str) -> set[str]:
@@ -49,8 +47,9 @@ class SmallCells:
         self.header = list(header)
         self.threshold = threshold
         self.counts = count_columns(header)
-        # Room for the digits of threshold - 1, a sign and blanks around them.
-        self.longest = len(str(max(threshold - 1, 0))) + 3
+        # The digits of threshold - 1: a plain cell any longer holds no small count (blanks,
+        # signs and zeros around the digits are caught by _DRESSED instead).
+        self.longest = len(str(max(threshold - 1, 0)))
         pick = operator.itemgetter(*self.counts) if self.counts else None
         self._cells: Callable[[Sequence[str]], Sequence[str]] = (
             (lambda row: ()) if pick is None
@@ -65,13 +64,22 @@ class SmallCells:
         cells = self._cells(row)
         if not cells:
             return False
+        if min(map(len, cells)) <= self.longest:
+            return True
+        joined = "\x1f".join(cells)
+        # Substring tests, in C: a blank, a sign, or a cell that starts with a zero.
         return (
-            min(map(len, cells)) <= self.longest or _DRESSED.search("\x1f".join(cells)) is not None
+            " " in joined
+            or "\t" in joined
+            or "+" in joined
+            or joined.startswith("0")
+            or "\x1f0" in joined
         )
 
     def in_row(self, row: Sequence[str], file: str, row_number: int) -> Iterator[Finding]:
         for index in self.counts:
-            cell = row[index].strip().removeprefix("+")
+            # Blanks, a sign, zeros: exactly what candidate() looks for, no more.
+            cell = row[index].strip(" \t").removeprefix("+")
             # ASCII digits only (isdigit() alone admits other scripts' digits), at most nine.
             if not (cell.isascii() and cell.isdigit()) or len(cell) > 9:
                 continue
