@@ -83,6 +83,17 @@ class TlsSettings(BaseModel):
     early_renewal_hours: int = Field(default=24 * 30, ge=0, alias="earlyRenewalHours")
 
 
+class AirlockLimits(BaseModel):
+    """What one airlock request may carry out of a workspace (hubctl.airlock): files are
+    measured before they are read, so a file past its limit is refused unread."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    file_mb: int = Field(default=256, ge=1, le=100_000, alias="fileMb")
+    request_mb: int = Field(default=1024, ge=1, le=1_000_000, alias="requestMb")
+    files: int = Field(default=1000, ge=1, le=100_000)
+
+
 class MemberRole(StrEnum):
     INVESTIGATOR = "investigator"
     ANALYST = "analyst"
@@ -199,6 +210,10 @@ class HubConfig(BaseModel):
     workspace_pool: IPv4Network | None = Field(default=None, alias="hub:workspacePool")
     workspace_tenancy: Tenancy = Field(default=Tenancy.CREATE, alias="hub:workspaceTenancy")
     data_officers: list[str] = Field(default_factory=list, alias="hub:dataOfficers")
+    # The airlock's disclosure checks: counts below the threshold are findings (the site's
+    # data officers set it; 10 is the common rule on French health data), and the limits.
+    small_cell_threshold: int = Field(default=10, ge=1, le=1000, alias="hub:smallCellThreshold")
+    airlock_limits: AirlockLimits = Field(default_factory=AirlockLimits, alias="hub:airlockLimits")
     workspace: WorkspaceSpec | None = Field(default=None, alias="hub:workspace")
     # A JSON object, member id -> password; offline, only the secret's placeholder text.
     member_passwords: dict[str, str] | str | None = Field(default=None, alias="hub:memberPasswords")

@@ -507,18 +507,21 @@ def register_identity(layout: Layout, secret: dict[str, str]) -> None:
     layout.mark("identity")
 
 
-# Roles a research workspace grants (infra/layers/workspace.py) and the site's data officer.
+# Roles a research workspace grants (hubcore/workspaceroles.py) and the site's data officers.
 WORKSPACE_ROLES = ("hub-ws-member", "hub-data-officer", "observer")
 OFFICER_USER = "hub-data-officer"
+# The airlock's two-person rule needs two distinct officers (the local site's hub:dataOfficers):
+# user name -> its key in secrets.json. `env officer` is the first, `env officer 2` the second.
+OFFICERS = {OFFICER_USER: "officer_password", f"{OFFICER_USER}-2": "officer2_password"}
 
 
 def register_workspace_identity(layout: Layout, secret: dict[str, str]) -> None:
-    """The roles workspaces grant and the local site's data officer (hub:dataOfficers).
+    """The roles workspaces grant and the local site's data officers (hub:dataOfficers).
 
     A step of its own, so that a cloud set up before workspaces existed gets them on its next
-    start.
+    start; its mark names the second officer, whom a cloud set up before the airlock lacks.
     """
-    if layout.done("workspace-identity"):
+    if layout.done("airlock-identity"):
         return
     admin = Session(ADMIN_USER, secret["admin_password"], ADMIN_PROJECT)
     ks = "http://127.0.0.1:5000/v3"
@@ -527,19 +530,23 @@ def register_workspace_identity(layout: Layout, secret: dict[str, str]) -> None:
         if role not in roles:
             admin.post(f"{ks}/roles", {"role": {"name": role}})
     users = {u["name"] for u in admin.get(f"{ks}/users")["users"]}
-    if OFFICER_USER not in users:
+    for number, (name, key) in enumerate(OFFICERS.items(), start=1):
+        if name in users:
+            continue
         admin.post(
             f"{ks}/users",
             {
                 "user": {
-                    "name": OFFICER_USER,
+                    "name": name,
                     "domain_id": "default",
-                    "password": secret["officer_password"],
-                    "description": "the local site's data officer: reads and releases outboxes",
+                    "password": secret[key],
+                    "description": f"the local site's data officer {number}: reviews airlock "
+                    "requests and reads outboxes and release areas",
                 }
             },
         )
     layout.mark("workspace-identity")
+    layout.mark("airlock-identity")
 
 
 def purge_deleted_secrets(layout: Layout, secret: dict[str, str]) -> None:

@@ -214,17 +214,29 @@ def write_clouds_yaml(layout: Layout, secret: dict[str, str]) -> None:
 
 
 def cmd_env(layout: Layout, args: list[str]) -> int:
-    """Print OS_* exports for the hub user (or `env dr` / `env admin`)."""
-    secret = load_secrets(layout)
+    """Print OS_* exports for the hub user (or `env dr` / `env admin` / `env officer [N]`).
+
+    Reads the secrets as they are: only `start` adds the ones a newer version needs.
+    """
+    secret = load_secrets(layout, add_missing=False)
     layout.make_dirs()
     write_clouds_yaml(layout, secret)
     if args and args[0] == "officer":
-        # The data officer has no project of their own: they scope to a workspace's.
+        # A data officer has no project of their own: they scope to a workspace's.
+        officers = list(bootstrap.OFFICERS.items())
+        which = args[1] if len(args) > 1 else "1"
+        if not which.isdigit() or not 1 <= int(which) <= len(officers):
+            say(f"usage: scripts/local-cloud env officer [1..{len(officers)}]")
+            return 2
+        user, password_key = officers[int(which) - 1]
+        if password_key not in secret:
+            say(f"{user} does not exist on this cloud yet: scripts/local-cloud start adds it")
+            return 1
         for key, value in {
             "OS_AUTH_URL": KEYSTONE_URL,
             "OS_REGION_NAME": REGION,
-            "OS_USERNAME": bootstrap.OFFICER_USER,
-            "OS_PASSWORD": secret["officer_password"],
+            "OS_USERNAME": user,
+            "OS_PASSWORD": secret[password_key],
             "OS_USER_DOMAIN_NAME": "Default",
             "OS_PROJECT_DOMAIN_NAME": "Default",
             "OS_IDENTITY_API_VERSION": "3",
@@ -257,7 +269,7 @@ def cmd_env(layout: Layout, args: list[str]) -> int:
 def cmd_purge_secrets(layout: Layout, args: list[str]) -> int:
     """Remove soft-deleted Barbican secrets for good (`barbican-manage db clean`), then, for
     each secret id given, say how many rows remain: exit 1 if any does."""
-    secret = load_secrets(layout)
+    secret = load_secrets(layout, add_missing=False)
     bootstrap.purge_deleted_secrets(layout, secret)
     remaining = bootstrap.secret_rows(layout, args)
     for secret_id, rows in remaining.items():
@@ -339,7 +351,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     if not args or args[0] not in commands:
         say(
-            "usage: scripts/local-cloud start|stop|status|env [dr|admin|officer]"
+            "usage: scripts/local-cloud start|stop|status|env [dr|admin|officer [1|2]]"
             "|purge-secrets [SECRET_ID...]"
             "|logs [SERVICE [N] | all [N] | --tail N | --errors [--since T] [--limit N]]"
         )

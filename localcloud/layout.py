@@ -127,7 +127,7 @@ def default_layout() -> Layout:
     return Layout(running) if running is not None else own
 
 
-def load_secrets(layout: Layout) -> dict[str, str]:
+def load_secrets(layout: Layout, *, add_missing: bool = True) -> dict[str, str]:
     """Passwords and keys of this cloud, generated at first start and kept under .local-cloud/."""
 
     def password() -> str:
@@ -136,9 +136,13 @@ def load_secrets(layout: Layout) -> dict[str, str]:
 
     if layout.secrets_file.exists():
         loaded: dict[str, str] = json.loads(layout.secrets_file.read_text())
-        if "officer_password" not in loaded:
-            # Added with research workspaces: a cloud set up before gets it now.
-            loaded["officer_password"] = password()
+        added = [
+            k for k in ("officer_password", "officer2_password") if k not in loaded and add_missing
+        ]
+        for key in added:
+            # Added with research workspaces and the airlock: a cloud set up before gets them.
+            loaded[key] = password()
+        if added:
             layout.secrets_file.write_text(json.dumps(loaded, indent=2))
         return loaded
 
@@ -148,6 +152,7 @@ def load_secrets(layout: Layout) -> dict[str, str]:
         "admin_password": password(),
         "hub_admin_password": password(),
         "officer_password": password(),
+        "officer2_password": password(),
         "barbican_kek": base64.b64encode(secrets.token_bytes(32)).decode(),
     }
     layout.state.mkdir(parents=True, exist_ok=True)

@@ -150,6 +150,15 @@ _REQUIREMENTS: tuple[Requirement, ...] = (
         "Encryption, confidentiality and isolation appropriate to the risk.",
     ),
     Requirement(
+        "TRE-OUTPUT",
+        "SATRE",
+        "SATRE specification (Standard Architecture for Trusted Research Environments), output "
+        "checking; OpenSAFELY's output-checking rule of two checkers per release",
+        "Results leave a trusted research environment only after disclosure checks and review "
+        "by two output checkers, with every request and decision recorded.",
+        verified=False,
+    ),
+    Requirement(
         "STATE-SOVEREIGN",
         "Sovereign Hub",
         "shared domain notes: Pulumi state and secrets must stay sovereign",
@@ -202,4 +211,8 @@ RULE_REQUIREMENTS: dict[str, tuple[str, ...]] = {
     "workspace-no-flow-from-other-workspace": ("SNC-13", "HDS-ISO27001-A8", "GDPR-32"),
     "workspace-key-distinct": ("SNC-10", "GDPR-32"),
     "workspace-access-via-project": ("CNIL-AUTH", "GDPR-32"),
+    "airlock-outbox-write-only": ("TRE-OUTPUT", "GDPR-32"),
+    "airlock-release-area-officers-only": ("TRE-OUTPUT", "GDPR-32"),
+    "airlock-decision-one-officer": ("TRE-OUTPUT", "GDPR-32"),
+    "airlock-data-officers": ("TRE-OUTPUT", "CNIL-AUTH"),
 }

@@ -144,3 +144,15 @@ def generated_key_refs(exported: str) -> list[str]:
         if r.get("type") == "openstack:keymanager/orderV1:OrderV1"
         and (r.get("outputs") or {}).get("secretRef")
     ]
+
+
+@pytest.fixture(scope="session")
+def workspace_site(
+    deploy_env: dict[str, str], admin_connection: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Any]:
+    """The local site's network, kms and storage in a project of this session, deployed once
+    for every module that opens workspaces (tests/workspaces/site.py)."""
+    from tests.workspaces.site import deployed_site
+
+    with deployed_site(deploy_env, admin_connection, tmp_path_factory.mktemp("ws")) as site:
+        yield site

@@ -132,6 +132,65 @@ def workspace_closures(site: str, reports: Path) -> list[dict[str, Any]]:
     return closures
 
 
+def airlock_of(site: str, closures: list[dict[str, Any]], live: bool) -> dict[str, Any]:
+    """Every airlock request per project: from the closing records of closed workspaces, and,
+    with `live`, from the ledgers of the open ones (the operator's OS_* credentials)."""
+    projects: list[dict[str, Any]] = [
+        {
+            "workspace": str(c.get("workspace") or c["file"]),
+            "source": f"closing record {c['file']}",
+            "requests": list(c.get("airlock") or []),
+            "unreadable": list(c.get("airlock_unreadable") or []),
+        }
+        for c in closures
+        if c.get("airlock")
+    ]
+    not_read: list[str] = []
+    from hubctl.workspaces.registry import opened_workspaces
+
+    opened = opened_workspaces(site)
+    if not live:
+        not_read = sorted(opened)
+    else:
+        projects.extend(_live_airlock(site, opened))
+    return {"projects": projects, "not_read": not_read, "live": live}
+
+
+def _live_airlock(site: str, opened: dict[str, Any]) -> list[dict[str, Any]]:
+    import os
+
+    from hubcore.stackfiles import load_layered_config
+    from hubctl.airlock.history import history
+    from hubctl.airlock.store import Store
+    from hubctl.deploy import connect_from_env
+    from infra.config import validate_config
+    from infra.layers.workspace import AirlockNames
+
+    if "OS_AUTH_URL" not in os.environ:
+        fail_usage("--airlock reads the open workspaces' ledgers: set the operator's OS_* first")
+    network = f"{site}-network"
+    officers = list(validate_config(network, load_layered_config(network)).data_officers)
+    found = []
+    for workspace, entry in sorted(opened.items()):
+        names = AirlockNames.of(site, workspace, officers)
+        project = (entry.spec.project if entry.spec else None) or f"hub-{site}-ws-{workspace}"
+        try:
+            conn = connect_from_env({**os.environ, "OS_PROJECT_NAME": project})
+            requests, problems = history(Store(conn, names))
+        except Exception as error:  # an unreachable ledger is reported on the page, not hidden
+            requests, problems = [], [f"{names.ledger}: {error}"]
+        read_at = datetime.now(UTC).isoformat(timespec="seconds")
+        found.append(
+            {
+                "workspace": workspace,
+                "source": f"ledger {names.ledger} (read {read_at})",
+                "requests": requests,
+                "unreadable": problems,
+            }
+        )
+    return found
+
+
 def commit_of(root: Path) -> str:
     def git(*args: str) -> str:
         done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True)
@@ -156,7 +215,9 @@ def _finding(stack: str, violation: Violation) -> dict[str, Any]:
     }
 
 
-def build(site: str, config: PackConfig, reports: Path, now: datetime) -> dict[str, Any]:
+def build(
+    site: str, config: PackConfig, reports: Path, now: datetime, live_airlock: bool = False
+) -> dict[str, Any]:
     """The evidence as data: what the page shows and evidence.json holds."""
     stacks = [str(node.stack) for node in site_graph(site)]
     results: list[StackResult] = []
@@ -212,6 +273,7 @@ def build(site: str, config: PackConfig, reports: Path, now: datetime) -> dict[s
         "suppressions": suppressions,
         "drill": _drill_facts(*drill) if drill else None,
         "workspaces": workspaces,
+        "airlock": airlock_of(site, workspaces, live_airlock),
     }
     verdict_cells = [r.verdicts[rule.id] for r in results for rule in rules]
     evidence["counts"] = {
@@ -224,6 +286,10 @@ def build(site: str, config: PackConfig, reports: Path, now: datetime) -> dict[s
         "suppressions": len(suppressions),
         "drill_checks": len(drill[0].checks) if drill else 0,
         "workspaces": len(workspaces),
+        "airlock_requests": sum(len(p["requests"]) for p in evidence["airlock"]["projects"]),
+        "airlock_releases": sum(
+            1 for p in evidence["airlock"]["projects"] for r in p["requests"] if r.get("released")
+        ),
     }
     return evidence
 
@@ -271,6 +337,7 @@ SECTIONS = (
     ("suppressions", "Suppressions"),
     ("drill", "Disaster recovery"),
     ("workspaces", "Workspace closures"),
+    ("airlock", "Airlock"),
 )
 VERDICT_CLASS = {
     PASS: "pass",
@@ -441,6 +508,7 @@ def render_html(evidence: dict[str, Any], chart: bytes | None) -> str:
     parts.append("</section>")
     parts.append(_drill_section(evidence["drill"], chart))
     parts.append(_workspaces_section(evidence["workspaces"]))
+    parts.append(_airlock_section(evidence["airlock"]))
     parts.append("</main></body></html>")
     return "\n".join(parts) + "\n"
 
@@ -516,6 +584,63 @@ def _workspaces_section(workspaces: list[dict[str, Any]]) -> str:
     return head + note + table + "</section>"
 
 
+def _airlock_section(airlock: dict[str, Any]) -> str:
+    head = (
+        '<section id="airlock"><h2>Airlock: what left the workspaces, and who decided</h2>'
+        "<p>Every request of every project: its files and their SHA-256, the checks' findings, "
+        "each officer's decision (read from the officer's own container) and the release.</p>"
+    )
+    note = ""
+    if airlock["not_read"]:
+        note = (
+            "<p>Ledgers of open workspaces not read (run with <code>--airlock</code> and the "
+            f"operator's credentials): {_e(', '.join(airlock['not_read']))}.</p>"
+        )
+    rows = []
+    for project in airlock["projects"]:
+        for r in project["requests"]:
+            files = "<br>".join(
+                f"{_e(f['name'])} <code>{_e(f['sha256'])}</code>" for f in r["files"]
+            )
+            findings = "<br>".join(
+                f"[{_e(f['severity'])}] {_e(f['check'])}: {_e(f['file'])} "
+                f"{_e(f['location'])}: {_e(f['message'])}"
+                for f in r["findings"]
+            )
+            decisions = "<br>".join(
+                f"{_e(officer)}: {_e(d.get('decision') or d.get('error'))} {_e(d.get('at', ''))}"
+                for officer, d in r["decisions"].items()
+            )
+            released = r.get("released")
+            rows.append(
+                [
+                    _td(project["workspace"]),
+                    f"<td><code>{_e(r['id'])}</code></td>",
+                    _td(r["state"], "pass" if released else ""),
+                    _td(r["submitter"]),
+                    f"<td>{files}</td>",
+                    f"<td>{findings or 'none'}</td>",
+                    f"<td>{decisions or 'none'}</td>",
+                    _td(", ".join(r["approvers"]) or "none"),
+                    _td(
+                        f"by {released['by']} at {released['at']} to {released['container']}"
+                        if released
+                        else ""
+                    ),
+                    _td(project["source"]),
+                ]
+            )
+    table = _table(
+        "airlock",
+        (
+            "Project", "Request", "State", "Submitter", "Files", "Findings", "Decisions",
+            "Approvers", "Released", "Source",
+        ),
+        rows,
+    )  # fmt: skip
+    return head + note + table + "</section>"
+
+
 def evidence(
     site: Annotated[str, typer.Option("--site", help="Site whose stacks the page covers.")],
     output: Annotated[
@@ -528,13 +653,19 @@ def evidence(
         Path | None,
         typer.Option("--policy-config", help="Pack config JSON over policies/pack-config.json."),
     ] = None,
+    airlock: Annotated[
+        bool,
+        typer.Option(
+            "--airlock", help="Read open workspaces' airlock ledgers (the operator's OS_*)."
+        ),
+    ] = False,
 ) -> None:
     """A static evidence page for an auditor: requirements, rules, verdicts, drill, closures."""
     try:
         config = load_pack_config(policy_config)
     except PackConfigError as error:
         fail_usage(str(error))
-    facts = build(site, config, reports, datetime.now(UTC))
+    facts = build(site, config, reports, datetime.now(UTC), live_airlock=airlock)
     chart = None
     if facts["drill"] and facts["drill"]["timeline"]:
         chart = (REPO_ROOT / facts["drill"]["timeline"]).read_bytes()
@@ -550,5 +681,6 @@ def evidence(
         f"({counts['unenforced']} not enforced yet), {counts['rules']} rules on "
         f"{len(facts['stacks'])} stacks ({counts['failing_verdicts']} failing), "
         f"{counts['suppressions']} suppressions, drill: "
-        f"{'yes' if facts['drill'] else 'none'}, {counts['workspaces']} workspace closures"
+        f"{'yes' if facts['drill'] else 'none'}, {counts['workspaces']} workspace closures, "
+        f"{counts['airlock_requests']} airlock requests ({counts['airlock_releases']} released)"
     )

@@ -7,6 +7,8 @@
     expire      close every workspace past its expiry (the nightly job); --dry-run lists them
     load, read  put extract files in (envelope-encrypted) and read them back
     credentials a member's OS_* variables (their initial password is a Pulumi secret)
+    airlock     submit results, two data officers approve, the operator releases
+                (hubctl.commands.airlock)
 
 Exit codes: 0 done; 1 a deployment, a closure or the pack failed (nothing deployed when the
 pack refused); 2 usage, config or manifest errors (one line per problem, nothing done).
@@ -99,6 +101,15 @@ def _report_run(run: LayerRun) -> int:
         return EXIT_OK
     console.print(f"[red]{run.stack}: {run.status}[/] {run.error or ''} (log: {run.log})")
     return EXIT_VIOLATIONS
+
+
+def _add_airlock() -> None:
+    from hubctl.commands.airlock import app as airlock
+
+    app.add_typer(airlock, name="airlock")
+
+
+_add_airlock()
 
 
 @app.command("open")
@@ -197,12 +208,16 @@ def extend(
     raise typer.Exit(EXIT_OK if run is None else _report_run(run))
 
 
-def _close_one(context: Any, project: str) -> bool:
+def _close_one(context: Any, project: str, *, pending_ok: bool = False) -> bool:
     from hubctl.workspaces.lifecycle import close_workspace
 
     try:
         record = close_workspace(
-            context, project, log_dir=_log_dir(context.name, "close"), say=console.print
+            context,
+            project,
+            log_dir=_log_dir(context.name, "close"),
+            say=console.print,
+            pending_ok=pending_ok,
         )
     except ConfigError:
         raise
@@ -257,7 +272,9 @@ def expire(
     failures = 0
     for workspace in pending:
         try:
-            ok = _close_one(context, workspace.id)
+            # The authorisation has ended: close over undecided airlock requests (listed in
+            # the record) rather than keep the data past its term.
+            ok = _close_one(context, workspace.id, pending_ok=True)
         except ConfigError as error:
             console.print(f"[red]{workspace.id}:[/] {error}")
             ok = False

@@ -85,6 +85,11 @@ class Record:
     # the open had completed (when not, what it made was read from its state).
     cause: str | None = None
     open_completed: bool = True
+    # The airlock's ledger (hubctl.airlock.history): every request and decision, and those
+    # the nightly expiry closed over before any decision.
+    airlock: list[dict[str, Any]] = field(default_factory=list)
+    airlock_unreadable: list[str] = field(default_factory=list)
+    airlock_pending_at_close: list[str] = field(default_factory=list)
 
     def check(self, what: str, api: str, ok: bool, observed: object) -> None:
         shown = f"HTTP {observed}" if isinstance(observed, int) and observed >= 100 else observed
@@ -137,6 +142,20 @@ def markdown(record: Record) -> str:
         "",
         *(f"- {d.what}: `{d.target}` ({d.how})" for d in record.deleted),
         "",
+        f"## Airlock ({len(record.airlock)} requests)",
+        "",
+        *(
+            f"- {r['id']}: {r['state']}, by {r['submitter']}, files "
+            f"{', '.join(f['name'] + ' ' + f['sha256'][:12] for f in r['files'])}; approved by "
+            f"{', '.join(r['approvers']) or 'nobody'}"
+            + (
+                " (pending when the workspace closed)"
+                if r["id"] in record.airlock_pending_at_close
+                else ""
+            )
+            for r in record.airlock
+        ),
+        "",
         f"## What existed ({len(record.existed)} resources)",
         "",
         "| type | name | id |",
@@ -145,6 +164,16 @@ def markdown(record: Record) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _airlock_line(request: dict[str, Any], pending: list[str]) -> str:
+    files = ", ".join(f"{f['name']} {f['sha256'][:12]}" for f in request["files"])
+    approvers = ", ".join(request["approvers"]) or "nobody"
+    late = " (pending when the workspace closed)" if request["id"] in pending else ""
+    return (
+        f"- {request['id']}: {request['state']}, by {request['submitter']}, files {files}; "
+        f"approved by {approvers}{late}"
+    )
 
 
 def write(record: Record, folder: Path) -> list[Path]:

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from infra.config import HubConfig
+
+if TYPE_CHECKING:
+    from infra.layers.workspace import WorkspaceExports
 
 PROJECT = "openstack:identity/project:Project"
 USER = "openstack:identity/user:User"
@@ -36,6 +39,7 @@ class Holdings:
     volume_ids: list[str] = field(default_factory=list)
     network_ids: list[str] = field(default_factory=list)
     users: dict[str, str] = field(default_factory=dict)  # member id (or user name) -> user name
+    exports: WorkspaceExports | None = None  # a completed open's outputs, as they were
 
 
 def holdings_of(
@@ -56,6 +60,7 @@ def holdings_of(
             volume_ids=list(exports.volume_ids),
             network_ids=[exports.network_id],
             users=dict(exports.members),
+            exports=exports,
         )
     spec = config.workspace
     assert spec is not None

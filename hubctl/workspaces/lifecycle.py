@@ -58,6 +58,7 @@ if TYPE_CHECKING:  # the engine's SDK and the providers load only for what deplo
     from pulumi import automation as auto
 
     from hubctl.deploy import LayerRun
+    from infra.layers.workspace import WorkspaceExports
 
 REPORTS_ENV = "HUB_REPORTS_DIR"
 LOCAL_CLOUD = REPO_ROOT / "scripts" / "local-cloud"
@@ -456,12 +457,16 @@ def close_workspace(
     env: Mapping[str, str] | None = None,
     say: Callable[[str], None] = lambda _: None,
     cause: str | None = None,
+    pending_ok: bool = False,
 ) -> evidence.Record:
     """Destroy the workspace, shred its key, check through the APIs, write the evidence.
 
-    A workspace whose open failed half-way is closed the same way: what it made is read from
-    its state (hubctl.workspaces.holdings), and the record says the open had not completed.
-    `cause` says why it is closed when it is not an operator's close (an open rolled back).
+    Refused (ConfigError, nothing done) while an airlock request still waits for a decision
+    or a release, unless `pending_ok` (the nightly expiry: the authorisation has ended, the
+    record lists what was left undecided). A workspace whose open failed half-way is closed the
+    same way: what it made is read from its state (hubctl.workspaces.holdings), and the record
+    says the open had not completed. `cause` says why it is closed when it is not an operator's
+    close (an open rolled back).
     """
     from hubctl.deploy import connect_from_env, run_cli, select_named_stack
     from infra.layers.workspace import shared_route_urn
@@ -498,6 +503,8 @@ def close_workspace(
     workspace_conn = None
     if holdings.project_name and (holdings.complete or holdings.key_refs or holdings.containers):
         workspace_conn = connect_from_env({**environment, "OS_PROJECT_NAME": holdings.project_name})
+    if holdings.exports is not None and workspace_conn is not None:
+        _airlock_history(record, site, spec.id, workspace_conn, pending_ok)
     for key_ref in holdings.key_refs:
         assert workspace_conn is not None
         code = workspace_conn.session.delete(
@@ -529,6 +536,8 @@ def close_workspace(
             record.note_destroy("data, hosts and network", result.summary.resource_changes)
         if workspace_conn is not None:
             _check_data_gone(record, workspace_conn, holdings)
+        if workspace_conn is not None and holdings.exports is not None:
+            _check_airlock_gone(record, workspace_conn, operator, holdings.exports)
         result = stack.destroy(on_output=write, color="never")
         record.note_destroy("identity (project, users, grants)", result.summary.resource_changes)
     after = stack.export_stack().deployment or {}
@@ -548,6 +557,30 @@ def close_workspace(
     record.finished = evidence.now()
     evidence.write(record, reports_dir())
     return record
+
+
+def _airlock_history(
+    record: evidence.Record, site: Site, workspace: str, conn: Any, pending_ok: bool
+) -> None:
+    """Every airlock request into the record; refuse to close over one still pending."""
+    from hubctl.airlock.history import history, pending
+    from hubctl.airlock.store import Store
+    from infra.layers.workspace import AirlockNames
+
+    names = AirlockNames.of(site.name, workspace, list(site.config.data_officers))
+    requests, problems = history(Store(conn, names))
+    waiting = pending(requests)
+    if waiting and not pending_ok:
+        listed = ", ".join(f"{r['id']} ({r['state']})" for r in waiting)
+        raise ConfigError(
+            f"workspace {workspace!r} has {len(waiting)} airlock request(s) not yet decided or "
+            f"released: {listed}; have the officers reject them or the members cancel them "
+            "(hubctl workspace airlock reject|cancel) before closing; nothing was changed",
+            key="project",
+        )
+    record.airlock = requests
+    record.airlock_unreadable = problems
+    record.airlock_pending_at_close = [str(r["id"]) for r in waiting]
 
 
 def _remove_route(
@@ -621,6 +654,25 @@ def _check_data_gone(record: evidence.Record, conn: Any, holdings: Holdings) -> 
         code = _status(conn, f"/v1/secrets/{secret_id(key_ref)}/payload", "key-manager")
         record.check(
             "the key material cannot be read", "key-manager GET payload", code == 404, code
+        )
+
+
+def _check_airlock_gone(
+    record: evidence.Record, conn: Any, operator: Any, exports: WorkspaceExports
+) -> None:
+    """The airlock's ledger and decision containers (the workspace's project) and the
+    release area (the site's project) are gone; their contents are in the record."""
+    inside = [exports.airlock_container, *exports.decision_containers.values()]
+    for container in (c for c in inside if c):
+        code = _head(conn, f"/{container}", "object-store")
+        record.check(f"container {container} is gone", "object-store HEAD", code == 404, code)
+    if exports.release_container:
+        code = _head(operator, f"/{exports.release_container}", "object-store")
+        record.check(
+            f"release area {exports.release_container} is gone (site project)",
+            "object-store HEAD",
+            code == 404,
+            code,
         )
 
 

@@ -12,8 +12,12 @@ Keystone project:
   - a per-project key ordered from Barbican (generated there, never in Pulumi's state), distinct
     from the dataset keys; extract objects are encrypted client-side under data keys it wraps
     (hubctl.workspaces.envelope), so deleting it makes the extract unreadable wherever copies are;
-  - a private extract container and an outbox (airlock) that members write and only data
-    officers read;
+  - a private extract container and the airlock (hubctl.airlock): an outbox that members
+    write and only data officers read, a ledger of requests, one decision container per data
+    officer that only that officer may write (so each approval's author is attested by the
+    cloud, not by hubctl), and, in the site's own project and so outside the workspace, the
+    project's release area, which data officers read and only the site's operator writes: no
+    single officer can release anything, and no member can read what was released;
   - where the site's tenancy is `create`: the Keystone project, one user per member with a role
     that sees the workspace's containers and hosts and may create no network object (the local
     cloud's Neutron policy, localcloud/templates/neutron-policy.yaml), and the data officers'
@@ -25,14 +29,17 @@ Every resource carries the project id, the authorisation reference and the expir
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Network
 from typing import Any, ClassVar
 
 import pulumi
 import pulumi_openstack as openstack
+from pydantic import Field
 
 from hubcore.stacks import Layer
 from hubcore.values import SECRET_PLACEHOLDER, ConfigError
+from hubcore.workspaceroles import DATA_OFFICER_ROLE, KEY_READER_ROLE, MEMBER_ROLE
 from infra.config import HubConfig, Tenancy, WorkspaceSpec
 from infra.hardening import AdminUser, HardeningSettings, render_user_data
 from infra.layers.base import LayerContext, LayerExports, Upstream
@@ -42,14 +49,9 @@ from infra.layers.storage import StorageExports
 from infra.providers import make_provider
 from infra.tiers import FLOWS, HostRole, Tier
 
-# Keystone roles a workspace grants (the local cloud creates them; a SecNumCloud pod's operators
-# create them once per domain). Members may read what their project holds and write its outbox;
-# observer is Barbican's read role, which unwrapping extract objects needs.
-MEMBER_ROLE = "hub-ws-member"
-KEY_READER_ROLE = "observer"
-DATA_OFFICER_ROLE = "hub-data-officer"
 OPERATOR_ROLE = "admin"
 NTP = 123
+DECISIONS = "decisions"
 # The one resource a workspace shares with others: its route on the site's admin subnet. Neutron
 # updates a subnet's routes as a whole and the provider locks per process only, so hubctl
 # deploys and removes it one workspace at a time (hubctl.workspaces.lifecycle).
@@ -85,6 +87,12 @@ class WorkspaceExports(LayerExports):
     member_user_ids: dict[str, str]
     authorisation: str
     expires: str
+    # The airlock (hubctl.airlock). Defaults keep workspaces opened before it readable.
+    airlock_container: str | None = None
+    decision_containers: dict[str, str] = Field(default_factory=dict)
+    officer_user_ids: dict[str, str] = Field(default_factory=dict)
+    release_container: str | None = None
+    release_project_id: str | None = None
 
     @classmethod
     def placeholder(cls, config: HubConfig) -> dict[str, Any]:
@@ -111,7 +119,39 @@ class WorkspaceExports(LayerExports):
             "member_user_ids": {m.id: f"{prefix}-{m.id}-id" for m in spec.members},
             "authorisation": spec.authorisation.reference,
             "expires": spec.expires.isoformat(),
+            "airlock_container": f"{prefix}-airlock",
+            "decision_containers": {o: f"{prefix}-{DECISIONS}-{o}" for o in config.data_officers},
+            "officer_user_ids": {o: f"{o}-id" for o in config.data_officers},
+            "release_container": release_container_name(config.site, spec.id),
+            "release_project_id": f"hub-{config.site}-project-id",
         }
+
+
+def release_container_name(site: str, workspace: str) -> str:
+    """The project's release area: in the site's own project, outside the workspace's."""
+    return f"hub-{site}-release-{workspace}"
+
+
+@dataclass(frozen=True)
+class AirlockNames:
+    """The airlock's containers, named from facts every party has (the site, the workspace,
+    the site's data officers), so that officers and members find them without the stack's
+    state, which only the operator reads."""
+
+    outbox: str
+    ledger: str
+    decisions: dict[str, str]
+    release: str
+
+    @classmethod
+    def of(cls, site: str, workspace: str, officers: list[str]) -> AirlockNames:
+        prefix = f"hub-{site}-ws-{workspace}"
+        return cls(
+            outbox=f"{prefix}-outbox",
+            ledger=f"{prefix}-airlock",
+            decisions={o: f"{prefix}-{DECISIONS}-{o}" for o in officers},
+            release=release_container_name(site, workspace),
+        )
 
 
 def workspace_metadata(config: HubConfig, spec: WorkspaceSpec) -> dict[str, str]:
@@ -199,6 +239,12 @@ class WorkspaceLayer(pulumi.ComponentResource):
         # ---- identity: the project and who may use it ------------------------------------
         grants: list[pulumi.Resource] = []
         self.users: dict[str, openstack.identity.User] = {}
+        # Who the decision containers and the release area admit: each data officer by id
+        # (where hubctl creates the tenancy), else by name in the provider's own IAM.
+        officer_ids: dict[str, pulumi.Input[str]] = dict.fromkeys(config.data_officers, "")
+        operator_scope = openstack.identity.get_auth_scope_output(
+            name="operator", opts=pulumi.InvokeOptions(provider=context.provider)
+        )
         if config.workspace_tenancy is Tenancy.CREATE:
             self.project = openstack.identity.Project(
                 name("project"),
@@ -211,14 +257,11 @@ class WorkspaceLayer(pulumi.ComponentResource):
             project_id: pulumi.Output[str] = self.project.id
             project_name: pulumi.Output[str] = self.project.name
             role = functools.partial(self._role, context)
-            operator = openstack.identity.get_auth_scope_output(
-                name="operator", opts=pulumi.InvokeOptions(provider=context.provider)
-            )
             grants.append(
                 openstack.identity.RoleAssignment(
                     name("operator"),
                     project_id=project_id,
-                    user_id=operator.user_id,
+                    user_id=operator_scope.user_id,
                     role_id=role(OPERATOR_ROLE),
                     opts=context.opts(self),
                 )
@@ -250,6 +293,7 @@ class WorkspaceLayer(pulumi.ComponentResource):
                 found = openstack.identity.get_user_output(
                     name=officer, opts=pulumi.InvokeOptions(provider=context.provider)
                 )
+                officer_ids[officer] = found.id
                 grants.append(
                     openstack.identity.RoleAssignment(
                         name("officer", officer),
@@ -263,6 +307,7 @@ class WorkspaceLayer(pulumi.ComponentResource):
             assert spec.project is not None  # checked by HubConfig
             project_name = pulumi.Output.from_input(spec.project)
             project_id = pulumi.Output.from_input(spec.project)
+            officer_ids = {officer: officer for officer in config.data_officers}
 
         # Everything else lives in the workspace's project: a provider scoped to it, created
         # once the operator may use the project.
@@ -411,15 +456,57 @@ class WorkspaceLayer(pulumi.ComponentResource):
             force_destroy=True,
             opts=guarded(),
         )
+        airlock_meta = {**metadata, "purpose": "airlock"}
+        names = AirlockNames.of(config.site, spec.id, config.data_officers)
         self.outbox = openstack.objectstorage.Container(
             name("outbox"),
-            name=name("outbox"),
-            # The airlock: members put results, only data officers read and release them.
-            container_write=MEMBER_ROLE,
+            name=names.outbox,
+            # Members put results and never read them back; data officers read them, and
+            # delete the files of the requests they reject (hubctl.airlock).
+            container_write=f"{MEMBER_ROLE},{DATA_OFFICER_ROLE}",
             container_read=DATA_OFFICER_ROLE,
             metadata={**metadata, "purpose": "outbox", "released-by": DATA_OFFICER_ROLE},
             force_destroy=True,
             opts=guarded(),
+        )
+        # One record per request (its files' hashes, findings and transitions): members
+        # submit and cancel, officers review. What a record says is never proof of a
+        # decision: approvals are read from the officers' own containers below.
+        self.ledger = openstack.objectstorage.Container(
+            name("airlock"),
+            name=names.ledger,
+            container_read=f"{MEMBER_ROLE},{DATA_OFFICER_ROLE}",
+            container_write=f"{MEMBER_ROLE},{DATA_OFFICER_ROLE}",
+            metadata={**airlock_meta, "airlock": "requests"},
+            force_destroy=True,
+            opts=guarded(),
+        )
+        self.decisions: dict[str, openstack.objectstorage.Container] = {}
+        for officer, officer_id in officer_ids.items():
+            # Only this officer writes here: Swift, not hubctl, attests who approved.
+            self.decisions[officer] = openstack.objectstorage.Container(
+                name(DECISIONS, officer),
+                name=names.decisions[officer],
+                container_read=f"{MEMBER_ROLE},{DATA_OFFICER_ROLE}",
+                container_write=pulumi.Output.all(project_id, officer_id).apply(
+                    lambda ids: f"{ids[0]}:{ids[1]}"
+                ),
+                metadata={**airlock_meta, "airlock": "decisions", "officer": officer},
+                force_destroy=True,
+                opts=guarded(),
+            )
+        # The release area lives in the site's project: members hold no role there, officers
+        # read it through their workspace-scoped tokens, and only the operator (the project's
+        # owner) writes it, so a release needs the operator and two officers' approvals.
+        self.release_area = openstack.objectstorage.Container(
+            context.name("release", spec.id),
+            name=names.release,
+            container_read=pulumi.Output.all(project_id, *officer_ids.values()).apply(
+                lambda ids: ",".join(f"{ids[0]}:{officer}" for officer in ids[1:])
+            ),
+            metadata={**airlock_meta, "airlock": "release"},
+            force_destroy=True,
+            opts=context.opts(self, protect=config.protect),
         )
         # The pack checks the key is not a dataset key: say which keys those are.
         self.dataset_keys = kms.apply(lambda k: sorted(k.dataset_key_refs.values()))
@@ -508,6 +595,11 @@ class WorkspaceLayer(pulumi.ComponentResource):
             key_ref=self.key.secret_ref,
             members={m: u.name for m, u in self.users.items()},
             member_user_ids={m: u.id for m, u in self.users.items()},
+            airlock_container=self.ledger.name,
+            decision_containers={o: c.name for o, c in self.decisions.items()},
+            officer_user_ids=officer_ids,
+            release_container=self.release_area.name,
+            release_project_id=operator_scope.project_id,
         ).apply(
             lambda values: {
                 **values,

@@ -69,6 +69,11 @@ EXPECTED_IDS = {
     "workspace-no-flow-from-other-workspace",
     "workspace-key-distinct",
     "workspace-access-via-project",
+    # issue 24: the airlock
+    "airlock-outbox-write-only",
+    "airlock-release-area-officers-only",
+    "airlock-decision-one-officer",
+    "airlock-data-officers",
 }
 
 

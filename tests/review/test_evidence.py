@@ -59,6 +59,39 @@ def drill(drill_id: str, started: datetime, rto: float, passed: bool) -> DrillRe
     )  # fmt: skip
 
 
+def _airlock_request(request_id: str, state: str, released: bool) -> dict[str, Any]:
+    return {
+        "id": request_id,
+        "state": state,
+        "reason": "table 2 of the paper",
+        "submitter": "hub-local-ws-cohort-a-alice",
+        "files": [{"name": "table2.csv", "sha256": "ab" * 32, "size": 120}],
+        "findings": []
+        if released
+        else [
+            {"check": "small-cell", "file": "table2.csv", "location": "row 3, column 2 ('n')",
+             "severity": "blocking", "message": "count 7 is below the small-cell threshold 10"}
+        ],
+        "transitions": [],
+        "decisions": {"officer-1": {"decision": "approve", "at": "2026-11-30T09:00:00Z",
+                                    "reason": "ok", "user": "officer-1"},
+                      "officer-2": {"decision": "approve", "at": "2026-11-30T09:10:00Z",
+                                    "reason": "ok", "user": "officer-2"}}
+        if released
+        else {},
+        "approvers": ["officer-1", "officer-2"] if released else [],
+        "released": {"container": "hub-local-release-cohort-a", "project_id": "p",
+                     "objects": [f"{request_id}/table2.csv"], "by": "hub-admin",
+                     "at": "2026-11-30T09:20:00Z"}
+        if released
+        else None,
+    }  # fmt: skip
+
+
+AIRLOCK_RELEASED = _airlock_request("r-20261130T085000Z-aaaaaa", "released", True)
+AIRLOCK_BLOCKED = _airlock_request("r-20261130T085500Z-bbbbbb", "blocked", False)
+
+
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
     reports = tmp_path_factory.mktemp("reports")
@@ -72,6 +105,7 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str,
                 "workspace": "cohort-a",
                 "closed_at": "2026-11-30T10:00:00Z",
                 "evidence": {"containers_deleted": 2, "keys_destroyed": 1},
+                "airlock": [AIRLOCK_RELEASED, AIRLOCK_BLOCKED],
             }
         )
     )
@@ -151,6 +185,7 @@ def test_table_rows_equal_the_json_reports_counts(page, generated):
         "suppressions": counts["suppressions"],
         "drill-checks": counts["drill_checks"],
         "workspaces": counts["workspaces"],
+        "airlock": counts["airlock_requests"],
     }
 
 
@@ -206,6 +241,16 @@ def test_only_the_sites_workspace_closures_are_shown(generated, page):
     _, facts = generated
     assert [w["workspace"] for w in facts["workspaces"]] == ["cohort-a"]
     assert "keys_destroyed" in page["text"]
+
+
+def test_the_airlock_shows_each_release_with_both_approvers_and_the_findings(generated, page):
+    _, facts = generated
+    assert facts["counts"]["airlock_requests"] == 2 and facts["counts"]["airlock_releases"] == 1
+    (project,) = facts["airlock"]["projects"]
+    assert project["workspace"] == "cohort-a"
+    assert "officer-1, officer-2" in page["text"]
+    assert "count 7 is below the small-cell threshold 10" in page["text"]
+    assert "ab" * 32 in page["text"]
 
 
 def test_generation_time_and_commit_are_recorded(generated):

@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 from hubcore.stackfiles import REPO_ROOT, STACKS_DIR
 from hubctl.cli import app
 from hubctl.workspaces.lifecycle import Site, deploy, reports_dir, stage
-from tests.workspaces.conftest import WorkspaceSite
+from tests.workspaces.site import WorkspaceSite
 
 pytestmark = pytest.mark.integration
 runner = CliRunner()

@@ -29,7 +29,7 @@ from hubctl.deploy import connect_from_env
 from hubctl.workspaces.access import member_env, workspace_exports
 from hubctl.workspaces.lifecycle import REPORTS_ENV, Site
 from tests.cloud import _exports
-from tests.workspaces.conftest import WorkspaceSite
+from tests.workspaces.site import WorkspaceSite
 
 pytestmark = pytest.mark.integration
 runner = CliRunner()

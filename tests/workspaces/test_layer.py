@@ -125,8 +125,53 @@ def test_members_read_the_extract_and_write_the_outbox_officers_read_it(
     containers = {r.inputs["name"].rsplit("-", 1)[-1]: r.inputs for r in of(local, "Container")}
     assert containers["extract"]["containerRead"] == "hub-ws-member"
     assert "containerWrite" not in containers["extract"]
-    assert containers["outbox"]["containerWrite"] == "hub-ws-member"
+    # Officers write the outbox too: they delete the files of the requests they reject.
+    assert containers["outbox"]["containerWrite"] == "hub-ws-member,hub-data-officer"
     assert containers["outbox"]["containerRead"] == "hub-data-officer"
+
+
+def _containers(result: SynthResult) -> dict[str, ResourceRecord]:
+    return {r.inputs["name"]: r for r in of(result, "Container")}
+
+
+def test_each_data_officer_has_a_decision_container_only_they_write(local: SynthResult) -> None:
+    officers = load_site_officers()
+    prefix = f"hub-local-ws-layer-{TAG}"
+    containers = _containers(local)
+    decisions = {n: r for n, r in containers.items() if n.startswith(f"{prefix}-decisions-")}
+    assert sorted(decisions) == sorted(f"{prefix}-decisions-{o}" for o in json_list(officers))
+    for name, record in decisions.items():
+        officer = name.removeprefix(f"{prefix}-decisions-")
+        # <workspace project id>:<that officer's user id>, as the mocks resolve them.
+        assert record.inputs["containerWrite"] == f"{prefix}-project-id:{officer}-id"
+
+
+def load_site_officers() -> str:
+    from hubcore.stackfiles import load_layered_config
+
+    return load_layered_config("local-network")["hub:dataOfficers"].value
+
+
+def json_list(text: str) -> list[str]:
+    import json
+
+    return [str(v) for v in json.loads(text)] if text.startswith("[") else [text]
+
+
+def test_the_release_area_is_in_the_site_project_and_admits_no_member(local: SynthResult) -> None:
+    release = _containers(local)[f"hub-local-release-layer-{TAG}"]
+    assert "containerWrite" not in release.inputs
+    officers = json_list(load_site_officers())
+    assert release.inputs["containerRead"] == ",".join(
+        f"hub-local-ws-layer-{TAG}-project-id:{o}-id" for o in officers
+    )
+    # The site's provider (the operator's project), not the workspace's.
+    assert release.provider is not None and "openstack-workspace" not in release.provider
+
+
+def test_the_ledger_is_written_by_members_and_officers_only(local: SynthResult) -> None:
+    ledger = _containers(local)[f"hub-local-ws-layer-{TAG}-airlock"]
+    assert ledger.inputs["containerWrite"] == "hub-ws-member,hub-data-officer"
 
 
 def test_each_member_is_a_user_of_the_workspace_project_with_two_roles(local: SynthResult) -> None:

@@ -1,0 +1,106 @@
+"""The local site's network, kms and storage layers deployed into a Keystone project of the
+test session (never the user's hub-local), with a projects folder of its own for the tests'
+manifests; every workspace still open at the end is closed, then the layers destroyed.
+
+One deployment serves every module of the session that opens workspaces (the workspace and
+airlock tiers): tests/cloud.py's `workspace_site` fixture.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from hubcore.stackfiles import STACKS_DIR
+from hubcore.stacks import Layer, StackName
+from hubctl.deploy import connect_from_env, delete_order_secrets, run_stack
+from hubctl.workspaces.lifecycle import REPORTS_ENV, Site, close_workspace
+from hubctl.workspaces.manifest import PROJECTS_ENV
+
+SITE_LAYERS = (Layer.NETWORK, Layer.KMS, Layer.STORAGE)
+
+
+@dataclass
+class WorkspaceSite:
+    """The deployed site's environment, and where the tests' manifests go."""
+
+    env: dict[str, str]
+    root: Path
+
+    def write_manifest(self, project: str, data: dict[str, Any]) -> Path:
+        path = self.root / "projects" / "local" / f"{project}.yaml"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+        return path
+
+    def close_left_open(self, *workspaces: str) -> None:
+        """Close what a test left open, pending airlock requests or not."""
+        for workspace in workspaces:
+            path = STACKS_DIR / f"Pulumi.local-ws-{workspace}.yaml"
+            if path.exists():
+                try:
+                    close_workspace(
+                        Site.load("local"), workspace, log_dir=self.root / "logs", pending_ok=True
+                    )
+                finally:
+                    path.unlink(missing_ok=True)
+
+    def manifests(self) -> list[str]:
+        return sorted(p.stem for p in (self.root / "projects" / "local").glob("*.yaml"))
+
+
+@contextmanager
+def deployed_site(
+    deploy_env: dict[str, str], admin_connection: Any, root: Path
+) -> Iterator[WorkspaceSite]:
+    project = admin_connection.identity.create_project(
+        name=f"hub-wstest-{secrets.token_hex(3)}", domain_id="default", description="ws tests"
+    )
+    user = admin_connection.identity.find_user(deploy_env["OS_USERNAME"])
+    for role in ("admin", "member", "creator"):
+        admin_connection.identity.assign_project_role_to_user(
+            project, user, admin_connection.identity.find_role(role)
+        )
+    (root / "projects" / "local").mkdir(parents=True)
+    env = {
+        **deploy_env,
+        "OS_PROJECT_NAME": project.name,
+        PROJECTS_ENV: str(root / "projects"),
+        REPORTS_ENV: str(root / "reports"),
+    }
+    saved = {key: os.environ.get(key) for key in env}
+    os.environ.update(env)
+    logs = root / "logs"
+    site = WorkspaceSite(env, root)
+
+    def layer(action: str, which: Layer) -> str:
+        run = run_stack(StackName("local", which), action, logs / f"{which}.{action}.log", env)  # type: ignore[arg-type]
+        return run.status + (f": {run.error}" if run.error else "")
+
+    try:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            first = list(pool.map(lambda w: layer("up", w), (Layer.NETWORK, Layer.KMS)))
+        assert first == ["done", "done"], first
+        assert layer("up", Layer.STORAGE) == "done"
+        yield site
+    finally:
+        site.close_left_open(*site.manifests())
+        for which in reversed(SITE_LAYERS):
+            layer("destroy", which)
+        delete_order_secrets(connect_from_env(env), "local")
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        admin_connection.identity.delete_project(project)
+        shutil.rmtree(root, ignore_errors=True)
