@@ -255,7 +255,7 @@ def load(
     member: MemberOption = None,
 ) -> None:
     """Encrypt files client-side (a data key each, wrapped by the project key) into the extract."""
-    from hubctl.workspaces.envelope import EnvelopeError, put_objects
+    from hubctl.envelope import EnvelopeError, put_objects
 
     for path in files:
         if not path.is_file():
@@ -288,7 +288,7 @@ def read(
     """Read an extract object back: download, unwrap its data key, decrypt."""
     import sys
 
-    from hubctl.workspaces.envelope import EnvelopeError, get_object
+    from hubctl.envelope import EnvelopeError, get_object
 
     exports, conn = _workspace_connection(_site(site), project, member)
     try:

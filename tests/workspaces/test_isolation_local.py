@@ -280,7 +280,7 @@ def test_after_closing_the_key_reference_is_gone_from_barbican(
 def test_a_backup_of_the_extract_cannot_be_opened_after_closing(
     closed_a: dict[str, Any], opened: dict[str, Any]
 ) -> None:
-    from hubctl.workspaces.envelope import EnvelopeError, fetch_project_key
+    from hubctl.envelope import EnvelopeError, fetch_project_key
 
     backup = closed_a["backup"]
     assert backup.status_code == 200 and b"hba1c" not in backup.content
