@@ -87,6 +87,14 @@ def open_sealed(name: str, body: bytes, metadata: dict[str, str], project_key: b
 # Through the APIs: Barbican for the key, Swift for the objects (openstacksdk connections)
 
 
+def endpoint(conn: Any, service_type: str) -> dict[str, str]:
+    """The service's public endpoint in the connection's own region: a connection made for the
+    DR region must never reach the same service in the primary region."""
+    found = {"service_type": service_type, "interface": "public"}
+    region = getattr(conn.config, "region_name", None)
+    return {**found, "region_name": str(region)} if region else found
+
+
 def secret_id(ref: str) -> str:
     return ref.rstrip("/").rsplit("/", 1)[-1]
 
@@ -95,7 +103,7 @@ def fetch_key(conn: Any, key_ref: str) -> bytes:
     """The key's bytes from Barbican (its payload), for this operation only."""
     response = conn.session.get(
         f"/v1/secrets/{secret_id(key_ref)}/payload",
-        endpoint_filter={"service_type": "key-manager"},
+        endpoint_filter=endpoint(conn, "key-manager"),
         headers={"Accept": "application/octet-stream"},
         raise_exc=False,
     )
@@ -121,7 +129,7 @@ def put_sealed(
     """Upload one sealed object; returns Swift's status (412 when `If-None-Match` refused it)."""
     response = conn.session.put(
         f"/{container}/{name}",
-        endpoint_filter={"service_type": "object-store"},
+        endpoint_filter=endpoint(conn, "object-store"),
         data=sealed.body,
         headers={
             "Content-Type": "application/octet-stream",
@@ -140,7 +148,7 @@ def get_sealed(conn: Any, container: str, name: str) -> tuple[bytes, dict[str, s
     """One object's body and its X-Object-Meta-* metadata (keys in lower case, no prefix)."""
     response = conn.session.get(
         f"/{container}/{name}",
-        endpoint_filter={"service_type": "object-store"},
+        endpoint_filter=endpoint(conn, "object-store"),
         raise_exc=False,
     )
     if response.status_code != 200:

@@ -187,8 +187,10 @@ def _run_locked(deployer: SiteDeployer, site: str, action: Action, orphans: bool
         for note in run.notes:
             say(f"{run.stack}: {note}")
     failed = [r for r in results if r.status != "done"]
+    escrowed = True
     if action == "up" and not failed:
         _summarise(deployer, site, results)
+        escrowed = _escrow(site)
     console.print(f"logs: {deployer.log_dir.relative_to(REPO_ROOT)}", markup=False)
     for run in failed:
         console.print(
@@ -197,7 +199,7 @@ def _run_locked(deployer: SiteDeployer, site: str, action: Action, orphans: bool
         )
     if any(r.status == "failed" for r in failed) and action != "preview":
         _explain(site)
-    status = 1 if failed else EXIT_OK
+    status = 1 if failed or not escrowed else EXIT_OK
     if action in ("up", "destroy"):
         status = max(status, _census(deployer, site, delete=orphans))
     return status
@@ -216,6 +218,25 @@ def _summarise(deployer: SiteDeployer, site: str, results: list[LayerRun]) -> No
         console.print(table)
     say(f"reach it: {outputs.ssh_hint(values, found)}")
     say(f"full outputs: hubctl outputs --site {site} [--format text|json]")
+
+
+def _escrow(site: str) -> bool:
+    """After a good `up`: escrow every dataset key not escrowed yet (a rotated key included)
+    in the replica region; False, with the reason, when it could not."""
+    from hubctl.commands.dataset import escrow_now
+
+    try:
+        done = escrow_now(site_config(site))
+    except Exception as error:  # the layers are up; the keys are not recoverable elsewhere yet
+        console.print(f"[red]escrow of {site}'s dataset keys failed:[/] {escape(str(error))}")
+        say(f"retry with: hubctl dataset escrow --site {site}")
+        return False
+    for item in done:
+        if item.status != "already escrowed":
+            say(f"{item.dataset} key {item.key_id}: {item.status} ({', '.join(item.methods)})")
+    if done:
+        say(f"dataset keys of {site}: {len(done)} escrowed in its replica region")
+    return True
 
 
 def _deployments(deployer: SiteDeployer, site: str) -> list[dict[str, Any]]:
