@@ -150,6 +150,21 @@ _REQUIREMENTS: tuple[Requirement, ...] = (
         "Encryption, confidentiality and isolation appropriate to the risk.",
     ),
     Requirement(
+        "SNC-17",
+        "SecNumCloud 3.2",
+        "ANSSI SecNumCloud referential v3.2, chapter 17 (business continuity)",
+        "The provider plans and tests the continuity of the service, including backups that "
+        "can be restored.",
+        verified=False,
+    ),
+    Requirement(
+        "HDS-ISO27001-A5.30",
+        "HDS",
+        "HDS v2 (2024) on ISO/IEC 27001:2022, Annex A 5.30 (ICT readiness for business continuity)",
+        "Continuity objectives are set and ICT readiness is planned, implemented and tested.",
+        verified=False,
+    ),
+    Requirement(
         "STATE-SOVEREIGN",
         "Sovereign Hub",
         "shared domain notes: Pulumi state and secrets must stay sovereign",
@@ -202,4 +217,6 @@ RULE_REQUIREMENTS: dict[str, tuple[str, ...]] = {
     "workspace-no-flow-from-other-workspace": ("SNC-13", "HDS-ISO27001-A8", "GDPR-32"),
     "workspace-key-distinct": ("SNC-10", "GDPR-32"),
     "workspace-access-via-project": ("CNIL-AUTH", "GDPR-32"),
+    "recovery-targets-declared": ("SNC-17", "HDS-ISO27001-A5.30"),
+    "recovery-dataset-keys-recoverable": ("SNC-17", "HDS-ISO27001-A5.30", "SNC-10"),
 }

@@ -12,6 +12,7 @@ from policies.rules import (  # noqa: F401 - imported for their registrations
     exposure,
     inventory,
     qualification,
+    recovery,
     region,
     secrets,
     stack,

@@ -69,6 +69,8 @@ EXPECTED_IDS = {
     "workspace-no-flow-from-other-workspace",
     "workspace-key-distinct",
     "workspace-access-via-project",
+    "recovery-targets-declared",
+    "recovery-dataset-keys-recoverable",
 }
 
 
