@@ -85,7 +85,10 @@ def rpo_report(
     t0: datetime,
     synced: datetime | None,
     unobserved_because: str = "",
+    unescrowed_keys: set[str] | None = None,
 ) -> RpoReport:
+    """`unescrowed_keys`: when the site escrows its keys, the names of those the DR region
+    lacks (only they count for the RPO); None: no key is recoverable, every key counts."""
     since = (t0 - synced).total_seconds() if synced is not None else None
     if observation is None:
         return RpoReport(
@@ -107,7 +110,12 @@ def rpo_report(
     missing = replication.unreplicated(observation, pairs)
     newest = max(missing, key=lambda item: item[1].modified, default=None)
     objects_seconds = (t0 - newest[1].modified).total_seconds() if newest else 0.0
-    key = max(observation.keys.items(), key=lambda item: item[1], default=None)
+    counted = {
+        name: created
+        for name, created in observation.keys.items()
+        if unescrowed_keys is None or name in unescrowed_keys
+    }
+    key = max(counted.items(), key=lambda item: item[1], default=None)
     keys_seconds = (t0 - key[1]).total_seconds() if key else None
     values = [v for v in (objects_seconds, keys_seconds) if v is not None]
     return RpoReport(

@@ -81,7 +81,7 @@ def render_markdown(report: DrillReport) -> str:
         f"| **RPO** | **{duration(rpo.overall_seconds)}** | newest object or key not replicated |",
         f"| objects | {duration(rpo.objects_seconds)} | {rpo.unreplicated_objects} object(s) not "
         f"in the replicas{': newest ' + rpo.newest_unreplicated_object if rpo.newest_unreplicated_object else ''} |",  # noqa: E501
-        f"| keys | {duration(rpo.keys_seconds)} | dataset keys are never replicated"
+        f"| keys | {duration(rpo.keys_seconds)} | dataset keys the DR region cannot recover"
         f"{': newest ' + rpo.newest_unreplicated_key if rpo.newest_unreplicated_key else ''} |",
         f"| since last replication | {duration(rpo.since_last_sync_seconds)} | last pass: "
         f"{rpo.last_sync.strftime('%Y-%m-%d %H:%M:%S UTC') if rpo.last_sync else 'never'} |",

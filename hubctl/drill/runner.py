@@ -315,7 +315,16 @@ class DrillRun:
             outcome=outcome,
             failure=failure,
             rto=rto_report(layers, restore),
-            rpo=rpo_report(observation, pairs, started_at, synced, unobserved),
+            rpo=rpo_report(
+                observation,
+                pairs,
+                started_at,
+                synced,
+                unobserved,
+                {k for d in self.datasets for k in d.unescrowed_keys}
+                if self.datasets and (self.source.key_escrow or self.source.key_custodians)
+                else None,
+            ),
             layers=layers,
             restore=restore,
             checks=self.checks,
