@@ -163,6 +163,8 @@ def _recover(
     rpo, newest, unescrowed = _rpo(
         source, dataset, primary_container, names, started_at, observation
     )
+    if observation is None:
+        rpo = _since_last_sync(replica, replica_container, started_at)
     return DatasetRecovery(
         dataset=dataset,
         source=replica_container,
@@ -184,6 +186,18 @@ def _recover(
         decrypt_verify=decrypt_verify,
         reseal=reseal,
     )
+
+
+def _since_last_sync(replica: Any, container: str, started_at: datetime) -> float | None:
+    """Without a look at the primary (it was already lost), the dataset's RPO is bounded by
+    the age of its replica's last replication pass, as in a real disaster."""
+    try:
+        synced = replication.last_sync(
+            replica, [replication.ReplicaPair("dataset", container, container)]
+        )
+    except Exception:  # an unreadable stamp: the RPO is unknown
+        return None
+    return None if synced is None else (started_at - synced).total_seconds()
 
 
 def _names(store: DatasetStore, lost: list[LostObject]) -> list[str]:

@@ -72,6 +72,10 @@ from hubctl.drill.targets import judge_targets, primary_refused
 from hubctl.drill.timing import EventRecorder
 from infra.config import HubConfig
 
+# Set by the local cloud's fence (scripts/local-cloud isolate REGION --at-loss): the file the
+# drill writes the lost region's name to at t0.
+REGION_LOSS_VAR = "HUB_REGION_LOSS"
+
 
 class Progress(Protocol):
     def layer(self, run: LayerRun) -> None: ...
@@ -224,6 +228,7 @@ class DrillRun:
         )
 
         observation, unobserved, synced = self._observe(source_cloud, replica_cloud, pairs)
+        loss = self._lose_primary()
 
         t0 = self.clock()
         started_at = datetime.now(UTC)
@@ -338,6 +343,8 @@ class DrillRun:
             report.not_verified.append(
                 NotRestored(item=f"loss of {self.source.region_name}", reason=refused[1])
             )
+        if refused is not None:
+            report.separation += f"; after the loss: {refused[1]}" + (f" ({loss})" if loss else "")
         report.targets = judge_targets(report, self.source, self.rto_target, self.rpo_target)
         missed = [t for t in report.targets if not t.met]
         if missed and report.outcome is Outcome.PASSED:
@@ -395,6 +402,25 @@ class DrillRun:
             return None, f"unreachable: {type(error).__name__}", synced
         self.progress.phase("observe primary", "done", f"{len(observation.objects)} containers")
         return observation, "", synced
+
+    def _lose_primary(self) -> str | None:
+        """Region loss under a fence (scripts/local-cloud isolate REGION --at-loss): ask it to
+        refuse the primary region's endpoints from now on, and wait until it has."""
+        trigger = self.environ.get(REGION_LOSS_VAR)
+        if not trigger or self.plan.scenario is not Scenario.REGION_LOSS:
+            return None
+        done = Path(f"{trigger}.done")
+        Path(trigger).write_text(self.source.region_name + "\n")
+        deadline = self.clock() + 30
+        while not done.exists():
+            if self.clock() > deadline:
+                raise DrillRefused(
+                    f"the region fence ({REGION_LOSS_VAR}={trigger}) did not answer in 30 s"
+                )
+            time.sleep(0.1)
+        answer = done.read_text().strip()
+        self.progress.phase("lose primary", "done", answer)
+        return answer
 
     def _rebuild(
         self,
