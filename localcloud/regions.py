@@ -218,7 +218,11 @@ async def _inside_main(spec: dict[str, object]) -> int:
     env = dict(spec["env"])  # type: ignore[call-overload]
     if trigger:
         env[LOSS_VAR] = str(trigger)
-    process = await asyncio.create_subprocess_exec(*spec["command"], env=env)  # type: ignore[misc]
+    process = await asyncio.create_subprocess_exec(
+        *spec["command"],  # type: ignore[misc]
+        env=env,
+        cwd=str(spec["cwd"]),
+    )
     if trigger:
         path = Path(str(trigger))
         while process.returncode is None:
@@ -268,6 +272,7 @@ def isolate(
             "region": region,
             "trigger": str(sockets / "region-loss") if at_loss else None,
             "command": command,
+            "cwd": os.getcwd(),
             "env": dict(os.environ),
         }
         (sockets / "spec.json").write_text(json.dumps(spec))

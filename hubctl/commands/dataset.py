@@ -22,7 +22,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from hubcore.stackfiles import known_sites, missing_site_stacks
+from hubcore.stackfiles import REPO_ROOT, known_sites, missing_site_stacks
 from hubcore.values import ConfigError
 from hubctl.commands.common import EXIT_OK, EXIT_VIOLATIONS, fail_usage, stderr
 
@@ -221,6 +221,58 @@ def escrow(site: SiteOption) -> None:
         console.print(
             f"{item.dataset} key {item.key_id}: {item.status} ({', '.join(item.methods)})"
         )
+
+
+@app.command()
+def shred(
+    site: SiteOption,
+    dataset: DatasetOption,
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Confirm: the data becomes unreadable for good.")
+    ] = False,
+    reports: Annotated[
+        Path | None, typer.Option("--reports", help="Where to write the evidence record.")
+    ] = None,
+) -> None:
+    """Crypto-shred DATASET (its retention ended): destroy its keys, their escrow and shares,
+    check through the APIs that nothing of it opens, write the evidence record."""
+    from hubctl.cloud import site_cloud
+    from hubctl.datasets.shred import shred as shred_dataset
+    from hubctl.datasets.shred import write_record
+    from hubctl.workspaces.evidence import credentials_of
+
+    config = site_of(site)
+    require_dataset(config, dataset)
+    if not yes:
+        fail_usage(
+            f"shredding {site}/{dataset} destroys its keys, their escrow and every share: every "
+            "copy of its data becomes unreadable for good. Add --yes to do it"
+        )
+    cloud = site_cloud(site, config.region_name)
+    primary = cloud.connect()
+    replica = cloud.in_region(config.replica_region).connect() if config.replica_region else None
+    try:
+        record = shred_dataset(
+            primary,
+            replica,
+            config,
+            dataset,
+            by=credentials_of(primary, cloud.env()),
+            say=lambda line: console.print(line),
+        )
+    except _faults() as error:
+        refused(error)
+    for check in record.checks:
+        mark = "[green]pass[/]" if check.passed else "[red]FAIL[/]"
+        console.print(f"  {mark} {check.check} ({check.api}: {check.observed})")
+    folder = reports or REPO_ROOT / "reports" / "datasets"
+    for path in write_record(record, folder):
+        console.print(f"evidence: {path}")
+    console.print(
+        f"next: remove {dataset} from hub:datasets of {site} in stacks/sites.yaml and run "
+        f"`hubctl up --site {site}` to remove its containers and key order"
+    )
+    raise typer.Exit(EXIT_OK if record.ok else EXIT_VIOLATIONS)
 
 
 @app.command()

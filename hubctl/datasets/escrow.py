@@ -182,6 +182,9 @@ def escrow_site(
         store = DatasetStore(
             primary, config.site, dataset, container_names(config)[f"dataset-{dataset}"], ring
         )
+        if store.shredded_at():
+            done.append(Escrowed(dataset, "-", "shredded: nothing to escrow", ()))
+            continue
         for ref in key_refs_in_use(store):
             ident = key_id(ref)
             existing = read_record(replica, container, dataset, ident)

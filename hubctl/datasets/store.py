@@ -39,6 +39,7 @@ from hubctl.envelope import (
 )
 
 KEY_REF_META = "data-key-ref"  # container metadata the storage layer sets (infra.layers.storage)
+SHREDDED_META = "hub-shredded"  # set by `hubctl dataset shred`: the dataset's keys are gone
 
 
 class DatasetError(ValueError):
@@ -81,9 +82,21 @@ class DatasetStore:
         except openstack.exceptions.NotFoundException as error:
             raise DatasetError(f"container {self.container} does not exist") from error
 
+    def _container_meta(self) -> dict[str, str]:
+        import openstack.exceptions
+
+        try:
+            meta = self.conn.object_store.get_container_metadata(self.container).metadata or {}
+        except openstack.exceptions.NotFoundException as error:
+            raise DatasetError(f"container {self.container} does not exist") from error
+        return {str(k).lower(): str(v) for k, v in meta.items()}
+
+    def shredded_at(self) -> str | None:
+        """When the dataset was crypto-shredded (`hubctl dataset shred`), None if it was not."""
+        return self._container_meta().get(SHREDDED_META)
+
     def current_key_ref(self) -> str:
-        meta = self.conn.object_store.get_container_metadata(self.container).metadata or {}
-        ref = {k.lower(): v for k, v in meta.items()}.get(KEY_REF_META)
+        ref = self._container_meta().get(KEY_REF_META)
         if not ref:
             raise DatasetError(
                 f"container {self.container} names no dataset key ({KEY_REF_META} metadata): "
@@ -161,6 +174,12 @@ class DatasetStore:
         items = list(files)
         for name, _ in items:
             check_name(name)
+        shredded = self.shredded_at()
+        if shredded:
+            raise DatasetError(
+                f"{self.container}: dataset {self.dataset} was crypto-shredded on {shredded}; "
+                "nothing is loaded into it"
+            )
         ref = self.current_key_ref()
         key = self.ring.get(ref)
         entries: dict[str, ObjectEntry] = {}

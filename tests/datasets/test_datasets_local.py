@@ -256,3 +256,56 @@ def test_an_unknown_dataset_is_a_usage_error(loaded: dict[str, Any], env: dict[s
     result = hubctl("dataset", "read", "--site", SITE, "--dataset", "nope", "x", env=env)
     assert result.returncode == 2
     assert "holds synthetic-cohorts, synthetic-claims" in result.stderr
+
+
+def test_shredding_without_yes_changes_nothing(loaded: dict[str, Any], env: dict[str, str]) -> None:
+    result = hubctl("dataset", "shred", "--site", SITE, "--dataset", CLAIMS, env=env)
+    assert result.returncode == 2 and "Add --yes" in result.stderr
+    again = hubctl("dataset", "read", "--site", SITE, "--dataset", CLAIMS, "claims.csv", env=env)
+    assert again.returncode == 0, again.stderr
+
+
+@pytest.fixture(scope="module")
+def shredded(loaded: dict[str, Any], env: dict[str, str], tmp_path_factory) -> dict[str, Any]:
+    folder = tmp_path_factory.mktemp("shred-evidence")
+    result = hubctl("dataset", "shred", "--site", SITE, "--dataset", CLAIMS, "--yes",
+                    "--reports", str(folder), env=env)  # fmt: skip
+    return {"result": result, "folder": folder}
+
+
+def test_shredding_passes_every_check_and_writes_its_evidence(shredded: dict[str, Any]) -> None:
+    result = shredded["result"]
+    assert result.returncode == 0, result.stdout + result.stderr
+    (record_file,) = shredded["folder"].glob(f"{SITE}-{CLAIMS}-shredded-*.json")
+    record = json.loads(record_file.read_text())
+    assert record["keys"] and record["escrow_versions_deleted"] >= 4  # a record and 3 shares
+    assert all(check["passed"] for check in record["checks"])
+    assert "AGE-SECRET-KEY" not in record_file.read_text()
+
+
+def test_a_shredded_dataset_no_longer_reads(shredded: dict[str, Any], env: dict[str, str]) -> None:
+    result = hubctl("dataset", "read", "--site", SITE, "--dataset", CLAIMS, "claims.csv", env=env)
+    assert result.returncode == 1 and "cannot be read from Barbican" in result.stderr
+
+
+def test_a_shredded_dataset_has_no_escrow_left(
+    shredded: dict[str, Any], env: dict[str, str]
+) -> None:
+    result = hubctl("dataset", "keys", "--site", SITE, "--dataset", CLAIMS, "--prove", "escrow",
+                    env=env)  # fmt: skip
+    assert result.returncode == 1 and "no key escrowed" in result.stdout
+
+
+def test_escrow_leaves_a_shredded_dataset_alone(
+    shredded: dict[str, Any], env: dict[str, str]
+) -> None:
+    result = hubctl("dataset", "escrow", "--site", SITE, env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"{CLAIMS} key -: shredded" in result.stdout
+
+
+def test_the_other_dataset_is_untouched_by_the_shredding(
+    shredded: dict[str, Any], env: dict[str, str]
+) -> None:
+    result = hubctl("dataset", "read", "--site", SITE, "--dataset", COHORTS, "cohort.csv", env=env)
+    assert result.returncode == 0 and result.stdout.encode() == PLAIN
