@@ -203,6 +203,30 @@ def workspace_closures(site: str, reports: Path) -> list[dict[str, Any]]:
     return closures
 
 
+def shred_records(site: str, reports: Path) -> list[dict[str, Any]]:
+    """Crypto-shredding records of this site's datasets (reports/datasets/*-shredded-*.json)."""
+    found = []
+    for path in sorted((reports / "datasets").glob("*-shredded-*.json")):
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as error:
+            fail_usage(f"{relative(path)}: not a shredding record: {error}")
+        if isinstance(data, dict) and data.get("site") == site:
+            checks = data.get("checks") or []
+            found.append(
+                {
+                    "file": relative(path),
+                    "dataset": data.get("dataset"),
+                    "at": data.get("finished_at") or data.get("started_at"),
+                    "keys": len(data.get("keys") or []),
+                    "escrow_versions_deleted": data.get("escrow_versions_deleted"),
+                    "checks_passed": sum(bool(c.get("passed")) for c in checks),
+                    "checks": len(checks),
+                }
+            )
+    return found
+
+
 def commit_of(root: Path) -> str:
     def git(*args: str) -> str:
         done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True)
@@ -283,6 +307,7 @@ def build(site: str, config: PackConfig, reports: Path, now: datetime) -> dict[s
         "suppressions": suppressions,
         "drill": _drill_facts(*drill) if drill else None,
         "recovery": recovery_facts(site, reports, now),
+        "shredded": shred_records(site, reports),
         "workspaces": workspaces,
     }
     verdict_cells = [r.verdicts[rule.id] for r in results for rule in rules]
@@ -343,6 +368,7 @@ SECTIONS = (
     ("suppressions", "Suppressions"),
     ("drill", "Disaster recovery"),
     ("recovery", "Recovery objectives"),
+    ("shredded", "Shredded datasets"),
     ("workspaces", "Workspace closures"),
 )
 VERDICT_CLASS = {
@@ -514,6 +540,7 @@ def render_html(evidence: dict[str, Any], chart: bytes | None) -> str:
     parts.append("</section>")
     parts.append(_drill_section(evidence["drill"], chart))
     parts.append(_recovery_section(evidence["recovery"]))
+    parts.append(_shredded_section(evidence["shredded"]))
     parts.append(_workspaces_section(evidence["workspaces"]))
     parts.append("</main></body></html>")
     return "\n".join(parts) + "\n"
@@ -614,6 +641,37 @@ def _recovery_section(recovery: dict[str, Any]) -> str:
         + table
         + "<h3>Datasets in the last drill</h3>"
         + datasets
+        + "</section>"
+    )
+
+
+def _shredded_section(shredded: list[dict[str, Any]]) -> str:
+    rows = [
+        [
+            _td(item["dataset"]),
+            _td(item["at"]),
+            _td(item["keys"]),
+            _td(item["escrow_versions_deleted"]),
+            _td(
+                f"{item['checks_passed']}/{item['checks']}",
+                "pass" if item["checks_passed"] == item["checks"] else "fail",
+            ),
+            f"<td><code>{_e(item['file'])}</code></td>",
+        ]
+        for item in shredded
+    ]
+    headers = (
+        "Dataset",
+        "When",
+        "Keys destroyed",
+        "Escrow and share versions deleted",
+        "Checks passed",
+        "Record",
+    )
+    return (
+        '<section id="shredded"><h2>Crypto-shredded datasets</h2>'
+        + ("" if shredded else "<p>No dataset of this site was shredded.</p>")
+        + _table("shredded", headers, rows)
         + "</section>"
     )
 

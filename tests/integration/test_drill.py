@@ -49,10 +49,13 @@ Drill = tuple[subprocess.CompletedProcess[str], DrillReport, Path, dict[str, Any
 
 
 def hubctl(
-    *args: str, env: dict[str, str], timeout: float = 3600
+    *args: str, env: dict[str, str], timeout: float = 3600, lose: str | None = None
 ) -> subprocess.CompletedProcess[str]:
+    """hubctl as a person runs it; with `lose`, inside the local cloud's fence, which refuses
+    that region's endpoints from the moment the drill declares the loss."""
+    fence = [str(REPO_ROOT / "scripts" / "local-cloud"), "isolate", lose, "--at-loss", "--"]
     return subprocess.run(
-        [sys.executable, "-m", "hubctl.cli", *args],
+        [*(fence if lose else []), sys.executable, "-m", "hubctl.cli", *args],
         cwd=REPO_ROOT,
         env=env,
         capture_output=True,
@@ -159,8 +162,10 @@ def drill(env: dict[str, str], primary: datetime, connection: Any) -> Drill:
         "objects": {c: objects(connection, c) for c in REPLICATED_OBJECTS},
     }
     result = hubctl(
-        "drill", "--site", SITE, "--to", TARGET, "--report-dir", str(directory), env=env
-    )
+        "drill", "--site", SITE, "--to", TARGET, "--report-dir", str(directory), env=env,
+        lose="LOCAL1",
+    )  # fmt: skip
+    assert (directory / "report.json").exists(), result.stdout[-3000:] + result.stderr[-3000:]
     return result, load_report(directory), directory, before
 
 
@@ -305,6 +310,13 @@ def test_the_rebuilt_state_matches_the_cloud(drill: Drill) -> None:
     _, report, _, _ = drill
     state = [c for c in report.checks if c.layer == "state"]
     assert len(state) == len(LAYERS) and all(c.passed for c in state), state
+
+
+def test_the_primary_region_refused_the_drill_after_the_loss(drill: Drill) -> None:
+    _, report, _, _ = drill
+    assert report.primary_refused is True
+    assert "lost LOCAL1" in report.separation
+    assert "refused the connection" in report.separation
 
 
 def test_the_targets_of_the_site_were_judged_and_met(drill: Drill) -> None:
