@@ -53,9 +53,13 @@ def hubctl(
 ) -> subprocess.CompletedProcess[str]:
     """hubctl as a person runs it; with `lose`, inside the local cloud's fence, which refuses
     that region's endpoints from the moment the drill declares the loss."""
-    fence = [str(REPO_ROOT / "scripts" / "local-cloud"), "isolate", lose, "--at-loss", "--"]
+    fence = (
+        [str(REPO_ROOT / "scripts" / "local-cloud"), "isolate", lose, "--at-loss", "--"]
+        if lose
+        else []
+    )
     return subprocess.run(
-        [*(fence if lose else []), sys.executable, "-m", "hubctl.cli", *args],
+        [*fence, sys.executable, "-m", "hubctl.cli", *args],
         cwd=REPO_ROOT,
         env=env,
         capture_output=True,

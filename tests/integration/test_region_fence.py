@@ -113,7 +113,7 @@ def test_with_at_loss_the_region_answers_until_the_command_asks(servers, capfd) 
 
 
 def test_a_region_sharing_ports_with_another_cannot_be_fenced() -> None:
-    shared = [
+    shared: list[dict[str, object]] = [
         {"region_id": "LOCAL1", "service_type": "compute", "url": "http://127.0.0.1:8774/v2.1"},
         {"region_id": "LOCAL2", "service_type": "compute", "url": "http://127.0.0.1:8774/v2.1"},
     ]
