@@ -69,7 +69,7 @@ def env(deploy_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) ->
     finally:
         for conn, containers in (
             (primary, [CONTAINER, f"hub-{SITE}-dataset-{CLAIMS}"]),
-            (replica, [ESCROW]),
+            (replica, [ESCROW, f"{CONTAINER}-replica", f"hub-{SITE}-dataset-{CLAIMS}-replica"]),
         ):
             for container in containers:
                 empty_container(conn, container)
@@ -268,6 +268,8 @@ def test_shredding_without_yes_changes_nothing(loaded: dict[str, Any], env: dict
 @pytest.fixture(scope="module")
 def shredded(loaded: dict[str, Any], env: dict[str, str], tmp_path_factory) -> dict[str, Any]:
     folder = tmp_path_factory.mktemp("shred-evidence")
+    replicated = hubctl("replicate", "--site", SITE, env=env)  # so a replica must be unreadable too
+    assert replicated.returncode == 0, replicated.stdout + replicated.stderr
     result = hubctl("dataset", "shred", "--site", SITE, "--dataset", CLAIMS, "--yes",
                     "--reports", str(folder), env=env)  # fmt: skip
     return {"result": result, "folder": folder}
@@ -279,7 +281,12 @@ def test_shredding_passes_every_check_and_writes_its_evidence(shredded: dict[str
     (record_file,) = shredded["folder"].glob(f"{SITE}-{CLAIMS}-shredded-*.json")
     record = json.loads(record_file.read_text())
     assert record["keys"] and record["escrow_versions_deleted"] >= 4  # a record and 3 shares
-    assert all(check["passed"] for check in record["checks"])
+    assert all(check["passed"] for check in record["checks"]), record["checks"]
+    opened = {c["check"] for c in record["checks"] if "no longer opens" in c["check"]}
+    assert opened == {
+        f"hub-{SITE}-dataset-{CLAIMS}/claims.csv no longer opens",
+        f"hub-{SITE}-dataset-{CLAIMS}-replica/claims.csv no longer opens",
+    }
     assert "AGE-SECRET-KEY" not in record_file.read_text()
 
 
