@@ -3,8 +3,9 @@ with them every copy of its data (objects, replicas, backups) becomes unreadable
 
 In order: the dataset's primary container is marked shredded (so `load` and `hubctl up`'s escrow
 leave it alone); every key that sealed it (the current one, those its escrow records and its
-manifest name) is deleted in the primary region's Barbican, then purged from Barbican's database
-on the local cloud (elsewhere the record says the provider's operator must); every version of
+manifest name) is deleted in the primary region's Barbican with the orders that generated it,
+then purged from Barbican's database on the local cloud (elsewhere the record says the
+provider's operator must); every version of
 its escrow records and custodians' shares is deleted in the replica region. Then each is checked
 through the APIs: every key answers 404, no escrow or share version is left, and an object of
 the dataset (primary and replica) no longer opens. The evidence record,
@@ -50,6 +51,7 @@ class ShredRecord(BaseModel):
     finished_at: datetime | None = None
     by: dict[str, str] = Field(default_factory=dict)
     keys: list[str] = Field(default_factory=list, description="Barbican ids of the keys shredded")
+    orders: list[str] = Field(default_factory=list, description="Barbican orders that made them")
     escrow_versions_deleted: int = 0
     purge: dict[str, Any] = Field(default_factory=dict)
     checks: list[ShredCheck] = Field(default_factory=list)
@@ -112,12 +114,15 @@ def shred(
     primary.object_store.set_container_metadata(
         container, **{SHREDDED_META: record.started_at.isoformat(timespec="seconds")}
     )
+    barbican = endpoint(primary, "key-manager")
+    # The orders that generated the keys go too: Barbican keeps a deleted secret's row while an
+    # order still points at it, and the order would name a key that no longer exists.
+    for order in _orders_of(primary, set(record.keys)):
+        primary.session.delete(f"/v1/orders/{order}", endpoint_filter=barbican, raise_exc=False)
+        record.orders.append(order)
+        say(f"deleted order {order} in {config.region_name}'s Barbican")
     for ident in record.keys:
-        primary.session.delete(
-            f"/v1/secrets/{ident}",
-            endpoint_filter=endpoint(primary, "key-manager"),
-            raise_exc=False,
-        )
+        primary.session.delete(f"/v1/secrets/{ident}", endpoint_filter=barbican, raise_exc=False)
         say(f"deleted key {ident} in {config.region_name}'s Barbican")
     if replica is not None:
         for prefix in (f"escrow/{dataset}/", f"shares/{dataset}/"):
@@ -125,6 +130,12 @@ def shred(
         say(f"deleted {record.escrow_versions_deleted} escrow and share version(s) in {escrow}")
     _purge(record, config)
 
+    for order in record.orders:
+        status = primary.session.get(
+            f"/v1/orders/{order}", endpoint_filter=barbican, raise_exc=False
+        ).status_code
+        api = "key-manager GET /v1/orders/ID"
+        record.check(f"order {order} is gone", api, status == 404, status)
     for ident in record.keys:
         status = primary.session.get(
             f"/v1/secrets/{ident}",
@@ -161,6 +172,29 @@ def shred(
         )
     record.finished_at = datetime.now(UTC)
     return record
+
+
+def _orders_of(conn: Any, keys: set[str]) -> list[str]:
+    """Ids of the Barbican orders whose generated secret is one of `keys`."""
+    found: list[str] = []
+    offset = 0
+    while True:
+        page = conn.session.get(
+            "/v1/orders",
+            params={"limit": 100, "offset": offset},
+            endpoint_filter=endpoint(conn, "key-manager"),
+            raise_exc=False,
+        )
+        if page.status_code != 200:
+            return found
+        orders = page.json().get("orders") or []
+        for order in orders:
+            secret = str(order.get("secret_ref") or "").rstrip("/").rsplit("/", 1)[-1]
+            if secret in keys:
+                found.append(str(order["order_ref"]).rstrip("/").rsplit("/", 1)[-1])
+        if len(orders) < 100:
+            return found
+        offset += 100
 
 
 def _names_in(conn: Any, container: str) -> set[str]:
@@ -215,7 +249,8 @@ def write_record(record: ShredRecord, folder: Path) -> list[Path]:
         f"Started {record.started_at:%Y-%m-%d %H:%M:%S} UTC by {record.by.get('user', '?')} "
         f"(project {record.by.get('project', '?')}).",
         "",
-        f"Keys destroyed (Barbican ids): {', '.join(record.keys) or 'none found'}. "
+        f"Keys destroyed (Barbican ids): {', '.join(record.keys) or 'none found'}; the orders "
+        f"that generated them: {', '.join(record.orders) or 'none left'}. "
         f"Escrow records and custodians' shares deleted: {record.escrow_versions_deleted} "
         f"version(s). Purge: {record.purge.get('how', '')}.",
         "",

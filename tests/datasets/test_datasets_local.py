@@ -280,7 +280,8 @@ def test_shredding_passes_every_check_and_writes_its_evidence(shredded: dict[str
     assert result.returncode == 0, result.stdout + result.stderr
     (record_file,) = shredded["folder"].glob(f"{SITE}-{CLAIMS}-shredded-*.json")
     record = json.loads(record_file.read_text())
-    assert record["keys"] and record["escrow_versions_deleted"] >= 4  # a record and 3 shares
+    assert record["keys"] and record["orders"]
+    assert record["escrow_versions_deleted"] >= 4  # a record and 3 shares
     assert all(check["passed"] for check in record["checks"]), record["checks"]
     opened = {c["check"] for c in record["checks"] if "no longer opens" in c["check"]}
     assert opened == {
