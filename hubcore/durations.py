@@ -50,18 +50,3 @@ def _parse_text(text: str) -> timedelta:
     if len(set(units)) != len(units):
         raise DurationError(f"{text!r} gives a unit twice: expected {ALLOWED}")
     return timedelta(seconds=sum(UNITS[u.lower()] * int(n) for n, u in pieces))
-
-
-def format_duration(seconds: float) -> str:
-    """Seconds as a person reads them back: 45 s, 12 min 3 s, 2 h 05 min, 3 d 4 h."""
-    seconds = abs(seconds)
-    if seconds < 60:
-        return f"{seconds:.1f} s"
-    minutes, rest = divmod(round(seconds), 60)
-    if minutes < 60:
-        return f"{minutes} min {rest} s"
-    hours, minutes = divmod(minutes, 60)
-    if hours < 48:
-        return f"{hours} h {minutes:02d} min"
-    days, hours = divmod(hours, 24)
-    return f"{days} d {hours} h"

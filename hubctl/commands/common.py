@@ -8,7 +8,7 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from hubcore.stackfiles import known_stacks, parse_override
+from hubcore.stackfiles import known_sites, known_stacks, missing_site_stacks, parse_override
 from hubcore.values import ConfigError
 
 EXIT_OK = 0
@@ -44,4 +44,14 @@ def require_known_stack(stack: str) -> None:
     if stack not in stacks:
         fail_usage(
             f"--stack {stack!r}: no stacks/Pulumi.{stack}.yaml; known stacks: {', '.join(stacks)}"
+        )
+
+
+def require_site(site: str) -> None:
+    """A site this repository declares every layer of; else exit 2 naming the missing files."""
+    missing = missing_site_stacks(site)
+    if missing:
+        fail_usage(
+            f"--site {site!r}: no stack files for {', '.join(missing)}; "
+            f"sites: {', '.join(known_sites())}"
         )

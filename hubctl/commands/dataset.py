@@ -22,9 +22,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from hubcore.stackfiles import REPO_ROOT, known_sites, missing_site_stacks
+from hubcore.stackfiles import REPO_ROOT
 from hubcore.values import ConfigError
-from hubctl.commands.common import EXIT_OK, EXIT_VIOLATIONS, fail_usage, stderr
+from hubctl.commands.common import EXIT_OK, EXIT_VIOLATIONS, fail_usage, require_site, stderr
 
 if TYPE_CHECKING:
     from hubctl.datasets.store import DatasetStore
@@ -45,12 +45,7 @@ DatasetOption = Annotated[str, typer.Option("--dataset", help="One of the site's
 def site_of(site: str) -> HubConfig:
     from hubctl.deploy import site_config
 
-    missing = missing_site_stacks(site)
-    if missing:
-        fail_usage(
-            f"--site {site!r}: no stack files for {', '.join(missing)}; "
-            f"sites: {', '.join(known_sites())}"
-        )
+    require_site(site)
     try:
         return site_config(site)
     except ConfigError as error:

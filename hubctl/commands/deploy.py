@@ -19,12 +19,12 @@ from rich.live import Live
 from rich.markup import escape
 from rich.table import Table
 
-from hubcore.stackfiles import REPO_ROOT, known_sites, missing_site_stacks
+from hubcore.stackfiles import REPO_ROOT
 from hubcore.stacks import SITE_LAYERS, Layer
 from hubcore.values import ConfigError
 from hubctl import census, outputs
 from hubctl.backend import BackendError, FileStore
-from hubctl.commands.common import EXIT_OK, EXIT_VIOLATIONS, fail_usage
+from hubctl.commands.common import EXIT_OK, EXIT_VIOLATIONS, fail_usage, require_site
 from hubctl.deploy import LAYERS, Action, LayerRun, SiteDeployer, select_stack, site_config
 from hubctl.diagnosis import site_reasons
 from hubctl.locks import Locked, site_locked
@@ -48,13 +48,7 @@ BreakStaleOption = Annotated[
 COMMANDS: dict[str, str] = {"up": "up", "destroy": "down", "preview": "preview"}
 
 
-def _require_site(site: str) -> None:
-    missing = missing_site_stacks(site)
-    if missing:
-        fail_usage(
-            f"--site {site!r}: no stack files for {', '.join(missing)}; "
-            f"sites: {', '.join(known_sites())}"
-        )
+_require_site = require_site
 
 
 def _require_valid_config(site: str) -> None:
