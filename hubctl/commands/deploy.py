@@ -48,9 +48,6 @@ BreakStaleOption = Annotated[
 COMMANDS: dict[str, str] = {"up": "up", "destroy": "down", "preview": "preview"}
 
 
-_require_site = require_site
-
-
 def _require_valid_config(site: str) -> None:
     """Every layer's stack files read and validated before the engine starts: a bad file is
     exit 2 with its file and line, and nothing is deployed."""
@@ -112,7 +109,7 @@ def run_site(
     break_stale: bool = False,
     orphans: bool = False,
 ) -> int:
-    _require_site(site)
+    require_site(site)
     _require_valid_config(site)
     if action == "destroy":
         _require_no_open_workspace(site)
@@ -331,7 +328,7 @@ def outputs_command(
     """Every output of every layer of a site, from its state backend (secrets hidden)."""
     if format not in ("text", "json"):
         fail_usage(f"--format {format!r}: allowed: text, json")
-    _require_site(site)
+    require_site(site)
     _require_valid_config(site)
     if shutil.which("pulumi") is None:
         fail_usage('no `pulumi` engine on PATH: eval "$(scripts/toolchain env)" first')
