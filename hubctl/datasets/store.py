@@ -115,7 +115,7 @@ class DatasetStore:
                 return None
             version = versions[-1]
         name = manifest_name(version)
-        data = self._open(name)
+        data = self.open_object(name)
         try:
             found = Manifest.model_validate(json.loads(data))
         except (ValueError, ValidationError) as error:
@@ -129,7 +129,8 @@ class DatasetStore:
             )
         return found
 
-    def _open(self, name: str) -> bytes:
+    def open_object(self, name: str) -> bytes:
+        """An object's plaintext (unwrapped and decrypted), not yet checked."""
         try:
             body, metadata = get_sealed(self.conn, self.container, name)
         except EnvelopeError as error:
@@ -147,19 +148,28 @@ class DatasetStore:
         manifest = manifest or self.manifest()
         if manifest is None:
             raise DatasetError(f"dataset {self.dataset} has no manifest: nothing was loaded")
-        entry = manifest.objects.get(name)
-        if entry is None:
+        self.entry(name, manifest)
+        data = self.open_object(name)
+        self.check(name, data, manifest)
+        return data
+
+    def entry(self, name: str, manifest: Manifest) -> ObjectEntry:
+        found = manifest.objects.get(name)
+        if found is None:
             raise DatasetError(
                 f"{self.container}/{name}: not in manifest v{manifest.version} of "
                 f"{self.dataset} (objects: {', '.join(sorted(manifest.objects)) or 'none'})"
             )
-        data = self._open(name)
+        return found
+
+    def check(self, name: str, data: bytes, manifest: Manifest) -> None:
+        """The plaintext against the manifest's SHA-256 and size; DatasetError names it."""
+        entry = self.entry(name, manifest)
         if sha256(data) != entry.sha256 or len(data) != entry.size:
             raise DatasetError(
                 f"{self.container}/{name}: its plaintext does not match manifest "
                 f"v{manifest.version} (SHA-256 {sha256(data)[:16]}…, expected {entry.sha256[:16]}…)"
             )
-        return data
 
     # ---- writing -----------------------------------------------------------------------
 

@@ -128,13 +128,16 @@ def _recover(
             )
             continue
         try:
-            data = store.read(name, manifest)
+            data = store.open_object(name)
         except FAULTS as error:
             lost.append(LostObject(name=name, reason=str(error)))
-            if "does not match manifest" in str(error):
-                decrypted += 1
             continue
         decrypted += 1
+        try:
+            store.check(name, data, manifest)
+        except FAULTS as error:
+            lost.append(LostObject(name=name, reason=str(error)))
+            continue
         verified[name] = data
     if manifest is not None:
         for name in sorted(set(manifest.objects) - set(data_names)):
@@ -142,6 +145,7 @@ def _recover(
                 LostObject(
                     name=name,
                     reason=f"listed in manifest v{manifest.version} but never replicated",
+                    unreplicated=True,
                 )
             )
     decrypt_verify = Span(start=start - t0, end=clock() - t0)

@@ -98,6 +98,9 @@ class Span(_Model):
 class LostObject(_Model):
     name: str
     reason: str
+    unreplicated: bool = Field(
+        default=False, description="Never reached the DR region: counted in the RPO, not a fault"
+    )
 
 
 class DatasetRecovery(_Model):

@@ -516,7 +516,7 @@ class DrillRun:
         """A dataset as a restored container: verified means decrypted, checked against the
         manifest and re-sealed under the DR site's key."""
         spans = [s for s in (item.recovery, item.decrypt_verify, item.reseal) if s is not None]
-        lost = [x for x in item.lost if "never replicated" not in x.reason]
+        lost = [x for x in item.lost if not x.unreplicated]
         problems = [*item.key_problems, *(f"{x.name}: {x.reason}" for x in lost)]
         return RestoredContainer(
             purpose=f"dataset-{item.dataset}",
