@@ -321,6 +321,9 @@ def build(site: str, config: PackConfig, reports: Path, now: datetime) -> dict[s
         "suppressions": len(suppressions),
         "drill_checks": len(drill[0].checks) if drill else 0,
         "workspaces": len(workspaces),
+        "recovery_targets": 2,  # RTO and RPO, declared or not
+        "recovery_datasets": len((evidence["recovery"]["last_drill"] or {}).get("datasets", [])),
+        "shredded": len(evidence["shredded"]),
     }
     return evidence
 
