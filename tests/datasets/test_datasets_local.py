@@ -12,6 +12,7 @@ import json
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -256,6 +257,87 @@ def test_an_unknown_dataset_is_a_usage_error(loaded: dict[str, Any], env: dict[s
     result = hubctl("dataset", "read", "--site", SITE, "--dataset", "nope", "x", env=env)
     assert result.returncode == 2
     assert "holds synthetic-cohorts, synthetic-claims" in result.stderr
+
+
+@pytest.fixture(scope="module")
+def drill_phase(
+    loaded: dict[str, Any], env: dict[str, str], primary: Any, replica: Any
+) -> Iterator[Any]:
+    """The drill's dataset phase on a replica with one object altered: a second object is
+    loaded, everything replicated, one replica object's ciphertext changed, then the phase runs
+    into a scratch container that names the other dataset's key (as a DR site's would)."""
+    import time
+
+    from hubctl.datasets.recovery import CustodianKey
+    from hubctl.deploy import site_config
+    from hubctl.drill.datasets import recover_datasets
+    from hubctl.envelope import Sealed, get_sealed, put_sealed
+
+    folder = loaded["folder"]
+    (folder / "cohort-2.csv").write_bytes(b"patient_id,age\n1003,71\n")
+    more = hubctl("dataset", "load", "--site", SITE, "--dataset", COHORTS,
+                  str(folder / "cohort-2.csv"), env=env)  # fmt: skip
+    assert more.returncode == 0, more.stderr
+    replicated = hubctl("replicate", "--site", SITE, env=env)
+    assert replicated.returncode == 0, replicated.stdout + replicated.stderr
+    body, meta = get_sealed(replica, f"{CONTAINER}-replica", "cohort.csv")
+    altered = bytearray(body)
+    altered[-1] ^= 0x01
+    put_sealed(replica, f"{CONTAINER}-replica", "cohort.csv", Sealed(bytes(altered), meta))
+    scratch = f"hub-{SITE}-drill-scratch"
+    claims_meta = primary.object_store.get_container_metadata(f"hub-{SITE}-dataset-{CLAIMS}")
+    key_ref = {k.lower(): v for k, v in claims_meta.metadata.items()}["data-key-ref"]
+    primary.object_store.create_container(name=scratch)
+    primary.object_store.set_container_metadata(scratch, **{"data-key-ref": key_ref})
+    try:
+        clock = time.monotonic
+        yield (
+            recover_datasets(
+                replica,
+                primary,
+                site_config(SITE),
+                "local-dr",
+                {f"dataset-{COHORTS}": scratch},
+                method="shares",
+                custodian_keys=(
+                    CustodianKey.parse(custodian("camille")),
+                    CustodianKey.parse(custodian("dominique")),
+                ),
+                clock=clock,
+                t0=clock(),
+                started_at=datetime.now(UTC),
+                observation=None,
+            ),
+            scratch,
+        )
+    finally:
+        empty_container(primary, scratch)
+        primary.object_store.delete_container(scratch)
+
+
+def test_the_drill_phase_restores_what_verifies_and_names_what_does_not(
+    drill_phase: Any, primary: Any
+) -> None:
+    recovered, scratch = drill_phase
+    (cohorts,) = [d for d in recovered if d.dataset == COHORTS]
+    assert cohorts.key_method == "shares" and cohorts.key_problems == []
+    assert (cohorts.objects, cohorts.decrypted, cohorts.verified, cohorts.restored) == (2, 1, 1, 1)
+    assert [(x.name, x.unreplicated) for x in cohorts.lost] == [("cohort.csv", False)]
+    assert "cohort.csv: the object was altered or mislabelled" in cohorts.lost[0].reason
+    written = {o.name for o in primary.object_store.objects(scratch)}
+    assert "cohort.csv" not in written and "cohort-2.csv" in written
+
+
+def test_the_drill_phase_reseals_under_the_dr_sites_key(drill_phase: Any, primary: Any) -> None:
+    from hubctl.datasets.store import DatasetStore, KeyRing
+
+    _, scratch = drill_phase
+    store = DatasetStore(primary, "local-dr", COHORTS, scratch, KeyRing(primary))
+    assert store.read("cohort-2.csv") == b"patient_id,age\n1003,71\n"
+    manifest = store.manifest()
+    assert (
+        manifest is not None and manifest.version == 1 and set(manifest.objects) == {"cohort-2.csv"}
+    )
 
 
 def test_shredding_without_yes_changes_nothing(loaded: dict[str, Any], env: dict[str, str]) -> None:
