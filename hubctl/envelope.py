@@ -172,11 +172,23 @@ def put_objects(
     on_object: Callable[[str, int], None] | None = None,
 ) -> list[str]:
     """Seal each file and upload it under its base name; returns the object names."""
+    return put_items(
+        conn, container, key_ref, ((path.name, path.read_bytes()) for path in files), on_object
+    )
+
+
+def put_items(
+    conn: Any,
+    container: str,
+    key_ref: str,
+    items: Iterable[tuple[str, bytes]],
+    on_object: Callable[[str, int], None] | None = None,
+) -> list[str]:
+    """Seal each (name, plaintext) under the key `key_ref` names and upload it."""
     key = fetch_key(conn, key_ref)
     names: list[str] = []
-    for path in files:
-        name = path.name
-        sealed = seal(name, path.read_bytes(), key, key_ref)
+    for name, data in items:
+        sealed = seal(name, data, key, key_ref)
         put_sealed(conn, container, name, sealed)
         names.append(name)
         if on_object is not None:
