@@ -29,6 +29,7 @@ COMMANDS: dict[str, str] = {
     # A typer app of its own: a group of subcommands.
     "pipeline": "hubctl.commands.pipeline:app",
     "workspace": "hubctl.commands.workspace:app",
+    "dataset": "hubctl.commands.dataset:app",
 }
 
 

@@ -8,7 +8,7 @@ and turns the first problem into one ConfigError naming the file, key, value and
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 from ipaddress import IPv4Address, IPv4Network
 from typing import Annotated, Any, Literal
@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationError,
@@ -25,6 +26,7 @@ from pydantic import (
 )
 
 from hubcore.catalogue import Region, load_catalogue
+from hubcore.durations import parse_duration
 from hubcore.stackfiles import SITES_FILE_NAME
 from hubcore.stacks import Layer, StackName
 from hubcore.values import ConfigError, ConfigValue, decode_config_value
@@ -161,6 +163,55 @@ class WorkspaceSpec(BaseModel):
     project: str | None = None
 
 
+Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+DEFAULT_DRILL_MAX_AGE = timedelta(days=90)
+# An age X25519 recipient, or an OpenSSH public key age encrypts to (ssh-ed25519, ssh-rsa).
+_RECIPIENT = re.compile(
+    r"age1[02-9ac-hj-np-z]{58}|ssh-ed25519 [A-Za-z0-9+/=]+|ssh-rsa [A-Za-z0-9+/=]+"
+)
+
+
+class KeyCustodian(BaseModel):
+    """A person who holds one share of each dataset key, encrypted to their own public key."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_-]{0,30}$")
+    recipient: str = Field(description="age recipient (age1...) or ssh-ed25519/ssh-rsa key")
+
+    @field_validator("recipient")
+    @classmethod
+    def _recipient_is_a_public_key(cls, value: str) -> str:
+        parts = value.split()
+        core = " ".join(parts[:2]) if parts and parts[0].startswith("ssh-") else value.strip()
+        if not _RECIPIENT.fullmatch(core):
+            raise ValueError(
+                "a custodian's recipient is an age public key (age1 and 58 characters) or an "
+                "OpenSSH public key (ssh-ed25519 AAAA... or ssh-rsa AAAA...)"
+            )
+        return value.strip()
+
+
+class KeyCustodians(BaseModel):
+    """Split knowledge of the dataset keys: any `threshold` of the custodians recover a key."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    threshold: int = Field(ge=2, le=16)
+    custodians: list[KeyCustodian] = Field(min_length=2, max_length=16)
+
+    @model_validator(mode="after")
+    def _threshold_reachable(self) -> KeyCustodians:
+        ids = [c.id for c in self.custodians]
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"custodian ids must be unique: {', '.join(ids)}")
+        if self.threshold > len(self.custodians):
+            raise ValueError(
+                f"threshold {self.threshold} is more than the {len(self.custodians)} custodians"
+            )
+        return self
+
+
 class HubConfig(BaseModel):
     """The whole validated configuration of one stack."""
 
@@ -214,6 +265,18 @@ class HubConfig(BaseModel):
     # data officers set it; 10 is the common rule on French health data), and the limits.
     small_cell_threshold: int = Field(default=10, ge=1, le=1000, alias="hub:smallCellThreshold")
     airlock_limits: AirlockLimits = Field(default_factory=AirlockLimits, alias="hub:airlockLimits")
+    # Recovery: targets the drill is judged against, how old the last passing drill may be,
+    # and how dataset keys are recovered in the DR region (escrow under a KEK that the replica
+    # region's Barbican holds, and/or Shamir shares held by custodians). A dataset's key
+    # generation is bumped to rotate its key (a new Barbican order; `hubctl up` escrows it).
+    rto_target: Duration | None = Field(default=None, alias="hub:rtoTarget")
+    rpo_target: Duration | None = Field(default=None, alias="hub:rpoTarget")
+    drill_max_age: Duration = Field(default=DEFAULT_DRILL_MAX_AGE, alias="hub:drillMaxAge")
+    key_escrow: bool = Field(default=False, alias="hub:keyEscrow")
+    key_custodians: KeyCustodians | None = Field(default=None, alias="hub:keyCustodians")
+    dataset_key_generation: dict[DatasetName, Annotated[int, Field(ge=1, le=9999)]] = Field(
+        default_factory=dict, alias="hub:datasetKeyGeneration"
+    )
     workspace: WorkspaceSpec | None = Field(default=None, alias="hub:workspace")
     # A JSON object, member id -> password; offline, only the secret's placeholder text.
     member_passwords: dict[str, str] | str | None = Field(default=None, alias="hub:memberPasswords")
@@ -321,6 +384,26 @@ class HubConfig(BaseModel):
                     "this site's provider creates no projects (hub:workspaceTenancy: existing): "
                     "the manifest must name the workspace's existing Keystone project"
                 )
+        return self
+
+    @model_validator(mode="after")
+    def _recovery_is_coherent(self) -> HubConfig:
+        unknown = sorted(set(self.dataset_key_generation) - set(self.datasets))
+        if unknown:
+            raise ValueError(
+                f"hub:datasetKeyGeneration names {', '.join(unknown)}, not among the site's "
+                f"hub:datasets ({', '.join(self.datasets)})"
+            )
+        if self.key_escrow and self.replica_region is None:
+            raise ValueError(
+                "hub:keyEscrow needs hub:replicaRegion: the escrow's key-encryption key is "
+                "generated and held by the replica region's Barbican"
+            )
+        if self.key_custodians is not None and self.replica_region is None:
+            raise ValueError(
+                "hub:keyCustodians needs hub:replicaRegion: the custodians' encrypted shares "
+                "are kept in the replica region, where a region loss leaves them"
+            )
         return self
 
     @model_validator(mode="after")

@@ -33,6 +33,7 @@ from localcloud.layout import (
     render,
     template_values,
 )
+from localcloud.regions import endpoint_url
 from localcloud.rest import ApiError, Session
 from localcloud.services import COMPUTE_HOSTS, base_env
 
@@ -425,7 +426,7 @@ def register_identity(layout: Layout, secret: dict[str, str]) -> None:
     regions = {r["id"] for r in admin.get(f"{ks}/regions")["regions"]}
     for region, text in (
         (REGION, "local cloud, primary region"),
-        (DR_REGION, "local cloud, nominal DR region (same services as LOCAL1)"),
+        (DR_REGION, "local cloud, DR region (LOCAL1's services behind endpoints of its own)"),
     ):
         if region not in regions:
             admin.post(f"{ks}/regions", {"region": {"id": region, "description": text}})
@@ -496,7 +497,7 @@ def register_identity(layout: Layout, secret: dict[str, str]) -> None:
                         "service_id": services[kind],
                         "region_id": region,
                         "interface": interface,
-                        "url": url,
+                        "url": endpoint_url(region, url),
                         "enabled": True,
                     }
                 }
@@ -505,6 +506,17 @@ def register_identity(layout: Layout, secret: dict[str, str]) -> None:
         for future in [pool.submit(call) for call in calls]:
             future.result()
     layout.mark("identity")
+
+
+def register_region_endpoints(layout: Layout, secret: dict[str, str]) -> None:
+    """LOCAL2's endpoints through the region gateway: a cloud registered before LOCAL2 had
+    ports of its own gets its endpoints moved on its next start (idempotent)."""
+    admin = Session(ADMIN_USER, secret["admin_password"], ADMIN_PROJECT)
+    ks = "http://127.0.0.1:5000/v3"
+    for endpoint in admin.get(f"{ks}/endpoints?region_id={DR_REGION}")["endpoints"]:
+        wanted = endpoint_url(DR_REGION, endpoint["url"])
+        if wanted != endpoint["url"]:
+            admin.call("PATCH", f"{ks}/endpoints/{endpoint['id']}", {"endpoint": {"url": wanted}})
 
 
 # Roles a research workspace grants (hubcore/workspaceroles.py) and the site's data officers.

@@ -29,6 +29,7 @@ from localcloud.layout import (
     load_secrets,
     record_machine_cloud,
 )
+from localcloud.regions import FenceError, isolate
 from localcloud.rest import Session
 from localcloud.services import (
     Service,
@@ -44,6 +45,7 @@ from localcloud.services import (
     listening_ports,
     openstack,
     read_pid,
+    regional,
     terminate,
     wait_healthy,
 )
@@ -81,6 +83,7 @@ def cmd_start(layout: Layout) -> int:
         and layout.done("seed")
     ):
         bootstrap.register_workspace_identity(layout, secret)
+        bootstrap.register_region_endpoints(layout, secret)
         write_clouds_yaml(layout, secret)
         record_machine_cloud(layout)
         say(f"already running ({time.monotonic() - started:.1f} s){_elsewhere(layout)}")
@@ -110,7 +113,8 @@ def cmd_start(layout: Layout) -> int:
         _wait_all(futures)
     say(f"databases and identity ready ({time.monotonic() - started:.0f} s)")
 
-    ensure_running(openstack(layout), layout, 300, verbose=True)
+    ensure_running([*openstack(layout), *regional(layout)], layout, 300, verbose=True)
+    bootstrap.register_region_endpoints(layout, secret)
     say(f"APIs answer ({time.monotonic() - started:.0f} s)")
     bootstrap.discover_hosts(layout)
     admin = Session(ADMIN_USER, secret["admin_password"], ADMIN_PROJECT)
@@ -336,6 +340,30 @@ def _print_errors(logs: list[Path], args: list[str]) -> int:
     return 0
 
 
+def cmd_isolate(layout: Layout, args: list[str]) -> int:
+    """Run a command with one region's endpoints refused (localcloud/regions.py)."""
+    if "--" not in args or not args or args[0].startswith("-"):
+        say("usage: scripts/local-cloud isolate REGION [--at-loss] -- COMMAND...")
+        return 2
+    split = args.index("--")
+    region, options, command = args[0], args[1:split], args[split + 1 :]
+    if set(options) - {"--at-loss"}:
+        say(f"isolate: unknown option(s) {' '.join(options)}; allowed: --at-loss")
+        return 2
+    secret = load_secrets(layout)
+    admin = Session(ADMIN_USER, secret["admin_password"], ADMIN_PROJECT)
+    services = {s["id"]: s["type"] for s in admin.get(f"{KEYSTONE_URL}/services")["services"]}
+    endpoints = [
+        {**e, "service_type": services.get(e["service_id"], "")}
+        for e in admin.get(f"{KEYSTONE_URL}/endpoints")["endpoints"]
+    ]
+    try:
+        return isolate(region, command, endpoints, at_loss="--at-loss" in options, say=say)
+    except FenceError as error:
+        say(f"isolate: {error}")
+        return 2
+
+
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     # Piped into head or less: end quietly when the reader goes away.
@@ -348,11 +376,12 @@ def main(argv: list[str] | None = None) -> int:
         "env": lambda: cmd_env(layout, args[1:]),
         "logs": lambda: cmd_logs(layout, args[1:]),
         "purge-secrets": lambda: cmd_purge_secrets(layout, args[1:]),
+        "isolate": lambda: cmd_isolate(layout, args[1:]),
     }
     if not args or args[0] not in commands:
         say(
             "usage: scripts/local-cloud start|stop|status|env [dr|admin|officer [1|2]]"
-            "|purge-secrets [SECRET_ID...]"
+            "|purge-secrets [SECRET_ID...]|isolate REGION [--at-loss] -- COMMAND..."
             "|logs [SERVICE [N] | all [N] | --tail N | --errors [--since T] [--limit N]]"
         )
         return 2

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from localcloud.layout import PYDIST, REPO_ROOT, Layout
+from localcloud.regions import DR_PORTS, gateway_argv
 
 PY = "/usr/bin/python3"
 COMPUTE_HOSTS = ("local-compute-1", "local-compute-2", "local-compute-3")
@@ -66,6 +67,7 @@ CLOUD_PORTS = (
     6201,
     6202,
     9311,
+    *DR_PORTS.values(),
 )
 
 
@@ -237,8 +239,15 @@ def openstack(layout: Layout) -> list[Service]:
     return services
 
 
+def regional(layout: Layout) -> list[Service]:
+    """LOCAL2's endpoints of its own: the gateway in front of the shared services
+    (localcloud/regions.py)."""
+    first = min(DR_PORTS.values())
+    return [Service("region-gateway", gateway_argv(), port=first)]
+
+
 def all_services(layout: Layout) -> list[Service]:
-    return [*infrastructure(layout), keystone(layout), *openstack(layout)]
+    return [*infrastructure(layout), keystone(layout), *openstack(layout), *regional(layout)]
 
 
 def base_env(layout: Layout) -> dict[str, str]:

@@ -159,6 +159,21 @@ _REQUIREMENTS: tuple[Requirement, ...] = (
         verified=False,
     ),
     Requirement(
+        "SNC-17",
+        "SecNumCloud 3.2",
+        "ANSSI SecNumCloud referential v3.2, chapter 17 (business continuity)",
+        "The provider plans and tests the continuity of the service, including backups that "
+        "can be restored.",
+        verified=False,
+    ),
+    Requirement(
+        "HDS-ISO27001-A5.30",
+        "HDS",
+        "HDS v2 (2024) on ISO/IEC 27001:2022, Annex A 5.30 (ICT readiness for business continuity)",
+        "Continuity objectives are set and ICT readiness is planned, implemented and tested.",
+        verified=False,
+    ),
+    Requirement(
         "STATE-SOVEREIGN",
         "Sovereign Hub",
         "shared domain notes: Pulumi state and secrets must stay sovereign",
@@ -215,4 +230,6 @@ RULE_REQUIREMENTS: dict[str, tuple[str, ...]] = {
     "airlock-release-area-officers-only": ("TRE-OUTPUT", "GDPR-32"),
     "airlock-decision-one-officer": ("TRE-OUTPUT", "GDPR-32"),
     "airlock-data-officers": ("TRE-OUTPUT", "CNIL-AUTH"),
+    "recovery-targets-declared": ("SNC-17", "HDS-ISO27001-A5.30"),
+    "recovery-dataset-keys-recoverable": ("SNC-17", "HDS-ISO27001-A5.30", "SNC-10"),
 }

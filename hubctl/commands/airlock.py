@@ -134,7 +134,7 @@ def _extract(airlock: Airlock) -> Any:
     """The extract's rows, read and decrypted with the caller's token (members and the
     operator may; an officer may not, and so does not re-run this one check)."""
     from hubctl.airlock.checks.extract import ExtractIndex
-    from hubctl.workspaces.envelope import EnvelopeError, get_object
+    from hubctl.envelope import EnvelopeError, get_object
 
     store = airlock.store
     container = store.names.outbox.removesuffix("-outbox") + "-extract"

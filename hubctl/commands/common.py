@@ -8,7 +8,7 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from hubcore.stackfiles import known_stacks, parse_override
+from hubcore.stackfiles import known_sites, known_stacks, missing_site_stacks, parse_override
 from hubcore.values import ConfigError
 
 EXIT_OK = 0
@@ -57,3 +57,13 @@ def require_site_backend(site: str) -> None:
         choose_backend(site)
     except (BackendError, ConfigError) as error:
         fail_usage(str(error))
+
+
+def require_site(site: str) -> None:
+    """A site this repository declares every layer of; else exit 2 naming the missing files."""
+    missing = missing_site_stacks(site)
+    if missing:
+        fail_usage(
+            f"--site {site!r}: no stack files for {', '.join(missing)}; "
+            f"sites: {', '.join(known_sites())}"
+        )

@@ -19,12 +19,18 @@ from rich.live import Live
 from rich.markup import escape
 from rich.table import Table
 
-from hubcore.stackfiles import REPO_ROOT, known_sites, missing_site_stacks
+from hubcore.stackfiles import REPO_ROOT
 from hubcore.stacks import SITE_LAYERS, Layer
 from hubcore.values import ConfigError
 from hubctl import census, outputs
 from hubctl.backend import BackendError, FileStore
-from hubctl.commands.common import EXIT_OK, EXIT_VIOLATIONS, fail_usage, require_site_backend
+from hubctl.commands.common import (
+    EXIT_OK,
+    EXIT_VIOLATIONS,
+    fail_usage,
+    require_site,
+    require_site_backend,
+)
 from hubctl.deploy import LAYERS, Action, LayerRun, SiteDeployer, select_stack, site_config
 from hubctl.diagnosis import site_reasons
 from hubctl.locks import Locked, site_locked
@@ -46,15 +52,6 @@ BreakStaleOption = Annotated[
     ),
 ]
 COMMANDS: dict[str, str] = {"up": "up", "destroy": "down", "preview": "preview"}
-
-
-def _require_site(site: str) -> None:
-    missing = missing_site_stacks(site)
-    if missing:
-        fail_usage(
-            f"--site {site!r}: no stack files for {', '.join(missing)}; "
-            f"sites: {', '.join(known_sites())}"
-        )
 
 
 def _require_valid_config(site: str) -> None:
@@ -118,7 +115,7 @@ def run_site(
     break_stale: bool = False,
     orphans: bool = False,
 ) -> int:
-    _require_site(site)
+    require_site(site)
     _require_valid_config(site)
     require_site_backend(site)
     if action == "destroy":
@@ -188,8 +185,10 @@ def _run_locked(deployer: SiteDeployer, site: str, action: Action, orphans: bool
         for note in run.notes:
             say(f"{run.stack}: {note}")
     failed = [r for r in results if r.status != "done"]
+    escrowed = True
     if action == "up" and not failed:
         _summarise(deployer, site, results)
+        escrowed = _escrow(site)
     console.print(f"logs: {deployer.log_dir.relative_to(REPO_ROOT)}", markup=False)
     for run in failed:
         console.print(
@@ -198,7 +197,7 @@ def _run_locked(deployer: SiteDeployer, site: str, action: Action, orphans: bool
         )
     if any(r.status == "failed" for r in failed) and action != "preview":
         _explain(site)
-    status = 1 if failed else EXIT_OK
+    status = 1 if failed or not escrowed else EXIT_OK
     if action in ("up", "destroy"):
         status = max(status, _census(deployer, site, delete=orphans))
     return status
@@ -217,6 +216,25 @@ def _summarise(deployer: SiteDeployer, site: str, results: list[LayerRun]) -> No
         console.print(table)
     say(f"reach it: {outputs.ssh_hint(values, found)}")
     say(f"full outputs: hubctl outputs --site {site} [--format text|json]")
+
+
+def _escrow(site: str) -> bool:
+    """After a good `up`: escrow every dataset key not escrowed yet (a rotated key included)
+    in the replica region; False, with the reason, when it could not."""
+    from hubctl.commands.dataset import escrow_now
+
+    try:
+        done = escrow_now(site_config(site))
+    except Exception as error:  # the layers are up; the keys are not recoverable elsewhere yet
+        console.print(f"[red]escrow of {site}'s dataset keys failed:[/] {escape(str(error))}")
+        say(f"retry with: hubctl dataset escrow --site {site}")
+        return False
+    for item in done:
+        if item.status != "already escrowed":
+            say(f"{item.dataset} key {item.key_id}: {item.status} ({', '.join(item.methods)})")
+    if done:
+        say(f"dataset keys of {site}: {len(done)} escrowed in its replica region")
+    return True
 
 
 def _deployments(deployer: SiteDeployer, site: str) -> list[dict[str, Any]]:
@@ -317,7 +335,7 @@ def outputs_command(
     """Every output of every layer of a site, from its state backend (secrets hidden)."""
     if format not in ("text", "json"):
         fail_usage(f"--format {format!r}: allowed: text, json")
-    _require_site(site)
+    require_site(site)
     _require_valid_config(site)
     require_site_backend(site)
     if shutil.which("pulumi") is None:

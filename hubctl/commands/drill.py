@@ -101,6 +101,23 @@ def _summary(report: DrillReport, directory: Path) -> Group:
                   f"{duration(report.rto.rebuild_seconds)}, restore "
                   f"{duration(report.rto.restore_seconds)})")  # fmt: skip
     table.add_row("RPO", duration(report.rpo.overall_seconds))
+    for target in report.targets:
+        verdict = (
+            "[green]met[/]"
+            if target.met
+            else f"[red]MISSED[/] by {duration(target.over_by_seconds)}"
+        )
+        table.add_row(
+            f"{target.name} target",
+            f"{duration(target.target_seconds)}: {verdict}",
+        )
+    for item in report.datasets:
+        table.add_row(
+            f"dataset {escape(item.dataset)}",
+            f"{item.verified}/{item.objects} verified, {item.restored} restored "
+            f"(keys from {item.key_method}), {len(item.lost)} lost, RPO "
+            f"{duration(item.rpo_seconds)}",
+        )
     passed = sum(c.passed for c in report.checks)
     table.add_row("checks", f"{passed}/{len(report.checks)} passed")
     for check in report.checks:
@@ -143,8 +160,44 @@ def drill(
             help="Remove a lock of the DR site whose owner is provably gone; never a live one.",
         ),
     ] = False,
+    keys: Annotated[
+        str,
+        typer.Option("--keys", help="How dataset keys come back: escrow (default) or shares."),
+    ] = "escrow",
+    custodian_key: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--custodian-key", help="ID=FILE: a custodian's age identity (with --keys shares)."
+        ),
+    ] = None,
+    rto_target: Annotated[
+        str | None,
+        typer.Option("--rto-target", help="Judge the RTO against this (default hub:rtoTarget)."),
+    ] = None,
+    rpo_target: Annotated[
+        str | None,
+        typer.Option("--rpo-target", help="Judge the RPO against this (default hub:rpoTarget)."),
+    ] = None,
 ) -> None:
     """Rebuild SITE's stacks from nothing as DR site TO, restore its data, verify, measure."""
+    from hubcore.durations import DurationError, parse_duration
+    from hubctl.datasets.recovery import CustodianKey
+
+    if keys not in ("escrow", "shares"):
+        fail_usage(f"--keys {keys!r}: expected escrow or shares")
+    try:
+        presented = tuple(CustodianKey.parse(text) for text in custodian_key or [])
+        targets = {
+            flag: parse_duration(value).total_seconds() if value else None
+            for flag, value in (("--rto-target", rto_target), ("--rpo-target", rpo_target))
+        }
+    except (ValueError, DurationError) as error:
+        fail_usage(str(error))
+    for item in presented:
+        if not item.path.is_file():
+            fail_usage(f"--custodian-key {item.custodian}={item.path}: not a readable file")
+    if keys == "shares" and not presented:
+        fail_usage("--keys shares needs the custodians' --custodian-key ID=FILE")
     try:
         plan = prepare(site, to, scenario, parallel=not sequential)
     except DrillRefused as refusal:
@@ -156,7 +209,16 @@ def drill(
     directory = report_dir or REPORTS / f"drill-{site}-to-{to}-{scenario.value}-{stamp}"
     mode = "sequential" if sequential else "parallel"
     progress = LiveProgress(f"drill {site} → {to} ({scenario.value}, {mode})")
-    runner = DrillRun(plan=plan, report_dir=directory, keep=keep, progress=progress)
+    runner = DrillRun(
+        plan=plan,
+        report_dir=directory,
+        keep=keep,
+        progress=progress,
+        key_method="shares" if keys == "shares" else "escrow",
+        custodian_keys=presented,
+        rto_target=targets["--rto-target"],
+        rpo_target=targets["--rpo-target"],
+    )
     guard_engine_processes()
     # The DR site's lock, in the backend its stacks are rebuilt into (region loss) or the
     # target's own: a second drill of the same target stops here, before any layer.

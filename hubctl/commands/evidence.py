@@ -117,6 +117,77 @@ def latest_drill(site: str, reports: Path) -> tuple[DrillReport, Path] | None:
     return max(found, key=lambda pair: pair[0].started_at) if found else None
 
 
+def drills_of(site: str, reports: Path) -> list[DrillReport]:
+    """Every drill report that protected `site` (it was the site rebuilt elsewhere)."""
+    found = []
+    for path in sorted(reports.glob(f"drill-*/{JSON_NAME}")):
+        try:
+            drill = DrillReport.model_validate_json(path.read_text(encoding="utf-8"))
+        except (OSError, ValidationError, ValueError):
+            continue  # latest_drill names an unreadable report
+        if drill.site == site:
+            found.append(drill)
+    return found
+
+
+def recovery_facts(site: str, reports: Path, now: datetime) -> dict[str, Any]:
+    """The site's targets against the last measured values, and whether its last passing drill
+    is older than hub:drillMaxAge (or there is none): a stale site is flagged."""
+    from hubctl.deploy import site_config
+
+    try:
+        config = site_config(site)
+    except ConfigError as error:
+        fail_usage(str(error))
+    drills = drills_of(site, reports)
+    last = max(drills, key=lambda d: d.started_at, default=None)
+    passing = [d for d in drills if d.outcome.value == "passed"]
+    last_pass = max(passing, key=lambda d: d.started_at, default=None)
+    max_age = config.drill_max_age.total_seconds()
+    age = (now - last_pass.started_at).total_seconds() if last_pass else None
+    stale = age is None or age > max_age
+    return {
+        "rto_target_seconds": config.rto_target.total_seconds() if config.rto_target else None,
+        "rpo_target_seconds": config.rpo_target.total_seconds() if config.rpo_target else None,
+        "drill_max_age_seconds": max_age,
+        "last_drill": (
+            {
+                "drill_id": last.drill_id,
+                "started_at": last.started_at.isoformat(timespec="seconds"),
+                "outcome": last.outcome.value,
+                "rto_seconds": last.rto.total_seconds,
+                "rpo_seconds": last.rpo.overall_seconds,
+                "targets": [t.model_dump() for t in last.targets],
+                "datasets": [
+                    {
+                        "dataset": d.dataset,
+                        "objects": d.objects,
+                        "verified": d.verified,
+                        "lost": len(d.lost),
+                        "rpo_seconds": d.rpo_seconds,
+                    }
+                    for d in last.datasets
+                ],
+            }
+            if last
+            else None
+        ),
+        "last_passing_drill_at": last_pass.started_at.isoformat(timespec="seconds")
+        if last_pass
+        else None,
+        "last_passing_drill_age_seconds": age,
+        "stale": stale,
+        "stale_reason": (
+            "no passing drill of this site in the reports"
+            if last_pass is None
+            else f"the last passing drill is {duration(age)} old, more than hub:drillMaxAge "
+            f"{duration(max_age)}"
+            if stale
+            else ""
+        ),
+    }
+
+
 def workspace_closures(site: str, reports: Path) -> list[dict[str, Any]]:
     """Closure records of research workspaces (reports/workspaces/*.json) of this site."""
     closures = []
@@ -188,6 +259,30 @@ def _live_airlock(site: str, opened: dict[str, Any]) -> list[dict[str, Any]]:
                 "unreadable": problems,
             }
         )
+    return found
+
+
+def shred_records(site: str, reports: Path) -> list[dict[str, Any]]:
+    """Crypto-shredding records of this site's datasets (reports/datasets/*-shredded-*.json)."""
+    found = []
+    for path in sorted((reports / "datasets").glob("*-shredded-*.json")):
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as error:
+            fail_usage(f"{relative(path)}: not a shredding record: {error}")
+        if isinstance(data, dict) and data.get("site") == site:
+            checks = data.get("checks") or []
+            found.append(
+                {
+                    "file": relative(path),
+                    "dataset": data.get("dataset"),
+                    "at": data.get("finished_at") or data.get("started_at"),
+                    "keys": len(data.get("keys") or []),
+                    "escrow_versions_deleted": data.get("escrow_versions_deleted"),
+                    "checks_passed": sum(bool(c.get("passed")) for c in checks),
+                    "checks": len(checks),
+                }
+            )
     return found
 
 
@@ -272,6 +367,8 @@ def build(
         "findings": findings,
         "suppressions": suppressions,
         "drill": _drill_facts(*drill) if drill else None,
+        "recovery": recovery_facts(site, reports, now),
+        "shredded": shred_records(site, reports),
         "workspaces": workspaces,
         "airlock": airlock_of(site, workspaces, live_airlock),
     }
@@ -290,6 +387,9 @@ def build(
         "airlock_releases": sum(
             1 for p in evidence["airlock"]["projects"] for r in p["requests"] if r.get("released")
         ),
+        "recovery_targets": 2,  # RTO and RPO, declared or not
+        "recovery_datasets": len((evidence["recovery"]["last_drill"] or {}).get("datasets", [])),
+        "shredded": len(evidence["shredded"]),
     }
     return evidence
 
@@ -336,6 +436,8 @@ SECTIONS = (
     ("findings", "Findings"),
     ("suppressions", "Suppressions"),
     ("drill", "Disaster recovery"),
+    ("recovery", "Recovery objectives"),
+    ("shredded", "Shredded datasets"),
     ("workspaces", "Workspace closures"),
     ("airlock", "Airlock"),
 )
@@ -507,6 +609,8 @@ def render_html(evidence: dict[str, Any], chart: bytes | None) -> str:
     )
     parts.append("</section>")
     parts.append(_drill_section(evidence["drill"], chart))
+    parts.append(_recovery_section(evidence["recovery"]))
+    parts.append(_shredded_section(evidence["shredded"]))
     parts.append(_workspaces_section(evidence["workspaces"]))
     parts.append(_airlock_section(evidence["airlock"]))
     parts.append("</main></body></html>")
@@ -556,6 +660,91 @@ def _drill_section(drill: dict[str, Any] | None, chart: bytes | None) -> str:
         ],
     )
     return head + figures + about + image + "<h3>Checks</h3>" + checks + "</section>"
+
+
+def _recovery_section(recovery: dict[str, Any]) -> str:
+    head = '<section id="recovery"><h2>Recovery objectives: targets and last measured</h2>'
+    flag = (
+        f'<p id="drill-stale" class="no">STALE: {_e(recovery["stale_reason"])}.</p>'
+        if recovery["stale"]
+        else f'<p id="drill-fresh" class="yes">Last passing drill '
+        f"{_e(recovery['last_passing_drill_at'])}, within hub:drillMaxAge "
+        f"({_e(duration(recovery['drill_max_age_seconds']))}).</p>"
+    )
+    last = recovery["last_drill"] or {}
+    measured = {"RTO": last.get("rto_seconds"), "RPO": last.get("rpo_seconds")}
+    targets = {"RTO": recovery["rto_target_seconds"], "RPO": recovery["rpo_target_seconds"]}
+    rows = []
+    for name in ("RTO", "RPO"):
+        target, value = targets[name], measured[name]
+        if target is None:
+            verdict = _td("no target declared", "no")
+        elif value is None:
+            verdict = _td("not measured", "no")
+        else:
+            verdict = _td("met", "pass") if value <= target else _td("MISSED", "fail")
+        rows.append([_td(name), _td(duration(target)), _td(duration(value)), verdict])
+    table = _table("recovery-targets", ("Objective", "Target", "Last measured", "Result"), rows)
+    datasets = _table(
+        "recovery-datasets",
+        ("Dataset", "Objects", "Verified", "Lost", "RPO"),
+        [
+            [
+                _td(d["dataset"]),
+                _td(d["objects"]),
+                _td(d["verified"]),
+                _td(d["lost"], "fail" if d["lost"] else ""),
+                _td(duration(d["rpo_seconds"])),
+            ]
+            for d in last.get("datasets", [])
+        ],
+    )
+    about = (
+        f"<p>Last drill <code>{_e(last['drill_id'])}</code> ({_e(last['outcome'])}, "
+        f"{_e(last['started_at'])}).</p>"
+        if last
+        else "<p>No drill of this site in the reports.</p>"
+    )
+    return (
+        head
+        + flag
+        + about
+        + table
+        + "<h3>Datasets in the last drill</h3>"
+        + datasets
+        + "</section>"
+    )
+
+
+def _shredded_section(shredded: list[dict[str, Any]]) -> str:
+    rows = [
+        [
+            _td(item["dataset"]),
+            _td(item["at"]),
+            _td(item["keys"]),
+            _td(item["escrow_versions_deleted"]),
+            _td(
+                f"{item['checks_passed']}/{item['checks']}",
+                "pass" if item["checks_passed"] == item["checks"] else "fail",
+            ),
+            f"<td><code>{_e(item['file'])}</code></td>",
+        ]
+        for item in shredded
+    ]
+    headers = (
+        "Dataset",
+        "When",
+        "Keys destroyed",
+        "Escrow and share versions deleted",
+        "Checks passed",
+        "Record",
+    )
+    return (
+        '<section id="shredded"><h2>Crypto-shredded datasets</h2>'
+        + ("" if shredded else "<p>No dataset of this site was shredded.</p>")
+        + _table("shredded", headers, rows)
+        + "</section>"
+    )
 
 
 def _workspaces_section(workspaces: list[dict[str, Any]]) -> str:
@@ -676,11 +865,15 @@ def evidence(
     except OSError as error:
         fail_usage(f"--output {output}: cannot write: {error.strerror}")
     counts = facts["counts"]
+    recovery = facts["recovery"]
+    stale = f" (STALE: {recovery['stale_reason']})" if recovery["stale"] else ""
     typer.echo(
         f"{output / HTML_NAME}: {counts['requirements']} requirements "
         f"({counts['unenforced']} not enforced yet), {counts['rules']} rules on "
         f"{len(facts['stacks'])} stacks ({counts['failing_verdicts']} failing), "
         f"{counts['suppressions']} suppressions, drill: "
-        f"{'yes' if facts['drill'] else 'none'}, {counts['workspaces']} workspace closures, "
+        f"{'yes' if facts['drill'] else 'none'}"
+        f"{stale}"
+        f", {counts['workspaces']} workspace closures, "
         f"{counts['airlock_requests']} airlock requests ({counts['airlock_releases']} released)"
     )

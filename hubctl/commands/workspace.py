@@ -310,28 +310,81 @@ MemberOption = Annotated[
 def load(
     site: SiteOption,
     project: ProjectOption,
-    files: Annotated[list[Path], typer.Argument(help="Files to put in the extract.")],
+    files: Annotated[
+        list[str],
+        typer.Argument(help="Files to put in the extract; with --dataset, the dataset's objects."),
+    ],
     member: MemberOption = None,
+    dataset: Annotated[
+        str | None,
+        typer.Option(
+            "--dataset",
+            help="Take the extract from this dataset: each object decrypted under the dataset "
+            "key, checked against its manifest, re-sealed under the workspace key.",
+        ),
+    ] = None,
 ) -> None:
     """Encrypt files client-side (a data key each, wrapped by the project key) into the extract."""
-    from hubctl.workspaces.envelope import EnvelopeError, put_objects
+    from hubctl.datasets.store import DatasetError
+    from hubctl.envelope import EnvelopeError, put_items
 
-    for path in files:
-        if not path.is_file():
-            fail_usage(f"{path}: not a readable file")
-    exports, conn = _workspace_connection(_site(site), project, member)
+    context = _site(site)
+    if dataset is None:
+        paths = [Path(name) for name in files]
+        for path in paths:
+            if not path.is_file():
+                fail_usage(f"{path}: not a readable file")
+        items = [(path.name, path.read_bytes()) for path in paths]
+    else:
+        items = _from_dataset(context, project, dataset, files, member)
+    exports, conn = _workspace_connection(context, project, member)
     try:
-        names = put_objects(
+        names = put_items(
             conn,
             exports.extract_container,
             exports.key_ref,
-            files,
+            items,
             on_object=lambda name, size: console.print(f"sealed {name} ({size} bytes)"),
         )
-    except EnvelopeError as error:
+    except (EnvelopeError, DatasetError) as error:
         console.print(f"[red]error:[/] {error}")
         raise typer.Exit(EXIT_VIOLATIONS) from None
     console.print(f"{len(names)} object(s) in {exports.extract_container}")
+
+
+def _from_dataset(
+    context: Any, project: str, dataset: str, names: list[str], member: str | None
+) -> list[tuple[str, bytes]]:
+    """The objects' plaintext from the site's dataset, each checked against its manifest; only
+    a dataset the workspace's authorisation names, and only by the site's operators."""
+    from hubcore.stackfiles import load_layered_config, stack_file
+    from hubctl.commands.dataset import open_store
+    from hubctl.datasets.store import DatasetError
+    from hubctl.envelope import EnvelopeError
+    from hubctl.workspaces.registry import workspace_stack
+    from infra.config import validate_config
+
+    if member is not None:
+        fail_usage("--dataset with --member: only the site's operators read its datasets")
+    stack = workspace_stack(context.name, project)
+    if not stack_file(stack).exists():
+        fail_usage(f"workspace {project!r} of site {context.name!r} is not open")
+    try:
+        spec = validate_config(str(stack), load_layered_config(str(stack))).workspace
+    except ConfigError as error:
+        _config_failure(error)
+    allowed = spec.datasets if spec else []
+    if dataset not in allowed:
+        fail_usage(
+            f"--dataset {dataset!r}: workspace {project!r} is authorised for "
+            f"{', '.join(allowed) or 'no dataset'} only (its manifest's datasets)"
+        )
+    store = open_store(context.config, dataset)
+    try:
+        return [(name, store.read(name)) for name in names]
+    except (DatasetError, EnvelopeError) as error:
+        stderr.print(f"[bold red]error:[/] {error}", markup=True, soft_wrap=True)
+        raise typer.Exit(EXIT_VIOLATIONS) from None
 
 
 @app.command()
@@ -347,7 +400,7 @@ def read(
     """Read an extract object back: download, unwrap its data key, decrypt."""
     import sys
 
-    from hubctl.workspaces.envelope import EnvelopeError, get_object
+    from hubctl.envelope import EnvelopeError, get_object
 
     exports, conn = _workspace_connection(_site(site), project, member)
     try:

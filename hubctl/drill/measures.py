@@ -85,7 +85,10 @@ def rpo_report(
     t0: datetime,
     synced: datetime | None,
     unobserved_because: str = "",
+    unescrowed_keys: set[str] | None = None,
 ) -> RpoReport:
+    """`unescrowed_keys`: when the site escrows its keys, the names of those the DR region
+    lacks (only they count for the RPO); None: no key is recoverable, every key counts."""
     since = (t0 - synced).total_seconds() if synced is not None else None
     if observation is None:
         return RpoReport(
@@ -107,7 +110,12 @@ def rpo_report(
     missing = replication.unreplicated(observation, pairs)
     newest = max(missing, key=lambda item: item[1].modified, default=None)
     objects_seconds = (t0 - newest[1].modified).total_seconds() if newest else 0.0
-    key = max(observation.keys.items(), key=lambda item: item[1], default=None)
+    counted = {
+        name: created
+        for name, created in observation.keys.items()
+        if unescrowed_keys is None or name in unescrowed_keys
+    }
+    key = max(counted.items(), key=lambda item: item[1], default=None)
     keys_seconds = (t0 - key[1]).total_seconds() if key else None
     values = [v for v in (objects_seconds, keys_seconds) if v is not None]
     return RpoReport(
@@ -130,17 +138,29 @@ def rpo_report(
 
 def not_restorable(source: HubConfig, target: HubConfig, missing_objects: int) -> list[NotRestored]:
     """What no drill can bring back, from the design of the layers (not from this run)."""
-    items = [
-        NotRestored(
-            item="dataset keys",
-            reason=(
-                f"each is a Barbican order in {source.region_name}: Barbican generated the key "
-                "material and it never leaves that region's Barbican (no export, no replica, by "
-                "design of the KMS layer). The DR site has new keys in "
-                f"{target.region_name}; data encrypted under the old keys cannot be decrypted "
-                "there. Restored dataset containers name the new keys in their metadata."
-            ),
+    ways = [
+        way
+        for way, on in (
+            (f"escrow under a KEK of {source.replica_region}'s Barbican", source.key_escrow),
+            ("shares held by custodians", source.key_custodians is not None),
+        )
+        if on
+    ]
+    keys = NotRestored(
+        item="dataset keys (as Barbican secrets)",
+        reason=(
+            f"each is a Barbican order in {source.region_name}; the drill recovers its material "
+            f"in the DR region from {' and '.join(ways)} to decrypt the replicas, then re-seals "
+            f"every object under the DR site's own new keys in {target.region_name}"
+            if ways
+            else f"each is a Barbican order in {source.region_name} whose material never leaves "
+            "that region's Barbican, and the site declares neither hub:keyEscrow nor "
+            "hub:keyCustodians: data encrypted under these keys cannot be decrypted in the DR "
+            "region"
         ),
+    )
+    items = [
+        keys,
         NotRestored(
             item="internal CA, service certificates, admin SSH key",
             reason=(

@@ -84,6 +84,63 @@ class NotRestored(_Model):
     reason: str
 
 
+class Span(_Model):
+    """One timed phase, in seconds from t0."""
+
+    start: float
+    end: float
+
+    @property
+    def seconds(self) -> float:
+        return self.end - self.start
+
+
+class LostObject(_Model):
+    name: str
+    reason: str
+    unreplicated: bool = Field(
+        default=False, description="Never reached the DR region: counted in the RPO, not a fault"
+    )
+
+
+class DatasetRecovery(_Model):
+    """One dataset brought back readable in the DR region: keys, objects, what was lost."""
+
+    dataset: str
+    source: str = Field(description="Replica container read in the DR region")
+    target: str | None = Field(description="The rebuilt site's container, re-sealed there")
+    key_method: str = Field(description="escrow or shares")
+    keys_recovered: list[str] = Field(description="Barbican ids of the keys recovered")
+    key_problems: list[str] = Field(default_factory=list, description="Keys not recovered, why")
+    manifest_version: int | None = Field(description="Newest replicated manifest, decrypted")
+    objects: int = Field(description="Data objects in the replica (manifests excluded)")
+    decrypted: int
+    verified: int = Field(description="Decrypted objects whose SHA-256 matches the manifest")
+    restored: int = Field(description="Verified objects re-sealed under the DR site's key")
+    bytes: int = Field(description="Plaintext bytes verified")
+    lost: list[LostObject] = Field(default_factory=list)
+    rpo_seconds: float | None = Field(
+        default=None,
+        description="Age at t0 of the oldest write of this dataset the DR region lacks "
+        "(objects not replicated, keys not escrowed); 0 when nothing is missing",
+    )
+    newest_unreplicated_object: str | None = None
+    unescrowed_keys: list[str] = Field(default_factory=list)
+    recovery: Span | None = Field(default=None, description="Key recovery")
+    decrypt_verify: Span | None = Field(default=None, description="Decryption and verification")
+    reseal: Span | None = Field(default=None, description="Re-sealing into the DR site")
+
+
+class Target(_Model):
+    """A recovery objective the site declares, against what the drill measured."""
+
+    name: str = Field(description="RTO or RPO")
+    target_seconds: float
+    measured_seconds: float | None
+    met: bool
+    over_by_seconds: float | None = None
+
+
 class RestoreReport(_Model):
     containers: list[RestoredContainer]
     not_restored: list[NotRestored]
@@ -103,8 +160,8 @@ class RpoReport(_Model):
 
     objects: age at t0 of the newest primary object missing (or different) in its replica,
     observed read-only from the primary just before the simulated loss (a real disaster has only
-    `since_last_sync` as a bound). keys: age at t0 of the newest dataset key, none of which is
-    ever replicated (Barbican orders, by design).
+    `since_last_sync` as a bound). keys: age at t0 of the newest dataset key of the primary (its
+    escrow state is per dataset, in DrillReport.datasets).
     """
 
     objects_seconds: float | None
@@ -159,3 +216,10 @@ class DrillReport(_Model):
     not_verified: list[NotRestored]
     cleanup: Cleanup
     resumed: bool = Field(default=False, description="A previous interrupted drill was converged")
+    datasets: list[DatasetRecovery] = Field(default_factory=list)
+    targets: list[Target] = Field(default_factory=list)
+    primary_refused: bool | None = Field(
+        default=None,
+        description="region-loss: whether the primary region's endpoints refused the drill "
+        "after the simulated loss (None: not probed)",
+    )

@@ -84,6 +84,26 @@ def missing_or_different(
     ]
 
 
+def copy_object(source: Any, container: str, target: Any, destination: str, name: str) -> None:
+    """Copy one object with its metadata: a sealed object's wrapped data key and key reference
+    travel in X-Object-Meta-*, and a copy without them could never be opened."""
+    from hubctl.envelope import endpoint, get_sealed
+
+    body, metadata = get_sealed(source, container, name)
+    response = target.session.put(
+        f"/{destination}/{name}",
+        endpoint_filter=endpoint(target, "object-store"),
+        data=body,
+        headers={
+            "Content-Type": "application/octet-stream",
+            **{f"X-Object-Meta-{k}": v for k, v in metadata.items()},
+        },
+        raise_exc=False,
+    )
+    if response.status_code not in (200, 201):
+        raise RuntimeError(f"{destination}/{name}: copy refused (HTTP {response.status_code})")
+
+
 @dataclass(frozen=True)
 class ReplicationPass:
     pair: ReplicaPair
@@ -100,8 +120,7 @@ def replicate(primary: Any, replica: Any, config: HubConfig) -> list[Replication
         source = list_objects(primary, pair.primary)
         todo = missing_or_different(source, list_objects(replica, pair.replica))
         for obj in todo:
-            data = primary.object_store.download_object(obj.name, container=pair.primary)
-            replica.object_store.upload_object(container=pair.replica, name=obj.name, data=data)
+            copy_object(primary, pair.primary, replica, pair.replica, obj.name)
         # The stamp is the pass's start: anything written after it may not be in the replica.
         replica.object_store.set_container_metadata(
             pair.replica, **{LAST_SYNC_KEY: started.isoformat()}
@@ -160,8 +179,7 @@ def restore(
             continue
         todo = missing_or_different(source, list_objects(target, destination))
         for obj in todo:
-            data = replica.object_store.download_object(obj.name, container=pair.replica)
-            target.object_store.upload_object(container=destination, name=obj.name, data=data)
+            copy_object(replica, pair.replica, target, destination, obj.name)
         landed = list_objects(target, destination)
         verified = sum(
             1 for name, obj in source.items() if name in landed and landed[name].etag == obj.etag

@@ -36,6 +36,7 @@ from hubcore.stackfiles import REPO_ROOT
 from hubcore.stacks import Layer
 from hubctl.backend import OVERRIDE as BACKEND_OVERRIDE
 from hubctl.backend import BackendError, choose_backend
+from hubctl.datasets.recovery import CustodianKey, Method
 from hubctl.deploy import (
     LAYERS,
     POLICY_PACK,
@@ -53,11 +54,13 @@ from hubctl.drill.cloud import (
     shared_endpoints,
     site_cloud,
 )
+from hubctl.drill.datasets import dataset_of, recover_datasets
 from hubctl.drill.journal import RESUMABLE, Journal, describe_backend, state_dir
 from hubctl.drill.measures import layer_report, not_restorable, rpo_report, rto_report
 from hubctl.drill.model import (
     Check,
     Cleanup,
+    DatasetRecovery,
     DrillReport,
     NotRestored,
     Outcome,
@@ -66,9 +69,14 @@ from hubctl.drill.model import (
     Scenario,
 )
 from hubctl.drill.plan import DrillPlan, DrillRefused
-from hubctl.drill.report import write_report
+from hubctl.drill.report import duration, write_report
+from hubctl.drill.targets import judge_targets, primary_refused
 from hubctl.drill.timing import EventRecorder
 from infra.config import HubConfig
+
+# Set by the local cloud's fence (scripts/local-cloud isolate REGION --at-loss): the file the
+# drill writes the lost region's name to at t0.
+REGION_LOSS_VAR = "HUB_REGION_LOSS"
 
 
 class Progress(Protocol):
@@ -96,6 +104,12 @@ class DrillRun:
     progress: Progress = field(default_factory=_Silent)
     environ: dict[str, str] = field(default_factory=lambda: dict(os.environ))
     clock: Callable[[], float] = time.monotonic
+    # How dataset keys come back in the DR region, and the custodians who present their keys.
+    key_method: Method = "escrow"
+    custodian_keys: tuple[CustodianKey, ...] = ()
+    # Targets for this run (None: the protected site's hub:rtoTarget / hub:rpoTarget).
+    rto_target: float | None = None
+    rpo_target: float | None = None
 
     # Filled as the drill goes, so an interruption can still report everything known.
     runs: dict[Layer, LayerRun] = field(default_factory=dict)
@@ -105,6 +119,10 @@ class DrillRun:
     not_verified: list[NotRestored] = field(default_factory=list)
     restore_error: str | None = None
     verified: bool = False
+    datasets: list[DatasetRecovery] = field(default_factory=list)
+    observation: replication.PrimaryObservation | None = None
+    started_at: datetime | None = None
+    t0: float = 0.0
 
     @property
     def source(self) -> HubConfig:
@@ -213,15 +231,23 @@ class DrillRun:
         )
 
         observation, unobserved, synced = self._observe(source_cloud, replica_cloud, pairs)
+        loss = self._lose_primary()
 
         t0 = self.clock()
         started_at = datetime.now(UTC)
+        self.observation, self.started_at, self.t0 = observation, started_at, t0
+        refused = (
+            primary_refused(target_cloud, self.source.region_name)
+            if self.plan.scenario is Scenario.REGION_LOSS
+            else None
+        )
         recorder = EventRecorder(t0, self.report_dir / "events")
         outcome = Outcome.PASSED
         failure: str | None = None
         try:
             self._rebuild(env, recorder, replica_cloud, target_cloud, pairs, t0)
             self._verify(target_cloud, env)
+            self._state_consistency(env)
         except KeyboardInterrupt:
             outcome, failure = Outcome.INTERRUPTED, "stopped by Ctrl-C"
         except Exception as error:  # the report is written whatever broke, then clean-up runs
@@ -297,14 +323,42 @@ class DrillRun:
             outcome=outcome,
             failure=failure,
             rto=rto_report(layers, restore),
-            rpo=rpo_report(observation, pairs, started_at, synced, unobserved),
+            rpo=rpo_report(
+                observation,
+                pairs,
+                started_at,
+                synced,
+                unobserved,
+                {k for d in self.datasets for k in d.unescrowed_keys}
+                if self.datasets and (self.source.key_escrow or self.source.key_custodians)
+                else None,
+            ),
             layers=layers,
             restore=restore,
             checks=self.checks,
             not_verified=self.not_verified,
             cleanup=Cleanup(kept=True, destroyed=False, seconds=None, detail="not done yet"),
             resumed=resumed,
+            datasets=self.datasets,
+            primary_refused=refused[0] if refused else None,
         )
+        if refused is not None and not refused[0]:
+            report.not_verified.append(
+                NotRestored(item=f"loss of {self.source.region_name}", reason=refused[1])
+            )
+        if refused is not None:
+            report.separation += f"; after the loss: {refused[1]}" + (f" ({loss})" if loss else "")
+        report.targets = judge_targets(report, self.source, self.rto_target, self.rpo_target)
+        missed = [t for t in report.targets if not t.met]
+        if missed and report.outcome is Outcome.PASSED:
+            report.outcome = Outcome.FAILED
+        if missed:
+            over = "; ".join(
+                f"{t.name} {duration(t.measured_seconds)} is over the target "
+                f"{duration(t.target_seconds)} by {duration(t.over_by_seconds)}"
+                for t in missed
+            )
+            report.failure = "; ".join(p for p in (report.failure, over) if p)
         if outcome is Outcome.INTERRUPTED:
             report.cleanup = self._left_standing(
                 env,
@@ -351,6 +405,25 @@ class DrillRun:
             return None, f"unreachable: {type(error).__name__}", synced
         self.progress.phase("observe primary", "done", f"{len(observation.objects)} containers")
         return observation, "", synced
+
+    def _lose_primary(self) -> str | None:
+        """Region loss under a fence (scripts/local-cloud isolate REGION --at-loss): ask it to
+        refuse the primary region's endpoints from now on, and wait until it has."""
+        trigger = self.environ.get(REGION_LOSS_VAR)
+        if not trigger or self.plan.scenario is not Scenario.REGION_LOSS:
+            return None
+        done = Path(f"{trigger}.done")
+        Path(trigger).write_text(self.source.region_name + "\n")
+        deadline = self.clock() + 30
+        while not done.exists():
+            if self.clock() > deadline:
+                raise DrillRefused(
+                    f"the region fence ({REGION_LOSS_VAR}={trigger}) did not answer in 30 s"
+                )
+            time.sleep(0.1)
+        answer = done.read_text().strip()
+        self.progress.phase("lose primary", "done", answer)
+        return answer
 
     def _rebuild(
         self,
@@ -412,10 +485,27 @@ class DrillRun:
         start = self.clock()
         self.restore_span[:] = [start]
         containers = output_containers(storage)
+        plain = [pair for pair in pairs if dataset_of(pair.purpose) is None]
         try:
+            replica_conn, target_conn = replica.connect(), target.connect()
             self.restored = replication.restore(
-                replica.connect(), target.connect(), pairs, containers, self.clock
+                replica_conn, target_conn, plain, containers, self.clock
             )
+            self.progress.phase("restore", "running", f"datasets: keys from {self.key_method}")
+            self.datasets = recover_datasets(
+                replica_conn,
+                target_conn,
+                self.source,
+                self.target.site,
+                containers,
+                method=self.key_method,
+                custodian_keys=self.custodian_keys,
+                clock=self.clock,
+                t0=self.t0,
+                started_at=self.started_at or datetime.now(UTC),
+                observation=self.observation,
+            )
+            self.restored += [self._as_restored(item) for item in self.datasets]
         except Exception as error:  # runs in its own thread: record it, the drill fails
             self.restore_error = f"{type(error).__name__}: {error}"
             self.progress.phase("restore", "failed", self.restore_error)
@@ -424,6 +514,61 @@ class DrillRun:
             self.restore_span.append(self.clock())
         copied = sum(c.verified for c in self.restored)
         self.progress.phase("restore", "done", f"{copied} objects verified")
+
+    def _as_restored(self, item: DatasetRecovery) -> RestoredContainer:
+        """A dataset as a restored container: verified means decrypted, checked against the
+        manifest and re-sealed under the DR site's key."""
+        spans = [s for s in (item.recovery, item.decrypt_verify, item.reseal) if s is not None]
+        lost = [x for x in item.lost if not x.unreplicated]
+        problems = [*item.key_problems, *(f"{x.name}: {x.reason}" for x in lost)]
+        return RestoredContainer(
+            purpose=f"dataset-{item.dataset}",
+            source=item.source,
+            target=item.target,
+            objects=item.objects,
+            bytes=item.bytes,
+            verified=item.restored,
+            start=self.t0 + min((s.start for s in spans), default=0.0),
+            end=self.t0 + max((s.end for s in spans), default=0.0),
+            problem="; ".join(problems) or None,
+        )
+
+    def _state_consistency(self, env: dict[str, str]) -> None:
+        """The rebuilt stacks' state against the cloud: a refresh preview must change nothing
+        (the DR region's state, or the state-loss rebuild from nothing, says what is there)."""
+        self.progress.phase("state check", "running", "refresh preview of every layer")
+        for layer, run in self.runs.items():
+            if run.status != "done":
+                continue
+            name = f"state of {run.stack} matches the cloud"
+            try:
+                result = select_stack(self.target.site, layer, env).preview_refresh(color="never")
+                changes = {
+                    str(getattr(op, "value", op)): n
+                    for op, n in (result.change_summary or {}).items()
+                    if str(getattr(op, "value", op)) != "same" and n
+                }
+                self.checks.append(
+                    Check(
+                        layer="state",
+                        name=name,
+                        passed=not changes,
+                        detail="refresh preview: no changes"
+                        if not changes
+                        else "refresh preview would change: "
+                        + ", ".join(f"{op} {n}" for op, n in sorted(changes.items())),
+                    )
+                )
+            except Exception as error:  # a refresh that cannot run is a failed check
+                self.checks.append(
+                    Check(
+                        layer="state",
+                        name=name,
+                        passed=False,
+                        detail=f"{type(error).__name__}: {error}",
+                    )
+                )
+        self.progress.phase("state check", "done")
 
     def _state_policy_checks(self, env: dict[str, str]) -> list[Check]:
         """Export each rebuilt stack and judge it offline; the exports never reach the report

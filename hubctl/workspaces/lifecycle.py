@@ -25,8 +25,8 @@ from hubcore.catalogue import is_loopback_url
 from hubcore.stackfiles import REPO_ROOT, STACKS_DIR, load_layered_config, relative, stack_file
 from hubcore.stacks import Layer, StackName
 from hubcore.values import ConfigError
+from hubctl.envelope import secret_id
 from hubctl.workspaces import evidence
-from hubctl.workspaces.envelope import secret_id
 from hubctl.workspaces.holdings import Holdings, holdings_of
 from hubctl.workspaces.manifest import (
     KeyRules,

@@ -27,6 +27,8 @@ class StorageExports(LayerExports):
     containers: dict[str, str]
     replica_containers: dict[str, str]
     replica_region: str | None = None  # a stack output of None is dropped on the way
+    # Escrow blobs and custodians' shares of the dataset keys, in the replica region only.
+    escrow_container: str | None = None
 
     @classmethod
     def placeholder(cls, config: HubConfig) -> dict[str, Any]:
@@ -37,7 +39,18 @@ class StorageExports(LayerExports):
             if config.replica_region
             else {},
             "replica_region": config.replica_region,
+            "escrow_container": escrow_container_name(config) if keeps_escrow(config) else None,
         }
+
+
+def keeps_escrow(config: HubConfig) -> bool:
+    return config.replica_region is not None and (
+        config.key_escrow or config.key_custodians is not None
+    )
+
+
+def escrow_container_name(config: HubConfig) -> str:
+    return f"hub-{config.site}-key-escrow"
 
 
 def container_names(config: HubConfig) -> dict[str, str]:
@@ -105,9 +118,35 @@ class StorageLayer(pulumi.ComponentResource):
                     ),
                 )
 
+        # Dataset keys' escrow blobs and custodians' shares: only in the replica region, where a
+        # loss of the primary region leaves them; versioned, so a mistaken overwrite or delete
+        # loses no key (shredding deletes every version).
+        self.escrow = (
+            openstack.objectstorage.Container(
+                context.name("key-escrow"),
+                name=escrow_container_name(config),
+                versioning=True,
+                metadata=context.metadata_for(
+                    self,
+                    openstack.objectstorage.Container,
+                    context.name("key-escrow"),
+                    {**context.metadata, "purpose": "key-escrow", "escrow-of": config.region.code},
+                ),
+                opts=pulumi.ResourceOptions(
+                    parent=self,
+                    provider=replica,
+                    protect=config.protect,
+                    retain_on_delete=config.protect,
+                ),
+            )
+            if replica is not None and keeps_escrow(config)
+            else None
+        )
+
         self.exports = pulumi.Output.all(
             containers={p: c.name for p, c in self.containers.items()},
             replica_containers={p: c.name for p, c in self.replicas.items()},
+            escrow_container=self.escrow.name if self.escrow else None,
         ).apply(lambda values: {**values, "replica_region": config.replica_region})
         self.register_outputs({"exports": self.exports})
 

@@ -11,7 +11,7 @@ Keystone project:
   - analysis hosts with the `workspace` hardening role, booting from and working on LUKS volumes;
   - a per-project key ordered from Barbican (generated there, never in Pulumi's state), distinct
     from the dataset keys; extract objects are encrypted client-side under data keys it wraps
-    (hubctl.workspaces.envelope), so deleting it makes the extract unreadable wherever copies are;
+    (hubctl.envelope), so deleting it makes the extract unreadable wherever copies are;
   - a private extract container and the airlock (hubctl.airlock): an outbox that members
     write and only data officers read, a ledger of requests, one decision container per data
     officer that only that officer may write (so each approval's author is attested by the

@@ -13,6 +13,7 @@ from policies.rules import (  # noqa: F401 - imported for their registrations
     exposure,
     inventory,
     qualification,
+    recovery,
     region,
     secrets,
     stack,

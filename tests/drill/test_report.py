@@ -174,8 +174,8 @@ def test_the_markdown_states_site_scenario_and_the_measured_figures(report: Dril
 
 def test_the_markdown_says_what_could_not_be_restored_and_why(report: DrillReport) -> None:
     text = render_markdown(report)
-    assert "**dataset keys**" in text
-    assert "never leaves that region's Barbican" in text
+    assert "**dataset keys (as Barbican secrets)**" in text
+    assert "recovers its material in the DR region from escrow" in text
     assert "1 object(s) written after the last replication pass" in text
 
 

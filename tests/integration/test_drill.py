@@ -1,10 +1,11 @@
 """A full DR drill, local → local-dr, on the local cloud with the real engine.
 
-The `local` site is deployed, objects are written to its replicated containers, `hubctl
-replicate` copies them to LOCAL2, and one more object is written afterwards (so the RPO has
-something to measure). Then `hubctl drill` runs as a person would run it. Its report is kept
-under reports/ and every figure in it is checked against the run's own logs: the engine's
-output per layer and the timed engine events. A state-loss drill is then interrupted with
+The `local` site is deployed, its dataset is loaded with `hubctl dataset load` (sealed under its
+dataset key, whose escrow `hubctl dataset escrow` writes to LOCAL2), the audit log gets a plain
+object, `hubctl replicate` copies them to LOCAL2, and one more object is loaded afterwards (so
+the RPO has something to measure). Then `hubctl drill` runs as a person would run it. Its
+report is kept under reports/ and every figure in it is checked against the run's own logs: the
+engine's output per layer and the timed engine events. A state-loss drill is then interrupted with
 Ctrl-C and re-run, which must converge and clean up.
 """
 
@@ -38,20 +39,27 @@ pytestmark = pytest.mark.integration
 SITE, TARGET = "local", "local-dr"
 DATASET = "hub-local-dataset-synthetic-cohorts"
 AUDIT = "hub-local-audit-logs"
-REPLICATED_OBJECTS = {
-    DATASET: {f"cohort-{i}.csv": f"id,age\n{i},4{i}\n".encode() for i in range(3)},
-    AUDIT: {"2026/11/29/audit.jsonl": b'{"who":"ci","what":"drill"}\n'},
-}
+COHORTS = {f"cohort-{i}.csv": f"id,age\n{i},4{i}\n".encode() for i in range(3)}
+AUDIT_OBJECTS = {"2026/11/29/audit.jsonl": b'{"who":"ci","what":"drill"}\n'}
+# Containers and their object names as the replicas hold them (a dataset adds its manifest).
+REPLICATED_OBJECTS = {DATASET: COHORTS, AUDIT: AUDIT_OBJECTS}
 LATE_OBJECT = "cohort-late.csv"  # written after the replication pass: the RPO's subject
 # The drill's process, its report, the report's directory, and the primary as it was before.
 Drill = tuple[subprocess.CompletedProcess[str], DrillReport, Path, dict[str, Any]]
 
 
 def hubctl(
-    *args: str, env: dict[str, str], timeout: float = 3600
+    *args: str, env: dict[str, str], timeout: float = 3600, lose: str | None = None
 ) -> subprocess.CompletedProcess[str]:
+    """hubctl as a person runs it; with `lose`, inside the local cloud's fence, which refuses
+    that region's endpoints from the moment the drill declares the loss."""
+    fence = (
+        [str(REPO_ROOT / "scripts" / "local-cloud"), "isolate", lose, "--at-loss", "--"]
+        if lose
+        else []
+    )
     return subprocess.run(
-        [sys.executable, "-m", "hubctl.cli", *args],
+        [*fence, sys.executable, "-m", "hubctl.cli", *args],
         cwd=REPO_ROOT,
         env=env,
         capture_output=True,
@@ -121,18 +129,29 @@ def primary(
         why = failures(runs)
         deployer.run("destroy")  # half a site would be in the way of every later test
         pytest.fail(f"the primary site did not deploy:\n{why}")
-    for container, items in REPLICATED_OBJECTS.items():
-        for name, data in items.items():
-            connection.object_store.upload_object(container=container, name=name, data=data)
+    folder = tmp_path_factory.mktemp("cohorts")
+    for name, data in COHORTS.items():
+        (folder / name).write_bytes(data)
+    loaded = hubctl("dataset", "load", "--site", SITE, "--dataset", "synthetic-cohorts",
+                    *(str(folder / n) for n in COHORTS), env=env)  # fmt: skip
+    assert loaded.returncode == 0, loaded.stdout + loaded.stderr
+    escrowed = hubctl("dataset", "escrow", "--site", SITE, env=env)
+    assert escrowed.returncode == 0, escrowed.stdout + escrowed.stderr
+    for name, data in AUDIT_OBJECTS.items():
+        connection.object_store.upload_object(container=AUDIT, name=name, data=data)
     replicated = hubctl("replicate", "--site", SITE, env=env)
     assert replicated.returncode == 0, replicated.stdout + replicated.stderr
     time.sleep(2)  # the late object is measurably younger than the replication pass
-    connection.object_store.upload_object(container=DATASET, name=LATE_OBJECT, data=b"id\n9\n")
+    (folder / LATE_OBJECT).write_bytes(b"id\n9\n")
+    late_load = hubctl("dataset", "load", "--site", SITE, "--dataset", "synthetic-cohorts",
+                       str(folder / LATE_OBJECT), env=env)  # fmt: skip
+    assert late_load.returncode == 0, late_load.stdout + late_load.stderr
     late = datetime.now(UTC)
     yield late
     for container in list(REPLICATED_OBJECTS):
         empty_container(connection, container)
         empty_container(replica_connection, f"{container}-replica")
+    empty_container(replica_connection, f"hub-{SITE}-key-escrow")
     down = deployer.run("destroy")
     assert [r.status for r in down] == ["done"] * 4, failures(down)
 
@@ -147,8 +166,10 @@ def drill(env: dict[str, str], primary: datetime, connection: Any) -> Drill:
         "objects": {c: objects(connection, c) for c in REPLICATED_OBJECTS},
     }
     result = hubctl(
-        "drill", "--site", SITE, "--to", TARGET, "--report-dir", str(directory), env=env
-    )
+        "drill", "--site", SITE, "--to", TARGET, "--report-dir", str(directory), env=env,
+        lose="LOCAL1",
+    )  # fmt: skip
+    assert (directory / "report.json").exists(), result.stdout[-3000:] + result.stderr[-3000:]
     return result, load_report(directory), directory, before
 
 
@@ -269,15 +290,57 @@ def test_every_replicated_object_was_restored_and_checked(drill: Drill) -> None:
         assert restored[container].target == container.replace("hub-local-", "hub-local-dr-")
 
 
+def test_the_dataset_came_back_decrypted_verified_and_resealed(drill: Drill) -> None:
+    _, report, _, _ = drill
+    (cohorts,) = [d for d in report.datasets if d.dataset == "synthetic-cohorts"]
+    assert cohorts.key_method == "escrow" and len(cohorts.keys_recovered) == 1
+    assert cohorts.key_problems == []
+    assert (cohorts.objects, cohorts.decrypted, cohorts.verified, cohorts.restored) == (3, 3, 3, 3)
+    assert cohorts.bytes == sum(len(d) for d in COHORTS.values())
+    assert cohorts.recovery and cohorts.decrypt_verify and cohorts.reseal
+    assert cohorts.recovery.end <= cohorts.decrypt_verify.start
+
+
+def test_the_dataset_rpo_is_the_age_of_the_late_load(drill: Drill, primary: datetime) -> None:
+    _, report, _, _ = drill
+    (cohorts,) = [d for d in report.datasets if d.dataset == "synthetic-cohorts"]
+    assert cohorts.newest_unreplicated_object == LATE_OBJECT
+    age = (report.started_at - primary).total_seconds()
+    assert cohorts.rpo_seconds == pytest.approx(age, abs=3.0)
+    assert cohorts.unescrowed_keys == []
+
+
+def test_the_rebuilt_state_matches_the_cloud(drill: Drill) -> None:
+    _, report, _, _ = drill
+    state = [c for c in report.checks if c.layer == "state"]
+    assert len(state) == len(LAYERS) and all(c.passed for c in state), state
+
+
+def test_the_primary_region_refused_the_drill_after_the_loss(drill: Drill) -> None:
+    _, report, _, _ = drill
+    assert report.primary_refused is True
+    assert "lost LOCAL1" in report.separation
+    assert "refused the connection" in report.separation
+
+
+def test_the_targets_of_the_site_were_judged_and_met(drill: Drill) -> None:
+    _, report, _, _ = drill
+    assert {t.name: t.met for t in report.targets} == {"RTO": True, "RPO": True}
+
+
 def test_the_rpo_is_the_age_of_the_object_written_after_replication(
     drill: Drill, primary: datetime
 ) -> None:
     _, report, _, _ = drill
-    assert report.rpo.unreplicated_objects == 1
-    assert report.rpo.newest_unreplicated_object == f"{DATASET}/{LATE_OBJECT}"
+    # The late load wrote its object and the dataset's next manifest version.
+    assert report.rpo.unreplicated_objects == 2
+    assert report.rpo.newest_unreplicated_object in (
+        f"{DATASET}/{LATE_OBJECT}",
+        f"{DATASET}/.hub/manifests/v000002.json",
+    )
     age = (report.started_at - primary).total_seconds()
     assert report.rpo.objects_seconds == pytest.approx(age, abs=2.0)
-    assert report.rpo.keys_seconds is not None and report.rpo.keys_seconds > age
+    assert report.rpo.keys_seconds is None  # every dataset key was escrowed before the loss
 
 
 def test_every_check_of_every_layer_passed(drill: Drill) -> None:
@@ -290,7 +353,8 @@ def test_every_check_of_every_layer_passed(drill: Drill) -> None:
 def test_the_report_says_what_cannot_be_restored(drill: Drill) -> None:
     _, _, directory, _ = drill
     text = (directory / "report.md").read_text()
-    assert "dataset keys" in text and "never leaves that region's Barbican" in text
+    assert "## Datasets, readable again" in text
+    assert f"lost `{LATE_OBJECT}`" not in text  # never replicated: it is the RPO, not a loss
     assert (directory / "timeline.png").read_bytes()[:4] == b"\x89PNG"
 
 
@@ -352,12 +416,17 @@ def test_an_interrupted_state_loss_drill_reports_what_exists_and_a_rerun_converg
     assert "What exists:" in stopped.cleanup.detail and "local-dr-" in stopped.cleanup.detail
     assert not stopped.cleanup.destroyed
 
+    # The rerun is judged against an RTO target below anything it can reach: it converges and
+    # cleans up, then fails saying by how much it missed.
     again = hubctl(
         "drill", "--site", SITE, "--to", TARGET, "--scenario", "state-loss",
-        "--report-dir", str(tmp_path / "rerun"), env=env,
+        "--report-dir", str(tmp_path / "rerun"), "--rto-target", "1s", env=env,
     )  # fmt: skip
-    assert again.returncode == 0, again.stdout[-4000:] + again.stderr[-4000:]
+    assert again.returncode == 1, again.stdout[-4000:] + again.stderr[-4000:]
     rerun = load_report(tmp_path / "rerun")
+    assert rerun.outcome is Outcome.FAILED
+    assert rerun.failure and "is over the target 1.0 s by" in rerun.failure
+    assert [c for c in rerun.checks if not c.passed] == []
     assert rerun.resumed
     assert [layer.status for layer in rerun.layers] == ["done"] * len(LAYERS)
     assert rerun.cleanup.destroyed
@@ -368,6 +437,13 @@ def test_an_interrupted_state_loss_drill_reports_what_exists_and_a_rerun_converg
 
 def test_objects_are_compared_by_their_content(drill: Drill, replica_connection: Any) -> None:
     """The replica's ETags are the MD5 of what was written: restore checks content, not names."""
-    for container, items in REPLICATED_OBJECTS.items():
-        etags = objects(replica_connection, f"{container}-replica")
-        assert etags == {n: hashlib.md5(d).hexdigest() for n, d in items.items()}
+    etags = objects(replica_connection, f"{AUDIT}-replica")
+    assert etags == {n: hashlib.md5(d).hexdigest() for n, d in AUDIT_OBJECTS.items()}
+
+
+def test_the_dataset_replica_holds_only_ciphertext(drill: Drill, replica_connection: Any) -> None:
+    for name, data in COHORTS.items():
+        stored = replica_connection.object_store.download_object(
+            name, container=f"{DATASET}-replica"
+        )
+        assert stored != data and data not in stored

@@ -131,7 +131,9 @@ def test_text_is_coloured_only_when_asked(report):
 def test_a_clean_report_is_valid_in_every_format(synth):
     from hubctl.sources import target_of_synth
 
-    clean = evaluate(target_of_synth(synth("prod-kms")), PackConfig())
+    # prod-kms is no longer clean: its escrow KEK lives in SBG5, which is not SecNumCloud
+    # (an advisory finding, as for prod's replicas).
+    clean = evaluate(target_of_synth(synth("prod-network")), PackConfig())
     assert clean.violations == []
     assert json.loads(render(clean, Format.GITLAB)) == []
     assert ET.fromstring(render(clean, Format.JUNIT)).get("failures") == "0"

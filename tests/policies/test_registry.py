@@ -74,6 +74,8 @@ EXPECTED_IDS = {
     "airlock-release-area-officers-only",
     "airlock-decision-one-officer",
     "airlock-data-officers",
+    "recovery-targets-declared",
+    "recovery-dataset-keys-recoverable",
 }
 
 

@@ -110,6 +110,14 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str,
         )
     )
     (reports / "workspaces" / "other-site.json").write_text(json.dumps({"site": "prod"}))
+    (reports / "datasets").mkdir()
+    (reports / "datasets" / "local-synthetic-claims-shredded-20261130T020000Z.json").write_text(
+        json.dumps(
+            {"site": "local", "dataset": "synthetic-claims", "keys": ["k1"],
+             "escrow_versions_deleted": 4, "finished_at": "2026-11-30T02:00:00Z",
+             "checks": [{"check": "key k1 is gone", "passed": True}]}
+        )
+    )  # fmt: skip
     config = tmp_path_factory.mktemp("config") / "pack.json"
     # Turning off both state rules leaves STATE-SOVEREIGN with no rule: it must show as such.
     config.write_text(
@@ -186,6 +194,9 @@ def test_table_rows_equal_the_json_reports_counts(page, generated):
         "drill-checks": counts["drill_checks"],
         "workspaces": counts["workspaces"],
         "airlock": counts["airlock_requests"],
+        "recovery-targets": counts["recovery_targets"],
+        "recovery-datasets": counts["recovery_datasets"],
+        "shredded": counts["shredded"],
     }
 
 
@@ -235,6 +246,26 @@ def test_the_latest_drill_is_shown_with_rto_rpo_and_checks(generated, page):
     assert (facts["drill"]["rto_seconds"], facts["drill"]["rpo_seconds"]) == (125.0, 90.0)
     assert page["rto"] == "2 min 05.0 s"
     assert facts["counts"]["drill_checks"] == 3
+
+
+def test_recovery_targets_are_shown_against_the_last_drill(generated, page):
+    _, facts = generated
+    recovery = facts["recovery"]
+    assert (recovery["rto_target_seconds"], recovery["rpo_target_seconds"]) == (1800.0, 3600.0)
+    assert recovery["last_drill"]["drill_id"] == "latest"
+    assert "Recovery objectives: targets and last measured" in page["text"]
+
+
+def test_the_staleness_flag_agrees_between_page_and_json(generated, page):
+    # Whether it is stale depends on today's date (tests/drill/test_targets.py fixes the clock).
+    _, facts = generated
+    assert ("STALE" in page["text"]) == facts["recovery"]["stale"]
+
+
+def test_shredded_datasets_are_listed(generated, page):
+    _, facts = generated
+    assert [s["dataset"] for s in facts["shredded"]] == ["synthetic-claims"]
+    assert "Crypto-shredded datasets" in page["text"]
 
 
 def test_only_the_sites_workspace_closures_are_shown(generated, page):

@@ -14,8 +14,12 @@ def kms(synth: Synth) -> SynthResult:
     return synth("prod-kms")
 
 
+def dataset_orders(kms: SynthResult) -> dict[str, dict]:
+    return {r.name: r.inputs for r in of_type(kms, "orderV1:OrderV1") if "-key-" in r.name}
+
+
 def test_each_dataset_gets_a_barbican_generated_aes_key(kms: SynthResult) -> None:
-    orders = {r.name: r.inputs for r in of_type(kms, "orderV1:OrderV1")}
+    orders = dataset_orders(kms)
     assert set(orders) == {
         "hub-prod-key-snds-extract",
         "hub-prod-key-cohorts",
@@ -25,6 +29,31 @@ def test_each_dataset_gets_a_barbican_generated_aes_key(kms: SynthResult) -> Non
         assert order["type"] == "key"
         assert order["meta"]["algorithm"] == "aes"
         assert order["meta"]["bitLength"] == 256
+
+
+def test_the_escrow_kek_is_ordered_from_the_replica_regions_barbican(kms: SynthResult) -> None:
+    (kek,) = [r for r in of_type(kms, "orderV1:OrderV1") if r.name == "hub-prod-escrow-kek"]
+    replica = next(r for r in kms.resources if r.name == "openstack-replica")
+    assert replica.inputs["region"] == "SBG5"
+    assert kek.provider and "openstack-replica" in kek.provider
+    assert kek.inputs["meta"] == {
+        "algorithm": "aes",
+        "bitLength": 256,
+        "mode": "gcm",
+        "name": "hub-prod-escrow-kek",
+    }
+
+
+def test_a_site_without_escrow_orders_no_kek(synth: Synth) -> None:
+    staging = synth("staging-kms")
+    assert [r.name for r in of_type(staging, "orderV1:OrderV1") if "escrow" in r.name] == []
+
+
+def test_a_new_key_generation_is_a_new_order_name(synth: Synth) -> None:
+    rotated = synth("prod-kms", hub__datasetKeyGeneration='{"cohorts": 2}')
+    names = {r.name: r.inputs["meta"]["name"] for r in of_type(rotated, "orderV1:OrderV1")}
+    assert names["hub-prod-key-cohorts"] == "hub-prod-key-cohorts-g2"
+    assert names["hub-prod-key-imaging"] == "hub-prod-key-imaging"
 
 
 def test_dataset_keys_are_protected_and_retained(kms: SynthResult) -> None:

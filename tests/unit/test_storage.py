@@ -18,7 +18,7 @@ def containers(result: SynthResult) -> dict[str, dict]:
 
 
 def test_the_hub_containers_exist(storage: SynthResult) -> None:
-    primary = {n for n in containers(storage) if not n.endswith("-replica")}
+    primary = {n for n in containers(storage) if not n.endswith(("-replica", "-key-escrow"))}
     assert primary == {
         "hub-prod-dataset-snds-extract",
         "hub-prod-dataset-cohorts",
@@ -80,3 +80,16 @@ def test_replicas_live_in_the_replica_region(storage: SynthResult) -> None:
 def test_a_site_without_replica_region_has_no_replicas(synth: Synth) -> None:
     staging = synth("staging-storage")
     assert not [r for r in containers(staging) if r.endswith("-replica")]
+
+
+def test_the_key_escrow_container_lives_only_in_the_replica_region(storage: SynthResult) -> None:
+    (escrow,) = [r for r in of_type(storage, "container:Container") if "escrow" in r.name]
+    assert escrow.name == "hub-prod-key-escrow"
+    assert escrow.provider and "openstack-replica" in escrow.provider
+    assert escrow.inputs["versioning"] is True
+    assert escrow.inputs["metadata"]["escrow-of"] == "EU-WEST-RBX-SNC"
+    assert "containerRead" not in escrow.inputs and "containerWrite" not in escrow.inputs
+
+
+def test_a_site_without_escrow_or_custodians_has_no_escrow_container(synth: Synth) -> None:
+    assert not [r for r in containers(synth("staging-storage")) if "escrow" in r]

@@ -10,7 +10,7 @@ import pytest
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.keywrap import aes_key_unwrap
 
-from hubctl.workspaces.envelope import EnvelopeError, open_sealed, seal
+from hubctl.envelope import EnvelopeError, open_sealed, seal
 
 KEY = bytes(range(32))
 REF = "http://127.0.0.1:9311/v1/secrets/1234"

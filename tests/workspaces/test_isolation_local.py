@@ -163,6 +163,50 @@ def test_the_extract_is_sealed_and_readable_by_members(
     assert read.exit_code == 0 and read.stdout_bytes == extract.read_bytes()
 
 
+def test_an_extract_from_a_dataset_is_resealed_under_the_workspace_key(
+    alice: Any, opened: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hubctl.cloud import site_cloud
+    from hubctl.drill.cloud import empty_container
+
+    # The site's layers of this module live in the project OS_PROJECT_NAME names, not in the
+    # tenant's clouds.yaml entry: hubctl dataset reaches the site through OS_* here.
+    monkeypatch.delenv("OS_CLIENT_CONFIG_FILE", raising=False)
+    data = b"patient,hba1c\n9,6.1\n"
+    (tmp_path / "from-dataset.csv").write_bytes(data)
+    site = site_cloud("local", "LOCAL1").connect()
+    try:
+        loaded = runner.invoke(
+            app, ["dataset", "load", "--site", "local", "--dataset", "synthetic-cohorts",
+                  str(tmp_path / "from-dataset.csv")],
+        )  # fmt: skip
+        assert loaded.exit_code == 0, loaded.output
+        extract = invoke("load", "--site", "local", "--project", A,
+                         "--dataset", "synthetic-cohorts", "from-dataset.csv")  # fmt: skip
+        assert extract.exit_code == 0, extract.output
+        raw = alice.session.get(
+            swift_url(opened[A].project_id, f"{opened[A].extract_container}/from-dataset.csv")
+        )
+        assert raw.headers["X-Object-Meta-Key-Ref"] == opened[A].key_ref  # the workspace's key
+        assert b"hba1c" not in raw.content
+        read = runner.invoke(
+            app, ["workspace", "read", "--site", "local", "--project", A, "from-dataset.csv",
+                  "--member", "alice"],
+        )  # fmt: skip
+        assert read.exit_code == 0 and read.stdout_bytes == data
+    finally:
+        empty_container(site, "hub-local-dataset-synthetic-cohorts")
+
+
+def test_an_extract_from_a_dataset_the_workspace_may_not_use_is_refused(
+    opened: dict[str, Any],
+) -> None:
+    result = invoke("load", "--site", "local", "--project", A, "--dataset", "synthetic-claims",
+                    "claims.csv")  # fmt: skip
+    assert result.exit_code == 2
+    assert "authorised for synthetic-cohorts only" in result.output
+
+
 def test_members_write_the_outbox_and_only_the_data_officer_reads_it(
     alice: Any, opened: dict[str, Any], cloud_env: dict[str, str]
 ) -> None:
@@ -229,7 +273,7 @@ def test_after_closing_the_key_reference_is_gone_from_barbican(
 def test_a_backup_of_the_extract_cannot_be_opened_after_closing(
     closed_a: dict[str, Any], opened: dict[str, Any]
 ) -> None:
-    from hubctl.workspaces.envelope import EnvelopeError, fetch_project_key
+    from hubctl.envelope import EnvelopeError, fetch_project_key
 
     backup = closed_a["backup"]
     assert backup.status_code == 200 and b"hba1c" not in backup.content

@@ -1,13 +1,14 @@
-"""Envelope encryption of a workspace's extract: what makes crypto-shredding real.
+"""Envelope encryption of a workspace's extract and of a dataset: what makes crypto-shredding
+real.
 
 Swift cannot encrypt per project, so each object is encrypted here, before it leaves the
 client: a fresh 256-bit data key per object encrypts it with AES-256-GCM (NIST SP 800-38D), and
-the data key is wrapped with AES key wrap (RFC 3394, NIST SP 800-38F) under the workspace's
-project key, which Barbican generated and holds. The object stores only the ciphertext, the
-wrapped data key and the project key's reference. Deleting that one key in Barbican makes the
-object, and every replica or backup of it, unreadable.
+the data key is wrapped with AES key wrap (RFC 3394, NIST SP 800-38F) under the key that guards
+the object (a workspace's project key, or a dataset key), which Barbican generated and holds.
+The object stores only the ciphertext, the wrapped data key and the key's reference. Deleting
+that one key in Barbican makes the object, and every replica or backup of it, unreadable.
 
-The project key is fetched from Barbican for the operation and never written anywhere.
+The key is fetched from Barbican for the operation and never written anywhere.
 """
 
 from __future__ import annotations
@@ -86,29 +87,80 @@ def open_sealed(name: str, body: bytes, metadata: dict[str, str], project_key: b
 # Through the APIs: Barbican for the key, Swift for the objects (openstacksdk connections)
 
 
+def endpoint(conn: Any, service_type: str) -> dict[str, str]:
+    """The service's public endpoint in the connection's own region: a connection made for the
+    DR region must never reach the same service in the primary region."""
+    found = {"service_type": service_type, "interface": "public"}
+    region = getattr(conn.config, "region_name", None)
+    return {**found, "region_name": str(region)} if region else found
+
+
 def secret_id(ref: str) -> str:
     return ref.rstrip("/").rsplit("/", 1)[-1]
 
 
-def fetch_project_key(conn: Any, key_ref: str) -> bytes:
+def fetch_key(conn: Any, key_ref: str) -> bytes:
     """The key's bytes from Barbican (its payload), for this operation only."""
     response = conn.session.get(
         f"/v1/secrets/{secret_id(key_ref)}/payload",
-        endpoint_filter={"service_type": "key-manager"},
+        endpoint_filter=endpoint(conn, "key-manager"),
         headers={"Accept": "application/octet-stream"},
         raise_exc=False,
     )
     if response.status_code != 200:
         raise EnvelopeError(
-            f"the project key {key_ref} cannot be read from Barbican "
+            f"the key {key_ref} cannot be read from Barbican "
             f"(HTTP {response.status_code}): it was deleted, or these credentials may not use it"
         )
     key: bytes = response.content
     return key
 
 
+fetch_project_key = fetch_key  # a workspace's project key is read like any other
+
+
 def _metadata_headers(metadata: dict[str, str]) -> dict[str, str]:
     return {f"X-Object-Meta-{k}": v for k, v in metadata.items()}
+
+
+def put_sealed(
+    conn: Any, container: str, name: str, sealed: Sealed, headers: dict[str, str] | None = None
+) -> int:
+    """Upload one sealed object; returns Swift's status (412 when `If-None-Match` refused it)."""
+    response = conn.session.put(
+        f"/{container}/{name}",
+        endpoint_filter=endpoint(conn, "object-store"),
+        data=sealed.body,
+        headers={
+            "Content-Type": "application/octet-stream",
+            **_metadata_headers(sealed.metadata),
+            **(headers or {}),
+        },
+        raise_exc=False,
+    )
+    status: int = response.status_code
+    if status not in (200, 201, 412):
+        raise EnvelopeError(f"{container}/{name}: upload refused (HTTP {status})")
+    return status
+
+
+def get_sealed(conn: Any, container: str, name: str) -> tuple[bytes, dict[str, str]]:
+    """One object's body and its X-Object-Meta-* metadata (keys in lower case, no prefix)."""
+    response = conn.session.get(
+        f"/{container}/{name}",
+        endpoint_filter=endpoint(conn, "object-store"),
+        raise_exc=False,
+    )
+    if response.status_code != 200:
+        raise EnvelopeError(f"{container}/{name}: cannot be read (HTTP {response.status_code})")
+    prefix = "x-object-meta-"
+    metadata = {
+        k.lower().removeprefix(prefix): v
+        for k, v in response.headers.items()
+        if k.lower().startswith(prefix)
+    }
+    body: bytes = response.content
+    return body, metadata
 
 
 def put_objects(
@@ -120,23 +172,24 @@ def put_objects(
     on_object: Callable[[str, int], None] | None = None,
 ) -> list[str]:
     """Seal each file and upload it under its base name; returns the object names."""
-    key = fetch_project_key(conn, key_ref)
+    return put_items(
+        conn, container, key_ref, ((path.name, path.read_bytes()) for path in files), on_object
+    )
+
+
+def put_items(
+    conn: Any,
+    container: str,
+    key_ref: str,
+    items: Iterable[tuple[str, bytes]],
+    on_object: Callable[[str, int], None] | None = None,
+) -> list[str]:
+    """Seal each (name, plaintext) under the key `key_ref` names and upload it."""
+    key = fetch_key(conn, key_ref)
     names: list[str] = []
-    for path in files:
-        name = path.name
-        sealed = seal(name, path.read_bytes(), key, key_ref)
-        response = conn.session.put(
-            f"/{container}/{name}",
-            endpoint_filter={"service_type": "object-store"},
-            data=sealed.body,
-            headers={
-                "Content-Type": "application/octet-stream",
-                **_metadata_headers(sealed.metadata),
-            },
-            raise_exc=False,
-        )
-        if response.status_code not in (200, 201):
-            raise EnvelopeError(f"{container}/{name}: upload refused (HTTP {response.status_code})")
+    for name, data in items:
+        sealed = seal(name, data, key, key_ref)
+        put_sealed(conn, container, name, sealed)
         names.append(name)
         if on_object is not None:
             on_object(name, len(sealed.body))
@@ -145,20 +198,8 @@ def put_objects(
 
 def get_object(conn: Any, container: str, name: str, key_ref: str | None = None) -> bytes:
     """Download one extract object and open it with the project key it names."""
-    response = conn.session.get(
-        f"/{container}/{name}",
-        endpoint_filter={"service_type": "object-store"},
-        raise_exc=False,
-    )
-    if response.status_code != 200:
-        raise EnvelopeError(f"{container}/{name}: cannot be read (HTTP {response.status_code})")
-    prefix = "x-object-meta-"
-    metadata = {
-        k.lower().removeprefix(prefix): v
-        for k, v in response.headers.items()
-        if k.lower().startswith(prefix)
-    }
+    body, metadata = get_sealed(conn, container, name)
     ref = key_ref or metadata.get(META_KEY_REF)
     if not ref:
         raise EnvelopeError(f"{container}/{name}: names no project key")
-    return open_sealed(name, response.content, metadata, fetch_project_key(conn, ref))
+    return open_sealed(name, body, metadata, fetch_key(conn, ref))
