@@ -86,6 +86,48 @@ def _stack_checkpoints(names: list[str], read: Callable[[str], bytes]) -> list[t
     return sorted(held)
 
 
+def site_objects(conn: Any, skip: frozenset[str] = frozenset()) -> list[tuple[str, ...]]:
+    """(container, object, etag) of every object the project's containers hold, but those of
+    `skip` (the state bucket, compared by what it holds instead)."""
+    found: list[tuple[str, ...]] = []
+    for container in conn.object_store.containers():
+        if container.name not in skip:
+            found += [
+                (container.name, obj.name, str(obj.etag))
+                for obj in conn.object_store.objects(container.name)
+            ]
+    return sorted(found)
+
+
+def user_connection(site: str) -> Any:
+    """The local cloud's own user in the user's project of `site` (None if the cloud is down)."""
+    import openstack
+
+    env = _local_cloud_env(USER_SITES[site][0])
+    if env is None:
+        return None
+    return openstack.connect(
+        load_envvars=False,
+        load_yaml_config=False,
+        auth_url=env["OS_AUTH_URL"],
+        project_name=env["OS_PROJECT_NAME"],
+        username=env["OS_USERNAME"],
+        password=env["OS_PASSWORD"],
+        user_domain_name="Default",
+        project_domain_name="Default",
+        region_name=env["OS_REGION_NAME"],
+    )
+
+
+def state_bucket(site: str) -> str | None:
+    from hubcore.stackfiles import load_layered_config
+
+    backend = load_layered_config(f"{site}-network")["hub:stateBackend"].value
+    if not backend.startswith("s3://"):
+        return None
+    return backend.removeprefix("s3://").split("?", 1)[0].split("/", 1)[0]
+
+
 def user_site_census() -> dict[str, list[tuple[str, ...]]] | None:
     """Everything of the user's `local` and `local-dr` sites: the hub's resources in their
     projects (hubctl's own census, by the hub's tags and names) and what their states hold (the
@@ -115,6 +157,9 @@ def user_site_census() -> dict[str, list[tuple[str, ...]]] | None:
         census[f"{site} resources"] = sorted(
             (o.token, o.id, o.name) for o in cloud_objects(conn, site)
         )
+        # the data the site holds (datasets, their replicas and manifests, audit logs, backups)
+        bucket = state_bucket(site)
+        census[f"{site} objects"] = site_objects(conn, frozenset({bucket} if bucket else ()))
         backend = load_layered_config(f"{site}-network")["hub:stateBackend"].value
         if backend.startswith("s3://"):
             bucket = backend.removeprefix("s3://").split("?", 1)[0].split("/", 1)[0]

@@ -100,6 +100,7 @@ def terminals(newcomer_clone: Path) -> Iterator[Terminals]:
     workspaces a failed walkthrough left open are closed, and a site the tier's own `make up`
     deployed (CI, where nothing was deployed before) is taken down again."""
     deployed_before = _site_deployed()
+    objects_before = _site_objects()
     opened = Terminals(newcomer_clone, newcomer_environment(dict(os.environ), REPO_ROOT))
     try:
         yield opened
@@ -109,8 +110,33 @@ def terminals(newcomer_clone: Path) -> Iterator[Terminals]:
             cleanup = Shell(newcomer_clone, newcomer_environment(dict(os.environ), REPO_ROOT), log)
             try:
                 _leave_the_site_as_found(cleanup, newcomer_clone, deployed_before)
+                if deployed_before:
+                    _remove_objects_added_since(objects_before)
             finally:
                 cleanup.close()
+
+
+def _site_objects() -> list[tuple[str, ...]]:
+    """The objects of the newcomer's `local` site (its project's containers but the state)."""
+    from tests.conftest import site_objects, state_bucket, user_connection
+
+    conn = user_connection("local")
+    if conn is None:
+        return []
+    bucket = state_bucket("local")
+    return site_objects(conn, frozenset({bucket} if bucket else ()))
+
+
+def _remove_objects_added_since(before: list[tuple[str, ...]]) -> None:
+    """What the walkthroughs put in a site they found deployed (a dataset's sample object and
+    manifest version, their replicas), removed again; the session guard checks the rest."""
+    from tests.conftest import user_connection
+
+    known = {(container, name) for container, name, _ in before}
+    conn = user_connection("local")
+    for container, name, _ in _site_objects():
+        if (container, name) not in known:
+            conn.object_store.delete_object(name, container=container, ignore_missing=True)
 
 
 def _leave_the_site_as_found(shell: Shell, clone: Path, deployed_before: bool) -> None:
