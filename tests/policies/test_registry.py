@@ -69,6 +69,12 @@ EXPECTED_IDS = {
     "workspace-no-flow-from-other-workspace",
     "workspace-key-distinct",
     "workspace-access-via-project",
+    # issue 22: live audits
+    "audit-drift",
+    "audit-unmanaged",
+    "audit-missing",
+    "audit-forbidden",
+    "audit-incomplete",
 }
 
 
