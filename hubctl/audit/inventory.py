@@ -127,7 +127,7 @@ def classify(error: BaseException) -> tuple[GapKind, str]:
     # keystoneauth raises ConnectTimeout for a read that takes too long as well.
     if isinstance(error, ksa.ConnectTimeout | ksa.RequestTimeout | ksa.GatewayTimeout):
         return GapKind.TIMEOUT, f"no answer in time ({name})"
-    if isinstance(error, ksa.ConnectFailure | ksa.ConnectionError):
+    if isinstance(error, ksa.ConnectFailure | ksa.ConnectionError | ConnectionError):
         return GapKind.UNREACHABLE, f"cannot connect ({name})"
     status = _status(error)
     if status == 403 or isinstance(error, sdk.ForbiddenException):
@@ -212,6 +212,8 @@ class RawProject:
     # Services not read here because another region's read was of the same endpoint.
     shared_services: set[str] = field(default_factory=set)
     gaps: list[Gap] = field(default_factory=list)
+    # Objects listed (what --max-resources bounds).
+    listed: int = 0
 
     def of(self, kind: str) -> list[Any]:
         return self.objects.get(kind, [])
@@ -283,6 +285,7 @@ def read_project(
     raw.complete_services -= {g.service for g in reader.gaps if g.kind.partial}
     raw.shared_services = skipped
     raw.gaps = reader.gaps
+    raw.listed = reader.count
     return raw
 
 

@@ -79,6 +79,7 @@ class AuditResult:
     def counts(self) -> dict[str, int]:
         statuses = [c.status for p in self.projects for c in p.comparison.classified]
         return {
+            "listed": sum(p.raw.listed for p in self.projects),
             "live": sum(len(p.live) for p in self.projects),
             "managed": statuses.count(Status.MANAGED),
             "unmanaged": statuses.count(Status.UNMANAGED),
@@ -124,6 +125,12 @@ def connect(
             for key in ("project_name", "project_id", "tenant_name", "tenant_id"):
                 auth.pop(key, None)
             auth["project_id"] = project_id
+        # The entry's endpoint overrides follow the credentials (a proxy, a private endpoint).
+        overrides = {
+            key: value
+            for key, value in base.config.config.items()
+            if key.endswith("_endpoint_override")
+        }
         return openstack.connect(
             auth=auth,
             auth_type=base.config.config.get("auth_type", "password"),
@@ -133,6 +140,7 @@ def connect(
             identity_api_version="3",
             load_yaml_config=False,
             load_envvars=False,
+            **overrides,
         )
     name = options.cloud or (options.site if _has_entry(options.site) else None)
     if options.cloud is not None and not _has_entry(options.cloud):
@@ -241,7 +249,8 @@ def run(options: AuditOptions, config: PackConfig) -> AuditResult:
         regional = conn if region == regions[0] else connect(options, region, base=conn)
         endpoints = _endpoints(regional)
         shared = {s for s, url in endpoints.items() if url and url in read_endpoints.get(s, set())}
-        raw = read_project(regional, region, options.max_resources, skip_services=shared)
+        budget = options.max_resources - sum(r.raw.listed for r in reads)
+        raw = read_project(regional, region, budget, skip_services=shared)
         for service, url in endpoints.items():
             read_endpoints.setdefault(service, set()).add(url)
         reads.append(_project_read(raw, views, backend))
@@ -264,7 +273,8 @@ def run(options: AuditOptions, config: PackConfig) -> AuditResult:
                 )
             )
             continue
-        raw = read_project(scoped, regions[0], options.max_resources)
+        budget = options.max_resources - sum(r.raw.listed for r in reads)
+        raw = read_project(scoped, regions[0], budget)
         reads.append(_project_read(raw, views, backend))
         gaps += raw.gaps
 
