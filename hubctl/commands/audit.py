@@ -40,10 +40,16 @@ def audit(
         ),
     ] = None,
     output_format: Annotated[
-        Format, typer.Option("--format", "-f", help="Report format.")
-    ] = Format.TEXT,
+        list[Format] | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="Report format; repeat with --output for several reports of one audit.",
+        ),
+    ] = None,
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write the report to FILE.")
+        list[Path] | None,
+        typer.Option("--output", "-o", help="Write the report to FILE (one per --format)."),
     ] = None,
     baseline: Annotated[
         Path | None,
@@ -88,6 +94,15 @@ def audit(
         fail_usage(str(error))
     if baseline is not None and write_baseline is not None:
         fail_usage("give --baseline FILE or --write-baseline FILE, not both")
+    formats = output_format or [Format.TEXT]
+    outputs: list[Path | None] = list(output or [])
+    if len(formats) > 1 and len(outputs) != len(formats):
+        fail_usage(
+            f"{len(formats)} --format options need as many --output files (got {len(outputs)})"
+        )
+    if len(outputs) > len(formats):
+        fail_usage(f"{len(outputs)} --output files for {len(formats)} --format option(s)")
+    outputs += [None] * (len(formats) - len(outputs))
     options = AuditOptions(
         site=site,
         cloud=cloud,
@@ -107,12 +122,13 @@ def audit(
         code = decided
     else:
         code = EXIT_VIOLATIONS if report.mandatory else EXIT_OK
-    text = render(report, output_format, colour=output is None and sys.stdout.isatty())
-    if output_format is Format.JSON:
-        document = json.loads(text)
-        document["audit"] = _summary(result)
-        text = json.dumps(document, indent=2)
-    _write(text, output)
+    for chosen, path in zip(formats, outputs, strict=True):
+        text = render(report, chosen, colour=path is None and sys.stdout.isatty())
+        if chosen is Format.JSON:
+            document = json.loads(text)
+            document["audit"] = _summary(result)
+            text = json.dumps(document, indent=2)
+        _write(text, path)
     for line in _lines(result):
         stderr.print(line, markup=False, highlight=False, soft_wrap=True)
     try:

@@ -84,3 +84,24 @@ def test_the_github_template_uploads_sarif_and_lists_stacks_with_hubctl():
     text = TEMPLATE.read_text()
     assert "github/codeql-action/upload-sarif" in text and "security-events: write" in text
     assert "hubctl pipeline stacks --site" in text and "--format sarif" in text
+
+
+AUDIT_TEMPLATE = REPO_ROOT / "ci" / "github" / "hub-audit.yml"
+
+
+def test_the_scheduled_audit_workflow_is_a_valid_workflow():
+    result = subprocess.run([str(VALIDATOR), str(AUDIT_TEMPLATE)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_audit_workflow_runs_on_a_schedule_and_uploads_sarif_and_artifacts():
+    import yaml
+
+    workflow = yaml.safe_load(AUDIT_TEMPLATE.read_text())
+    triggers = workflow[True]  # YAML 1.1 reads the key `on` as true
+    assert triggers["schedule"][0]["cron"] and "workflow_dispatch" in triggers
+    steps = workflow["jobs"]["audit"]["steps"]
+    uses = [step.get("uses", "") for step in steps]
+    assert any(u.startswith("github/codeql-action/upload-sarif") for u in uses)
+    assert any(u.startswith("actions/upload-artifact") for u in uses)
+    assert any("hubctl audit --site" in step.get("run", "") for step in steps)
