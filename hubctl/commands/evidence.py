@@ -5,8 +5,9 @@ RGS B1, PA-079, BP-028 and the project's own), the rules that enforce it and eac
 on every stack of the site, judged now, offline, as `hubctl check` judges them; the pack's
 suppressions with their reasons; the requirements no rule enforces yet, listed as such; the
 latest drill's RTO, RPO, checks and timeline (reports/drill-*/); research-workspace closures
-with their evidence when reports/workspaces/*.json exist; when and from which commit the page
-was made. `evidence.json` holds the same facts and counts as the page (`index.html`), which has
+with their evidence when reports/workspaces/*.json exist; the site's latest live audit
+(reports/audits/, `hubctl audit`: when, as whom, whether partial, what it found); when and from
+which commit the page was made. `evidence.json` holds the same facts and counts as the page (`index.html`), which has
 no external asset (styles inline, the chart as a data URI) and works offline.
 """
 
@@ -41,6 +42,7 @@ from policies.references import REQUIREMENTS, RULE_REQUIREMENTS
 from policies.registry import Enforcement, Rule, Scope
 
 HTML_NAME = "index.html"
+AUDIT_FAMILY = "audit"
 EVIDENCE_JSON = "evidence.json"
 REPORTS_DIR = REPO_ROOT / "reports"
 
@@ -76,6 +78,8 @@ def verdict(
     disabled (the pack config turns it off)."""
     if level is Enforcement.DISABLED:
         return DISABLED
+    if rule.family == AUDIT_FAMILY:
+        return NOT_APPLICABLE  # judged on the live cloud only: the latest audit section
     mine = [v for v in found if v.policy == rule.id]
     if any(v.enforcement is Enforcement.MANDATORY for v in mine):
         return FAIL
@@ -130,6 +134,32 @@ def workspace_closures(site: str, reports: Path) -> list[dict[str, Any]]:
         if data.get("site", site) == site:
             closures.append({"file": relative(path), **data})
     return closures
+
+
+def latest_audit(site: str, reports: Path) -> dict[str, Any] | None:
+    """The site's latest live audit (reports/audits/, written by `hubctl audit`), as facts."""
+    from hubctl.audit.record import RecordError, latest_record
+
+    try:
+        found = latest_record(site, reports)
+    except RecordError as error:
+        fail_usage(str(error))
+    if found is None:
+        return None
+    record, path = found
+    return {
+        "record": relative(path) if path.is_relative_to(REPO_ROOT) else str(path),
+        "started_at": record.started_at.isoformat(timespec="seconds"),
+        "seconds": record.seconds,
+        "partial": record.partial,
+        "exit_code": record.exit_code,
+        "user": record.identity.get("user"),
+        "roles": record.identity.get("roles", []),
+        "projects": record.projects,
+        "counts": record.counts,
+        "gaps": record.gaps,
+        "findings": [f for f in record.findings if not f.get("suppressed")],
+    }
 
 
 def commit_of(root: Path) -> str:
@@ -199,6 +229,7 @@ def build(site: str, config: PackConfig, reports: Path, now: datetime) -> dict[s
     ]
     drill = latest_drill(site, reports)
     workspaces = workspace_closures(site, reports)
+    audit = latest_audit(site, reports)
     findings = [_finding(r.stack, v) for r in results for v in r.violations]
     evidence: dict[str, Any] = {
         "site": site,
@@ -212,6 +243,7 @@ def build(site: str, config: PackConfig, reports: Path, now: datetime) -> dict[s
         "suppressions": suppressions,
         "drill": _drill_facts(*drill) if drill else None,
         "workspaces": workspaces,
+        "audit": audit,
     }
     verdict_cells = [r.verdicts[rule.id] for r in results for rule in rules]
     evidence["counts"] = {
@@ -224,6 +256,7 @@ def build(site: str, config: PackConfig, reports: Path, now: datetime) -> dict[s
         "suppressions": len(suppressions),
         "drill_checks": len(drill[0].checks) if drill else 0,
         "workspaces": len(workspaces),
+        "audit_findings": len(audit["findings"]) if audit else 0,
     }
     return evidence
 
@@ -271,6 +304,7 @@ SECTIONS = (
     ("suppressions", "Suppressions"),
     ("drill", "Disaster recovery"),
     ("workspaces", "Workspace closures"),
+    ("audit", "Live audit"),
 )
 VERDICT_CLASS = {
     PASS: "pass",
@@ -441,6 +475,7 @@ def render_html(evidence: dict[str, Any], chart: bytes | None) -> str:
     parts.append("</section>")
     parts.append(_drill_section(evidence["drill"], chart))
     parts.append(_workspaces_section(evidence["workspaces"]))
+    parts.append(_audit_section(evidence["audit"]))
     parts.append("</main></body></html>")
     return "\n".join(parts) + "\n"
 
@@ -516,6 +551,57 @@ def _workspaces_section(workspaces: list[dict[str, Any]]) -> str:
     return head + note + table + "</section>"
 
 
+def _audit_section(audit: dict[str, Any] | None) -> str:
+    head = '<section id="audit"><h2>What is deployed: the latest live audit</h2>'
+    table_head = ("Rule", "Level", "Resource", "Where", "Finding")
+    if audit is None:
+        return (
+            head
+            + "<p>No audit of this site in reports/audits/ (<code>hubctl audit --site ...</code>"
+            "): what is deployed has not been judged.</p>"
+            + _table("audit-findings", table_head, [])
+            + "</section>"
+        )
+    counts = audit["counts"]
+    verdict = (
+        ("PARTIAL", "fail")
+        if audit["partial"]
+        else ("findings", "fail")
+        if audit["exit_code"]
+        else ("clean", "pass")
+    )
+    figures = (
+        '<div class="figures">'
+        f'<div class="figure">audited<br><b id="audit-when">{_e(audit["started_at"])}</b></div>'
+        f'<div class="figure">result<br><b id="audit-result" class="{verdict[1]}">'
+        f"{_e(verdict[0])}</b></div>"
+        f'<div class="figure">live resources<br><b>{counts.get("live", 0)}</b></div>'
+        f'<div class="figure">unmanaged<br><b>{counts.get("unmanaged", 0)}</b></div>'
+        f'<div class="figure">drifted<br><b>{counts.get("drifted", 0)}</b></div>'
+        f'<div class="figure">missing<br><b>{counts.get("missing", 0)}</b></div></div>'
+    )
+    projects = ", ".join(f"{p.get('project')} ({p.get('region')})" for p in audit["projects"])
+    about = (
+        f"<p>By <code>{_e(audit['user'])}</code> with roles {_e(', '.join(audit['roles']))}, "
+        f"projects {_e(projects)}, in {_e(audit['seconds'])} s; record "
+        f"<code>{_e(audit['record'])}</code>.</p>"
+    )
+    gaps = (
+        "<p>Not read: " + "; ".join(_e(g) for g in audit["gaps"]) + "</p>" if audit["gaps"] else ""
+    )
+    rows = [
+        [
+            f'<td><a href="#rule-{_e(f["policy"])}">{_e(f["policy"])}</a></td>',
+            _td(f["enforcement"], "fail" if f["enforcement"] == "mandatory" else "advisory"),
+            f"<td><code>{_e(f['urn'])}</code></td>",
+            f"<td><code>{_e(f['location'])}</code></td>",
+            _td(f["message"]),
+        ]
+        for f in audit["findings"]
+    ]
+    return head + figures + about + gaps + _table("audit-findings", table_head, rows) + "</section>"
+
+
 def evidence(
     site: Annotated[str, typer.Option("--site", help="Site whose stacks the page covers.")],
     output: Annotated[
@@ -550,5 +636,6 @@ def evidence(
         f"({counts['unenforced']} not enforced yet), {counts['rules']} rules on "
         f"{len(facts['stacks'])} stacks ({counts['failing_verdicts']} failing), "
         f"{counts['suppressions']} suppressions, drill: "
-        f"{'yes' if facts['drill'] else 'none'}, {counts['workspaces']} workspace closures"
+        f"{'yes' if facts['drill'] else 'none'}, {counts['workspaces']} workspace closures, "
+        f"audit: {facts['audit']['started_at'] if facts['audit'] else 'none'}"
     )
