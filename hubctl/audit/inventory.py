@@ -129,6 +129,8 @@ def classify(error: BaseException) -> tuple[GapKind, str]:
         return GapKind.TIMEOUT, f"no answer in time ({name})"
     if isinstance(error, ksa.ConnectFailure | ksa.ConnectionError | ConnectionError):
         return GapKind.UNREACHABLE, f"cannot connect ({name})"
+    if name == "ServiceDiscoveryException":  # the endpoint did not answer its version query
+        return GapKind.UNREACHABLE, f"its endpoint did not answer ({name})"
     status = _status(error)
     if status == 403 or isinstance(error, sdk.ForbiddenException):
         return GapKind.FORBIDDEN, "HTTP 403: the auditing identity may not read it"

@@ -394,6 +394,15 @@ def _block_devices(server: Any, volumes: Mapping[str, Any]) -> list[dict[str, An
     return devices
 
 
+# What the provider records as the image of a server booted from a volume.
+BOOT_FROM_VOLUME = "Attempt to boot from volume - no image supplied"
+
+
+def _image_id(server: Any) -> str:
+    image = server.image.get("id") if isinstance(server.image, Mapping) else None
+    return str(image) if image else BOOT_FROM_VOLUME
+
+
 def _instances(raw: RawProject) -> Iterable[Live]:
     volumes = {v.id: v for v in raw.of("volumes")}
     ports: dict[str, list[Any]] = {}
@@ -413,7 +422,7 @@ def _instances(raw: RawProject) -> Iterable[Live]:
         yield Live(INSTANCE, s.id, s.name or "", {
             "name": s.name, "flavorName": flavor.get("original_name") or flavor.get("name") or "",
             "flavorId": flavor.get("id") or "",
-            "imageId": (s.image or {}).get("id") or "" if isinstance(s.image, Mapping) else "",
+            "imageId": _image_id(s),
             "keyPair": s.key_name or "", "metadata": dict(s.metadata or {}),
             "tags": _tags(s),
             "securityGroups": sorted({str(g.get("name")) for g in s.security_groups or []}),
@@ -633,7 +642,8 @@ LIVE_TYPES: dict[str, LiveType] = {
                   "imageName": "Nova shows the image's id only (imageId)"}),
         LiveType(KEYPAIR, _keypairs, (_c("publicKey"),), {"privateKey": NEVER_SHOWN}),
         LiveType(SERVER_GROUP, _server_groups, (NAME, _c("policies", text_set))),
-        LiveType(VOLUME, _volumes, (NAME, _c("volumeType"), _c("size"), _c("metadata", string_map))),
+        LiveType(VOLUME, _volumes, (NAME, _c("volumeType"), _c("size"),
+                 _c("metadata", string_map))),
         LiveType(CONTAINER, _containers, (_c("containerRead"), _c("containerWrite"),
                  _c("metadata", lower_keys), _c("versioning", truth))),
         LiveType(SECRET, _secrets, (NAME, _c("secretType"), _c("metadata", string_map),

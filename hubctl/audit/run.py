@@ -198,10 +198,10 @@ def _endpoints(conn: Any) -> dict[str, str]:
     """Each service's endpoint in the connection's region (empty when it has none)."""
     found = {}
     for service in SERVICES:
-        proxy = getattr(conn, service.replace("-", "_"), None)
         try:
+            proxy = getattr(conn, service.replace("-", "_"), None)
             found[service] = str(proxy.get_endpoint() or "") if proxy is not None else ""
-        except Exception:  # absent from the catalogue: read (and reported) as absent
+        except Exception:  # absent or not answering: read (and reported) when listed
             found[service] = ""
     return found
 

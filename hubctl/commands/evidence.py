@@ -6,9 +6,10 @@ on every stack of the site, judged now, offline, as `hubctl check` judges them; 
 suppressions with their reasons; the requirements no rule enforces yet, listed as such; the
 latest drill's RTO, RPO, checks and timeline (reports/drill-*/); research-workspace closures
 with their evidence when reports/workspaces/*.json exist; the site's latest live audit
-(reports/audits/, `hubctl audit`: when, as whom, whether partial, what it found); when and from
-which commit the page was made. `evidence.json` holds the same facts and counts as the page (`index.html`), which has
-no external asset (styles inline, the chart as a data URI) and works offline.
+(reports/audits/, `hubctl audit`: when, as whom, whether partial, what it found); when and
+from which commit the page was made. `evidence.json` holds the same facts and counts as the
+page (`index.html`), which has no external asset (styles inline, the chart as a data URI) and
+works offline.
 """
 
 from __future__ import annotations

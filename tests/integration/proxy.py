@@ -4,6 +4,7 @@ goes. Real connections and real answers until then; nothing is rewritten."""
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 from dataclasses import dataclass, field
@@ -59,10 +60,8 @@ class Forwarder:
     def close(self) -> None:
         self._stopped.set()
         for sock in [self._server, *self._open]:
-            try:
+            with contextlib.suppress(OSError):
                 sock.close()
-            except OSError:
-                pass
 
 
 def _pipe(source: socket.socket, sink: socket.socket) -> None:
@@ -72,7 +71,5 @@ def _pipe(source: socket.socket, sink: socket.socket) -> None:
     except OSError:
         pass
     finally:
-        try:
+        with contextlib.suppress(OSError):
             sink.shutdown(socket.SHUT_WR)
-        except OSError:
-            pass

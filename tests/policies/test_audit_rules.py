@@ -8,7 +8,7 @@ import pytest
 
 from hubcore.values import Location
 from policies.config import PackConfig
-from policies.evaluate import evaluate
+from policies.evaluate import Target, Violation, evaluate
 from policies.model import AuditFacts, AuditFinding, AuditKind
 from policies.registry import REGISTRY
 from policies.rules.audit import AUDIT_RULES
@@ -17,12 +17,12 @@ RULE_OF = {kind: f"audit-{suffix}" for kind, (suffix, *_) in AUDIT_RULES.items()
 URN = "urn:pulumi:staging-network::hub::openstack:networking/secGroup:SecGroup::hub-staging-app"
 
 
-def with_findings(target, *findings):
+def with_findings(target: Target, *findings: AuditFinding) -> Target:
     site = dataclasses.replace(target.site, audit=AuditFacts(tuple(findings)))
     return dataclasses.replace(target, site=site)
 
 
-def reported(target, rule_id):
+def reported(target: Target, rule_id: str) -> list[Violation]:
     return [v for v in evaluate(target, PackConfig()).violations if v.policy == rule_id]
 
 

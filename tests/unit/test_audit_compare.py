@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from hubctl.audit.compare import Status, classify, drift_of, missing
-from hubctl.audit.inventory import GapKind, Reader, Truncated, classify as fault
+from hubctl.audit.inventory import GapKind, Reader, Truncated
+from hubctl.audit.inventory import classify as fault
 from hubctl.audit.mapping import (
     CONTAINER,
     KEYPAIR,
