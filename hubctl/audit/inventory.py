@@ -258,7 +258,7 @@ def read_project(
     project = str(conn.current_project_id)
     name = str(getattr(conn, "auth", {}).get("project_name", "") or project)
     raw = RawProject(project, name, region)
-    reader = Reader(conn, project, region, limit)
+    reader = Reader(conn, name, region, limit)
     skipped = set(skip_services)
     failed_before: set[str] = set()
     try:

@@ -174,9 +174,12 @@ def _lines(result: object) -> list[str]:
             "note: the audit ran with roles that can write; Keystone's reader role is enough "
             "(--cloud ENTRY with a reader's credentials)"
         )
+    unseen: dict[str, list[str]] = {}
     for stack, view, why in result.unseen:
-        kind = view.type.rsplit(":", 1)[-1]
-        lines.append(f"not verified: {kind} {view.name} of {stack}: {why}")
+        unseen.setdefault(why, []).append(f"{view.type.rsplit(':', 1)[-1]} {view.name} ({stack})")
+    for why, names in unseen.items():
+        shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+        lines.append(f"not verified, {len(names)} resource(s) of the states: {why}: {shown}")
     for gap in result.gaps:
         lines.append(f"{'PARTIAL' if gap.kind.partial else 'note'}: {gap.line()}")
     if result.partial:

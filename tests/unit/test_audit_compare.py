@@ -120,6 +120,18 @@ def test_a_compared_property_that_differs_is_drift_naming_both_values():
     ]
 
 
+def test_a_managed_resource_that_differs_from_its_state_is_listed_as_drifted():
+    changed = {**GROUP, "deleteDefaultRules": False}
+    found = classify([live(SEC_GROUP, "g1", **changed)], {STACK: [state(SEC_GROUP, "g1", **GROUP)]})
+    [(urn, drifts)] = found.drift.items()
+    assert urn.endswith("::g1") and [d.prop for d in drifts] == ["deleteDefaultRules"]
+
+
+def test_a_resource_managed_through_its_maker_is_not_compared_with_the_maker():
+    key = Live(SECRET, "k1", "", {"name": "other"}, "key-manager", owners=("v1",))
+    assert classify([key], {"local-compute": [state(VOLUME, "v1", name="vol")]}).drift == {}
+
+
 def test_unset_in_any_spelling_is_no_drift():
     rule = state(SEC_GROUP_RULE, "r1", protocol="tcp", portRangeMin=0, remoteIpPrefix="")
     drifts, _ = drift_of(live(SEC_GROUP_RULE, "r1", protocol="tcp", portRangeMin=None), rule)
