@@ -384,7 +384,9 @@ def test_a_resource_deleted_behind_pulumis_back_is_missing(
     rule = next(
         r
         for r in conn.network.security_group_rules(security_group_id=group.id)
-        if r.port_range_min == 443 and r.remote_ip_prefix == "0.0.0.0/0"
+        if r.direction == "ingress"
+        and r.port_range_min == 443
+        and r.remote_ip_prefix == "0.0.0.0/0"
     )
     conn.network.delete_security_group_rule(rule.id)
     try:
