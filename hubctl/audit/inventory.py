@@ -50,6 +50,9 @@ class Gap:
         return f"{self.service}: {self.what}{where}: {self.kind.value}: {self.detail}"
 
 
+NOT_FOUND = "HTTP 404"
+
+
 class Truncated(Exception):
     """The project holds more resources than the audit is allowed to read."""
 
@@ -98,7 +101,7 @@ class Reader:
             return call()
         except Exception as error:
             kind, detail = classify(error)
-            if kind is GapKind.ERROR and _status(error) == 404:
+            if kind is GapKind.ERROR and detail == NOT_FOUND:
                 kind, detail = GapKind.VANISHED, "deleted while the audit read it"
             if kind in (GapKind.UNREACHABLE, GapKind.TIMEOUT):
                 self.failed_services.add(service)
@@ -135,7 +138,7 @@ def classify(error: BaseException) -> tuple[GapKind, str]:
     if status == 403 or isinstance(error, sdk.ForbiddenException):
         return GapKind.FORBIDDEN, "HTTP 403: the auditing identity may not read it"
     if status == 404 or isinstance(error, sdk.NotFoundException):
-        return GapKind.ERROR, "HTTP 404"
+        return GapKind.ERROR, NOT_FOUND
     if status is not None:
         return GapKind.ERROR, f"HTTP {status}"
     text = str(error).splitlines()[0][:200] if str(error) else ""

@@ -363,6 +363,31 @@ def test_a_service_that_stops_answering_times_out_into_a_partial_report(
     assert time.monotonic() - started < 120
 
 
+def test_a_half_created_resource_makes_the_audit_partial(
+    site: SiteDeployer,
+    deploy_env: dict[str, str],
+    test_tenant: Tenant,
+    admin_connection: Any,
+    tmp_path: Path,
+) -> None:
+    """A volume of a type no backend serves: Cinder leaves it in `error`, never final."""
+    kind = admin_connection.block_storage.create_type(
+        name=f"{test_tenant.name}-nowhere", extra_specs={"volume_backend_name": "nowhere"}
+    )
+    conn = test_tenant.connect(SITE)
+    volume = conn.block_storage.create_volume(name="half-made", size=1, volume_type=kind.name)
+    try:
+        conn.block_storage.wait_for_status(volume, "error", failures=[], wait=180)
+        code, report, stderr = audit(deploy_env, tmp_path)
+    finally:
+        conn.block_storage.delete_volume(volume.id)
+        conn.block_storage.wait_for_delete(volume, wait=180)
+        admin_connection.block_storage.delete_type(kind.id)
+    assert code == 2, stderr
+    partial = " ".join(v["message"] for v in found(report, "audit-incomplete"))
+    assert "half-created" in partial and "half-made" in partial
+
+
 def test_a_project_over_the_limit_is_partial_and_one_at_the_limit_is_not(
     site: SiteDeployer, deploy_env: dict[str, str], tmp_path: Path
 ) -> None:

@@ -212,3 +212,14 @@ def test_a_listing_that_fails_midway_keeps_what_it_read_and_records_the_gap():
     reader = Reader(None, "p", "R", 10)
     assert reader.listing("block-storage", "volumes", broken) == [1]
     assert [(g.kind, g.service) for g in reader.gaps] == [(GapKind.UNREACHABLE, "block-storage")]
+
+
+def test_a_resource_deleted_between_its_listing_and_its_details_is_vanished():
+    from openstack import exceptions as sdk
+
+    def gone() -> Any:
+        raise sdk.NotFoundException("404: container not found")
+
+    reader = Reader(None, "hub-local", "LOCAL1", 10)
+    assert reader.detail("object-store", "container c", gone) is None
+    assert [(g.kind, g.kind.partial) for g in reader.gaps] == [(GapKind.VANISHED, True)]
