@@ -322,71 +322,88 @@ def main() -> None:
     binary = install_prowler(args.prowler_version)
     admin_env = local_cloud_env("admin")
     admin = connect_from_env(admin_env)
+    # The Automation API finds the engine on this process's PATH.
+    engine = toolchain_env()
+    os.environ["PATH"] = engine.get("PATH", os.environ.get("PATH", ""))
     with tempfile.TemporaryDirectory(prefix="audit-bench-") as folder:
         scratch = Path(folder)
         tenant = create_tenant(admin_env, scratch)
-        backend = scratch / "backend"
-        backend.mkdir()
-        env = {**toolchain_env(), **tenant.env, "HUB_STATE_BACKEND": f"file://{backend}",
-               "PULUMI_CONFIG_PASSPHRASE": "local-only-not-a-secret"}  # fmt: skip
-        env.pop("PULUMI_BACKEND_URL", None)
-        deployer = SiteDeployer(site=SITE, log_dir=scratch / "logs", env=env)
-        made: list[Callable[[], None]] = []
-        planted = Planted()
+        print(f"bench tenant {tenant.name} (removed at the end)")
         try:
-            if not args.no_site:
-                started = time.monotonic()
-                runs = deployer.run("up")
-                if any(r.status != "done" for r in runs):
-                    raise SystemExit("deploy failed: " + "; ".join(str(r.error) for r in runs))
-                took = time.monotonic() - started
-                print(f"site {SITE} deployed in the bench tenant in {took:.0f} s")
-            conn = tenant.connect(SITE)
-            planted = plant(conn, env, not args.no_site)
-            compare(env, tenant.clouds_yaml, binary, args.rounds, planted, scratch)
+            versus(args, tenant, engine, binary, scratch)
+            growth(args, tenant, admin, engine, scratch)
         finally:
-            for undo in reversed(planted.undo):
-                try:
-                    undo()
-                except Exception as error:  # go on: the rest must be cleaned up
-                    print(f"cleanup: {error}", file=sys.stderr)
-            if not args.no_site:
-                deployer.run("destroy")
-
-        # Growth: a project of its own (the tenant's DR project, region LOCAL1), no state.
-        project = tenant.projects["local-dr"]
-        admin.network.put(f"/quotas/{project}", json={"quota": {
-            "network": 10, "subnet": 10, "port": 2000, "security_group": 500,
-            "security_group_rule": 5000}})  # fmt: skip
-        clouds = yaml.safe_load(tenant.clouds_yaml.read_text())
-        clouds["clouds"][SITE] = {**clouds["clouds"]["local-dr"], "region_name": "LOCAL1"}
-        grown = scratch / "clouds-grown.yaml"
-        grown.write_text(json.dumps(clouds))
-        grow_env = {**env, "OS_CLIENT_CONFIG_FILE": str(grown),
-                    "HUB_STATE_BACKEND": f"file://{scratch / 'empty'}"}  # fmt: skip
-        (scratch / "empty").mkdir()
-        conn = tenant.connect("local-dr")
-        created = [0]
-        print("\naudit time as the project grows (resources created through the API, no state):")
-        print("  resources   listed   hubctl audit (median)")
-        try:
-            for size in [int(s) for s in args.sizes.split(",")]:
-                grow(conn, size, made, created)
-                times = []
-                listed = 0
-                for _ in range(args.rounds):
-                    seconds, _, _ = run_hubctl(grow_env, scratch)
-                    times.append(seconds)
-                record = sorted((scratch / "reports" / "audits").glob("local-*.json"))[-1]
-                listed = json.loads(record.read_text())["counts"]["listed"]
-                print(f"  {created[0]:9}   {listed:6}   {statistics.median(times):7.2f} s")
-        finally:
-            for undo in reversed(made):
-                try:
-                    undo()
-                except Exception as error:
-                    print(f"cleanup: {error}", file=sys.stderr)
             tenant.remove()
+
+
+def versus(
+    args: argparse.Namespace, tenant: Any, engine: dict[str, str], binary: Path, scratch: Path
+) -> None:
+    backend = scratch / "backend"
+    backend.mkdir()
+    env = {**engine, **tenant.env, "HUB_STATE_BACKEND": f"file://{backend}",
+           "PULUMI_CONFIG_PASSPHRASE": "local-only-not-a-secret"}  # fmt: skip
+    env.pop("PULUMI_BACKEND_URL", None)
+    deployer = SiteDeployer(site=SITE, log_dir=scratch / "logs", env=env)
+    planted = Planted()
+    try:
+        if not args.no_site:
+            started = time.monotonic()
+            runs = deployer.run("up")
+            if any(r.status != "done" for r in runs):
+                raise SystemExit("deploy failed: " + "; ".join(str(r.error) for r in runs))
+            took = time.monotonic() - started
+            print(f"site {SITE} deployed in the bench tenant in {took:.0f} s")
+        conn = tenant.connect(SITE)
+        planted = plant(conn, env, not args.no_site)
+        compare(env, tenant.clouds_yaml, binary, args.rounds, planted, scratch)
+    finally:
+        for undo in reversed(planted.undo):
+            try:
+                undo()
+            except Exception as error:  # go on: the rest must be cleaned up
+                print(f"cleanup: {error}", file=sys.stderr)
+        if not args.no_site:
+            deployer.run("destroy")
+
+
+def growth(
+    args: argparse.Namespace, tenant: Any, admin: Any, engine: dict[str, str], scratch: Path
+) -> None:
+    """A project of its own (the tenant's DR project, read in LOCAL1), no state at all."""
+    project = tenant.projects["local-dr"]
+    admin.network.put(f"/quotas/{project}", json={"quota": {
+        "network": 10, "subnet": 10, "port": 2000, "security_group": 500,
+        "security_group_rule": 5000}})  # fmt: skip
+    clouds = yaml.safe_load(tenant.clouds_yaml.read_text())
+    clouds["clouds"][SITE] = {**clouds["clouds"]["local-dr"], "region_name": "LOCAL1"}
+    grown = scratch / "clouds-grown.yaml"
+    grown.write_text(json.dumps(clouds))
+    (scratch / "empty").mkdir()
+    env = {**engine, **tenant.env, "OS_CLIENT_CONFIG_FILE": str(grown),
+           "HUB_STATE_BACKEND": f"file://{scratch / 'empty'}"}  # fmt: skip
+    env.pop("PULUMI_BACKEND_URL", None)
+    conn = tenant.connect("local-dr")
+    made: list[Callable[[], None]] = []
+    created = [0]
+    print("\naudit time as the project grows (resources created through the API, no state):")
+    print("  resources   listed   hubctl audit (median)")
+    try:
+        for size in [int(s) for s in args.sizes.split(",")]:
+            grow(conn, size, made, created)
+            times = []
+            for _ in range(args.rounds):
+                seconds, _, _ = run_hubctl(env, scratch)
+                times.append(seconds)
+            record = sorted((scratch / "reports" / "audits").glob("local-*.json"))[-1]
+            listed = json.loads(record.read_text())["counts"]["listed"]
+            print(f"  {created[0]:9}   {listed:6}   {statistics.median(times):7.2f} s")
+    finally:
+        for undo in reversed(made):
+            try:
+                undo()
+            except Exception as error:
+                print(f"cleanup: {error}", file=sys.stderr)
 
 
 if __name__ == "__main__":
