@@ -255,6 +255,40 @@ def test_a_volume_created_by_hand_on_a_plain_type_is_found_and_unmanaged(
     assert volume.id in found(report, "audit-unmanaged")[0]["urn"]
 
 
+def test_a_live_resource_of_a_type_the_pack_does_not_know_is_a_finding(
+    site: SiteDeployer, deploy_env: dict[str, str], test_tenant: Tenant, tmp_path: Path
+) -> None:
+    """The closed world holds live too: the project's own image is outside the inventory."""
+    conn = test_tenant.connect(SITE)
+    image = conn.image.create_image(
+        name="made-by-hand-image", data=b"\0" * 1024, disk_format="raw",
+        container_format="bare", visibility="private",
+    )  # fmt: skip
+    try:
+        code, report, _ = audit(deploy_env, tmp_path)
+    finally:
+        conn.image.delete_image(image.id)
+    assert code == 1
+    [unknown] = found(report, "inventory-known-type")
+    assert image.id in unknown["urn"] and "openstack:images/image:Image" in unknown["message"]
+
+
+def test_a_baseline_written_by_an_audit_makes_those_findings_known(
+    site: SiteDeployer, deploy_env: dict[str, str], test_tenant: Tenant, tmp_path: Path
+) -> None:
+    conn = test_tenant.connect(SITE)
+    volume = conn.block_storage.create_volume(name="known-volume", size=1, volume_type="classic")
+    conn.block_storage.wait_for_status(volume, "available", wait=180)
+    baseline = tmp_path / "audit-baseline.json"
+    try:
+        written, _, _ = audit(deploy_env, tmp_path, "--write-baseline", str(baseline))
+        known, report, stderr = audit(deploy_env, tmp_path, "--baseline", str(baseline))
+    finally:
+        conn.block_storage.delete_volume(volume.id)
+    assert (written, known) == (0, 0), stderr
+    assert report["violations"] == [] and "2 known" in stderr
+
+
 def test_a_password_put_in_a_servers_metadata_is_found_and_is_drift(
     site: SiteDeployer, deploy_env: dict[str, str], test_tenant: Tenant, tmp_path: Path
 ) -> None:
