@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -174,21 +175,28 @@ def test_each_type_reads_live_as_the_provider_recorded_it(
 # --------------------------------------------------------------------------- planted problems
 
 
-def test_a_world_open_ssh_rule_added_to_a_tier_group_is_found_and_is_drift(
-    site: SiteDeployer, deploy_env: dict[str, str], test_tenant: Tenant, tmp_path: Path
-) -> None:
-    conn = test_tenant.connect(SITE)
+@contextmanager
+def added_rule(tenant: Tenant, tier: str, port: int, prefix: str) -> Iterator[Any]:
+    """A TCP ingress rule added by hand to a tier's group, for the time of the block."""
+    conn = tenant.connect(SITE)
     [group] = conn.network.security_groups(
-        project_id=conn.current_project_id, name=f"hub-{SITE}-app"
+        project_id=conn.current_project_id, name=f"hub-{SITE}-{tier}"
     )
     rule = conn.network.create_security_group_rule(
         security_group_id=group.id, direction="ingress", ether_type="IPv4", protocol="tcp",
-        port_range_min=22, port_range_max=22, remote_ip_prefix="0.0.0.0/0",
+        port_range_min=port, port_range_max=port, remote_ip_prefix=prefix,
     )  # fmt: skip
     try:
-        code, report, _ = audit(deploy_env, tmp_path)
+        yield rule
     finally:
         conn.network.delete_security_group_rule(rule.id)
+
+
+def test_a_world_open_ssh_rule_added_to_a_tier_group_is_found_and_is_drift(
+    site: SiteDeployer, deploy_env: dict[str, str], test_tenant: Tenant, tmp_path: Path
+) -> None:
+    with added_rule(test_tenant, "app", 22, "0.0.0.0/0") as rule:
+        code, report, _ = audit(deploy_env, tmp_path)
     assert code == 1
     assert any(rule.id in v["urn"] for v in found(report, "exposure-admin-port-ssh"))
     [drift] = found(report, "audit-drift")
@@ -199,20 +207,10 @@ def test_a_world_open_ssh_rule_added_to_a_tier_group_is_found_and_is_drift(
 def test_drift_is_filed_at_the_program_line_that_declares_the_resource(
     site: SiteDeployer, deploy_env: dict[str, str], test_tenant: Tenant, tmp_path: Path
 ) -> None:
-    conn = test_tenant.connect(SITE)
-    [group] = conn.network.security_groups(
-        project_id=conn.current_project_id, name=f"hub-{SITE}-data"
-    )
-    rule = conn.network.create_security_group_rule(
-        security_group_id=group.id, direction="ingress", ether_type="IPv4", protocol="tcp",
-        port_range_min=5432, port_range_max=5432, remote_ip_prefix="10.40.0.0/16",
-    )  # fmt: skip
-    try:
-        output = tmp_path / "audit.sarif"
+    output = tmp_path / "audit.sarif"
+    with added_rule(test_tenant, "data", 5432, "10.40.0.0/16"):
         code, _, _ = audit(deploy_env, tmp_path, "--format", "sarif", "--output", str(output))
-        sarif = json.loads(output.read_text())
-    finally:
-        conn.network.delete_security_group_rule(rule.id)
+    sarif = json.loads(output.read_text())
     assert code == 1
     [result] = [r for r in sarif["runs"][0]["results"] if r["ruleId"] == "audit-drift"]
     where = result["locations"][0]["physicalLocation"]
