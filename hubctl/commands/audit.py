@@ -169,6 +169,11 @@ def _lines(result: object) -> list[str]:
         f"{counts['drifted']} drifted (+{counts['added_rules']} rules added to managed groups); "
         f"states of {len(result.stacks)} stacks from {result.backend.split('?', 1)[0]}"
     ]
+    if not result.stacks:
+        lines.append(
+            f"note: no state of site {result.site} in {result.backend.split('?', 1)[0]}: every "
+            "resource is unmanaged (HUB_STATE_BACKEND overrides the site's hub:stateBackend)"
+        )
     if not identity.get("least_privilege"):
         lines.append(
             "note: the audit ran with roles that can write; Keystone's reader role is enough "
