@@ -112,7 +112,7 @@ def plant(conn: Any, env: dict[str, str], site_deployed: bool) -> Planted:
     project = conn.current_project_id
     if site_deployed:
         [group] = conn.network.security_groups(project_id=project, name=f"hub-{SITE}-app")
-        [network] = conn.network.networks(project_id=project, name=f"hub-{SITE}")
+        [network] = conn.network.networks(project_id=project, name=f"hub-{SITE}-net")
         server = conn.compute.find_server(f"hub-{SITE}-app-0")
         container = f"hub-{SITE}-backups"
     else:
