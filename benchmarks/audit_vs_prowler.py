@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -198,9 +199,8 @@ def run_prowler(
     binary: Path, clouds: Path, scratch: Path, cloud: str
 ) -> tuple[float, list[dict[str, Any]], int]:
     out = scratch / "prowler"
-    out.mkdir(exist_ok=True)
-    for old in out.glob("*"):
-        old.unlink()
+    shutil.rmtree(out, ignore_errors=True)  # prowler also writes a compliance/ folder
+    out.mkdir()
     started = time.monotonic()
     done = subprocess.run(
         [
