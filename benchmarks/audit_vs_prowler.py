@@ -131,7 +131,8 @@ def plant(conn: Any, env: dict[str, str], site_deployed: bool) -> Planted:
         port_range_min=22, port_range_max=22, remote_ip_prefix="0.0.0.0/0",
     )  # fmt: skip
     planted.undo.append(lambda: conn.network.delete_security_group_rule(rule.id))
-    planted.add(PROBLEMS[0], rule.id, group.id, group.name)
+    # Ids only: names overlap (hub-local-app, hub-local-app-0, hub-local-app-0-boot).
+    planted.add(PROBLEMS[0], rule.id, group.id)
     swift = {**os.environ, **env}
     subprocess.run(["swift", "post", "-r", ".r:*,.rlistings", container], env=swift, check=True)
 
@@ -162,7 +163,7 @@ def plant(conn: Any, env: dict[str, str], site_deployed: bool) -> Planted:
         planted.undo.append(lambda: conn.compute.delete_server(server.id))
     conn.compute.set_server_metadata(server, db_password="Hunter2-but-longer")
     planted.undo.append(lambda: conn.compute.delete_server_metadata(server, ["db_password"]))
-    planted.add(PROBLEMS[4], server.id, server.name)
+    planted.add(PROBLEMS[4], server.id)
     return planted
 
 
@@ -389,7 +390,7 @@ def growth(
     print("\naudit time as the project grows (resources created through the API, no state):")
     print("  resources   listed   hubctl audit (median)")
     try:
-        for size in [int(s) for s in args.sizes.split(",")]:
+        for size in [int(s) for s in args.sizes.split(",") if s]:
             grow(conn, size, made, created)
             times = []
             for _ in range(args.rounds):
