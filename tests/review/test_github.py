@@ -105,3 +105,35 @@ def test_the_audit_workflow_runs_on_a_schedule_and_uploads_sarif_and_artifacts()
     assert any(u.startswith("github/codeql-action/upload-sarif") for u in uses)
     assert any(u.startswith("actions/upload-artifact") for u in uses)
     assert any("hubctl audit --site" in step.get("run", "") for step in steps)
+
+
+def test_an_audits_sarif_passes_githubs_rules(tmp_path: Path):
+    """Drift filed at a program line, an unmanaged resource filed nowhere in particular, a
+    partial inventory: every result still lands on a repository file and line."""
+    import dataclasses
+
+    from hubcore.values import Location
+    from hubctl.sources import target_of_synth
+    from infra.synth import synthesize
+    from policies.config import PackConfig
+    from policies.evaluate import evaluate
+    from policies.formats import Format, render
+    from policies.model import AuditFacts, AuditFinding, AuditKind
+
+    target = target_of_synth(synthesize("staging-network", {}))
+    live = "urn:pulumi:staging-live::hub::openstack:blockstorage/volume:Volume::by-hand~1234"
+    drift_line = Location("infra/layers/network.py", 66)
+    findings = (
+        AuditFinding(AuditKind.DRIFT, target.resources[1].urn, "drifted: tags", drift_line),
+        AuditFinding(AuditKind.UNMANAGED, live, "in no state"),
+        AuditFinding(AuditKind.INCOMPLETE, live, "partial: block-storage unreachable"),
+    )
+    site = dataclasses.replace(target.site, audit=AuditFacts(findings))
+    report = evaluate(dataclasses.replace(target, site=site), PackConfig())
+    path = tmp_path / "audit.sarif"
+    path.write_text(render(report, Format.SARIF))
+    errors, _ = validate(path)
+    assert errors == []
+    assert {r["ruleId"] for r in json.loads(path.read_text())["runs"][0]["results"]} >= {
+        "audit-drift", "audit-unmanaged", "audit-incomplete"
+    }  # fmt: skip
