@@ -36,7 +36,8 @@ def audit(
         typer.Option(
             "--cloud",
             help="clouds.yaml entry to read the cloud with (default: the entry named after the "
-            "site, else the OS_* variables). Keystone's reader role is enough.",
+            "site, else the OS_* variables). Read-only roles are enough: Keystone's reader, "
+            "and Barbican's observer where Barbican does not let readers list.",
         ),
     ] = None,
     output_format: Annotated[
@@ -176,8 +177,8 @@ def _lines(result: object) -> list[str]:
         )
     if not identity.get("least_privilege"):
         lines.append(
-            "note: the audit ran with roles that can write; Keystone's reader role is enough "
-            "(--cloud ENTRY with a reader's credentials)"
+            "note: the audit ran with roles that can write; read-only ones are enough "
+            "(--cloud ENTRY with a reader's credentials; Barbican's observer to list secrets)"
         )
     unseen: dict[str, list[str]] = {}
     for stack, view, why in result.unseen:
