@@ -104,8 +104,14 @@ class Planted:
     def add(self, problem: str, *marks: str) -> None:
         self.marks.setdefault(problem, set()).update(m for m in marks if m)
 
-    def which(self, text: str) -> list[str]:
-        return [p for p, marks in self.marks.items() if any(m in text for m in marks)]
+    def which(self, text: str, urn: str = "") -> list[str]:
+        """Problems a finding names: by an id in its text, or (a mark `::name`) by a URN
+        ending with that name exactly (names overlap: hub-local-app-0, hub-local-app-0-boot)."""
+        return [
+            problem
+            for problem, marks in self.marks.items()
+            if any(urn.endswith(m) if m.startswith("::") else m in text for m in marks)
+        ]
 
 
 def plant(conn: Any, env: dict[str, str], site_deployed: bool) -> Planted:
@@ -163,7 +169,7 @@ def plant(conn: Any, env: dict[str, str], site_deployed: bool) -> Planted:
         planted.undo.append(lambda: conn.compute.delete_server(server.id))
     conn.compute.set_server_metadata(server, db_password="Hunter2-but-longer")
     planted.undo.append(lambda: conn.compute.delete_server_metadata(server, ["db_password"]))
-    planted.add(PROBLEMS[4], server.id)
+    planted.add(PROBLEMS[4], server.id, f"::{server.name}")
     return planted
 
 
@@ -233,10 +239,10 @@ def run_prowler(
 
 
 def prowler_text(finding: dict[str, Any]) -> str:
+    """The resource a Prowler finding is about: its uid and name (not the resource's data, which
+    names other resources: a volume's attachments name its server)."""
     resources = finding.get("resources") or []
-    return json.dumps(
-        [finding.get("metadata", {}).get("event_code"), finding.get("message"), resources]
-    )
+    return " ".join(f"{r.get('uid', '')} {r.get('name', '')}" for r in resources)
 
 
 def prowler_check(finding: dict[str, Any]) -> str:
@@ -266,14 +272,17 @@ def compare(
     print("\nplanted problem            hubctl audit                               prowler")
     for problem in PROBLEMS:
         ours_rules = sorted({
-            v["policy"] for v in hub_findings if problem in planted.which(v["urn"] + v["message"])
+            v["policy"] for v in hub_findings
+            if problem in planted.which(v["urn"] + v["message"], v["urn"])
         })  # fmt: skip
         their_checks = sorted({
             prowler_check(f) for f in prowler_findings if problem in planted.which(prowler_text(f))
         })  # fmt: skip
         print(f"  {problem:26} {', '.join(ours_rules) or 'MISSED':42} "
               f"{', '.join(their_checks) or 'MISSED'}")  # fmt: skip
-    others = {v["policy"] for v in hub_findings if not planted.which(v["urn"] + v["message"])}
+    others = {
+        v["policy"] for v in hub_findings if not planted.which(v["urn"] + v["message"], v["urn"])
+    }
     print(f"\nhubctl audit, other rules reporting: {', '.join(sorted(others)) or 'none'}")
     their_others = {
         prowler_check(f) for f in prowler_findings if not planted.which(prowler_text(f))
