@@ -104,6 +104,19 @@ def check_stack(stack: str, overrides: Mapping[str, str], config: PackConfig) ->
     return report
 
 
+def stack_records(stack: str) -> list[ResourceRecord]:
+    """What the program declares for `stack` (each resource with its declaring line), from the
+    cache when nothing it depends on changed."""
+    values = load_layered_config(stack)
+    records_key = _digest("records", program_digest(), stack, values, stack_files(stack))
+    records = _load("records", records_key)
+    if not _is_records(records):
+        records = synthesize_fast(stack, {}, runner=cached_run).resources
+        _store("records", records_key, records)
+    found: list[ResourceRecord] = records
+    return found
+
+
 def cached_run(
     stack: str, config: HubConfig, values: dict[str, ConfigValue]
 ) -> list[ResourceRecord]:

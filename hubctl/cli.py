@@ -18,6 +18,7 @@ from typer.core import TyperGroup
 COMMANDS: dict[str, str] = {
     "synth": "hubctl.commands.synth:synth",
     "check": "hubctl.commands.check:check",
+    "audit": "hubctl.commands.audit:audit",
     "up": "hubctl.commands.deploy:up",
     "preview": "hubctl.commands.deploy:preview",
     "down": "hubctl.commands.deploy:down",

@@ -370,6 +370,12 @@ def load_state(path: Path, passphrase: str | None = None) -> Target:
             data = handle.read(MAX_STATE_BYTES + 1)
     except OSError as error:
         raise StateError(f"{shown}: cannot read the state export: {error.strerror}") from error
+    return parse_state(data, shown, passphrase)
+
+
+def parse_state(data: bytes, shown: str, passphrase: str | None = None) -> Target:
+    """A target from the bytes of a `pulumi stack export` document; `shown` names it in
+    messages and locations (a file, or a backend object)."""
     if len(data) > MAX_STATE_BYTES:
         raise StateError(f"{shown}: over {MAX_STATE_BYTES >> 20} MiB: not a state export")
     try:

@@ -101,6 +101,8 @@ def _matches(configured: str, value: str) -> bool:
 def locate(outcome: Outcome, resource: ResourceView | None, target: Target) -> Location | None:
     """The line a person edits: the config line of the offending value, else the program's."""
     site = target.site
+    if outcome.location is not None:
+        return outcome.location
     if outcome.value is not None:
         for key in outcome.config_keys:
             configured = site.config.get(key)

@@ -48,6 +48,9 @@ class Outcome:
     urn: str | None = None
     value: str | None = None
     config_keys: tuple[str, ...] = ()
+    # Where the finding belongs when the rule knows better than the resource's own line (a live
+    # audit's drift: the line that declares the drifted resource).
+    location: Location | None = None
 
 
 def passed() -> Outcome:
@@ -64,8 +67,9 @@ def failed(
     urn: str | None = None,
     value: str | None = None,
     config_keys: Iterable[str] = (),
+    location: Location | None = None,
 ) -> Outcome:
-    return Outcome(Status.FAIL, message, urn, value, tuple(config_keys))
+    return Outcome(Status.FAIL, message, urn, value, tuple(config_keys), location)
 
 
 @dataclass(frozen=True)
@@ -163,6 +167,35 @@ class Reading(StrEnum):
         return self in (Reading.VALUE, Reading.ABSENT)
 
 
+class AuditKind(StrEnum):
+    """What a live audit finds beyond the properties of the resources it judges."""
+
+    DRIFT = "drift"  # a managed resource differs from its stack's state
+    UNMANAGED = "unmanaged"  # in the project, in no state of the site
+    MISSING = "missing"  # in a state of the site, not in the cloud
+    FORBIDDEN = "forbidden"  # the cloud refused to let the audit read a service (HTTP 403)
+    INCOMPLETE = "incomplete"  # a fault left the inventory partial (unreachable, timeout...)
+
+
+@dataclass(frozen=True)
+class AuditFinding:
+    kind: AuditKind
+    urn: str
+    message: str
+    location: Location | None = None
+
+
+@dataclass(frozen=True)
+class AuditFacts:
+    """What `hubctl audit` found by comparing the live project with the site's states; the
+    `audit` rule family reports it. None on SiteFacts outside a live audit."""
+
+    findings: tuple[AuditFinding, ...] = ()
+
+    def of_kind(self, kind: AuditKind) -> list[AuditFinding]:
+        return [finding for finding in self.findings if finding.kind is kind]
+
+
 @dataclass(frozen=True)
 class SiteFacts:
     """What rules need to know about the stack as a whole, read from its layered config.
@@ -181,6 +214,9 @@ class SiteFacts:
     # The clouds.yaml entry openstack:cloud names, read by policies.facts (with the rest of the
     # facts, so whatever keys a cached check on the facts keys on the entry too).
     clouds: Mapping[str, CloudEntry] = field(default_factory=dict)
+    # Set by a live audit only (hubctl audit): drift, unmanaged and missing resources, services
+    # it could not read.
+    audit: AuditFacts | None = None
 
     def text(self, key: str) -> str | None:
         value = self.config.get(key)

@@ -59,6 +59,15 @@ _REQUIREMENTS: tuple[Requirement, ...] = (
         verified=False,
     ),
     Requirement(
+        "SNC-12",
+        "SecNumCloud 3.2",
+        "ANSSI SecNumCloud referential v3.2, chapter 12 (operations security: change management, "
+        "configuration monitoring)",
+        "Changes go through the reviewed process; the running configuration is monitored for "
+        "deviations from it.",
+        verified=False,
+    ),
+    Requirement(
         "HDS-2.0",
         "HDS",
         "Certification Hébergeur de Données de Santé, référentiel v2.0 (2024), data location",
@@ -184,6 +193,11 @@ _REQUIREMENTS: tuple[Requirement, ...] = (
 REQUIREMENTS: dict[str, Requirement] = {r.id: r for r in _REQUIREMENTS}
 
 RULE_REQUIREMENTS: dict[str, tuple[str, ...]] = {
+    "audit-drift": ("SNC-12",),
+    "audit-unmanaged": ("SNC-12", "CLOSED-WORLD"),
+    "audit-missing": ("SNC-12",),
+    "audit-forbidden": ("SNC-12", "CLOSED-WORLD"),
+    "audit-incomplete": ("SNC-12", "CLOSED-WORLD"),
     "region-eu-only": ("SNC-19.1", "HDS-2.0", "CATALOGUE"),
     "region-identity-endpoint-eu": ("SNC-19.6", "SNC-19.1", "CATALOGUE"),
     "qualification-secnumcloud-production": ("SNC-QUALIFIED", "HDS-2.0", "CATALOGUE"),

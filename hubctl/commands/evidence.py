@@ -5,9 +5,11 @@ RGS B1, PA-079, BP-028 and the project's own), the rules that enforce it and eac
 on every stack of the site, judged now, offline, as `hubctl check` judges them; the pack's
 suppressions with their reasons; the requirements no rule enforces yet, listed as such; the
 latest drill's RTO, RPO, checks and timeline (reports/drill-*/); research-workspace closures
-with their evidence when reports/workspaces/*.json exist; when and from which commit the page
-was made. `evidence.json` holds the same facts and counts as the page (`index.html`), which has
-no external asset (styles inline, the chart as a data URI) and works offline.
+with their evidence when reports/workspaces/*.json exist; the site's latest live audit
+(reports/audits/, `hubctl audit`: when, as whom, whether partial, what it found); when and
+from which commit the page was made. `evidence.json` holds the same facts and counts as the
+page (`index.html`), which has no external asset (styles inline, the chart as a data URI) and
+works offline.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from policies.references import REQUIREMENTS, RULE_REQUIREMENTS
 from policies.registry import Enforcement, Rule, Scope
 
 HTML_NAME = "index.html"
+AUDIT_FAMILY = "audit"
 EVIDENCE_JSON = "evidence.json"
 REPORTS_DIR = REPO_ROOT / "reports"
 
@@ -76,6 +79,8 @@ def verdict(
     disabled (the pack config turns it off)."""
     if level is Enforcement.DISABLED:
         return DISABLED
+    if rule.family == AUDIT_FAMILY:
+        return NOT_APPLICABLE  # judged on the live cloud only: the latest audit section
     mine = [v for v in found if v.policy == rule.id]
     if any(v.enforcement is Enforcement.MANDATORY for v in mine):
         return FAIL
@@ -286,6 +291,32 @@ def shred_records(site: str, reports: Path) -> list[dict[str, Any]]:
     return found
 
 
+def latest_audit(site: str, reports: Path) -> dict[str, Any] | None:
+    """The site's latest live audit (reports/audits/, written by `hubctl audit`), as facts."""
+    from hubctl.audit.record import RecordError, latest_record
+
+    try:
+        found = latest_record(site, reports)
+    except RecordError as error:
+        fail_usage(str(error))
+    if found is None:
+        return None
+    record, path = found
+    return {
+        "record": relative(path) if path.is_relative_to(REPO_ROOT) else str(path),
+        "started_at": record.started_at.isoformat(timespec="seconds"),
+        "seconds": record.seconds,
+        "partial": record.partial,
+        "exit_code": record.exit_code,
+        "user": record.identity.get("user"),
+        "roles": record.identity.get("roles", []),
+        "projects": record.projects,
+        "counts": record.counts,
+        "gaps": record.gaps,
+        "findings": [f for f in record.findings if not f.get("suppressed")],
+    }
+
+
 def commit_of(root: Path) -> str:
     def git(*args: str) -> str:
         done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True)
@@ -355,6 +386,7 @@ def build(
     ]
     drill = latest_drill(site, reports)
     workspaces = workspace_closures(site, reports)
+    audit = latest_audit(site, reports)
     findings = [_finding(r.stack, v) for r in results for v in r.violations]
     evidence: dict[str, Any] = {
         "site": site,
@@ -371,6 +403,7 @@ def build(
         "shredded": shred_records(site, reports),
         "workspaces": workspaces,
         "airlock": airlock_of(site, workspaces, live_airlock),
+        "audit": audit,
     }
     verdict_cells = [r.verdicts[rule.id] for r in results for rule in rules]
     evidence["counts"] = {
@@ -390,6 +423,7 @@ def build(
         "recovery_targets": 2,  # RTO and RPO, declared or not
         "recovery_datasets": len((evidence["recovery"]["last_drill"] or {}).get("datasets", [])),
         "shredded": len(evidence["shredded"]),
+        "audit_findings": len(audit["findings"]) if audit else 0,
     }
     return evidence
 
@@ -440,6 +474,7 @@ SECTIONS = (
     ("shredded", "Shredded datasets"),
     ("workspaces", "Workspace closures"),
     ("airlock", "Airlock"),
+    ("audit", "Live audit"),
 )
 VERDICT_CLASS = {
     PASS: "pass",
@@ -613,6 +648,7 @@ def render_html(evidence: dict[str, Any], chart: bytes | None) -> str:
     parts.append(_shredded_section(evidence["shredded"]))
     parts.append(_workspaces_section(evidence["workspaces"]))
     parts.append(_airlock_section(evidence["airlock"]))
+    parts.append(_audit_section(evidence["audit"]))
     parts.append("</main></body></html>")
     return "\n".join(parts) + "\n"
 
@@ -830,6 +866,57 @@ def _airlock_section(airlock: dict[str, Any]) -> str:
     return head + note + table + "</section>"
 
 
+def _audit_section(audit: dict[str, Any] | None) -> str:
+    head = '<section id="audit"><h2>What is deployed: the latest live audit</h2>'
+    table_head = ("Rule", "Level", "Resource", "Where", "Finding")
+    if audit is None:
+        return (
+            head
+            + "<p>No audit of this site in reports/audits/ (<code>hubctl audit --site ...</code>"
+            "): what is deployed has not been judged.</p>"
+            + _table("audit-findings", table_head, [])
+            + "</section>"
+        )
+    counts = audit["counts"]
+    verdict = (
+        ("PARTIAL", "fail")
+        if audit["partial"]
+        else ("findings", "fail")
+        if audit["exit_code"]
+        else ("clean", "pass")
+    )
+    figures = (
+        '<div class="figures">'
+        f'<div class="figure">audited<br><b id="audit-when">{_e(audit["started_at"])}</b></div>'
+        f'<div class="figure">result<br><b id="audit-result" class="{verdict[1]}">'
+        f"{_e(verdict[0])}</b></div>"
+        f'<div class="figure">live resources<br><b>{counts.get("live", 0)}</b></div>'
+        f'<div class="figure">unmanaged<br><b>{counts.get("unmanaged", 0)}</b></div>'
+        f'<div class="figure">drifted<br><b>{counts.get("drifted", 0)}</b></div>'
+        f'<div class="figure">missing<br><b>{counts.get("missing", 0)}</b></div></div>'
+    )
+    projects = ", ".join(f"{p.get('project')} ({p.get('region')})" for p in audit["projects"])
+    about = (
+        f"<p>By <code>{_e(audit['user'])}</code> with roles {_e(', '.join(audit['roles']))}, "
+        f"projects {_e(projects)}, in {_e(audit['seconds'])} s; record "
+        f"<code>{_e(audit['record'])}</code>.</p>"
+    )
+    gaps = (
+        "<p>Not read: " + "; ".join(_e(g) for g in audit["gaps"]) + "</p>" if audit["gaps"] else ""
+    )
+    rows = [
+        [
+            f'<td><a href="#rule-{_e(f["policy"])}">{_e(f["policy"])}</a></td>',
+            _td(f["enforcement"], "fail" if f["enforcement"] == "mandatory" else "advisory"),
+            f"<td><code>{_e(f['urn'])}</code></td>",
+            f"<td><code>{_e(f['location'])}</code></td>",
+            _td(f["message"]),
+        ]
+        for f in audit["findings"]
+    ]
+    return head + figures + about + gaps + _table("audit-findings", table_head, rows) + "</section>"
+
+
 def evidence(
     site: Annotated[str, typer.Option("--site", help="Site whose stacks the page covers.")],
     output: Annotated[
@@ -876,4 +963,6 @@ def evidence(
         f"{stale}"
         f", {counts['workspaces']} workspace closures, "
         f"{counts['airlock_requests']} airlock requests ({counts['airlock_releases']} released)"
+        f"{'yes' if facts['drill'] else 'none'}, {counts['workspaces']} workspace closures, "
+        f"audit: {facts['audit']['started_at'] if facts['audit'] else 'none'}"
     )

@@ -13,6 +13,12 @@ kinds (infra/kinds.py), so a new layer or workspace needs no change here. Per st
 - `up:<stack>`: on the default branch only, manual, after its own preview and the up of every
   stack it reads, with `resource_group: <stack>` so two pipelines never update one stack at once.
 
+And once per site, `audit:<site>`: `hubctl audit` of what is really deployed, in scheduled
+pipelines only (`$CI_PIPELINE_SOURCE == "schedule"`, or `$HUB_PIPELINE_SOURCE`, which
+ci/gitlab/hub.gitlab-ci.yml sets to the parent's source, since a child pipeline's own source is
+`parent_pipeline`), with its Code Quality, JUnit and SARIF reports and the audit record as
+artifacts. A scheduled pipeline runs the audit alone: check, preview and up stay for pushes.
+
 Stacks that read nothing of each other run in parallel: only `needs:` orders jobs.
 """
 
@@ -35,8 +41,10 @@ app = typer.Typer(help="Generate CI pipelines from a site's stack graph.", no_ar
 REPORTS = "reports/hubctl"
 # Preview and up share a stage: a preview on the default branch waits for the up of the stacks
 # it reads, and GitLab refuses a need on a job of a later stage (same-stage needs: GitLab 14.2+).
-STAGES = ("check", "deploy")
+STAGES = ("check", "deploy", "audit")
 DEFAULT_BRANCH = "$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH"
+SCHEDULED = '$CI_PIPELINE_SOURCE == "schedule" || $HUB_PIPELINE_SOURCE == "schedule"'
+NOT_ON_SCHEDULE: list[dict[str, str]] = [{"if": SCHEDULED, "when": "never"}]
 
 
 @dataclass(frozen=True)
@@ -106,6 +114,7 @@ def _check_job(stack: str) -> dict[str, Any]:
     return {
         "stage": "check",
         "needs": [],
+        "rules": [*NOT_ON_SCHEDULE, {"when": "on_success"}],
         "script": [
             f"mkdir -p {REPORTS}",
             f"$HUBCTL check {options} --format junit --output {junit} || true",
@@ -136,6 +145,7 @@ def _preview_job(node: StackNode) -> dict[str, Any]:
     return {
         "stage": "deploy",
         "needs": needs,
+        "rules": [*NOT_ON_SCHEDULE, {"when": "on_success"}],
         "script": [
             _select_backend(node),
             f"$PULUMI stack select --create {stack} --non-interactive",
@@ -149,13 +159,40 @@ def _up_job(node: StackNode) -> dict[str, Any]:
     return {
         "stage": "deploy",
         "needs": [f"preview:{stack}", *(f"up:{read}" for read in node.reads)],
-        "rules": [{"if": DEFAULT_BRANCH, "when": "manual"}],
+        "rules": [*NOT_ON_SCHEDULE, {"if": DEFAULT_BRANCH, "when": "manual"}],
         "resource_group": stack,
         "script": [
             _select_backend(node),
             f"$PULUMI stack select --create {stack} --non-interactive",
             f"$PULUMI up --stack {stack} --policy-pack policies --yes --non-interactive",
         ],
+    }
+
+
+def _audit_job(site: str) -> dict[str, Any]:
+    base = f"{REPORTS}/audit-{site}"
+    reports = {"codequality": f"{base}.codequality.json", "junit": f"{base}.junit.xml"}
+    # One audit, three renderings: the widget, the test tab and code scanning read the same run.
+    # Exit 1 (a finding) and 2 (partial, or bad credentials) both fail the job.
+    options = (
+        f"--site {site} --reports reports"
+        ' ${HUB_AUDIT_CLOUD:+--cloud "$HUB_AUDIT_CLOUD"}'
+        ' ${HUB_AUDIT_BASELINE:+--baseline "$HUB_AUDIT_BASELINE"}'
+    )
+    return {
+        "stage": "audit",
+        "needs": [],
+        "rules": [{"if": SCHEDULED, "when": "on_success"}],
+        "script": [
+            f"mkdir -p {REPORTS}",
+            f"$HUBCTL audit {options} --format gitlab --output {reports['codequality']}"
+            f" --format junit --output {reports['junit']} --format sarif --output {base}.sarif",
+        ],
+        "artifacts": {
+            "when": "always",
+            "paths": [*reports.values(), f"{base}.sarif", "reports/audits/"],
+            "reports": reports,
+        },
     }
 
 
@@ -173,6 +210,7 @@ def gitlab_pipeline(site: str, stacks_dir: Path = STACKS_DIR) -> dict[str, Any]:
     pipeline |= {f"check:{node.stack}": _check_job(str(node.stack)) for node in graph}
     pipeline |= {f"preview:{node.stack}": _preview_job(node) for node in graph}
     pipeline |= {f"up:{node.stack}": _up_job(node) for node in graph}
+    pipeline[f"audit:{site}"] = _audit_job(site)
     return pipeline
 
 

@@ -7,6 +7,7 @@ both, so no import cycle joins them.
 from policies.registry import REGISTRY, Rule
 from policies.rules import (  # noqa: F401 - imported for their registrations
     airlock,
+    audit,
     crypto,
     encryption,
     endpoints,

@@ -76,6 +76,12 @@ EXPECTED_IDS = {
     "airlock-data-officers",
     "recovery-targets-declared",
     "recovery-dataset-keys-recoverable",
+    # issue 22: live audits
+    "audit-drift",
+    "audit-unmanaged",
+    "audit-missing",
+    "audit-forbidden",
+    "audit-incomplete",
 }
 
 

@@ -14,6 +14,7 @@ import pytest
 from PIL import Image
 from typer.testing import CliRunner
 
+from hubctl.audit.record import AuditRecord, write_record
 from hubctl.cli import app
 from hubctl.drill.model import DrillReport
 from hubctl.drill.report import write_report
@@ -92,6 +93,27 @@ AIRLOCK_RELEASED = _airlock_request("r-20261130T085000Z-aaaaaa", "released", Tru
 AIRLOCK_BLOCKED = _airlock_request("r-20261130T085500Z-bbbbbb", "blocked", False)
 
 
+def audit(site: str, started: datetime, findings: int) -> AuditRecord:
+    return AuditRecord(
+        site=site, started_at=started, finished_at=started + timedelta(seconds=3), seconds=3.0,
+        partial=False, exit_code=1 if findings else 0,
+        identity={"user": "auditor", "roles": ["reader"], "least_privilege": True},
+        backend="s3://hub-local-state", stacks=["local-network"],
+        projects=[{"project": "hub-local", "id": "p", "region": "LOCAL1"}],
+        counts={"live": 90, "unmanaged": findings, "drifted": 0, "missing": 0}, gaps=[],
+        findings=[
+            {"policy": "audit-unmanaged", "enforcement": "mandatory", "severity": "medium",
+             "urn": f"urn:pulumi:local-live::hub::openstack:blockstorage/volume:Volume::v{i}",
+             "message": f"Volume v{i} is in no state", "location": "Pulumi.yaml:1",
+             "suppressed": None}
+            for i in range(findings)
+        ],
+    )  # fmt: skip
+
+
+AUDITED = T0 + timedelta(days=2, hours=3)
+
+
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
     reports = tmp_path_factory.mktemp("reports")
@@ -118,6 +140,9 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str,
              "checks": [{"check": "key k1 is gone", "passed": True}]}
         )
     )  # fmt: skip
+    write_record(audit("local", T0, 5), reports)
+    write_record(audit("local", AUDITED, 2), reports)
+    write_record(audit("local-dr", AUDITED + timedelta(hours=1), 7), reports)
     config = tmp_path_factory.mktemp("config") / "pack.json"
     # Turning off both state rules leaves STATE-SOVEREIGN with no rule: it must show as such.
     config.write_text(
@@ -197,6 +222,7 @@ def test_table_rows_equal_the_json_reports_counts(page, generated):
         "recovery-targets": counts["recovery_targets"],
         "recovery-datasets": counts["recovery_datasets"],
         "shredded": counts["shredded"],
+        "audit-findings": counts["audit_findings"],
     }
 
 
@@ -298,3 +324,16 @@ def test_a_malformed_drill_report_is_a_usage_error(tmp_path: Path):
     )
     assert result.exit_code == 2 and "not a drill report" in result.stderr
     assert not (tmp_path / "o" / "index.html").exists()
+
+
+def test_the_latest_audit_of_the_site_is_shown_with_when_and_what_it_found(generated, page):
+    _, facts = generated
+    assert facts["audit"]["started_at"] == AUDITED.isoformat(timespec="seconds")
+    assert facts["counts"]["audit_findings"] == 2  # not the older audit's 5, nor local-dr's 7
+    assert AUDITED.isoformat(timespec="seconds") in page["text"] and "Volume v1" in page["text"]
+
+
+def test_the_audit_rules_are_not_judged_on_a_stack(generated):
+    _, facts = generated
+    verdicts = {r["id"]: set(r["verdicts"].values()) for r in facts["rules"]}
+    assert verdicts["audit-drift"] == {"not applicable"}

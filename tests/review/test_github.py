@@ -84,3 +84,56 @@ def test_the_github_template_uploads_sarif_and_lists_stacks_with_hubctl():
     text = TEMPLATE.read_text()
     assert "github/codeql-action/upload-sarif" in text and "security-events: write" in text
     assert "hubctl pipeline stacks --site" in text and "--format sarif" in text
+
+
+AUDIT_TEMPLATE = REPO_ROOT / "ci" / "github" / "hub-audit.yml"
+
+
+def test_the_scheduled_audit_workflow_is_a_valid_workflow():
+    result = subprocess.run([str(VALIDATOR), str(AUDIT_TEMPLATE)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_audit_workflow_runs_on_a_schedule_and_uploads_sarif_and_artifacts():
+    import yaml
+
+    workflow = yaml.safe_load(AUDIT_TEMPLATE.read_text())
+    triggers = workflow[True]  # YAML 1.1 reads the key `on` as true
+    assert triggers["schedule"][0]["cron"] and "workflow_dispatch" in triggers
+    steps = workflow["jobs"]["audit"]["steps"]
+    uses = [step.get("uses", "") for step in steps]
+    assert any(u.startswith("github/codeql-action/upload-sarif") for u in uses)
+    assert any(u.startswith("actions/upload-artifact") for u in uses)
+    assert any("hubctl audit --site" in step.get("run", "") for step in steps)
+
+
+def test_an_audits_sarif_passes_githubs_rules(tmp_path: Path):
+    """Drift filed at a program line, an unmanaged resource filed nowhere in particular, a
+    partial inventory: every result still lands on a repository file and line."""
+    import dataclasses
+
+    from hubcore.values import Location
+    from hubctl.sources import target_of_synth
+    from infra.synth import synthesize
+    from policies.config import PackConfig
+    from policies.evaluate import evaluate
+    from policies.formats import Format, render
+    from policies.model import AuditFacts, AuditFinding, AuditKind
+
+    target = target_of_synth(synthesize("staging-network", {}))
+    live = "urn:pulumi:staging-live::hub::openstack:blockstorage/volume:Volume::by-hand~1234"
+    drift_line = Location("infra/layers/network.py", 66)
+    findings = (
+        AuditFinding(AuditKind.DRIFT, target.resources[1].urn, "drifted: tags", drift_line),
+        AuditFinding(AuditKind.UNMANAGED, live, "in no state"),
+        AuditFinding(AuditKind.INCOMPLETE, live, "partial: block-storage unreachable"),
+    )
+    site = dataclasses.replace(target.site, audit=AuditFacts(findings))
+    report = evaluate(dataclasses.replace(target, site=site), PackConfig())
+    path = tmp_path / "audit.sarif"
+    path.write_text(render(report, Format.SARIF))
+    errors, _ = validate(path)
+    assert errors == []
+    assert {r["ruleId"] for r in json.loads(path.read_text())["runs"][0]["results"]} >= {
+        "audit-drift", "audit-unmanaged", "audit-incomplete"
+    }  # fmt: skip

@@ -8,6 +8,7 @@ local site, preview and up included, is tests/review/test_local_pipeline.py.
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -39,11 +40,11 @@ def needs(job: dict) -> set[tuple[str, bool]]:
 
 
 @pytest.mark.parametrize("site", [*OVH_SITES, "local", "local-dr"])
-def test_every_stack_gets_a_check_preview_and_up_job(project: Project, site: str):
+def test_every_stack_gets_a_check_preview_and_up_job_and_the_site_an_audit(project, site):
     jobs = project.jobs(generate(project, site))
     assert set(jobs) == {
         f"{kind}:{site}-{layer}" for kind in ("check", "preview", "up") for layer in LAYERS
-    }
+    } | {f"audit:{site}"}
 
 
 @pytest.mark.parametrize("site", [*OVH_SITES, "local"])
@@ -79,8 +80,43 @@ def test_up_jobs_do_not_exist_off_the_default_branch(tmp_path: Path):
     jobs = project.jobs(generate(project, "staging"))
     assert {name for name, job in jobs.items() if job["when"] == "never"} == {
         f"up:staging-{layer}" for layer in LAYERS
-    }
+    } | {"audit:staging"}
     assert all(jobs[f"preview:staging-{layer}"]["when"] == "on_success" for layer in LAYERS)
+
+
+@pytest.mark.parametrize("source", ["CI_PIPELINE_SOURCE", "HUB_PIPELINE_SOURCE"])
+def test_a_scheduled_pipeline_runs_the_audit_and_nothing_else(tmp_path: Path, source: str):
+    """GitLab's own source, or the parent's (a child pipeline's own is parent_pipeline)."""
+    project = make_project(tmp_path / "copy")
+    listed = project.gitlab_ci_local(
+        "--file", generate(project, "prod"), "--list-json", variables={source: "schedule"}
+    )
+    assert listed.returncode == 0, listed.stdout + listed.stderr
+    # gitlab-ci-local warns that CI_PIPELINE_SOURCE is predefined; the listing follows.
+    start = re.search(r"^\[", listed.stdout, re.MULTILINE)
+    assert start is not None, listed.stdout
+    jobs = json.loads(listed.stdout[start.start() :])
+    assert {job["name"] for job in jobs if job["when"] != "never"} == {"audit:prod"}
+
+
+def test_the_audit_job_keeps_its_reports_and_record_as_artifacts(project: Project):
+    document = yaml.safe_load((project.root / generate(project, "prod")).read_text())
+    job = document["audit:prod"]
+    assert job["artifacts"]["reports"] == {
+        "codequality": "reports/hubctl/audit-prod.codequality.json",
+        "junit": "reports/hubctl/audit-prod.junit.xml",
+    }
+    assert "reports/audits/" in job["artifacts"]["paths"] and job["artifacts"]["when"] == "always"
+    assert "$HUBCTL audit --site prod" in job["script"][-1]
+
+
+def test_the_include_passes_the_parents_source_to_the_child():
+    template = yaml.safe_load_all(
+        (Path(__file__).parents[2] / "ci" / "gitlab" / "hub.gitlab-ci.yml").read_text()
+    )
+    jobs = list(template)[1]
+    trigger = jobs["hub:$[[ inputs.site ]]"]
+    assert trigger["variables"]["HUB_PIPELINE_SOURCE"] == "$CI_PIPELINE_SOURCE"
 
 
 def _check_stage(project: Project, site: str):

@@ -140,3 +140,36 @@ def test_jobs_ran_in_the_order_of_the_stack_graph(run):
 def test_the_stacks_were_deployed_in_the_tests_own_backend(run):
     states = sorted(p.stem for p in RUN_BACKEND[0].glob(".pulumi/stacks/hub/local-*.json"))
     assert states == sorted(f"local-{layer}" for layer in LAYERS)
+
+
+def test_the_scheduled_audit_job_passes_on_the_deployed_site_and_keeps_its_reports(
+    run: tuple[Project, subprocess.CompletedProcess[str]],
+    engine_env: dict[str, str],
+    cloud_env: dict[str, str],
+) -> None:
+    """What CI/CD > Schedules runs: `audit:local` alone, reading the states the up jobs wrote."""
+    project, deployed = run
+    assert deployed.returncode == 0, deployed.stdout[-3000:]
+    env = {
+        **os.environ, **engine_env, **cloud_env, "PYTHONPATH": str(project.root),
+        "HUB_STATE_BACKEND": f"file://{RUN_BACKEND[0]}",
+    }  # fmt: skip
+    env.pop("PULUMI_BACKEND_URL", None)
+    command = [str(GITLAB_CI_LOCAL), "--force-shell-executor", "--no-color", "--file", "hub.yml"]
+    variables = {"HUBCTL": HUBCTL, "PYTHONPATH": ".", "CI_PIPELINE_SOURCE": "schedule"}
+    for key, value in variables.items():
+        command += ["--variable", f"{key}={value}"]
+    result = subprocess.run(
+        [*command, "audit:local"],
+        cwd=project.root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert result.returncode == 0, result.stdout[-4000:]
+    assert re.search(r"PASS\s+audit:local\b", result.stdout)
+    quality = project.artifact("audit:local", "reports/hubctl/audit-local.codequality.json")
+    assert quality.read_text().strip() == "[]"
+    records = list((project.root / "reports" / "audits").glob("local-*.json"))
+    assert records, "the audit record is kept"

@@ -1,0 +1,542 @@
+"""One live audit of a site: read the cloud, read the states, compare, judge with the pack.
+
+The data flows one way: connect (read-only), read the site's states, read each project in each
+region the site uses (its region and its replica region; workspaces' projects too), map every
+live object into the pack's model, classify it against the states, then hand the pack one
+target per project read, with what the comparison found as the target's audit facts. The
+report is the pack's own (hubctl.commands.audit renders it in any format); `AuditResult` adds
+what the report does not say: whether the inventory is partial, its gaps, the counts.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlparse
+
+from hubcore.stackfiles import load_layered_config, relative, stack_file
+from hubcore.stacks import Layer, StackName
+from hubcore.values import ConfigError, ConfigValue, Location
+from hubctl.audit.compare import Comparison, Status, classify, missing, shown
+from hubctl.audit.inventory import SERVICES, Gap, GapKind, RawProject, read_project
+from hubctl.audit.mapping import LIVE_TYPES, PROJECT, Live, build_all
+from hubctl.audit.states import StackState, read_states
+from policies.config import PackConfig
+from policies.evaluate import Report, Target, evaluate
+from policies.facts import site_facts
+from policies.model import AuditFacts, AuditFinding, AuditKind, ResourceView, SiteFacts
+
+LEAST_PRIVILEGE = "reader"
+WRITING_ROLES = frozenset({"admin", "member", "creator", "_member_"})
+
+
+class AuditError(Exception):
+    """The audit could not start (bad site, no credentials, cloud unreachable): exit 2."""
+
+
+@dataclass(frozen=True)
+class AuditOptions:
+    site: str
+    cloud: str | None = None
+    timeout: float = 30.0
+    max_resources: int = 20_000
+    passphrase: str | None = None
+
+
+@dataclass
+class ProjectRead:
+    project: str
+    project_name: str
+    region: str
+    raw: RawProject
+    live: list[Live]
+    comparison: Comparison
+
+
+@dataclass
+class AuditResult:
+    site: str
+    started_at: datetime
+    finished_at: datetime
+    report: Report
+    backend: str
+    stacks: list[str]
+    identity: dict[str, Any]
+    projects: list[ProjectRead] = field(default_factory=list)
+    gaps: list[Gap] = field(default_factory=list)
+    missing: list[tuple[str, ResourceView]] = field(default_factory=list)
+    unseen: list[tuple[str, ResourceView, str]] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def partial(self) -> bool:
+        return any(gap.kind.partial for gap in self.gaps)
+
+    def counts(self) -> dict[str, int]:
+        statuses = [c.status for p in self.projects for c in p.comparison.classified]
+        return {
+            "listed": sum(p.raw.listed for p in self.projects),
+            "live": sum(len(p.live) for p in self.projects),
+            "managed": statuses.count(Status.MANAGED),
+            "unmanaged": statuses.count(Status.UNMANAGED),
+            "built_in": statuses.count(Status.BUILT_IN),
+            "state_backend": statuses.count(Status.STATE_BACKEND),
+            "added_rules": statuses.count(Status.GROUP_DRIFT),
+            "missing": len(self.missing),
+            "unseen": len(self.unseen),
+            "drifted": sum(len(p.comparison.drift) for p in self.projects),
+            "gaps": len(self.gaps),
+            "mandatory": len(self.report.mandatory),
+            "findings": len(self.report.violations),
+        }
+
+
+# --------------------------------------------------------------------------- connections
+
+
+def _site_config(site: str) -> dict[str, ConfigValue]:
+    stack = str(StackName(site, Layer.NETWORK))
+    try:
+        return dict(load_layered_config(stack))
+    except ConfigError as error:
+        raise AuditError(str(error)) from error
+
+
+def connect(
+    options: AuditOptions, region: str, project_id: str | None = None, base: Any = None
+) -> Any:
+    """A connection to the site's project (or `project_id`) in `region`.
+
+    Credentials: the clouds.yaml entry `--cloud` names, else the entry named after the site,
+    else the OS_* variables (openstacksdk's own search, so endpoint overrides and CA settings
+    of the entry apply). With `base`, the same credentials in another region or project (a
+    replica region; a workspace's project). `api_timeout` bounds every request.
+    """
+    import openstack
+    from openstack import exceptions as sdk
+
+    if base is not None:
+        auth = dict(base.config.config.get("auth") or {})
+        if project_id is not None:
+            for key in ("project_name", "project_id", "tenant_name", "tenant_id"):
+                auth.pop(key, None)
+            auth["project_id"] = project_id
+        # The entry's endpoint overrides follow the credentials (a proxy, a private endpoint).
+        overrides = {
+            key: value
+            for key, value in base.config.config.items()
+            if key.endswith("_endpoint_override")
+        }
+        return openstack.connect(
+            auth=auth,
+            auth_type=base.config.config.get("auth_type", "password"),
+            region_name=region,
+            api_timeout=options.timeout,
+            interface=base.config.config.get("interface", "public"),
+            identity_api_version="3",
+            load_yaml_config=False,
+            load_envvars=False,
+            **overrides,
+        )
+    name = options.cloud or (options.site if _has_entry(options.site) else None)
+    if options.cloud is not None and not _has_entry(options.cloud):
+        raise AuditError(
+            f"--cloud {options.cloud!r}: no such clouds.yaml entry (entries: "
+            f"{', '.join(_entries()) or 'none'})"
+        )
+    try:
+        if name is not None:
+            return openstack.connect(cloud=name, region_name=region, api_timeout=options.timeout)
+        return openstack.connect(region_name=region, api_timeout=options.timeout)
+    except (sdk.ConfigException, sdk.SDKException) as error:
+        where = f"clouds.yaml entry {name!r}" if name else "the OS_* variables"
+        raise AuditError(f"cannot use {where}: {error}") from error
+
+
+def _entries() -> list[str]:
+    from openstack import config as os_config
+
+    try:
+        names = os_config.OpenStackConfig().get_cloud_names()
+    except Exception:  # an unreadable clouds.yaml: openstacksdk says so when connecting
+        return []
+    return [str(n) for n in names if n not in ("envvars", "defaults")]
+
+
+def _has_entry(name: str) -> bool:
+    return name in _entries()
+
+
+def identity_of(conn: Any) -> dict[str, Any]:
+    """Who the audit runs as, in which project, with which roles (read from the token)."""
+    from openstack import exceptions as sdk
+
+    try:
+        access = conn.session.auth.get_access(conn.session)
+    except sdk.SDKException as error:
+        raise AuditError(f"authentication failed: {error}") from error
+    except Exception as error:  # keystoneauth: unreachable, 401, timeout
+        raise AuditError(
+            f"authentication failed ({type(error).__name__}): {str(error).splitlines()[0]}"
+        ) from error
+    roles = sorted(access.role_names or [])
+    return {
+        "user": access.username or access.user_id,
+        "project": access.project_name or access.project_id,
+        "project_id": access.project_id,
+        "roles": roles,
+        "auth_url": str(conn.config.config.get("auth", {}).get("auth_url", "")),
+        "least_privilege": LEAST_PRIVILEGE in roles and not (set(roles) & WRITING_ROLES),
+    }
+
+
+def _endpoints(conn: Any) -> dict[str, str]:
+    """Each service's endpoint in the connection's region (empty when it has none)."""
+    found = {}
+    for service in SERVICES:
+        try:
+            proxy = getattr(conn, service.replace("-", "_"), None)
+            found[service] = str(proxy.get_endpoint() or "") if proxy is not None else ""
+        except Exception:  # absent or not answering: read (and reported) when listed
+            found[service] = ""
+    return found
+
+
+# --------------------------------------------------------------------------- the audit
+
+
+def _regions(config: Mapping[str, ConfigValue]) -> list[str]:
+    regions = [config["openstack:region"].value] if "openstack:region" in config else []
+    replica = config.get("hub:replicaRegion")
+    if replica is not None and replica.value and replica.value not in regions:
+        regions.append(replica.value)
+    if not regions:
+        raise AuditError("the site's config names no openstack:region")
+    return regions
+
+
+def _state_bucket(backend: str) -> str | None:
+    return urlparse(backend).netloc if backend.startswith("s3://") else None
+
+
+def run(options: AuditOptions, config: PackConfig) -> AuditResult:
+    started = datetime.now(UTC)
+    clock = time.monotonic()
+    site_config = _site_config(options.site)
+    regions = _regions(site_config)
+    conn = connect(options, regions[0])
+    identity = identity_of(conn)
+    from hubctl.audit.states import StatesError
+
+    try:
+        backend, states = read_states(options.site, conn, options.passphrase)
+    except StatesError as error:
+        raise AuditError(str(error)) from error
+    views = {str(s.stack): list(s.target.resources) for s in states}
+
+    reads: list[ProjectRead] = []
+    gaps: list[Gap] = []
+    read_endpoints: dict[str, set[str]] = {}
+    for region in regions:
+        regional = conn if region == regions[0] else connect(options, region, base=conn)
+        endpoints = _endpoints(regional)
+        shared = {s for s, url in endpoints.items() if url and url in read_endpoints.get(s, set())}
+        budget = options.max_resources - sum(r.raw.listed for r in reads)
+        raw = read_project(regional, region, budget, skip_services=shared)
+        for service, url in endpoints.items():
+            read_endpoints.setdefault(service, set()).add(url)
+        reads.append(_project_read(raw, views, backend))
+        gaps += raw.gaps
+    # Workspace projects the audit could not enter: reported with the site's own project.
+    entry_gaps: list[Gap] = []
+    for project_id, view in _workspace_projects(states):
+        try:
+            scoped = connect(options, regions[0], project_id, base=conn)
+            identity_of(scoped)
+        except AuditError as error:
+            entry_gaps.append(
+                Gap(
+                    GapKind.FORBIDDEN,
+                    "identity",
+                    f"workspace project {view.name}",
+                    str(error),
+                    project_id,
+                    regions[0],
+                )
+            )
+            continue
+        budget = options.max_resources - sum(r.raw.listed for r in reads)
+        raw = read_project(scoped, regions[0], budget)
+        reads.append(_project_read(raw, views, backend))
+        gaps += raw.gaps
+
+    seen = {(item.token, item.id) for read in reads for item in read.live}
+    complete = set.intersection(
+        *(read.raw.complete_services | read.raw.shared_services for read in reads)
+    )
+    gone, unseen = missing(views, seen, complete, keypair_owner_visible=False)
+    report = Report()
+    facts = site_facts(str(StackName(options.site, Layer.NETWORK)), site_config)
+    for index, read in enumerate(reads):
+        first = index == 0
+        target = _target(
+            read,
+            facts,
+            identity,
+            read.raw.gaps + (entry_gaps if first else []),
+            gone if first else [],
+        )
+        report.extend(evaluate(target, config))
+    gaps += entry_gaps
+    return AuditResult(
+        site=options.site,
+        started_at=started,
+        finished_at=datetime.now(UTC),
+        report=report,
+        backend=backend,
+        stacks=sorted(views),
+        identity=identity,
+        projects=reads,
+        gaps=gaps,
+        missing=gone,
+        unseen=unseen,
+        seconds=time.monotonic() - clock,
+    )
+
+
+def _workspace_projects(states: Iterable[StackState]) -> list[tuple[str, ResourceView]]:
+    found = []
+    for state in states:
+        for view in state.target.resources:
+            if view.type == PROJECT and view.id:
+                found.append((view.id, view))
+    return found
+
+
+def _project_read(
+    raw: RawProject, views: Mapping[str, list[ResourceView]], backend: str
+) -> ProjectRead:
+    live = build_all(raw)
+    comparison = classify(live, views, state_bucket=_state_bucket(backend))
+    for item in live:
+        if item.half_created:
+            raw.gaps.append(
+                Gap(
+                    GapKind.HALF_CREATED,
+                    item.service,
+                    f"{_kind(item.token)} {item.name or item.id}",
+                    f"status {item.status}: not final, judged as read",
+                    raw.project,
+                    raw.region,
+                )
+            )
+    return ProjectRead(raw.project, raw.project_name, raw.region, raw, live, comparison)
+
+
+def _kind(token: str) -> str:
+    return token.rsplit(":", 1)[-1]
+
+
+# --------------------------------------------------------------------------- the pack's view
+
+
+def live_urn(site: str, item: Live) -> str:
+    """A stable URN for a resource no state names: the site, the type, the cloud's id."""
+    return f"urn:pulumi:{site}-live::hub::{item.token}::{item.name or item.id}~{item.id}"
+
+
+def provider_urn(site: str, read: ProjectRead) -> str:
+    return (
+        f"urn:pulumi:{site}-live::hub::pulumi:providers:openstack::"
+        f"{read.project_name}-{read.region}"
+    )
+
+
+def _target(
+    read: ProjectRead,
+    facts: SiteFacts,
+    identity: Mapping[str, Any],
+    gaps: list[Gap],
+    gone: list[tuple[str, ResourceView]],
+) -> Target:
+    site = facts.site or ""
+    provider = ResourceView(
+        urn=provider_urn(site, read),
+        type="pulumi:providers:openstack",
+        name=f"{read.project_name}-{read.region}",
+        inputs={"region": read.region, "authUrl": identity.get("auth_url") or ""},
+    )
+    resources = [provider]
+    urns: dict[int, str] = {}
+    for entry in read.comparison.classified:
+        if entry.status in (Status.BUILT_IN, Status.PART):
+            continue
+        item = entry.live
+        own_state = entry.status is Status.MANAGED and entry.state is not None and not entry.why
+        urn = entry.state.urn if own_state and entry.state is not None else live_urn(site, item)
+        urns[id(item)] = urn
+        resources.append(
+            ResourceView(
+                urn=urn,
+                type=item.token,
+                name=entry.state.name if own_state and entry.state is not None else item.name,
+                inputs={**item.inputs, "region": item.region},
+                provider_urn=provider.urn,
+                id=item.id,
+            )
+        )
+    findings = _findings(read, site, urns, provider.urn, gaps, gone)
+    return Target(
+        name=f"live {read.project_name} ({read.region})",
+        site=_with_audit(facts, AuditFacts(tuple(findings))),
+        resources=resources,
+        stack_urn=provider.urn,
+        fallback=None,
+    )
+
+
+def _with_audit(facts: SiteFacts, audit: AuditFacts) -> SiteFacts:
+    from dataclasses import replace
+
+    return replace(facts, audit=audit)
+
+
+def declaration(urn: str) -> Location | None:
+    """The line that declares a resource of a stack: the program line its synthesis records,
+    else the stack's file; None for a stack this repository does not define."""
+    stack = StackName.try_parse(urn.removeprefix("urn:pulumi:").split("::", 1)[0])
+    if stack is None:
+        return None
+    lines = _declared_lines(str(stack))
+    if urn in lines:
+        return lines[urn]
+    try:
+        return Location(relative(stack_file(stack)), 1)
+    except Exception:  # no such stack file: a workspace closed since
+        return None
+
+
+_LINES: dict[str, dict[str, Location]] = {}
+
+
+def _declared_lines(stack: str) -> dict[str, Location]:
+    if stack in _LINES:
+        return _LINES[stack]
+    lines: dict[str, Location] = {}
+    if os.environ.get("HUBCTL_AUDIT_LINES", "on") != "off":
+        try:
+            from hubctl.checkcache import stack_records
+
+            for record in stack_records(stack):
+                if record.source_file and "site-packages" not in record.source_file:
+                    lines[record.urn] = Location(record.source_file, record.source_line)
+        except Exception:  # the program cannot be synthesised here: the stack file will do
+            lines = {}
+    _LINES[stack] = lines
+    return lines
+
+
+def _describe(token: str, name: str, ident: str) -> str:
+    return f"{_kind(token)} {name!r} ({ident})"
+
+
+def _findings(
+    read: ProjectRead,
+    site: str,
+    urns: Mapping[int, str],
+    provider: str,
+    gaps: list[Gap],
+    gone: list[tuple[str, ResourceView]],
+) -> list[AuditFinding]:
+    comparison = read.comparison
+    where = f"project {read.project_name} ({read.region})"
+    findings: list[AuditFinding] = []
+    states_by_urn = {
+        e.state.urn: e for e in comparison.classified if e.state is not None and not e.why
+    }
+    for urn, drifts in comparison.drift.items():
+        entry = states_by_urn[urn]
+        for drift in drifts:
+            findings.append(
+                AuditFinding(
+                    AuditKind.DRIFT,
+                    urn,
+                    f"{_describe(entry.live.token, entry.live.name, entry.live.id)} of stack "
+                    f"{entry.stack} drifted: {drift.prop} is {shown(drift.live_value)} in the "
+                    f"cloud, {shown(drift.state_value)} in the state.",
+                    declaration(urn),
+                )
+            )
+    for group, rules in comparison.group_drift.items():
+        for rule in rules:
+            opens = _rule_text(rule)
+            findings.append(
+                AuditFinding(
+                    AuditKind.DRIFT,
+                    group,
+                    f"security group {group.rsplit('::', 1)[-1]!r} drifted: it has a rule its "
+                    f"state does not, {opens} (rule {rule.id}, added in the cloud).",
+                    declaration(group),
+                )
+            )
+    for entry in comparison.classified:
+        if entry.status is Status.UNMANAGED:
+            item = entry.live
+            findings.append(
+                AuditFinding(
+                    AuditKind.UNMANAGED,
+                    urns[id(item)],
+                    f"{_describe(item.token, item.name, item.id)} is in {where} but in no "
+                    f"state of site {site}: nobody reviewed it.",
+                )
+            )
+    for stack, view in gone:
+        findings.append(
+            AuditFinding(
+                AuditKind.MISSING,
+                view.urn,
+                f"{_describe(view.type, view.name, view.id or '?')} of stack {stack} is not in "
+                f"the cloud: deleted outside Pulumi.",
+                declaration(view.urn),
+            )
+        )
+    for gap in gaps:
+        if gap.kind is GapKind.FORBIDDEN:
+            findings.append(
+                AuditFinding(
+                    AuditKind.FORBIDDEN,
+                    provider,
+                    f"the cloud refused to let the audit read {gap.service} ({gap.what}) in "
+                    f"{where}: {gap.detail}; nothing of it is judged.",
+                )
+            )
+        elif gap.kind.partial:
+            findings.append(
+                AuditFinding(
+                    AuditKind.INCOMPLETE,
+                    provider,
+                    f"the audit of {where} is partial: {gap.service} ({gap.what}): "
+                    f"{gap.kind.value}: {gap.detail}.",
+                )
+            )
+    return findings
+
+
+def _rule_text(rule: Live) -> str:
+    inputs = rule.inputs
+    protocol = inputs.get("protocol") or "any protocol"
+    low, high = inputs.get("portRangeMin"), inputs.get("portRangeMax")
+    ports = "" if not low else f" port {low}" if low == high else f" ports {low}-{high}"
+    remote = inputs.get("remoteIpPrefix") or (
+        f"group {inputs.get('remoteGroupId')}" if inputs.get("remoteGroupId") else "anywhere"
+    )
+    side = "from" if inputs.get("direction") == "ingress" else "to"
+    return f"{inputs.get('direction')} {protocol}{ports} {side} {remote}"
+
+
+def live_tokens() -> list[str]:
+    return sorted(LIVE_TYPES)

@@ -1,0 +1,81 @@
+"""Audit family: what a live audit (`hubctl audit`) finds beyond each resource's properties.
+
+The live project is judged by every other family as it is; these rules report what only a
+comparison with the site's states shows: a managed resource that differs from its state
+(drift), a resource no state of the site holds (unmanaged), one a state holds that the cloud
+does not (missing), a service the audit was refused (HTTP 403), and a fault that left the
+inventory partial. Outside a live audit (a stack, a state export, the engine) there is nothing
+for them to judge: they answer "not applicable".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from policies.model import AuditKind, Context, Outcome, failed, not_applicable, passed
+from policies.registry import Rule, Scope, Severity, register
+
+# kind -> (rule id suffix, description, remediation, severity)
+AUDIT_RULES: dict[AuditKind, tuple[str, str, str, Severity]] = {
+    AuditKind.DRIFT: (
+        "drift",
+        "A managed resource in the cloud is what its stack's state says it is.",
+        "Revert the change in the cloud, or make it in the program and deploy it.",
+        Severity.HIGH,
+    ),
+    AuditKind.UNMANAGED: (
+        "unmanaged",
+        "Every resource of the site's projects belongs to a stack of the site.",
+        "Import the resource into a stack (pulumi import) or delete it.",
+        Severity.MEDIUM,
+    ),
+    AuditKind.MISSING: (
+        "missing",
+        "Every resource a stack's state holds exists in the cloud.",
+        "Refresh and redeploy the stack (hubctl up) to recreate what was deleted.",
+        Severity.HIGH,
+    ),
+    AuditKind.FORBIDDEN: (
+        "forbidden",
+        "The audit can read every service of the site's projects.",
+        "Give the auditing identity the reader role on the project for that service.",
+        Severity.HIGH,
+    ),
+    AuditKind.INCOMPLETE: (
+        "incomplete",
+        "The audit read the whole inventory: no service down, slow or changing under it.",
+        "Run the audit again once the service answers; the findings listed are partial.",
+        Severity.CRITICAL,
+    ),
+}
+
+
+def audit_check(kind: AuditKind) -> Callable[[Context], list[Outcome]]:
+    def check(context: Context) -> list[Outcome]:
+        """Passes: a live audit found nothing of this kind. Fails: one finding per resource
+        (or service) the audit found of this kind, at the line that declares the resource
+        where there is one. Not applicable: outside a live audit."""
+        facts = context.site.audit
+        if facts is None:
+            return [not_applicable("not a live audit")]
+        found = facts.of_kind(kind)
+        return [failed(f.message, urn=f.urn, location=f.location) for f in found] or [passed()]
+
+    return check
+
+
+def _register_audit_rules() -> None:
+    for kind, (suffix, description, remediation, severity) in AUDIT_RULES.items():
+        register(
+            Rule(
+                id=f"audit-{suffix}",
+                description=description,
+                remediation=remediation,
+                severity=severity,
+                scope=Scope.STACK,
+                check=audit_check(kind),
+            )
+        )
+
+
+_register_audit_rules()
