@@ -97,7 +97,8 @@ def test_a_secret_identity_endpoint_stays_secret_in_the_provider(kms: SynthResul
 def test_secret_expirations_are_whole_seconds_as_barbican_stores_them(kms: SynthResult) -> None:
     """A fraction of a second would differ from Barbican's copy and replace secrets every up."""
     expirations = {s.inputs["expiration"] for s in of_type(kms, "secretV1:SecretV1")}
-    assert expirations == {"2029-11-29T00:00:00Z", "2027-02-27T00:00:00Z"}
+    # 26,280 h (3 x 365 days) and 2,160 h (90 days) after the mocks' start, 2026-11-29.
+    assert expirations == {"2029-11-28T00:00:00Z", "2027-02-27T00:00:00Z"}
 
 
 @pytest.mark.parametrize(
