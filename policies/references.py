@@ -114,8 +114,9 @@ _REQUIREMENTS: tuple[Requirement, ...] = (
     Requirement(
         "CLOSED-WORLD",
         "Sovereign Hub",
-        "policies/inventory.py: the types the pack understands",
-        "Only resources the pack can judge are deployed; others are admitted with a reason.",
+        "policies/inventory.py, properties.py and config_sources.py: every type, property and "
+        "configuration source the pack judges",
+        "Nothing reaches the engine that the pack has not judged or admitted with a reason.",
     ),
     Requirement(
         "CATALOGUE",
@@ -202,4 +203,14 @@ RULE_REQUIREMENTS: dict[str, tuple[str, ...]] = {
     "workspace-no-flow-from-other-workspace": ("SNC-13", "HDS-ISO27001-A8", "GDPR-32"),
     "workspace-key-distinct": ("SNC-10", "GDPR-32"),
     "workspace-access-via-project": ("CNIL-AUTH", "GDPR-32"),
+    "inventory-property-judged": ("CLOSED-WORLD", "SNC-19.1"),
+    "exposure-allowed-address-pairs": ("SNC-13", "HDS-ISO27001-A8"),
+    "exposure-load-balancer-member": ("SNC-13", "SNC-19.1"),
+    "exposure-subnet-in-site-range": ("SNC-13", "HDS-ISO27001-A8"),
+    "encryption-volume-attachment": ("SNC-10", "HDS-ISO27001-A8"),
+    "stack-site-facts-decided-once": ("SNC-QUALIFIED", "CLOSED-WORLD"),
+    "stack-site-ranges-private": ("SNC-13", "CLOSED-WORLD"),
+    "stack-config-sources": ("CLOSED-WORLD", "STATE-SOVEREIGN", "SNC-19.6"),
+    "stack-environment": ("CLOSED-WORLD", "SNC-19.6", "STATE-SOVEREIGN"),
+    "exemption-expired": ("CLOSED-WORLD", "HDS-ISO27001-A8"),
 }

@@ -429,7 +429,6 @@ def exposure_world_egress(resource: ResourceView, context: Context) -> Outcome:
 FLOATING_IP_TYPES = (
     "openstack:networking/floatingIpAssociate:FloatingIpAssociate",
     "openstack:networking/floatingIp:FloatingIp",
-    "openstack:compute/floatingIpAssociate:FloatingIpAssociate",
 )
 
 
@@ -860,3 +859,160 @@ def _register_admin_ports(entries: Iterable[tuple[str, tuple[str, tuple[int, ...
 
 
 _register_admin_ports(ADMIN_PORTS.items())
+
+
+# --- addresses a resource claims: address pairs, load-balancer members, subnets ---------------
+
+MEMBER = "openstack:loadbalancer/member:Member"
+
+
+def _prefix(value: Any) -> Network | None:
+    """An address or a CIDR as Neutron and Octavia read it; None when it is not one."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return ip_network(value.strip(), strict=False)
+    except ValueError:
+        return None
+
+
+def _judge_addresses(
+    resource: ResourceView,
+    context: Context,
+    prop: str,
+    values: list[tuple[str, Any]],
+    allowed: list[Network],
+    harm: str,
+) -> list[Outcome]:
+    """Each (path, value): a readable address or CIDR inside `allowed`."""
+    outcomes: list[Outcome] = []
+    for path, value in values:
+        reading = context.reading(resource, prop, value)
+        if reading is Reading.COMPUTED:
+            outcomes.append(not_applicable(f"{path} computed by resources of the stack"))
+            continue
+        if not reading.readable:
+            outcomes.append(cannot_judge(resource, path, reading, "which addresses it covers"))
+            continue
+        network = _prefix(value)
+        if network is None:
+            outcomes.append(
+                failed(f"{describe(resource)}: {path} {value!r} is not an address or a CIDR.")
+            )
+            continue
+        beyond = outside([network], allowed)
+        if not beyond:
+            outcomes.append(passed())
+            continue
+        ranges = ", ".join(str(r) for r in allowed)
+        covered = describe_set(address_set([network]) if network.prefixlen == 0 else beyond)
+        outcomes.append(
+            failed(
+                f"{describe(resource)}: {path} {value!r} covers {covered}, beyond "
+                f"the site's ranges ({ranges}): {harm}.",
+                value=str(value),
+            )
+        )
+    return outcomes
+
+
+@rule(
+    "exposure-allowed-address-pairs",
+    description="A port's allowed address pairs stay inside the site's ranges.",
+    remediation="List only addresses of the site (a VRRP address of the subnet), never the world.",
+    severity=Severity.CRITICAL,
+    applies_to=(PORT,),
+)
+def exposure_allowed_address_pairs(resource: ResourceView, context: Context) -> list[Outcome]:
+    """Passes: no allowed address pairs, or pairs whose addresses (or CIDRs) lie inside the
+    site's ranges (hub:networkCidr, hub:adminCidrs, hub:workspacePool).
+    Fails: a pair covering anything beyond them (0.0.0.0/0, a public address, a piece of the
+    world), an address that is not one, a pair the pack cannot read."""
+    pairs = resource.get("allowedAddressPairs")
+    reading = context.reading(resource, "allowedAddressPairs", pairs)
+    if reading is Reading.ABSENT or pairs == []:
+        return [passed()]
+    if reading is Reading.COMPUTED:
+        return [not_applicable("address pairs computed by resources of the stack")]
+    if not reading.readable or not isinstance(pairs, list):
+        return [cannot_judge(resource, "allowedAddressPairs", reading, "which addresses it uses")]
+    values = [
+        (f"allowedAddressPairs[{index}].ipAddress", pair.get("ipAddress"))
+        if isinstance(pair, Mapping)
+        else (f"allowedAddressPairs[{index}]", pair)
+        for index, pair in enumerate(pairs)
+    ]
+    return _judge_addresses(
+        resource,
+        context,
+        "allowedAddressPairs",
+        values,
+        allowed_destinations(context),
+        "the port may send and receive as those addresses, past the security groups' prefix "
+        "rules (spoofing)",
+    ) or [passed()]
+
+
+@rule(
+    "exposure-load-balancer-member",
+    description="Load-balancer members (and their health checks) are addresses of the site.",
+    remediation="Balance only to hosts of the site's subnets.",
+    severity=Severity.CRITICAL,
+    applies_to=(MEMBER,),
+)
+def exposure_load_balancer_member(resource: ResourceView, context: Context) -> list[Outcome]:
+    """Passes: address and monitor_address inside the site's ranges (hub:networkCidr,
+    hub:adminCidrs, hub:workspacePool).
+    Fails: a member or health-check address beyond them (a host abroad), one that is not an
+    address, one the pack cannot read."""
+    values = [
+        (prop, resource.get(prop))
+        for prop in ("address", "monitorAddress")
+        if resource.get(prop) not in (None, "")
+    ]
+    if not values:
+        return [failed(f"{describe(resource)} names no member address: where it sends is unknown.")]
+    outcomes: list[Outcome] = []
+    for prop, value in values:
+        outcomes += _judge_addresses(
+            resource,
+            context,
+            prop,
+            [(prop, value)],
+            allowed_destinations(context),
+            "the load balancer would send the site's requests (TLS already terminated) there",
+        )
+    return outcomes
+
+
+@rule(
+    "exposure-subnet-in-site-range",
+    description="Subnets lie inside the site's network (or its workspace pool).",
+    remediation="Carve subnets from hub:networkCidr (workspaces: from hub:workspacePool).",
+    severity=Severity.HIGH,
+    applies_to=(SUBNET,),
+)
+def exposure_subnet_in_site_range(resource: ResourceView, context: Context) -> list[Outcome]:
+    """Passes: a subnet CIDR inside hub:networkCidr or hub:workspacePool (the private ranges
+    when the stack has no config, as a foreign state export).
+    Fails: a CIDR beyond them (public address space given to hosts the rules then take for
+    the site's), one that is not a CIDR, one the pack cannot read.
+    Not applicable: a CIDR computed by resources of the stack (a subnet pool is refused)."""
+    site = context.site
+    allowed: list[Network] = []
+    network = site.text("hub:networkCidr")
+    if network and _prefix(network) is not None:
+        allowed.append(_prefix(network))  # type: ignore[arg-type]
+    if site.workspace_pool is not None:
+        allowed.append(site.workspace_pool)
+    cidr = resource.get("cidr")
+    if cidr in (None, ""):
+        return [not_applicable("no CIDR: a subnet pool gives it (refused elsewhere)")]
+    return _judge_addresses(
+        resource,
+        context,
+        "cidr",
+        [("cidr", cidr)],
+        allowed or list(PRIVATE_RANGES),
+        "its hosts get addresses the exposure rules do not count as the site's",
+    )
