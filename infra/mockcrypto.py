@@ -95,15 +95,20 @@ def private_key_outputs(name: str, inputs: dict[str, Any]) -> dict[str, Any]:
     curve = str(_get(inputs, "ecdsaCurve") or DEFAULT_CURVE).upper()
     key = _private_key(name, algorithm, bits, curve)
     public = key.public_key()
+    try:
+        openssh = (
+            public.public_bytes(
+                serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH
+            ).decode()
+        ) + "\n"
+    except ValueError:  # P-224 has no OpenSSH form: pulumi-tls reports an empty string
+        openssh = ""
     return {
         "private_key_pem": _pem_private(key),
         "public_key_pem": public.public_bytes(
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
         ).decode(),
-        "public_key_openssh": public.public_bytes(
-            serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH
-        ).decode()
-        + "\n",
+        "public_key_openssh": openssh,
     }
 
 
