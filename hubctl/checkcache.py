@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+from datetime import date
 import gc
 import hashlib
 import json
@@ -234,6 +235,8 @@ def _canonical(value: Any) -> Any:
         return [_canonical(v) for v in value]
     if isinstance(value, Path):
         return str(value)
+    if isinstance(value, date):
+        return value.isoformat()
     code = getattr(value, "__code__", None)
     if callable(value) and code is not None:
         # A rule's check: by name and compiled body, so a rule swapped in memory (a test's

@@ -18,6 +18,7 @@ from hubctl.cli import app
 from hubctl.drill.model import DrillReport
 from hubctl.drill.report import write_report
 from policies.references import REQUIREMENTS
+from tests.policies.conftest import ending
 from tests.review.browser import browser
 
 T0 = datetime(2026, 11, 29, 2, 0, 0, tzinfo=UTC)
@@ -84,7 +85,13 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str,
                 "stack-sovereign-backend": "disabled",
                 "stack-sovereign-secrets-provider": "disabled",
                 "region-eu-only": {
-                    "suppress": [{"urn": SUPPRESSED_URN, "reason": "audit example, no finding"}]
+                    "suppress": [
+                        {
+                            "urn": SUPPRESSED_URN,
+                            "reason": "audit example, no finding",
+                            **ending(),
+                        }
+                    ]
                 },
             }
         )
