@@ -79,7 +79,9 @@ STACK_FILE: dict[str, Verdict] = {
 CREDENTIAL = Inert("credentials or their scope: who acts, inside the judged identity service")
 SET_BY_ENGINE = Inert("set by the engine for the plugins it starts (this very analyzer too)")
 CI_METADATA = Inert("update metadata the engine sends only to Pulumi Cloud backends (refused)")
-TELEMETRY = Refused("sends the engine's traces or logs to an endpoint outside the review")
+# The engine runs an OTLP collector of its own on loopback and tells its plugins where
+# (PULUMI_LOG_OTLP_ENDPOINT=localhost:PORT): judged as a proxy is, loopback or the site only.
+TELEMETRY = judged("stack-environment")
 
 ENGINE_SET = (
     "PULUMI_STACK", "PULUMI_PROJECT", "PULUMI_ORGANIZATION", "PULUMI_CONFIG",
@@ -222,7 +224,7 @@ ENVIRONMENT: dict[str, Verdict] = {
     "PULUMI_GITSSH_PASSPHRASE": Inert("unlocks a git SSH key for `pulumi new`"),
     "PULUMI_OTEL_EXPORTER_OTLP_ENDPOINT": TELEMETRY,
     "PULUMI_LOG_OTLP_ENDPOINT": TELEMETRY,
-    "PULUMI_TRACING_HEADER": TELEMETRY,
+    "PULUMI_TRACING_HEADER": Inert("a header the engine adds to its own traces"),
     "PULUMI_TRACING_NO_PAYLOADS": Inert("leaves payloads out of traces"),
     "PULUMI_TRACING_MEMSTATS_POLL_INTERVAL": Inert("how often traces sample memory"),
     # Set by the engine for the plugins and programs it runs.
@@ -244,9 +246,11 @@ ENVIRONMENT: dict[str, Verdict] = {
 # families that ENVIRONMENT does not list is refused (fail closed), never passed. Variables of
 # the engine's own test suite (PULUMI_TEST_*) fall there.
 CLOSED_PREFIXES = ("OS_", "PULUMI_")
+# Variables whose value is an endpoint the engine's or a provider's traffic goes through: only
+# this machine (loopback) or a private address of the site passes.
 PROXY_VARIABLES = tuple(
-    name for name, verdict in ENVIRONMENT.items() if "proxy" in name.lower() and
-    isinstance(verdict, Judged)
+    name for name, verdict in ENVIRONMENT.items()
+    if verdict == judged("stack-environment") and not name.lower().startswith("no_")
 )  # fmt: skip
 
 

@@ -282,7 +282,7 @@ PROPERTIES: dict[str, dict[str, Verdict]] = {
         ),
         "imageId": judged("encryption-instance-block-device"),
         "imageName": judged("encryption-instance-block-device"),
-        "keyPair": judged("crypto-key-strength"),
+        "keyPair": judged("crypto-instance-key-pair"),
         "metadata": hub_metadata(
             "served to the guest by the metadata service and shown to every project member; "
             "some hypervisor drivers act on keys"
@@ -866,6 +866,15 @@ MANUAL_SCHEMAS: dict[str, dict[str, dict[str, Any]]] = {
 # schema: the bridge's record of defaulted inputs, the engine's plugin version.
 ENGINE_INPUTS: dict[str, Verdict] = {
     "__defaults": Inert("the Terraform bridge's record of which inputs it defaulted"),
+    # Where a state export keeps a provider's engine settings (pulumi/pulumi, resource
+    # plugin host: version, pluginDownloadURL, pluginChecksums, parameterization).
+    "__internal": PassThrough(
+        "the engine's own settings of a provider, as the state records them",
+        {
+            "version": "the provider plugin version the toolchain pins",
+            "pluginChecksums": "checksums the engine checks the plugin against",
+        },
+    ),
     "version": Inert("the provider plugin version the engine records; the toolchain pins it"),
     "pluginDownloadURL": Refused(
         "where the engine would download the provider plugin from: plugins come from the "

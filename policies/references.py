@@ -213,4 +213,5 @@ RULE_REQUIREMENTS: dict[str, tuple[str, ...]] = {
     "stack-config-sources": ("CLOSED-WORLD", "STATE-SOVEREIGN", "SNC-19.6"),
     "stack-environment": ("CLOSED-WORLD", "SNC-19.6", "STATE-SOVEREIGN"),
     "exemption-expired": ("CLOSED-WORLD", "HDS-ISO27001-A8"),
+    "crypto-instance-key-pair": ("ANSSI-B1-RSA", "ANSSI-B1-EC", "ANSSI-BP-028"),
 }

@@ -229,7 +229,9 @@ def _instance_key_pair(resource: ResourceView, context: Context) -> Outcome:
     description="Keys from any source meet ANSSI RGS B1: RSA >= 3072 bits, ECDSA P-256 or larger.",
     remediation="Use ECDSA P384 (or RSA >= 3072 bits) for every key, whatever makes it.",
     severity=Severity.HIGH,
-    scope=Scope.RESOURCES,
+    # A resource rule: the engine runs it before each resource is created, so a weak key is
+    # refused before it exists (a stack rule would run after the update).
+    scope=Scope.RESOURCE,
     applies_to=(PRIVATE_KEY, KEYPAIR, SECRET, INSTANCE, CERT_REQUEST, *CERTIFICATES),
     config=KEY_SETTINGS,
 )
@@ -238,20 +240,31 @@ def crypto_key_strength(resource: ResourceView, context: Context) -> list[Outcom
     for pulumi-tls keys (their inputs, the provider's defaults when unset), Nova key pairs (the
     OpenSSH or PEM public key), PEM keys, requests and certificates given to pulumi-tls or
     stored in Barbican, and every OpenSSH key or PEM block in user data (as cloud-init decodes
-    it); an instance's key pair is one of the stack's.
+    it).
     Fails: a weaker key from any of them (RSA 2048, P-224, DSA), a key pair without a public
-    key (Nova generates RSA 2048), key material that cannot be parsed, a key pair the stack
-    does not declare.
+    key (Nova generates RSA 2048), key material that cannot be parsed.
     Not applicable: values computed by resources of the stack; private keys, payloads and user
     data that are secrets offline (judged under the engine or with the passphrase)."""
     if resource.type == PRIVATE_KEY:
         return [_tls_key(resource, context)]
     if resource.type == KEYPAIR:
         return [_keypair(resource, context)]
-    outcomes = _pem_inputs(resource, context)
-    if resource.type == INSTANCE:
-        outcomes.append(_instance_key_pair(resource, context))
-    return outcomes or [not_applicable("no key material")]
+    return _pem_inputs(resource, context) or [not_applicable("no key material")]
+
+
+@rule(
+    "crypto-instance-key-pair",
+    description="An instance opens with a key pair the stack declares, so its key is judged.",
+    remediation="Declare the key pair in the stack (its public key is then judged).",
+    severity=Severity.HIGH,
+    scope=Scope.RESOURCES,
+    applies_to=(INSTANCE,),
+)
+def crypto_instance_key_pair(resource: ResourceView, context: Context) -> Outcome:
+    """Passes: no key pair, or one the stack declares (judged by crypto-key-strength).
+    Fails: a key pair the stack does not declare (its algorithm and size are judged nowhere),
+    or a name that cannot be read. Not applicable: a name computed by the stack."""
+    return _instance_key_pair(resource, context)
 
 
 @rule(

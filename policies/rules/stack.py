@@ -613,17 +613,22 @@ def stack_config_sources(context: Context) -> list[Outcome]:
 
 
 def _proxy(name: str, value: str, context: Context) -> Outcome:
-    host = urlsplit(value if "://" in value else f"//{value}").hostname
+    """An endpoint traffic goes through: this machine, or a private address, only."""
+    try:
+        host = urlsplit(value if "://" in value else f"//{value}").hostname
+    except ValueError:
+        host = None
     try:
         address = ip_address(host or "")
     except ValueError:
         address = None
-    if address is not None and (address.is_loopback or _private(ip_network(address))):
+    local = is_loopback_url(f"http://{host}") if host else False
+    if local or (address is not None and _private(ip_network(address))):
         return passed()
     return failed(
-        f"{name}={value!r} routes the engine's and the provider's HTTPS (API tokens included) "
-        "through a proxy that is not on this machine or a private address: a party the review "
-        "does not see. Unset it, or use a proxy inside the site.",
+        f"{name}={value!r} sends the engine's or the provider's traffic (API tokens, traces) "
+        "through an endpoint that is not on this machine or a private address: a party the "
+        "review does not see. Unset it, or use one on loopback or inside the site.",
     )
 
 

@@ -127,16 +127,21 @@ def test_engine_route_and_hubctl_check_report_the_same_violations(
     state.write_text(stack.run("stack", "export").stdout)
 
     engine = run_with_pack(stack, "preview", POLICIES, tmp_path)
+    # The engine sees the stack's secrets decrypted (a private key the certificate is signed
+    # with): hubctl is given the same sight with the stack's passphrase, and the environment
+    # the engine ran in.
     hubctl = subprocess.run(
         [
             str(REPO / ".venv" / "bin" / "hubctl"),
             "check",
             "--state",
             str(state),
+            "--decrypt",
             "--format",
             "json",
         ],
         cwd=REPO,
+        env={**stack.run.env, **stack.run.extra_env},
         capture_output=True,
         text=True,
         timeout=300,

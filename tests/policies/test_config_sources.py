@@ -93,7 +93,7 @@ def test_a_project_backend_is_judged_as_the_engine_s(target):
     assert any("Pulumi Cloud" in m for m in failures(BACKEND, built))
 
 
-# --- a stack file's every key ----------------------------------------------------------------------
+# --- a stack file's every key --------------------------------------------------------------
 
 
 def test_every_key_pulumi_reads_in_a_stack_file_is_classified():
@@ -180,6 +180,7 @@ def test_a_refused_or_unknown_variable_is_a_violation_naming_it(target, monkeypa
         ("PULUMI_CI_BUILD_ID", "42"),
         ("HTTPS_PROXY", "http://127.0.0.1:3128"),
         ("HTTPS_PROXY", "http://10.10.1.1:3128"),
+        ("PULUMI_LOG_OTLP_ENDPOINT", "localhost:43821"),  # the engine's own collector
         ("UNRELATED_VARIABLE", "anything"),
     ],
 )

@@ -152,7 +152,7 @@ def test_a_key_pair_that_cannot_be_read_fails_closed(target, mask):
 def test_an_instance_opened_by_a_key_pair_the_stack_lacks_fails(target):
     compute = target("prod-compute")
     changed, host = mutate(compute, find(compute, "instance:Instance"), keyPair="someone-else")
-    [message] = failures(RULE, changed, host)
+    [message] = failures("crypto-instance-key-pair", changed, host)
     assert "'someone-else'" in message
 
 

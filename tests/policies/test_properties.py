@@ -285,13 +285,17 @@ def test_a_refused_property_computed_by_the_stack_is_judged_on_up(target):
 
 def test_the_engine_s_own_inputs_are_classified(target):
     network = target("prod-network")
-    provider = find(network, "providers:openstack")
-    changed, provider = mutate(network, provider, version="5.5.3", __defaults=[])
+    original = find(network, "providers:openstack")
+    changed, provider = mutate(network, original, version="5.5.3", __defaults=[])
     assert statuses(RULE, changed, provider) == {Status.PASS}
-    changed, provider = mutate(network, provider, pluginDownloadURL="https://example.com/p")
+    changed, provider = mutate(network, original, pluginDownloadURL="https://example.com/p")
     [message] = failures(RULE, changed, provider)
     assert "pluginDownloadURL" in message
-    assert set(ENGINE_INPUTS) == {"__defaults", "version", "pluginDownloadURL"}
+    assert set(ENGINE_INPUTS) == {"__defaults", "__internal", "version", "pluginDownloadURL"}
+    changed, provider = mutate(network, original, __internal={"version": "5.5.3"})
+    assert statuses(RULE, changed, provider) == {Status.PASS}
+    changed, provider = mutate(network, original, __internal={"pluginDownloadURL": "https://x"})
+    assert failures(RULE, changed, provider)
 
 
 def test_a_provider_setting_read_from_the_environment_is_judged_like_one_written(target):

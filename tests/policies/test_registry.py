@@ -80,6 +80,7 @@ EXPECTED_IDS = {
     "stack-config-sources",
     "stack-environment",
     "exemption-expired",
+    "crypto-instance-key-pair",
 }
 
 
