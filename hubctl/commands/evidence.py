@@ -197,6 +197,22 @@ def build(site: str, config: PackConfig, reports: Path, now: datetime) -> dict[s
         {"rule": s.rule, "urn": s.urn, "reason": s.reason, "applied": (s.rule, s.urn) in applied}
         for s in config.suppressions
     ]
+    # Every exemption still in force, with who answers for it and when it ends (an expired one
+    # exempts nothing and is a finding of exemption-expired instead).
+    day = now.date()
+    exemptions = [
+        {
+            "kind": e.kind,
+            "rule": e.rule,
+            "target": e.target,
+            "owner": e.owner,
+            "reason": e.reason,
+            "ticket": e.ticket,
+            "expires": e.expires.isoformat() if e.expires else None,
+        }
+        for e in sorted(config.exemptions(), key=lambda e: (e.expires or day, e.rule, e.target))
+        if not e.expired(day)
+    ]
     drill = latest_drill(site, reports)
     workspaces = workspace_closures(site, reports)
     findings = [_finding(r.stack, v) for r in results for v in r.violations]
@@ -210,6 +226,7 @@ def build(site: str, config: PackConfig, reports: Path, now: datetime) -> dict[s
         "rules": rule_rows,
         "findings": findings,
         "suppressions": suppressions,
+        "exemptions": exemptions,
         "drill": _drill_facts(*drill) if drill else None,
         "workspaces": workspaces,
     }
@@ -222,6 +239,7 @@ def build(site: str, config: PackConfig, reports: Path, now: datetime) -> dict[s
         "failing_verdicts": verdict_cells.count(FAIL),
         "findings": len(findings),
         "suppressions": len(suppressions),
+        "exemptions": len(exemptions),
         "drill_checks": len(drill[0].checks) if drill else 0,
         "workspaces": len(workspaces),
     }
@@ -269,6 +287,7 @@ SECTIONS = (
     ("verdicts", "Verdicts per stack"),
     ("findings", "Findings"),
     ("suppressions", "Suppressions"),
+    ("exemptions", "Exemptions"),
     ("drill", "Disaster recovery"),
     ("workspaces", "Workspace closures"),
 )
@@ -435,6 +454,28 @@ def render_html(evidence: dict[str, Any], chart: bytes | None) -> str:
                     _td("yes" if s["applied"] else "no"),
                 ]
                 for s in evidence["suppressions"]
+            ],
+        )
+    )
+    parts.append("</section>")
+    parts.append('<section id="exemptions"><h2>Exemptions in force, and when they end</h2>')
+    parts.append(
+        "<p>Every suppression and allowance of the pack config still in force: who answers for "
+        "it and the day it ends (at most the pack's maximum ahead). An expired one exempts "
+        "nothing and is reported by <code>exemption-expired</code>.</p>"
+        + _table(
+            "exemptions",
+            ("Kind", "Rule", "For", "Owner", "Ticket or reason", "Ends"),
+            [
+                [
+                    _td(e["kind"]),
+                    f'<td><a href="#rule-{_e(e["rule"])}">{_e(e["rule"])}</a></td>',
+                    f"<td><code>{_e(e['target'])}</code></td>",
+                    _td(e["owner"]),
+                    _td(e["ticket"] or e["reason"]),
+                    _td(e["expires"] or "never (refused)"),
+                ]
+                for e in evidence["exemptions"]
             ],
         )
     )
