@@ -864,8 +864,11 @@ MANUAL_SCHEMAS: dict[str, dict[str, dict[str, Any]]] = {
 
 # Inputs the engine or the Terraform bridge add to every resource or provider, outside the
 # schema: the bridge's record of defaulted inputs, the engine's plugin version.
+# The Terraform bridge records which fields it defaulted under this key, at the top of the
+# inputs and in every nested block (a port's `fixedIps[0].__defaults`).
+BRIDGE_DEFAULTS = "__defaults"
 ENGINE_INPUTS: dict[str, Verdict] = {
-    "__defaults": Inert("the Terraform bridge's record of which inputs it defaulted"),
+    BRIDGE_DEFAULTS: Inert("the Terraform bridge's record of which inputs it defaulted"),
     # Where a state export keeps a provider's engine settings (pulumi/pulumi, resource
     # plugin host: version, pluginDownloadURL, pluginChecksums, parameterization).
     "__internal": PassThrough(

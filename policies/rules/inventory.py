@@ -32,6 +32,7 @@ from policies.model import (
     passed,
 )
 from policies.properties import (
+    BRIDGE_DEFAULTS,
     ENGINE_INPUTS,
     Inert,
     Judged,
@@ -212,6 +213,8 @@ class _Walk:
         if kind == "object" and isinstance(value, Mapping):
             for key, item in value.items():
                 fields = prop.get("properties", {})
+                if key == BRIDGE_DEFAULTS:
+                    continue  # the bridge's record of defaulted fields, in any nested block
                 if key not in fields:
                     self.unknown(f"{path}.{key}", f"{shown}.{key}", top)
                     continue

@@ -205,6 +205,15 @@ def test_an_input_outside_the_schema_is_a_violation(target):
     assert "'portSecurity' is not an input" in message and "pulumi-openstack 5.5.3" in message
 
 
+def test_the_bridge_s_record_of_defaults_in_a_nested_block_is_not_an_input(target):
+    """What a real state export holds (found by the engine tier): fixedIps[0].__defaults."""
+    network = target("prod-network")
+    port = find(network, "port:Port")
+    fixed = [{**port.inputs["fixedIps"][0], "__defaults": []}]
+    changed, port = mutate(network, port, fixedIps=fixed, __defaults=[])
+    assert statuses(RULE, changed, port) == {Status.PASS}
+
+
 def test_a_field_outside_the_schema_inside_a_nested_object_is_a_violation(target):
     compute = target("prod-compute")
     instance = find(compute, "instance:Instance")
