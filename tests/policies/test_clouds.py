@@ -7,11 +7,13 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from policies import clouds
-from policies.model import Status
+from policies.evaluate import Target
+from policies.model import ResourceView, Status
 from tests.policies.conftest import REMOVE, failures, find, mutate, statuses
 
 EU_AUTH = "https://auth.cloud.ovh.net/v3"
@@ -169,12 +171,12 @@ def test_a_directory_named_by_os_client_config_file_is_unreadable(home, monkeypa
 # --- the OS_* variables the provider falls back on ---------------------------------------------
 
 
-def _bare_provider(target, **changes):
+def _bare_provider(target: Any, **changes: Any) -> tuple[Target, ResourceView]:
     staging = target("staging-network")
     return mutate(staging, find(staging, "providers:openstack"), **changes)
 
 
-def _refresh(built):
+def _refresh(built: Target) -> Target:
     import dataclasses
 
     from policies.facts import site_facts

@@ -7,12 +7,14 @@ from __future__ import annotations
 import dataclasses
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from policies import facts
 from policies.config_sources import ENVIRONMENT, PROJECT_FILE, STACK_FILE, classify_variable
-from policies.model import Status
+from policies.evaluate import Target
+from policies.model import Sources, Status
 from policies.properties import Refused
 from tests.policies.conftest import failures, statuses, with_config
 
@@ -22,21 +24,26 @@ BACKEND = "stack-sovereign-backend"
 SECRETS = "stack-sovereign-secrets-provider"
 
 
-def rebuilt(target, stack: str = "prod-network", **config: str):
+def rebuilt(target: Any, stack: str = "prod-network", **config: str) -> Target:
     """The stack's target with its facts read again (after the environment or a file changed)."""
     built = with_config(target(stack), **config) if config else target(stack)
     site = facts.site_facts(built.name, built.site.config)
     return dataclasses.replace(built, site=site)
 
 
-def with_project(built, project: dict):
-    sources = dataclasses.replace(built.site.sources, project=project)
+def sources_of(built: Target) -> Sources:
+    assert built.site.sources is not None
+    return built.site.sources
+
+
+def with_project(built: Target, project: dict[str, Any]) -> Target:
+    sources = dataclasses.replace(sources_of(built), project=project)
     return dataclasses.replace(built, site=dataclasses.replace(built.site, sources=sources))
 
 
-def with_stack_file(built, **fields):
-    values = {**built.site.sources.stack_file, **{k: (v, 9) for k, v in fields.items()}}
-    sources = dataclasses.replace(built.site.sources, stack_file=values)
+def with_stack_file(built: Target, **fields: Any) -> Target:
+    values = {**sources_of(built).stack_file, **{k: (v, 9) for k, v in fields.items()}}
+    sources = dataclasses.replace(sources_of(built), stack_file=values)
     return dataclasses.replace(built, site=dataclasses.replace(built.site, sources=sources))
 
 
@@ -72,7 +79,7 @@ def test_every_key_pulumi_reads_in_a_project_file_is_classified():
 )
 def test_a_project_file_key_the_pack_refuses_is_a_violation(target, change, expected):
     built = rebuilt(target)
-    project = {**built.site.sources.project, **change}
+    project = {**(sources_of(built).project or {}), **change}
     [message] = failures(SOURCES, with_project(built, project))
     assert expected in message
 

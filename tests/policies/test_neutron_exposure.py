@@ -407,7 +407,13 @@ def test_a_remote_the_provider_computes_in_a_preview_is_not_a_second_remote(targ
 # --- the world reached together, by a sweep (policies.neutron.world_reach) -----------------------
 
 
-def _rule(protocol, ports, prefix, direction="ingress", ethertype="IPv4"):
+def _rule(
+    protocol: int | None,
+    ports: tuple[int, int] | None,
+    prefix: str | None,
+    direction: str = "ingress",
+    ethertype: str = "IPv4",
+) -> Any:
     from ipaddress import ip_network
 
     from policies.neutron import Rule

@@ -377,7 +377,9 @@ def test_the_day_is_part_of_the_findings_key(cache, monkeypatch):
 
 def test_the_environment_the_sdk_reads_is_part_of_the_records_key(cache, monkeypatch):
     assert "OS_INSECURE" in checkcache.SDK_ENVIRONMENT
-    values = checkcache.load_layered_config("staging-network")
+    from hubcore.stackfiles import load_layered_config
+
+    values = load_layered_config("staging-network")
     before = checkcache.records_digest("staging-network", values)
     monkeypatch.setenv("OS_INSECURE", "true")
     assert checkcache.records_digest("staging-network", values) != before
