@@ -139,30 +139,17 @@ def main() -> None:
     options = parser.parse_args()
     print(f"{'case':<40} {'wall s':>8} {'CPU s':>8} {'peak MB':>8} {'resources':>10}")
     for count in sorted({options.rules // 4, options.rules // 2, options.rules}):
-        best = min(
-            (run(RULES_CASE.format(repo=str(REPO), count=count)) for _ in range(options.repeat)),
-            key=lambda r: r["seconds"],
-        )
-        label = f"{count:,} rules in one group (evaluate)"
-        print(
-            f"{label:<42} {best['seconds']:>9.2f} {best['peak_mb']:>9.0f} {best['resources']:>10,}"
-        )
+        case = RULES_CASE.format(repo=str(REPO), count=count)
+        best = min((run(case) for _ in range(options.repeat)), key=lambda r: r["cpu"])
+        print(_row(f"{count:,} rules in one group (evaluate)", best))
     with tempfile.TemporaryDirectory() as scratch:
         started = time.perf_counter()
         path = big_export(options.export_mb, Path(scratch))
         made = time.perf_counter() - started
         megabytes = path.stat().st_size / 1_000_000
-        best = min(
-            (
-                run(EXPORT_CASE.format(repo=str(REPO), path=str(path)))
-                for _ in range(options.repeat)
-            ),
-            key=lambda r: r["seconds"],
-        )
-        label = f"{megabytes:.0f} MB export (read + evaluate)"
-        print(
-            f"{label:<42} {best['seconds']:>9.2f} {best['peak_mb']:>9.0f} {best['resources']:>10,}"
-        )
+        case = EXPORT_CASE.format(repo=str(REPO), path=str(path))
+        best = min((run(case) for _ in range(options.repeat)), key=lambda r: r["cpu"])
+        print(_row(f"{megabytes:.0f} MB export (read + evaluate)", best))
         print(f"  of which reading the export: {best['read']:.2f} s (export made in {made:.1f} s)")
     own = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"largest child: {own:.0f} MB resident")
