@@ -23,7 +23,6 @@ from functools import cache, cached_property
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 CATALOGUE_FILE = Path(__file__).with_name("catalogue.yaml")
@@ -223,8 +222,8 @@ def _distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
 
 @cache
 def load_catalogue(path: Path = CATALOGUE_FILE) -> Catalogue:
-    # libyaml's safe loader when the installed PyYAML has it: the same documents, several times
-    # faster than the pure-Python one, and every command that judges a region reads this file.
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    with path.open(encoding="utf-8") as handle:
-        return Catalogue.model_validate(yaml.load(handle, Loader=loader))
+    """The catalogue, read by the one bounded YAML reader (hubcore.stackfiles.read_yaml):
+    duplicate keys, unbounded aliases and tags refused like in any other file the pack reads."""
+    from hubcore.stackfiles import read_yaml  # stackfiles imports this module
+
+    return Catalogue.model_validate(read_yaml(path, "region catalogue"))

@@ -52,6 +52,21 @@ SITES_FILE_NAME = "sites.yaml"
 STACK_FILE_KEYS = ("config", "encryptedkey", "encryptionsalt", "environment", "secretsprovider")
 # sites.yaml: the sites, and `x-*` entries that only hold anchors for `<<:` merges.
 SITES_FILE_KEYS = ("sites", "x-*")
+# What a site is, decided once in stacks/sites.yaml for all its stacks: a stack file that sets
+# one is refused (a prod stack file saying `hub:production: false` would turn production's
+# rules advisory for that stack). `-c` may still set them for one offline what-if run.
+SITE_FACT_KEYS = (
+    "hub:classification",
+    "hub:production",
+    "hub:protects",
+    "hub:drSite",
+    "hub:replicaRegion",
+    "hub:networkCidr",
+    "hub:adminCidrs",
+    "hub:workspacePool",
+    "hub:aptProxy",
+    "hub:identityDomain",
+)
 
 # Bounds. Every shipped file is far inside them; each exists so that no input can make the
 # reader slow or large.
@@ -323,6 +338,40 @@ class _Reader:
             return items, secret
         return self.scalar(node, key), False
 
+    def plain(self, node: yaml.Node, where: str, *, raw: bool = False) -> Any:
+        """A node as a YAML 1.2 reader (go-yaml v3, which the engine and gophercloud use)
+        reads it: mappings with unique keys and merges resolved, lists, and scalars of the
+        core schema (a quoted scalar is text); any other tag is refused. `raw`: every scalar
+        but null as its text, for a reader that types values by their target field (go-yaml
+        decodes `region_name: 017` into a string field as "017")."""
+        if isinstance(node, yaml.MappingNode):
+            return {
+                e.key: self.plain(e.value, f"{where}.{e.key}", raw=raw)
+                for e in self.entries(node, where)
+            }
+        if isinstance(node, yaml.SequenceNode):
+            return [
+                self.plain(child, f"{where}[{i}]", raw=raw) for i, child in enumerate(node.value)
+            ]
+        assert isinstance(node, yaml.ScalarNode)
+        text = str(node.value)
+        kind = node.tag.removeprefix(_TAG) if node.tag.startswith(_TAG) else node.tag
+        if kind not in _SCALAR_KINDS:
+            raise self.error(node, f"`{where}`: the tag {node.tag!r} is not allowed")
+        if node.style or (raw and not _CORE_FORMS["null"].match(text)):
+            return text
+        core = next((k for k, form in _CORE_FORMS.items() if form.match(text)), "str")
+        if core == "null":
+            return None
+        if core == "bool":
+            return text.lower() == "true"
+        if core == "int":
+            return int(text, 16) if text.startswith("0x") else int(text)
+        if core == "float":
+            number = float(text.replace(".inf", "inf").replace(".nan", "nan").lower())
+            return number if math.isfinite(number) else text
+        return text
+
     def secure(self, node: yaml.Node, entries: list[_Entry], key: str) -> None:
         """A `secure:` mapping must be Pulumi ciphertext alone, as `pulumi config set --secret`
         writes it; anything else would reach the program as a plain object (Pulumi's rule) and
@@ -392,6 +441,14 @@ class _Reader:
             "quote it for text, or write true/false or a plain decimal number",
             key=key,
         )
+
+
+def read_yaml(path: Path, what: str, *, raw: bool = False) -> Any:
+    """Any YAML file the pack reads (clouds.yaml and its companions, Pulumi.yaml), through the
+    same bounded reader as the stack files: size, nesting, alias and merge expansion bounded
+    before anything is expanded, duplicate keys refused. Raises ConfigError naming the file."""
+    reader = _Reader(path, what)
+    return None if reader.root is None else reader.plain(reader.root, what, raw=raw)
 
 
 def _reading(kind: str) -> str:
@@ -534,6 +591,9 @@ class StackFile:
     encryption_salt: str | None
     # The `config:` line (1 when there is none): where `pulumi config set` writes a new key.
     config_line: int = 1
+    # Every other top-level key (secretsprovider, encryptedkey, environment...) as read, with
+    # its line: the engine applies them too, and the pack judges each one.
+    fields: tuple[tuple[str, Any, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -579,7 +639,21 @@ def _read_stack_file(path: Path, what: str) -> StackFile:
         reader, config_entry.value if config_entry else None, "config", secrets_allowed=True
     )
     config_line = config_entry.key_node.start_mark.line + 1 if config_entry else 1
-    return StackFile(config, salt, config_line)
+    for key in SITE_FACT_KEYS:
+        if key in config:
+            raise ConfigError(
+                f"{config[key].location}: {key} is a site fact, decided once for every stack of "
+                f"the site in stacks/{SITES_FILE_NAME}; a stack file may not redefine it (remove "
+                "it here, or change the site's entry)",
+                key=key,
+                location=config[key].location,
+            )
+    fields = tuple(
+        (e.key, reader.plain(e.value, e.key), e.key_node.start_mark.line + 1)
+        for e in entries
+        if e.key != "config"
+    )
+    return StackFile(config, salt, config_line, fields)
 
 
 def _is_salt(text: str) -> bool:

@@ -15,10 +15,20 @@ everything its content depends on, so an entry is reused only when none of that 
             stack besides its resources (its site facts, read from the other stacks' files),
             and the pack config.
 
+  Both keys also hold what a verdict depends on outside the files: the day (workspace expiry
+  and exemptions are judged on it), the environment the SDK folds into provider inputs and the
+  rules judge (OS_*, PULUMI_*: in the site facts), the clouds.yaml entries read, the catalogue,
+  the providers' schema snapshot and the pack config.
+
+Entries are JSON data, never code: a record or a report is rebuilt from its fields through
+pydantic, so an entry written by someone else can at worst be wrong, never run anything. Each
+entry names the key it was made for and carries an HMAC of its content under a key of this
+user's (~/.config/hubctl/check-cache.key, mode 0600, made on first use), so an entry copied
+from another stack or run (a passing report over a failing one), altered, or forged by whoever
+can write the cache folder but not that key is ignored, reported on stderr, and judged again.
 Writes are atomic (a temporary file renamed into place), so concurrent runs never read half an
-entry; an entry that cannot be read back whole (truncated, altered, from another version) is
-ignored and rebuilt. HUBCTL_CHECK_CACHE=off runs without the cache; another value is a
-directory to keep it in.
+entry. HUBCTL_CHECK_CACHE=off runs without the cache; another value is a directory to keep it
+in.
 """
 
 from __future__ import annotations
@@ -27,32 +37,37 @@ import dataclasses
 import enum
 import gc
 import hashlib
+import hmac
 import json
 import os
-import pickle
+import secrets
 import sys
 import tempfile
 import types
 from collections.abc import Iterable, Mapping
+from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from hubcore.catalogue import CATALOGUE_FILE
 from hubcore.stackfiles import (
     REPO_ROOT,
     SITES_FILE_NAME,
     STACKS_DIR,
     load_layered_config,
+    read_yaml,
     stack_file,
 )
-from hubcore.values import ConfigValue
+from hubcore.values import ConfigError, ConfigValue
 from infra.config import HubConfig, validate_config
 from infra.synth import ResourceRecord, SynthResult, synthesize_fast
 from policies.config import PackConfig
-from policies.evaluate import Report, evaluate
+from policies.evaluate import Report, Violation, evaluate
 from policies.rules import all_rules
+from policies.schema import SNAPSHOT_FILE, resource_schema
 
 ENV = "HUBCTL_CHECK_CACHE"
 DEFAULT_DIR = REPO_ROOT / ".cache" / "check"
@@ -61,7 +76,20 @@ CHECK_ROOTS = ("policies", "hubctl")
 # Entries kept per kind; the oldest go first. A 2,000-host stack's records take a few MB.
 KEEP = 64
 # Bumped when the layout of an entry changes.
-FORMAT = b"hubctl-check-cache/1\n"
+FORMAT = "hubctl-check-cache/2"
+KEY_FILE_ENV = "HUBCTL_CHECK_CACHE_KEY"
+MAX_ENTRY_BYTES = 256 << 20
+# The variables the OpenStack SDK reads into a provider's inputs when the program leaves a
+# setting unset (the schema's config section): a synthesis depends on them.
+SDK_ENVIRONMENT = tuple(
+    sorted(
+        {
+            name
+            for prop in (resource_schema("pulumi:providers:openstack") or {}).values()
+            for name in prop.get("environment", [])
+        }
+    )
+)
 
 
 def cache_dir() -> Path | None:
@@ -78,11 +106,22 @@ def check_stack(stack: str, overrides: Mapping[str, str], config: PackConfig) ->
 
     values = load_layered_config(stack, dict(overrides))
     validate_config(stack, values)  # a bad config is an error whatever the cache holds
-    records_key = _digest("records", program_digest(), stack, values, stack_files(stack))
-    # The target without its resources: its site facts (from the other stacks' files), name,
-    # fallback location. With the records' digest, it is everything evaluation reads.
+    records_key = records_digest(stack, values)
+    # The target without its resources: its site facts (from the other stacks' files, the
+    # environment, clouds.yaml, the project file), name, fallback location. With the records'
+    # digest, it is everything evaluation reads, and the day time-dependent rules judge on.
     head = target_of_synth(SynthResult(stack=stack, resources=[], config=values))
-    findings_key = _digest("findings", records_key, check_digest(), head, config, all_rules())
+    findings_key = _digest(
+        "findings",
+        records_key,
+        check_digest(),
+        head,
+        config,
+        all_rules(),
+        datetime.now(UTC).date().isoformat(),
+        _file_digest(CATALOGUE_FILE),
+        _file_digest(SNAPSHOT_FILE),
+    )
 
     found = _load("findings", findings_key)
     if isinstance(found, Report):
@@ -123,7 +162,7 @@ def cached_run(
     """One program run under mocks, remembered by the digest of what it depends on."""
     from infra.synth import run_mocked
 
-    key = _digest("records", program_digest(), stack, values, stack_files(stack))
+    key = records_digest(stack, values)
     found = _load("records", key)
     if _is_records(found):
         cached: list[ResourceRecord] = found
@@ -139,6 +178,20 @@ def _is_records(value: Any) -> bool:
 
 # --------------------------------------------------------------------------------------------
 # Digests
+
+
+def records_digest(stack: str, values: Mapping[str, ConfigValue]) -> str:
+    """What one program run depends on: the code, the stack's config and files, and the
+    environment variables the SDK reads into provider inputs."""
+    environment = {name: os.environ.get(name) for name in SDK_ENVIRONMENT}
+    return _digest("records", program_digest(), stack, values, stack_files(stack), environment)
+
+
+def _file_digest(path: Path) -> str:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return ""
 
 
 @cache
@@ -160,19 +213,15 @@ def stack_files(stack: str) -> list[Any]:
     judged again. Everything else in the files reaches the key as the layered values already
     (each value, secret mark, file and line), so an edit of one value, a host count say,
     changes that value and nothing more: the sample runs of a large compute layer stay valid."""
-    import yaml
-
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     found: list[Any] = []
     for path in (STACKS_DIR / SITES_FILE_NAME, stack_file(stack)):
-        try:
-            # Read by the strict reader first (load_layered_config): no alias bomb gets here.
-            document = yaml.load(path.read_bytes(), Loader=loader)
-        except OSError:
+        if not path.exists():
             found.append(None)
             continue
-        except yaml.YAMLError:
-            found.append(hashlib.sha256(path.read_bytes()).hexdigest())
+        try:
+            document = read_yaml(path, "stack file", raw=True)
+        except ConfigError:
+            found.append(_file_digest(path))
             continue
         if not isinstance(document, dict):
             found.append(repr(document))
@@ -247,6 +296,8 @@ def _canonical(value: Any) -> Any:
         return [_canonical(v) for v in value]
     if isinstance(value, Path):
         return str(value)
+    if isinstance(value, date):
+        return value.isoformat()
     code = getattr(value, "__code__", None)
     if callable(value) and code is not None:
         # A rule's check: by name and compiled body, so a rule swapped in memory (a test's
@@ -273,27 +324,102 @@ def _code_digest(code: types.CodeType) -> str:
 
 def _path(kind: str, key: str) -> Path | None:
     directory = cache_dir()
-    return None if directory is None else directory / kind / f"{key}.pickle"
+    return None if directory is None else directory / kind / f"{key}.json"
+
+
+def report_problem(message: str) -> None:
+    """Where an entry that was not used is reported: stderr, never the report itself."""
+    print(f"hubctl check: {message}", file=sys.stderr)
+
+
+def _mac_key() -> bytes:
+    """This user's key for the entries' HMAC, made (0600) on first use."""
+    configured = os.environ.get(KEY_FILE_ENV)
+    path = (
+        Path(configured) if configured else Path.home() / ".config" / "hubctl" / "check-cache.key"
+    )
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_bytes(32)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_bytes()  # another run made it first
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(key)
+    return key
+
+
+def _mac(kind: str, key: str, body: str) -> str:
+    return hmac.new(_mac_key(), f"{FORMAT}\0{kind}\0{key}\0{body}".encode(), "sha256").hexdigest()
+
+
+_VIOLATIONS: TypeAdapter[list[Violation]] = TypeAdapter(list[Violation])
+_RECORDS: TypeAdapter[list[ResourceRecord]] = TypeAdapter(list[ResourceRecord])
+
+
+def _encode(kind: str, value: Any) -> Any:
+    if kind == "records":
+        return _RECORDS.dump_python(value, mode="json")
+    if isinstance(value, Report):
+        return {
+            "targets": value.targets,
+            "resources": value.resources,
+            "violations": _VIOLATIONS.dump_python(value.violations, mode="json"),
+            "suppressed": _VIOLATIONS.dump_python(value.suppressed, mode="json"),
+        }
+    raise TypeError(f"no JSON form for a {kind} entry of {type(value).__name__}")
+
+
+def _decode(kind: str, payload: Any) -> Any:
+    if kind == "records":
+        return _RECORDS.validate_python(payload)
+    return Report(
+        targets=list(payload["targets"]),
+        resources=int(payload["resources"]),
+        violations=_VIOLATIONS.validate_python(payload["violations"]),
+        suppressed=_VIOLATIONS.validate_python(payload["suppressed"]),
+    )
 
 
 def _load(kind: str, key: str) -> Any:
-    """The entry's object, or None when it is absent or cannot be read back whole."""
+    """The entry's content, or None when it is absent, unreadable, or not this key's own."""
     path = _path(kind, key)
     if path is None:
         return None
     try:
-        data = path.read_bytes()
-    except OSError:
+        if path.stat().st_size > MAX_ENTRY_BYTES:
+            report_problem(f"cache entry {path} is over {MAX_ENTRY_BYTES >> 20} MiB: ignored")
+            return None
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
         return None
-    header = len(FORMAT) + 32
-    if len(data) < header or not data.startswith(FORMAT):
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError):
+        report_problem(f"cache entry {path} cannot be read back whole: ignored, judged again")
         return None
-    payload = data[header:]
-    if hashlib.sha256(payload).digest() != data[len(FORMAT) : header]:
+    if not isinstance(document, dict) or document.get("format") != FORMAT:
+        report_problem(f"cache entry {path} is not a {FORMAT} entry: ignored, judged again")
+        return None
+    body = document.get("body")
+    if document.get("kind") != kind or document.get("key") != key or not isinstance(body, str):
+        report_problem(
+            f"cache entry {path} was made for another key (copied from another stack or "
+            "run?): ignored, the stack is judged again"
+        )
+        return None
+    if not hmac.compare_digest(str(document.get("mac", "")), _mac(kind, key, body)):
+        report_problem(
+            f"cache entry {path} does not carry this user's seal (altered, or written by "
+            "someone else): ignored, the stack is judged again"
+        )
         return None
     try:
-        return pickle.loads(payload)
-    except Exception:  # an entry from another version of a class: rebuilt, never fatal
+        return _decode(kind, json.loads(body))
+    except (ValueError, KeyError, TypeError, ValidationError):
+        report_problem(f"cache entry {path} does not hold a {kind} entry: ignored")
         return None
 
 
@@ -302,13 +428,15 @@ def _store(kind: str, key: str, value: Any) -> None:
     path = _path(kind, key)
     if path is None:
         return
-    payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    body = json.dumps(_encode(kind, value), separators=(",", ":"))
+    document = {"format": FORMAT, "kind": kind, "key": key, "mac": _mac(kind, key, body)}
+    text = json.dumps({**document, "body": body})
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".pickle")
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
         try:
-            with os.fdopen(handle, "wb") as file:
-                file.write(FORMAT + hashlib.sha256(payload).digest() + payload)
+            with os.fdopen(handle, "w", encoding="utf-8") as file:
+                file.write(text)
             os.replace(temporary, path)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
@@ -320,7 +448,7 @@ def _store(kind: str, key: str, value: Any) -> None:
 
 def _prune(directory: Path) -> None:
     entries = []
-    for entry in directory.glob("*.pickle"):
+    for entry in directory.glob("*.json"):
         try:
             entries.append((entry.stat().st_mtime, entry))
         except OSError:

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
+from hubcore.stackfiles import read_yaml
+from hubcore.values import ConfigError
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,11 @@ def site_cloud(site: str, region: str, environ: dict[str, str] | None = None) ->
     environ = dict(os.environ if environ is None else environ)
     path = _clouds_file(environ)
     if path is not None:
-        clouds = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("clouds") or {}
+        try:  # the bounded reader: a hostile clouds.yaml cannot hang or blow up hubctl
+            document = read_yaml(path, "clouds.yaml") or {}
+        except ConfigError:
+            document = {}
+        clouds = (document.get("clouds") if isinstance(document, dict) else None) or {}
         entry = clouds.get(site)
         if isinstance(entry, dict) and isinstance(entry.get("auth"), dict):
             auth = {str(k): str(v) for k, v in entry["auth"].items()}

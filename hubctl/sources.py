@@ -355,6 +355,7 @@ class _StateReader:
             # An entry that carries propertyDependencies lists every input's sources: an input
             # without one was written literally (the pack fails closed on what it cannot read).
             dependencies_known=isinstance(entry.get("propertyDependencies"), dict),
+            input_keys=frozenset(inputs),
         )
 
 

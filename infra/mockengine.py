@@ -26,6 +26,7 @@ from hubcore.values import ConfigValue
 from hubcore.wire import decode_properties
 from infra.config import HubConfig
 from infra.kinds import kind_of
+from infra.mockcrypto import tls_outputs
 from infra.synth import ResourceRecord
 
 
@@ -98,26 +99,11 @@ def _source_position(request: Any) -> tuple[str | None, int | None]:
     return shown, request.sourcePosition.line or None
 
 
-# Outputs that a real provider computes and that other resources of the program consume.
+# Outputs that a real provider computes and that other resources of the program consume (keys
+# and certificates: infra.mockcrypto computes them as pulumi-tls would).
 _COMPUTED: dict[str, dict[str, Any]] = {
-    "tls:index/privateKey:PrivateKey": {
-        "private_key_pem": "-----BEGIN PRIVATE KEY-----\nsynth\n-----END PRIVATE KEY-----\n",
-        "public_key_openssh": "ecdsa-sha2-nistp256 AAAAsynth hub-synth",
-        "public_key_pem": "-----BEGIN PUBLIC KEY-----\nsynth\n-----END PUBLIC KEY-----\n",
-    },
-    "tls:index/selfSignedCert:SelfSignedCert": {
-        "cert_pem": "-----BEGIN CERTIFICATE-----\nsynth\n-----END CERTIFICATE-----\n",
-        "validity_end_time": "2029-11-29T00:00:00.196830830Z",  # as pulumi-tls reports it
-    },
-    "tls:index/locallySignedCert:LocallySignedCert": {
-        "cert_pem": "-----BEGIN CERTIFICATE-----\nsynth\n-----END CERTIFICATE-----\n",
-        "validity_end_time": "2027-02-27T00:00:00.196830830Z",
-    },
     # The address Neutron gives a port (a workspace router's leg on the admin subnet).
     "openstack:networking/port:Port": {"all_fixed_ips": ["192.0.2.10"]},
-    "tls:index/certRequest:CertRequest": {
-        "cert_request_pem": "-----BEGIN CERTIFICATE REQUEST-----\nsynth\n-----END CERTIFICATE REQUEST-----\n",  # noqa: E501
-    },
 }
 
 
@@ -134,6 +120,7 @@ class HubMocks(pulumi.runtime.Mocks):
             return args.name, {"name": args.name, "outputs": self._referenced_outputs(args.name)}
         state = dict(args.inputs)
         state.update(_COMPUTED.get(args.typ, {}))
+        state.update(tls_outputs(args.typ, args.name, dict(args.inputs)) or {})
         if args.typ.startswith("openstack:keymanager/"):
             kind = "containers" if "container" in args.typ.lower() else "secrets"
             ref = f"https://barbican.{self.config.site}.invalid/v1/{kind}/{args.name}"

@@ -1,32 +1,55 @@
-"""clouds.yaml entries, read from openstacksdk's own search path, as the provider would read them.
+"""clouds.yaml entries as the OpenStack provider reads them: through gophercloud, not openstacksdk.
 
-`openstack:cloud` names an entry of clouds.yaml; its region, identity endpoint, TLS settings and
-endpoint overrides then configure the provider as if they were written inline, so the pack
-judges them like inline settings. The search path is openstacksdk's (os-client-config's):
-OS_CLIENT_CONFIG_FILE first, then the current directory, ~/.config/openstack and /etc/openstack
-(and the XDG directories openstacksdk adds); the first file found is the one read, as
-openstacksdk does, with secure.yaml (OS_CLIENT_SECURE_FILE) merged over it and a `profile`
-expanded from openstacksdk's vendor profiles. Nothing here decides anything: rules do.
+The provider (terraform-provider-openstack v3.4.0, bridged) hands a `cloud` setting to
+terraform-provider-openstack/utils auth.Config.LoadAndValidate, which calls gophercloud/utils
+clientconfig.GetCloudFromYAML. That reader differs from openstacksdk's in ways that matter:
 
-An entry that cannot be found or read is returned as such, never as an empty entry: the rules
-fail closed on it. Reading is bounded (size, YAML aliases are not expanded past safe_load's
-own handling) so a hostile file cannot hang the check.
+- clouds.yaml: $OS_CLIENT_CONFIG_FILE when that file exists, else `clouds.yaml` then
+  `clouds.yml` in the working directory, ~/.config/openstack/ and /etc/openstack/, the home
+  directory being the user's from the password database (Go's os/user), not $HOME.
+- secure.yaml and clouds-public.yaml are searched in the same three directories only; there is
+  no OS_CLIENT_SECURE_FILE and no built-in vendor profile (openstacksdk ships `ovh`...): a
+  `profile` (or `cloud`) key must name an entry of clouds-public.yaml's `public-clouds`.
+- Merges: the entry over its public profile; then secure.yaml's entry over the result; lists
+  are appended, empty values never override. `verify` defaults to true. Then, when the
+  provider's region (its `region`, else OS_REGION_NAME) names an item of `regions`, that item's
+  `values` are merged over the entry.
+- Only the fields gophercloud's Cloud type has are read (auth, region_name, regions, verify,
+  cacert, cert, key, interface, endpoint_type, identity_api_version...); openstacksdk's
+  `*_endpoint_override` keys are ignored by the provider, so nothing is judged of them.
+- YAML 1.2 (go-yaml v3), with YAML 1.1's yes/no/on/off accepted where a boolean is expected.
+
+The provider then uses its own settings first: `region` (or OS_REGION_NAME) over the entry's
+region_name, `auth_url` (or OS_AUTH_URL) over the entry's auth.auth_url, `insecure` (or
+OS_INSECURE) over `verify`. Every file goes through the pack's bounded YAML reader. Nothing here
+decides anything: rules do, and an entry that cannot be found or read is returned as such, so
+the rules fail closed on it.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
-from functools import cache
+import pwd
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
+from hubcore.stackfiles import REPO_ROOT, read_yaml
+from hubcore.values import ConfigError
 
-MAX_FILE_BYTES = 1 << 20
-# clouds.yaml keys that name a service endpoint the provider uses instead of the catalogue's.
-OVERRIDE_SUFFIXES = ("_endpoint_override", "_endpoint")
+CONFIG_ENV = "OS_CLIENT_CONFIG_FILE"
+# go-yaml v3 decoding into a bool field (decode.go): YAML 1.1's words too.
+TRUE_WORDS = frozenset({"true", "True", "TRUE", "y", "Y", "yes", "Yes", "YES", "on", "On", "ON"})
+FALSE_WORDS = frozenset(
+    {"false", "False", "FALSE", "n", "N", "no", "No", "NO", "off", "Off", "OFF"}
+)
+# gophercloud's Cloud and AuthInfo fields (clientconfig/results.go): the keys it reads.
+CLOUD_FIELDS = frozenset(
+    {"cloud", "profile", "auth", "auth_type", "region_name", "regions", "endpoint_type",
+     "interface", "identity_api_version", "volume_api_version", "verify", "cacert", "cert",
+     "key"}
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -39,11 +62,10 @@ class CloudEntry:
     problem: str | None = None
     auth_url: Any = None
     regions: tuple[Any, ...] = ()
-    # True when the entry turns certificate verification off (`verify: false`, `insecure`).
+    # True when the entry turns certificate verification off (`verify: false` in any spelling).
     insecure: Any = None
-    endpoint_overrides: Mapping[str, Any] = field(default_factory=dict)
-    # Every URL-like string of the entry (auth included), for the transport rules.
-    urls: tuple[tuple[str, str], ...] = ()
+    # Every file the entry was assembled from (clouds, public profile, secure).
+    files: tuple[str, ...] = ()
 
     @property
     def usable(self) -> bool:
@@ -53,139 +75,169 @@ class CloudEntry:
     def where(self) -> str:
         return f"clouds.yaml entry {self.name!r}" + (f" ({self.file})" if self.file else "")
 
-
-def search_path() -> tuple[list[str], list[str]]:
-    """openstacksdk's clouds.yaml and secure.yaml candidates, environment overrides first."""
-    from openstack.config import loader  # openstacksdk: imported only when a cloud is named
-
-    config_files = list(loader.CONFIG_FILES)
-    secure_files = list(loader.SECURE_FILES)
-    if os.environ.get("OS_CLIENT_CONFIG_FILE"):
-        config_files.insert(0, os.environ["OS_CLIENT_CONFIG_FILE"])
-    if os.environ.get("OS_CLIENT_SECURE_FILE"):
-        secure_files.insert(0, os.environ["OS_CLIENT_SECURE_FILE"])
-    return config_files, secure_files
+    @property
+    def urls(self) -> tuple[tuple[str, str], ...]:
+        """The URLs the provider takes from the entry (its identity endpoint)."""
+        return (("auth.auth_url", self.auth_url),) if isinstance(self.auth_url, str) else ()
 
 
-def _first_file(candidates: list[str]) -> tuple[str | None, Any, str | None]:
-    """(path, parsed content, problem) of the first candidate that exists."""
-    for candidate in candidates:
-        path = Path(candidate)
-        if not path.is_file():
-            continue
-        try:
-            if path.stat().st_size > MAX_FILE_BYTES:
-                return str(path), None, f"{path} is larger than {MAX_FILE_BYTES} bytes"
-            text = path.read_text(encoding="utf-8")
-            return str(path), yaml.safe_load(text), None
-        except (OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError) as error:
-            return str(path), None, f"{path} cannot be read: {type(error).__name__}"
-    return None, None, None
-
-
-def _plain(value: Any) -> Any:
-    """JSON-like data only (YAML may give dates, sets, bytes): what a rule and a cache key read."""
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return str(value)
-
-
-def _merge(base: Any, over: Any) -> Any:
-    if isinstance(base, Mapping) and isinstance(over, Mapping):
-        merged = dict(base)
-        for key, value in over.items():
-            merged[key] = _merge(base.get(key), value)
-        return merged
-    return over if over is not None else base
-
-
-def _profile(name: Any) -> Mapping[str, Any]:
-    if not isinstance(name, str):
-        return {}
+def home() -> Path:
+    """The home directory as Go's os/user reads it: the password database, else $HOME."""
     try:
-        from openstack.config import vendors
+        return Path(pwd.getpwuid(os.getuid()).pw_dir)
+    except KeyError:
+        return Path(os.environ.get("HOME", "/"))
 
-        found = vendors.get_profile(name)
-    except Exception:  # a profile openstacksdk cannot load is no profile
+
+def search(name: str, directory: Path = REPO_ROOT) -> list[Path]:
+    """gophercloud's FindAndReadYAML candidates for `name` (clouds.yaml, secure.yaml...)."""
+    stem, _, _ = name.rpartition(".")
+    places = (directory, home() / ".config" / "openstack", Path("/etc/openstack"))
+    return [place / f"{stem}.{ext}" for ext in ("yaml", "yml") for place in places]
+
+
+def candidates(kind: str, directory: Path = REPO_ROOT) -> list[Path]:
+    """Where the provider looks for `clouds`, `secure` or `clouds-public`, first wins.
+
+    gophercloud tries every `.yaml` place before any `.yml` one."""
+    found: list[Path] = []
+    if kind == "clouds" and os.environ.get(CONFIG_ENV):
+        configured = Path(os.environ[CONFIG_ENV])
+        if configured.exists():  # os.Stat: a directory counts, and then fails to read
+            return [configured]
+    found += search(f"{kind}.yaml", directory)
+    return found
+
+
+def _first(kind: str, directory: Path) -> Path | None:
+    return next((p for p in candidates(kind, directory) if p.exists()), None)
+
+
+def _read(path: Path, what: str, key: str) -> Mapping[str, Any]:
+    """The `key` mapping of a clouds-family file, read by the bounded reader."""
+    if path.is_dir():
+        raise ConfigError(f"{path} is a directory, not a {what}")
+    document = read_yaml(path, what, raw=True)
+    if document is None:
         return {}
-    return found if isinstance(found, Mapping) else {}
+    if not isinstance(document, Mapping):
+        raise ConfigError(f"{path}: the {what} is not a mapping")
+    section = document.get(key, {})
+    if section is None:
+        return {}
+    if not isinstance(section, Mapping):
+        raise ConfigError(f"{path}: `{key}` is not a mapping of clouds")
+    return section
 
 
-def _urls(value: Any, path: str = "") -> Iterator[tuple[str, str]]:
-    if isinstance(value, Mapping):
-        for key, item in value.items():
-            yield from _urls(item, f"{path}.{key}" if path else str(key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _urls(item, f"{path}[{index}]")
-    elif isinstance(value, str) and "://" in value:
-        yield path, value
+def _empty(value: Any) -> bool:
+    return value in (None, "", [], {}, 0, False)
 
 
-def _insecure(cloud: Mapping[str, Any]) -> Any:
-    if "insecure" in cloud and cloud["insecure"] not in (None, False, "false", "False"):
-        return cloud["insecure"] if isinstance(cloud["insecure"], bool | str) else True
-    verify = cloud.get("verify")
-    if verify is False or (isinstance(verify, str) and verify.lower() in {"false", "0", "no"}):
+def merge(over: Any, under: Any) -> Any:
+    """gophercloud's mergeInterfaces: maps merged key by key, lists appended, and an empty
+    value never overriding."""
+    if isinstance(over, Mapping):
+        if not isinstance(under, Mapping):
+            return dict(over)
+        merged = dict(over)
+        for key, value in under.items():
+            merged[key] = merge(over[key], value) if key in over else value
+        return merged
+    if isinstance(over, list):
+        return [*over, *under] if isinstance(under, list) else list(over)
+    if over is None and isinstance(under, Mapping):
+        return dict(under)
+    return under if _empty(over) else over
+
+
+def _known(entry: Any) -> dict[str, Any]:
+    """The fields gophercloud reads; a field of the wrong shape makes go-yaml refuse the file."""
+    if not isinstance(entry, Mapping):
+        raise ConfigError("the entry is not a mapping")
+    known = {k: v for k, v in entry.items() if k in CLOUD_FIELDS}
+    if "auth" in known and not isinstance(known["auth"], Mapping | None):
+        raise ConfigError("`auth` is not a mapping")
+    if "regions" in known and not isinstance(known["regions"], list | None):
+        raise ConfigError("`regions` is not a list")
+    return known
+
+
+def boolean(value: Any) -> bool | None:
+    """A clouds.yaml boolean as go-yaml v3 decodes it into a bool field; None: refused."""
+    if isinstance(value, bool):
+        return value
+    if value in TRUE_WORDS:
         return True
+    if value in FALSE_WORDS:
+        return False
     return None
 
 
-def _regions(cloud: Mapping[str, Any]) -> tuple[Any, ...]:
-    found: list[Any] = []
-    if "region_name" in cloud:
-        found.append(cloud["region_name"])
-    regions = cloud.get("regions")
-    if isinstance(regions, list):
-        for region in regions:
-            found.append(region.get("name") if isinstance(region, Mapping) else region)
-    elif regions is not None:
-        found.append(regions)
-    return tuple(found)
+def _region_values(entry: Mapping[str, Any], region: str | None) -> Mapping[str, Any]:
+    if not region:
+        return {}
+    for item in entry.get("regions") or []:
+        if isinstance(item, Mapping) and item.get("name") == region:
+            values = item.get("values") or {}
+            return _known(values) if isinstance(values, Mapping) else {}
+    return {}
 
 
-@cache
-def cloud_entry(name: str) -> CloudEntry:
-    """The clouds.yaml entry `name` from openstacksdk's search path, or why it cannot be used."""
-    config_files, secure_files = search_path()
-    path, content, problem = _first_file(config_files)
-    if problem:
-        return CloudEntry(name, path, problem)
+def cloud_key(name: str, region: str | None) -> str:
+    """How the site facts index the entries they read (an entry differs per region)."""
+    return f"{name}@{region or ''}"
+
+
+def cloud_entry(name: str, region: str | None = None, directory: Path = REPO_ROOT) -> CloudEntry:
+    """The clouds.yaml entry `name`, as the provider configured for `region` reads it."""
+    path = _first("clouds", directory)
     if path is None:
-        return CloudEntry(name, None, "no clouds.yaml on openstacksdk's search path")
-    secure_path, secure, secure_problem = _first_file(secure_files)
-    if secure_problem:
-        return CloudEntry(name, secure_path, secure_problem)
-    clouds = content.get("clouds") if isinstance(content, Mapping) else None
-    if not isinstance(clouds, Mapping):
-        return CloudEntry(name, path, f"{path} has no `clouds:` mapping")
-    if name not in clouds:
-        return CloudEntry(name, path, f"{path} has no entry {name!r}")
-    cloud = _plain(clouds[name])
-    if not isinstance(cloud, Mapping):
-        return CloudEntry(name, path, f"{path}: entry {name!r} is not a mapping")
-    secure_clouds = secure.get("clouds") if isinstance(secure, Mapping) else None
-    if isinstance(secure_clouds, Mapping) and isinstance(secure_clouds.get(name), Mapping):
-        cloud = _merge(cloud, _plain(secure_clouds[name]))
-    profile = _profile(cloud.get("profile", cloud.get("cloud")))
-    if profile:
-        cloud = _merge(_plain(profile), cloud)
-    auth = cloud.get("auth") if isinstance(cloud.get("auth"), Mapping) else {}
-    overrides = {
-        str(key): value
-        for key, value in cloud.items()
-        if isinstance(key, str) and key.endswith(OVERRIDE_SUFFIXES) and key != "auth_endpoint"
-    }
+        return CloudEntry(name, None, "no clouds.yaml on the provider's search path")
+    files = [str(path)]
+    try:
+        clouds = _read(path, "clouds.yaml", "clouds")
+        if name not in clouds:
+            return CloudEntry(name, str(path), f"{path} has no entry {name!r}")
+        entry = _known(clouds[name])
+        profile = entry.get("profile") or entry.get("cloud")
+        if profile:
+            public_path = _first("clouds-public", directory)
+            public = (
+                _read(public_path, "clouds-public.yaml", "public-clouds") if public_path else {}
+            )
+            if profile not in public:
+                return CloudEntry(
+                    name,
+                    str(path),
+                    f"its profile {profile!r} is in no clouds-public.yaml on the provider's search "
+                    "path (gophercloud has no built-in vendor profiles)",
+                )
+            files.append(str(public_path))
+            entry = merge(entry, _known(public[profile]))
+        secure_path = _first("secure", directory)
+        if secure_path is not None:
+            secure = _read(secure_path, "secure.yaml", "clouds")
+            if name in secure:
+                files.append(str(secure_path))
+                entry = merge(_known(secure[name]), entry)
+        entry = merge(_region_values(entry, region), entry)
+    except ConfigError as error:
+        return CloudEntry(name, str(path), f"cannot be read: {error}")
+    verify = entry.get("verify")
+    insecure: Any = None
+    if verify is not None:
+        parsed = boolean(verify)
+        if parsed is None:
+            return CloudEntry(name, str(path), f"`verify: {verify}` is not a boolean go-yaml reads")
+        insecure = not parsed
+    auth = entry.get("auth") if isinstance(entry.get("auth"), Mapping) else {}
+    region_name = entry.get("region_name")
     return CloudEntry(
         name=name,
-        file=path,
-        auth_url=auth.get("auth_url"),
-        regions=tuple(_plain(r) for r in _regions(cloud)),
-        insecure=_insecure(cloud),
-        endpoint_overrides=overrides,
-        urls=tuple(_urls(cloud)),
+        file=str(path),
+        auth_url=auth.get("auth_url") or None,
+        regions=(region_name,) if region_name not in (None, "") else (),
+        insecure=insecure,
+        files=tuple(files),
     )

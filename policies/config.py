@@ -9,13 +9,20 @@ JSON), so one file configures `pulumi preview --policy-pack policies` and `hubct
      "crypto-key-strength": {"enforcementLevel": "mandatory", "allowEd25519": true},
      "encryption-volume-luks": {"suppress": [{"urn": "urn:pulumi:...", "reason": "..."}]}}
 
-A suppression names one URN and must say why; one without a reason is a configuration error.
-So does an allowance, which admits a resource type outside the pack's inventory (or a whole
-package) for `inventory-known-type`:
+Exemptions end (Azure Policy's exemptions, trivy's `expired_at`): a suppression names one URN,
+an allowance admits a resource type outside the pack's inventory (or a whole package) for
+`inventory-known-type`, and each names its owner, a ticket or a reason (or both), and the day
+it expires, no further ahead than the pack's maximum (`exemption-expired` setting `maxDays`,
+180 by default); anything missing is a configuration error:
 
-    {"inventory-known-type": {"allow": [{"type": "random:index/randomId:RandomId",
-                                         "reason": "names only, no cloud resource"}]}}
+    {"encryption-volume-luks": {"suppress": [{"urn": "urn:pulumi:...", "owner": "ops@hub",
+                                              "ticket": "HUB-123", "expires": "2027-03-01"}]}},
+     "inventory-known-type": {"allow": [{"type": "random:index/randomId:RandomId",
+                                         "reason": "names only, no cloud resource",
+                                         "owner": "ops@hub", "expires": "2027-03-01"}]}}
 
+An expired exemption no longer exempts, and is a mandatory violation of its own
+(`exemption-expired`); the evidence page lists every live one with its owner and end.
 policies/pack-config.json holds the repository's own settings and is the base layer.
 """
 
@@ -23,6 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -37,11 +45,42 @@ class PackConfigError(ValueError):
     pass
 
 
+EXEMPTION_RULE = "exemption-expired"
+DEFAULT_MAX_DAYS = 180
+
+
+def today() -> date:
+    """The day exemptions are judged on (UTC)."""
+    return datetime.now(UTC).date()
+
+
 @dataclass(frozen=True)
 class Suppression:
     rule: str
     urn: str
     reason: str
+    owner: str = ""
+    expires: date | None = None
+    ticket: str = ""
+
+    def expired(self, on: date) -> bool:
+        return self.expires is not None and self.expires < on
+
+
+@dataclass(frozen=True)
+class Exemption:
+    """A suppression or an allowance, as the evidence page and `exemption-expired` see it."""
+
+    kind: str  # "suppression" | "allowance"
+    rule: str
+    target: str  # a URN, a type token or a package
+    owner: str
+    reason: str
+    ticket: str
+    expires: date | None
+
+    def expired(self, on: date) -> bool:
+        return self.expires is not None and self.expires < on
 
 
 @dataclass
@@ -59,11 +98,42 @@ class PackConfig:
     def rule_config(self, rule: Rule) -> dict[str, Any]:
         return {**rule.config_defaults, **self.properties.get(rule.id, {})}
 
-    def suppression(self, rule_id: str, urn: str) -> Suppression | None:
+    def suppression(self, rule_id: str, urn: str, on: date | None = None) -> Suppression | None:
+        """The live suppression of `rule_id` on `urn`: an expired one no longer suppresses."""
+        day = on or today()
         for suppression in self.suppressions:
-            if suppression.rule == rule_id and suppression.urn == urn:
+            match = suppression.rule == rule_id and suppression.urn == urn
+            if match and not suppression.expired(day):
                 return suppression
         return None
+
+    def exemptions(self) -> list[Exemption]:
+        """Every suppression and allowance, with who owns it and when it ends."""
+        found = [
+            Exemption("suppression", s.rule, s.urn, s.owner, s.reason, s.ticket, s.expires)
+            for s in self.suppressions
+        ]
+        for rule_id, settings in sorted(self.properties.items()):
+            for entry in settings.get("allow", []) or []:
+                target = entry.get("type") or entry.get("package") or ""
+                expires = entry.get("expires")
+                found.append(
+                    Exemption(
+                        "allowance",
+                        rule_id,
+                        str(target),
+                        str(entry.get("owner", "")),
+                        str(entry.get("reason", "")),
+                        str(entry.get("ticket", "")),
+                        date.fromisoformat(expires) if isinstance(expires, str) else None,
+                    )
+                )
+        return found
+
+    @property
+    def max_exemption_days(self) -> int:
+        value = self.properties.get(EXEMPTION_RULE, {}).get("maxDays", DEFAULT_MAX_DAYS)
+        return int(value)
 
     def merged(self, other: PackConfig) -> PackConfig:
         """`other` on top of this layer."""
@@ -87,6 +157,7 @@ class PackConfig:
             raise PackConfigError(f"{source}: the policy config must be a JSON object")
         all_rules()
         config = cls()
+        limit = _max_days(data, source)
         for key, value in data.items():
             if key == "all":
                 config.default = _level(value, source, key)
@@ -103,10 +174,10 @@ class PackConfig:
             if "enforcementLevel" in settings:
                 config.levels[key] = _level(settings.pop("enforcementLevel"), source, key)
             for entry in _entries(settings.pop("suppress", None), source, key, "suppress"):
-                config.suppressions.append(_suppression(entry, source, key))
+                config.suppressions.append(_suppression(entry, source, key, limit))
             if "allow" in settings:
                 settings["allow"] = [
-                    _allowance(entry, source, key)
+                    _allowance(entry, source, key, limit)
                     for entry in _entries(settings["allow"], source, key, "allow")
                 ]
             unknown = sorted(set(settings) - set(REGISTRY[key].config_defaults))
@@ -148,14 +219,69 @@ def _entries(value: Any, source: str, key: str, what: str) -> list[Any]:
     return value
 
 
-def _allowance(entry: Any, source: str, key: str) -> dict[str, str]:
-    """One admitted type (or package), with the reason a reviewer reads."""
+def _max_days(data: Mapping[str, Any], source: str) -> int:
+    settings = data.get(EXEMPTION_RULE)
+    value = settings.get("maxDays", DEFAULT_MAX_DAYS) if isinstance(settings, Mapping) else None
+    if value is None:
+        return DEFAULT_MAX_DAYS
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise PackConfigError(
+            f"{source}: {EXEMPTION_RULE}: maxDays {value!r} is not a whole number of days (>= 1)"
+        )
+    return value
+
+
+def _ending(
+    entry: Mapping[str, Any], source: str, key: str, what: str, limit: int
+) -> dict[str, Any]:
+    """The owner, ticket or reason, and expiry every exemption carries, checked."""
+    owner = entry.get("owner")
+    if not isinstance(owner, str) or not owner.strip():
+        raise PackConfigError(
+            f'{source}: {key}: {what} has no owner; name who answers for it ("owner": ...)'
+        )
+    reason, ticket = entry.get("reason"), entry.get("ticket")
+    texts = [t for t in (reason, ticket) if isinstance(t, str) and t.strip()]
+    if not texts:
+        raise PackConfigError(
+            f"{source}: {key}: {what} has no reason or ticket; say why it is safe"
+        )
+    expires = entry.get("expires")
+    try:
+        end = date.fromisoformat(expires) if isinstance(expires, str) else None
+    except ValueError:
+        end = None
+    if end is None:
+        raise PackConfigError(
+            f'{source}: {key}: {what} has no expiry date ("expires": "YYYY-MM-DD", got '
+            f"{expires!r}); every exemption ends, at most {limit} days ahead"
+        )
+    latest = today() + timedelta(days=limit)
+    if end > latest:
+        raise PackConfigError(
+            f"{source}: {key}: {what} expires on {end}, more than {limit} days ahead (the latest "
+            f"allowed is {latest}, {EXEMPTION_RULE} setting maxDays); review it sooner"
+        )
+    return {
+        "owner": owner.strip(),
+        "reason": (reason or "").strip() if isinstance(reason, str) else "",
+        "ticket": (ticket or "").strip() if isinstance(ticket, str) else "",
+        "expires": end.isoformat(),
+    }
+
+
+ENDING_KEYS = ("owner", "reason", "ticket", "expires")
+
+
+def _allowance(entry: Any, source: str, key: str, limit: int) -> dict[str, str]:
+    """One admitted type (or package), with its owner, reason and end."""
     if not isinstance(entry, Mapping):
         raise PackConfigError(f"{source}: {key}: an allowance is an object with type and reason")
-    unknown = sorted(set(entry) - {"type", "package", "reason"})
+    unknown = sorted(set(entry) - {"type", "package", *ENDING_KEYS})
     if unknown:
         raise PackConfigError(
-            f"{source}: {key}: allowance key {unknown[0]!r} is not one of type, package, reason"
+            f"{source}: {key}: allowance key {unknown[0]!r} is not one of type, package, "
+            f"{', '.join(ENDING_KEYS)}"
         )
     names = [entry.get(k) for k in ("type", "package") if entry.get(k) is not None]
     if len(names) != 1 or not isinstance(names[0], str) or not names[0].strip():
@@ -169,18 +295,33 @@ def _allowance(entry: Any, source: str, key: str) -> dict[str, str]:
             f"{source}: {key}: allowance of {names[0]!r} has no reason; say why it is safe"
         )
     field = "type" if entry.get("type") is not None else "package"
-    return {field: names[0], "reason": reason.strip()}
+    ending = _ending(entry, source, key, f"allowance of {names[0]!r}", limit)
+    return {field: names[0], **ending}
 
 
-def _suppression(entry: Any, source: str, key: str) -> Suppression:
+def _suppression(entry: Any, source: str, key: str, limit: int) -> Suppression:
     if not isinstance(entry, Mapping) or not entry.get("urn"):
         raise PackConfigError(f"{source}: {key}: a suppression needs a urn and a reason")
+    unknown = sorted(set(entry) - {"urn", *ENDING_KEYS})
+    if unknown:
+        raise PackConfigError(
+            f"{source}: {key}: suppression key {unknown[0]!r} is not one of urn, "
+            f"{', '.join(ENDING_KEYS)}"
+        )
     reason = str(entry.get("reason") or "").strip()
-    if not reason:
+    if not reason and not str(entry.get("ticket") or "").strip():
         raise PackConfigError(
             f"{source}: {key}: suppression of {entry['urn']} has no reason; say why it is safe"
         )
-    return Suppression(key, str(entry["urn"]), reason)
+    ending = _ending(entry, source, key, f"suppression of {entry['urn']}", limit)
+    return Suppression(
+        key,
+        str(entry["urn"]),
+        ending["reason"] or ending["ticket"],
+        ending["owner"],
+        date.fromisoformat(ending["expires"]),
+        ending["ticket"],
+    )
 
 
 def load_pack_config(extra: Path | None = None) -> PackConfig:

@@ -26,6 +26,7 @@ import json
 import os
 import threading
 from collections.abc import Callable, Mapping
+from datetime import date
 from typing import Any
 
 from google.protobuf import json_format
@@ -43,10 +44,17 @@ from pulumi_policy import (
 from pulumi_policy import Severity as PolicySeverity
 from pulumi_policy import policy as policy_sdk
 
-from hubcore.stackfiles import known_stacks, load_layered_config, stack_file
+from hubcore.stackfiles import known_stacks, load_layered_config
 from hubcore.values import ConfigError, ConfigValue, Location
 from hubcore.wire import decode_properties
-from policies.config import PACK_CONFIG_FILE, PackConfig, PackConfigError
+from policies.config import (
+    PACK_CONFIG_FILE,
+    Exemption,
+    PackConfig,
+    PackConfigError,
+    load_pack_config,
+    today,
+)
 from policies.evaluate import run_rule
 from policies.facts import site_facts
 from policies.model import Context, Outcome, ResourceView, SiteFacts, Status
@@ -66,6 +74,12 @@ _SEVERITIES = {
     Severity.HIGH: PolicySeverity.HIGH,
     Severity.CRITICAL: PolicySeverity.CRITICAL,
 }
+ENDING_SCHEMA = {
+    "owner": {"type": "string", "minLength": 1},
+    "reason": {"type": "string", "minLength": 1},
+    "ticket": {"type": "string", "minLength": 1},
+    "expires": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"},
+}
 ALLOW_SCHEMA = {
     "type": "array",
     "items": {
@@ -73,29 +87,56 @@ ALLOW_SCHEMA = {
         "properties": {
             "type": {"type": "string", "minLength": 1},
             "package": {"type": "string", "minLength": 1},
-            "reason": {"type": "string", "minLength": 1},
+            **ENDING_SCHEMA,
         },
-        "required": ["reason"],
+        "required": ["reason", "owner", "expires"],
     },
 }
 SUPPRESS_SCHEMA = {
     "type": "array",
     "items": {
         "type": "object",
-        "properties": {"urn": {"type": "string"}, "reason": {"type": "string", "minLength": 1}},
-        "required": ["urn", "reason"],
+        "properties": {"urn": {"type": "string"}, **ENDING_SCHEMA},
+        "required": ["urn", "owner", "expires"],
     },
 }
 
 
+EXEMPTION_LISTS = (("suppression", "suppress", "urn"), ("allowance", "allow", ""))
+
+
 class EngineStack:
-    """What ConfigureStack told us (or the environment, on the legacy path)."""
+    """What ConfigureStack and Configure told us (or the environment, on the legacy path)."""
 
     def __init__(self) -> None:
         self.stack: str | None = None
         self.config: dict[str, str] = {}
         self.secret_keys: set[str] = set()
         self._facts: SiteFacts | None = None
+        # The pack config the engine sent (--policy-pack-config), rule -> settings; None: the
+        # pack's own initial config (policies/pack-config.json) applies.
+        self.pack_config: dict[str, Any] | None = None
+
+    def exemptions(self) -> tuple[Exemption, ...]:
+        """Every suppression and allowance in force, read leniently: an entry the engine took
+        without an owner or an end is kept as such, and exemption-expired reports it."""
+        if self.pack_config is None:
+            try:
+                return tuple(load_pack_config().exemptions())
+            except PackConfigError:
+                return ()
+        found: list[Exemption] = []
+        for rule_id, settings in sorted(self.pack_config.items()):
+            if not isinstance(settings, Mapping):
+                continue
+            for kind, key, target in (
+                ("suppression", "suppress", "urn"),
+                ("allowance", "allow", ""),
+            ):
+                for entry in settings.get(key) or []:
+                    if isinstance(entry, Mapping):
+                        found.append(_exemption(kind, rule_id, entry, target))
+        return tuple(found)
 
     def configure(self, stack: str, config: Mapping[str, str], secret_keys: set[str]) -> None:
         self.stack, self.config, self.secret_keys = stack, dict(config), secret_keys
@@ -106,21 +147,48 @@ class EngineStack:
             raw = json.loads(os.environ.get("PULUMI_CONFIG") or "{}")
             self.configure(os.environ["PULUMI_STACK"], raw, set())
         if self._facts is None:
-            self._facts = site_facts(self.stack, self._layered())
+            values, problem = self._layered()
+            self._facts = site_facts(self.stack, values, config_problem=problem)
         return self._facts
 
-    def _layered(self) -> dict[str, ConfigValue]:
+    def _layered(self) -> tuple[dict[str, ConfigValue], str | None]:
+        """The stack's layered config with the engine's values over it, and why the
+        repository's files could not be read (judged as a violation, never as no config)."""
         values: dict[str, ConfigValue] = {}
+        problem = None
         if self.stack and self.stack in known_stacks():
             try:
                 values = dict(load_layered_config(self.stack))
-            except ConfigError:
-                values = {}
-        default = Location(f"stacks/{stack_file(self.stack or 'unknown').name}")
+            except ConfigError as error:
+                problem = str(error)
+        # A key the stack file does not hold comes from the project file or the CLI's --config.
+        elsewhere = Location("the engine's config (Pulumi.yaml or --config)")
         for key, text in self.config.items():
-            location = values[key].location if key in values else default
+            location = values[key].location if key in values else elsewhere
+            if key in values and values[key].location.file.endswith("sites.yaml"):
+                location = elsewhere  # sites.yaml is not the engine's: the engine got it elsewhere
             values[key] = ConfigValue(text, key in self.secret_keys, location)
-        return values
+        return values, problem
+
+
+def _date(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def _exemption(kind: str, rule_id: str, entry: Mapping[str, Any], target: str) -> Exemption:
+    name = entry.get(target) if target else entry.get("type") or entry.get("package")
+    return Exemption(
+        kind,
+        rule_id,
+        str(name or ""),
+        str(entry.get("owner") or ""),
+        str(entry.get("reason") or ""),
+        str(entry.get("ticket") or ""),
+        _date(entry.get("expires")),
+    )
 
 
 ENGINE_STACK = EngineStack()
@@ -163,8 +231,9 @@ def install_hooks() -> bool:
     servicer = getattr(policy_sdk, "_PolicyAnalyzerServicer", None)
     if servicer is None or getattr(servicer, "_hub_hooked", False):
         return servicer is not None
-    configure, analyze, analyze_stack = (
+    configure, configure_pack, analyze, analyze_stack = (
         servicer.ConfigureStack,
+        servicer.Configure,
         servicer.Analyze,
         servicer.AnalyzeStack,
     )
@@ -172,6 +241,13 @@ def install_hooks() -> bool:
     def configure_stack(self: Any, request: Any, context: Any) -> Any:
         ENGINE_STACK.configure(request.stack, dict(request.config), set(request.config_secret_keys))
         return configure(self, request, context)
+
+    def configure_policies(self: Any, request: Any, context: Any) -> Any:
+        ENGINE_STACK.pack_config = {
+            str(key): json_format.MessageToDict(value.properties)
+            for key, value in request.policyConfig.items()
+        }
+        return configure_pack(self, request, context)
 
     def analyze_one(self: Any, request: Any, context: Any) -> Any:
         _REQUEST.views = _views_of(request)
@@ -192,6 +268,7 @@ def install_hooks() -> bool:
             _REQUEST.views = None
 
     servicer.ConfigureStack = configure_stack
+    servicer.Configure = configure_policies
     servicer.Analyze = analyze_one
     servicer.AnalyzeStack = analyze_all
     servicer._hub_hooked = True
@@ -248,14 +325,26 @@ def _fallback_views(resources: list[Any]) -> list[ResourceView]:
 
 def _context(views: list[ResourceView], rule: Rule, settings: Mapping[str, Any]) -> Context:
     config = {**rule.config_defaults, **{k: v for k, v in settings.items() if k != "suppress"}}
-    return Context(site=ENGINE_STACK.facts(), resources=views, rule_config=config)
+    return Context(
+        site=ENGINE_STACK.facts(),
+        resources=views,
+        rule_config=config,
+        exemptions=ENGINE_STACK.exemptions(),
+    )
 
 
 def _suppressed(settings: Mapping[str, Any], urn: str) -> bool:
-    return any(
-        isinstance(s, Mapping) and s.get("urn") == urn and str(s.get("reason") or "").strip()
-        for s in settings.get("suppress") or []
-    )
+    """A live suppression of this rule on `urn`: an owner, a reason or ticket, and an end that
+    has not passed (an expired one no longer suppresses; exemption-expired reports it)."""
+    day = today()
+    for entry in settings.get("suppress") or []:
+        if not isinstance(entry, Mapping) or entry.get("urn") != urn:
+            continue
+        exemption = _exemption("suppression", "", entry, "urn")
+        complete = exemption.owner and (exemption.reason or exemption.ticket)
+        if complete and exemption.expires and not exemption.expired(day):
+            return True
+    return False
 
 
 def _report(
@@ -349,7 +438,15 @@ def initial_config() -> dict[str, EnforcementLevel | dict[str, Any]]:
             current if isinstance(current, dict) else {"enforcementLevel": current}
         )
         suppress: list[dict[str, str]] = holder.setdefault("suppress", [])
-        suppress.append({"urn": suppression.urn, "reason": suppression.reason})
+        suppress.append(
+            {
+                "urn": suppression.urn,
+                "reason": suppression.reason,
+                "owner": suppression.owner,
+                "ticket": suppression.ticket,
+                "expires": suppression.expires.isoformat() if suppression.expires else "",
+            }
+        )
         result[suppression.rule] = holder
     return result
 

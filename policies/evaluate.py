@@ -11,12 +11,14 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, cast
 
 from hubcore.values import Location
-from policies.config import PackConfig, Suppression
+from policies.config import PackConfig, Suppression, today
 from policies.model import Context, Outcome, ResourceView, SiteFacts, Status
 from policies.registry import (
+    REGISTRY,
     Enforcement,
     ResourceCheck,
     Rule,
@@ -122,10 +124,22 @@ def locate(outcome: Outcome, resource: ResourceView | None, target: Target) -> L
     return target.fallback
 
 
+def exemption_day(config: PackConfig) -> date:
+    """The day exemptions are judged on: exemption-expired's asOf, else today (UTC)."""
+    rule = REGISTRY.get("exemption-expired")
+    settings = config.rule_config(rule) if rule is not None else {}
+    try:
+        return date.fromisoformat(str(settings.get("asOf") or ""))
+    except ValueError:
+        return today()
+
+
 def evaluate(target: Target, config: PackConfig) -> Report:
     rules = all_rules()
     report = Report(targets=[target.name], resources=len(target.resources), rules=rules)
-    base = Context(site=target.site, resources=target.resources)
+    base = Context(
+        site=target.site, resources=target.resources, exemptions=tuple(config.exemptions())
+    )
     for rule in rules:
         level = config.enforcement(rule)
         if level is Enforcement.DISABLED:
@@ -179,6 +193,6 @@ def _record(
             message=outcome.message,
             location=locate(outcome, resource, target),
             description=rule.description,
-            suppressed=config.suppression(rule.id, urn),
+            suppressed=config.suppression(rule.id, urn, exemption_day(config)),
         )
         (report.suppressed if violation.suppressed else report.violations).append(violation)

@@ -20,7 +20,7 @@ from hubcore.catalogue import Catalogue, Region, load_catalogue
 from hubcore.stacks import StackName
 from hubcore.values import ConfigValue, Location, decode_config_value
 from hubcore.wire import path_is_secret
-from policies.clouds import CloudEntry, cloud_entry
+from policies.clouds import CloudEntry, cloud_entry, cloud_key
 
 SECRET_MASK = "[secret]"
 UNKNOWN_MASK = "[unknown]"
@@ -94,6 +94,16 @@ class ResourceView:
     # Built from the engine's callbacks: secrets are decrypted (their paths still marked), and
     # an unknown value is an output the engine has not computed yet, judged again on `up`.
     engine: bool = False
+    # The inputs the program declared, when `inputs` also holds what the cloud reported (a
+    # state export merges both sides); None: every key of `inputs` was declared.
+    input_keys: frozenset[str] | None = None
+
+    @property
+    def declared(self) -> dict[str, Any]:
+        """The inputs the program (or whoever wrote the state) declared, outputs left out."""
+        if self.input_keys is None:
+            return dict(self.inputs)
+        return {k: v for k, v in self.inputs.items() if k in self.input_keys}
 
     @property
     def is_provider(self) -> bool:
@@ -197,6 +207,30 @@ class AuditFacts:
 
 
 @dataclass(frozen=True)
+class Sources:
+    """Every configuration source beyond the stack's layered values, as read for the pack by
+    policies.facts (rules read no file): policies/config_sources.py says how each is judged.
+
+    A `*_problem` is why a source that exists could not be read: the rules fail closed on it.
+    """
+
+    project: Mapping[str, Any] | None = None
+    project_problem: str | None = None
+    # A stack file's top-level keys other than `config`: key -> (value as read, line).
+    stack_file: Mapping[str, tuple[Any, int]] = field(default_factory=dict)
+    stack_file_name: str | None = None
+    # The stack's layered config could not be read (under the engine: its files are broken).
+    config_problem: str | None = None
+    # Variables of the families the engine and the providers read; credentials as "[set]".
+    environment: Mapping[str, str] = field(default_factory=dict)
+    # $PULUMI_HOME/credentials.json: the backend `pulumi login` made current.
+    credentials_backend: str | None = None
+    credentials_problem: str | None = None
+    # The site's own entry of stacks/sites.yaml: where its facts are decided once.
+    site_values: Mapping[str, ConfigValue] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class SiteFacts:
     """What rules need to know about the stack as a whole, read from its layered config.
 
@@ -217,6 +251,12 @@ class SiteFacts:
     # Set by a live audit only (hubctl audit): drift, unmanaged and missing resources, services
     # it could not read.
     audit: AuditFacts | None = None
+    # Every other configuration source; None when the facts were built by hand (tests, a bare
+    # state export): rules that need them answer "not applicable".
+    sources: Sources | None = None
+    # The site this one protects (hub:protects) is a production site: then this one holds
+    # production data every day and is production too.
+    protects_production: bool = False
 
     def text(self, key: str) -> str | None:
         value = self.config.get(key)
@@ -242,11 +282,20 @@ class SiteFacts:
         return None if name is None else name.site
 
     @property
-    def production(self) -> bool | None:
+    def declared_production(self) -> bool | None:
+        """What hub:production says (False when unset), None without config."""
         text = self.text("hub:production")
         if text is None:
             return False if self.config else None
         return text.strip().lower() == "true"
+
+    @property
+    def production(self) -> bool | None:
+        """Production: declared so, or the disaster-recovery site of a production site (it
+        holds production data every day, and becomes production on failover)."""
+        if self.protects_production:
+            return True
+        return self.declared_production
 
     @property
     def classification(self) -> str | None:
@@ -294,6 +343,9 @@ class Context:
     resources: list[ResourceView]
     rule_config: Mapping[str, Any] = field(default_factory=dict)
     catalogue: Catalogue = field(default_factory=load_catalogue)
+    # The pack config's suppressions and allowances (policies.config.Exemption), judged by
+    # exemption-expired.
+    exemptions: tuple[Any, ...] = ()
     _by_urn: dict[str, ResourceView] = field(default_factory=dict, init=False, repr=False)
     # Ids are unique per type only (offline synthesis names a subnet and a group alike).
     _by_id: dict[str, list[ResourceView]] = field(default_factory=dict, init=False, repr=False)
@@ -308,7 +360,7 @@ class Context:
                 self._by_id.setdefault(resource.id, []).append(resource)
 
     def with_rule_config(self, config: Mapping[str, Any]) -> Context:
-        clone = Context(self.site, [], config, self.catalogue)
+        clone = Context(self.site, [], config, self.catalogue, self.exemptions)
         clone.resources = self.resources
         clone._by_urn = self._by_urn
         clone._by_id = self._by_id
@@ -380,11 +432,12 @@ class Context:
         """The OpenStack region a provider sending `name` reaches: exact spellings only."""
         return self.catalogue.exact(name) if is_known(name) else None
 
-    def cloud_entry(self, name: str) -> CloudEntry:
-        """The clouds.yaml entry `name`: from the site facts, else read by policies.clouds
-        (a provider of a state export may name one the config does not); never by a rule."""
-        found = self.site.clouds.get(name)
-        return found if found is not None else cloud_entry(name)
+    def cloud_entry(self, name: str, region: str | None = None) -> CloudEntry:
+        """The clouds.yaml entry `name` for a provider of `region`: from the site facts, else
+        read by policies.clouds (a provider of a state export may name one the config does
+        not); never by a rule."""
+        found = self.site.clouds.get(cloud_key(name, region))
+        return found if found is not None else cloud_entry(name, region)
 
     def reading(self, resource: ResourceView, prop: str, value: Any = None) -> Reading:
         """How readable input `prop` of `resource` is (its value, or `value` read from it)."""

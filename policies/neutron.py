@@ -16,6 +16,7 @@ covers: 0.0.0.0/1 and 128.0.0.0/1 together are the world. An IPv4-mapped IPv6 pr
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from ipaddress import IPv4Network, IPv6Network, ip_network
@@ -294,3 +295,116 @@ def describe_set(intervals: Intervals) -> str:
         if len(intervals[version]) > 3:
             parts.append("...")
     return ", ".join(parts)
+
+
+# --- which rules reach the whole Internet together: a sweep, n log n ---------------------------
+
+
+class _Coverage:
+    """How much of [0, size) a multiset of intervals covers (a segment tree over the interval
+    ends, with a count per node): each add or remove is O(log n)."""
+
+    def __init__(self, points: list[int]) -> None:
+        self.points = points  # sorted, distinct, first 0, last the size
+        self.count = [0] * (4 * len(points))
+        self.covered = [0] * (4 * len(points))
+
+    def update(self, lo: int, hi: int, delta: int) -> None:
+        """Add `delta` to [lo, hi) (both among `points`)."""
+        self._update(1, 0, len(self.points) - 1, lo, hi, delta)
+
+    def _update(self, node: int, left: int, right: int, lo: int, hi: int, delta: int) -> None:
+        if hi <= self.points[left] or self.points[right] <= lo:
+            return
+        if lo <= self.points[left] and self.points[right] <= hi:
+            self.count[node] += delta
+        else:
+            middle = (left + right) // 2
+            self._update(2 * node, left, middle, lo, hi, delta)
+            self._update(2 * node + 1, middle, right, lo, hi, delta)
+        if self.count[node] > 0:
+            self.covered[node] = self.points[right] - self.points[left]
+        elif right - left == 1:
+            self.covered[node] = 0
+        else:
+            self.covered[node] = self.covered[2 * node] + self.covered[2 * node + 1]
+
+    @property
+    def total(self) -> int:
+        return self.covered[1]
+
+
+def _port_span(rule_: Rule, protocol: int | None) -> tuple[int, int]:
+    """The ports `rule_` matches among packets of `protocol` (one point when it has none)."""
+    if protocol in ICMP_PROTOCOLS or (protocol is not None and protocol not in PORT_PROTOCOLS):
+        return (0, 0)
+    return rule_.opens_ports or ALL_PORTS
+
+
+def _covered_spans(
+    members: list[tuple[tuple[int, int], tuple[int, int]]], size: int
+) -> list[tuple[int, int]]:
+    """Port spans where the address intervals of the members alive there cover [0, size).
+
+    `members`: ((first port, last port), (first address, last address)) per rule.
+    """
+    points = sorted({0, size, *(a for _, (a, _) in members), *(b + 1 for _, (_, b) in members)})
+    coverage = _Coverage(points)
+    events: list[tuple[int, int, int, int]] = []
+    for (first, last), (low, high) in members:
+        events.append((first, 1, low, high + 1))
+        events.append((last + 1, -1, low, high + 1))
+    events.sort()
+    spans: list[tuple[int, int]] = []
+    index = 0
+    while index < len(events):
+        port = events[index][0]
+        while index < len(events) and events[index][0] == port:
+            _, delta, low, high = events[index]
+            coverage.update(low, high, delta)
+            index += 1
+        if coverage.total == size and index < len(events):
+            spans.append((port, events[index][0] - 1))
+    return spans
+
+
+def world_reach(rules: list[Rule]) -> dict[int, str]:
+    """For each rule (by index) that reaches the whole Internet together with the rules that
+    match the same packets (same direction, protocol or any, an overlapping port), which one:
+    "the whole IPv4 Internet" or "the whole IPv6 Internet".
+
+    A plane sweep over ports with a segment tree over addresses, per direction, protocol and IP
+    version: O(n log n) in the number of rules (times the few protocols present), never pairs.
+    """
+    found: dict[int, str] = {}
+    for direction in ("ingress", "egress"):
+        chosen = [i for i, r in enumerate(rules) if r.direction == direction]
+        protocols = sorted({p for i in chosen if (p := rules[i].protocol) is not None})
+        candidates: list[int | None] = [*protocols, None]
+        for protocol in candidates:
+            members = [
+                i
+                for i in chosen
+                if rules[i].protocol is None
+                or (protocol is not None and rules[i].protocol == protocol)
+            ]
+            for version, bits in ((4, 32), (6, 128)):
+                size = 1 << bits
+                spans_of: list[tuple[int, tuple[int, int], tuple[int, int]]] = []
+                for i in members:
+                    remote = rules[i].remote
+                    if remote is None:
+                        continue
+                    for low, high in address_set([remote]).get(version, []):
+                        spans_of.append((i, _port_span(rules[i], protocol), (low, high)))
+                if not spans_of:
+                    continue
+                covered = _covered_spans([(ports, addr) for _, ports, addr in spans_of], size)
+                if not covered:
+                    continue
+                starts = [first for first, _ in covered]
+                for i, (first, last), _ in spans_of:
+                    at = bisect_right(starts, last) - 1
+                    if at >= 0 and covered[at][1] >= first:
+                        found.setdefault(i, f"the whole IPv{version} Internet")
+    return found

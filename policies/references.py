@@ -123,8 +123,9 @@ _REQUIREMENTS: tuple[Requirement, ...] = (
     Requirement(
         "CLOSED-WORLD",
         "Sovereign Hub",
-        "policies/inventory.py: the types the pack understands",
-        "Only resources the pack can judge are deployed; others are admitted with a reason.",
+        "policies/inventory.py, properties.py and config_sources.py: every type, property and "
+        "configuration source the pack judges",
+        "Nothing reaches the engine that the pack has not judged or admitted with a reason.",
     ),
     Requirement(
         "CATALOGUE",
@@ -246,4 +247,15 @@ RULE_REQUIREMENTS: dict[str, tuple[str, ...]] = {
     "airlock-data-officers": ("TRE-OUTPUT", "CNIL-AUTH"),
     "recovery-targets-declared": ("SNC-17", "HDS-ISO27001-A5.30"),
     "recovery-dataset-keys-recoverable": ("SNC-17", "HDS-ISO27001-A5.30", "SNC-10"),
+    "inventory-property-judged": ("CLOSED-WORLD", "SNC-19.1"),
+    "exposure-allowed-address-pairs": ("SNC-13", "HDS-ISO27001-A8"),
+    "exposure-load-balancer-member": ("SNC-13", "SNC-19.1"),
+    "exposure-subnet-in-site-range": ("SNC-13", "HDS-ISO27001-A8"),
+    "encryption-volume-attachment": ("SNC-10", "HDS-ISO27001-A8"),
+    "stack-site-facts-decided-once": ("SNC-QUALIFIED", "CLOSED-WORLD"),
+    "stack-site-ranges-private": ("SNC-13", "CLOSED-WORLD"),
+    "stack-config-sources": ("CLOSED-WORLD", "STATE-SOVEREIGN", "SNC-19.6"),
+    "stack-environment": ("CLOSED-WORLD", "SNC-19.6", "STATE-SOVEREIGN"),
+    "exemption-expired": ("CLOSED-WORLD", "HDS-ISO27001-A8"),
+    "crypto-instance-key-pair": ("ANSSI-B1-RSA", "ANSSI-B1-EC", "ANSSI-BP-028"),
 }

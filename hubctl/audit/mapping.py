@@ -584,7 +584,8 @@ def _members(raw: RawProject) -> Iterable[Live]:
     for m in raw.of("members"):
         yield Live(MEMBER, m.id, m.name or "", {
             "name": m.name, "address": m.address, "protocolPort": m.protocol_port,
-            "subnetId": m.subnet_id or "",
+            "subnetId": m.subnet_id or "", "monitorAddress": m.monitor_address or "",
+            "tags": _tags(m),
         }, "load-balancer")  # fmt: skip
 
 
@@ -607,6 +608,8 @@ class LiveType:
 
 
 TAGS = _c("tags", text_set, "allTags")
+# Octavia's types have no `allTags` in the provider: their tags are only what was set.
+LB_TAGS = _c("tags", text_set)
 METADATA = _c("metadata", string_map, "allMetadata")
 NAME = _c("name")
 NEVER_SHOWN = "the API never shows it back"
@@ -630,7 +633,7 @@ LIVE_TYPES: dict[str, LiveType] = {
         LiveType(SEC_GROUP, _groups, (NAME, _c("deleteDefaultRules", truth), TAGS)),
         LiveType(SEC_GROUP_RULE, _rules, (_c("direction"), _c("ethertype"), _c("protocol"),
                  _c("portRangeMin"), _c("portRangeMax"), _c("remoteIpPrefix"),
-                 _c("remoteGroupId"), _c("securityGroupId"))),
+                 _c("remoteGroupId"), _c("remoteAddressGroupId"), _c("securityGroupId"))),
         LiveType(FLOATING_IP, _floating_ips, (_c("portId"), _c("fixedIp"), TAGS)),
         LiveType(FLOATING_IP_ASSOCIATE, _floating_ips, (_c("portId"),), association=True),
         LiveType(INSTANCE, _instances, (NAME, _c("flavorName"), _c("keyPair"), METADATA, TAGS,
@@ -653,11 +656,12 @@ LIVE_TYPES: dict[str, LiveType] = {
         LiveType(KEY_CONTAINER, _key_containers, (NAME, _c("type"), _c("acl", acl))),
         LiveType(ORDER, _orders, (_c("type"), _c("meta", order_meta))),
         LiveType(LOAD_BALANCER, _load_balancers, (NAME, _c("vipSubnetId"), _c("vipNetworkId"),
-                 _c("vipPortId"))),
+                 _c("vipPortId"), LB_TAGS)),
         LiveType(LISTENER, _listeners, (_c("protocol"), _c("protocolPort"), _c("loadbalancerId"),
-                 _c("allowedCidrs", text_set))),
-        LiveType(POOL, _pools, (NAME,)),
-        LiveType(MEMBER, _members, (_c("address"), _c("protocolPort"))),
+                 _c("allowedCidrs", text_set), LB_TAGS)),
+        LiveType(POOL, _pools, (NAME, LB_TAGS)),
+        LiveType(MEMBER, _members, (_c("address"), _c("protocolPort"), _c("monitorAddress"),
+                 LB_TAGS)),
         LiveType(MONITOR, _monitors, (_c("type"),)),
         LiveType(IMAGE, _images),
     )
@@ -675,11 +679,7 @@ NOT_LIVE: dict[str, str] = {
     "tls:index/certRequest:CertRequest": "in the state only: no cloud object",
     "tls:index/selfSignedCert:SelfSignedCert": "in the state only: no cloud object",
     "tls:index/locallySignedCert:LocallySignedCert": "in the state only: no cloud object",
-    _OS + "blockstorage/volumeAttach:VolumeAttach": "an attachment: the volume's `attachments`",
     _OS + "compute/volumeAttach:VolumeAttach": "an attachment: the instance's `blockDevices`",
-    _OS + "compute/floatingIpAssociate:FloatingIpAssociate": (
-        "Nova's deprecated association: the floating IP's `portId`"
-    ),
     _OS + "compute/interfaceAttach:InterfaceAttach": "a port with the instance as its device",
     _OS + "networking/portSecGroupAssociate:PortSecGroupAssociate": (
         "the port's `securityGroupIds`"

@@ -384,6 +384,22 @@ def build(
         {"rule": s.rule, "urn": s.urn, "reason": s.reason, "applied": (s.rule, s.urn) in applied}
         for s in config.suppressions
     ]
+    # Every exemption still in force, with who answers for it and when it ends (an expired one
+    # exempts nothing and is a finding of exemption-expired instead).
+    day = now.date()
+    exemptions = [
+        {
+            "kind": e.kind,
+            "rule": e.rule,
+            "target": e.target,
+            "owner": e.owner,
+            "reason": e.reason,
+            "ticket": e.ticket,
+            "expires": e.expires.isoformat() if e.expires else None,
+        }
+        for e in sorted(config.exemptions(), key=lambda e: (e.expires or day, e.rule, e.target))
+        if not e.expired(day)
+    ]
     drill = latest_drill(site, reports)
     workspaces = workspace_closures(site, reports)
     audit = latest_audit(site, reports)
@@ -398,6 +414,7 @@ def build(
         "rules": rule_rows,
         "findings": findings,
         "suppressions": suppressions,
+        "exemptions": exemptions,
         "drill": _drill_facts(*drill) if drill else None,
         "recovery": recovery_facts(site, reports, now),
         "shredded": shred_records(site, reports),
@@ -414,6 +431,7 @@ def build(
         "failing_verdicts": verdict_cells.count(FAIL),
         "findings": len(findings),
         "suppressions": len(suppressions),
+        "exemptions": len(exemptions),
         "drill_checks": len(drill[0].checks) if drill else 0,
         "workspaces": len(workspaces),
         "airlock_requests": sum(len(p["requests"]) for p in evidence["airlock"]["projects"]),
@@ -469,6 +487,7 @@ SECTIONS = (
     ("verdicts", "Verdicts per stack"),
     ("findings", "Findings"),
     ("suppressions", "Suppressions"),
+    ("exemptions", "Exemptions"),
     ("drill", "Disaster recovery"),
     ("recovery", "Recovery objectives"),
     ("shredded", "Shredded datasets"),
@@ -639,6 +658,28 @@ def render_html(evidence: dict[str, Any], chart: bytes | None) -> str:
                     _td("yes" if s["applied"] else "no"),
                 ]
                 for s in evidence["suppressions"]
+            ],
+        )
+    )
+    parts.append("</section>")
+    parts.append('<section id="exemptions"><h2>Exemptions in force, and when they end</h2>')
+    parts.append(
+        "<p>Every suppression and allowance of the pack config still in force: who answers for "
+        "it and the day it ends (at most the pack's maximum ahead). An expired one exempts "
+        "nothing and is reported by <code>exemption-expired</code>.</p>"
+        + _table(
+            "exemptions",
+            ("Kind", "Rule", "For", "Owner", "Ticket or reason", "Ends"),
+            [
+                [
+                    _td(e["kind"]),
+                    f'<td><a href="#rule-{_e(e["rule"])}">{_e(e["rule"])}</a></td>',
+                    f"<td><code>{_e(e['target'])}</code></td>",
+                    _td(e["owner"]),
+                    _td(e["ticket"] or e["reason"]),
+                    _td(e["expires"] or "never (refused)"),
+                ]
+                for e in evidence["exemptions"]
             ],
         )
     )

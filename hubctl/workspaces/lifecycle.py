@@ -99,6 +99,7 @@ def pack_settings() -> tuple[int, KeyRules]:
     keys = KeyRules(
         min_rsa_bits=int(crypto.get("minRsaBits", 3072)),
         curves=tuple(str(c).upper() for c in crypto.get("allowedCurves", ("P256", "P384"))),
+        allow_ed25519=bool(crypto.get("allowEd25519", False)),
     )
     return int(expiry.get("maxDurationDays", 1096)), keys
 

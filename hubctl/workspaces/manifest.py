@@ -59,10 +59,12 @@ def manifest_path(site: str, project: str, root: Path | None = None) -> Path:
 
 @dataclass(frozen=True)
 class KeyRules:
-    """The SSH key algorithms members may use, from the pack's crypto settings (RGS B1)."""
+    """The SSH key algorithms members may use, from the pack's crypto settings (RGS B1): the
+    same settings crypto-key-strength judges the keys with in the workspace's user data."""
 
     min_rsa_bits: int = 3072
     curves: tuple[str, ...] = ("P256", "P384", "P521")
+    allow_ed25519: bool = True
 
 
 @dataclass(frozen=True)
@@ -129,16 +131,24 @@ def ssh_key_strength(text: str) -> tuple[str, str]:
 
 
 def check_ssh_key(text: str, rules: KeyRules) -> str | None:
-    """Why this key is refused, or None. ECDSA on an allowed curve, Ed25519, or RSA of at
-    least the pack's minimum (ANSSI RGS B1: 3072 bits for keys used beyond 2030)."""
+    """Why this key is refused, or None. ECDSA on an allowed curve, Ed25519 (when the pack
+    allows it), or RSA of at least the pack's minimum (ANSSI RGS B1: 3072 bits for keys used
+    beyond 2030). The key must also be one the pack can read (a point on its curve): the pack
+    judges it again in the workspace's user data and fails closed on what it cannot read."""
+    from policies.keymaterial import openssh_line
+
+    ed25519 = ", Ed25519" if rules.allow_ed25519 else ""
     allowed = (
-        f"ECDSA on {', '.join(rules.curves)}, Ed25519, or RSA of at least {rules.min_rsa_bits} "
+        f"ECDSA on {', '.join(rules.curves)}{ed25519}, or RSA of at least {rules.min_rsa_bits} "
         "bits (ANSSI RGS B1, the pack's crypto-key-strength settings)"
     )
     try:
         algorithm, strength = ssh_key_strength(text)
     except ValueError as error:
         return f"not an OpenSSH public key ({error}); allowed: {allowed}"
+    unreadable = openssh_line(text).problem
+    if unreadable is not None:
+        return f"not a usable OpenSSH public key ({unreadable}); allowed: {allowed}"
     if algorithm == "ssh-rsa":
         if int(strength) >= rules.min_rsa_bits:
             return None
@@ -147,7 +157,7 @@ def check_ssh_key(text: str, rules: KeyRules) -> str | None:
         if strength in rules.curves:
             return None
         return f"an ECDSA key on {strength}; allowed: {allowed}"
-    if algorithm == "ssh-ed25519":
+    if algorithm == "ssh-ed25519" and rules.allow_ed25519:
         return None
     return f"a {algorithm} key; allowed: {allowed}"
 

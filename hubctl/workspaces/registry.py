@@ -21,7 +21,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from hubcore.stackfiles import LOADER, STACKS_DIR, relative, stack_file
+from hubcore.stackfiles import STACKS_DIR, read_yaml, relative, stack_file
 from hubcore.stacks import Layer, StackName
 from hubcore.values import ConfigError
 from infra.config import WORKSPACE_PREFIX, WorkspaceSpec
@@ -49,7 +49,8 @@ class OpenedWorkspace:
 
 
 def _read(path: Path) -> dict[str, Any]:
-    data = yaml.load(path.read_text(encoding="utf-8"), Loader=LOADER)
+    """A workspace's stack file through the bounded reader (it may be hand-written)."""
+    data = read_yaml(path, "workspace stack file")
     return data if isinstance(data, dict) else {}
 
 
@@ -58,7 +59,7 @@ def read_opened(path: Path) -> OpenedWorkspace:
     try:
         raw = (_read(path).get("config") or {}).get(SPEC_KEY)
         spec = WorkspaceSpec.model_validate(raw)
-    except (OSError, yaml.YAMLError, ValidationError, AttributeError) as error:
+    except (OSError, ConfigError, ValidationError, AttributeError) as error:
         first = str(error).splitlines()[0]
         return OpenedWorkspace(stack, path, None, f"{relative(path)}: unreadable: {first}")
     return OpenedWorkspace(stack, path, spec)

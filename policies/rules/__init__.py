@@ -11,6 +11,7 @@ from policies.rules import (  # noqa: F401 - imported for their registrations
     crypto,
     encryption,
     endpoints,
+    exemption,
     exposure,
     inventory,
     qualification,

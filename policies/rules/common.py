@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from hubcore.catalogue import Region
+from policies.clouds import CloudEntry
 from policies.model import Context, Outcome, Reading, ResourceView, failed
 
 # Go's strconv.ParseBool, which the bridged providers apply to a string given for a boolean.
@@ -90,6 +91,40 @@ def truth(value: Any) -> bool | None:
     return None
 
 
+def number(value: Any) -> float | None:
+    """A number as the bridged provider parses an input of the schema's number types: a JSON
+    number, or a string holding one ("3072"); None when it is neither (or a boolean)."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            parsed = float(value.strip())
+        except ValueError:
+            return None
+        return parsed if parsed == parsed and parsed not in (float("inf"), float("-inf")) else None
+    return None
+
+
+def _unset(value: Any) -> bool:
+    return value is None or value == "" or value == [] or value == {}
+
+
+def at_default(value: Any, default: Any, kind: str) -> bool:
+    """Whether `value` is the property's default as the provider reads it: unset, empty, or
+    equal to `default` after the provider's own parsing (a "false" string is false)."""
+    if _unset(value):
+        return True
+    if default is None:
+        return False
+    if kind == "boolean":
+        return truth(value) is default
+    if kind in ("integer", "number"):
+        return number(value) == number(default)
+    return bool(value == default)
+
+
 def url_parts(url: str) -> tuple[str, str | None, bool] | None:
     """(scheme, host, has credentials) of a URL; None when it cannot be parsed."""
     try:
@@ -122,38 +157,75 @@ def site_region(context: Context) -> Region | None:
     return context.catalogue.lookup(name) if name else None
 
 
-# --- provider settings: inline, or from the clouds.yaml entry openstack:cloud names -----------
+# --- provider settings: inline, from the environment, or from the clouds.yaml entry ----------
+#
+# terraform-provider-openstack reads each setting from the provider's own input, else from its
+# OS_* variable (provider.go DefaultFunc), else, for a `cloud`, from the clouds.yaml entry
+# (utils auth/config.go): in that order. The environment is the one the check (or, under the
+# engine, the analyzer, which the engine starts with its own) runs in.
+
+ENV_REGION, ENV_AUTH_URL, ENV_CLOUD, ENV_INSECURE = (
+    "OS_REGION_NAME",
+    "OS_AUTH_URL",
+    "OS_CLOUD",
+    "OS_INSECURE",
+)
+
+
+def environment(context: Context, name: str) -> str | None:
+    """An environment variable as the site facts read it (None: unset, or no facts)."""
+    sources = context.site.sources
+    value = sources.environment.get(name) if sources is not None else None
+    return value or None
 
 
 def cloud_name(provider: ResourceView, context: Context) -> str | None:
-    """The clouds.yaml entry the provider reads, when it names one (readable)."""
+    """The clouds.yaml entry the provider reads, when it names one (readable), or OS_CLOUD."""
     name = provider.get("cloud")
-    if context.reading(provider, "cloud", name) is not Reading.VALUE or not name:
+    if name in (None, ""):
+        return environment(context, ENV_CLOUD) if provider.package == "openstack" else None
+    if context.reading(provider, "cloud", name) is not Reading.VALUE:
         return None
     return str(name)
 
 
+def _entry_region(provider: ResourceView, context: Context) -> str | None:
+    inline = provider.get("region")
+    if isinstance(inline, str) and inline:
+        return inline
+    return environment(context, ENV_REGION)
+
+
+def provider_cloud_entry(provider: ResourceView, context: Context) -> CloudEntry | None:
+    """The clouds.yaml entry the provider reads, merged for its region; None: it names none."""
+    name = cloud_name(provider, context)
+    return None if name is None else context.cloud_entry(name, _entry_region(provider, context))
+
+
 def provider_regions(provider: ResourceView, context: Context) -> list[tuple[Any, str]]:
-    """(region value, where it is set) the provider uses: inline wins over clouds.yaml, as
-    the provider applies its own settings over the entry's."""
+    """(region value, where it is set) the provider uses: its input, else OS_REGION_NAME, else
+    its clouds.yaml entry's region_name, as the provider applies them."""
     inline = provider.get("region")
     if inline not in (None, ""):
         return [(inline, "inline")]
-    name = cloud_name(provider, context)
-    if name is None:
+    env = environment(context, ENV_REGION)
+    if env is not None and provider.package == "openstack":
+        return [(env, ENV_REGION)]
+    entry = provider_cloud_entry(provider, context)
+    if entry is None or not entry.usable:
         return []
-    entry = context.cloud_entry(name)
-    return [(region, entry.where) for region in entry.regions] if entry.usable else []
+    return [(region, entry.where) for region in entry.regions]
 
 
 def provider_auth_url(provider: ResourceView, context: Context) -> tuple[Any, str]:
-    """(identity endpoint, where it is set): inline, else the clouds.yaml entry's."""
+    """(identity endpoint, where it is set): its input, else OS_AUTH_URL, else the entry's."""
     inline = provider.get("authUrl")
     if inline not in (None, ""):
         return inline, "inline"
-    name = cloud_name(provider, context)
-    if name is not None:
-        entry = context.cloud_entry(name)
-        if entry.usable and entry.auth_url not in (None, ""):
-            return entry.auth_url, entry.where
+    env = environment(context, ENV_AUTH_URL)
+    if env is not None:
+        return env, ENV_AUTH_URL
+    entry = provider_cloud_entry(provider, context)
+    if entry is not None and entry.usable and entry.auth_url not in (None, ""):
+        return entry.auth_url, entry.where
     return None, ""

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from policies.keymaterial import Found, Key, material, openssh_line
 from policies.model import (
     Context,
     Outcome,
@@ -26,39 +27,73 @@ from policies.model import (
     not_applicable,
     passed,
 )
-from policies.registry import Severity, rule
-from policies.rules.common import cannot_judge, describe
+from policies.registry import Scope, Severity, rule
+from policies.rules.common import cannot_judge, describe, number, truth
+from policies.userdata import layers
 
 PRIVATE_KEY = "tls:index/privateKey:PrivateKey"
 ORDER = "openstack:keymanager/orderV1:OrderV1"
-CERTIFICATES = (
-    "tls:index/selfSignedCert:SelfSignedCert",
-    "tls:index/locallySignedCert:LocallySignedCert",
-)
+KEYPAIR = "openstack:compute/keypair:Keypair"
+SECRET = "openstack:keymanager/secretV1:SecretV1"
+INSTANCE = "openstack:compute/instance:Instance"
+CERT_REQUEST = "tls:index/certRequest:CertRequest"
+SELF_SIGNED = "tls:index/selfSignedCert:SelfSignedCert"
+LOCALLY_SIGNED = "tls:index/locallySignedCert:LocallySignedCert"
+CERTIFICATES = (SELF_SIGNED, LOCALLY_SIGNED)
 TLS_DEFAULT_RSA_BITS = 2048
 TLS_DEFAULT_CURVE = "P224"
+# Nova generates a key pair when none is given: RSA, 2048 bits (nova/crypto.py
+# generate_key_pair), a size RGS B1 does not accept for use beyond 2030.
+NOVA_GENERATED = Key("RSA", bits=2048)
+# Inputs that carry key material as PEM or OpenSSH text, per type. Those whose secrecy is their
+# normal state (a private key, a Barbican payload, user data) are judged where they can be
+# read: under the engine (decrypted), or in a state export read with its passphrase.
+PEM_INPUTS: dict[str, tuple[str, ...]] = {
+    CERT_REQUEST: ("privateKeyPem", "privateKeyPemWo"),
+    SELF_SIGNED: ("privateKeyPem", "privateKeyPemWo"),
+    LOCALLY_SIGNED: ("caPrivateKeyPem", "caPrivateKeyPemWo", "caCertPem", "certRequestPem"),
+    SECRET: ("payload",),
+    INSTANCE: ("userData",),
+}
+SECRET_BY_NATURE = frozenset(
+    {"privateKeyPem", "privateKeyPemWo", "caPrivateKeyPem", "caPrivateKeyPemWo", "payload",
+     "userData"}
+)  # fmt: skip
+KEY_SETTINGS = {
+    "minRsaBits": 3072,
+    "allowedCurves": ["P256", "P384", "P521"],
+    "allowEd25519": False,
+}
 
 
 def _int(value: Any, default: int) -> int | None:
+    """An integer input as the provider parses it ("3072" is 3072); None when it is none."""
     if value is None:
         return default
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return int(value)
-    return None
+    parsed = number(value)
+    return None if parsed is None or parsed != int(parsed) else int(parsed)
 
 
-@rule(
-    "crypto-key-strength",
-    description="pulumi-tls keys meet ANSSI RGS B1: RSA >= 3072 bits, ECDSA on P-256 or larger.",
-    remediation="Use algorithm ECDSA with ecdsa_curve P384 (or RSA with rsa_bits >= 3072).",
-    severity=Severity.HIGH,
-    applies_to=(PRIVATE_KEY,),
-    config={"minRsaBits": 3072, "allowedCurves": ["P256", "P384", "P521"], "allowEd25519": False},
-)
-def crypto_key_strength(resource: ResourceView, context: Context) -> Outcome:
-    """Passes: RSA with at least minRsaBits, ECDSA on an allowed curve, Ed25519 if allowed.
-    Fails: smaller RSA (including the provider's 2048-bit default), P-224 (the provider's
-    default curve), Ed25519 unless allowed, or an unknown algorithm."""
+def key_problem(key: Key, config: Any) -> str | None:
+    """Why `key` is too weak for RGS B1 under the rule's settings; None when it is not."""
+    minimum = int(config.get("minRsaBits", 3072))
+    allowed = [str(c).upper() for c in config.get("allowedCurves", [])]
+    if key.algorithm == "RSA":
+        if key.bits is not None and key.bits >= minimum:
+            return None
+        return f"ANSSI RGS B1 (RègleFact-1) requires {minimum} bits for keys used beyond 2030"
+    if key.algorithm == "ECDSA":
+        if key.curve in allowed:
+            return None
+        return f"ANSSI RGS B1 requires a curve order of at least 256 bits: {', '.join(allowed)}"
+    if key.algorithm == "Ed25519":
+        if config.get("allowEd25519"):
+            return None
+        return "RGS B1 does not cover Ed25519; record the decision with allowEd25519"
+    return f"{key.algorithm} is not an algorithm RGS B1 accepts (RSA or ECDSA)"
+
+
+def _tls_key(resource: ResourceView, context: Context) -> Outcome:
     config = context.rule_config
     for prop in ("algorithm", "rsaBits", "ecdsaCurve"):
         reading = context.reading(resource, prop)
@@ -105,6 +140,133 @@ def crypto_key_strength(resource: ResourceView, context: Context) -> Outcome:
     return failed(f"{describe(resource)} uses algorithm {algorithm or 'none'!r}; use ECDSA.")
 
 
+def _judge_found(resource: ResourceView, prop: str, found: Found, context: Context) -> Outcome:
+    if found.problem is not None or found.key is None:
+        return failed(
+            f"{describe(resource)}: {found.where} in {prop} cannot be judged: {found.problem}; "
+            "key material the pack cannot read does not pass.",
+        )
+    problem = key_problem(found.key, context.rule_config)
+    if problem is None:
+        return passed()
+    return failed(
+        f"{describe(resource)}: {prop} holds {found.where}, {found.key}; {problem}.",
+        value=found.key.curve,
+        config_keys=("hub:tls",),
+    )
+
+
+def _texts(resource: ResourceView, prop: str) -> list[str]:
+    value = resource.get(prop)
+    if not isinstance(value, str):
+        return []
+    if prop == "userData":
+        return list(layers(value))  # as cloud-init decodes it: base64, gzip, MIME parts
+    return [value]
+
+
+def _pem_inputs(resource: ResourceView, context: Context) -> list[Outcome]:
+    outcomes: list[Outcome] = []
+    for prop in PEM_INPUTS.get(resource.type, ()):
+        reading = context.reading(resource, prop)
+        if reading is Reading.ABSENT or reading is Reading.COMPUTED:
+            continue
+        if reading is Reading.SECRET and prop in SECRET_BY_NATURE:
+            outcomes.append(
+                not_applicable(
+                    f"{prop} is a secret here; judged where it is read: under the engine, or "
+                    "in a state export read with its passphrase"
+                )
+            )
+            continue
+        if not reading.readable:
+            outcomes.append(cannot_judge(resource, prop, reading, "the strength of its keys"))
+            continue
+        for text in _texts(resource, prop):
+            outcomes.extend(
+                _judge_found(resource, prop, found, context) for found in material(text)
+            )
+    return outcomes
+
+
+def _keypair(resource: ResourceView, context: Context) -> Outcome:
+    value = resource.get("publicKey")
+    reading = context.reading(resource, "publicKey", value)
+    if reading is Reading.COMPUTED:
+        return not_applicable("the public key is computed by resources of the stack")
+    if reading is Reading.ABSENT or value == "":
+        problem = key_problem(NOVA_GENERATED, context.rule_config)
+        return failed(
+            f"{describe(resource)} gives no public key, so Nova generates one: "
+            f"{NOVA_GENERATED}, and hands its private half to whoever reads the state; "
+            f"{problem}. Give the public key of an ECDSA P-384 key held by the operators.",
+        )
+    if not reading.readable or not isinstance(value, str):
+        return cannot_judge(resource, "publicKey", reading, "the key's strength")
+    found = next(iter(material(value)), None) if "-----BEGIN" in value else openssh_line(value)
+    if found is None:
+        return failed(f"{describe(resource)}: publicKey holds no key the pack can read.")
+    return _judge_found(resource, "publicKey", found, context)
+
+
+def _instance_key_pair(resource: ResourceView, context: Context) -> Outcome:
+    name = resource.get("keyPair")
+    reading = context.reading(resource, "keyPair", name)
+    if reading is Reading.ABSENT or name == "" or reading is Reading.COMPUTED:
+        return not_applicable("no key pair, or one the stack creates")
+    if not reading.readable:
+        return cannot_judge(resource, "keyPair", reading, "the key that opens the host")
+    if any(pair.get("name") == name for pair in context.of_type(KEYPAIR)):
+        return passed()  # that key pair is judged itself
+    return failed(
+        f"{describe(resource)} opens with key pair {name!r}, which the stack does not declare: "
+        "its algorithm and size cannot be judged. Declare the key pair in the stack.",
+    )
+
+
+@rule(
+    "crypto-key-strength",
+    description="Keys from any source meet ANSSI RGS B1: RSA >= 3072 bits, ECDSA P-256 or larger.",
+    remediation="Use ECDSA P384 (or RSA >= 3072 bits) for every key, whatever makes it.",
+    severity=Severity.HIGH,
+    # A resource rule: the engine runs it before each resource is created, so a weak key is
+    # refused before it exists (a stack rule would run after the update).
+    scope=Scope.RESOURCE,
+    applies_to=(PRIVATE_KEY, KEYPAIR, SECRET, INSTANCE, CERT_REQUEST, *CERTIFICATES),
+    config=KEY_SETTINGS,
+)
+def crypto_key_strength(resource: ResourceView, context: Context) -> list[Outcome]:
+    """Passes: RSA with at least minRsaBits, ECDSA on an allowed curve, Ed25519 if allowed,
+    for pulumi-tls keys (their inputs, the provider's defaults when unset), Nova key pairs (the
+    OpenSSH or PEM public key), PEM keys, requests and certificates given to pulumi-tls or
+    stored in Barbican, and every OpenSSH key or PEM block in user data (as cloud-init decodes
+    it).
+    Fails: a weaker key from any of them (RSA 2048, P-224, DSA), a key pair without a public
+    key (Nova generates RSA 2048), key material that cannot be parsed.
+    Not applicable: values computed by resources of the stack; private keys, payloads and user
+    data that are secrets offline (judged under the engine or with the passphrase)."""
+    if resource.type == PRIVATE_KEY:
+        return [_tls_key(resource, context)]
+    if resource.type == KEYPAIR:
+        return [_keypair(resource, context)]
+    return _pem_inputs(resource, context) or [not_applicable("no key material")]
+
+
+@rule(
+    "crypto-instance-key-pair",
+    description="An instance opens with a key pair the stack declares, so its key is judged.",
+    remediation="Declare the key pair in the stack (its public key is then judged).",
+    severity=Severity.HIGH,
+    scope=Scope.RESOURCES,
+    applies_to=(INSTANCE,),
+)
+def crypto_instance_key_pair(resource: ResourceView, context: Context) -> Outcome:
+    """Passes: no key pair, or one the stack declares (judged by crypto-key-strength).
+    Fails: a key pair the stack does not declare (its algorithm and size are judged nowhere),
+    or a name that cannot be read. Not applicable: a name computed by the stack."""
+    return _instance_key_pair(resource, context)
+
+
 @rule(
     "crypto-symmetric-key-strength",
     description="Barbican key orders are AES with at least 128-bit strength (256 bits in XTS).",
@@ -137,35 +299,81 @@ def crypto_symmetric_key_strength(resource: ResourceView, context: Context) -> O
     )
 
 
+def _certificates(resource: ResourceView, context: Context) -> list[tuple[str, Found]]:
+    """PEM certificates a Barbican secret stores or a pulumi-tls input carries (readable)."""
+    props = {SECRET: ("payload",), LOCALLY_SIGNED: ("caCertPem",)}.get(resource.type, ())
+    found: list[tuple[str, Found]] = []
+    for prop in props:
+        if context.reading(resource, prop) is not Reading.VALUE:
+            continue
+        for text in _texts(resource, prop):
+            found.extend((prop, item) for item in material(text) if item.certificate is not None)
+    return found
+
+
+def _within(hours: float, is_ca: bool, config: Any) -> tuple[bool, int]:
+    key = "maxCaValidityHours" if is_ca else "maxLeafValidityHours"
+    bound = int(config.get(key, 26280 if is_ca else 8760))
+    return 0 < hours <= bound, bound
+
+
 @rule(
     "crypto-certificate-validity",
-    description="Certificates carry a bounded validity: CA <= 3 years, leaf <= 1 year.",
+    description="Certificates from any source carry a bounded validity: CA <= 3 years, leaf <= 1.",
     remediation="Lower validity_period_hours (hub:tls caValidityHours / certValidityHours).",
     severity=Severity.MEDIUM,
-    applies_to=CERTIFICATES,
+    applies_to=(*CERTIFICATES, SECRET),
     config={"maxCaValidityHours": 26280, "maxLeafValidityHours": 8760},
 )
-def crypto_certificate_validity(resource: ResourceView, context: Context) -> Outcome:
-    """Passes: validity_period_hours within the CA or leaf bound.
-    Fails: longer, or no readable validity at all."""
+def crypto_certificate_validity(resource: ResourceView, context: Context) -> list[Outcome]:
+    """Passes: a pulumi-tls certificate's validity_period_hours, and the validity of any PEM
+    certificate stored in Barbican or given as a CA, within the CA or leaf bound. Whether a
+    certificate is a CA is read as the provider reads it ("false" is false).
+    Fails: longer, no readable validity, an is_ca_certificate the provider cannot parse."""
+    outcomes: list[Outcome] = []
+    for prop, found in _certificates(resource, context):
+        assert found.certificate is not None
+        ok, bound = _within(found.certificate.hours, found.certificate.is_ca, context.rule_config)
+        kind = "CA certificate" if found.certificate.is_ca else "certificate"
+        outcomes.append(
+            passed()
+            if ok
+            else failed(
+                f"{describe(resource)}: {prop} holds a {kind} valid for "
+                f"{found.certificate.hours:.0f} hours; the bound is {bound} hours so that keys "
+                "are renewed (ANSSI-PA-079).",
+            )
+        )
+    if resource.type == SECRET:
+        return outcomes or [not_applicable("no readable certificate")]
     for prop in ("isCaCertificate", "validityPeriodHours"):
         reading = context.reading(resource, prop)
         if reading is Reading.COMPUTED:
-            return not_applicable(f"{prop} computed by resources of the stack")
+            return [*outcomes, not_applicable(f"{prop} computed by resources of the stack")]
         if not reading.readable:
-            return cannot_judge(resource, prop, reading, "the certificate's validity")
-    is_ca = bool(resource.get("isCaCertificate"))
-    key = "maxCaValidityHours" if is_ca else "maxLeafValidityHours"
-    bound = int(context.rule_config.get(key, 26280 if is_ca else 8760))
+            return [*outcomes, cannot_judge(resource, prop, reading, "the certificate's validity")]
+    is_ca = truth(resource.get("isCaCertificate"))
+    if is_ca is None:
+        return [
+            *outcomes,
+            failed(
+                f"{describe(resource)}: is_ca_certificate {resource.get('isCaCertificate')!r} "
+                "is not a boolean the provider reads; the bound that applies cannot be chosen.",
+            ),
+        ]
     hours = _int(resource.get("validityPeriodHours"), -1)
-    if hours is not None and 0 < hours <= bound:
-        return passed()
+    ok, bound = _within(float(hours if hours is not None else -1), is_ca, context.rule_config)
+    if ok:
+        return [*outcomes, passed()]
     kind = "CA certificate" if is_ca else "certificate"
     shown = "no validity" if hours in (None, -1) else f"a validity of {hours} hours"
-    return failed(
-        f"{describe(resource)}: {kind} with {shown}; the bound is {bound} hours "
-        f"(about {bound / 8760:.3g} year{'' if bound <= 8760 else 's'}) so that keys are renewed "
-        "(ANSSI-PA-079).",
-        value=str(hours) if hours not in (None, -1) else None,
-        config_keys=("hub:tls",),
-    )
+    return [
+        *outcomes,
+        failed(
+            f"{describe(resource)}: {kind} with {shown}; the bound is {bound} hours "
+            f"(about {bound / 8760:.3g} year{'' if bound <= 8760 else 's'}) so that keys are "
+            "renewed (ANSSI-PA-079).",
+            value=str(hours) if hours not in (None, -1) else None,
+            config_keys=("hub:tls",),
+        ),
+    ]

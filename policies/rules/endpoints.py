@@ -27,10 +27,14 @@ from policies.model import (
 )
 from policies.registry import Severity, rule
 from policies.rules.common import (
+    ENV_CLOUD,
+    ENV_INSECURE,
     cannot_judge,
-    cloud_name,
     decoded,
     describe,
+    environment,
+    provider_auth_url,
+    provider_cloud_entry,
     provider_regions,
     strings,
     suggestion,
@@ -110,22 +114,10 @@ def endpoints(resource: ResourceView, context: Context) -> tuple[list[Endpoint],
                     continue
                 secret = resource.is_secret("endpointOverrides")
                 found.append(Endpoint(f"{service} endpoint", url, "inline", OVERRIDES_KEY, secret))
-    name = cloud_name(resource, context)
-    if name is not None:
-        entry = context.cloud_entry(name)
-        if entry.usable:
-            if resource.get("authUrl") in (None, "") and isinstance(entry.auth_url, str):
-                found.append(Endpoint("identity endpoint", entry.auth_url, entry.where, None))
-            for key, url in sorted(entry.endpoint_overrides.items()):
-                if isinstance(url, str) and url:
-                    found.append(Endpoint(f"{key}", url, entry.where, None))
-                else:
-                    problems.append(
-                        failed(
-                            f"{describe(resource)}: {entry.where} sets {key} to {url!r}, not a "
-                            "URL the pack can judge.",
-                        )
-                    )
+    if auth in (None, ""):
+        url, where = provider_auth_url(resource, context)
+        if isinstance(url, str) and url:
+            found.append(Endpoint("identity endpoint", url, where, None))
     return found, problems
 
 
@@ -280,11 +272,10 @@ def _provider_urls(resource: ResourceView, context: Context) -> list[tuple[str, 
     for path, text in strings({k: decoded(v) for k, v in resource.inputs.items()}):
         if "://" in text and not path.endswith("<key>"):
             urls.append((path, text, "inline", resource.is_secret(path)))
-    name = cloud_name(resource, context)
-    if name is not None:
-        entry = context.cloud_entry(name)
-        if entry.usable:
-            urls.extend((path, url, entry.where, False) for path, url in entry.urls)
+    if resource.get("authUrl") in (None, "") and resource.type in PROVIDER:
+        url, where = provider_auth_url(resource, context)
+        if isinstance(url, str) and url and where != "inline":
+            urls.append(("identity endpoint", url, where, False))
     return urls
 
 
@@ -362,14 +353,28 @@ def endpoints_transport_security(resource: ResourceView, context: Context) -> li
                     config_keys=("openstack:insecure",),
                 )
             )
-    name = cloud_name(resource, context)
-    if name is not None:
-        entry = context.cloud_entry(name)
-        if entry.usable and entry.insecure not in (None, False):
+    if raw in (None, "") and resource.type in PROVIDER:
+        env = environment(context, ENV_INSECURE)
+        parsed = truth(env) if env is not None else False
+        if parsed is None or parsed:
+            findings.append(
+                failed(
+                    f"{describe(resource)} sets no `insecure`, so the provider reads "
+                    f"{ENV_INSECURE}={env!r}: "
+                    + (
+                        "certificate verification is off."
+                        if parsed
+                        else "not a boolean the provider parses; it would refuse to start."
+                    ),
+                )
+            )
+        entry = provider_cloud_entry(resource, context)
+        if entry is not None and entry.usable and entry.insecure and env is None:
             findings.append(
                 failed(
                     f"{describe(resource)}: {entry.where} turns certificate verification off "
-                    "(verify: false or insecure): anyone on the path can impersonate the cloud.",
+                    "(verify: false in any spelling): anyone on the path can impersonate the "
+                    "cloud.",
                     config_keys=("openstack:cloud",),
                 )
             )
@@ -384,33 +389,39 @@ def endpoints_transport_security(resource: ResourceView, context: Context) -> li
     applies_to=PROVIDER,
 )
 def endpoints_cloud_entry(resource: ResourceView, context: Context) -> Outcome:
-    """Passes: `cloud` names an entry found on openstacksdk's search path (OS_CLIENT_CONFIG_FILE,
-    the current directory, ~/.config/openstack, /etc/openstack) and readable; its settings are
-    judged by the region, identity, endpoint and transport rules as if inline.
-    Fails: an entry that cannot be found, a file that cannot be read, a `cloud` value that
-    cannot be read (secret offline, unknown).
-    Not applicable: no `cloud` setting."""
+    """Passes: `cloud` (or OS_CLOUD, when the provider sets none) names an entry the provider
+    finds and reads as gophercloud does (OS_CLIENT_CONFIG_FILE, then clouds.yaml in the
+    project directory, ~/.config/openstack and /etc/openstack; its public profile and
+    secure.yaml merged; per-region values); its settings are judged by the region, identity
+    and transport rules as the provider applies them.
+    Fails: an entry that cannot be found, a file that cannot be read or that the provider
+    would refuse (a `verify` that is not a boolean, a profile no clouds-public.yaml has), a
+    `cloud` value that cannot be read (secret offline, unknown).
+    Not applicable: no `cloud` setting and no OS_CLOUD."""
     raw = resource.get("cloud")
-    if raw in (None, ""):
+    if raw not in (None, ""):
+        reading = context.reading(resource, "cloud", raw)
+        if reading is Reading.COMPUTED:
+            return not_applicable("cloud computed by resources of the stack")
+        if not reading.readable or not isinstance(raw, str):
+            return cannot_judge(
+                resource,
+                "cloud",
+                reading if not reading.readable else Reading.UNKNOWN,
+                "the settings of the clouds.yaml entry it names",
+                config_keys=("openstack:cloud",),
+            )
+    entry = provider_cloud_entry(resource, context)
+    if entry is None:
         return not_applicable("no clouds.yaml entry named")
-    reading = context.reading(resource, "cloud", raw)
-    if reading is Reading.COMPUTED:
-        return not_applicable("cloud computed by resources of the stack")
-    if not reading.readable or not isinstance(raw, str):
-        return cannot_judge(
-            resource,
-            "cloud",
-            reading if not reading.readable else Reading.UNKNOWN,
-            "the settings of the clouds.yaml entry it names",
-            config_keys=("openstack:cloud",),
-        )
-    entry = context.cloud_entry(raw)
     if entry.usable:
         return passed()
+    via = "" if raw not in (None, "") else f" (through {ENV_CLOUD})"
     return failed(
-        f"{describe(resource)} names clouds.yaml entry {raw!r}, which cannot be judged: "
-        f"{entry.problem}. Its region, endpoints and TLS settings would configure the provider "
-        "unreviewed; create the entry on openstacksdk's search path or set the keys inline.",
-        value=raw,
+        f"{describe(resource)} names clouds.yaml entry {entry.name!r}{via}, which cannot be "
+        f"judged: {entry.problem}. Its region, endpoint and TLS settings would configure the "
+        "provider unreviewed; create the entry where the provider reads it, or set the keys "
+        "inline.",
+        value=entry.name,
         config_keys=("openstack:cloud",),
     )

@@ -36,10 +36,10 @@ from policies.neutron import (
     Refused,
     Unreadable,
     address_set,
-    covers_everything,
     describe_set,
     normalise,
     outside,
+    world_reach,
 )
 from policies.neutron import Rule as NeutronRule
 from policies.registry import Rule, Scope, Severity, register, rule
@@ -181,18 +181,44 @@ def groups_of(resource: ResourceView, context: Context) -> list[ResourceView]:
             group = context.by_urn(urn)
             if group is not None and group.type == SG:
                 found[group.urn] = group
-        for association in context.of_type(PORT_SG_ASSOCIATE):
-            if context.referenced(association, "portId", PORT) is resource:
-                for sg_id in _ids(association.get("securityGroupIds")):
-                    group = context.by_id(sg_id, SG)
-                    if group is not None:
-                        found[group.urn] = group
+        for association in _associations(context).get(resource.urn, []):
+            for sg_id in _ids(association.get("securityGroupIds")):
+                group = context.by_id(sg_id, SG)
+                if group is not None:
+                    found[group.urn] = group
     elif resource.type == INSTANCE:
-        names = {str(n) for n in _ids(resource.get("securityGroups"))}
-        for group in context.of_type(SG):
-            if group.get("name") in names:
+        by_name = _groups_by_name(context)
+        for name in _ids(resource.get("securityGroups")):
+            for group in by_name.get(str(name), []):
                 found[group.urn] = group
     return list(found.values())
+
+
+def _associations(context: Context) -> dict[str, list[ResourceView]]:
+    """Port URN -> the group associations that name it (indexed once: no port x association
+    scan)."""
+
+    def compute() -> dict[str, list[ResourceView]]:
+        index: dict[str, list[ResourceView]] = {}
+        for association in context.of_type(PORT_SG_ASSOCIATE):
+            port = context.referenced(association, "portId", PORT)
+            if port is not None:
+                index.setdefault(port.urn, []).append(association)
+        return index
+
+    result: dict[str, list[ResourceView]] = context.memo(("associations",), compute)
+    return result
+
+
+def _groups_by_name(context: Context) -> dict[str, list[ResourceView]]:
+    def compute() -> dict[str, list[ResourceView]]:
+        index: dict[str, list[ResourceView]] = {}
+        for group in context.of_type(SG):
+            index.setdefault(str(group.get("name")), []).append(group)
+        return index
+
+    result: dict[str, list[ResourceView]] = context.memo(("groups-by-name",), compute)
+    return result
 
 
 def subnets_of(port: ResourceView, context: Context) -> list[ResourceView]:
@@ -250,40 +276,44 @@ def _tiers_text(tiers: set[str]) -> str:
 # --- world ingress and egress ------------------------------------------------------------------
 
 
-def _compatible(a: NeutronRule, b: NeutronRule) -> bool:
-    """Whether two rules of one direction can match the same packets (protocol and ports)."""
-    if a.direction != b.direction:
-        return False
-    if a.protocol is not None and b.protocol is not None and a.protocol != b.protocol:
-        return False
-    pa, pb = a.opens_ports, b.opens_ports
-    if pa is None or pb is None:
-        return pa is None and pb is None
-    return pa[0] <= pb[1] and pb[0] <= pa[1]
+def _world_of(urns: frozenset[str], context: Context) -> dict[str, str]:
+    """Rule URN -> "the whole IPv4/IPv6 Internet" for each rule of these groups that reaches the
+    world together with the rules of the same groups matching the same packets (groups add up:
+    on one port, or within one group). Computed once per set of groups by a sweep, n log n."""
+
+    def compute() -> dict[str, str]:
+        by_group = _rules_by_group(context)
+        views = [r for urn in sorted(urns) for r in by_group.get(urn, [])]
+        read = [(v, read_rule(v, context)) for v in views]
+        usable = [(v, r) for v, r in read if not isinstance(r, Outcome)]
+        reach = world_reach([r for _, r in usable])
+        return {usable[i][0].urn: text for i, text in reach.items()}
+
+    result: dict[str, str] = context.memo(("world", urns), compute)
+    return result
 
 
-def _world_union(rule_: NeutronRule, mates: Iterable[NeutronRule]) -> str | None:
-    """The whole Internet, when this rule's remotes and those of the rules it adds up with
-    (same group, or groups on one port) cover it together for some port it opens."""
-    remotes = [r.remote for r in (rule_, *mates) if r.remote is not None and _compatible(rule_, r)]
-    covered = address_set(remotes)
-    for version in (4, 6):
-        if covers_everything(covered, version):
-            return "the whole IPv4 Internet" if version == 4 else "the whole IPv6 Internet"
-    return None
+def _group_world(resource: ResourceView, context: Context) -> str | None:
+    """The world this rule reaches with the other rules of its own group, if any."""
+    group = group_of_rule(resource, context)
+    if group is None:
+        read = read_rule(resource, context)
+        if isinstance(read, Outcome):
+            return None
+        return next(iter(world_reach([read]).values()), None)
+    return _world_of(frozenset({group.urn}), context).get(resource.urn)
 
 
-def _beyond(rule_: NeutronRule, context: Context, mates: Iterable[NeutronRule] = ()) -> str | None:
+def _beyond(rule_: NeutronRule, context: Context, world: str | None = None) -> str | None:
     """Where the rule reaches beyond the site's ranges, described; None when nowhere.
 
     Beyond means outside hub:networkCidr and hub:adminCidrs, or, whatever those ranges say,
-    the whole Internet (by itself or together with the rules it adds up with): a site range of
-    0.0.0.0/0 does not make the world internal.
+    the whole Internet (by itself or together with the rules it adds up with: `world`, from
+    _world_of): a site range of 0.0.0.0/0 does not make the world internal.
     """
     remote = rule_.remote
     if remote is None:
         return None
-    world = _world_union(rule_, mates)
     allowed = allowed_destinations(context) if rule_.direction == "egress" else None
     if outside([remote], allowed or allowed_sources(context)):
         return f"{remote}" + (
@@ -292,21 +322,6 @@ def _beyond(rule_: NeutronRule, context: Context, mates: Iterable[NeutronRule] =
     if world:
         return f"{remote} (with the other rules: {world})" if remote.prefixlen else str(remote)
     return None
-
-
-def _mates(resource: ResourceView, context: Context) -> list[NeutronRule]:
-    """The normalised rules of the same group as this rule (itself excluded)."""
-    group = group_of_rule(resource, context)
-    if group is None:
-        return []
-    found = []
-    for other in _rules_by_group(context).get(group.urn, []):
-        if other.urn == resource.urn:
-            continue
-        read = read_rule(other, context)
-        if not isinstance(read, Outcome):
-            found.append(read)
-    return found
 
 
 def _world_ok(rule_: NeutronRule, tiers: set[str], direction: str) -> bool:
@@ -327,7 +342,7 @@ def _judge_sg_rule(resource: ResourceView, context: Context, direction: str) -> 
         return read if wanted == direction else not_applicable(f"not an {direction} rule")
     if read.direction != direction:
         return not_applicable(f"not an {direction} rule")
-    beyond = _beyond(read, context, _mates(resource, context))
+    beyond = _beyond(read, context, _group_world(resource, context))
     if beyond is None:
         return passed()
     group = group_of_rule(resource, context)
@@ -355,22 +370,18 @@ def _judge_host_union(resource: ResourceView, context: Context, direction: str) 
         return not_applicable("no security group of this stack on the port")
     tiers = tiers_of(resource, context)
     by_group = _rules_by_group(context)
-    every = [
-        read
-        for group in groups
-        for sg_rule in by_group.get(group.urn, [])
-        if not isinstance(read := read_rule(sg_rule, context), Outcome)
-    ]
+    together = _world_of(frozenset(group.urn for group in groups), context)
     for group in groups:
+        alone = _world_of(frozenset({group.urn}), context)
         for sg_rule in by_group.get(group.urn, []):
             read = read_rule(sg_rule, context)
             if isinstance(read, Outcome) or read.direction != direction:
                 continue
-            beyond = _beyond(read, context, every)
+            beyond = _beyond(read, context, together.get(sg_rule.urn))
             if beyond is None or _world_ok(read, tiers, direction):
                 continue
             if not _world_ok(read, tier_tags(group), direction) and _beyond(
-                read, context, _mates(sg_rule, context)
+                read, context, alone.get(sg_rule.urn)
             ):
                 continue  # reported on the rule itself
             flow = "from" if direction == "ingress" else "to"
@@ -429,7 +440,6 @@ def exposure_world_egress(resource: ResourceView, context: Context) -> Outcome:
 FLOATING_IP_TYPES = (
     "openstack:networking/floatingIpAssociate:FloatingIpAssociate",
     "openstack:networking/floatingIp:FloatingIp",
-    "openstack:compute/floatingIpAssociate:FloatingIpAssociate",
 )
 
 
@@ -521,10 +531,16 @@ def exposure_port_security_disabled(resource: ResourceView, context: Context) ->
 
 
 def _router_port(port: ResourceView, context: Context) -> bool:
-    return any(
-        context.referenced(interface, "portId", PORT) is port
-        for interface in context.of_type(ROUTER_INTERFACE)
-    )
+    def compute() -> set[str]:
+        found = set()
+        for interface in context.of_type(ROUTER_INTERFACE):
+            target = context.referenced(interface, "portId", PORT)
+            if target is not None:
+                found.add(target.urn)
+        return found
+
+    router_ports: set[str] = context.memo(("router-ports",), compute)
+    return port.urn in router_ports
 
 
 @rule(
@@ -615,11 +631,22 @@ def _external_ids(context: Context) -> set[Any]:
 
 
 def _external_names(context: Context) -> set[str]:
-    names = {str(n.get("name")) for n in context.of_type(NETWORK) if truth(n.get("external"))}
-    configured = context.site.text("hub:externalNetwork")
-    if configured:
-        names.add(configured)
-    return names
+    def compute() -> set[str]:
+        names = {str(n.get("name")) for n in context.of_type(NETWORK) if truth(n.get("external"))}
+        configured = context.site.text("hub:externalNetwork")
+        if configured:
+            names.add(configured)
+        return names
+
+    result: set[str] = context.memo(("external-names",), compute)
+    return result
+
+
+def _network_names(context: Context) -> set[Any]:
+    result: set[Any] = context.memo(
+        ("network-names",), lambda: {n.get("name") for n in context.of_type(NETWORK)}
+    )
+    return result
 
 
 def _network_verdict(
@@ -634,8 +661,7 @@ def _network_verdict(
     if name not in (None, ""):
         if name in _external_names(context):
             return f"network {name!r} is the site's external network"
-        known = {n.get("name") for n in context.of_type(NETWORK)}
-        if name not in known:
+        if name not in _network_names(context):
             return f"network {name!r} is no network of this stack, so it may be external"
         return None
     if network_id in (None, ""):
@@ -825,7 +851,7 @@ def admin_port_check(label: str) -> Any:
         if remote is None:
             return passed()
         allowed = allowed_sources(context)
-        beyond = _beyond(read, context, _mates(resource, context))
+        beyond = _beyond(read, context, _group_world(resource, context))
         if beyond is None:
             return passed()
         prefix = resource.get("remoteIpPrefix")
@@ -860,3 +886,160 @@ def _register_admin_ports(entries: Iterable[tuple[str, tuple[str, tuple[int, ...
 
 
 _register_admin_ports(ADMIN_PORTS.items())
+
+
+# --- addresses a resource claims: address pairs, load-balancer members, subnets ---------------
+
+MEMBER = "openstack:loadbalancer/member:Member"
+
+
+def _prefix(value: Any) -> Network | None:
+    """An address or a CIDR as Neutron and Octavia read it; None when it is not one."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return ip_network(value.strip(), strict=False)
+    except ValueError:
+        return None
+
+
+def _judge_addresses(
+    resource: ResourceView,
+    context: Context,
+    prop: str,
+    values: list[tuple[str, Any]],
+    allowed: list[Network],
+    harm: str,
+) -> list[Outcome]:
+    """Each (path, value): a readable address or CIDR inside `allowed`."""
+    outcomes: list[Outcome] = []
+    for path, value in values:
+        reading = context.reading(resource, prop, value)
+        if reading is Reading.COMPUTED:
+            outcomes.append(not_applicable(f"{path} computed by resources of the stack"))
+            continue
+        if not reading.readable:
+            outcomes.append(cannot_judge(resource, path, reading, "which addresses it covers"))
+            continue
+        network = _prefix(value)
+        if network is None:
+            outcomes.append(
+                failed(f"{describe(resource)}: {path} {value!r} is not an address or a CIDR.")
+            )
+            continue
+        beyond = outside([network], allowed)
+        if not beyond:
+            outcomes.append(passed())
+            continue
+        ranges = ", ".join(str(r) for r in allowed)
+        covered = describe_set(address_set([network]) if network.prefixlen == 0 else beyond)
+        outcomes.append(
+            failed(
+                f"{describe(resource)}: {path} {value!r} covers {covered}, beyond "
+                f"the site's ranges ({ranges}): {harm}.",
+                value=str(value),
+            )
+        )
+    return outcomes
+
+
+@rule(
+    "exposure-allowed-address-pairs",
+    description="A port's allowed address pairs stay inside the site's ranges.",
+    remediation="List only addresses of the site (a VRRP address of the subnet), never the world.",
+    severity=Severity.CRITICAL,
+    applies_to=(PORT,),
+)
+def exposure_allowed_address_pairs(resource: ResourceView, context: Context) -> list[Outcome]:
+    """Passes: no allowed address pairs, or pairs whose addresses (or CIDRs) lie inside the
+    site's ranges (hub:networkCidr, hub:adminCidrs, hub:workspacePool).
+    Fails: a pair covering anything beyond them (0.0.0.0/0, a public address, a piece of the
+    world), an address that is not one, a pair the pack cannot read."""
+    pairs = resource.get("allowedAddressPairs")
+    reading = context.reading(resource, "allowedAddressPairs", pairs)
+    if reading is Reading.ABSENT or pairs == []:
+        return [passed()]
+    if reading is Reading.COMPUTED:
+        return [not_applicable("address pairs computed by resources of the stack")]
+    if not reading.readable or not isinstance(pairs, list):
+        return [cannot_judge(resource, "allowedAddressPairs", reading, "which addresses it uses")]
+    values = [
+        (f"allowedAddressPairs[{index}].ipAddress", pair.get("ipAddress"))
+        if isinstance(pair, Mapping)
+        else (f"allowedAddressPairs[{index}]", pair)
+        for index, pair in enumerate(pairs)
+    ]
+    return _judge_addresses(
+        resource,
+        context,
+        "allowedAddressPairs",
+        values,
+        allowed_destinations(context),
+        "the port may send and receive as those addresses, past the security groups' prefix "
+        "rules (spoofing)",
+    ) or [passed()]
+
+
+@rule(
+    "exposure-load-balancer-member",
+    description="Load-balancer members (and their health checks) are addresses of the site.",
+    remediation="Balance only to hosts of the site's subnets.",
+    severity=Severity.CRITICAL,
+    applies_to=(MEMBER,),
+)
+def exposure_load_balancer_member(resource: ResourceView, context: Context) -> list[Outcome]:
+    """Passes: address and monitor_address inside the site's ranges (hub:networkCidr,
+    hub:adminCidrs, hub:workspacePool).
+    Fails: a member or health-check address beyond them (a host abroad), one that is not an
+    address, one the pack cannot read."""
+    values = [
+        (prop, resource.get(prop))
+        for prop in ("address", "monitorAddress")
+        if resource.get(prop) not in (None, "")
+    ]
+    if not values:
+        return [failed(f"{describe(resource)} names no member address: where it sends is unknown.")]
+    outcomes: list[Outcome] = []
+    for prop, value in values:
+        outcomes += _judge_addresses(
+            resource,
+            context,
+            prop,
+            [(prop, value)],
+            allowed_destinations(context),
+            "the load balancer would send the site's requests (TLS already terminated) there",
+        )
+    return outcomes
+
+
+@rule(
+    "exposure-subnet-in-site-range",
+    description="Subnets lie inside the site's network (or its workspace pool).",
+    remediation="Carve subnets from hub:networkCidr (workspaces: from hub:workspacePool).",
+    severity=Severity.HIGH,
+    applies_to=(SUBNET,),
+)
+def exposure_subnet_in_site_range(resource: ResourceView, context: Context) -> list[Outcome]:
+    """Passes: a subnet CIDR inside hub:networkCidr or hub:workspacePool (the private ranges
+    when the stack has no config, as a foreign state export).
+    Fails: a CIDR beyond them (public address space given to hosts the rules then take for
+    the site's), one that is not a CIDR, one the pack cannot read.
+    Not applicable: a CIDR computed by resources of the stack (a subnet pool is refused)."""
+    site = context.site
+    allowed: list[Network] = []
+    network = site.text("hub:networkCidr")
+    if network and _prefix(network) is not None:
+        allowed.append(_prefix(network))  # type: ignore[arg-type]
+    if site.workspace_pool is not None:
+        allowed.append(site.workspace_pool)
+    cidr = resource.get("cidr")
+    if cidr in (None, ""):
+        return [not_applicable("no CIDR: a subnet pool gives it (refused elsewhere)")]
+    return _judge_addresses(
+        resource,
+        context,
+        "cidr",
+        [("cidr", cidr)],
+        allowed or list(PRIVATE_RANGES),
+        "its hosts get addresses the exposure rules do not count as the site's",
+    )

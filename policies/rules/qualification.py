@@ -1,9 +1,15 @@
 """Qualification family: production health data belongs on a SecNumCloud-qualified offer.
 
 One check, two rules (a parameterised pair), because CrossGuard's enforcement is per rule: the
-same finding is mandatory for the site's own provider when the stack holds production health
-data, and advisory everywhere else (staging, the DR site, a production site's replica region),
-where an EU, HDS-certified offer is acceptable until it serves production.
+same finding is mandatory wherever production health data lives, and advisory everywhere else
+(staging), where an EU, HDS-certified offer is acceptable until it serves production.
+
+Production health data lives on every provider of a production health-data site: its own
+region and its replica region (a replica is a copy of production data, every day), and on the
+site that protects a production site (its DR site holds the same data and takes over on
+failover: policies.model.SiteFacts.production counts it as production). An earlier version made
+the replica region and the DR site advisory; the shipped `dr` site and prod's replicas sat on
+Public Cloud SBG5 under that reading, and now run on the pod's EU-WEST-SBG-SNC.
 """
 
 from __future__ import annotations
@@ -35,8 +41,9 @@ def is_site_provider(resource: ResourceView, context: Context) -> bool:
 
 
 def production_rule_applies(resource: ResourceView, context: Context) -> bool:
+    """Every provider of a production health-data site, its replica providers included."""
     site = context.site
-    return bool(site.production and site.holds_health_data) and is_site_provider(resource, context)
+    return bool(site.production and site.holds_health_data)
 
 
 def judge(resource: ResourceView, context: Context, *, production: bool) -> Outcome:
@@ -55,10 +62,15 @@ def judge(resource: ResourceView, context: Context, *, production: bool) -> Outc
         return not_applicable("the local cloud on the operator's machine is never qualified")
     qualified = [r for r in context.catalogue.eu_regions() if r.secnumcloud and r.openstack]
     offers = ", ".join(r.code for r in qualified) or "none in the catalogue"
-    if production:
+    if production and not is_site_provider(resource, context):
+        why = "it holds replicas of production health data, which are production data"
+    elif production and context.site.protects_production:
+        why = (
+            "this site protects a production site: it holds its health data and takes over "
+            "production on failover"
+        )
+    elif production:
         why = "the stack holds production health data"
-    elif context.site.production and context.site.holds_health_data:
-        why = "advisory for a replica region; the site's own offer is the one that must be"
     else:
         why = "advisory here, required before this site holds production health data"
     return failed(
@@ -71,8 +83,9 @@ def judge(resource: ResourceView, context: Context, *, production: bool) -> Outc
 
 
 def _production(resource: ResourceView, context: Context) -> Outcome:
-    """Passes: a SecNumCloud offer. Fails: any other offer, on a production health-data site.
-    Not applicable: other sites, and a production site's replica providers."""
+    """Passes: a SecNumCloud offer. Fails: any other offer, for any provider of a production
+    health-data site (its replica region included) or of the site that protects one.
+    Not applicable: other sites."""
     return judge(resource, context, production=True)
 
 

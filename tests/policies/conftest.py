@@ -26,6 +26,14 @@ Synth = Callable[..., SynthResult]
 REMOVE = object()
 
 
+def ending(days: int = 30, owner: str = "ops@hub.example") -> dict[str, str]:
+    """What every exemption must carry besides its reason: who owns it and when it ends."""
+    from datetime import UTC, datetime, timedelta
+
+    expires = datetime.now(UTC).date() + timedelta(days=days)
+    return {"owner": owner, "expires": expires.isoformat()}
+
+
 @pytest.fixture(scope="session")
 def target(synth: Synth) -> Callable[..., Target]:
     """The views of a shipped stack, as `hubctl check --stack` builds them."""

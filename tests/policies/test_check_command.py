@@ -12,6 +12,7 @@ from hubctl.cli import app
 from hubctl.sources import target_of_unplaced_stack
 from policies.config import load_pack_config
 from policies.evaluate import evaluate
+from tests.policies.conftest import ending
 
 runner = CliRunner()
 SHIPPED = known_stacks()
@@ -75,7 +76,7 @@ def test_an_unknown_region_in_a_stack_file_points_at_its_line(tmp_path):
 
 
 def test_a_finding_from_site_config_points_at_the_line_that_sets_it():
-    result = check("--stack", "dr-network", "--format", "json")
+    result = check("--stack", "staging-network", "--format", "json")
     [finding] = [v for v in violations(result) if v["policy"].startswith("qualification")]
     file, line = finding["location"].rsplit(":", 1)
     assert file == "stacks/sites.yaml"
@@ -142,7 +143,9 @@ def test_a_suppression_with_a_reason_removes_the_finding(tmp_path):
         json.dumps(
             {
                 "region-eu-only": {
-                    "suppress": [{"urn": urn, "reason": "migration drill, data-free project"}]
+                    "suppress": [
+                        {"urn": urn, "reason": "migration drill, data-free project", **ending()}
+                    ]
                 }
             }
         )

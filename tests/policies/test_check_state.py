@@ -10,6 +10,8 @@ import json
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from typer.testing import CliRunner, Result
 
 from hubcore.stackfiles import REPO_ROOT
@@ -18,7 +20,16 @@ from hubctl.cli import app
 from tests.policies.exports import entry, export_of, set_property, write
 
 runner = CliRunner()
-PEM = "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49\n-----END PRIVATE KEY-----\n"
+# A real ECDSA P-384 key: the crypto rules read key material, and judge what they cannot parse.
+PEM = (
+    ec.generate_private_key(ec.SECP384R1())
+    .private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    .decode()
+)
 
 
 def check_state(path: Path, *extra: str) -> Result:

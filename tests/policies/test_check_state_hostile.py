@@ -128,14 +128,10 @@ def test_provider_settings_as_the_state_records_them(
     exported, tmp_path, key, value, rule, monkeypatch
 ):
     monkeypatch.setenv("OS_CLIENT_CONFIG_FILE", str(tmp_path / "absent.yaml"))
-    from policies.clouds import cloud_entry
-
-    cloud_entry.cache_clear()
     export = exported("staging-network")
     provider = entry(export, "providers:openstack")
     set_property(provider, key, value)
     result = check_state(write(export, tmp_path / "s.json"))
-    cloud_entry.cache_clear()
     assert result.exit_code == 1
     assert (rule, provider["urn"]) in findings(result)
 

@@ -13,11 +13,12 @@ import pytest
 
 from policies.config import PackConfig, PackConfigError
 from policies.evaluate import Target, evaluate, run_rule
-from policies.inventory import FOREIGN_CLOUDS, KNOWN_TYPES, in_inventory, known_type
+from policies.inventory import FOREIGN_CLOUDS, KNOWN_TYPES, in_inventory
 from policies.model import SECRET_MASK, UNKNOWN_MASK, Context, ResourceView, Status
+from policies.properties import judged_inputs
 from policies.registry import REGISTRY, Scope
 from policies.rules import all_rules
-from tests.policies.conftest import failures, find, mutate, statuses
+from tests.policies.conftest import ending, failures, find, mutate, statuses
 
 PROVIDER = "providers:openstack"
 SHIPPED_SAMPLE = ("prod-network", "prod-kms", "prod-storage", "prod-compute", "local-network")
@@ -96,7 +97,9 @@ def test_a_type_admitted_with_a_reason_is_not_a_violation(target):
     config = PackConfig.from_mapping(
         {
             "inventory-known-type": {
-                "allow": [{"type": "openstack:dns/zone:Zone", "reason": "public names only"}]
+                "allow": [
+                    {"type": "openstack:dns/zone:Zone", "reason": "public names only", **ending()}
+                ]
             }
         },
         "test",
@@ -111,7 +114,7 @@ def test_an_allowance_for_another_type_does_not_admit_this_one(target):
     config = PackConfig.from_mapping(
         {
             "inventory-known-type": {
-                "allow": [{"type": "random:index/randomId:RandomId", "reason": "x"}]
+                "allow": [{"type": "random:index/randomId:RandomId", "reason": "x", **ending()}]
             }
         },
         "test",
@@ -127,7 +130,7 @@ def test_an_allowance_for_another_type_does_not_admit_this_one(target):
         {"type": "openstack:dns/zone:Zone", "reason": "  "},
         {"reason": "no type"},
         {"type": "a", "package": "b", "reason": "both"},
-        {"type": "a", "reason": "x", "why": "unknown key"},
+        {"type": "a", "reason": "x", "why": "unknown key", **ending()},
     ],
 )
 def test_an_allowance_without_a_reason_or_a_single_name_is_refused(entry):
@@ -288,8 +291,7 @@ def _judged_inputs(target) -> list[tuple[str, str, str]]:
     seen: dict[tuple[str, str], str] = {}
     for stack in SHIPPED_SAMPLE:
         for view in target(stack).resources:
-            known = known_type(view.type)
-            for prop in known.judged if known else ():
+            for prop in judged_inputs(view.type):
                 if prop in view.inputs:
                     seen.setdefault((view.type, prop), stack)
     return [(stack, type_, prop) for (type_, prop), stack in sorted(seen.items())]

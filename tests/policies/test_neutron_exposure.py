@@ -402,3 +402,91 @@ def test_a_remote_the_provider_computes_in_a_preview_is_not_a_second_remote(targ
     assert statuses("exposure-world-ingress", changed, planned) == {Status.PASS}
     opened, wide = mutate(changed, planned, portRangeMin=22.0, portRangeMax=22.0)
     assert failures("exposure-world-ingress", opened, wide)
+
+
+# --- the world reached together, by a sweep (policies.neutron.world_reach) -----------------------
+
+
+def _rule(
+    protocol: int | None,
+    ports: tuple[int, int] | None,
+    prefix: str | None,
+    direction: str = "ingress",
+    ethertype: str = "IPv4",
+) -> Any:
+    from ipaddress import ip_network
+
+    from policies.neutron import Rule
+
+    return Rule(direction, ethertype, protocol, ports, ip_network(prefix) if prefix else None)
+
+
+def test_two_halves_of_the_world_on_one_port_reach_it_together():
+    from policies.neutron import world_reach
+
+    rules = [_rule(6, (22, 22), "0.0.0.0/1"), _rule(6, (22, 22), "128.0.0.0/1")]
+    assert world_reach(rules) == {0: "the whole IPv4 Internet", 1: "the whole IPv4 Internet"}
+
+
+def test_halves_on_ports_that_never_meet_do_not():
+    from policies.neutron import world_reach
+
+    rules = [_rule(6, (1, 10), "0.0.0.0/1"), _rule(6, (11, 20), "128.0.0.0/1")]
+    assert world_reach(rules) == {}
+
+
+def test_halves_meeting_on_one_shared_port_reach_it_there_only():
+    """The third rule never shares a port with both halves at once: it reaches nothing."""
+    from policies.neutron import world_reach
+
+    rules = [
+        _rule(6, (1, 10), "0.0.0.0/1"),
+        _rule(6, (10, 20), "128.0.0.0/1"),
+        _rule(6, (15, 20), "10.0.0.0/8"),
+    ]
+    assert set(world_reach(rules)) == {0, 1}
+
+
+def test_a_rule_of_every_protocol_adds_up_with_a_tcp_one():
+    from policies.neutron import world_reach
+
+    rules = [_rule(6, (443, 443), "0.0.0.0/1"), _rule(None, None, "128.0.0.0/1")]
+    assert set(world_reach(rules)) == {0, 1}
+
+
+def test_udp_and_tcp_halves_do_not_add_up():
+    from policies.neutron import world_reach
+
+    assert world_reach([_rule(6, (53, 53), "0.0.0.0/1"), _rule(17, (53, 53), "128.0.0.0/1")]) == {}
+
+
+def test_directions_do_not_add_up():
+    from policies.neutron import world_reach
+
+    rules = [_rule(6, (22, 22), "0.0.0.0/1"), _rule(6, (22, 22), "128.0.0.0/1", "egress")]
+    assert world_reach(rules) == {}
+
+
+def test_ipv6_halves_reach_the_ipv6_world_and_a_mapped_prefix_covers_ipv4():
+    from policies.neutron import world_reach
+
+    six = [
+        _rule(6, (22, 22), "::/1", ethertype="IPv6"),
+        _rule(6, (22, 22), "8000::/1", ethertype="IPv6"),
+    ]
+    assert set(world_reach(six)) == {0, 1}  # (::/1 holds every IPv4-mapped address too)
+    assert world_reach(six[:1]) == {0: "the whole IPv4 Internet"}  # mapped space alone
+    mapped = [
+        _rule(6, (22, 22), "::ffff:0:0/97", ethertype="IPv6"),
+        _rule(6, (22, 22), "128.0.0.0/1"),
+    ]
+    assert set(world_reach(mapped).values()) == {"the whole IPv4 Internet"}
+
+
+def test_256_slash_8s_spread_over_many_rules_are_the_world():
+    from policies.neutron import world_reach
+
+    rules = [_rule(6, (22, 22), f"{i}.0.0.0/8") for i in range(256)]
+    rules += [_rule(6, (22, 22), f"11.{i % 256}.{i // 256}.7/32") for i in range(5000)]
+    assert len(world_reach(rules)) == len(rules)
+    assert world_reach(rules[1:256]) == {}  # one /8 short

@@ -14,7 +14,6 @@ import pytest
 from typer.testing import CliRunner
 
 from hubctl.cli import app
-from policies.clouds import cloud_entry
 from policies.evaluate import Target
 from policies.model import ResourceView, Status
 from tests.policies.conftest import REMOVE, failures, find, mutate, statuses, with_config
@@ -183,16 +182,17 @@ def clouds(tmp_path: Path, monkeypatch):
         path.write_text(json.dumps({"clouds": entries}), encoding="utf-8")
         monkeypatch.setenv("OS_CLIENT_CONFIG_FILE", str(path))
         monkeypatch.delenv("OS_CLIENT_SECURE_FILE", raising=False)
-        cloud_entry.cache_clear()
         return path
 
     yield write
-    cloud_entry.cache_clear()
 
 
 def on_cloud(target, name: str):
     staging = target("staging-network")
     return mutate(staging, find(staging, PROVIDER), cloud=name, region=REMOVE, authUrl=REMOVE)
+
+
+EU_AUTH = "https://auth.cloud.ovh.net/v3"
 
 
 def test_a_clouds_yaml_entry_is_judged_like_inline_settings(target, clouds):
@@ -226,12 +226,12 @@ def test_a_clouds_yaml_entry_is_judged_like_inline_settings(target, clouds):
             "endpoints-transport-security",
         ),
         (
-            {
-                "region_name": "GRA11",
-                "object_store_endpoint_override": "https://evil.example",
-                "auth": {"auth_url": "https://auth.cloud.ovh.net/v3"},
-            },
-            "endpoints-catalogue-provider",
+            {"region_name": "GRA11", "verify": "no", "auth": {"auth_url": EU_AUTH}},
+            "endpoints-transport-security",
+        ),
+        (
+            {"region_name": "GRA11", "verify": "maybe", "auth": {"auth_url": EU_AUTH}},
+            "endpoints-cloud-entry",
         ),
     ],
 )
@@ -251,7 +251,6 @@ def test_a_clouds_yaml_entry_that_cannot_be_found_fails_closed(target, clouds):
 def test_an_unreadable_clouds_yaml_fails_closed(target, clouds, tmp_path):
     path = clouds({})
     path.write_bytes(b"\xff\xfe not yaml")
-    cloud_entry.cache_clear()
     changed, provider = on_cloud(target, "hub")
     assert failures("endpoints-cloud-entry", changed, provider)
 
@@ -348,11 +347,9 @@ def test_unsafe_provider_settings_given_with_c_exit_1_on_the_provider(
     override, rule, tmp_path, monkeypatch
 ):
     monkeypatch.setenv("OS_CLIENT_CONFIG_FILE", str(tmp_path / "none.yaml"))
-    cloud_entry.cache_clear()
     result = runner.invoke(
         app, ["check", "--stack", "staging-network", "-c", override, "-f", "json"]
     )
-    cloud_entry.cache_clear()
     assert result.exit_code == 1, result.output
     found = [v for v in json.loads(result.stdout)["violations"] if v["policy"] == rule]
     assert found and all(v["enforcement"] == "mandatory" for v in found)

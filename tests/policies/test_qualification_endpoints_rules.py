@@ -22,21 +22,40 @@ def test_production_health_data_on_public_cloud_is_a_mandatory_violation(target)
     assert "EU-WEST-RBX-SNC" in message
 
 
-def test_a_non_production_health_data_site_gets_the_advisory_rule_only(target):
-    dr = target("dr-network")
-    provider = find(dr, PROVIDER)
-    assert statuses("qualification-secnumcloud-production", dr, provider) == {Status.NOT_APPLICABLE}
-    [message] = failures("qualification-secnumcloud-advisory", dr, provider)
-    assert "SBG5" in message
-
-
-def test_a_production_replica_region_is_advisory_not_mandatory(target):
-    storage = target("prod-storage")
-    replica = find(storage, PROVIDER, "replica")
-    assert statuses("qualification-secnumcloud-production", storage, replica) == {
+def test_a_non_production_site_gets_the_advisory_rule_only(target):
+    staging = target("staging-network")
+    provider = find(staging, PROVIDER)
+    assert statuses("qualification-secnumcloud-production", staging, provider) == {
         Status.NOT_APPLICABLE
     }
-    assert failures("qualification-secnumcloud-advisory", storage, replica)
+    [message] = failures("qualification-secnumcloud-advisory", staging, provider)
+    assert "GRA11" in message
+
+
+def test_the_shipped_dr_site_and_prod_replicas_run_on_a_qualified_offer(target):
+    dr, storage = target("dr-network"), target("prod-storage")
+    assert statuses("qualification-secnumcloud-production", dr, find(dr, PROVIDER)) == {Status.PASS}
+    replica = find(storage, PROVIDER, "replica")
+    assert statuses("qualification-secnumcloud-production", storage, replica) == {Status.PASS}
+
+
+def test_a_production_replica_on_a_public_cloud_region_is_a_mandatory_violation(target):
+    storage = target("prod-storage")
+    changed, replica = mutate(storage, find(storage, PROVIDER, "replica"), region="SBG5")
+    [message] = failures("qualification-secnumcloud-production", changed, replica)
+    assert "replicas of production health data" in message
+    assert statuses("qualification-secnumcloud-advisory", changed, replica) == {
+        Status.NOT_APPLICABLE
+    }
+
+
+def test_the_site_protecting_production_is_production_whatever_it_declares(target):
+    dr = with_config(target("dr-network"), hub__production="false", openstack__region="SBG5")
+    provider = find(dr, PROVIDER)
+    changed, provider = mutate(dr, provider, region="SBG5")
+    assert changed.site.production is True
+    [message] = failures("qualification-secnumcloud-production", changed, provider)
+    assert "protects a production site" in message
 
 
 def test_the_production_flag_comes_from_stack_config(target):

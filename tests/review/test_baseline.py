@@ -52,8 +52,9 @@ def test_findings_the_baseline_knows_do_not_fail_but_are_listed(recorded: Path):
 def test_a_new_mandatory_finding_fails_and_is_named(recorded: Path):
     result = check(*UK, *OPEN_ADMIN, "--baseline", str(recorded), "--format", "json")
     assert result.exit_code == 1, result.output
-    # SSH open to the world: the world-ingress rule and the administration-port rule both see it.
-    new = {"exposure-world-ingress", "exposure-admin-port-ssh"}
+    # SSH open to the world: the world-ingress rule and the administration-port rule both see it,
+    # and an operators' range of 0.0.0.0/0 is not private address space.
+    new = {"exposure-world-ingress", "exposure-admin-port-ssh", "stack-site-ranges-private"}
     assert {v["policy"] for v in json.loads(result.stdout)["violations"]} == new
     for policy in new:
         assert f"new: {policy}" in result.stderr

@@ -19,6 +19,7 @@ from hubctl.cli import app
 from hubctl.drill.model import DrillReport
 from hubctl.drill.report import write_report
 from policies.references import REQUIREMENTS
+from tests.policies.conftest import ending
 from tests.review.browser import browser
 
 T0 = datetime(2026, 11, 29, 2, 0, 0, tzinfo=UTC)
@@ -144,14 +145,24 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str,
     write_record(audit("local", AUDITED, 2), reports)
     write_record(audit("local-dr", AUDITED + timedelta(hours=1), 7), reports)
     config = tmp_path_factory.mktemp("config") / "pack.json"
-    # Turning off both state rules leaves STATE-SOVEREIGN with no rule: it must show as such.
+    # Turning off every rule of the state's sovereignty (the backend, the secrets provider, and
+    # the configuration sources and environment that can name others) leaves STATE-SOVEREIGN
+    # with no rule: it must show as such.
     config.write_text(
         json.dumps(
             {
                 "stack-sovereign-backend": "disabled",
                 "stack-sovereign-secrets-provider": "disabled",
+                "stack-config-sources": "disabled",
+                "stack-environment": "disabled",
                 "region-eu-only": {
-                    "suppress": [{"urn": SUPPRESSED_URN, "reason": "audit example, no finding"}]
+                    "suppress": [
+                        {
+                            "urn": SUPPRESSED_URN,
+                            "reason": "audit example, no finding",
+                            **ending(),
+                        }
+                    ]
                 },
             }
         )
@@ -223,6 +234,7 @@ def test_table_rows_equal_the_json_reports_counts(page, generated):
         "recovery-datasets": counts["recovery_datasets"],
         "shredded": counts["shredded"],
         "audit-findings": counts["audit_findings"],
+        "exemptions": counts["exemptions"],
     }
 
 

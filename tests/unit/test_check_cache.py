@@ -12,6 +12,7 @@ import os
 import shutil
 import subprocess
 import sys
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,9 @@ import pytest
 from hubcore.stackfiles import REPO_ROOT
 from hubcore.values import ConfigValue, Location
 from hubctl import checkcache
-from policies.config import load_pack_config
+from policies.config import Suppression, load_pack_config
+from policies.evaluate import Report, Violation
+from policies.registry import Enforcement, Severity
 
 STACK = "staging-kms"
 TREES = ("hubcore", "infra", "policies", "hubctl", "stacks")
@@ -54,7 +57,7 @@ def hubctl(repo: Path, *args: str, **env: str) -> subprocess.CompletedProcess[st
 
 def entries(repo: Path, kind: str = "findings") -> set[str]:
     directory = repo / ".cache" / "check" / kind
-    return {p.name for p in directory.glob("*.pickle")} if directory.is_dir() else set()
+    return {p.name for p in directory.glob("*.json")} if directory.is_dir() else set()
 
 
 def checked(repo: Path, *extra: str) -> tuple[str, set[str]]:
@@ -272,17 +275,114 @@ def test_the_cache_can_be_turned_off(tmp_path, monkeypatch):
     assert checkcache.cache_dir() is None
 
 
-def test_an_entry_reads_back_only_whole(tmp_path, monkeypatch):
-    monkeypatch.setenv(checkcache.ENV, str(tmp_path))
-    checkcache._store("findings", "k", {"a": [1, 2]})
-    assert checkcache._load("findings", "k") == {"a": [1, 2]}
-    path = tmp_path / "findings" / "k.pickle"
-    data = bytearray(path.read_bytes())
-    data[-1] ^= 1
-    path.write_bytes(bytes(data))
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    monkeypatch.setenv(checkcache.ENV, str(tmp_path / "cache"))
+    monkeypatch.setenv(checkcache.KEY_FILE_ENV, str(tmp_path / "key"))
+    return tmp_path / "cache"
+
+
+def _report() -> Report:
+    violation = Violation(
+        policy="region-eu-only",
+        enforcement=Enforcement.MANDATORY,
+        severity=Severity.CRITICAL,
+        urn="urn:pulumi:s::hub::t::n",
+        message="m",
+        location=Location("stacks/sites.yaml", 3, home=Location("x", 1)),
+        description="d",
+        suppressed=Suppression("r", "u", "why", "ops", date(2027, 1, 2), "HUB-1"),
+    )
+    return Report(targets=["s"], resources=3, violations=[violation], suppressed=[violation])
+
+
+def test_an_entry_is_json_data_and_reads_back_equal(cache):
+    checkcache._store("findings", "k", _report())
+    text = (cache / "findings" / "k.json").read_text()
+    assert json.loads(text)["format"] == checkcache.FORMAT  # JSON: no code is ever loaded
+    assert checkcache._load("findings", "k") == _report()
+
+
+def test_an_altered_entry_is_ignored_and_reported(cache, capsys):
+    checkcache._store("findings", "k", _report())
+    path = cache / "findings" / "k.json"
+    document = json.loads(path.read_text())
+    document["body"] = document["body"].replace('"resources":3', '"resources":4')
+    path.write_text(json.dumps(document))
     assert checkcache._load("findings", "k") is None
-    path.write_bytes(b"")
+    assert "does not carry this user's seal" in capsys.readouterr().err
+
+
+def test_an_entry_under_another_key_s_name_is_ignored_and_reported(cache, capsys):
+    checkcache._store("findings", "passing", _report())
+    (cache / "findings" / "failing.json").write_text(
+        (cache / "findings" / "passing.json").read_text()
+    )
+    assert checkcache._load("findings", "failing") is None
+    assert "made for another key" in capsys.readouterr().err
+
+
+def test_an_entry_sealed_with_another_user_s_key_is_ignored(cache, tmp_path, monkeypatch):
+    checkcache._store("findings", "k", _report())
+    monkeypatch.setenv(checkcache.KEY_FILE_ENV, str(tmp_path / "someone-else"))
     assert checkcache._load("findings", "k") is None
+
+
+def test_a_truncated_or_empty_entry_is_ignored(cache):
+    checkcache._store("findings", "k", _report())
+    path = cache / "findings" / "k.json"
+    path.write_text(path.read_text()[:40])
+    assert checkcache._load("findings", "k") is None
+    path.write_text("")
+    assert checkcache._load("findings", "k") is None
+
+
+def test_the_seal_key_is_made_private_on_first_use(cache, tmp_path):
+    checkcache._store("findings", "k", _report())
+    assert (tmp_path / "key").stat().st_mode & 0o777 == 0o600
+
+
+def test_a_passing_entry_written_over_a_failing_one_shows_the_failure(repo, warm, tmp_path):
+    """The red team's move: copy a passing report onto the entry of a failing check."""
+    cache = tmp_path / "cache"
+    env = {checkcache.ENV: str(cache), checkcache.KEY_FILE_ENV: str(tmp_path / "key")}
+    failing = ("check", "--stack", STACK, "-c", "openstack:region=UK1", "--format", "json")
+    passing = hubctl(repo, "check", "--stack", STACK, "--format", "json", **env)
+    assert passing.returncode == 0, passing.stderr
+    passing_entries = set((cache / "findings").glob("*.json"))
+    first = hubctl(repo, *failing, **env)
+    assert first.returncode == 1
+    [failing_entry] = set((cache / "findings").glob("*.json")) - passing_entries
+    [passing_entry] = passing_entries
+    failing_entry.write_text(passing_entry.read_text())
+    again = hubctl(repo, *failing, **env)
+    assert again.returncode == 1
+    assert "made for another key" in again.stderr
+
+
+def test_the_day_is_part_of_the_findings_key(cache, monkeypatch):
+    config = load_pack_config()
+    checkcache.check_stack("staging-network", {}, config)
+    first = set((cache / "findings").glob("*.json"))
+
+    class Tomorrow(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return datetime(2099, 1, 1, tzinfo=tz)
+
+    monkeypatch.setattr(checkcache, "datetime", Tomorrow)
+    checkcache.check_stack("staging-network", {}, config)
+    assert set((cache / "findings").glob("*.json")) - first
+
+
+def test_the_environment_the_sdk_reads_is_part_of_the_records_key(cache, monkeypatch):
+    assert "OS_INSECURE" in checkcache.SDK_ENVIRONMENT
+    from hubcore.stackfiles import load_layered_config
+
+    values = load_layered_config("staging-network")
+    before = checkcache.records_digest("staging-network", values)
+    monkeypatch.setenv("OS_INSECURE", "true")
+    assert checkcache.records_digest("staging-network", values) != before
 
 
 def test_the_digest_does_not_depend_on_set_order():

@@ -34,7 +34,7 @@ def test_each_dataset_gets_a_barbican_generated_aes_key(kms: SynthResult) -> Non
 def test_the_escrow_kek_is_ordered_from_the_replica_regions_barbican(kms: SynthResult) -> None:
     (kek,) = [r for r in of_type(kms, "orderV1:OrderV1") if r.name == "hub-prod-escrow-kek"]
     replica = next(r for r in kms.resources if r.name == "openstack-replica")
-    assert replica.inputs["region"] == "SBG5"
+    assert replica.inputs["region"] == "EU-WEST-SBG-SNC"  # prod's replica region, sites.yaml
     assert kek.provider and "openstack-replica" in kek.provider
     assert kek.inputs["meta"] == {
         "algorithm": "aes",
@@ -126,7 +126,8 @@ def test_a_secret_identity_endpoint_stays_secret_in_the_provider(kms: SynthResul
 def test_secret_expirations_are_whole_seconds_as_barbican_stores_them(kms: SynthResult) -> None:
     """A fraction of a second would differ from Barbican's copy and replace secrets every up."""
     expirations = {s.inputs["expiration"] for s in of_type(kms, "secretV1:SecretV1")}
-    assert expirations == {"2029-11-29T00:00:00Z", "2027-02-27T00:00:00Z"}
+    # 26,280 h (3 x 365 days) and 2,160 h (90 days) after the mocks' start, 2026-11-29.
+    assert expirations == {"2029-11-28T00:00:00Z", "2027-02-27T00:00:00Z"}
 
 
 @pytest.mark.parametrize(

@@ -63,7 +63,7 @@ def test_data_containers_are_protected_and_retained(storage: SynthResult) -> Non
 
 def test_replicas_live_in_the_replica_region(storage: SynthResult) -> None:
     replica_provider = next(r for r in storage.resources if r.name == "openstack-replica")
-    assert replica_provider.inputs["region"] == "SBG5"
+    assert replica_provider.inputs["region"] == "EU-WEST-SBG-SNC"  # prod's hub:replicaRegion
     replicas = [r for r in of_type(storage, "container:Container") if r.name.endswith("-replica")]
     assert {r.name for r in replicas} == {
         "hub-prod-dataset-snds-extract-replica",

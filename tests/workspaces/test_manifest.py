@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 
 import pytest
@@ -109,6 +110,21 @@ def test_an_rsa_key_under_3072_bits_is_refused(projects: Manifests, local_site: 
 )
 def test_ssh_keys_follow_the_pack_crypto_rules(key: str, accepted: bool) -> None:
     assert (check_ssh_key(key, KeyRules()) is None) is accepted
+
+
+def test_ed25519_member_keys_follow_the_pack_s_decision() -> None:
+    assert check_ssh_key(ed25519_key(), KeyRules(allow_ed25519=True)) is None
+    refused = check_ssh_key(ed25519_key(), KeyRules(allow_ed25519=False))
+    assert refused is not None and "Ed25519" not in refused.split("allowed:")[1]
+
+
+def test_an_ecdsa_key_whose_point_is_not_on_its_curve_is_refused() -> None:
+    kind, blob, _ = ecdsa_key("nistp384").split()
+    raw = bytearray(base64.b64decode(blob))
+    raw[-1] ^= 1  # the point's last byte: no longer on P-384
+    broken = f"{kind} {base64.b64encode(bytes(raw)).decode()}"
+    refused = check_ssh_key(broken, KeyRules())
+    assert refused is not None and "not a usable OpenSSH public key" in refused
 
 
 def test_the_key_type_is_read_from_the_key_not_its_label() -> None:

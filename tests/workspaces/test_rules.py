@@ -262,7 +262,8 @@ def test_the_state_of_a_lingering_workspace_fails_review_after_its_file_is_gone(
 
     export = write(export_of(synthesized), tmp_path / "export.json")
     runner = CliRunner()
-    assert runner.invoke(app, ["check", "--state", str(export)]).exit_code == 0
+    first = runner.invoke(app, ["check", "--state", str(export)])
+    assert first.exit_code == 0, first.output
     late = tmp_path / "late.json"
     late.write_text(json.dumps({"workspace-not-expired": {"asOf": "2031-01-01"}}))
     result = runner.invoke(app, ["check", "--state", str(export), "--policy-config", str(late)])

@@ -1,0 +1,73 @@
+"""Exemption family: suppressions and allowances end, and an ended one is a finding of its own.
+
+An exemption (policies/config.py) names an owner, a ticket or a reason, and the day it
+expires, no further ahead than the pack's maximum (setting `maxDays` of this rule, 180 days by
+default; the loader refuses a later date). On and after that day the exemption no longer
+exempts: the finding it hid comes back, and this rule reports the exemption itself, so that a
+forgotten waiver fails the review instead of lasting forever (Azure Policy's exemption
+`expiresOn`, trivy's `expired_at`).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from policies.model import Context, Outcome, failed, not_applicable, passed
+from policies.registry import Scope, Severity, rule
+
+DEFAULT_MAX_DAYS = 180
+
+
+def as_of(context: Context) -> date:
+    configured = context.rule_config.get("asOf")
+    if isinstance(configured, str) and configured:
+        try:
+            return date.fromisoformat(configured)
+        except ValueError:
+            pass
+    return datetime.now(UTC).date()
+
+
+@rule(
+    "exemption-expired",
+    description="No suppression or allowance is past its expiry, or further ahead than allowed.",
+    remediation="Fix the finding, or renew the exemption with its owner's review and a new date.",
+    severity=Severity.HIGH,
+    scope=Scope.STACK,
+    config={"maxDays": DEFAULT_MAX_DAYS, "asOf": ""},
+)
+def exemption_expired(context: Context) -> list[Outcome]:
+    """Passes: every exemption of the pack config ends today or later, and no later than
+    maxDays from today. Fails: one per exemption past its end (it no longer exempts), or ending
+    further ahead than allowed, or with no end at all (a config the loader did not read, under
+    the engine). Not applicable: no exemption."""
+    exemptions = context.exemptions
+    if not exemptions:
+        return [not_applicable("no exemption in the pack config")]
+    today = as_of(context)
+    latest = today + timedelta(days=int(context.rule_config.get("maxDays", DEFAULT_MAX_DAYS)))
+    outcomes: list[Outcome] = []
+    for exemption in exemptions:
+        what = (
+            f"{exemption.kind} of {exemption.rule} for {exemption.target} (owner "
+            f"{exemption.owner or 'none'}, {exemption.ticket or exemption.reason or 'no reason'})"
+        )
+        if exemption.expires is None:
+            outcomes.append(failed(f"the {what} has no expiry date: every exemption ends."))
+        elif exemption.expires < today:
+            outcomes.append(
+                failed(
+                    f"the {what} expired on {exemption.expires} (as of {today}): it no longer "
+                    "exempts. Fix the finding, or have its owner renew it with a new date.",
+                )
+            )
+        elif exemption.expires > latest:
+            outcomes.append(
+                failed(
+                    f"the {what} ends on {exemption.expires}, after {latest}, the latest the "
+                    "pack allows (maxDays): review it sooner.",
+                )
+            )
+        else:
+            outcomes.append(passed())
+    return outcomes
