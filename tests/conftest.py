@@ -133,27 +133,15 @@ def user_site_census() -> dict[str, list[tuple[str, ...]]] | None:
     projects (hubctl's own census, by the hub's tags and names) and what their states hold (the
     local site's S3 bucket, read through Swift, and the file backend of local-dr). None when
     the local cloud is not running: then no test can reach the user's site either."""
-    import openstack
 
     from hubcore.stackfiles import load_layered_config
     from hubctl.census import cloud_objects
 
     census: dict[str, list[tuple[str, ...]]] = {}
-    for site, (which, _) in USER_SITES.items():
-        env = _local_cloud_env(which)
-        if env is None:
+    for site in USER_SITES:
+        conn = user_connection(site)
+        if conn is None:
             return None
-        conn = openstack.connect(
-            load_envvars=False,
-            load_yaml_config=False,
-            auth_url=env["OS_AUTH_URL"],
-            project_name=env["OS_PROJECT_NAME"],
-            username=env["OS_USERNAME"],
-            password=env["OS_PASSWORD"],
-            user_domain_name="Default",
-            project_domain_name="Default",
-            region_name=env["OS_REGION_NAME"],
-        )
         census[f"{site} resources"] = sorted(
             (o.token, o.id, o.name) for o in cloud_objects(conn, site)
         )
