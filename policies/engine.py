@@ -424,16 +424,25 @@ def policies() -> list[Policy]:
 def initial_config() -> dict[str, EnforcementLevel | dict[str, Any]]:
     """policies/pack-config.json in the SDK's form (levels as enums)."""
     config = PackConfig.load(PACK_CONFIG_FILE) if PACK_CONFIG_FILE.exists() else PackConfig()
+    rules = {rule.id: rule for rule in all_rules()}
     result: dict[str, EnforcementLevel | dict[str, Any]] = {}
     if config.default is not None:
         result["all"] = _LEVELS[config.default]
-    for rule_id in set(config.levels) | set(config.properties):
+
+    def entry_of(rule_id: str) -> dict[str, Any]:
+        # The engine reads an entry without enforcementLevel as the pack's default level
+        # (advisory), not the rule's own: every entry states the level the pack means.
         entry: dict[str, Any] = dict(config.properties.get(rule_id, {}))
-        if rule_id in config.levels:
-            entry["enforcementLevel"] = _LEVELS[config.levels[rule_id]]
-        result[rule_id] = entry
+        rule = rules.get(rule_id)
+        level = config.levels.get(rule_id) or (config.enforcement(rule) if rule else None)
+        if level is not None:
+            entry["enforcementLevel"] = _LEVELS[level]
+        return entry
+
+    for rule_id in set(config.levels) | set(config.properties):
+        result[rule_id] = entry_of(rule_id)
     for suppression in config.suppressions:
-        current = result.setdefault(suppression.rule, {})
+        current = result.setdefault(suppression.rule, entry_of(suppression.rule))
         holder: dict[str, Any] = (
             current if isinstance(current, dict) else {"enforcementLevel": current}
         )

@@ -209,3 +209,16 @@ def test_a_secret_the_engine_decrypts_is_never_printed(synth, monkeypatch):
     )
     messages = [d.message for d in servicer.Analyze(request, None).diagnostics]
     assert messages and all("leaky-name" not in m for m in messages)
+
+
+def test_a_rule_with_settings_but_no_level_keeps_its_own_level_under_the_engine() -> None:
+    """The engine reads a config entry without enforcementLevel as the pack's default level
+    (advisory): crypto-key-strength's settings in pack-config.json must not make it advisory."""
+    from pulumi_policy import EnforcementLevel
+
+    from policies.engine import initial_config
+
+    entry = initial_config()["crypto-key-strength"]
+    assert isinstance(entry, dict)
+    assert entry["enforcementLevel"] == EnforcementLevel.MANDATORY
+    assert entry["allowEd25519"] is True
