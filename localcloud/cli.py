@@ -25,7 +25,6 @@ from localcloud.layout import (
     REPO_ROOT,
     Layout,
     default_layout,
-    forget_machine_cloud,
     load_secrets,
     record_machine_cloud,
 )
@@ -150,7 +149,6 @@ def cmd_stop(layout: Layout) -> int:
     strays = kill_strays(layout)
     if strays:
         say(f"ended {len(strays)} leftover process(es): {strays}")
-    forget_machine_cloud(layout)
     left = listening_ports()
     if left:
         say(f"ports still listening after stop: {left}")

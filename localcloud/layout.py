@@ -95,18 +95,10 @@ def record_machine_cloud(layout: Layout) -> None:
     record.write_text(f"{layout.state}\n", encoding="utf-8")
 
 
-def forget_machine_cloud(layout: Layout) -> None:
-    record = machine_record()
-    try:
-        if Path(record.read_text(encoding="utf-8").strip()) == layout.state:
-            record.unlink()
-    except OSError:
-        pass
-
-
 def recorded_cloud() -> Path | None:
-    """The folder of the cloud started in this network namespace, if one was (and has not been
-    stopped since)."""
+    """The folder of the cloud started in this network namespace, if one was. A stop keeps the
+    record: the cloud's data is still there, and a later start from any checkout without a
+    cloud of its own restarts that cloud rather than a new, empty one."""
     try:
         folder = Path(machine_record().read_text(encoding="utf-8").strip())
     except OSError:

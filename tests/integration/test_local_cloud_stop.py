@@ -6,6 +6,7 @@ deploys to it.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import time
 from pathlib import Path
@@ -37,19 +38,23 @@ def _listening_sockets() -> set[int]:
 
 def test_stop_leaves_nothing_then_start_again() -> None:
     subprocess.run([SCRIPT, "start"], cwd=REPO, check=True, timeout=1800)
-    assert instance_processes(default_layout()), "the cloud should be running before stop"
+    layout = default_layout()
+    assert instance_processes(layout), "the cloud should be running before stop"
+    # The machine's cloud may be another checkout's (this one has none of its own): stop it
+    # and start that same cloud again, never a new empty one.
+    env = {**os.environ, "LOCAL_CLOUD_DIR": str(layout.state)}
 
-    subprocess.run([SCRIPT, "stop"], cwd=REPO, check=True, timeout=300)
+    subprocess.run([SCRIPT, "stop"], cwd=REPO, env=env, check=True, timeout=300)
     try:
         assert _listening_sockets() == set()
         assert listening_ports() == []
-        assert instance_processes(default_layout()) == []
+        assert instance_processes(layout) == []
         status = subprocess.run([SCRIPT, "status"], cwd=REPO, capture_output=True, text=True)
         assert status.returncode != 0
         assert "healthy" not in status.stdout
     finally:
         started = time.monotonic()
-        subprocess.run([SCRIPT, "start"], cwd=REPO, check=True, timeout=1800)
+        subprocess.run([SCRIPT, "start"], cwd=REPO, env=env, check=True, timeout=1800)
         print(f"start after stop: {time.monotonic() - started:.0f} s")
     status = subprocess.run([SCRIPT, "status"], cwd=REPO, capture_output=True, text=True)
     assert status.returncode == 0, status.stdout
