@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -203,3 +204,27 @@ def users_site_is_left_as_it_was(request: pytest.FixtureRequest) -> Iterator[Non
         if before[key] != after.get(key)
     }  # fmt: skip
     assert not changed, f"the tests changed the user's own sites: {changed}"
+
+
+# --------------------------------------------------------------------------------------------
+# The offline tiers judge what the files say, never what the caller's shell or an earlier tier
+# of the session put in the environment: a user who ran `eval "$(scripts/local-cloud env)"`
+# (OS_REGION_NAME=LOCAL1, OS_CLOUD, ...) or the cloud tiers' session fixtures would otherwise
+# change what a provider without a region or a project without a backend is judged to mean.
+
+AMBIENT_PREFIXES = ("OS_",)
+AMBIENT_NAMES = ("PULUMI_BACKEND_URL", "HUB_STATE_BACKEND")
+LIVE_MARKERS = ("integration", "fault", "readme")
+
+
+@pytest.fixture(autouse=True)
+def _offline_tests_see_no_ambient_cloud(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if any(request.node.get_closest_marker(marker) for marker in LIVE_MARKERS):
+        return
+    if {"deploy_env", "cloud_env", "workspace_site"} & set(request.fixturenames):
+        return
+    for name in list(os.environ):
+        if name.startswith(AMBIENT_PREFIXES) or name in AMBIENT_NAMES:
+            monkeypatch.delenv(name)

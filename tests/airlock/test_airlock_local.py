@@ -44,10 +44,11 @@ def site(workspace_site: WorkspaceSite) -> Iterator[dict[str, str]]:
     data = yaml.safe_load((REPO_ROOT / "projects" / "local" / "diabetes-cohort.yaml").read_text())
     data["id"] = W
     workspace_site.write_manifest(W, data)
-    try:
-        yield workspace_site.env
-    finally:
-        workspace_site.close_left_open(W)
+    with workspace_site.active():
+        try:
+            yield workspace_site.env
+        finally:
+            workspace_site.close_left_open(W)
 
 
 @pytest.fixture(scope="module")

@@ -36,6 +36,22 @@ class WorkspaceSite:
     env: dict[str, str]
     root: Path
 
+    @contextmanager
+    def active(self) -> Iterator[None]:
+        """The site's environment in os.environ (hubctl's commands run in-process read it), for
+        the modules that use the site and no longer: a session-long change would hand the site's
+        project and backend to every later tier."""
+        saved = {key: os.environ.get(key) for key in self.env}
+        os.environ.update(self.env)
+        try:
+            yield
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+
     def write_manifest(self, project: str, data: dict[str, Any]) -> Path:
         path = self.root / "projects" / "local" / f"{project}.yaml"
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -48,9 +64,13 @@ class WorkspaceSite:
             path = STACKS_DIR / f"Pulumi.local-ws-{workspace}.yaml"
             if path.exists():
                 try:
-                    close_workspace(
-                        Site.load("local"), workspace, log_dir=self.root / "logs", pending_ok=True
-                    )
+                    with self.active():
+                        close_workspace(
+                            Site.load("local"),
+                            workspace,
+                            log_dir=self.root / "logs",
+                            pending_ok=True,
+                        )
                 finally:
                     path.unlink(missing_ok=True)
 
@@ -71,14 +91,18 @@ def deployed_site(
             project, user, admin_connection.identity.find_role(role)
         )
     (root / "projects" / "local").mkdir(parents=True)
+    # A backend of its own: the integration tier deploys the same stack names (local-kms, ...)
+    # into the session's project, and one backend for both would hand each the other's state.
+    backend = f"file://{root / 'backend'}"
+    (root / "backend").mkdir()
     env = {
         **deploy_env,
         "OS_PROJECT_NAME": project.name,
+        "PULUMI_BACKEND_URL": backend,
+        "HUB_STATE_BACKEND": backend,
         PROJECTS_ENV: str(root / "projects"),
         REPORTS_ENV: str(root / "reports"),
     }
-    saved = {key: os.environ.get(key) for key in env}
-    os.environ.update(env)
     logs = root / "logs"
     site = WorkspaceSite(env, root)
 
@@ -97,10 +121,5 @@ def deployed_site(
         for which in reversed(SITE_LAYERS):
             layer("destroy", which)
         delete_order_secrets(connect_from_env(env), "local")
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
         admin_connection.identity.delete_project(project)
         shutil.rmtree(root, ignore_errors=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,13 @@ def _closing_records(project: str) -> list[dict[str, Any]]:
         json.loads(path.read_text())
         for path in sorted(reports_dir().glob(f"{project}-closed-*.json"))
     ]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _in_the_site(workspace_site: WorkspaceSite) -> Iterator[None]:
+    """hubctl's commands, run in-process, act on the session's workspace site."""
+    with workspace_site.active():
+        yield
 
 
 @pytest.fixture(scope="module")

@@ -54,10 +54,11 @@ def site_env(workspace_site: WorkspaceSite) -> Iterator[dict[str, str]]:
             # unrelated workspace of this worktree expires as soon, nothing else.
             data["expires"] = str(date.today() + timedelta(days=2))
         workspace_site.write_manifest(project_id, data)
-    try:
-        yield workspace_site.env
-    finally:
-        workspace_site.close_left_open(A, B)
+    with workspace_site.active():
+        try:
+            yield workspace_site.env
+        finally:
+            workspace_site.close_left_open(A, B)
 
 
 @pytest.fixture(scope="module")
