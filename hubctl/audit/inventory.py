@@ -304,6 +304,11 @@ def _read_details(conn: Any, raw: RawProject, reader: Reader) -> None:
         if found is not None:
             raw.details[key] = found
 
+    if raw.of("containers"):
+        # Swift reports a storage policy on every container, its default one when none was
+        # chosen: the default is what "unset" looks like live.
+        read("object-store", "the service's capabilities", ("swift-info", ""),
+             partial(conn.object_store.get_info))  # fmt: skip
     for container in raw.of("containers"):
         name = str(container.name)
         read("object-store", f"container {name}", ("containers", name),

@@ -732,3 +732,57 @@ def build_all(raw: RawProject) -> list[Live]:
             item.region = raw.region
             found.append(item)
     return found
+
+
+# --------------------------------------------------------------------------- the pack's view
+
+# Inputs the cloud fills in itself when a deployer leaves them unset: live, each shows a value
+# that a state export would not have. Each is given to the pack only when it differs from what
+# the cloud would have put there on its own, and is then judged as if a deployer had set it.
+
+
+def _own_project(item: Live, raw: RawProject) -> bool:
+    return str(item.inputs.get("tenantId") or "") in ("", raw.project)
+
+
+def _attached_by_the_cloud(item: Live, raw: RawProject) -> bool:
+    """Nova sets a port's device when a server of the project attaches it, Neutron when a
+    router of the project gets an interface on it."""
+    owner = str(item.inputs.get("deviceOwner") or "")
+    device = str(item.inputs.get("deviceId") or "")
+    if owner.startswith("compute:"):
+        return device in {str(s.id) for s in raw.of("servers")}
+    if owner in ROUTER_INTERFACE_OWNERS:
+        return device in {str(r.id) for r in raw.of("routers")}
+    return owner == "" and device == ""
+
+
+def _default_storage_policy(item: Live, raw: RawProject) -> bool:
+    policy = str(item.inputs.get("storagePolicy") or "")
+    info = raw.details.get(("swift-info", ""))
+    swift = (getattr(info, "swift", None) or {}) if info is not None else {}
+    defaults = {str(p.get("name")) for p in swift.get("policies") or [] if p.get("default")}
+    return policy == "" or policy in defaults
+
+
+FILLED_BY_THE_CLOUD: dict[str, Callable[[Live, RawProject], bool]] = {
+    "tenantId": _own_project,
+    "deviceId": _attached_by_the_cloud,
+    "deviceOwner": _attached_by_the_cloud,
+    "storagePolicy": _default_storage_policy,
+}
+
+
+def declared_inputs(item: Live, raw: RawProject) -> dict[str, Any]:
+    """What a deployer would have had to declare for the cloud to show `item` as it is: the
+    provider's inputs only (attachments, fingerprints and members are what the cloud reports,
+    compared for drift, never declared), without the values the cloud fills in by itself."""
+    from policies.schema import resource_schema
+
+    schema = resource_schema(item.token) or {}
+    return {
+        key: value
+        for key, value in item.inputs.items()
+        if key in schema
+        and not (key in FILLED_BY_THE_CLOUD and FILLED_BY_THE_CLOUD[key](item, raw))
+    }

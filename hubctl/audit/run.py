@@ -23,7 +23,7 @@ from hubcore.stacks import Layer, StackName
 from hubcore.values import ConfigError, ConfigValue, Location
 from hubctl.audit.compare import Comparison, Status, classify, missing, shown
 from hubctl.audit.inventory import SERVICES, Gap, GapKind, RawProject, read_project
-from hubctl.audit.mapping import LIVE_TYPES, PROJECT, Live, build_all
+from hubctl.audit.mapping import LIVE_TYPES, PROJECT, Live, build_all, declared_inputs
 from hubctl.audit.states import StackState, read_states
 from policies.config import PackConfig
 from policies.evaluate import Report, Target, evaluate
@@ -384,7 +384,7 @@ def _target(
                 urn=urn,
                 type=item.token,
                 name=entry.state.name if own_state and entry.state is not None else item.name,
-                inputs={**item.inputs, "region": item.region},
+                inputs={**declared_inputs(item, read.raw), "region": item.region},
                 provider_urn=provider.urn,
                 id=item.id,
             )
