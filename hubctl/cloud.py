@@ -99,3 +99,22 @@ def site_cloud(site: str, region: str, environ: dict[str, str] | None = None) ->
         if environ.get(name)
     }
     return SiteCloud(site, region, auth.get("project_name"), "OS_* environment", auth)
+
+
+def empty_container(conn: Any, container: str) -> int:
+    """Delete every object and every old version of a container, so a destroy can remove it
+    (Swift refuses to delete a container that holds any: 409). The number deleted."""
+    import openstack.exceptions
+
+    deleted = 0
+    try:
+        listing = conn.object_store.get(f"/{container}", params={"format": "json", "versions": ""})
+    except openstack.exceptions.NotFoundException:
+        return 0
+    if listing.status_code == 404:
+        return 0
+    for item in listing.json():
+        params = {"version-id": item["version_id"]} if item.get("version_id") else {}
+        conn.object_store.delete(f"/{container}/{item['name']}", params=params)
+        deleted += 1
+    return deleted

@@ -24,7 +24,7 @@ from pulumi import automation as auto
 from hubcore.stackfiles import REPO_ROOT, load_layered_config
 from hubcore.stacks import SITE_LAYERS, Layer, StackName
 from hubctl.backend import SiteBackend, choose_backend, open_backend
-from hubctl.cloud import SiteCloud, site_cloud
+from hubctl.cloud import SiteCloud, empty_container, site_cloud
 from hubctl.reconcile import decide, owned_ids, pending_operations, settled
 from infra.config import HubConfig, validate_config
 from infra.kinds import LAYER_DEPENDENCIES
@@ -33,6 +33,7 @@ POLICY_PACK = REPO_ROOT / "policies"
 LAYERS: tuple[Layer, ...] = SITE_LAYERS
 
 Action = Literal["up", "destroy", "preview", "refresh"]
+CONTAINER = "openstack:objectstorage/container:Container"
 # Actions that write the state: pending operations are settled before them.
 WRITES: frozenset[str] = frozenset({"up", "destroy", "refresh"})
 # A file to append every engine event to, one JSON line each (the fault-injection tier picks
@@ -280,6 +281,8 @@ class SiteDeployer:
                 else:
                     if self.unprotect:
                         run_cli(stack, ["state", "unprotect", "--all", "--yes"])
+                    if run.layer is Layer.STORAGE:
+                        self._empty_versioned_containers(stack, write)
                     result = stack.destroy(on_output=write, on_event=on_event, color="never")
                     run.changes = _counts(result.summary.resource_changes)
                     if run.layer is Layer.KMS:
@@ -336,6 +339,23 @@ class SiteDeployer:
             auto.Deployment(version=exported.version, deployment=settled(deployment, decisions))
         )
         stack.refresh(on_output=write, color="never")
+
+    def _empty_versioned_containers(self, stack: auto.Stack, write: Callable[[str], None]) -> None:
+        """A versioned container (datasets, key escrow) keeps every old version of its objects,
+        and Swift refuses to delete a container that holds any: on a site whose data may go
+        (not protected, or --unprotect), delete them before the destroy. A protected site's
+        containers are kept by the destroy anyway (protect, retain_on_delete)."""
+        if site_config(self.site, Layer.STORAGE).protect and not self.unprotect:
+            return
+        deployment = stack.export_stack().deployment or {}
+        cloud = self.cloud()
+        for resource in deployment.get("resources") or []:
+            outputs = resource.get("outputs") or {}
+            if resource.get("type") != CONTAINER or not outputs.get("versioning"):
+                continue
+            region = str(outputs.get("region") or cloud.region)
+            deleted = empty_container(cloud.in_region(region).connect(), str(outputs["name"]))
+            write(f"hubctl: emptied {outputs['name']} ({region}): {deleted} object version(s)")
 
     def _forget_generated_keys(self, write: Callable[[str], None]) -> None:
         """Destroying a Barbican order keeps the key it generated: delete those keys too,
