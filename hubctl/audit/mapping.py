@@ -525,11 +525,30 @@ def _key_containers(raw: RawProject) -> Iterable[Live]:
         }, "key-manager", str(c.status or ""))  # fmt: skip
 
 
+SPENT_ORDER = (
+    "an order whose key is deleted (Cinder keeps the order of a deleted volume's key, a "
+    "destroyed order's key may be deleted after it): a record of Barbican that holds no key"
+)
+
+
 def _orders(raw: RawProject) -> Iterable[Live]:
     keys = _volume_keys(raw)
+    # Only a complete listing of the secrets can say that an order's key is gone.
+    listed = (
+        {_ref_id(s.secret_ref) for s in raw.of("secrets")}
+        if "key-manager" in raw.complete_services
+        else None
+    )
     for o in raw.of("orders"):
         meta = dict(o.meta or {})
         owner = keys.get(_ref_id(o.secret_ref))
+        spent = (
+            listed is not None
+            and owner is None
+            and str(o.status or "") == "ACTIVE"
+            and bool(o.secret_ref)
+            and _ref_id(o.secret_ref) not in listed
+        )
         yield Live(ORDER, _ref_id(o.order_ref), str(meta.get("name") or ""), {
             "type": o.type, "status": o.status, "secretRef": o.secret_ref or "",
             "containerRef": getattr(o, "container_ref", None) or "",
@@ -537,7 +556,8 @@ def _orders(raw: RawProject) -> Iterable[Live]:
                      "mode": meta.get("mode"), "name": meta.get("name"),
                      "payloadContentType": meta.get("payload_content_type"),
                      "expiration": meta.get("expiration")},
-        }, "key-manager", str(o.status or ""), owners=(owner,) if owner else ())  # fmt: skip
+        }, "key-manager", str(o.status or ""), owners=(owner,) if owner else (),
+            built_in=SPENT_ORDER if spent else None)  # fmt: skip
 
 
 def _images(raw: RawProject) -> Iterable[Live]:
