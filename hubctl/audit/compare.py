@@ -39,6 +39,7 @@ from hubctl.audit.mapping import (
     service_of,
 )
 from policies.model import SECRET_MASK, UNKNOWN_MASK, ResourceView, holds_mask
+from policies.userdata import embedded_credentials
 
 
 class Status(StrEnum):
@@ -208,6 +209,24 @@ def drift_of(item: Live, state: ResourceView) -> tuple[list[Drift], list[str]]:
     return drifts, secret
 
 
+REDACTED = "<redacted: it embeds a credential>"
+
+
+def redacted(value: Any, key: str = "") -> Any:
+    """The value with every string that embeds a credential (by itself, or as `key=value` in
+    a mapping: metadata {"db_password": "x"}) replaced: an audit report is read by reviewers
+    and kept as evidence, and must not carry the password it found."""
+    if isinstance(value, Mapping):
+        return {k: redacted(v, str(k)) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [redacted(v, key) for v in value]
+    if isinstance(value, str) and (
+        embedded_credentials(value) or (key and embedded_credentials(f"{key}={value}"))
+    ):
+        return REDACTED
+    return value
+
+
 def shown(value: Any) -> str:
-    text = json.dumps(value, sort_keys=True, default=str)
+    text = json.dumps(redacted(value), sort_keys=True, default=str)
     return text if len(text) <= 200 else text[:200] + "..."

@@ -22,7 +22,7 @@ from hubcore.stackfiles import load_layered_config, relative, stack_file
 from hubcore.stacks import Layer, StackName
 from hubcore.values import ConfigError, ConfigValue, Location
 from hubctl.audit.compare import Comparison, Status, classify, missing, shown
-from hubctl.audit.inventory import SERVICES, Gap, GapKind, RawProject, read_project
+from hubctl.audit.inventory import RAW_KINDS, SERVICES, Gap, GapKind, RawProject, read_project
 from hubctl.audit.mapping import LIVE_TYPES, PROJECT, Live, build_all, declared_inputs
 from hubctl.audit.states import StackState, read_states
 from policies.config import PackConfig
@@ -249,6 +249,8 @@ def run(options: AuditOptions, config: PackConfig) -> AuditResult:
         raw = read_project(regional, region, budget, skip_services=shared)
         for service, url in endpoints.items():
             read_endpoints.setdefault(service, set()).add(url)
+        if reads:
+            _drop_services_already_read(raw, reads[0].raw)
         reads.append(_project_read(raw, views, backend))
         gaps += raw.gaps
     # Workspace projects the audit could not enter: reported with the site's own project.
@@ -306,6 +308,31 @@ def run(options: AuditOptions, config: PackConfig) -> AuditResult:
         unseen=unseen,
         seconds=time.monotonic() - clock,
     )
+
+
+def _object_key(item: Any) -> str:
+    for attribute in ("id", "secret_ref", "container_ref", "order_ref", "name"):
+        value = getattr(item, attribute, None)
+        if value:
+            return str(value).rstrip("/").rsplit("/", 1)[-1]
+    return repr(item)
+
+
+def _drop_services_already_read(raw: RawProject, first: RawProject) -> None:
+    """A service of another region that lists exactly the objects the first region's listed is
+    the same service behind another endpoint (the local cloud's LOCAL2 forwards to LOCAL1's):
+    its objects are the first region's, judged there, never twice. Two real regions never list
+    the same ids."""
+    for service in SERVICES:
+        kinds = [kind.kind for kind in RAW_KINDS if kind.service == service]
+        mine = {(k, _object_key(o)) for k in kinds for o in raw.of(k)}
+        theirs = {(k, _object_key(o)) for k in kinds for o in first.of(k)}
+        if mine and mine == theirs:
+            for kind in kinds:
+                raw.objects[kind] = []
+            raw.details = {key: v for key, v in raw.details.items() if key[0] not in kinds}
+            raw.complete_services.discard(service)
+            raw.shared_services.add(service)
 
 
 def _workspace_projects(states: Iterable[StackState]) -> list[tuple[str, ResourceView]]:

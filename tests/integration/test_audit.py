@@ -301,7 +301,7 @@ def test_a_password_put_in_a_servers_metadata_is_found_and_is_drift(
     [leak] = found(report, "secrets-embedded-credentials")
     assert leak["urn"].endswith(f"::hub-{SITE}-app-0") and "Hunter2" not in leak["message"]
     [drift] = found(report, "audit-drift")
-    assert "metadata" in drift["message"]
+    assert "metadata" in drift["message"] and "Hunter2" not in drift["message"]
 
 
 # --------------------------------------------------------------------------- least privilege
