@@ -89,23 +89,19 @@ def cloud_env(test_tenant: Tenant) -> dict[str, str]:
 def deploy_env(
     engine_env: dict[str, str], cloud_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[dict[str, str]]:
-    """Engine + cloud environment with a fresh DIY backend for this test session."""
+    """Engine + cloud environment with a fresh DIY backend for this test session.
+
+    Never put in os.environ for the session: tests/conftest.py sets it for each test that uses
+    it, and only for that test (a later tier, `make up` in a namespace, the engine's own env,
+    would otherwise inherit this backend and project)."""
     backend = tmp_path_factory.mktemp("backend")
-    env = {
+    yield {
         **engine_env,
         **cloud_env,
         "PULUMI_BACKEND_URL": f"file://{backend}",
         "HUB_STATE_BACKEND": f"file://{backend}",
         "PULUMI_CONFIG_PASSPHRASE": LOCAL_PASSPHRASE,
     }
-    saved = {key: os.environ.get(key) for key in env}
-    os.environ.update(env)
-    yield env
-    for key, value in saved.items():
-        if value is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = value
 
 
 @pytest.fixture(scope="session")

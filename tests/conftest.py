@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from infra.synth import ResourceRecord, SynthResult, synthesize
+from tests.offline import is_ambient
 
 # The cloud tiers' fixtures (tenant, engine, backend), shared by every folder that needs them.
 pytest_plugins = ["tests.cloud"]
@@ -207,24 +208,33 @@ def users_site_is_left_as_it_was(request: pytest.FixtureRequest) -> Iterator[Non
 
 
 # --------------------------------------------------------------------------------------------
-# The offline tiers judge what the files say, never what the caller's shell or an earlier tier
-# of the session put in the environment: a user who ran `eval "$(scripts/local-cloud env)"`
-# (OS_REGION_NAME=LOCAL1, OS_CLOUD, ...) or the cloud tiers' session fixtures would otherwise
-# change what a provider without a region or a project without a backend is judged to mean.
+# Each test sees the environment it asks for, and no other tier's. A cloud test that uses the
+# session's deployment (`deploy_env`, the workspace site) gets its variables for its own run, as
+# hubctl's in-process commands read them; nothing is left in os.environ for the next tier (the
+# engine's own environment, `make up` in a namespace). The offline tiers judge what the files
+# say, never what the caller's shell put in the environment: a user who ran
+# `eval "$(scripts/local-cloud env)"` (OS_REGION_NAME=LOCAL1, OS_CLOUD...) would otherwise change
+# what a provider without a region or a project without a backend is judged to mean.
 
-AMBIENT_PREFIXES = ("OS_",)
-AMBIENT_NAMES = ("PULUMI_BACKEND_URL", "HUB_STATE_BACKEND")
 LIVE_MARKERS = ("integration", "fault", "readme")
 
 
 @pytest.fixture(autouse=True)
-def _offline_tests_see_no_ambient_cloud(
+def _each_test_sees_its_own_environment(
     request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    names = set(request.fixturenames)
+    if "deploy_env" in names:
+        applied = dict(request.getfixturevalue("deploy_env"))
+        if "workspace_site" in names:
+            applied.update(request.getfixturevalue("workspace_site").env)
+        for key, value in applied.items():
+            monkeypatch.setenv(key, value)
+        return
     if any(request.node.get_closest_marker(marker) for marker in LIVE_MARKERS):
         return
-    if {"deploy_env", "cloud_env", "workspace_site"} & set(request.fixturenames):
+    if "cloud_env" in names:
         return
     for name in list(os.environ):
-        if name.startswith(AMBIENT_PREFIXES) or name in AMBIENT_NAMES:
+        if is_ambient(name):
             monkeypatch.delenv(name)

@@ -14,6 +14,15 @@ from collections.abc import Mapping
 
 from hubcore.stackfiles import REPO_ROOT
 
+# What a shell may carry that names a cloud or a backend: the session's deployment, or a user's
+# `eval "$(scripts/local-cloud env)"`.
+AMBIENT_PREFIXES = ("OS_",)
+AMBIENT_NAMES = frozenset({"PULUMI_BACKEND_URL", "HUB_STATE_BACKEND"})
+
+
+def is_ambient(name: str) -> bool:
+    return name.startswith(AMBIENT_PREFIXES) or name in AMBIENT_NAMES
+
 
 def hubctl(
     *args: str, env: Mapping[str, str] | None = None, without: tuple[str, ...] = ()

@@ -9,6 +9,7 @@ under the test's temporary directory, with the passphrase secrets provider.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -18,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.offline import is_ambient
 
 REPO = Path(__file__).resolve().parents[2]
 PROJECTS = Path(__file__).resolve().parent / "projects"
@@ -32,8 +35,10 @@ PULUMI_TIMEOUT_S = 600
 def _toolchain_env() -> dict[str, str]:
     subprocess.run([str(TOOLCHAIN)], cwd=REPO, check=True, timeout=TOOLCHAIN_TIMEOUT_S)
     script = f'eval "$({TOOLCHAIN} env)" && env -0'
+    # A person's shell, not the test session's: no cloud or backend another tier chose.
+    environ = {k: v for k, v in os.environ.items() if not is_ambient(k)}
     out = subprocess.run(
-        ["bash", "-c", script], cwd=REPO, check=True, capture_output=True, timeout=60
+        ["bash", "-c", script], cwd=REPO, check=True, capture_output=True, timeout=60, env=environ
     ).stdout
     env: dict[str, str] = {}
     for entry in out.decode().split("\0"):

@@ -23,6 +23,7 @@ from hubctl import checkcache
 from policies.config import Suppression, load_pack_config
 from policies.evaluate import Report, Violation
 from policies.registry import Enforcement, Severity
+from tests.offline import is_ambient
 
 STACK = "staging-kms"
 TREES = ("hubcore", "infra", "policies", "hubctl", "stacks")
@@ -42,7 +43,10 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def hubctl(repo: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     """`hubctl` as the copy's code, with the copy's stacks and cache (.cache/ under it)."""
-    environment = {**os.environ, "PYTHONPATH": str(repo), **env}
+    # The same environment for the module's warm-up and each test's run (a cache key folds in
+    # the provider's variables): never a cloud or backend of the caller's shell.
+    ambient = {k: v for k, v in os.environ.items() if not is_ambient(k)}
+    environment = {**ambient, "PYTHONPATH": str(repo), **env}
     environment.pop(checkcache.ENV, None)
     environment.update(env)
     return subprocess.run(
