@@ -21,7 +21,7 @@ import pytest
 from hubcore.stackfiles import REPO_ROOT
 from hubcore.stacks import Layer, StackName
 from hubctl.cloud import site_cloud
-from hubctl.deploy import delete_order_secrets, run_stack
+from hubctl.deploy import forget_generated_keys, run_stack
 from hubctl.drill.cloud import empty_container
 
 pytestmark = pytest.mark.integration
@@ -76,9 +76,7 @@ def env(deploy_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) ->
                 empty_container(conn, container)
         layer("destroy", Layer.STORAGE)
         layer("destroy", Layer.KMS)
-        delete_order_secrets(primary, SITE)
-        for secret in primary.key_manager.secrets(name=f"hub-{SITE}-escrow-kek"):
-            primary.key_manager.delete_secret(secret.id)
+        forget_generated_keys(SITE, primary, replica)
 
 
 @pytest.fixture(scope="module")

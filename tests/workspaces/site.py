@@ -22,7 +22,7 @@ import yaml
 
 from hubcore.stackfiles import STACKS_DIR
 from hubcore.stacks import Layer, StackName
-from hubctl.deploy import connect_from_env, delete_order_secrets, run_stack
+from hubctl.deploy import connect_from_env, forget_generated_keys, run_stack
 from hubctl.workspaces.lifecycle import REPORTS_ENV, Site, close_workspace
 from hubctl.workspaces.manifest import PROJECTS_ENV
 
@@ -120,6 +120,7 @@ def deployed_site(
         site.close_left_open(*site.manifests())
         for which in reversed(SITE_LAYERS):
             layer("destroy", which)
-        delete_order_secrets(connect_from_env(env), "local")
+        replica = connect_from_env({**env, "OS_REGION_NAME": "LOCAL2"})
+        forget_generated_keys("local", connect_from_env(env), replica)
         admin_connection.identity.delete_project(project)
         shutil.rmtree(root, ignore_errors=True)
