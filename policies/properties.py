@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from hubcore.metadata import WRITTEN_BY_HUBCTL
 from policies.schema import resource_schema
 
 
@@ -592,7 +593,9 @@ PROPERTIES: dict[str, dict[str, Verdict]] = {
         "forceDestroy": Inert("how the container is deleted"),
         "metadata": hub_metadata(
             "Swift acts on some container metadata (temp-url-key opens signed URLs, web-* "
-            "serves listings, access-control-* opens CORS)"
+            "serves listings, access-control-* opens CORS)",
+            METADATA_RULES,
+            **WRITTEN_BY_HUBCTL,
         ),
         "name": NAME,
         "region": REGION,

@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from hubcore.metadata import WRITTEN_BY_HUBCTL
 from hubctl.audit.inventory import Gap, GapKind, RawProject
 from hubctl.reconcile import subnet_route_id
 
@@ -130,6 +131,15 @@ def lower_keys(value: Any) -> Any:
     if not isinstance(value, Mapping):
         return plain(value)
     return {str(k).lower(): str(v) for k, v in value.items()} or None
+
+
+def container_metadata(value: Any) -> Any:
+    """A container's metadata as the program declares it: what hubctl itself writes after the
+    deploy (a replica's last sync) is no one's change by hand."""
+    lowered = lower_keys(value)
+    if not isinstance(lowered, Mapping):
+        return lowered
+    return {k: v for k, v in lowered.items() if k not in WRITTEN_BY_HUBCTL} or None
 
 
 def string_map(value: Any) -> Any:
@@ -668,7 +678,7 @@ LIVE_TYPES: dict[str, LiveType] = {
         LiveType(VOLUME, _volumes, (NAME, _c("volumeType"), _c("size"),
                  _c("metadata", string_map))),
         LiveType(CONTAINER, _containers, (_c("containerRead"), _c("containerWrite"),
-                 _c("metadata", lower_keys), _c("versioning", truth))),
+                 _c("metadata", container_metadata), _c("versioning", truth))),
         LiveType(SECRET, _secrets, (NAME, _c("secretType"), _c("metadata", string_map),
                  _c("acl", acl)),
                  {"payload": "the audit never reads secret material (Barbican shows it to "

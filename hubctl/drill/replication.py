@@ -19,11 +19,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from hubcore.metadata import LAST_SYNC_KEY
 from hubctl.drill.model import RestoredContainer
 from infra.config import HubConfig
 from infra.layers.storage import REPLICATED, container_names
-
-LAST_SYNC_KEY = "hub-last-sync"
 
 
 @dataclass(frozen=True)

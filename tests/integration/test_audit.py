@@ -123,6 +123,24 @@ def test_a_freshly_deployed_site_audits_clean_with_exit_0(
     assert (counts["missing"], counts["drifted"], report["audit"]["partial"]) == (0, 0, False)
 
 
+def test_replicas_stamped_by_hubctl_replicate_still_audit_clean(
+    site: SiteDeployer, deploy_env: dict[str, str], tmp_path: Path
+) -> None:
+    """`hubctl replicate` writes the replicas' last-sync time: hubctl's own, not a drift, and
+    a key the pack admits."""
+    replicated = subprocess.run(
+        [sys.executable, "-m", "hubctl.cli", "replicate", "--site", SITE],
+        cwd=REPO_ROOT,
+        env={**os.environ, **deploy_env},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert replicated.returncode == 0, replicated.stdout + replicated.stderr
+    code, report, stderr = audit(deploy_env, tmp_path)
+    assert code == 0, (stderr, report.get("violations"))
+
+
 def test_the_audit_writes_its_record_for_the_evidence_page(
     site: SiteDeployer, deploy_env: dict[str, str], tmp_path: Path
 ) -> None:

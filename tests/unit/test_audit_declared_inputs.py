@@ -79,3 +79,19 @@ def test_a_storage_policy_other_than_the_default_is_given_to_the_pack():
 def test_a_storage_policy_is_given_to_the_pack_when_swift_did_not_say_its_default():
     declared = declared_inputs(live(CONTAINER, storagePolicy="Policy-0"), raw())
     assert declared == {"storagePolicy": "Policy-0"}
+
+
+def test_the_replicas_last_sync_hubctl_writes_is_not_compared_as_drift():
+    from hubctl.audit.mapping import container_metadata
+
+    live = {"Hub-Last-Sync": "2026-12-06T12:53:25+00:00", "Purpose": "backups"}
+    assert container_metadata(live) == {"purpose": "backups"}
+
+
+def test_the_pack_admits_the_replicas_last_sync_key_and_no_other_new_one():
+    from hubcore.metadata import LAST_SYNC_KEY
+    from policies.properties import PROPERTIES, PassThrough
+
+    admitted = PROPERTIES[CONTAINER]["metadata"]
+    assert isinstance(admitted, PassThrough)
+    assert LAST_SYNC_KEY in admitted.keys and "hub-last-seen" not in admitted.keys
