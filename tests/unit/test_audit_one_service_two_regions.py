@@ -55,3 +55,10 @@ def test_a_drifted_metadata_password_is_not_shown():
 
 def test_a_drifted_value_without_credential_is_shown_as_is():
     assert shown({"tier": "app"}) == '{"tier": "app"}'
+
+
+def test_one_object_fewer_in_the_second_region_keeps_it_whole():
+    first = project("LOCAL1", servers=["s-1", "s-2"])
+    second = project("LOCAL2", servers=["s-1"])
+    _drop_services_already_read(second, first)
+    assert [s.id for s in second.of("servers")] == ["s-1"]
