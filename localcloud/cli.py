@@ -12,7 +12,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
-from localcloud import bootstrap, logscan
+from localcloud import bootstrap, logscan, patches
 from localcloud.layout import (
     ADMIN_PROJECT,
     ADMIN_USER,
@@ -253,6 +253,17 @@ def cmd_purge_secrets(layout: Layout, args: list[str]) -> int:
     return 1 if any(remaining.values()) else 0
 
 
+def cmd_patch() -> int:
+    """Apply the upstream fixes of localcloud/patches/ to the installed packages (idempotent)."""
+    try:
+        for patch, done in patches.apply_all():
+            say(f"patch {patch.file.name}: {done} ({patch.target})")
+    except patches.PatchRefused as refused:
+        say(f"REFUSED: {refused}")
+        return 1
+    return 0
+
+
 def cmd_logs(layout: Layout, args: list[str]) -> int:
     """Where each service logs, or tails of logs.
 
@@ -322,11 +333,12 @@ def main(argv: list[str] | None = None) -> int:
         "env": lambda: cmd_env(layout, args[1:]),
         "logs": lambda: cmd_logs(layout, args[1:]),
         "purge-secrets": lambda: cmd_purge_secrets(layout, args[1:]),
+        "patch": cmd_patch,
     }
     if not args or args[0] not in commands:
         say(
             "usage: scripts/local-cloud start|stop|status|env [dr|admin|officer]"
-            "|purge-secrets [SECRET_ID...]"
+            "|purge-secrets [SECRET_ID...]|patch"
             "|logs [SERVICE [N] | all [N] | --tail N | --errors [--since T] [--limit N]]"
         )
         return 2
