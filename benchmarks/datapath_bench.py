@@ -30,7 +30,6 @@ import json
 import os
 import shutil
 import signal
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -80,7 +79,8 @@ for _ in range(count):
 out["connections_per_s"] = round(count / (time.monotonic() - began), 1)
 out["connection_ms_median"] = round(sorted(times)[len(times) // 2] * 1000, 3)
 try:
-    socket.create_connection((host, int(sys.argv[5])), timeout=2).close(); out["denied_port"] = "open"
+    socket.create_connection((host, int(sys.argv[5])), timeout=2).close()
+    out["denied_port"] = "open"
 except OSError as e:
     out["denied_port"] = "dropped" if isinstance(e, (TimeoutError, socket.timeout)) else str(e)
 print(json.dumps(out))
