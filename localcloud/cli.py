@@ -12,7 +12,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
-from localcloud import bootstrap, logscan, patches
+from localcloud import bootstrap, dataplane, logscan, netns, patches
 from localcloud.layout import (
     ADMIN_PROJECT,
     ADMIN_USER,
@@ -31,6 +31,8 @@ from localcloud.services import (
     Service,
     StartError,
     all_services,
+    dataplane_agents,
+    dataplane_base,
     healthy,
     infrastructure,
     instance_processes,
@@ -70,12 +72,20 @@ def _wait_all(futures: dict[str, Future[None]]) -> None:
 def cmd_start(layout: Layout) -> int:
     started = time.monotonic()
     layout.make_dirs()
+    try:
+        mode = layout.choose_mode()
+    except ValueError as refused:
+        say(f"REFUSED: {refused}")
+        return 2
+    if layout.data_plane:
+        dataplane.manifest()  # the image must be built before anything starts
     secret = load_secrets(layout)
     services = all_services(layout)
     if (
         all(is_running(s, layout) for s in services)
         and all(healthy(s) for s in services)
         and layout.done("seed")
+        and (not layout.data_plane or dataplane.image_seeded(layout))
     ):
         bootstrap.register_workspace_identity(layout, secret)
         write_clouds_yaml(layout, secret)
@@ -106,28 +116,41 @@ def cmd_start(layout: Layout) -> int:
         _wait_all(futures)
     say(f"databases and identity ready ({time.monotonic() - started:.0f} s)")
 
-    ensure_running(openstack(layout), layout, 300, verbose=True)
+    hypervisor: list[Service] = []
+    if layout.data_plane:
+        netns.build_dataplane(layout.state)
+        ensure_running(dataplane_base(layout), layout, 60)
+        dataplane.wait_libvirt(layout)
+        hypervisor = dataplane_agents(layout)
+        elapsed = time.monotonic() - started
+        say(f"  hypervisor namespace {netns.dataplane(layout.state)} ready ({elapsed:.0f} s)")
+    ensure_running([*openstack(layout), *hypervisor], layout, 300, verbose=True)
     say(f"APIs answer ({time.monotonic() - started:.0f} s)")
     bootstrap.discover_hosts(layout)
     admin = Session(ADMIN_USER, secret["admin_password"], ADMIN_PROJECT)
     # The agents report in while the APIs serve their first authenticated calls: wait for both
     # at once.
     with ThreadPoolExecutor(max_workers=2) as pool:
-        agents = pool.submit(bootstrap.wait_agents, admin)
+        agents = pool.submit(bootstrap.wait_agents, admin, layout)
         apis = pool.submit(bootstrap.check_api, admin)
         agents.result()
         apis.result()
     say(f"compute hosts, volume service and APIs serve ({time.monotonic() - started:.0f} s)")
     bootstrap.seed(layout, secret)
+    if layout.data_plane:
+        record = dataplane.seed_image(admin, layout)
+        say(f"signed image {record['image']} in Glance ({time.monotonic() - started:.0f} s)")
     write_clouds_yaml(layout, secret)
     say(
-        f"started in {time.monotonic() - started:.0f} s; "
+        f"{mode} cloud started in {time.monotonic() - started:.0f} s; "
         f"clouds.yaml: {layout.clouds_yaml} (clouds local, local-dr, local-admin)"
     )
     return 0
 
 
 def cmd_stop(layout: Layout) -> int:
+    # The agents' namespaces are named in the database: read them while it still runs.
+    agent_namespaces = dataplane.neutron_namespaces(layout) if layout.data_plane else []
     # Reverse order: APIs and agents first, then Keystone, then the bus and the database.
     services = list(reversed(all_services(layout)))
     with ThreadPoolExecutor(max_workers=8) as pool:
@@ -141,6 +164,11 @@ def cmd_stop(layout: Layout) -> int:
     strays = kill_strays(layout)
     if strays:
         say(f"ended {len(strays)} leftover process(es): {strays}")
+    if layout.data_plane:
+        kept = dataplane.teardown(layout, agent_namespaces)
+        if kept:
+            say(f"namespaces still present after stop: {kept}")
+            return 1
     left = listening_ports()
     if left:
         say(f"ports still listening after stop: {left}")
@@ -164,6 +192,9 @@ def cmd_status(layout: Layout) -> int:
         print(f"{service.name:<{width}}  {state:<13}  pid {pid or '-':<7}  {where}")
     extra = set(instance_processes(layout))
     print(f"processes of the cloud: {len(extra)}")
+    if layout.data_plane:
+        names = dataplane.namespaces(layout, dataplane.neutron_namespaces(layout))
+        print(f"data plane: {len(names)} namespace(s): {' '.join(names)}")
     return worst
 
 
@@ -323,8 +354,10 @@ def _print_errors(logs: list[Path], args: list[str]) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
-    # Piped into head or less: end quietly when the reader goes away.
-    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    if args and args[0] not in ("start", "stop"):
+        # Piped into head or less: end quietly when the reader goes away. Not for start and
+        # stop, whose own connections must fail with an error rather than end the process.
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     layout = default_layout()
     commands: dict[str, Callable[[], int]] = {
         "start": lambda: cmd_start(layout),
@@ -351,7 +384,7 @@ def main(argv: list[str] | None = None) -> int:
                 fcntl.flock(lock, fcntl.LOCK_EX)
                 return commands[args[0]]()
         return commands[args[0]]()
-    except (StartError, bootstrap.SetupError) as err:
+    except (StartError, bootstrap.SetupError, dataplane.DataPlaneError) as err:
         say(f"FAILED: {err}")
         say("service logs: scripts/local-cloud logs; tails: scripts/local-cloud logs all")
         return 1
