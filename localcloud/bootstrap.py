@@ -195,9 +195,11 @@ def write_dataplane_configs(layout: Layout, values: dict[str, str]) -> None:
         "neutron-dataplane.conf",
         "linuxbridge_agent.ini",
         "dhcp_agent.ini",
+        "dnsmasq.conf",
         "l3_agent.ini",
     ):
         render(f"dataplane/{name}", etc / "neutron" / name, values)
+    (layout.log / "dnsmasq").mkdir(parents=True, exist_ok=True)
     render("dataplane/nova-compute.conf", etc / "nova" / "nova-compute-libvirt.conf", values)
     render("dataplane/chrony.conf", etc / "chrony.conf", values)
     folder = libvirt_dir(layout)

@@ -284,6 +284,12 @@ def cmd_purge_secrets(layout: Layout, args: list[str]) -> int:
     return 1 if any(remaining.values()) else 0
 
 
+def cmd_mode(layout: Layout) -> int:
+    """Print whether this cloud's hosts boot (`data-plane`) or exist in the APIs only."""
+    print("data-plane" if layout.data_plane else "api-only")
+    return 0
+
+
 def cmd_patch() -> int:
     """Apply the upstream fixes of localcloud/patches/ to the installed packages (idempotent)."""
     try:
@@ -367,11 +373,12 @@ def main(argv: list[str] | None = None) -> int:
         "logs": lambda: cmd_logs(layout, args[1:]),
         "purge-secrets": lambda: cmd_purge_secrets(layout, args[1:]),
         "patch": cmd_patch,
+        "mode": lambda: cmd_mode(layout),
     }
     if not args or args[0] not in commands:
         say(
             "usage: scripts/local-cloud start|stop|status|env [dr|admin|officer]"
-            "|purge-secrets [SECRET_ID...]|patch"
+            "|purge-secrets [SECRET_ID...]|patch|mode"
             "|logs [SERVICE [N] | all [N] | --tail N | --errors [--since T] [--limit N]]"
         )
         return 2

@@ -166,9 +166,28 @@ def compute_hosts(layout: Layout) -> tuple[str, ...]:
     return (DATA_PLANE_HOST,) if layout.data_plane else COMPUTE_HOSTS
 
 
+# How a process enters the hypervisor namespace. Not `ip netns exec`: it makes every mount of
+# its child a slave of the machine's, so the namespaces the agents create (qrouter-*, qdhcp-*)
+# would exist in their mount namespace only. Here only /sys is made anew (so /sys/class/net
+# lists the namespace's devices, as the agents and libvirt expect); /run/netns stays shared.
+ENTER_DATAPLANE = 'umount -l /sys && mount -t sysfs -o nosuid,nodev,noexec sysfs /sys && exec "$@"'
+
+
 def in_dataplane(layout: Layout, argv: list[str]) -> list[str]:
     """`argv` run in the cloud's hypervisor namespace."""
-    return ["ip", "netns", "exec", netns.dataplane(layout.state), *argv]
+    return [
+        "nsenter",
+        f"--net={netns.NETNS_DIR / netns.dataplane(layout.state)}",
+        "unshare",
+        "--mount",
+        "--propagation",
+        "unchanged",
+        "/bin/sh",
+        "-c",
+        ENTER_DATAPLANE,
+        "dataplane",
+        *argv,
+    ]
 
 
 def libvirt_dir(layout: Layout) -> Path:

@@ -199,6 +199,9 @@ class ComputeLayer(pulumi.ComponentResource):
             server_groups={r.value: g.name for r, g in self.server_groups.items()},
             keypair=self.keypair.name,
         )
+        # The administrators' SSH key, for `hubctl verify` and the `ssh -J` line of `hubctl up`:
+        # the one way in, through the bastion (a secret output, never printed).
+        self.secret_exports = {"admin_private_key": self.admin_key.private_key_openssh}
         self.register_outputs({"exports": self.exports})
 
 
