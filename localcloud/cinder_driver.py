@@ -17,6 +17,7 @@ import logging
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from castellan import key_manager  # type: ignore[import-not-found]
 from cinder.image import image_utils
 from cinder.tests.fake_driver import FakeLoggingVolumeDriver
 from cinder.volume import driver, volume_utils
+from oslo_concurrency import processutils  # type: ignore[import-not-found]
 from oslo_config import cfg  # type: ignore[import-not-found]
 from oslo_utils import units  # type: ignore[import-not-found]
 
@@ -84,6 +86,20 @@ class FileVolumeDriver(driver.VolumeDriver):  # type: ignore[misc]
     def local_path(self, volume: Any) -> str:
         return str(self.folder / f"volume-{volume.id}")
 
+    def _qemu_img(self, *args: str) -> None:
+        """qemu-img, again when it fails to time the LUKS key derivation: it measures its own
+        CPU time to choose the PBKDF2 iterations, and on a busy 2-core machine that measure
+        sometimes comes back empty ("Unable to get accurate CPU usage")."""
+        for attempt in range(1, 6):
+            try:
+                self._execute("qemu-img", *args)
+                return
+            except processutils.ProcessExecutionError as error:
+                if "accurate CPU usage" not in str(error.stderr) or attempt == 5:
+                    raise
+                LOG.warning("qemu-img could not time the key derivation; attempt %d", attempt)
+                time.sleep(attempt)
+
     # -------------------------------------------------------------------------- encryption
 
     @contextlib.contextmanager
@@ -108,8 +124,8 @@ class FileVolumeDriver(driver.VolumeDriver):  # type: ignore[misc]
     def _luks_resize(self, context: Any, volume: Any, size_gb: int) -> None:
         with self._key_secret(context, volume) as args:
             obj = args[:2]
-            self._execute(
-                "qemu-img", "resize", *obj, "--image-opts",
+            self._qemu_img(
+                "resize", *obj, "--image-opts",
                 f"driver=luks,key-secret=sec0,file.filename={self.local_path(volume)}",
                 f"{size_gb}G",
             )  # fmt: skip
@@ -120,7 +136,7 @@ class FileVolumeDriver(driver.VolumeDriver):  # type: ignore[misc]
         path = self.local_path(volume)
         if volume.encryption_key_id:
             with self._key_secret(volume.obj_context, volume) as args:
-                self._execute("qemu-img", "create", "-f", "luks", *args, path, f"{volume.size}G")
+                self._qemu_img("create", "-f", "luks", *args, path, f"{volume.size}G")
         else:
             with open(path, "wb") as handle:
                 handle.truncate(volume.size * units.Gi)
@@ -160,7 +176,7 @@ class FileVolumeDriver(driver.VolumeDriver):  # type: ignore[misc]
                 run_as_root=False,
             )
             with self._key_secret(context, volume) as args:
-                self._execute("qemu-img", "convert", "-f", "raw", "-O", "luks", *args, plain, path)
+                self._qemu_img("convert", "-f", "raw", "-O", "luks", *args, plain, path)
         finally:
             Path(plain).unlink(missing_ok=True)
         self._luks_resize(context, volume, volume.size)

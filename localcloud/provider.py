@@ -140,18 +140,24 @@ class RouterServices:
             tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             tcp.bind(("0.0.0.0", APT_PORT))
             tcp.listen(32)
-            udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-            udp.bind(("0.0.0.0", NTP_PORT))
+            # One UDP socket per address: an answer must leave from the address the request
+            # went to, or the host's firewalls take it for a stranger's packet.
+            self.udp = []
+            for address in PROVIDER_ADDRESSES:
+                udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                udp.bind((address, NTP_PORT))
+                self.udp.append(udp)
         self.http = serve_repository(tcp, repository)
-        self.udp = udp
         self.stop = threading.Event()
-        threading.Thread(target=relay_ntp, args=(udp, self.stop), daemon=True).start()
+        for udp in self.udp:
+            threading.Thread(target=relay_ntp, args=(udp, self.stop), daemon=True).start()
 
     def close(self) -> None:
         self.stop.set()
         self.http.shutdown()
         self.http.server_close()
-        self.udp.close()
+        for udp in self.udp:
+            udp.close()
 
 
 class Provider:
