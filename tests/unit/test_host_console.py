@@ -15,7 +15,7 @@ BOOTING = """\
 """
 KEYS = """\
 [  240.1] cloud-init[273]: -----BEGIN SSH HOST KEY KEYS-----
-[ 240.2] cloud-init[273]: ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTY= root@h
+[ 240.2] cloud-init[273]: ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTY= r
 [  240.3] cloud-init[273]: ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPrKom1HXSuZg4tu root@hub-local-app-0
 [  240.4] cloud-init[273]: -----END SSH HOST KEY KEYS-----
 """
