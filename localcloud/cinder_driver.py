@@ -163,22 +163,26 @@ class FileVolumeDriver(driver.VolumeDriver):  # type: ignore[misc]
     def copy_image_to_encrypted_volume(
         self, context: Any, volume: Any, image_service: Any, image_id: str, **kw: Any
     ) -> None:
+        """The image straight into the LUKS container, in one pass: Cinder's flow has already
+        downloaded it and verified its signature (its temporary copy is reused), and qemu-img
+        reads it in its own format, so no plain copy of the host's disk is ever written."""
         path = self.local_path(volume)
-        plain = f"{path}.image"
+        fetched = f"{path}.image"
+        source = image_utils.TemporaryImages.for_image_service(image_service).get(context, image_id)
         try:
-            image_utils.fetch_to_raw(
-                context,
-                image_service,
-                image_id,
-                plain,
-                self.configuration.volume_dd_blocksize,
-                size=volume.size,
-                run_as_root=False,
-            )
+            if source is None:
+                image_utils.fetch_verify_image(context, image_service, image_id, fetched)
+                source = fetched
+            info = image_utils.qemu_img_info(source, run_as_root=False)
+            # What fetch_verify_image refuses: an image that reads another file.
+            if info.backing_file is not None:
+                raise ValueError(f"image {image_id} has a backing file: refused")
+            if info.file_format == "qcow2":
+                image_utils.check_qcow2_image(image_id, info)
             with self._key_secret(context, volume) as args:
-                self._qemu_img("convert", "-f", "raw", "-O", "luks", *args, plain, path)
+                self._qemu_img("convert", "-f", info.file_format, "-O", "luks", *args, source, path)
         finally:
-            Path(plain).unlink(missing_ok=True)
+            Path(fetched).unlink(missing_ok=True)
         self._luks_resize(context, volume, volume.size)
 
     def extend_volume(self, volume: Any, new_size: int) -> None:

@@ -143,8 +143,18 @@ def drill(
             help="Remove a lock of the DR site whose owner is provably gone; never a live one.",
         ),
     ] = False,
+    hosts: Annotated[
+        bool,
+        typer.Option(
+            "--hosts/--no-hosts",
+            help="Wait for the rebuilt hosts' first boot, then run the host suite and the flow "
+            "probes on them, each a span of the RTO (default); --no-hosts on a cloud whose "
+            "compute runs no guest.",
+        ),
+    ] = True,
 ) -> None:
-    """Rebuild SITE's stacks from nothing as DR site TO, restore its data, verify, measure."""
+    """Rebuild SITE's stacks from nothing as DR site TO, restore its data, boot and verify its
+    hosts, measure."""
     try:
         plan = prepare(site, to, scenario, parallel=not sequential)
     except DrillRefused as refusal:
@@ -155,7 +165,7 @@ def drill(
     directory = report_dir or REPORTS / f"drill-{site}-to-{to}-{scenario.value}-{stamp}"
     mode = "sequential" if sequential else "parallel"
     progress = LiveProgress(f"drill {site} → {to} ({scenario.value}, {mode})")
-    runner = DrillRun(plan=plan, report_dir=directory, keep=keep, progress=progress)
+    runner = DrillRun(plan=plan, report_dir=directory, keep=keep, progress=progress, hosts=hosts)
     guard_engine_processes()
     # The DR site's lock, in the backend its stacks are rebuilt into (region loss) or the
     # target's own: a second drill of the same target stops here, before any layer.

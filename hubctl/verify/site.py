@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from hubctl.drill.model import Check
 from hubctl.hosts import site as site_hosts
 from hubctl.verify import flows, hostsuite
 from hubctl.verify.model import Case
@@ -50,6 +51,39 @@ class Verification:
         access = self.hosts.access
         assert access is not None
         return flows.run(self.targets(), self.config, access, say)
+
+
+def data_volumes(conn: Any, prepared: site_hosts.SiteHosts) -> dict[str, str]:
+    """Each data host's data volume id (its hardening names the disk after it)."""
+    found = {}
+    for name in prepared.roles.get("data", []):
+        volume = conn.block_storage.find_volume(f"{name}-data", ignore_missing=True)
+        if volume is not None:
+            found[name] = str(volume.id)
+    return found
+
+
+def from_hosts(conn: Any, config: HubConfig, prepared: site_hosts.SiteHosts) -> Verification:
+    return Verification(config, prepared, data_volumes(conn, prepared))
+
+
+def as_checks(layer: str, cases: list[Case]) -> list[Check]:
+    """Cases as drill checks: one per host and measure; flows one per pair of tiers (the
+    failures named), so the report stays readable."""
+    if layer != "network":
+        return [
+            Check(layer=layer, name=f"{c.suite}: {c.name}", passed=c.passed, detail=c.message[:300])
+            for c in cases
+        ]
+    by_suite: dict[str, list[Case]] = {}
+    for case in cases:
+        by_suite.setdefault(case.suite, []).append(case)
+    checks = []
+    for suite, members in by_suite.items():
+        bad = [f"{c.name} ({c.message})" for c in members if not c.passed]
+        detail = "; ".join(bad[:8]) or f"{len(members)} probes as declared"
+        checks.append(Check(layer=layer, name=suite, passed=not bad, detail=detail))
+    return checks
 
 
 def load(
