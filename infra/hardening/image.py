@@ -64,6 +64,9 @@ datasource_list: [ConfigDrive, NoCloud, None]
 system_info:
   network:
     renderers: [networkd]
+# Host keys of the types the hardened sshd prefers; an RSA key costs minutes to generate under
+# qemu's TCG, and the hardening's first choices are Ed25519 and ECDSA.
+ssh_genkeytypes: [ed25519, ecdsa]
 """
 FSTAB_TEXT = (
     "# Written by infra/hardening/image.py: the root is the whole first disk.\n"
@@ -226,6 +229,12 @@ def _configure(root: Path, repository_keyring: bytes, sources: hostroot.AptSourc
     (root / "etc/hostname").unlink(missing_ok=True)
     for host_key in (root / "etc/ssh").glob("ssh_host_*"):
         host_key.unlink()
+    # systemd runs these services from their own units; their SysV scripts only make every
+    # `systemctl enable` start update-rc.d (Perl), which takes half a minute under TCG. The
+    # packages' maintainer scripts call update-rc.d only when the script exists.
+    for script in sorted((root / "etc/init.d").glob("*")):
+        if (root / "lib/systemd/system" / f"{script.name}.service").exists():
+            script.unlink()
     wants = root / "etc/systemd/system/multi-user.target.wants"
     wants.mkdir(parents=True, exist_ok=True)
     link = wants / "systemd-networkd.service"
