@@ -98,6 +98,11 @@ def write(
         "    StrictHostKeyChecking yes",
         "    ConnectTimeout 20",
         "    ServerAliveInterval 15",
+        # One connection per host, shared by every command (the host suite runs dozens):
+        # each new handshake costs seconds on a guest under emulation, twice through the jump.
+        "    ControlMaster auto",
+        f"    ControlPath {folder}/mux-%C",
+        "    ControlPersist 120s",
     ]
     lines = [f"# Written by hubctl for the site {site}: its hosts, reached through its bastion."]
     lines += [f"Host {bastion}", f"    # {hosts.get(bastion, 'bastion')}", *common]

@@ -29,7 +29,15 @@ class SiteHosts:
         """The `ssh -F ... -J` line to a host behind the bastion, once access is written."""
         if self.access is None:
             return None
-        others = [a for n, a in self.addresses.items() if self.role_of(n) != "bastion" and a]
+        # The app host first (the one a newcomer wants), then any other behind the bastion.
+        order = {"app": 0, "bastion": 2}
+        others = [
+            a
+            for n, a in sorted(
+                self.addresses.items(), key=lambda i: order.get(self.role_of(i[0]), 1)
+            )
+            if self.role_of(n) != "bastion" and a
+        ]
         return self.access.hint(others[0] if others else self.access.bastion)
 
 

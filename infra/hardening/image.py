@@ -64,6 +64,9 @@ datasource_list: [ConfigDrive, NoCloud, None]
 system_info:
   network:
     renderers: [networkd]
+# The host name resolves from /etc/hosts (sudo looks it up on every call; the site has no
+# resolver, and a lookup that waits on one costs every sudo twenty seconds).
+manage_etc_hosts: true
 # Host keys of the types the hardened sshd prefers; an RSA key costs minutes to generate under
 # qemu's TCG, and the hardening's first choices are Ed25519 and ECDSA.
 ssh_genkeytypes: [ed25519, ecdsa]
@@ -214,8 +217,16 @@ def sign(path: Path, key: Path) -> str:
 # ------------------------------------------------------------------------------------ root
 
 
+HOSTS_TEXT = "127.0.0.1 localhost\n::1 localhost ip6-localhost ip6-loopback\n"
+
+
 def _configure(root: Path, repository_keyring: bytes, sources: hostroot.AptSources) -> None:
     (root / IMAGE_CFG).write_text(IMAGE_CFG_TEXT)
+    # Nothing of the building machine's network stays in the image: the fence copied its
+    # resolver in for apt. A host's resolvers come from its network config at boot.
+    (root / "etc/resolv.conf").unlink(missing_ok=True)
+    (root / "etc/resolv.conf").write_text("")
+    (root / "etc/hosts").write_text(HOSTS_TEXT)
     (root / "etc/fstab").write_text(FSTAB_TEXT)
     (root / REPO_KEYRING).write_bytes(repository_keyring)
     # Debian's archive key and the local repository's: the same sources verify against either.
