@@ -115,13 +115,17 @@ def check(
     access: SiteAccess,
     say: Callable[[str], None] = print,
 ) -> list[Case]:
-    """Run the suite on every (name, role, address); `settings(name, role)` gives each host's."""
-    cases: list[Case] = []
+    """Run the suite on every (name, role, address) at once (each host works on its own vCPU);
+    `settings(name, role)` gives each host's."""
     with tempfile.TemporaryDirectory(prefix="hubctl-verify-") as folder:
-        for name, role, address in hosts:
+
+        def one(name: str, role: str, address: str) -> list[Case]:
             say(f"host suite on {name} ({role}, {address})")
             found = check_host(address, role, settings(name, role), access, Path(folder))
             failed = sum(not c.passed for c in found)
-            say(f"  {len(found) - failed}/{len(found)} measures hold")
-            cases.extend(c.model_copy(update={"suite": f"{name} ({role})"}) for c in found)
-    return cases
+            say(f"  {name}: {len(found) - failed}/{len(found)} measures hold")
+            return [c.model_copy(update={"suite": f"{name} ({role})"}) for c in found]
+
+        with ThreadPoolExecutor(max_workers=max(len(hosts), 1)) as pool:
+            results = [pool.submit(one, *host) for host in hosts]
+            return [case for result in results for case in result.result()]
