@@ -24,7 +24,13 @@ from typing import Any
 from hubcore.stackfiles import REPO_ROOT
 
 ADMIN_USER = "hubadmin"  # as infra.layers.compute creates it
-SSH_ROOT = REPO_ROOT / ".state" / "ssh"
+# Where each site's access files go; HUB_SSH_DIR moves them (a test session's own sites).
+SSH_DIR_ENV = "HUB_SSH_DIR"
+
+
+def ssh_root() -> Path:
+    return Path(os.environ.get(SSH_DIR_ENV) or REPO_ROOT / ".state" / "ssh")
+
 NETNS_DIR = Path("/run/netns")
 
 
@@ -76,12 +82,13 @@ def write(
     private_key: str,
     host_keys: Mapping[str, list[str]],
     netns: str | None,
-    root: Path = SSH_ROOT,
+    root: Path | None = None,
 ) -> SiteAccess:
     """Write the site's key, known_hosts and config; `hosts` maps addresses to names."""
-    folder = root / site
+    folder = (root or ssh_root()) / site
     folder.mkdir(parents=True, exist_ok=True)
     os.chmod(folder, 0o700)
+    os.chmod(folder.parent, 0o700)
     key = folder / "admin.key"
     fd = os.open(key, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as out:
