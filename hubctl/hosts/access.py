@@ -31,6 +31,7 @@ SSH_DIR_ENV = "HUB_SSH_DIR"
 def ssh_root() -> Path:
     return Path(os.environ.get(SSH_DIR_ENV) or REPO_ROOT / ".state" / "ssh")
 
+
 NETNS_DIR = Path("/run/netns")
 
 

@@ -18,6 +18,7 @@ Probed: every TCP port the network layer declares anywhere, the package proxy's 
 from __future__ import annotations
 
 import json
+import secrets
 import shlex
 import subprocess
 import threading
@@ -164,9 +165,10 @@ def _json_line(text: str, key: str) -> Any:
 
 
 class Listener:
-    """An agent listening somewhere until told to stop (its stdin closes)."""
+    """An agent listening somewhere until `stop` creates its stop file there."""
 
-    def __init__(self, argv: list[str]) -> None:
+    def __init__(self, argv: list[str], stop: list[str]) -> None:
+        self.stop_argv = stop
         self.proc = subprocess.Popen(
             argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
         )
@@ -180,6 +182,7 @@ class Listener:
         self.busy: dict[str, list[int]] = ready["busy"]
 
     def stop(self) -> list[list[Any]]:
+        subprocess.run(self.stop_argv, capture_output=True, timeout=120, check=False)
         out, _ = self.proc.communicate(timeout=LISTEN_SECONDS + 60)
         received: list[list[Any]] = _json_line(out, "received")
         return received
@@ -198,14 +201,20 @@ def run(
     say(f"flows: {len(probes)} probes between {len(hosts)} hosts and the outside")
     tcp, udp = ",".join(map(str, tcp_ports(config))), ",".join(map(str, udp_ports()))
     listeners: dict[str, Listener] = {}
+    stop_file = f"/run/hubflow-{secrets.token_hex(6)}"
+    seconds = str(LISTEN_SECONDS)
     try:
         for host in hosts:
+            touch = " ".join(shlex.quote(a) for a in ("sudo", "-n", "touch", stop_file))
             listeners[host.name] = Listener(
-                _remote(access, host.address, "listen", tcp, udp, str(LISTEN_SECONDS))
+                _remote(access, host.address, "listen", tcp, udp, seconds, "0.0.0.0", stop_file),
+                access.ssh(host.address, touch),
             )
         if world:
+            local_stop = f"{stop_file}-world"
             listeners["world"] = Listener(
-                _local(netns, "listen", "443,80,8080", "", str(LISTEN_SECONDS), world)
+                _local(netns, "listen", "443,80,8080", "", seconds, world, local_stop),
+                ["touch", local_stop],
             )
         sent = _send(probes, hosts, access, netns, world, operators)
     finally:

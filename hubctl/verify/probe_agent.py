@@ -1,12 +1,13 @@
 """The flow probes' agent: sent as source to a host (or run in the operators' network) and run
 by that system's own python3, with nothing installed.
 
-    python3 -c "$SOURCE" listen TCP_PORTS UDP_PORTS SECONDS [ADDRESS]
+    python3 -c "$SOURCE" listen TCP_PORTS UDP_PORTS SECONDS ADDRESS STOP_FILE
     python3 -c "$SOURCE" probe PROBES_JSON [SOURCE_ADDRESS]
 
 `listen` binds every port it can (a port a service already holds is reported as `busy`), prints
 one `ready` JSON line, records every connection or datagram that carries a probe token, and
-prints one `received` JSON line when stdin closes or SECONDS pass. `probe` sends each probe
+prints one `received` JSON line when STOP_FILE appears (it is then removed), stdin closes, or
+SECONDS pass. `probe` sends each probe
 ([address, "tcp"|"udp"|"ntp", port, token]) and prints one `sent` JSON line: for TCP, whether the
 handshake completed (a service that holds a port answers it); for NTP, whether a valid answer
 came back.
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import select
 import socket
 import sys
@@ -39,7 +41,7 @@ def _read_token(conn: socket.socket) -> bytes:
     return data
 
 
-def listen(tcp: list[int], udp: list[int], seconds: float, address: str) -> None:
+def listen(tcp: list[int], udp: list[int], seconds: float, address: str, stop: str) -> None:
     received: list[list[object]] = []
     lock = threading.Lock()
     bound: dict[str, list[int]] = {"tcp": [], "udp": []}
@@ -85,10 +87,12 @@ def listen(tcp: list[int], udp: list[int], seconds: float, address: str) -> None
         threading.Thread(target=serve, args=(kind, port, sock), daemon=True).start()
     print(json.dumps({"ready": bound, "busy": busy}), flush=True)
     deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and not os.path.exists(stop):
         ready, _, _ = select.select([sys.stdin], [], [], 1.0)
         if ready and not sys.stdin.readline():
             break
+    with contextlib.suppress(OSError):
+        os.unlink(stop)
     time.sleep(1.0)  # a probe's last bytes still in flight
     with lock:
         print(json.dumps({"received": received}), flush=True)
@@ -149,9 +153,9 @@ def probe(probes: list[list[object]], source: str) -> None:
 
 
 def main(argv: list[str]) -> int:
-    if argv[:1] == ["listen"] and len(argv) in (4, 5):
+    if argv[:1] == ["listen"] and len(argv) == 6:
         ports = [[int(p) for p in arg.split(",") if p] for arg in argv[1:3]]
-        listen(ports[0], ports[1], float(argv[3]), argv[4] if len(argv) == 5 else "0.0.0.0")
+        listen(ports[0], ports[1], float(argv[3]), argv[4], argv[5])
         return 0
     if argv[:1] == ["probe"] and len(argv) in (2, 3):
         probe(json.loads(argv[1]), argv[2] if len(argv) == 3 else "")
