@@ -90,6 +90,9 @@ def check_host(
         "-q",
         "-p",
         "no:cacheprovider",
+        # The measures only (the suite's own catalogue checks are not facts about the host).
+        "-m",
+        "measure",
         f"--ssh-config={access.config}",
         "--sudo",
         f"--hardening-settings={settings_file}",
