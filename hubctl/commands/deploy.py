@@ -47,6 +47,8 @@ BreakStaleOption = Annotated[
     ),
 ]
 COMMANDS: dict[str, str] = {"up": "up", "destroy": "down", "preview": "preview"}
+# Whether up, workspace open and drill wait for the hosts' first boot, when no flag says so.
+WAIT_HOSTS_ENV = "HUB_WAIT_HOSTS"
 
 
 def _require_site(site: str) -> None:
@@ -309,8 +311,10 @@ def up(
         bool,
         typer.Option(
             "--wait-hosts/--no-wait-hosts",
+            envvar=WAIT_HOSTS_ENV,
             help="Wait until every host has finished its first boot (cloud-init's result on "
-            "its console) and fail with each failed host's errors (default: wait).",
+            "its console) and fail with each failed host's errors (default: wait; "
+            f"{WAIT_HOSTS_ENV}=0 for a cloud that runs no guest).",
         ),
     ] = True,
     boot_timeout: Annotated[

@@ -147,6 +147,7 @@ def drill(
         bool,
         typer.Option(
             "--hosts/--no-hosts",
+            envvar="HUB_WAIT_HOSTS",
             help="Wait for the rebuilt hosts' first boot, then run the host suite and the flow "
             "probes on them, each a span of the RTO (default); --no-hosts on a cloud whose "
             "compute runs no guest.",

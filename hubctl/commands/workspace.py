@@ -15,6 +15,7 @@ pack refused); 2 usage, config or manifest errors (one line per problem, nothing
 from __future__ import annotations
 
 import json
+import os
 import time
 from datetime import date
 from pathlib import Path
@@ -22,6 +23,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from hubcore.stackfiles import REPO_ROOT, known_sites, missing_site_stacks
 from hubcore.values import ConfigError
@@ -91,8 +93,21 @@ def _report_run(run: LayerRun) -> int:
 
 
 @app.command("open")
-def open_(site: SiteOption, project: ProjectOption) -> None:
-    """Validate the manifest, check the workspace with the policy pack, deploy it."""
+def open_(
+    site: SiteOption,
+    project: ProjectOption,
+    wait_hosts: Annotated[
+        bool,
+        typer.Option(
+            "--wait-hosts/--no-wait-hosts",
+            envvar="HUB_WAIT_HOSTS",
+            help="Wait until the workspace's hosts have finished their hardened first boot "
+            "(default); HUB_WAIT_HOSTS=0 for a cloud that runs no guest.",
+        ),
+    ] = True,
+) -> None:
+    """Validate the manifest, check the workspace with the policy pack, deploy it, wait for its
+    hosts' first boot."""
     from hubctl.workspaces.lifecycle import PackRefusal, open_workspace
 
     context = _site(site)
@@ -105,7 +120,29 @@ def open_(site: SiteOption, project: ProjectOption) -> None:
             stderr.print(f"[red]policy:[/] {finding}", markup=True, soft_wrap=True)
         stderr.print("nothing was deployed: the policy pack refused the workspace")
         raise typer.Exit(EXIT_VIOLATIONS) from None
-    raise typer.Exit(_report_run(run))
+    status = _report_run(run)
+    if status == EXIT_OK and wait_hosts and run.outputs.get("instances"):
+        status = _wait_boot(run)
+    raise typer.Exit(status)
+
+
+def _wait_boot(run: LayerRun) -> int:
+    """The workspace's hosts' first boot, each judged on its console, in the workspace's own
+    project (with the operator's credentials)."""
+    from hubctl.deploy import connect_from_env
+    from hubctl.hosts import boot
+
+    instances = run.outputs["instances"]
+    names = [str(n) for n in instances] if isinstance(instances, list) else []
+    project = str(run.outputs["project_name"])
+    conn = connect_from_env({**os.environ, "OS_PROJECT_NAME": project})
+    boots = boot.wait(
+        conn, {"workspace": names}, say=lambda line: console.print(line, markup=False)
+    )
+    failed = [b for b in boots if not b.ok]
+    for failure in failed:
+        console.print(f"[red]{escape(failure.line())}[/]")
+    return EXIT_VIOLATIONS if failed else EXIT_OK
 
 
 @app.command("list")
