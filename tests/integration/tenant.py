@@ -61,7 +61,7 @@ def grant_image_certificates(admin: Any, user_id: str) -> None:
     """Let the session's user read the image's certificates (Barbican ACLs), as the cloud's own
     hub user may: Cinder and Nova verify the image's signature with the booting user's token.
     Nothing to do on an API-only cloud, whose image is not signed."""
-    endpoint = admin.key_manager.get_endpoint()
+    endpoint = admin.key_manager.get_endpoint().rstrip("/").removesuffix("/v1")
     for name in IMAGE_CERTIFICATES:
         listing = admin.session.get(f"{endpoint}/v1/secrets", params={"name": name}).json()
         for secret in listing.get("secrets", []):
