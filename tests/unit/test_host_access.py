@@ -95,7 +95,9 @@ class FakeCompute:
         return {"output": pages.pop(0) if len(pages) > 1 else pages[0]}
 
 
-def run_wait(consoles, timeout_s=100.0, status="ACTIVE"):
+def run_wait(
+    consoles: dict[str, list[str]], timeout_s: float = 100.0, status: str = "ACTIVE"
+) -> tuple[list[boot.HostBoot], list[str]]:
     now = [0.0]
     conn = SimpleNamespace(compute=FakeCompute(consoles, status))
     lines: list[str] = []
