@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "drill": "hubctl.commands.drill:drill",
     "replicate": "hubctl.commands.drill:replicate",
     "evidence": "hubctl.commands.evidence:evidence",
+    "verify": "hubctl.commands.verify:verify",
     # A typer app of its own: a group of subcommands.
     "pipeline": "hubctl.commands.pipeline:app",
     "workspace": "hubctl.commands.workspace:app",

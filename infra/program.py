@@ -9,6 +9,7 @@ resource is declared, so a bad value registers nothing.
 from __future__ import annotations
 
 import functools
+from typing import Any
 
 import pulumi
 import pulumi_tls as tls
@@ -47,6 +48,11 @@ def declare(config: HubConfig) -> pulumi.Resource:
     exports: pulumi.Output[dict[str, object]] = component.exports  # type: ignore[attr-defined]
     for key in kind.exports_class.model_fields:
         pulumi.export(key, exports.apply(functools.partial(_item, key)))
+    # Secret outputs stay out of the exports model: one secret in it would make every output
+    # of the layer secret (secrecy spreads through apply).
+    secrets: dict[str, pulumi.Output[Any]] = getattr(component, "secret_exports", {})
+    for key, value in secrets.items():
+        pulumi.export(key, pulumi.Output.secret(value))
     pulumi.export("site", config.site)
     pulumi.export("layer", config.layer.value)
     pulumi.export("region", config.region.code)

@@ -35,7 +35,7 @@ from localcloud.layout import (
 )
 from localcloud.regions import endpoint_url
 from localcloud.rest import ApiError, Session
-from localcloud.services import COMPUTE_HOSTS, base_env
+from localcloud.services import LIBVIRT_FOLDERS, base_env, compute_hosts, libvirt_dir
 
 DATABASES = (
     "keystone",
@@ -149,17 +149,22 @@ def write_configs(layout: Layout, secret: dict[str, str]) -> None:
     render("glance-api.conf", etc / "glance" / "glance-api.conf", values)
     render("placement.conf", etc / "placement" / "placement.conf", values)
     render("neutron.conf", etc / "neutron" / "neutron.conf", values)
-    render("ml2_conf.ini", etc / "neutron" / "ml2_conf.ini", values)
+    plane = "dataplane/" if layout.data_plane else ""
+    render(f"{plane}ml2_conf.ini", etc / "neutron" / "ml2_conf.ini", values)
     render("neutron-policy.yaml", etc / "neutron" / "policy.yaml", values)
     render("nova.conf", etc / "nova" / "nova.conf", values)
     render("nova-db.conf", etc / "nova" / "nova-db.conf", values)
-    for host in COMPUTE_HOSTS:
+    for host in compute_hosts(layout):
         # Each fake compute host is one nova-compute process with its own host name, so that
         # anti-affinity server groups can place one member per host.
-        text = f"[DEFAULT]\nhost = {host}\ninstances_path = {state / 'nova' / 'instances' / host}\n"
+        instances = state / "nova" / "instances" / host
+        instances.mkdir(parents=True, exist_ok=True)
+        text = f"[DEFAULT]\nhost = {host}\ninstances_path = {instances}\n"
         target = etc / "nova" / f"{host}.conf"
         if not target.exists() or target.read_text() != text:
             target.write_text(text)
+    if layout.data_plane:
+        write_dataplane_configs(layout, values)
     render("cinder.conf", etc / "cinder" / "cinder.conf", values)
     render("barbican.conf", state / "barbican" / "home" / ".barbican" / "barbican.conf", values)
     for kind in ("account", "container", "object", "proxy"):
@@ -182,6 +187,28 @@ def write_configs(layout: Layout, secret: dict[str, str]) -> None:
         "mariadb",
     ):
         (state / folder).mkdir(parents=True, exist_ok=True)
+
+
+def write_dataplane_configs(layout: Layout, values: dict[str, str]) -> None:
+    """Configs of the hypervisor namespace's services (localcloud/templates/dataplane)."""
+    etc = layout.etc
+    for name in (
+        "neutron-dataplane.conf",
+        "linuxbridge_agent.ini",
+        "dhcp_agent.ini",
+        "dnsmasq.conf",
+        "l3_agent.ini",
+    ):
+        render(f"dataplane/{name}", etc / "neutron" / name, values)
+    (layout.log / "dnsmasq").mkdir(parents=True, exist_ok=True)
+    render("dataplane/nova-compute.conf", etc / "nova" / "nova-compute-libvirt.conf", values)
+    render("dataplane/chrony.conf", etc / "chrony.conf", values)
+    folder = libvirt_dir(layout)
+    for name, _ in LIBVIRT_FOLDERS:
+        (folder / name).mkdir(parents=True, exist_ok=True)
+    render("dataplane/libvirtd.conf", folder / "etc" / "libvirtd.conf", values)
+    render("dataplane/qemu.conf", folder / "etc" / "qemu.conf", values)
+    (layout.state / "chrony").mkdir(parents=True, exist_ok=True)
 
 
 def build_swift_rings(layout: Layout) -> None:
@@ -609,7 +636,7 @@ def discover_hosts(layout: Layout, timeout: float = 180) -> None:
     while True:
         run(layout, ["nova-manage", *conf, "cell_v2", "discover_hosts"], "nova")
         listing = cell_listing(layout, "list_hosts")
-        if all(f" {host} " in listing for host in COMPUTE_HOSTS):
+        if all(f" {host} " in listing for host in compute_hosts(layout)):
             layout.mark("hosts-mapped")
             return
         if time.monotonic() > deadline:
@@ -617,8 +644,9 @@ def discover_hosts(layout: Layout, timeout: float = 180) -> None:
         time.sleep(2)
 
 
-def wait_agents(session: Session, timeout: float = 180) -> None:
-    """Wait until every compute host is up and a volume can be scheduled.
+def wait_agents(session: Session, layout: Layout, timeout: float = 180) -> None:
+    """Wait until every compute host is up and a volume can be scheduled (and, with the data
+    plane, Neutron's Linux bridge, DHCP and L3 agents are alive).
 
     A cinder-volume reported `up` is not enough: until the volume scheduler has received that
     backend's capabilities, every volume created goes straight to `error` (no valid backend).
@@ -626,6 +654,9 @@ def wait_agents(session: Session, timeout: float = 180) -> None:
     """
     nova = session.endpoint("compute")
     cinder = session.endpoint("volumev3")
+    neutron = session.endpoint("network")
+    hosts = compute_hosts(layout)
+    wanted_agents = {"Linux bridge agent", "DHCP agent", "L3 agent"} if layout.data_plane else set()
     deadline = time.monotonic() + timeout
     while True:
         computes = session.get(f"{nova}/os-services?binary=nova-compute", retries=3)["services"]
@@ -634,18 +665,21 @@ def wait_agents(session: Session, timeout: float = 180) -> None:
         volume_up = any(s["binary"] == "cinder-volume" and s["state"] == "up" for s in volumes)
         pools = session.get(f"{cinder}/scheduler-stats/get_pools", retries=3)["pools"]
         hypervisors = session.get(f"{nova}/os-hypervisors", retries=3)["hypervisors"]
+        agents = session.get(f"{neutron}/v2.0/agents", retries=3)["agents"] if wanted_agents else []
+        alive = {a["agent_type"] for a in agents if a["alive"]}
         if (
-            set(COMPUTE_HOSTS) <= up
+            set(hosts) <= up
             and volume_up
             and pools
-            and len(hypervisors) >= len(COMPUTE_HOSTS)
+            and len(hypervisors) >= len(hosts)
+            and wanted_agents <= alive
         ):
             return
         if time.monotonic() > deadline:
             raise SetupError(
                 f"agents not up after {timeout:.0f} s: computes up {sorted(up)}, "
                 f"cinder-volume up {volume_up}, volume pools known to the scheduler "
-                f"{[p['name'] for p in pools]}"
+                f"{[p['name'] for p in pools]}, network agents alive {sorted(alive)}"
             )
         time.sleep(1)
 
@@ -691,6 +725,11 @@ def tiny_qcow2(virtual_size: int = 1 << 30) -> bytes:
     image[cluster : cluster + 8] = refcount_table
     image[2 * cluster : 2 * cluster + 8] = refcount_block
     return bytes(image)
+
+
+def volume_backend(layout: Layout) -> str:
+    """The Cinder backend the volume types are bound to (cinder.conf's enabled backend)."""
+    return "localfiles" if layout.data_plane else "fake"
 
 
 def seed(layout: Layout, secret: dict[str, str]) -> None:
@@ -757,7 +796,7 @@ def seed(layout: Layout, secret: dict[str, str]) -> None:
                             "name": name,
                             "os-volume-type-access:is_public": True,
                             "description": f"{what} volumes",
-                            "extra_specs": {"volume_backend_name": "fake"},
+                            "extra_specs": {"volume_backend_name": volume_backend(layout)},
                         }
                     },
                 )["volume_type"]["id"]

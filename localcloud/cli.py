@@ -12,7 +12,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
-from localcloud import bootstrap, logscan
+from localcloud import bootstrap, dataplane, logscan, netns, patches
 from localcloud.layout import (
     ADMIN_PROJECT,
     ADMIN_USER,
@@ -34,6 +34,8 @@ from localcloud.services import (
     Service,
     StartError,
     all_services,
+    dataplane_agents,
+    dataplane_base,
     healthy,
     infrastructure,
     instance_processes,
@@ -74,12 +76,20 @@ def _wait_all(futures: dict[str, Future[None]]) -> None:
 def cmd_start(layout: Layout) -> int:
     started = time.monotonic()
     layout.make_dirs()
+    try:
+        mode = layout.choose_mode()
+    except ValueError as refused:
+        say(f"REFUSED: {refused}")
+        return 2
+    if layout.data_plane:
+        dataplane.manifest()  # the image must be built before anything starts
     secret = load_secrets(layout)
     services = all_services(layout)
     if (
         all(is_running(s, layout) for s in services)
         and all(healthy(s) for s in services)
         and layout.done("seed")
+        and (not layout.data_plane or dataplane.image_seeded(layout))
     ):
         bootstrap.register_workspace_identity(layout, secret)
         bootstrap.register_region_endpoints(layout, secret)
@@ -112,7 +122,15 @@ def cmd_start(layout: Layout) -> int:
         _wait_all(futures)
     say(f"databases and identity ready ({time.monotonic() - started:.0f} s)")
 
-    ensure_running([*openstack(layout), *regional(layout)], layout, 300, verbose=True)
+    hypervisor: list[Service] = []
+    if layout.data_plane:
+        netns.build_dataplane(layout.state)
+        ensure_running(dataplane_base(layout), layout, 60)
+        dataplane.wait_libvirt(layout)
+        hypervisor = dataplane_agents(layout)
+        elapsed = time.monotonic() - started
+        say(f"  hypervisor namespace {netns.dataplane(layout.state)} ready ({elapsed:.0f} s)")
+    ensure_running([*openstack(layout), *regional(layout), *hypervisor], layout, 300, verbose=True)
     bootstrap.register_region_endpoints(layout, secret)
     say(f"APIs answer ({time.monotonic() - started:.0f} s)")
     bootstrap.discover_hosts(layout)
@@ -120,22 +138,27 @@ def cmd_start(layout: Layout) -> int:
     # The agents report in while the APIs serve their first authenticated calls: wait for both
     # at once.
     with ThreadPoolExecutor(max_workers=2) as pool:
-        agents = pool.submit(bootstrap.wait_agents, admin)
+        agents = pool.submit(bootstrap.wait_agents, admin, layout)
         apis = pool.submit(bootstrap.check_api, admin)
         agents.result()
         apis.result()
     say(f"compute hosts, volume service and APIs serve ({time.monotonic() - started:.0f} s)")
     bootstrap.seed(layout, secret)
+    if layout.data_plane:
+        record = dataplane.seed_image(admin, layout)
+        say(f"signed image {record['image']} in Glance ({time.monotonic() - started:.0f} s)")
     write_clouds_yaml(layout, secret)
     record_machine_cloud(layout)
     say(
-        f"started in {time.monotonic() - started:.0f} s; "
+        f"{mode} cloud started in {time.monotonic() - started:.0f} s; "
         f"clouds.yaml: {layout.clouds_yaml} (clouds local, local-dr, local-admin)"
     )
     return 0
 
 
 def cmd_stop(layout: Layout) -> int:
+    # The agents' namespaces are named in the database: read them while it still runs.
+    agent_namespaces = dataplane.neutron_namespaces(layout) if layout.data_plane else []
     # Reverse order: APIs and agents first, then Keystone, then the bus and the database.
     services = list(reversed(all_services(layout)))
     with ThreadPoolExecutor(max_workers=8) as pool:
@@ -149,6 +172,11 @@ def cmd_stop(layout: Layout) -> int:
     strays = kill_strays(layout)
     if strays:
         say(f"ended {len(strays)} leftover process(es): {strays}")
+    if layout.data_plane:
+        kept = dataplane.teardown(layout, agent_namespaces)
+        if kept:
+            say(f"namespaces still present after stop: {kept}")
+            return 1
     left = listening_ports()
     if left:
         say(f"ports still listening after stop: {left}")
@@ -180,6 +208,9 @@ def cmd_status(layout: Layout) -> int:
     extra = set(instance_processes(layout))
     print(f"processes of the cloud: {len(extra)}")
     print(f"folder: {layout.state}{_elsewhere(layout)}")
+    if layout.data_plane:
+        names = dataplane.namespaces(layout, dataplane.neutron_namespaces(layout))
+        print(f"data plane: {len(names)} namespace(s): {' '.join(names)}")
     return worst
 
 
@@ -262,6 +293,9 @@ def cmd_env(layout: Layout, args: list[str]) -> int:
         "OS_INTERFACE": "public",
         "OS_CLIENT_CONFIG_FILE": str(layout.clouds_yaml),
     }
+    # Whether hubctl up, workspace open and drill wait for the hosts' first boot: an API-only
+    # cloud runs no guest, so nothing would ever finish booting.
+    values["HUB_WAIT_HOSTS"] = "1" if layout.data_plane else "0"
     for key, value in values.items():
         print(f"export {key}='{value}'")
     print("unset OS_CLOUD OS_PROJECT_ID OS_TENANT_NAME OS_TENANT_ID")
@@ -279,6 +313,23 @@ def cmd_purge_secrets(layout: Layout, args: list[str]) -> int:
     log = layout.log / "setup-barbican-purge.log"
     print(f"purged: barbican-manage db clean --min-days 0 (log: {log})")
     return 1 if any(remaining.values()) else 0
+
+
+def cmd_mode(layout: Layout) -> int:
+    """Print whether this cloud's hosts boot (`data-plane`) or exist in the APIs only."""
+    print("data-plane" if layout.data_plane else "api-only")
+    return 0
+
+
+def cmd_patch() -> int:
+    """Apply the upstream fixes of localcloud/patches/ to the installed packages (idempotent)."""
+    try:
+        for patch, done in patches.apply_all():
+            say(f"patch {patch.file.name}: {done} ({patch.target})")
+    except patches.PatchRefused as refused:
+        say(f"REFUSED: {refused}")
+        return 1
+    return 0
 
 
 def cmd_logs(layout: Layout, args: list[str]) -> int:
@@ -364,8 +415,10 @@ def cmd_isolate(layout: Layout, args: list[str]) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
-    # Piped into head or less: end quietly when the reader goes away.
-    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    if args and args[0] not in ("start", "stop"):
+        # Piped into head or less: end quietly when the reader goes away. Not for start and
+        # stop, whose own connections must fail with an error rather than end the process.
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     layout = default_layout()
     commands: dict[str, Callable[[], int]] = {
         "start": lambda: cmd_start(layout),
@@ -375,11 +428,13 @@ def main(argv: list[str] | None = None) -> int:
         "logs": lambda: cmd_logs(layout, args[1:]),
         "purge-secrets": lambda: cmd_purge_secrets(layout, args[1:]),
         "isolate": lambda: cmd_isolate(layout, args[1:]),
+        "patch": cmd_patch,
+        "mode": lambda: cmd_mode(layout),
     }
     if not args or args[0] not in commands:
         say(
             "usage: scripts/local-cloud start|stop|status|env [dr|admin|officer [1|2]]"
-            "|purge-secrets [SECRET_ID...]|isolate REGION [--at-loss] -- COMMAND..."
+            "|purge-secrets [SECRET_ID...]|isolate REGION [--at-loss] -- COMMAND...|patch|mode"
             "|logs [SERVICE [N] | all [N] | --tail N | --errors [--since T] [--limit N]]"
         )
         return 2
@@ -392,7 +447,7 @@ def main(argv: list[str] | None = None) -> int:
                 fcntl.flock(lock, fcntl.LOCK_EX)
                 return commands[args[0]]()
         return commands[args[0]]()
-    except (StartError, bootstrap.SetupError) as err:
+    except (StartError, bootstrap.SetupError, dataplane.DataPlaneError) as err:
         say(f"FAILED: {err}")
         say("service logs: scripts/local-cloud logs; tails: scripts/local-cloud logs all")
         return 1

@@ -15,6 +15,8 @@ import string
 from dataclasses import dataclass
 from pathlib import Path
 
+from localcloud.netns import VTEP_IP
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 PYDIST = Path(__file__).resolve().parent / "pydist"
@@ -29,6 +31,19 @@ HUB_USER = "hub-admin"
 ADMIN_USER = "admin"
 ADMIN_PROJECT = "admin"
 KEYSTONE_URL = "http://127.0.0.1:5000/v3"
+# `scripts/local-cloud start` with LOCAL_CLOUD_DATA_PLANE=1 makes a cloud whose hosts boot
+# (localcloud.netns); the choice is recorded at the first start and kept by the state folder.
+DATA_PLANE_ENV = "LOCAL_CLOUD_DATA_PLANE"
+MODES = ("api-only", "data-plane")
+# The one compute host of a data-plane cloud: a real libvirt hypervisor.
+DATA_PLANE_HOST = "local-compute-1"
+# Where `scripts/image build` keeps the image and its package repository (outside the clone).
+IMAGE_CACHE_ENV = "HUB_IMAGE_CACHE"
+DEFAULT_IMAGE_CACHE = "/var/cache/sovereign-hub/image"
+
+
+def image_cache() -> Path:
+    return Path(os.environ.get(IMAGE_CACHE_ENV, DEFAULT_IMAGE_CACHE))
 
 
 @dataclass(frozen=True)
@@ -61,6 +76,34 @@ class Layout:
     @property
     def clouds_yaml(self) -> Path:
         return self.state / "clouds.yaml"
+
+    @property
+    def mode_file(self) -> Path:
+        return self.state / "mode"
+
+    @property
+    def data_plane(self) -> bool:
+        """True when this cloud's hosts boot for real (recorded at its first start)."""
+        return self.mode_file.exists() and self.mode_file.read_text().strip() == "data-plane"
+
+    def choose_mode(self) -> str:
+        """Record the mode the environment asks for at the first start; refuse a change later
+        (the databases, hosts and seed of one mode are not the other's)."""
+        wanted = (
+            "data-plane" if os.environ.get(DATA_PLANE_ENV, "") in ("1", "yes", "true") else None
+        )
+        if self.mode_file.exists():
+            mode = self.mode_file.read_text().strip()
+        else:
+            # A cloud seeded before modes existed is an API-only one.
+            mode = "api-only" if self.done("seed") else (wanted or "api-only")
+            self.mode_file.write_text(mode + "\n")
+        if wanted is not None and mode != wanted:
+            raise ValueError(
+                f"{self.state} holds an {mode} cloud; {DATA_PLANE_ENV}=1 needs a data-plane one: "
+                "stop it and start from an empty LOCAL_CLOUD_DIR (see localcloud/README.md)"
+            )
+        return mode
 
     def make_dirs(self) -> None:
         for path in (self.etc, self.log, self.run, self.marks, self.state / "lock"):
@@ -163,6 +206,9 @@ def template_values(layout: Layout, secret: dict[str, str]) -> dict[str, str]:
         "service_password": secret["service_password"],
         "barbican_kek": secret["barbican_kek"],
         "nova_host": "local-control",
+        "compute_host": DATA_PLANE_HOST,
+        "vtep_ip": VTEP_IP,
+        "volume_backend": "localfiles" if layout.data_plane else "fake",  # bootstrap.volume_backend
     }
     values["authtoken"] = render_text((TEMPLATES / "authtoken.part").read_text(), values)
     values["service_auth"] = render_text((TEMPLATES / "service-auth.part").read_text(), values)

@@ -24,11 +24,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from localcloud.layout import PYDIST, REPO_ROOT, Layout
+from localcloud import netns
+from localcloud.layout import DATA_PLANE_HOST, PYDIST, REPO_ROOT, Layout, image_cache
 from localcloud.regions import DR_PORTS, gateway_argv
 
 PY = "/usr/bin/python3"
+# The API-only cloud's fake compute hosts (so anti-affinity groups of up to 3 members schedule);
+# a data-plane cloud has one real one (compute_hosts).
 COMPUTE_HOSTS = ("local-compute-1", "local-compute-2", "local-compute-3")
+# The control plane's ports that the hypervisor namespace's processes call (localcloud.relay).
+RELAYED_PORTS = (5000, 5672, 8774, 8776, 8778, 9292, 9311, 9696)
 INSTANCE_VAR = "LOCAL_CLOUD_INSTANCE"
 
 
@@ -159,12 +164,169 @@ def keystone(layout: Layout) -> Service:
     )
 
 
+def compute_hosts(layout: Layout) -> tuple[str, ...]:
+    return (DATA_PLANE_HOST,) if layout.data_plane else COMPUTE_HOSTS
+
+
+# How a process enters the hypervisor namespace. Not `ip netns exec`: it makes every mount of
+# its child a slave of the machine's, so the namespaces the agents create (qrouter-*, qdhcp-*)
+# would exist in their mount namespace only. Here only /sys is made anew (so /sys/class/net
+# lists the namespace's devices, as the agents and libvirt expect); /run/netns stays shared.
+ENTER_DATAPLANE = 'umount -l /sys && mount -t sysfs -o nosuid,nodev,noexec sysfs /sys && exec "$@"'
+
+
+def in_dataplane(layout: Layout, argv: list[str]) -> list[str]:
+    """`argv` run in the cloud's hypervisor namespace."""
+    return [
+        "nsenter",
+        f"--net={netns.NETNS_DIR / netns.dataplane(layout.state)}",
+        "unshare",
+        "--mount",
+        "--propagation",
+        "unchanged",
+        "/bin/sh",
+        "-c",
+        ENTER_DATAPLANE,
+        "dataplane",
+        *argv,
+    ]
+
+
+def libvirt_dir(layout: Layout) -> Path:
+    return layout.state / "libvirt"
+
+
+# What the cloud's own libvirtd sees as its system folders (bound in its mount namespace).
+LIBVIRT_FOLDERS = (
+    ("etc", "/etc/libvirt"),
+    ("run", "/run/libvirt"),
+    ("lib", "/var/lib/libvirt"),
+    ("cache", "/var/cache/libvirt"),
+    ("log", "/var/log/libvirt"),
+)
+
+
+def dataplane_base(layout: Layout) -> list[Service]:
+    """What the hypervisor's services need first: the relay of the control plane's ports,
+    libvirtd, the sites' NTP server."""
+    folder = libvirt_dir(layout)
+    binds = "; ".join(
+        f"mkdir -p {target}; mount --bind {folder / name} {target}"
+        for name, target in LIBVIRT_FOLDERS
+    )
+    return [
+        Service(
+            "relay",
+            [PY, "-m", "localcloud.relay", netns.dataplane(layout.state), *map(str, RELAYED_PORTS)],
+        ),
+        Service(
+            "libvirtd",
+            in_dataplane(
+                layout,
+                [
+                    "unshare",
+                    "--mount",
+                    "--uts",
+                    "--propagation",
+                    "private",
+                    "/bin/sh",
+                    "-c",
+                    f"set -e; hostname {DATA_PLANE_HOST}; {binds}; "
+                    f"exec /usr/sbin/libvirtd -f {folder / 'etc' / 'libvirtd.conf'}",
+                ],
+            ),
+        ),
+        Service(
+            "chronyd",
+            in_dataplane(
+                layout,
+                [
+                    "/usr/sbin/chronyd",
+                    "-d",
+                    "-x",
+                    "-u",
+                    "root",
+                    "-f",
+                    str(layout.etc / "chrony.conf"),
+                ],
+            ),
+        ),
+    ]
+
+
+def dataplane_agents(layout: Layout) -> list[Service]:
+    """nova-compute on libvirt, Neutron's agents and the provider services, in the hypervisor
+    namespace."""
+    etc = layout.etc
+    neutron = [
+        "--config-file",
+        str(etc / "neutron" / "neutron.conf"),
+        "--config-file",
+        str(etc / "neutron" / "neutron-dataplane.conf"),
+    ]
+    agents = [
+        Service(
+            f"neutron-{kind}-agent",
+            in_dataplane(
+                layout,
+                [
+                    f"/usr/bin/neutron-{kind}-agent",
+                    *neutron,
+                    "--config-file",
+                    str(etc / "neutron" / ini),
+                ],
+            ),
+        )
+        for kind, ini in (
+            ("linuxbridge", "linuxbridge_agent.ini"),
+            ("dhcp", "dhcp_agent.ini"),
+            ("l3", "l3_agent.ini"),
+        )
+    ]
+    return [
+        Service(
+            "nova-compute-1",
+            in_dataplane(
+                layout,
+                [
+                    *_py_main("nova.cmd.compute"),
+                    "--config-file",
+                    str(etc / "nova" / "nova.conf"),
+                    "--config-file",
+                    str(etc / "nova" / "nova-compute-libvirt.conf"),
+                    "--config-file",
+                    str(etc / "nova" / f"{DATA_PLANE_HOST}.conf"),
+                ],
+            ),
+        ),
+        *agents,
+        Service(
+            "provider",
+            in_dataplane(
+                layout,
+                [
+                    PY,
+                    "-m",
+                    "localcloud.provider",
+                    str(layout.state),
+                    str(image_cache() / "repository"),
+                ],
+            ),
+        ),
+    ]
+
+
 def openstack(layout: Layout) -> list[Service]:
     """Every OpenStack service after Keystone, in no particular order (they start together)."""
     etc = layout.etc
     nova_compute = ["--config-file", str(etc / "nova" / "nova.conf")]
     nova = [*nova_compute, "--config-file", str(etc / "nova" / "nova-db.conf")]
     cinder = ["--config-file", str(etc / "cinder" / "cinder.conf")]
+    neutron_extra = (
+        ["--config-file", str(etc / "neutron" / "neutron-dataplane.conf")]
+        if layout.data_plane
+        else []
+    )
     services = [
         Service(
             "placement",
@@ -185,6 +347,7 @@ def openstack(layout: Layout) -> list[Service]:
                 str(etc / "neutron" / "neutron.conf"),
                 "--config-file",
                 str(etc / "neutron" / "ml2_conf.ini"),
+                *neutron_extra,
             ],
             url="http://127.0.0.1:9696/",
             # Our ML2 mechanism driver and its entry point (localcloud/pydist).
@@ -209,7 +372,7 @@ def openstack(layout: Layout) -> list[Service]:
             env={"HOME": str(layout.state / "barbican" / "home")},
         ),
     ]
-    for host in COMPUTE_HOSTS:
+    for host in () if layout.data_plane else COMPUTE_HOSTS:
         services.append(
             Service(
                 f"nova-compute-{host.rsplit('-', 1)[1]}",
@@ -247,7 +410,14 @@ def regional(layout: Layout) -> list[Service]:
 
 
 def all_services(layout: Layout) -> list[Service]:
-    return [*infrastructure(layout), keystone(layout), *openstack(layout), *regional(layout)]
+    extra = [*dataplane_base(layout), *dataplane_agents(layout)] if layout.data_plane else []
+    return [
+        *infrastructure(layout),
+        keystone(layout),
+        *openstack(layout),
+        *regional(layout),
+        *extra,
+    ]
 
 
 def base_env(layout: Layout) -> dict[str, str]:
@@ -509,6 +679,18 @@ def kill_strays(layout: Layout, timeout: float = 10.0) -> list[int]:
     if not instance_processes(layout):
         _sessions_file(layout).unlink(missing_ok=True)
     return strays
+
+
+def processes_in_namespaces(names: list[str], timeout: float = 20.0) -> list[int]:
+    """SIGTERM every process in the network namespaces `names` (qemu guests, dnsmasq, privsep
+    helpers: started by daemons, they are in no session of the cloud), SIGKILL what remains."""
+    found = netns.processes_in(names)
+    _signal_all(found, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while netns.processes_in(names) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    _signal_all(netns.processes_in(names), signal.SIGKILL)
+    return found
 
 
 def listening_ports(ports: Iterable[int] = CLOUD_PORTS) -> list[int]:

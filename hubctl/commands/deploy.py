@@ -11,6 +11,7 @@ from __future__ import annotations
 import shutil
 import sys
 import time
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 import typer
@@ -52,6 +53,8 @@ BreakStaleOption = Annotated[
     ),
 ]
 COMMANDS: dict[str, str] = {"up": "up", "destroy": "down", "preview": "preview"}
+# Whether up, workspace open and drill wait for the hosts' first boot, when no flag says so.
+WAIT_HOSTS_ENV = "HUB_WAIT_HOSTS"
 
 
 def _require_valid_config(site: str) -> None:
@@ -114,6 +117,7 @@ def run_site(
     unprotect: bool = False,
     break_stale: bool = False,
     orphans: bool = False,
+    hosts: HostWait | None = None,
 ) -> int:
     require_site(site)
     _require_valid_config(site)
@@ -151,7 +155,7 @@ def run_site(
             say(f"state of {site}: {backend.url}")
             for removed in store.repair() if isinstance(store, FileStore) else []:
                 say(f"removed {removed}: a write the killed engine left half-done")
-            return _run_locked(deployer, site, action, orphans)
+            return _run_locked(deployer, site, action, orphans, hosts or HostWait(wait=False))
     except Locked as error:
         console.print(f"[red]{site} is locked[/]")
         say(str(error))
@@ -164,7 +168,21 @@ def _stacks(site: str) -> list[str]:
     return [stack_name(site, layer) for layer in LAYERS]
 
 
-def _run_locked(deployer: SiteDeployer, site: str, action: Action, orphans: bool) -> int:
+@dataclass(frozen=True)
+class HostWait:
+    """Whether `up` waits for the hosts' first boot, and for how long at most."""
+
+    wait: bool = True
+    timeout_s: float = 1800.0
+
+
+def _run_locked(
+    deployer: SiteDeployer,
+    site: str,
+    action: Action,
+    orphans: bool,
+    hosts: HostWait = HostWait(),
+) -> int:
     runs: dict[str, LayerRun] = {}
     started = time.monotonic()
     with Live(_table(runs, started), console=console, refresh_per_second=2) as live:
@@ -185,9 +203,9 @@ def _run_locked(deployer: SiteDeployer, site: str, action: Action, orphans: bool
         for note in run.notes:
             say(f"{run.stack}: {note}")
     failed = [r for r in results if r.status != "done"]
-    escrowed = True
+    escrowed, booted = True, EXIT_OK
     if action == "up" and not failed:
-        _summarise(deployer, site, results)
+        booted = _summarise(deployer, site, results, hosts)
         escrowed = _escrow(site)
     console.print(f"logs: {deployer.log_dir.relative_to(REPO_ROOT)}", markup=False)
     for run in failed:
@@ -197,25 +215,48 @@ def _run_locked(deployer: SiteDeployer, site: str, action: Action, orphans: bool
         )
     if any(r.status == "failed" for r in failed) and action != "preview":
         _explain(site)
-    status = 1 if failed or not escrowed else EXIT_OK
+    status = 1 if failed or not escrowed else booted
     if action in ("up", "destroy"):
         status = max(status, _census(deployer, site, delete=orphans))
     return status
 
 
-def _summarise(deployer: SiteDeployer, site: str, results: list[LayerRun]) -> None:
+def _summarise(deployer: SiteDeployer, site: str, results: list[LayerRun], hosts: HostWait) -> int:
+    """Wait for the hosts' first boot (each judged on its own console), write the site's SSH
+    access, print the summary; exit 1 when a host's first boot failed."""
+    from hubctl.hosts import site as site_hosts
+
     values = {run.layer: run.outputs for run in results}
-    instances: dict[str, list[str]] = values[Layer.COMPUTE].get("instances") or {}  # type: ignore[assignment]
-    names = [name for hosts in instances.values() for name in hosts]
+    compute = values[Layer.COMPUTE]
+    prepared = None
+    if hosts.wait:
+        say(f"waiting for the first boot of {site}'s hosts (at most {hosts.timeout_s:.0f} s)")
     try:
-        found = outputs.addresses(deployer.cloud().connect(), names)
-    except Exception as error:  # the summary must not turn a good deploy into a failure
-        say(f"(host addresses unknown: {type(error).__name__})")
+        prepared = site_hosts.prepare(
+            site,
+            deployer.cloud().connect(),
+            compute,
+            wait=hosts.wait,
+            timeout_s=hosts.timeout_s,
+            say=say,
+        )
+        found = prepared.addresses
+    except Exception as error:  # an unreadable cloud must say so, not pass silently
+        say(f"(hosts of {site} unknown: {type(error).__name__}: {error})")
         found = {}
     for table in outputs.summary(site, values, found):
         console.print(table)
-    say(f"reach it: {outputs.ssh_hint(values, found)}")
+    hint = prepared.hint() if prepared is not None else None
+    say(f"reach it: {hint or outputs.ssh_hint(values, found)}")
     say(f"full outputs: hubctl outputs --site {site} [--format text|json]")
+    if prepared is None:
+        return EXIT_VIOLATIONS if hosts.wait else EXIT_OK
+    if hosts.wait and prepared.failed:
+        console.print(f"[red]{len(prepared.failed)} host(s) of {site} failed their first boot:[/]")
+        for failure in prepared.failed:
+            say(f"  {failure.line()}")
+        return EXIT_VIOLATIONS
+    return EXIT_OK
 
 
 def _escrow(site: str) -> bool:
@@ -284,9 +325,32 @@ def up(
     site: SiteOption = "local",
     sequential: SequentialOption = False,
     break_stale_lock: BreakStaleOption = False,
+    wait_hosts: Annotated[
+        bool,
+        typer.Option(
+            "--wait-hosts/--no-wait-hosts",
+            envvar=WAIT_HOSTS_ENV,
+            help="Wait until every host has finished its first boot (cloud-init's result on "
+            "its console) and fail with each failed host's errors (default: wait; "
+            f"{WAIT_HOSTS_ENV}=0 for a cloud that runs no guest).",
+        ),
+    ] = True,
+    boot_timeout: Annotated[
+        float,
+        typer.Option("--boot-timeout", min=1, help="Seconds to wait for the hosts' first boot."),
+    ] = 1800.0,
 ) -> None:
-    """Deploy every layer of a site (policy pack enforced), in dependency order."""
-    raise typer.Exit(run_site(site, "up", sequential=sequential, break_stale=break_stale_lock))
+    """Deploy every layer of a site (policy pack enforced), in dependency order, then wait for
+    its hosts' hardened first boot."""
+    raise typer.Exit(
+        run_site(
+            site,
+            "up",
+            sequential=sequential,
+            break_stale=break_stale_lock,
+            hosts=HostWait(wait_hosts, boot_timeout),
+        )
+    )
 
 
 def preview(

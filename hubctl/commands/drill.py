@@ -178,8 +178,19 @@ def drill(
         str | None,
         typer.Option("--rpo-target", help="Judge the RPO against this (default hub:rpoTarget)."),
     ] = None,
+    hosts: Annotated[
+        bool,
+        typer.Option(
+            "--hosts/--no-hosts",
+            envvar="HUB_WAIT_HOSTS",
+            help="Wait for the rebuilt hosts' first boot, then run the host suite and the flow "
+            "probes on them, each a span of the RTO (default); --no-hosts on a cloud whose "
+            "compute runs no guest.",
+        ),
+    ] = True,
 ) -> None:
-    """Rebuild SITE's stacks from nothing as DR site TO, restore its data, verify, measure."""
+    """Rebuild SITE's stacks from nothing as DR site TO, restore its data, boot and verify its
+    hosts, measure."""
     from hubcore.durations import DurationError, parse_duration
     from hubctl.datasets.recovery import CustodianKey
 
@@ -218,6 +229,7 @@ def drill(
         custodian_keys=presented,
         rto_target=targets["--rto-target"],
         rpo_target=targets["--rpo-target"],
+        hosts=hosts,
     )
     guard_engine_processes()
     # The DR site's lock, in the backend its stacks are rebuilt into (region loss) or the

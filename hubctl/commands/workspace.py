@@ -17,6 +17,7 @@ pack refused); 2 usage, config or manifest errors (one line per problem, nothing
 from __future__ import annotations
 
 import json
+import os
 import time
 from datetime import date
 from pathlib import Path
@@ -24,6 +25,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from hubcore.stackfiles import REPO_ROOT, known_sites, missing_site_stacks
 from hubcore.values import ConfigError
@@ -113,8 +115,21 @@ _add_airlock()
 
 
 @app.command("open")
-def open_(site: SiteOption, project: ProjectOption) -> None:
-    """Validate the manifest, check the workspace with the policy pack, deploy it."""
+def open_(
+    site: SiteOption,
+    project: ProjectOption,
+    wait_hosts: Annotated[
+        bool,
+        typer.Option(
+            "--wait-hosts/--no-wait-hosts",
+            envvar="HUB_WAIT_HOSTS",
+            help="Wait until the workspace's hosts have finished their hardened first boot "
+            "(default); HUB_WAIT_HOSTS=0 for a cloud that runs no guest.",
+        ),
+    ] = True,
+) -> None:
+    """Validate the manifest, check the workspace with the policy pack, deploy it, wait for its
+    hosts' first boot."""
     from hubctl.workspaces.lifecycle import PackRefusal, open_workspace
 
     context = _site(site)
@@ -154,11 +169,32 @@ def open_(site: SiteOption, project: ProjectOption) -> None:
             markup=False,
             soft_wrap=True,
         )
+    if status == EXIT_OK and wait_hosts and opened.run.outputs.get("instances"):
+        status = _wait_boot(opened.run)
     raise typer.Exit(status)
 
 
 def _say(line: str) -> None:
     console.print(line, markup=False, soft_wrap=True)
+
+
+def _wait_boot(run: LayerRun) -> int:
+    """The workspace's hosts' first boot, each judged on its console, in the workspace's own
+    project (with the operator's credentials)."""
+    from hubctl.deploy import connect_from_env
+    from hubctl.hosts import boot
+
+    instances = run.outputs["instances"]
+    names = [str(n) for n in instances] if isinstance(instances, list) else []
+    project = str(run.outputs["project_name"])
+    conn = connect_from_env({**os.environ, "OS_PROJECT_NAME": project})
+    boots = boot.wait(
+        conn, {"workspace": names}, say=lambda line: console.print(line, markup=False)
+    )
+    failed = [b for b in boots if not b.ok]
+    for failure in failed:
+        console.print(f"[red]{escape(failure.line())}[/]")
+    return EXIT_VIOLATIONS if failed else EXIT_OK
 
 
 @app.command("list")

@@ -12,10 +12,20 @@ from typing import Any
 
 from hubctl.deploy import LayerRun
 from hubctl.drill import replication
-from hubctl.drill.model import LayerReport, NotRestored, RestoreReport, RpoReport, RtoReport
+from hubctl.drill.model import (
+    LayerReport,
+    NotRestored,
+    PhaseSpan,
+    RestoreReport,
+    RpoReport,
+    RtoReport,
+)
 from hubctl.drill.timing import cloud_wait
 from infra.config import HubConfig
 from infra.kinds import LAYER_DEPENDENCIES
+
+# The span of the rebuilt hosts' first boot; the others are their verifications.
+BOOT_SPAN = "hosts' first boot"
 
 
 def layer_report(
@@ -60,19 +70,27 @@ def _relative(path: Path | None, base: Path) -> str | None:
         return str(path)
 
 
-def rto_report(layers: list[LayerReport], restore: RestoreReport) -> RtoReport:
-    """Rebuild ends when the last layer ends; the RTO ends when the restore does, if later."""
+def rto_report(
+    layers: list[LayerReport], restore: RestoreReport, spans: list[PhaseSpan] | None = None
+) -> RtoReport:
+    """Rebuild ends when the last layer ends; the RTO ends when the restore, the hosts' first
+    boot and their verification have ended, whichever is last."""
     rebuild = max((layer.end for layer in layers if layer.end is not None), default=0.0)
     restore_seconds = (
         restore.end - restore.start
         if restore.start is not None and restore.end is not None
         else 0.0
     )
-    total = max(rebuild, restore.end or 0.0)
+    spans = spans or []
+    total = max(rebuild, restore.end or 0.0, *(span.end for span in spans))
+    boot = [s.seconds for s in spans if s.name == BOOT_SPAN]
+    checks = [s.seconds for s in spans if s.name != BOOT_SPAN]
     return RtoReport(
         total_seconds=total,
         rebuild_seconds=rebuild,
         restore_seconds=restore_seconds,
+        boot_seconds=sum(boot) if boot else None,
+        verification_seconds=sum(checks) if checks else None,
         per_layer_seconds={layer.layer: layer.seconds for layer in layers},
         cloud_wait_seconds=sum(layer.cloud_wait_seconds for layer in layers),
         tool_seconds=sum(layer.tool_seconds for layer in layers),

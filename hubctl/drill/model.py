@@ -175,12 +175,30 @@ class RpoReport(_Model):
     method: str
 
 
+class PhaseSpan(_Model):
+    """A phase of the recovery after the layers, on the drill's clock (seconds after t0): the
+    rebuilt hosts' first boot, the host suite, the flow probes."""
+
+    name: str
+    start: float
+    end: float
+    passed: bool
+    detail: str = ""
+
+    @property
+    def seconds(self) -> float:
+        return self.end - self.start
+
+
 class RtoReport(_Model):
-    """Recovery time: from t0 to the DR site rebuilt (rebuild) and its data restored (total)."""
+    """Recovery time: from t0 to the DR site rebuilt (rebuild), its data restored, its hosts
+    booted and verified (total)."""
 
     total_seconds: float
     rebuild_seconds: float
     restore_seconds: float
+    boot_seconds: float | None = None
+    verification_seconds: float | None = None
     per_layer_seconds: dict[str, float | None]
     cloud_wait_seconds: float
     tool_seconds: float
@@ -214,6 +232,7 @@ class DrillReport(_Model):
     restore: RestoreReport
     checks: list[Check]
     not_verified: list[NotRestored]
+    spans: list[PhaseSpan] = Field(default_factory=list, description="Boot and verification phases")
     cleanup: Cleanup
     resumed: bool = Field(default=False, description="A previous interrupted drill was converged")
     datasets: list[DatasetRecovery] = Field(default_factory=list)

@@ -70,10 +70,15 @@ def render_markdown(report: DrillReport) -> str:
         "| Measure | Value | What it means |",
         "|---|---|---|",
         f"| **RTO** | **{duration(report.rto.total_seconds)}** | from the simulated loss to the "
-        "DR site rebuilt and its data restored |",
+        "DR site rebuilt, its data restored and its hosts booted and verified |",
         f"| rebuild | {duration(report.rto.rebuild_seconds)} | every layer up, from empty |",
         f"| restore | {duration(report.rto.restore_seconds)} | objects copied from the replicas "
         "and checked |",
+        *(
+            f"| {span.name} | {duration(span.seconds)} | {span.detail}"
+            f"{'' if span.passed else ' (**failed**)'} |"
+            for span in report.spans
+        ),
         f"| waiting on the cloud | {duration(report.rto.cloud_wait_seconds)} | OpenStack API "
         "calls of resource steps (summed per layer) |",
         f"| in the tool | {duration(report.rto.tool_seconds)} | engine, program, plugins, "
@@ -204,7 +209,8 @@ def _at(value: float | None) -> str:
 
 
 def render_chart(report: DrillReport, path: Path) -> None:
-    """A Gantt chart: one bar per layer (cloud wait darker), then restore, on the drill's clock."""
+    """A Gantt chart: one bar per layer (cloud wait darker), then restore, the hosts' first
+    boot and their verifications, on the drill's clock."""
     rows: list[tuple[str, float, float, list[tuple[float, float]], str]] = []
     colours = {"done": "#4c78a8", "failed": "#e45756", "skipped": "#bab0ac"}
     for layer in report.layers:
@@ -228,6 +234,8 @@ def render_chart(report: DrillReport, path: Path) -> None:
         if spans:
             start, end = min(x.start for x in spans), max(x.end for x in spans)
             rows.append((label, start, end, [], colour))
+    for span in report.spans:
+        rows.append((span.name, span.start, span.end, [], "#72b7b2" if span.passed else "#e45756"))
     # Imported here, not at module level: every hubctl command imports this module, and
     # matplotlib would add about a second to each start.
     import matplotlib

@@ -56,7 +56,13 @@ from hubctl.drill.cloud import (
 )
 from hubctl.drill.datasets import dataset_of, recover_datasets
 from hubctl.drill.journal import RESUMABLE, Journal, describe_backend, state_dir
-from hubctl.drill.measures import layer_report, not_restorable, rpo_report, rto_report
+from hubctl.drill.measures import (
+    BOOT_SPAN,
+    layer_report,
+    not_restorable,
+    rpo_report,
+    rto_report,
+)
 from hubctl.drill.model import (
     Check,
     Cleanup,
@@ -64,6 +70,7 @@ from hubctl.drill.model import (
     DrillReport,
     NotRestored,
     Outcome,
+    PhaseSpan,
     RestoredContainer,
     RestoreReport,
     Scenario,
@@ -72,6 +79,8 @@ from hubctl.drill.plan import DrillPlan, DrillRefused
 from hubctl.drill.report import duration, write_report
 from hubctl.drill.targets import judge_targets, primary_refused
 from hubctl.drill.timing import EventRecorder
+from hubctl.hosts import site as site_hosts
+from hubctl.verify import site as host_checks
 from infra.config import HubConfig
 
 # Set by the local cloud's fence (scripts/local-cloud isolate REGION --at-loss): the file the
@@ -110,6 +119,10 @@ class DrillRun:
     # Targets for this run (None: the protected site's hub:rtoTarget / hub:rpoTarget).
     rto_target: float | None = None
     rpo_target: float | None = None
+    # Wait for the rebuilt hosts' first boot, then run the host suite and the flow probes on
+    # them (each a span of the RTO); off on a cloud whose compute runs no guest.
+    hosts: bool = True
+    boot_timeout_s: float = 1800.0
 
     # Filled as the drill goes, so an interruption can still report everything known.
     runs: dict[Layer, LayerRun] = field(default_factory=dict)
@@ -117,6 +130,7 @@ class DrillRun:
     restore_span: list[float] = field(default_factory=list)
     checks: list[Check] = field(default_factory=list)
     not_verified: list[NotRestored] = field(default_factory=list)
+    spans: list[PhaseSpan] = field(default_factory=list)
     restore_error: str | None = None
     verified: bool = False
     datasets: list[DatasetRecovery] = field(default_factory=list)
@@ -246,6 +260,7 @@ class DrillRun:
         failure: str | None = None
         try:
             self._rebuild(env, recorder, replica_cloud, target_cloud, pairs, t0)
+            self._boot_and_check_hosts(target_cloud, t0)
             self._verify(target_cloud, env)
             self._state_consistency(env)
         except KeyboardInterrupt:
@@ -322,7 +337,7 @@ class DrillRun:
             commit=_commit(),
             outcome=outcome,
             failure=failure,
-            rto=rto_report(layers, restore),
+            rto=rto_report(layers, restore, self.spans),
             rpo=rpo_report(
                 observation,
                 pairs,
@@ -337,6 +352,7 @@ class DrillRun:
             restore=restore,
             checks=self.checks,
             not_verified=self.not_verified,
+            spans=self.spans,
             cleanup=Cleanup(kept=True, destroyed=False, seconds=None, detail="not done yet"),
             resumed=resumed,
             datasets=self.datasets,
@@ -570,6 +586,64 @@ class DrillRun:
                 )
         self.progress.phase("state check", "done")
 
+    def _boot_and_check_hosts(self, target: SiteCloud, t0: float) -> None:
+        """The rebuilt hosts' first boot, then the host suite and the flows, each a span."""
+        compute = self.runs.get(Layer.COMPUTE)
+        if not self.hosts or compute is None or compute.status != "done":
+            return
+        conn = target.connect()
+
+        def note(phase: str) -> Callable[[str], None]:
+            return lambda line: self.progress.phase(phase, "running", line)
+
+        self.progress.phase(BOOT_SPAN, "running")
+        start = self.clock()
+        prepared = site_hosts.prepare(
+            self.target.site,
+            conn,
+            compute.outputs,
+            wait=True,
+            timeout_s=self.boot_timeout_s,
+            say=note(BOOT_SPAN),
+        )
+        failed = prepared.failed
+        self.spans.append(
+            PhaseSpan(
+                name=BOOT_SPAN,
+                start=start - t0,
+                end=self.clock() - t0,
+                passed=not failed,
+                detail=f"{len(prepared.boots) - len(failed)}/{len(prepared.boots)} hosts booted",
+            )
+        )
+        self.progress.phase(BOOT_SPAN, "failed" if failed else "done")
+        self.checks += [
+            Check(layer="compute", name=f"first boot of {b.name}", passed=b.ok, detail=b.line())
+            for b in prepared.boots
+        ]
+        if failed or prepared.access is None:
+            return
+        verification = host_checks.from_hosts(conn, self.target, prepared)
+        for name, layer, method in (
+            ("host suite", "compute", verification.check_hosts),
+            ("flows", "network", verification.check_flows),
+        ):
+            self.progress.phase(name, "running")
+            start = self.clock()
+            cases = method(note(name))
+            bad = [c for c in cases if not c.passed]
+            self.spans.append(
+                PhaseSpan(
+                    name=name,
+                    start=start - t0,
+                    end=self.clock() - t0,
+                    passed=not bad and bool(cases),
+                    detail=f"{len(cases) - len(bad)}/{len(cases)} as expected",
+                )
+            )
+            self.progress.phase(name, "failed" if bad else "done")
+            self.checks += host_checks.as_checks(layer, cases)
+
     def _state_policy_checks(self, env: dict[str, str]) -> list[Check]:
         """Export each rebuilt stack and judge it offline; the exports never reach the report
         (they carry the stacks' encrypted secrets)."""
@@ -607,25 +681,14 @@ class DrillRun:
             self.checks += verify.check_storage(conn, outputs[Layer.STORAGE], self.restored)
         if Layer.COMPUTE in outputs:
             self.checks += verify.check_compute(conn, outputs[Layer.COMPUTE], self.target.site)
-            reachable = verify.reachable_hosts(conn, outputs[Layer.COMPUTE])
-            self.not_verified.append(
-                NotRestored(
-                    item="host suite (pytest-testinfra)",
-                    reason=(
-                        f"hosts answer on SSH ({', '.join(reachable)}) but the drill does not "
-                        "hold their admin key outside the state; run tests/host against them"
-                        if reachable
-                        else "no rebuilt instance answers on SSH from the drill's machine (no "
-                        "route to the tenant network"
-                        + (
-                            "; the local cloud's compute driver runs no guest"
-                            if self.target.region_name.startswith("LOCAL")
-                            else ""
-                        )
-                        + ")"
-                    ),
+            if not self.hosts:
+                self.not_verified.append(
+                    NotRestored(
+                        item="hosts (first boot, host suite, flows)",
+                        reason="the drill ran with --no-hosts (a cloud whose compute runs no "
+                        "guest): nothing booted to check",
+                    )
                 )
-            )
         logs = {
             run.stack: run.log.read_text(encoding="utf-8", errors="replace")
             for run in self.runs.values()

@@ -9,7 +9,6 @@ without encryption, a container with an ACL, a missing object or secret.
 from __future__ import annotations
 
 import re
-import socket
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -171,23 +170,6 @@ def check_compute(conn: Any, outputs: Mapping[str, Any], site: str) -> list[Chec
             )
         )
     return checks
-
-
-def reachable_hosts(conn: Any, outputs: Mapping[str, Any], port: int = 22) -> list[str]:
-    """Instances whose SSH port answers from here (the host suite needs a route to them)."""
-    wanted = {n for names in dict(outputs.get("instances") or {}).values() for n in names}
-    found = []
-    for server in conn.compute.servers():
-        if server.name not in wanted:
-            continue
-        for addresses in (server.addresses or {}).values():
-            for address in addresses:
-                try:
-                    with socket.create_connection((address["addr"], port), timeout=1.0):
-                        found.append(server.name)
-                except OSError:
-                    continue
-    return found
 
 
 def policy_checks(logs: Mapping[str, str]) -> tuple[list[Check], list[NotRestored]]:

@@ -199,23 +199,32 @@ class ComputeLayer(pulumi.ComponentResource):
             server_groups={r.value: g.name for r, g in self.server_groups.items()},
             keypair=self.keypair.name,
         )
+        # The administrators' SSH key, for `hubctl verify` and the `ssh -J` line of `hubctl up`:
+        # the one way in, through the bastion (a secret output, never printed).
+        self.secret_exports = {"admin_private_key": self.admin_key.private_key_openssh}
         self.register_outputs({"exports": self.exports})
 
 
-def _user_data(config: HubConfig, role: HostRole, values: list[str | None]) -> str:
-    public_key, data_volume_id = values
+def host_settings(
+    config: HubConfig, public_key: str, data_volume_id: str | None = None
+) -> HardeningSettings:
+    """The hardening settings a host of the site boots with (and `hubctl verify` checks)."""
     extra = {}
     if data_volume_id:
         # The guest names a virtio disk after the first 20 characters of the volume id, so the
         # data volume is found whatever order the disks (and the config drive) come in.
         extra["data_volume_device"] = f"/dev/disk/by-id/virtio-{data_volume_id[:20]}"
-    settings = HardeningSettings(
+    return HardeningSettings(
         ntp_servers=config.ntp_servers,
-        admin_users=[AdminUser(name=ADMIN_USER, ssh_public_key=str(public_key))],
+        admin_users=[AdminUser(name=ADMIN_USER, ssh_public_key=public_key)],
         apt_proxy=config.apt_proxy,
         **extra,
     )
-    return render_user_data(role, settings)
+
+
+def _user_data(config: HubConfig, role: HostRole, values: list[str | None]) -> str:
+    public_key, data_volume_id = values
+    return render_user_data(role, host_settings(config, str(public_key), data_volume_id))
 
 
 def _subnet_of(tier: str, network: NetworkExports) -> str:

@@ -84,7 +84,13 @@ class NetworkLayer(pulumi.ComponentResource):
                 cidr=str(cidr),
                 ip_version=4,
                 gateway_ip=str(cidr[1]),
-                enable_dhcp=True,
+                # Addresses and routes come from the config drive, not DHCP. Neutron's DHCP
+                # gives every subnet of a network an on-link route to each sibling subnet, so a
+                # host would ARP for another tier's hosts directly, and those ignore ARP from
+                # another subnet (arp_ignore=2, ANSSI BP-028 R12): no tier could reach another.
+                # Static addressing carries exactly the routes declared here (the gateway, the
+                # subnet routes to the data tier), so tiers meet only through their routers.
+                enable_dhcp=False,
                 dns_nameservers=[str(ip) for ip in config.dns_nameservers],
                 tags=context.tags_for(
                     self,

@@ -53,6 +53,26 @@ class Tenant:
         self.admin.identity.delete_user(self.user_id, ignore_missing=True)
 
 
+# The data-plane cloud's signed image: its certificates, which a booting user's token fetches.
+IMAGE_CERTIFICATES = ("hub-image-ca", "hub-image-signing")
+
+
+def grant_image_certificates(admin: Any, user_id: str) -> None:
+    """Let the session's user read the image's certificates (Barbican ACLs), as the cloud's own
+    hub user may: Cinder and Nova verify the image's signature with the booting user's token.
+    Nothing to do on an API-only cloud, whose image is not signed."""
+    endpoint = admin.key_manager.get_endpoint().rstrip("/").removesuffix("/v1")
+    for name in IMAGE_CERTIFICATES:
+        listing = admin.session.get(f"{endpoint}/v1/secrets", params={"name": name}).json()
+        for secret in listing.get("secrets", []):
+            acl_url = f"{secret['secret_ref']}/acl"
+            current = admin.session.get(acl_url).json().get("read", {}).get("users", [])
+            admin.session.put(
+                acl_url,
+                json={"read": {"users": sorted({*current, user_id}), "project-access": True}},
+            )
+
+
 def create_tenant(admin_env: dict[str, str], folder: Path) -> Tenant:
     from hubctl.deploy import connect_from_env
 
@@ -93,6 +113,7 @@ def create_tenant(admin_env: dict[str, str], folder: Path) -> Tenant:
         }
         for site, (suffix, region) in SITES.items()
     }
+    grant_image_certificates(admin, user.id)
     path = folder / "clouds.yaml"
     path.write_text(json.dumps({"clouds": clouds}, indent=2))
     path.chmod(0o600)

@@ -1,0 +1,120 @@
+"""Waiting for a site's hosts to finish their first boot, each judged on its own console.
+
+`hubctl up` (and the drill's rebuild) deploys servers that Nova reports ACTIVE long before their
+first boot is over: ACTIVE means qemu runs, not that cloud-init applied the hardening. This
+waits for every host's cloud-init result and fails with each failed host's own error lines, so a
+cloud-init error is never taken for a deployed host.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from hubctl.hosts import console
+from hubctl.hosts.console import BootState
+
+DEFAULT_TIMEOUT_S = 1800.0
+POLL_S = 10.0
+# Lines of a console shown when a host gives no result in time.
+TAIL_LINES = 8
+
+
+@dataclass
+class HostBoot:
+    """One host's first boot, as hubctl saw it."""
+
+    name: str
+    role: str
+    server_id: str = ""
+    state: str = BootState.BOOTING.value
+    seconds: float | None = None
+    uptime_s: float | None = None
+    errors: list[str] = field(default_factory=list)
+    host_keys: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.state == BootState.FINISHED.value
+
+    def line(self) -> str:
+        if self.ok:
+            return (
+                f"{self.name} ({self.role}): hardened first boot finished in {self.seconds:.0f} s"
+            )
+        why = "; ".join(self.errors[:6]) or "no cloud-init result"
+        return f"{self.name} ({self.role}): {self.state}: {why}"
+
+
+def _server(conn: Any, name: str) -> Any | None:
+    found = list(conn.compute.servers(name=f"^{name}$"))
+    return found[0] if found else None
+
+
+def wait(
+    conn: Any,
+    hosts: Mapping[str, list[str]],
+    *,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+    poll_s: float = POLL_S,
+    say: Callable[[str], None] = print,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> list[HostBoot]:
+    """Poll every host's console until each has finished or failed its first boot, or the
+    time is up. `hosts` maps a role to its servers' names (the compute layer's `instances`)."""
+    started = clock()
+    boots = [HostBoot(name, role) for role, names in hosts.items() for name in names]
+    pending = list(boots)
+    while pending:
+        for boot in list(pending):
+            server = _server(conn, boot.name)
+            if server is None:
+                boot.state, boot.errors = BootState.FAILED.value, ["no such server in the project"]
+            elif server.status == "ERROR":
+                fault = (server.fault or {}).get("message", "") if server.fault else ""
+                boot.state, boot.errors = BootState.FAILED.value, [f"server in ERROR: {fault}"]
+            else:
+                boot.server_id = server.id
+                text = conn.compute.get_server_console_output(server)["output"] or ""
+                first = console.read(text)
+                boot.host_keys = first.host_keys
+                if first.state is not BootState.BOOTING:
+                    boot.state, boot.errors, boot.uptime_s = (
+                        first.state.value,
+                        first.errors,
+                        first.uptime_s,
+                    )
+                elif clock() - started > timeout_s:
+                    tail = [line for line in text.splitlines() if line.strip()][-TAIL_LINES:]
+                    boot.state = "timed out"
+                    boot.errors = [f"no cloud-init result after {timeout_s:.0f} s", *tail]
+            if boot.state != BootState.BOOTING.value:
+                boot.seconds = clock() - started
+                pending.remove(boot)
+                say(boot.line())
+        if pending:
+            sleep(poll_s)
+    return boots
+
+
+def read_once(conn: Any, hosts: Mapping[str, list[str]]) -> list[HostBoot]:
+    """Each host's first boot as its console shows it now (host keys included), no waiting."""
+    boots = []
+    for role, names in hosts.items():
+        for name in names:
+            boot = HostBoot(name, role)
+            server = _server(conn, name)
+            if server is not None:
+                boot.server_id = server.id
+                first = console.read(conn.compute.get_server_console_output(server)["output"] or "")
+                boot.state, boot.errors, boot.uptime_s = (
+                    first.state.value,
+                    first.errors,
+                    first.uptime_s,
+                )
+                boot.host_keys = first.host_keys
+            boots.append(boot)
+    return boots

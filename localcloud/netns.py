@@ -1,0 +1,177 @@
+"""The network namespaces of the local cloud's data plane, and how a process works across them.
+
+A data-plane cloud keeps nothing on the network of the namespace it is started in but its
+loopback API ports. Everything else lives in namespaces named after the cloud's state folder:
+
+- `<id>-dp`, the hypervisor: libvirtd and its qemu guests, nova-compute, Neutron's Linux bridge,
+  DHCP and L3 agents, their bridges and taps, the VXLAN endpoint, the bridge of `Ext-Net`
+  (`br-ext`), the sites' NTP server and the provider services (localcloud.provider);
+- `<id>-ext`, the outside: the far end of `Ext-Net` (its gateway address), where routers' SNAT
+  traffic ends and the operators' namespaces are routed back;
+- `<id>-op-<router>`, one per router with a gateway on `Ext-Net`: the operators' network of the
+  site behind that router (their VPN, on a real site), from which `ssh -J` and the flow probes
+  reach its hosts;
+- `qrouter-*` and `qdhcp-*`, made by Neutron's agents for this cloud's routers and networks.
+
+A process reaches into a namespace with setns(2) on one of its threads: a socket made there
+stays in that namespace, which is how one relay serves the control plane's loopback ports inside
+the hypervisor namespace, and one provider process answers in every router namespace.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import hashlib
+import os
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+NETNS_DIR = Path("/run/netns")
+CLONE_NEWNET = 0x40000000
+# The address of the hypervisor's VXLAN endpoint (a dummy interface of the dp namespace) and the
+# outside's end of Ext-Net.
+VTEP_IP = "192.0.2.1"
+EXT_GATEWAY = "203.0.113.1"
+EXT_CIDR = "203.0.113.0/24"
+EXT_BRIDGE = "br-ext"
+
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def cloud_id(state: Path) -> str:
+    """A short id of a cloud instance, from its state folder: namespaces carry it."""
+    return "lc" + hashlib.sha256(str(state.resolve()).encode()).hexdigest()[:6]
+
+
+def dataplane(state: Path) -> str:
+    return f"{cloud_id(state)}-dp"
+
+
+def outside(state: Path) -> str:
+    return f"{cloud_id(state)}-ext"
+
+
+def operators(state: Path, router_id: str) -> str:
+    return f"{cloud_id(state)}-op-{router_id[:8]}"
+
+
+def exists(name: str) -> bool:
+    return (NETNS_DIR / name).exists()
+
+
+def names() -> list[str]:
+    return sorted(p.name for p in NETNS_DIR.iterdir()) if NETNS_DIR.is_dir() else []
+
+
+def setns(path: str | Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        if _libc.setns(fd, CLONE_NEWNET) != 0:
+            err = ctypes.get_errno()
+            raise OSError(err, f"setns {path}: {os.strerror(err)}")
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def entered(name: str) -> Iterator[None]:
+    """Run the block's socket calls in namespace `name` (this thread only), then come back."""
+    home = os.open("/proc/thread-self/ns/net", os.O_RDONLY)
+    try:
+        setns(NETNS_DIR / name)
+        yield
+    finally:
+        try:
+            if _libc.setns(home, CLONE_NEWNET) != 0:
+                raise OSError(ctypes.get_errno(), "setns back to the original namespace")
+        finally:
+            os.close(home)
+
+
+def ip(*args: str, netns: str | None = None, check: bool = True) -> str:
+    argv = ["ip", *(["-n", netns] if netns else []), *args]
+    done = subprocess.run(argv, capture_output=True, text=True, check=False)
+    if check and done.returncode != 0:
+        raise RuntimeError(f"{' '.join(argv)}: {done.stderr.strip()}")
+    return done.stdout
+
+
+def run_in(netns: str, *argv: str, check: bool = True) -> str:
+    done = subprocess.run(
+        ["ip", "netns", "exec", netns, *argv], capture_output=True, text=True, check=False
+    )
+    if check and done.returncode != 0:
+        raise RuntimeError(f"in {netns}: {' '.join(argv)}: {done.stderr.strip()}")
+    return done.stdout
+
+
+def add(name: str) -> None:
+    if not exists(name):
+        ip("netns", "add", name)
+    ip("link", "set", "lo", "up", netns=name)
+
+
+def link_exists(name: str, netns: str) -> bool:
+    return bool(ip("-o", "link", "show", "dev", name, netns=netns, check=False).strip())
+
+
+def inode(name: str) -> int | None:
+    with contextlib.suppress(OSError):
+        return os.stat(NETNS_DIR / name).st_ino
+    return None
+
+
+def processes_in(namespaces: list[str]) -> list[int]:
+    """Every process whose network namespace is one of `namespaces`."""
+    wanted = {i for i in (inode(n) for n in namespaces) if i is not None}
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) == os.getpid():
+            continue
+        with contextlib.suppress(OSError):
+            if os.stat(f"/proc/{entry}/ns/net").st_ino in wanted:
+                found.append(int(entry))
+    return found
+
+
+def delete(name: str) -> None:
+    if exists(name):
+        ip("netns", "delete", name, check=False)
+
+
+def build_dataplane(state: Path) -> None:
+    """The hypervisor and outside namespaces, the Ext-Net bridge between them, the VXLAN
+    endpoint (idempotent: after a stop, everything is made again)."""
+    dp, ext = dataplane(state), outside(state)
+    add(dp)
+    add(ext)
+    if not link_exists("lcvtep", dp):
+        # This kernel has no dummy devices: an empty bridge holds the address as well.
+        ip("link", "add", "lcvtep", "type", "bridge", netns=dp)
+        ip("addr", "add", f"{VTEP_IP}/32", "dev", "lcvtep", netns=dp)
+    ip("link", "set", "lcvtep", "up", netns=dp)
+    if not link_exists(EXT_BRIDGE, dp):
+        ip("link", "add", EXT_BRIDGE, "type", "bridge", netns=dp)
+    ip("link", "set", EXT_BRIDGE, "up", netns=dp)
+    if not link_exists("ext-up", dp):
+        ip("link", "add", "ext-up", "netns", dp, "type", "veth", "peer", "name", "up0",
+           "netns", ext)  # fmt: skip
+        ip("link", "set", "ext-up", "master", EXT_BRIDGE, netns=dp)
+        ip("addr", "add", f"{EXT_GATEWAY}/24", "dev", "up0", netns=ext)
+    ip("link", "set", "ext-up", "up", netns=dp)
+    ip("link", "set", "up0", "up", netns=ext)
+    # The outside routes the operators' namespaces' replies back to them (localcloud.provider).
+    for key, value in (
+        ("net.ipv4.ip_forward", "1"),
+        ("net.ipv4.conf.all.send_redirects", "0"),
+        ("net.ipv4.conf.up0.send_redirects", "0"),
+        ("net.ipv4.conf.all.rp_filter", "0"),
+        ("net.ipv4.conf.up0.rp_filter", "0"),
+    ):
+        run_in(ext, "sysctl", "-qw", f"{key}={value}")
+    # Neutron's iptables firewall filters bridged traffic (br_netfilter is built in here).
+    for key in ("net.bridge.bridge-nf-call-iptables", "net.bridge.bridge-nf-call-ip6tables"):
+        run_in(dp, "sysctl", "-qw", f"{key}=1", check=False)
+    run_in(dp, "sysctl", "-qw", "net.ipv4.ip_forward=1")

@@ -1,0 +1,112 @@
+"""`scripts/local-cloud stop` of a data-plane cloud leaves no namespace, bridge, tap or qemu
+process behind.
+
+The shared cloud serves the user's site and is never stopped: this starts a private data-plane
+cloud in a network namespace of its own (its state under .cache/, so later runs start warm),
+boots a server on it (a qemu guest, its taps and bridges, a router's and a network's
+namespaces), then stops it.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from hubcore.stackfiles import REPO_ROOT
+from localcloud import netns
+
+pytestmark = pytest.mark.dataplane
+
+SCRIPT = str(REPO_ROOT / "scripts" / "local-cloud")
+STATE = REPO_ROOT / ".cache" / "local-cloud-stop-test"
+CONTROL = f"hubtest-stop-{netns.cloud_id(STATE)}"
+
+# Runs inside the private cloud's control namespace, as its hub user.
+BOOT = textwrap.dedent(
+    """
+    import openstack, sys, time
+    conn = openstack.connect(cloud="local")
+    net = conn.network.create_network(name="stop-test")
+    subnet = conn.network.create_subnet(network_id=net.id, cidr="10.60.1.0/24", ip_version=4)
+    ext = conn.network.find_network("Ext-Net")
+    router = conn.network.create_router(
+        name="stop-test", external_gateway_info={"network_id": ext.id}
+    )
+    conn.network.add_interface_to_router(router, subnet_id=subnet.id)
+    server = conn.compute.create_server(
+        name="stop-test", flavor_id=conn.compute.find_flavor("d2-2").id,
+        networks=[{"uuid": net.id}], config_drive=True,
+        block_device_mapping=[{
+            "uuid": conn.image.find_image("Debian 12").id, "source_type": "image",
+            "destination_type": "volume", "volume_size": 3, "boot_index": 0,
+            "delete_on_termination": True,
+        }],
+    )
+    server = conn.compute.wait_for_server(server, wait=1500)
+    print(server.status)
+    """
+)
+
+
+def in_control(*argv: str, timeout: float = 1800) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "LOCAL_CLOUD_DIR": str(STATE), "LOCAL_CLOUD_DATA_PLANE": "1"}
+    return subprocess.run(
+        ["nsenter", f"--net={netns.NETNS_DIR / CONTROL}", *argv],
+        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=timeout, check=False,
+    )  # fmt: skip
+
+
+def links() -> set[str]:
+    out = subprocess.run(["ip", "-o", "link"], capture_output=True, text=True, check=True).stdout
+    return {line.split(":")[1].strip().split("@")[0] for line in out.splitlines()}
+
+
+def qemu_of(state: Path) -> list[int]:
+    """qemu processes whose disks or console live under this cloud's state folder."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                cmdline = Path(f"/proc/{entry}/cmdline").read_bytes().decode(errors="replace")
+            except OSError:
+                continue
+            if "qemu-system" in cmdline and str(state) in cmdline:
+                found.append(int(entry))
+    return found
+
+
+def test_stop_leaves_no_namespace_link_or_guest(data_plane: dict[str, str]):
+    before_links, before_namespaces = links(), set(netns.names())
+    netns.add(CONTROL)
+    try:
+        started = in_control(SCRIPT, "start")
+        assert started.returncode == 0, started.stderr[-3000:]
+        env = in_control(SCRIPT, "env")
+        exports = dict(
+            line.removeprefix("export ").split("=", 1)
+            for line in env.stdout.splitlines()
+            if line.startswith("export ")
+        )
+        clouds = exports["OS_CLIENT_CONFIG_FILE"].strip("'")
+        booted = subprocess.run(
+            ["nsenter", f"--net={netns.NETNS_DIR / CONTROL}", str(REPO_ROOT / ".venv/bin/python"),
+             "-c", BOOT],
+            env={**os.environ, "OS_CLIENT_CONFIG_FILE": clouds},
+            capture_output=True, text=True, timeout=1800, check=False,
+        )  # fmt: skip
+        assert booted.returncode == 0 and "ACTIVE" in booted.stdout, booted.stderr[-3000:]
+        ours = [n for n in netns.names() if n.startswith(netns.cloud_id(STATE))]
+        assert netns.dataplane(STATE) in ours and qemu_of(STATE)
+        assert [n for n in netns.names() if n.startswith(("qrouter-", "qdhcp-"))]
+        stopped = in_control(SCRIPT, "stop", timeout=600)
+        assert stopped.returncode == 0, stopped.stderr[-3000:]
+        assert set(netns.names()) - before_namespaces == {CONTROL}
+        assert qemu_of(STATE) == []
+        assert links() == before_links
+    finally:
+        in_control(SCRIPT, "stop", timeout=600)
+        netns.delete(CONTROL)
