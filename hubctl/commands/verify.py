@@ -15,8 +15,8 @@ import typer
 from rich.console import Console
 
 from hubcore.stacks import Layer
-from hubctl.commands.common import EXIT_USAGE, fail_usage
-from hubctl.commands.deploy import _require_site, _require_valid_config
+from hubctl.commands.common import EXIT_USAGE, fail_usage, require_site, require_site_backend
+from hubctl.commands.deploy import _require_valid_config
 from hubctl.deploy import SiteDeployer, select_stack, site_config
 from hubctl.processes import guard_engine_processes
 from hubctl.verify.model import Case, exit_status, render_junit, render_text
@@ -52,8 +52,9 @@ def verify(
         fail_usage("name what to verify: --hosts, --flows, or both")
     if output is not None and not output.parent.is_dir():
         fail_usage(f"--output {output}: no such folder {output.parent}")
-    _require_site(site)
+    require_site(site)
     _require_valid_config(site)
+    require_site_backend(site)
     if shutil.which("pulumi") is None:
         fail_usage('no `pulumi` engine on PATH: eval "$(scripts/toolchain env)" first')
     guard_engine_processes()

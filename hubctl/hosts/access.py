@@ -64,8 +64,13 @@ class SiteAccess:
 
 
 def edge_router_id(conn: Any, site: str) -> str | None:
-    router = conn.network.find_router(f"hub-{site}-edge", ignore_missing=True)
-    return str(router.id) if router is not None else None
+    """The site's edge router in the connection's own project. Neutron shows an administrator
+    every project's routers, and every project that holds the same site names its router alike
+    (the test tenants do): the name alone is ambiguous."""
+    routers = list(
+        conn.network.routers(name=f"hub-{site}-edge", project_id=conn.current_project_id)
+    )
+    return str(routers[0].id) if len(routers) == 1 else None
 
 
 def operators_namespace(router_id: str | None, netns_dir: Path = NETNS_DIR) -> str | None:

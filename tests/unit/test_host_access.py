@@ -140,3 +140,30 @@ def test_a_server_in_error_fails_at_once():
     boots, _ = run_wait({"hub-bastion-0": ["x"]}, status="ERROR")
     assert boots[0].state == "failed"
     assert boots[0].seconds == 0.0
+
+
+class _Routers:
+    """Neutron as an administrator sees it: every project's routers, filtered as asked."""
+
+    def __init__(self, routers: list[SimpleNamespace]) -> None:
+        self._routers = routers
+
+    def routers(self, name: str, project_id: str) -> list[SimpleNamespace]:
+        return [r for r in self._routers if r.name == name and r.project_id == project_id]
+
+
+def _admin_sees(*routers: SimpleNamespace) -> SimpleNamespace:
+    return SimpleNamespace(current_project_id="own", network=_Routers(list(routers)))
+
+
+def test_the_edge_router_is_the_one_of_the_connections_own_project():
+    conn = _admin_sees(
+        SimpleNamespace(id="theirs-1", name="hub-local-edge", project_id="test-tenant"),
+        SimpleNamespace(id="ours-2", name="hub-local-edge", project_id="own"),
+    )
+    assert access.edge_router_id(conn, "local") == "ours-2"
+
+
+def test_no_edge_router_in_the_own_project_is_none_even_when_another_project_has_one():
+    conn = _admin_sees(SimpleNamespace(id="x", name="hub-local-edge", project_id="test-tenant"))
+    assert access.edge_router_id(conn, "local") is None
