@@ -72,11 +72,12 @@ def test_ingress_is_ssh_and_the_front_end_from_the_admin_tier_only(local: SynthR
     }
 
 
-def test_the_only_egress_is_ntp_inside_the_site(local: SynthResult) -> None:
+def test_the_only_egress_is_the_sites_own_ntp_server_and_package_proxy(local: SynthResult) -> None:
+    # stacks/sites.yaml: local's hub:ntpServers [10.40.0.10], hub:aptProxy http://10.40.0.10:3142
     rules = [r for r in of(local, "secGroupRule:SecGroupRule") if r.inputs["direction"] == "egress"]
-    assert [
+    assert sorted(
         (r.inputs["protocol"], r.inputs["portRangeMin"], r.inputs["remoteIpPrefix"]) for r in rules
-    ] == [("udp", 123, "10.40.0.0/16")]
+    ) == [("tcp", 3142, "10.40.0.10/32"), ("udp", 123, "10.40.0.10/32")]
     (group,) = of(local, "secGroup:SecGroup")
     assert group.inputs["deleteDefaultRules"] is True
 
@@ -94,7 +95,7 @@ def test_the_package_proxy_is_the_one_other_egress(
         for r in of(proxied, "secGroupRule:SecGroupRule")
         if r.inputs["direction"] == "egress"
     }
-    assert egress == {("udp", 123, "10.40.0.0/16"), ("tcp", 3142, "10.40.250.10/32")}
+    assert egress == {("udp", 123, "10.40.0.10/32"), ("tcp", 3142, "10.40.250.10/32")}
 
 
 def test_every_labelled_resource_says_its_project_authorisation_and_expiry(
@@ -210,7 +211,7 @@ def test_an_ntp_server_inside_the_site_is_reached_alone(
     egress = sorted(
         r.inputs["remoteIpPrefix"]
         for r in of(result, "secGroupRule:SecGroupRule")
-        if r.inputs["direction"] == "egress"
+        if r.inputs["direction"] == "egress" and r.inputs["portRangeMin"] == 123
     )
     # An address inside 10.40.0.0/16 as itself; a name, wherever it resolves, as the site.
     assert egress == ["10.40.0.0/16", "10.40.250.5/32"]
