@@ -232,7 +232,10 @@ def dataplane_base(layout: Layout) -> list[Service]:
                     "/bin/sh",
                     "-c",
                     f"set -e; hostname {DATA_PLANE_HOST}; {binds}; "
-                    f"exec /usr/sbin/libvirtd -f {folder / 'etc' / 'libvirtd.conf'}",
+                    # Its own pid file: the default, /run/libvirtd.pid, is the machine's, and
+                    # a second data-plane cloud (the stop test's) could not start beside it.
+                    f"exec /usr/sbin/libvirtd -f {folder / 'etc' / 'libvirtd.conf'} "
+                    f"--pid-file {folder / 'run' / 'libvirtd.pid'}",
                 ],
             ),
         ),

@@ -102,8 +102,16 @@ def test_glance_refuses_an_altered_image_uploaded_with_the_signature(
         **{key: original.properties[key] for key in SIGNATURE_KEYS},
     )
     try:
-        with pytest.raises(Exception, match=r"[Ss]ignature verification failed"):
-            admin_connection.image.upload_image(image, data=altered_root())
+        # The image's data, uploaded as any client does (PUT /v2/images/{id}/file): Glance
+        # checks it against the signature properties the image was created with.
+        refused = admin_connection.image.put(
+            f"/images/{image.id}/file",
+            data=altered_root(),
+            headers={"Content-Type": "application/octet-stream"},
+            raise_exc=False,
+        )
+        assert refused.status_code == 400, (refused.status_code, refused.text[:500])
+        assert "Signature verification failed" in refused.text
         assert admin_connection.image.get_image(image).status != "active"
     finally:
         admin_connection.image.delete_image(image, ignore_missing=True)

@@ -69,20 +69,30 @@ def test_verify_flows_observes_exactly_the_declared_flows(booted_site: BootedSit
 
 @pytest.fixture
 def rogue_group_rule(booted_site: BootedSite, connection: Any):
-    """An ingress rule on the app tier's security group that no stack declares."""
-    groups = {g.name: g for g in connection.network.security_groups()}
-    rule = connection.network.create_security_group_rule(
-        security_group_id=groups["hub-local-app"].id,
-        direction="ingress",
-        ethertype="IPv4",
-        protocol="tcp",
-        port_range_min=ROGUE_PORT,
-        port_range_max=ROGUE_PORT,
-        remote_group_id=groups["hub-local-admin"].id,
-        description="opened behind Pulumi's back by the data-plane tier",
-    )
-    yield rule
-    connection.network.delete_security_group_rule(rule, ignore_missing=True)
+    """The security groups opened for bastion -> app on ROGUE_PORT, as no stack declares: the
+    app tier's ingress from the admin tier and the admin tier's matching egress (the hub's
+    groups filter both ways, so one rule alone opens nothing)."""
+    own = connection.current_project_id
+    groups = {g.name: g for g in connection.network.security_groups(project_id=own)}
+    rules = [
+        connection.network.create_security_group_rule(
+            security_group_id=groups[owner].id,
+            direction=direction,
+            ethertype="IPv4",
+            protocol="tcp",
+            port_range_min=ROGUE_PORT,
+            port_range_max=ROGUE_PORT,
+            remote_group_id=groups[peer].id,
+            description="opened behind Pulumi's back by the data-plane tier",
+        )
+        for owner, direction, peer in (
+            ("hub-local-app", "ingress", "hub-local-admin"),
+            ("hub-local-admin", "egress", "hub-local-app"),
+        )
+    ]
+    yield rules
+    for rule in rules:
+        connection.network.delete_security_group_rule(rule, ignore_missing=True)
 
 
 @pytest.fixture
