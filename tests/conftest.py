@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from infra.synth import ResourceRecord, SynthResult, synthesize
+from synth.synthesis import ResourceRecord, SynthResult, synthesize
 from tests.offline import is_ambient
 
 # The cloud tiers' fixtures (tenant, engine, backend), shared by every folder that needs them.

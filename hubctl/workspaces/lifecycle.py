@@ -157,8 +157,8 @@ def _passwords(stack: auto.Stack, manifest: Manifest) -> None:
 def check_with_pack(stack: StackName) -> list[str]:
     """Mandatory findings of the pack on the synthesised workspace stack."""
     from hubctl.sources import target_of_synth
-    from infra.synth import synthesize
     from policies.evaluate import evaluate
+    from synth.synthesis import synthesize
 
     # The members' passwords are secrets the engine decrypts; offline, a placeholder stands in.
     result = synthesize(str(stack), {PASSWORDS_KEY: "[secret]"})

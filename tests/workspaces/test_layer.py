@@ -10,7 +10,7 @@ import pytest
 
 from hubctl.workspaces.registry import write_stack_file
 from infra.config import WorkspaceSpec
-from infra.synth import ResourceRecord, SynthResult, synthesize
+from synth.synthesis import ResourceRecord, SynthResult, synthesize
 from tests.workspaces.conftest import base_manifest
 
 TAG = f"l{os.getpid()}"

@@ -91,11 +91,11 @@ def synthesize_fast(
     """The same records as `synthesize`, with hosts of one role synthesised once per shape.
 
     A large compute layer is declared from a small sample of each role's hosts and expanded
-    (infra.shapes), after checking on that sample that the expansion reproduces the program
+    (synth.sampling), after checking on that sample that the expansion reproduces the program
     exactly; whenever the check fails, the whole program runs. Raises ConfigError as
     `synthesize` does.
     """
-    from infra import shapes
+    from synth import sampling as shapes
 
     run = runner or run_mocked
     values = load_layered_config(stack, overrides)
@@ -111,6 +111,6 @@ def run_mocked(
 ) -> list[ResourceRecord]:
     """The records of one run of the hub program under Pulumi's mocks."""
     from infra import program
-    from infra.mockengine import run_program
+    from synth.mockengine import run_program
 
     return run_program(stack, config, values, program.main)
