@@ -75,7 +75,7 @@ def _refused(message: str) -> NoReturn:
 def _place(site: str, project: str) -> tuple[Any, Any, Any]:
     """The site, the workspace's spec (from its stack file) and its airlock's names."""
     from hubctl.commands.workspace import _site
-    from hubctl.workspaces.registry import opened_workspaces
+    from hubctl.workspaces.opened import opened_workspaces
     from infra.layers.workspace import AirlockNames
 
     context = _site(site)

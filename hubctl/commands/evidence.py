@@ -222,7 +222,7 @@ def airlock_of(site: str, closures: list[dict[str, Any]], live: bool) -> dict[st
         if c.get("airlock")
     ]
     not_read: list[str] = []
-    from hubctl.workspaces.registry import opened_workspaces
+    from hubctl.workspaces.opened import opened_workspaces
 
     opened = opened_workspaces(site)
     if not live:

@@ -397,7 +397,7 @@ def _from_dataset(
     from hubctl.commands.dataset import open_store
     from hubctl.datasets.store import DatasetError
     from hubctl.envelope import EnvelopeError
-    from hubctl.workspaces.registry import workspace_stack
+    from hubctl.workspaces.opened import workspace_stack
     from infra.config import validate_config
 
     if member is not None:

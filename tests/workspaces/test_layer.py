@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from hubctl.workspaces.registry import write_stack_file
+from hubctl.workspaces.opened import write_stack_file
 from infra.config import WorkspaceSpec
 from synth.synthesis import ResourceRecord, SynthResult, synthesize
 from tests.workspaces.conftest import base_manifest

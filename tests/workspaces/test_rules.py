@@ -13,7 +13,7 @@ import pytest
 
 from hubcore.stackfiles import STACKS_DIR
 from hubctl.sources import target_of_synth
-from hubctl.workspaces.registry import write_stack_file
+from hubctl.workspaces.opened import write_stack_file
 from infra.config import WorkspaceSpec
 from policies.evaluate import Target
 from policies.model import ResourceView, Status
