@@ -67,7 +67,8 @@ from policies.config import PackConfig
 from policies.evaluate import Report, Violation, evaluate
 from policies.rules import all_rules
 from policies.schema import SNAPSHOT_FILE, resource_schema
-from synth.synthesis import ResourceRecord, SynthResult, synthesize_fast
+from synth.records import ResourceRecord, SynthResult
+from synth.synthesis import synthesize_fast
 
 ENV = "HUBCTL_CHECK_CACHE"
 DEFAULT_DIR = REPO_ROOT / ".cache" / "check"

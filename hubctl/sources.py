@@ -26,7 +26,7 @@ from infra.providers import REGION_KEY_PROVIDERS
 from policies.evaluate import Target
 from policies.facts import site_facts
 from policies.model import ResourceView
-from synth.synthesis import ResourceRecord, SynthResult
+from synth.records import ResourceRecord, SynthResult
 
 STACK_TYPE = "pulumi:pulumi:Stack"
 DEPLOYMENT_VERSION = 3

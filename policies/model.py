@@ -1,7 +1,7 @@
 """What a rule sees and what it answers: resource views, site facts, and a three-way outcome.
 
 The same views are built from three sources, so one rule body serves all of them:
-  - offline synthesis (synth.synthesis.ResourceRecord, `hubctl check --stack`);
+  - offline synthesis (synth.records.ResourceRecord, `hubctl check --stack`);
   - a `pulumi stack export` file (`hubctl check --state`);
   - the engine's CrossGuard callbacks (policies.engine), where inputs arrive in the same
     camelCase form.

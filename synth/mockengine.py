@@ -1,8 +1,8 @@
 """The mocked engine the hub program runs under offline: Pulumi's mocks, plus a monitor that
 keeps every registration request as the engine would have received it.
 
-Kept apart from synth.synthesis so that reading synthesised records (a cached check, a state
-export) does not import the Pulumi SDK; synth.synthesis imports this module only to run a program.
+Reading synthesised records (a cached check, a state export) needs synth.records only, never
+the Pulumi SDK; synth.synthesis imports this module only to run a program.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from hubcore.wire import decode_properties
 from infra.config import HubConfig
 from infra.kinds import kind_of
 from synth.mockcrypto import tls_outputs
-from synth.synthesis import ResourceRecord
+from synth.records import ResourceRecord
 
 
 class _CapturingMonitor(mocks.MockMonitor):

@@ -31,7 +31,7 @@ from hubcore.urns import urn_hash
 from hubcore.values import ConfigValue, decode_config_value
 from infra.config import HubConfig, validate_config
 from infra.tiers import SITE_ROLES, HostRole
-from synth.synthesis import ResourceRecord
+from synth.records import ResourceRecord
 
 SIZES_KEY = "hub:sizes"
 

@@ -10,68 +10,11 @@ pack evaluates offline.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
-
-from pydantic import BaseModel, ConfigDict, Field
 
 from hubcore.stackfiles import load_layered_config
 from hubcore.values import ConfigValue
-from hubcore.wire import path_is_secret, provider_urn_of
 from infra.config import HubConfig, validate_config
-
-
-class ResourceRecord(BaseModel):
-    """One resource or provider as declared: the unit every policy rule judges."""
-
-    model_config = ConfigDict(frozen=True)
-
-    urn: str
-    type: str
-    name: str
-    parent: str | None = None
-    provider: str | None = None
-    inputs: dict[str, Any] = Field(default_factory=dict)
-    secret_paths: frozenset[str] = frozenset()
-    protect: bool = False
-    retain_on_delete: bool = False
-    custom: bool = True
-    # Where the program declared it (from the SDK's source position), relative to the repository.
-    source_file: str | None = None
-    source_line: int | None = None
-
-    @property
-    def is_provider(self) -> bool:
-        return self.type.startswith("pulumi:providers:")
-
-    @property
-    def provider_urn(self) -> str | None:
-        return provider_urn_of(self.provider)
-
-    def is_secret(self, path: str) -> bool:
-        return path_is_secret(path, self.secret_paths)
-
-
-class SynthResult(BaseModel):
-    stack: str
-    resources: list[ResourceRecord]
-    config: dict[str, Any] = Field(default_factory=dict, exclude=True)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "stack": self.stack,
-            "resources": [
-                {
-                    "urn": r.urn,
-                    "type": r.type,
-                    "name": r.name,
-                    "parent": r.parent,
-                    "provider": r.provider,
-                    "inputs": r.inputs,
-                }
-                for r in self.resources
-            ],
-        }
-
+from synth.records import ResourceRecord, SynthResult
 
 # Runs the program for a stack with the given layered values and returns its records: the
 # mocked engine by default; `hubctl check` passes one that remembers results (hubctl.checkcache).

@@ -20,7 +20,7 @@ from policies.evaluate import Target, run_rule
 from policies.model import Context, Outcome, ResourceView, SiteFacts, Status
 from policies.registry import REGISTRY
 from policies.rules import all_rules
-from synth.synthesis import SynthResult
+from synth.records import SynthResult
 
 Synth = Callable[..., SynthResult]
 REMOVE = object()

@@ -23,7 +23,7 @@ from policies.config import PackConfig
 from policies.engine import ENGINE_STACK, PACK_NAME, install_hooks, policies
 from policies.evaluate import evaluate
 from policies.registry import REGISTRY, Scope
-from synth.synthesis import ResourceRecord, SynthResult
+from synth.records import ResourceRecord, SynthResult
 
 # What the engine would decrypt: prod's private identity endpoint lies inside the domain its
 # site declares (hub:identityDomain), as a real pod endpoint would.

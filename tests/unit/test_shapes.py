@@ -11,7 +11,8 @@ from hubcore.stackfiles import load_layered_config
 from infra.config import validate_config
 from infra.tiers import SITE_ROLES
 from synth import sampling as shapes
-from synth.synthesis import ResourceRecord, run_mocked
+from synth.records import ResourceRecord
+from synth.synthesis import run_mocked
 
 STACK = "prod-compute"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from synth.synthesis import SynthResult
+from synth.records import SynthResult
 from tests.conftest import Synth, of_type
 
 

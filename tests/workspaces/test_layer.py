@@ -10,7 +10,8 @@ import pytest
 
 from hubctl.workspaces.opened import write_stack_file
 from infra.config import WorkspaceSpec
-from synth.synthesis import ResourceRecord, SynthResult, synthesize
+from synth.records import ResourceRecord, SynthResult
+from synth.synthesis import synthesize
 from tests.workspaces.conftest import base_manifest
 
 TAG = f"l{os.getpid()}"

@@ -19,7 +19,8 @@ from policies.evaluate import Target
 from policies.model import ResourceView, Status
 from policies.registry import REGISTRY
 from policies.rules import all_rules
-from synth.synthesis import SynthResult, synthesize
+from synth.records import SynthResult
+from synth.synthesis import synthesize
 from tests.conftest import Synth
 from tests.policies.conftest import failures, find, mutate, statuses, with_config
 from tests.workspaces.conftest import base_manifest
