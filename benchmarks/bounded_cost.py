@@ -34,7 +34,7 @@ RULES_CASE = r"""
 import dataclasses, gc, json, resource, sys, time
 sys.path.insert(0, {repo!r})
 from hubctl.sources import target_of_synth
-from infra.synth import synthesize
+from synth.synthesis import synthesize
 from policies.config import load_pack_config
 from policies.evaluate import evaluate
 from policies.model import ResourceView
@@ -102,7 +102,7 @@ def big_export(megabytes: int, directory: Path) -> Path:
     """A v3 export of about `megabytes` MB: the staging compute layer's custom resources
     repeated under distinct names (their parents, provider and references left as they are)."""
     sys.path.insert(0, str(REPO))
-    from infra.synth import synthesize
+    from synth.synthesis import synthesize
     from tests.policies.exports import export_of
 
     base = export_of(synthesize("staging-compute"))

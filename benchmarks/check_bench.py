@@ -51,7 +51,7 @@ import json, time
 t0 = time.perf_counter()
 import hubctl.cli  # what `hubctl` imports before running any command
 t1 = time.perf_counter()
-from infra.synth import synthesize
+from synth.synthesis import synthesize
 from policies.config import load_pack_config
 from policies.evaluate import evaluate
 from hubctl.sources import target_of_synth

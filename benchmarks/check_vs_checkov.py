@@ -47,7 +47,7 @@ sys.path.insert(0, str(REPO))
 
 CHECKOV_VENV = REPO / ".cache" / "checkov-venv"
 PROD_SITE = ("prod-network", "prod-kms", "prod-storage", "prod-compute")
-COPIED = ("hubcore", "infra", "policies", "hubctl", "stacks", "Pulumi.yaml", "__main__.py")
+COPIED = ("hubcore", "infra", "synth", "policies", "hubctl", "stacks", "Pulumi.yaml", "__main__.py")
 PREVIEW_STACK = "local-network"
 TARGETS = {"cold": 2.0, "warm": 10.0, "preview": 10.0}
 
@@ -154,7 +154,7 @@ class Site:
 
 # The fast path's records (the same as `hubctl synth`'s, which the equality tests prove).
 SYNTH_FAST = (
-    "import json, sys\nfrom infra.synth import synthesize_fast\n"
+    "import json, sys\nfrom synth.synthesis import synthesize_fast\n"
     "print(json.dumps(synthesize_fast(sys.argv[1]).to_json()))\n"
 )
 

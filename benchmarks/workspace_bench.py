@@ -35,7 +35,7 @@ import yaml
 from hubcore.stackfiles import REPO_ROOT, STACKS_DIR
 from hubctl.workspaces.lifecycle import REPORTS_ENV
 from hubctl.workspaces.manifest import PROJECTS_ENV
-from hubctl.workspaces.registry import write_stack_file
+from hubctl.workspaces.opened import write_stack_file
 from infra.config import WorkspaceSpec
 
 HUBCTL = str(REPO_ROOT / ".venv" / "bin" / "hubctl")

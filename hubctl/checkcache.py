@@ -3,12 +3,12 @@
 Two caches under .cache/check/ in the repository (git-ignored), each entry named by a digest of
 everything its content depends on, so an entry is reused only when none of that changed:
 
-  records   one program run: the program's code (hubcore/, infra/, every file), the installed
-            distributions (the Pulumi SDK and providers, pydantic, PyYAML, protobuf...), the
-            interpreter, the stack, its layered config (values, secret marks, file and line of
-            each) and what of its files the values do not hold (the secrets' ciphertext and
-            the keys they are sealed with).
-            Large compute layers come from a sample of hosts (infra.shapes): those sample runs
+  records   one program run: the program's code and the engine it runs under (hubcore/,
+            infra/, synth/, every file), the installed distributions (the Pulumi SDK and
+            providers, pydantic, PyYAML, protobuf...), the interpreter, the stack, its layered
+            config (values, secret marks, file and line of each) and what of its files the
+            values do not hold (the secrets' ciphertext and the keys they are sealed with).
+            Large compute layers come from a sample of hosts (synth.sampling): those sample runs
             are cached the same way, so a change of host counts alone synthesises nothing.
   findings  one stack's report: the records' digest, the code of the pack and of hubctl
             (policies/, hubctl/), the registered rules, what the pack is told about the
@@ -63,15 +63,16 @@ from hubcore.stackfiles import (
 )
 from hubcore.values import ConfigError, ConfigValue
 from infra.config import HubConfig, validate_config
-from infra.synth import ResourceRecord, SynthResult, synthesize_fast
 from policies.config import PackConfig
 from policies.evaluate import Report, Violation, evaluate
 from policies.rules import all_rules
 from policies.schema import SNAPSHOT_FILE, resource_schema
+from synth.records import ResourceRecord, SynthResult
+from synth.synthesis import synthesize_fast
 
 ENV = "HUBCTL_CHECK_CACHE"
 DEFAULT_DIR = REPO_ROOT / ".cache" / "check"
-PROGRAM_ROOTS = ("hubcore", "infra")
+PROGRAM_ROOTS = ("hubcore", "infra", "synth")
 CHECK_ROOTS = ("policies", "hubctl")
 # Entries kept per kind; the oldest go first. A 2,000-host stack's records take a few MB.
 KEEP = 64
@@ -160,7 +161,7 @@ def cached_run(
     stack: str, config: HubConfig, values: dict[str, ConfigValue]
 ) -> list[ResourceRecord]:
     """One program run under mocks, remembered by the digest of what it depends on."""
-    from infra.synth import run_mocked
+    from synth.synthesis import run_mocked
 
     key = records_digest(stack, values)
     found = _load("records", key)

@@ -23,10 +23,10 @@ from hubcore.wire import (
 )
 from hubctl.passphrase import Decrypter, PassphraseError
 from infra.providers import REGION_KEY_PROVIDERS
-from infra.synth import ResourceRecord, SynthResult
 from policies.evaluate import Target
 from policies.facts import site_facts
 from policies.model import ResourceView
+from synth.records import ResourceRecord, SynthResult
 
 STACK_TYPE = "pulumi:pulumi:Stack"
 DEPLOYMENT_VERSION = 3
@@ -50,7 +50,7 @@ def view_of_record(record: ResourceRecord) -> ResourceView:
         secret_paths=record.secret_paths,
         provider_urn=record.provider_urn,
         parent=record.parent,
-        # infra.synth.HubMocks gives every resource the id "<name>-id"; references between
+        # synth.mockengine.HubMocks gives every resource the id "<name>-id"; references between
         # resources (a rule's security group) carry that id, so views resolve them by it.
         id=f"{record.name}-id" if record.custom else None,
         source=source,

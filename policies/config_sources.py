@@ -6,7 +6,7 @@ project file and a stack file's fields), sdk/go/common/env/env.go and the CLI's 
 `os.Getenv("PULUMI_*")` calls (the engine's variables), terraform-provider-openstack v3.4.0
 openstack/provider.go (the `OS_*` defaults of every provider setting) with
 terraform-provider-openstack/utils auth/config.go and gophercloud/utils clientconfig (what a
-`cloud` setting reads: policies/clouds.py), and the providers' config section in the schema
+`cloud` setting reads: policies/clouds_yaml.py), and the providers' config section in the schema
 (policies/schema.json, classified in policies/properties.py with the resources).
 
 | source | where it is judged |
@@ -18,7 +18,7 @@ terraform-provider-openstack/utils auth/config.go and gophercloud/utils clientco
 | `secretsprovider:`, `encryptedkey:` | `stack-sovereign-secrets-provider` |
 | `environment:` (Pulumi ESC) | refused: environments are fetched from Pulumi Cloud |
 | provider config keys (`openstack:*`, `tls:*`) | the schema's config section (properties.py) |
-| clouds.yaml, secure.yaml, clouds-public.yaml | policies/clouds.py, as gophercloud reads them |
+| clouds.yaml, secure.yaml, clouds-public.yaml | policies/clouds_yaml.py (as gophercloud reads) |
 | environment variables | ENVIRONMENT below; `stack-environment` and the provider rules |
 | `$PULUMI_HOME/credentials.json` | its current backend, `stack-sovereign-backend` |
 

@@ -24,7 +24,7 @@ from hubcore.stackfiles import (
 )
 from hubcore.stacks import SITE_LAYERS, StackName
 from hubcore.values import ConfigError, ConfigValue
-from policies.clouds import cloud_entry, cloud_key
+from policies.clouds_yaml import cloud_entry, cloud_key
 from policies.config_sources import CREDENTIAL, classify_variable
 from policies.model import SiteFacts, Sources
 

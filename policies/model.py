@@ -1,7 +1,7 @@
 """What a rule sees and what it answers: resource views, site facts, and a three-way outcome.
 
 The same views are built from three sources, so one rule body serves all of them:
-  - offline synthesis (infra.synth.ResourceRecord, `hubctl check --stack`);
+  - offline synthesis (synth.records.ResourceRecord, `hubctl check --stack`);
   - a `pulumi stack export` file (`hubctl check --state`);
   - the engine's CrossGuard callbacks (policies.engine), where inputs arrive in the same
     camelCase form.
@@ -20,7 +20,7 @@ from hubcore.catalogue import Catalogue, Region, load_catalogue
 from hubcore.stacks import StackName
 from hubcore.values import ConfigValue, Location, decode_config_value
 from hubcore.wire import path_is_secret
-from policies.clouds import CloudEntry, cloud_entry, cloud_key
+from policies.clouds_yaml import CloudEntry, cloud_entry, cloud_key
 
 SECRET_MASK = "[secret]"
 UNKNOWN_MASK = "[unknown]"
@@ -434,7 +434,7 @@ class Context:
 
     def cloud_entry(self, name: str, region: str | None = None) -> CloudEntry:
         """The clouds.yaml entry `name` for a provider of `region`: from the site facts, else
-        read by policies.clouds (a provider of a state export may name one the config does
+        read by policies.clouds_yaml (a provider of a state export may name one the config does
         not); never by a rule."""
         found = self.site.clouds.get(cloud_key(name, region))
         return found if found is not None else cloud_entry(name, region)

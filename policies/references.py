@@ -123,7 +123,7 @@ _REQUIREMENTS: tuple[Requirement, ...] = (
     Requirement(
         "CLOSED-WORLD",
         "Sovereign Hub",
-        "policies/inventory.py, properties.py and config_sources.py: every type, property and "
+        "policies/known_types.py, properties.py and config_sources.py: every type, property and "
         "configuration source the pack judges",
         "Nothing reaches the engine that the pack has not judged or admitted with a reason.",
     ),

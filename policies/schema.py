@@ -39,7 +39,7 @@ from typing import Any
 from hubcore import jsonfile
 
 SNAPSHOT_FILE = Path(__file__).with_name("schema.json")
-# The packages the pack understands resource by resource (policies.inventory), with the Python
+# The packages the pack understands resource by resource (policies.known_types), with the Python
 # SDK that carries each one's schema.
 SDK_MODULES = {"openstack": "pulumi_openstack", "tls": "pulumi_tls"}
 DERIVED_FROM = "the pinned Python SDKs' <Resource>Args input types and ProviderArgs"

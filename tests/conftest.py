@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from infra.synth import ResourceRecord, SynthResult, synthesize
+from synth.records import ResourceRecord, SynthResult
+from synth.synthesis import synthesize
 from tests.offline import is_ambient
 
 # The cloud tiers' fixtures (tenant, engine, backend), shared by every folder that needs them.

@@ -1,6 +1,6 @@
 """The one table from live OpenStack objects to the pack's resource model.
 
-Each type the pack's inventory admits (policies/inventory.py) is classified here once:
+Each type the pack's inventory admits (policies/known_types.py) is classified here once:
 
 - `LIVE_TYPES`: read from the cloud. Its builder turns openstacksdk's objects into the
   provider's own type token and property names, with values as a `pulumi stack export` of the

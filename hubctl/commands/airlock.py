@@ -27,7 +27,7 @@ from rich.console import Console
 from rich.text import Text
 
 from hubcore.values import ConfigError
-from hubctl.commands.common import EXIT_USAGE, EXIT_VIOLATIONS, fail_usage, stderr
+from hubctl.commands.common import EXIT_USAGE, EXIT_VIOLATIONS, fail_usage, stderr, workspace_site
 
 if TYPE_CHECKING:
     from hubctl.airlock.actions import Airlock
@@ -74,11 +74,10 @@ def _refused(message: str) -> NoReturn:
 
 def _place(site: str, project: str) -> tuple[Any, Any, Any]:
     """The site, the workspace's spec (from its stack file) and its airlock's names."""
-    from hubctl.commands.workspace import _site
-    from hubctl.workspaces.registry import opened_workspaces
+    from hubctl.workspaces.opened import opened_workspaces
     from infra.layers.workspace import AirlockNames
 
-    context = _site(site)
+    context = workspace_site(site)
     opened = opened_workspaces(site).get(project)
     if opened is None or opened.spec is None:
         reason = opened.problem if opened is not None else None

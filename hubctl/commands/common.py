@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import typer
 from rich.console import Console
@@ -10,6 +10,9 @@ from rich.text import Text
 
 from hubcore.stackfiles import known_sites, known_stacks, missing_site_stacks, parse_override
 from hubcore.values import ConfigError
+
+if TYPE_CHECKING:
+    from hubctl.workspaces.lifecycle import Site
 
 EXIT_OK = 0
 EXIT_VIOLATIONS = 1
@@ -67,3 +70,18 @@ def require_site(site: str) -> None:
             f"--site {site!r}: no stack files for {', '.join(missing)}; "
             f"sites: {', '.join(known_sites())}"
         )
+
+
+def workspace_site(site: str, *, engine: bool = True) -> Site:
+    """The site of a `workspace` command, validated; for the commands that run the engine
+    (`engine`), its backend too, so that a conflicting PULUMI_BACKEND_URL stops them before
+    anything is written."""
+    from hubctl.workspaces.lifecycle import Site
+
+    require_site(site)
+    if engine:
+        require_site_backend(site)
+    try:
+        return Site.load(site)
+    except ConfigError as error:
+        fail_usage(str(error))

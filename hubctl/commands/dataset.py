@@ -234,7 +234,7 @@ def shred(
     from hubctl.cloud import site_cloud
     from hubctl.datasets.shred import shred as shred_dataset
     from hubctl.datasets.shred import write_record
-    from hubctl.workspaces.evidence import credentials_of
+    from hubctl.workspaces.closing_record import credentials_of
 
     config = site_of(site)
     require_dataset(config, dataset)

@@ -72,7 +72,7 @@ def _require_no_open_workspace(site: str) -> None:
     admin subnet (so the network layer could not be destroyed), and closing a workspace is the
     act that purges its key and writes its evidence record, never a side effect of `down`."""
     from hubcore.stackfiles import stacks_dir
-    from hubctl.workspaces.registry import opened_workspaces
+    from hubctl.workspaces.opened import opened_workspaces
 
     opened = opened_workspaces(site, stacks_dir())
     if opened:

@@ -35,12 +35,12 @@ from hubctl.commands.pipeline import site_graph
 from hubctl.drill.model import DrillReport
 from hubctl.drill.report import CHART_NAME, JSON_NAME, duration
 from hubctl.sources import target_of_synth
-from infra.synth import synthesize
 from policies.config import PackConfig, PackConfigError, load_pack_config
 from policies.evaluate import Target, Violation, evaluate
 from policies.formats.common import place
 from policies.references import REQUIREMENTS, RULE_REQUIREMENTS
 from policies.registry import Enforcement, Rule, Scope
+from synth.synthesis import synthesize
 
 HTML_NAME = "index.html"
 AUDIT_FAMILY = "audit"
@@ -222,7 +222,7 @@ def airlock_of(site: str, closures: list[dict[str, Any]], live: bool) -> dict[st
         if c.get("airlock")
     ]
     not_read: list[str] = []
-    from hubctl.workspaces.registry import opened_workspaces
+    from hubctl.workspaces.opened import opened_workspaces
 
     opened = opened_workspaces(site)
     if not live:

@@ -13,7 +13,8 @@ from rich.tree import Tree
 
 from hubcore.values import ConfigError
 from hubctl.commands.common import fail_usage, parse_overrides, require_known_stack
-from infra.synth import SynthResult, synthesize
+from synth.records import SynthResult
+from synth.synthesis import synthesize
 
 
 class SynthFormat(StrEnum):

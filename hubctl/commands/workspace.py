@@ -27,15 +27,15 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from hubcore.stackfiles import REPO_ROOT, known_sites, missing_site_stacks
+from hubcore.stackfiles import REPO_ROOT
 from hubcore.values import ConfigError
 from hubctl.commands.common import (
     EXIT_OK,
     EXIT_USAGE,
     EXIT_VIOLATIONS,
     fail_usage,
-    require_site_backend,
     stderr,
+    workspace_site,
 )
 
 if TYPE_CHECKING:
@@ -62,25 +62,6 @@ def _date(text: str, option: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         fail_usage(f"{option} {text!r}: expected a date as YYYY-MM-DD, e.g. 2027-06-30")
-
-
-def _site(site: str, *, engine: bool = True) -> Any:
-    """The site, validated; for the commands that run the engine (`engine`), its backend too,
-    so that a conflicting PULUMI_BACKEND_URL stops them before anything is written."""
-    from hubctl.workspaces.lifecycle import Site
-
-    missing = missing_site_stacks(site)
-    if missing:
-        fail_usage(
-            f"--site {site!r}: no stack files for {', '.join(missing)}; "
-            f"sites: {', '.join(known_sites())}"
-        )
-    if engine:
-        require_site_backend(site)
-    try:
-        return Site.load(site)
-    except ConfigError as error:
-        fail_usage(str(error))
 
 
 def _config_failure(error: ConfigError) -> NoReturn:
@@ -132,7 +113,7 @@ def open_(
     hosts' first boot."""
     from hubctl.workspaces.lifecycle import PackRefusal, open_workspace
 
-    context = _site(site)
+    context = workspace_site(site)
     try:
         opened = open_workspace(context, project, log_dir=_log_dir(site, "open"), say=_say)
     except ConfigError as error:
@@ -211,7 +192,7 @@ def list_(
     if output_format not in ("text", "json"):
         fail_usage(f"--format {output_format!r}: expected text or json")
     when = _date(as_of, "--as-of") if as_of else None
-    rows = list_workspaces(_site(site, engine=False), when)
+    rows = list_workspaces(workspace_site(site, engine=False), when)
     if output_format == "json":
         typer.echo(json.dumps([row.as_json() for row in rows], indent=2))
         return
@@ -235,7 +216,7 @@ def extend(
     from hubctl.workspaces.lifecycle import extend as extend_workspace
 
     when = _date(expires, "--expires")
-    context = _site(site)
+    context = workspace_site(site)
     try:
         run = extend_workspace(context, project, when, log_dir=_log_dir(site, "extend"))
     except ConfigError as error:
@@ -272,7 +253,7 @@ def _close_one(context: Any, project: str, *, pending_ok: bool = False) -> bool:
 @app.command()
 def close(site: SiteOption, project: ProjectOption) -> None:
     """Destroy the workspace, delete and purge its key, verify, write the evidence record."""
-    context = _site(site)
+    context = workspace_site(site)
     try:
         ok = _close_one(context, project)
     except ConfigError as error:
@@ -295,7 +276,7 @@ def expire(
     from hubctl.workspaces.lifecycle import due, today
 
     when = _date(as_of, "--as-of") if as_of else today()
-    context = _site(site)
+    context = workspace_site(site)
     pending = due(site, when)
     for workspace in pending:
         expiry = workspace.spec.expires.isoformat() if workspace.spec else "unreadable"
@@ -364,7 +345,7 @@ def load(
     from hubctl.datasets.store import DatasetError
     from hubctl.envelope import EnvelopeError, put_items
 
-    context = _site(site)
+    context = workspace_site(site)
     if dataset is None:
         paths = [Path(name) for name in files]
         for path in paths:
@@ -397,7 +378,7 @@ def _from_dataset(
     from hubctl.commands.dataset import open_store
     from hubctl.datasets.store import DatasetError
     from hubctl.envelope import EnvelopeError
-    from hubctl.workspaces.registry import workspace_stack
+    from hubctl.workspaces.opened import workspace_stack
     from infra.config import validate_config
 
     if member is not None:
@@ -438,7 +419,7 @@ def read(
 
     from hubctl.envelope import EnvelopeError, get_object
 
-    exports, conn = _workspace_connection(_site(site), project, member)
+    exports, conn = _workspace_connection(workspace_site(site), project, member)
     try:
         data = get_object(conn, exports.extract_container, name)
     except EnvelopeError as error:
@@ -460,7 +441,7 @@ def credentials(
     from hubctl.workspaces.access import member_env
 
     try:
-        env = member_env(_site(site), project, member)
+        env = member_env(workspace_site(site), project, member)
     except ConfigError as error:
         _config_failure(error)
     for key in (

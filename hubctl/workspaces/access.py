@@ -11,7 +11,7 @@ from pulumi import automation as auto
 from hubcore.stackfiles import relative, stack_file
 from hubcore.values import ConfigError
 from hubctl.deploy import select_named_stack
-from hubctl.workspaces.registry import PASSWORDS_KEY, workspace_stack
+from hubctl.workspaces.opened import PASSWORDS_KEY, workspace_stack
 from infra.layers.workspace import WorkspaceExports
 
 

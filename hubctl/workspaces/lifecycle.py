@@ -26,7 +26,7 @@ from hubcore.stackfiles import REPO_ROOT, STACKS_DIR, load_layered_config, relat
 from hubcore.stacks import Layer, StackName
 from hubcore.values import ConfigError
 from hubctl.envelope import secret_id
-from hubctl.workspaces import evidence
+from hubctl.workspaces import closing_record
 from hubctl.workspaces.holdings import Holdings, holdings_of
 from hubctl.workspaces.manifest import (
     KeyRules,
@@ -38,7 +38,7 @@ from hubctl.workspaces.manifest import (
     manifests_of,
     site_facts_for,
 )
-from hubctl.workspaces.registry import (
+from hubctl.workspaces.opened import (
     PASSWORDS_KEY,
     OpenedWorkspace,
     allocation_lock,
@@ -157,8 +157,8 @@ def _passwords(stack: auto.Stack, manifest: Manifest) -> None:
 def check_with_pack(stack: StackName) -> list[str]:
     """Mandatory findings of the pack on the synthesised workspace stack."""
     from hubctl.sources import target_of_synth
-    from infra.synth import synthesize
     from policies.evaluate import evaluate
+    from synth.synthesis import synthesize
 
     # The members' passwords are secrets the engine decrypts; offline, a placeholder stands in.
     result = synthesize(str(stack), {PASSWORDS_KEY: "[secret]"})
@@ -212,7 +212,7 @@ class Opened:
     """How an open went: the deployment, and, when it failed for a new workspace, its rollback."""
 
     run: LayerRun
-    rollback: evidence.Record | None = None  # the closing record of what the failed open made
+    rollback: closing_record.Record | None = None  # the closing record of what the failed open made
     rollback_error: str | None = None  # the rollback itself failed: what is left is below
     left: list[str] = field(default_factory=list)  # resources still in the workspace's state
 
@@ -269,8 +269,8 @@ def _still_held(name: StackName, env: Mapping[str, str] | None) -> list[str]:
         return [f"(its state could not be read: {type(error).__name__}: {error})"]
     return [
         f"{entry['type']} {entry['name']} ({entry['id'] or 'no id'})"
-        for entry in map(evidence.resource_entry, deployment.get("resources") or [])
-        if evidence.is_real({"type": entry["type"]})
+        for entry in map(closing_record.resource_entry, deployment.get("resources") or [])
+        if closing_record.is_real({"type": entry["type"]})
     ]
 
 
@@ -459,7 +459,7 @@ def close_workspace(
     say: Callable[[str], None] = lambda _: None,
     cause: str | None = None,
     pending_ok: bool = False,
-) -> evidence.Record:
+) -> closing_record.Record:
     """Destroy the workspace, shred its key, check through the APIs, write the evidence.
 
     Refused (ConfigError, nothing done) while an airlock request still waits for a decision
@@ -483,7 +483,7 @@ def close_workspace(
     config = validate_config(str(name), load_layered_config(name))
     spec = config.workspace
     assert spec is not None
-    record = evidence.Record(site=site.name, workspace=project, stack=str(name), cause=cause)
+    record = closing_record.Record(site=site.name, workspace=project, stack=str(name), cause=cause)
     record.authorisation = spec.authorisation.reference
     record.expires = spec.expires.isoformat()
     log_dir.mkdir(parents=True, exist_ok=True)
@@ -493,9 +493,11 @@ def close_workspace(
     resources = deployment.get("resources") or []
     holdings = holdings_of(outputs, resources, config)
     record.open_completed = holdings.complete
-    record.existed = [evidence.resource_entry(r) for r in resources if evidence.is_real(r)]
+    record.existed = [
+        closing_record.resource_entry(r) for r in resources if closing_record.is_real(r)
+    ]
     operator = connect_from_env(environment)
-    record.credentials = evidence.credentials_of(operator, environment)
+    record.credentials = closing_record.credentials_of(operator, environment)
     say(
         f"{name}: {len(record.existed)} resources deployed"
         + ("" if holdings.complete else " (its open had not completed: read from its state)")
@@ -514,7 +516,7 @@ def close_workspace(
             raise_exc=False,
         ).status_code
         record.deleted.append(
-            evidence.Deletion("barbican secret (project key)", key_ref, f"HTTP {code}")
+            closing_record.Deletion("barbican secret (project key)", key_ref, f"HTTP {code}")
         )
         say(f"project key {key_ref}: deleted (HTTP {code})")
 
@@ -523,7 +525,7 @@ def close_workspace(
     first = [
         str(r["urn"])
         for r in resources
-        if evidence.is_real(r) and str(r.get("type")) not in IDENTITY_TYPES
+        if closing_record.is_real(r) and str(r.get("type")) not in IDENTITY_TYPES
     ]
     route = shared_route_urn(str(name), site.name, project)
     with (log_dir / f"{name}.destroy.log").open("w", encoding="utf-8") as log:
@@ -542,12 +544,12 @@ def close_workspace(
         result = stack.destroy(on_output=write, color="never")
         record.note_destroy("identity (project, users, grants)", result.summary.resource_changes)
     after = stack.export_stack().deployment or {}
-    left = [r for r in after.get("resources") or [] if evidence.is_real(r)]
+    left = [r for r in after.get("resources") or [] if closing_record.is_real(r)]
     record.check(
         "the workspace's stack holds no resource", "pulumi stack export", not left, len(left)
     )
     record.deleted.extend(
-        evidence.Deletion(entry["type"], entry["name"], "destroyed by pulumi")
+        closing_record.Deletion(entry["type"], entry["name"], "destroyed by pulumi")
         for entry in record.existed
     )
     _check_identity_gone(record, operator, holdings)
@@ -555,13 +557,13 @@ def close_workspace(
         _purge(record, config, key_ref, environment)
     stack.workspace.remove_stack(str(name))
     path.unlink(missing_ok=True)
-    record.finished = evidence.now()
-    evidence.write(record, reports_dir())
+    record.finished = closing_record.now()
+    closing_record.write(record, reports_dir())
     return record
 
 
 def _airlock_history(
-    record: evidence.Record, site: Site, workspace: str, conn: Any, pending_ok: bool
+    record: closing_record.Record, site: Site, workspace: str, conn: Any, pending_ok: bool
 ) -> None:
     """Every airlock request into the record; refuse to close over one still pending."""
     from hubctl.airlock.history import history, pending
@@ -586,7 +588,7 @@ def _airlock_history(
 
 def _remove_route(
     stack: auto.Stack,
-    record: evidence.Record,
+    record: closing_record.Record,
     conn: Any,
     urn: str,
     resources: list[dict[str, Any]],
@@ -616,7 +618,7 @@ def _remove_route(
 
     run_cli(stack, ["state", "delete", urn, "--yes"])
     record.deleted.append(
-        evidence.Deletion(
+        closing_record.Deletion(
             "route on the admin subnet", str(destination), "already gone; removed from the state"
         )
     )
@@ -629,7 +631,7 @@ def _writer(log: Any) -> Callable[[str], None]:
     return write
 
 
-def _check_data_gone(record: evidence.Record, conn: Any, holdings: Holdings) -> None:
+def _check_data_gone(record: closing_record.Record, conn: Any, holdings: Holdings) -> None:
     """With the workspace's own scope, before its project goes: nothing of it answers."""
     for container in holdings.containers:
         code = _head(conn, f"/{container}", "object-store")
@@ -659,7 +661,7 @@ def _check_data_gone(record: evidence.Record, conn: Any, holdings: Holdings) -> 
 
 
 def _check_airlock_gone(
-    record: evidence.Record, conn: Any, operator: Any, exports: WorkspaceExports
+    record: closing_record.Record, conn: Any, operator: Any, exports: WorkspaceExports
 ) -> None:
     """The airlock's ledger and decision containers (the workspace's project) and the
     release area (the site's project) are gone; their contents are in the record."""
@@ -691,7 +693,7 @@ def _listed(conn: Any, collection: str, name: str) -> int:
     return len(response.json().get(collection) or [])
 
 
-def _check_identity_gone(record: evidence.Record, conn: Any, holdings: Holdings) -> None:
+def _check_identity_gone(record: closing_record.Record, conn: Any, holdings: Holdings) -> None:
     if holdings.tenancy != "create":
         return
     if holdings.project_name:
@@ -713,7 +715,7 @@ def _check_identity_gone(record: evidence.Record, conn: Any, holdings: Holdings)
 
 
 def _purge(
-    record: evidence.Record, config: HubConfig, key_ref: str, env: Mapping[str, str]
+    record: closing_record.Record, config: HubConfig, key_ref: str, env: Mapping[str, str]
 ) -> None:
     """Barbican deletes softly: on the local cloud purge now; elsewhere say who must."""
     key = secret_id(key_ref)

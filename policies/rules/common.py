@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from hubcore.catalogue import Region
-from policies.clouds import CloudEntry
+from policies.clouds_yaml import CloudEntry
 from policies.model import Context, Outcome, Reading, ResourceView, failed
 
 # Go's strconv.ParseBool, which the bridged providers apply to a string given for a boolean.

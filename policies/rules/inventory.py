@@ -1,6 +1,6 @@
 """Inventory family: the pack judges only what it understands, and refuses the rest.
 
-A resource whose package or type is outside policies/inventory.py passes no rule by accident:
+A resource whose package or type is outside policies/known_types.py passes no rule by accident:
 it is a violation until a rule family judges it or the pack config admits it with a reason.
 A custom resource whose provider cannot be found is refused too: its region, endpoint and
 credentials would come from somewhere no rule sees.
@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
-from policies.inventory import (
+from policies.known_types import (
     PROVIDER_PREFIX,
     foreign_cloud,
     in_inventory,
@@ -84,7 +84,7 @@ def allowance(resource: ResourceView, context: Context) -> str | None:
     config={ALLOW_KEY: []},
 )
 def inventory_known_type(resource: ResourceView, context: Context) -> Outcome:
-    """Passes: a type of policies/inventory.py (openstack, tls, the hub's components, Pulumi's
+    """Passes: a type of policies/known_types.py (openstack, tls, the hub's components, Pulumi's
     own types, providers of the clouds FOREIGN_CLOUDS describes).
     Not applicable: a type the pack config admits with a reason.
     Fails: any other type, naming it and the two ways to admit it."""
@@ -103,7 +103,7 @@ def inventory_known_type(resource: ResourceView, context: Context) -> Outcome:
     shown = package if resource.type.startswith(PROVIDER_PREFIX) else resource.type
     return failed(
         f"{describe(resource)} is of {kind} {shown!r}, outside the pack's inventory "
-        "(policies/inventory.py): no rule judges it, so it cannot be shown safe and is refused. "
+        "(policies/known_types.py): no rule judges it, so it cannot be shown safe and is refused. "
         "Admit it either with a rule family that judges it (policies/rules/, listed in the "
         "inventory), or with an allowance in the pack config: "
         f'{{"inventory-known-type": {{"allow": [{{"type": "{resource.type}", '

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from hubcore.catalogue import Provider, Region
-from policies.inventory import PROVIDER_PREFIX, ForeignCloud, foreign_cloud, package_of
+from policies.known_types import PROVIDER_PREFIX, ForeignCloud, foreign_cloud, package_of
 from policies.model import (
     Context,
     Outcome,

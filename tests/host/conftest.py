@@ -16,9 +16,9 @@ import testinfra
 import yaml
 
 from infra.hardening import AdminUser, HardeningSettings, hostroot, render_user_data
-from infra.hardening.probe import Target
 from infra.hardening.userdata import MEASURES
 from infra.tiers import HostRole
+from tests.host.probe import Target
 
 HERE = Path(__file__).parent
 MEASURE_IDS = {m.id: m for m in MEASURES}

@@ -8,8 +8,8 @@ import pytest
 
 from infra.hardening import AdminUser, HardeningSettings
 from infra.hardening.accounts import DEFAULT_IMAGE_USER
-from infra.hardening.probe import Target, run, sudo_rights
 from infra.tiers import HostRole
+from tests.host.probe import Target, run, sudo_rights
 
 
 def interactive_users(target: Target) -> list[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from infra.hardening.probe import Target, audit_rules, run, unit_state
+from tests.host.probe import Target, audit_rules, run, unit_state
 
 IDENTITY_FILES = (
     "/etc/passwd",

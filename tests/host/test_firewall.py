@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from infra.hardening.probe import Target, listening_tcp_ports, nft_ruleset, unit_state
 from infra.tiers import role_ports
+from tests.host.probe import Target, listening_tcp_ports, nft_ruleset, unit_state
 
 
 def chains(ruleset: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from infra.hardening import HardeningSettings
-from infra.hardening.probe import Target, fstab_entry, live_mount, mount_options
+from tests.host.probe import Target, fstab_entry, live_mount, mount_options
 
 RESTRICTIVE = {"nosuid", "nodev", "noexec"}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from infra.hardening.probe import Target, run, unit_state
+from tests.host.probe import Target, run, unit_state
 
 # Legacy clear-text, discovery and RPC services, independently of the hardening's purge list.
 LEGACY_SERVICE_PACKAGES = (

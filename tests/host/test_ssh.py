@@ -7,8 +7,8 @@ import re
 import pytest
 
 from infra.hardening import HardeningSettings
-from infra.hardening.probe import Target, sshd_effective
 from infra.tiers import HostRole
+from tests.host.probe import Target, sshd_effective
 
 # What "modern only" means here, independently of the list the hardening writes.
 WEAK_CIPHER = re.compile(r"cbc|3des|arcfour|blowfish|cast128|rijndael")

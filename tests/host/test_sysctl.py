@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from infra.hardening.probe import Target, sysctl_config, sysctl_live
+from tests.host.probe import Target, sysctl_config, sysctl_live
 
 # What BP-028 asks for, value by value; a set where more than one value satisfies it.
 MEMORY = {"vm.mmap_min_addr": {"65536"}}

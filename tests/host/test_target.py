@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from infra.hardening.probe import Target, run
+from tests.host.probe import Target, run
 
 
 def test_target_is_a_debian_bookworm_system_after_cloud_init_first_boot(target: Target) -> None:

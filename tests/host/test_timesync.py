@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from infra.hardening import HardeningSettings
-from infra.hardening.probe import Target, run, unit_state
+from tests.host.probe import Target, run, unit_state
 
 
 @pytest.mark.measure("time-sync")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from infra.hardening.probe import Target, apt_config, unit_state
+from tests.host.probe import Target, apt_config, unit_state
 
 FALSE = {"0", "false", "no"}
 

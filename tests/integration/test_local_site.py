@@ -12,7 +12,7 @@ import pytest
 
 from hubcore.stacks import Layer
 from hubctl.deploy import LayerRun, SiteDeployer, select_stack
-from infra.synth import SynthResult
+from synth.records import SynthResult
 from tests.conftest import Synth, of_type
 from tests.integration.diagnosis import failures
 

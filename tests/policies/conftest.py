@@ -16,11 +16,11 @@ import pytest
 
 from hubcore.values import ConfigValue, Location
 from hubctl.sources import target_of_synth
-from infra.synth import SynthResult
 from policies.evaluate import Target, run_rule
 from policies.model import Context, Outcome, ResourceView, SiteFacts, Status
 from policies.registry import REGISTRY
 from policies.rules import all_rules
+from synth.records import SynthResult
 
 Synth = Callable[..., SynthResult]
 REMOVE = object()

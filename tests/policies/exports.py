@@ -9,7 +9,7 @@ from typing import Any
 
 from hubcore.wire import SECRET_SIG, SIG_KEY
 from hubctl.sources import stack_urn
-from infra.synth import SynthResult
+from synth.records import SynthResult
 
 PASSPHRASE = {"type": "passphrase", "state": {"salt": "v1:AtOPrB5/ehk=:v1:test"}}
 

@@ -1,8 +1,8 @@
 """`hubctl check`'s fast path gives the full synthesis' findings, byte for byte.
 
 The reference is the path before it existed: the whole program under Pulumi's mocks
-(infra.synth.synthesize), then every rule. The fast path is hubctl.checkcache.check_stack:
-a verified sample of hosts expanded (infra.shapes), then every rule, then the same report from
+(synth.synthesis.synthesize), then every rule. The fast path is hubctl.checkcache.check_stack:
+a verified sample of hosts expanded (synth.sampling), then every rule, then the same report from
 the cache. Both are rendered in every format and compared as text.
 """
 
@@ -17,11 +17,11 @@ import pytest
 from hubcore.stackfiles import known_stacks
 from hubctl import checkcache
 from hubctl.sources import target_of_synth
-from infra import shapes
-from infra.synth import run_mocked, synthesize
 from policies.config import load_pack_config
 from policies.evaluate import Report, evaluate
 from policies.formats import Format, render
+from synth import sampling as shapes
+from synth.synthesis import run_mocked, synthesize
 
 SHIPPED = known_stacks()
 

@@ -13,7 +13,7 @@ import pytest
 
 from policies.config import PackConfig, PackConfigError
 from policies.evaluate import Target, evaluate, run_rule
-from policies.inventory import FOREIGN_CLOUDS, KNOWN_TYPES, in_inventory
+from policies.known_types import FOREIGN_CLOUDS, KNOWN_TYPES, in_inventory
 from policies.model import SECRET_MASK, UNKNOWN_MASK, Context, ResourceView, Status
 from policies.properties import judged_inputs
 from policies.registry import REGISTRY, Scope

@@ -19,11 +19,11 @@ from pulumi_policy import policy as policy_sdk
 
 from hubcore.wire import SECRET_SIG, SIG_KEY
 from hubctl.sources import target_of_synth
-from infra.synth import ResourceRecord, SynthResult
 from policies.config import PackConfig
 from policies.engine import ENGINE_STACK, PACK_NAME, install_hooks, policies
 from policies.evaluate import evaluate
 from policies.registry import REGISTRY, Scope
+from synth.records import ResourceRecord, SynthResult
 
 # What the engine would decrypt: prod's private identity endpoint lies inside the domain its
 # site declares (hub:identityDomain), as a real pod endpoint would.

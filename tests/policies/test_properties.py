@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from policies.inventory import KNOWN_TYPES
+from policies.known_types import KNOWN_TYPES
 from policies.model import SECRET_MASK, UNKNOWN_MASK, ResourceView, Status
 from policies.properties import (
     ENGINE_INPUTS,

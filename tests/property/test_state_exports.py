@@ -19,7 +19,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from infra.synth import synthesize
+from synth.synthesis import synthesize
 from tests.policies.exports import export_of
 from tests.property.contract import assert_contract, hang_guard, hubctl
 

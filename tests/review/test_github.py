@@ -114,11 +114,11 @@ def test_an_audits_sarif_passes_githubs_rules(tmp_path: Path):
 
     from hubcore.values import Location
     from hubctl.sources import target_of_synth
-    from infra.synth import synthesize
     from policies.config import PackConfig
     from policies.evaluate import evaluate
     from policies.formats import Format, render
     from policies.model import AuditFacts, AuditFinding, AuditKind
+    from synth.synthesis import synthesize
 
     target = target_of_synth(synthesize("staging-network", {}))
     live = "urn:pulumi:staging-live::hub::openstack:blockstorage/volume:Volume::by-hand~1234"

@@ -1,29 +1,33 @@
-"""The layout is the architecture: four rooms with one-way imports over a small base.
+"""The layout is the architecture: rooms with one-way imports over a small base.
 
     hubcore   the base: catalogue, config values, stack names, stack files, wire encoding
     infra     the program: layers, typed config, tiers, hardening (imports hubcore)
+    synth     offline synthesis: the program under Pulumi's mocks (imports hubcore, infra)
     policies  the policy pack (imports hubcore only: it judges the program, never trusts it)
-    hubctl    the operator tool on top (imports all three)
+    hubctl    the operator tool on top (imports the rooms above)
     localcloud the local OpenStack cloud, run by Debian's python3: imports none of them
 
-Every import is read from the source (module level and inside functions alike), so a lazy
-import cannot slip past.
+Every import is read from the source (module level, inside functions and under TYPE_CHECKING
+alike), so a lazy import cannot slip past; and no module of any room reaches itself again through
+its imports (no circle, within a room or across them).
 """
 
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-ROOMS = ("hubcore", "infra", "policies", "hubctl", "localcloud")
+ROOMS = ("hubcore", "infra", "synth", "policies", "hubctl", "localcloud")
 ALLOWED: dict[str, frozenset[str]] = {
     "hubcore": frozenset(),
     "infra": frozenset({"hubcore"}),
+    "synth": frozenset({"hubcore", "infra"}),
     "policies": frozenset({"hubcore"}),
-    "hubctl": frozenset({"hubcore", "infra", "policies", "localcloud"}),
+    "hubctl": frozenset({"hubcore", "infra", "synth", "policies", "localcloud"}),
     "localcloud": frozenset(),
 }
 
@@ -89,3 +93,70 @@ def test_every_rule_family_is_named_by_its_module() -> None:
         module = rule.check.__module__
         assert module == f"policies.rules.{rule.family}", (rule.id, module)
         assert rule.id.startswith(rule.family + "-"), rule.id
+
+
+def module_files() -> dict[str, Path]:
+    """Every module of every room by its dotted name (a package by its own name)."""
+    modules: dict[str, Path] = {}
+    for room in ROOMS:
+        for path in (ROOT / room).rglob("*.py"):
+            parts = list(path.relative_to(ROOT).with_suffix("").parts)
+            if parts[-1] == "__init__":
+                parts.pop()
+            modules[".".join(parts)] = path
+    return modules
+
+
+def import_graph(modules: dict[str, Path]) -> dict[str, set[str]]:
+    """For each module, the modules of the rooms it imports (`from pkg import mod` names the
+    module `pkg.mod`; `from mod import name`, the module `mod`)."""
+
+    def module_of(name: str) -> str | None:
+        while name and name not in modules:
+            name = name.rpartition(".")[0]
+        return name or None
+
+    graph: dict[str, set[str]] = {}
+    for name, path in modules.items():
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        found: set[str | None] = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                found.update(module_of(alias.name) for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                found.update(module_of(f"{node.module}.{alias.name}") for alias in node.names)
+        graph[name] = {module for module in found if module and module != name}
+    return graph
+
+
+def circles(graph: dict[str, set[str]]) -> Iterator[list[str]]:
+    """Each circle a depth-first walk meets, as the path that closes it."""
+    done: set[str] = set()
+    for start in sorted(graph):
+        yield from _walk(graph, start, [], done)
+
+
+def _walk(
+    graph: dict[str, set[str]], module: str, path: list[str], done: set[str]
+) -> Iterator[list[str]]:
+    if module in path:
+        yield [*path[path.index(module) :], module]
+        return
+    if module in done:
+        return
+    path.append(module)
+    for target in sorted(graph[module]):
+        yield from _walk(graph, target, path, done)
+    path.pop()
+    done.add(module)
+
+
+def test_no_module_imports_itself_through_others() -> None:
+    found = list(circles(import_graph(module_files())))
+    assert not found, "import circles: " + "; ".join(" -> ".join(c) for c in found)
+
+
+def test_the_circle_finder_finds_a_circle() -> None:
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
+    assert list(circles(graph)) == [["a", "b", "c", "a"]]
+    assert list(circles({"a": {"b"}, "b": set()})) == []

@@ -12,7 +12,7 @@ from functools import cache
 import pytest
 
 from hubctl.audit.mapping import LIVE_TYPES, NOT_LIVE, service_of
-from policies.inventory import KNOWN_TYPES
+from policies.known_types import KNOWN_TYPES
 from policies.properties import judged_inputs
 
 # Set by the audit for every live resource (the region it was read in), not by a builder.

@@ -26,7 +26,7 @@ from policies.registry import Enforcement, Severity
 from tests.offline import is_ambient
 
 STACK = "staging-kms"
-TREES = ("hubcore", "infra", "policies", "hubctl", "stacks")
+TREES = ("hubcore", "infra", "synth", "policies", "hubctl", "stacks")
 
 
 @pytest.fixture(scope="module")
@@ -158,7 +158,7 @@ def test_a_comment_in_the_stack_file_reuses_the_report(repo, warm):
 
 
 def test_a_host_count_edited_in_the_stack_file_synthesises_no_sample_again(repo):
-    """A large compute layer comes from sample runs (infra.shapes) that do not depend on the
+    """A large compute layer comes from sample runs (synth.sampling) that do not depend on the
     counts: the edited file gives a new report, expanded from the sample runs already kept."""
     target = repo / "stacks/Pulumi.prod-compute.yaml"
     original = target.read_text(encoding="utf-8")

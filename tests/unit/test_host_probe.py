@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import testinfra
 
-from infra.hardening.probe import (
+from tests.host.probe import (
     fstab_entry,
     listening_tcp_ports,
     normalise_audit_rule,

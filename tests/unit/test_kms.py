@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from infra.layers.kms import whole_seconds
-from infra.synth import SynthResult
+from synth.records import SynthResult
 from tests.conftest import Synth, of_type
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from infra.synth import ResourceRecord, SynthResult
+from synth.records import ResourceRecord, SynthResult
 from tests.conftest import Synth, of_type
 
 

@@ -1,4 +1,4 @@
-"""infra.shapes: a compute layer is expanded from a sample only when the sample proves it."""
+"""synth.sampling: a compute layer is expanded from a sample only when the sample proves it."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ from typing import Any
 import pytest
 
 from hubcore.stackfiles import load_layered_config
-from infra import shapes
 from infra.config import validate_config
-from infra.synth import ResourceRecord, run_mocked
 from infra.tiers import SITE_ROLES
+from synth import sampling as shapes
+from synth.records import ResourceRecord
+from synth.synthesis import run_mocked
 
 STACK = "prod-compute"
 

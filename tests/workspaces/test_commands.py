@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from hubcore.stackfiles import STACKS_DIR
 from hubctl.cli import app
-from hubctl.workspaces.registry import write_stack_file
+from hubctl.workspaces.opened import write_stack_file
 from infra.config import WorkspaceSpec
 from tests.workspaces.conftest import Manifests, base_manifest
 
@@ -164,7 +164,7 @@ def test_expire_refuses_a_bad_date_with_exit_2() -> None:
 
 
 def test_the_allocated_range_survives_a_rerun(opened: Callable[..., Path]) -> None:
-    from hubctl.workspaces.registry import range_for
+    from hubctl.workspaces.opened import range_for
 
     opened(f"keep-{TAG}", "10.41.253.0/24")
     pool = IPv4Network("10.41.0.0/16")

@@ -8,9 +8,10 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from hubctl.workspaces.registry import write_stack_file
+from hubctl.workspaces.opened import write_stack_file
 from infra.config import WorkspaceSpec
-from infra.synth import ResourceRecord, SynthResult, synthesize
+from synth.records import ResourceRecord, SynthResult
+from synth.synthesis import synthesize
 from tests.workspaces.conftest import base_manifest
 
 TAG = f"l{os.getpid()}"

@@ -13,13 +13,14 @@ import pytest
 
 from hubcore.stackfiles import STACKS_DIR
 from hubctl.sources import target_of_synth
-from hubctl.workspaces.registry import write_stack_file
+from hubctl.workspaces.opened import write_stack_file
 from infra.config import WorkspaceSpec
-from infra.synth import SynthResult, synthesize
 from policies.evaluate import Target
 from policies.model import ResourceView, Status
 from policies.registry import REGISTRY
 from policies.rules import all_rules
+from synth.records import SynthResult
+from synth.synthesis import synthesize
 from tests.conftest import Synth
 from tests.policies.conftest import failures, find, mutate, statuses, with_config
 from tests.workspaces.conftest import base_manifest

@@ -15,62 +15,16 @@ check cannot read safely (over its limit, not a regular file) is never opened.
 from __future__ import annotations
 
 import hashlib
-import os
-import stat
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 
 from hubctl.airlock.checks import extract, filetype, size, text
+from hubctl.airlock.checks.inputs import BadInput, Candidate, Settings, candidates
 from hubctl.airlock.model import FileEntry, Finding
-from hubctl.airlock.names import RefusedName, check_file_name
+
+__all__ = ["BadInput", "Candidate", "Settings", "candidates", "inspect", "sha256_of"]
 
 CHUNK = 1 << 20
-
-
-@dataclass(frozen=True)
-class Settings:
-    """The site's thresholds (hub:smallCellThreshold, hub:airlockLimits)."""
-
-    threshold: int = 10
-    file_bytes: int = 256 << 20
-    request_bytes: int = 1024 << 20
-    max_files: int = 1000
-
-
-class BadInput(ValueError):
-    """A file the airlock refuses before judging it (exit 2): nothing is recorded."""
-
-
-@dataclass(frozen=True)
-class Candidate:
-    path: Path
-    name: str
-    size: int
-
-
-def candidates(paths: Sequence[Path]) -> list[Candidate]:
-    """Each path as a regular file with a safe, unique name; BadInput otherwise."""
-    found: list[Candidate] = []
-    seen: dict[str, Path] = {}
-    for path in paths:
-        try:
-            name = check_file_name(os.fsencode(path.name))
-        except RefusedName as error:
-            raise BadInput(str(error)) from None
-        try:
-            info = path.stat()
-        except OSError as error:
-            raise BadInput(f"{path}: cannot be read: {error.strerror}") from None
-        if not stat.S_ISREG(info.st_mode):
-            raise BadInput(f"{path}: not a regular file (a directory, device or pipe)")
-        if name in seen:
-            raise BadInput(f"{path} and {seen[name]} have the same name {name!r}")
-        seen[name] = path
-        found.append(Candidate(path, name, info.st_size))
-    if not found:
-        raise BadInput("no file given")
-    return found
 
 
 def sha256_of(path: Path, limit: int) -> tuple[str, int]:
@@ -125,26 +79,3 @@ def _unread(candidate: Candidate) -> FileEntry:
     return FileEntry(
         name=candidate.name, size=candidate.size, sha256="0" * 64, mime="unread", object=""
     )
-
-
-def capped(found: Iterable[Finding], limit: int, check: str, file: str) -> list[Finding]:
-    """At most `limit` findings of one check in one file, then one that counts the rest."""
-    kept: list[Finding] = []
-    extra = 0
-    for finding in found:
-        if len(kept) < limit:
-            kept.append(finding)
-        else:
-            extra += 1
-    if extra:
-        last = kept[-1]
-        kept.append(
-            Finding(
-                check=check,
-                file=file,
-                location="",
-                severity=last.severity,
-                message=f"and {extra} more finding(s) of this check in this file",
-            )
-        )
-    return kept

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from hubctl.airlock.model import Finding, Severity
 
 if TYPE_CHECKING:
-    from hubctl.airlock.checks import Candidate, Settings
+    from hubctl.airlock.checks.inputs import Candidate, Settings
 
 CHECK = "size"
 

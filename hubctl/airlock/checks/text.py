@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import codecs
 import csv
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,8 +23,8 @@ from hubctl.airlock.checks import identifiers, smallcells
 from hubctl.airlock.model import Finding, Severity
 
 if TYPE_CHECKING:
-    from hubctl.airlock.checks import Settings
     from hubctl.airlock.checks.filetype import Kind
+    from hubctl.airlock.checks.inputs import Settings
 
 CHECK = "text"
 # Joins a row's cells for the row-wide tests: no pattern of the checks matches it.
@@ -127,8 +127,6 @@ def _plain(path: Path, name: str) -> list[Finding]:
 
 
 def _capped(found: dict[str, list[Finding]], name: str) -> list[Finding]:
-    from hubctl.airlock.checks import capped
-
     result: list[Finding] = []
     for check_id, items in found.items():
         result.extend(capped(items, FINDINGS_PER_CHECK, check_id, name))
@@ -203,3 +201,26 @@ def _malformed(name: str, row: int, why: str) -> Finding:
         severity=Severity.BLOCKING,
         message=f"not a well-formed table ({why}): what it holds cannot be judged; fix the file",
     )
+
+
+def capped(found: Iterable[Finding], limit: int, check: str, file: str) -> list[Finding]:
+    """At most `limit` findings of one check in one file, then one that counts the rest."""
+    kept: list[Finding] = []
+    extra = 0
+    for finding in found:
+        if len(kept) < limit:
+            kept.append(finding)
+        else:
+            extra += 1
+    if extra:
+        last = kept[-1]
+        kept.append(
+            Finding(
+                check=check,
+                file=file,
+                location="",
+                severity=last.severity,
+                message=f"and {extra} more finding(s) of this check in this file",
+            )
+        )
+    return kept

@@ -1,8 +1,8 @@
 """The mocked engine the hub program runs under offline: Pulumi's mocks, plus a monitor that
 keeps every registration request as the engine would have received it.
 
-Kept apart from infra.synth so that reading synthesised records (a cached check, a state
-export) does not import the Pulumi SDK; infra.synth imports this module only to run a program.
+Reading synthesised records (a cached check, a state export) needs synth.records only, never
+the Pulumi SDK; synth.synthesis imports this module only to run a program.
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ from hubcore.values import ConfigValue
 from hubcore.wire import decode_properties
 from infra.config import HubConfig
 from infra.kinds import kind_of
-from infra.mockcrypto import tls_outputs
-from infra.synth import ResourceRecord
+from synth.mockcrypto import tls_outputs
+from synth.records import ResourceRecord
 
 
 class _CapturingMonitor(mocks.MockMonitor):
@@ -100,7 +100,7 @@ def _source_position(request: Any) -> tuple[str | None, int | None]:
 
 
 # Outputs that a real provider computes and that other resources of the program consume (keys
-# and certificates: infra.mockcrypto computes them as pulumi-tls would).
+# and certificates: synth.mockcrypto computes them as pulumi-tls would).
 _COMPUTED: dict[str, dict[str, Any]] = {
     # The address Neutron gives a port (a workspace router's leg on the admin subnet).
     "openstack:networking/port:Port": {"all_fixed_ips": ["192.0.2.10"]},

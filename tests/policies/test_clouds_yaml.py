@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from policies import clouds
+from policies import clouds_yaml
 from policies.evaluate import Target
 from policies.model import ResourceView, Status
 from tests.policies.conftest import REMOVE, failures, find, mutate, statuses
@@ -26,7 +26,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for name in ("OS_CLIENT_CONFIG_FILE", "OS_CLOUD", "OS_REGION_NAME", "OS_AUTH_URL"):
         monkeypatch.delenv(name, raising=False)
     user_home = tmp_path / "home"
-    monkeypatch.setattr(clouds, "home", lambda: user_home)
+    monkeypatch.setattr(clouds_yaml, "home", lambda: user_home)
     project = tmp_path / "project"
     project.mkdir()
     return project
@@ -38,14 +38,15 @@ def write(path: Path, document: dict) -> Path:
     return path
 
 
-def entry(project: Path, name: str = "hub", region: str | None = None) -> clouds.CloudEntry:
-    return clouds.cloud_entry(name, region, directory=project)
+def entry(project: Path, name: str = "hub", region: str | None = None) -> clouds_yaml.CloudEntry:
+    return clouds_yaml.cloud_entry(name, region, directory=project)
 
 
 def test_the_project_directory_comes_before_the_home_and_etc(home):
     write(home / "clouds.yaml", {"clouds": {"hub": {"region_name": "GRA11"}}})
     write(
-        clouds.home() / ".config/openstack/clouds.yaml", {"clouds": {"hub": {"region_name": "UK1"}}}
+        clouds_yaml.home() / ".config/openstack/clouds.yaml",
+        {"clouds": {"hub": {"region_name": "UK1"}}},
     )
     assert entry(home).regions == ("GRA11",)
 
@@ -53,7 +54,7 @@ def test_the_project_directory_comes_before_the_home_and_etc(home):
 def test_every_yaml_place_comes_before_any_yml_one(home):
     write(home / "clouds.yml", {"clouds": {"hub": {"region_name": "UK1"}}})
     write(
-        clouds.home() / ".config/openstack/clouds.yaml",
+        clouds_yaml.home() / ".config/openstack/clouds.yaml",
         {"clouds": {"hub": {"region_name": "GRA11"}}},
     )
     assert entry(home).regions == ("GRA11",)

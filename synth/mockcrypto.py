@@ -10,7 +10,7 @@ the one the engine would produce, in kind and size.
 
 Results are memoised on the resource's name and inputs, and EC keys are derived from the name:
 the same program run twice gives the same records (the check cache and the shape sampling of
-infra.shapes compare them). Validity starts at a fixed instant so a certificate is the same on
+synth.sampling compare them). Validity starts at a fixed instant so a certificate is the same on
 every run; only its length matters to the rules.
 """
 

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from hubcore.values import ConfigError
-from hubctl.workspaces.registry import (
+from hubctl.workspaces.opened import (
     allocate,
     allocation_lock,
     opened_workspaces,

@@ -10,68 +10,11 @@ pack evaluates offline.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
-
-from pydantic import BaseModel, ConfigDict, Field
 
 from hubcore.stackfiles import load_layered_config
 from hubcore.values import ConfigValue
-from hubcore.wire import path_is_secret, provider_urn_of
 from infra.config import HubConfig, validate_config
-
-
-class ResourceRecord(BaseModel):
-    """One resource or provider as declared: the unit every policy rule judges."""
-
-    model_config = ConfigDict(frozen=True)
-
-    urn: str
-    type: str
-    name: str
-    parent: str | None = None
-    provider: str | None = None
-    inputs: dict[str, Any] = Field(default_factory=dict)
-    secret_paths: frozenset[str] = frozenset()
-    protect: bool = False
-    retain_on_delete: bool = False
-    custom: bool = True
-    # Where the program declared it (from the SDK's source position), relative to the repository.
-    source_file: str | None = None
-    source_line: int | None = None
-
-    @property
-    def is_provider(self) -> bool:
-        return self.type.startswith("pulumi:providers:")
-
-    @property
-    def provider_urn(self) -> str | None:
-        return provider_urn_of(self.provider)
-
-    def is_secret(self, path: str) -> bool:
-        return path_is_secret(path, self.secret_paths)
-
-
-class SynthResult(BaseModel):
-    stack: str
-    resources: list[ResourceRecord]
-    config: dict[str, Any] = Field(default_factory=dict, exclude=True)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "stack": self.stack,
-            "resources": [
-                {
-                    "urn": r.urn,
-                    "type": r.type,
-                    "name": r.name,
-                    "parent": r.parent,
-                    "provider": r.provider,
-                    "inputs": r.inputs,
-                }
-                for r in self.resources
-            ],
-        }
-
+from synth.records import ResourceRecord, SynthResult
 
 # Runs the program for a stack with the given layered values and returns its records: the
 # mocked engine by default; `hubctl check` passes one that remembers results (hubctl.checkcache).
@@ -91,11 +34,11 @@ def synthesize_fast(
     """The same records as `synthesize`, with hosts of one role synthesised once per shape.
 
     A large compute layer is declared from a small sample of each role's hosts and expanded
-    (infra.shapes), after checking on that sample that the expansion reproduces the program
+    (synth.sampling), after checking on that sample that the expansion reproduces the program
     exactly; whenever the check fails, the whole program runs. Raises ConfigError as
     `synthesize` does.
     """
-    from infra import shapes
+    from synth import sampling as shapes
 
     run = runner or run_mocked
     values = load_layered_config(stack, overrides)
@@ -111,6 +54,6 @@ def run_mocked(
 ) -> list[ResourceRecord]:
     """The records of one run of the hub program under Pulumi's mocks."""
     from infra import program
-    from infra.mockengine import run_program
+    from synth.mockengine import run_program
 
     return run_program(stack, config, values, program.main)

@@ -30,8 +30,8 @@ from hubcore.stacks import Layer
 from hubcore.urns import urn_hash
 from hubcore.values import ConfigValue, decode_config_value
 from infra.config import HubConfig, validate_config
-from infra.synth import ResourceRecord
 from infra.tiers import SITE_ROLES, HostRole
+from synth.records import ResourceRecord
 
 SIZES_KEY = "hub:sizes"
 
