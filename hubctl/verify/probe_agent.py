@@ -125,20 +125,15 @@ def _probe(probe: list[object], source: str) -> list[object]:
                     sock.sendto(payload, (address, port))
                 time.sleep(0.05)
         return [*probe, False]
-    # Twice, as a client would retry: the first connection of a booted site to the world was
-    # seen lost (its SYNs unanswered within the timeout) while later ones on other ports
-    # arrived. A filter that drops the flow drops the second attempt too.
-    for _ in range(2):
-        try:
-            with socket.create_connection(
-                (address, port), timeout=3, source_address=(source, 0) if source else None
-            ) as conn:
-                conn.sendall(payload)
-                time.sleep(0.2)
-            return [*probe, True]
-        except OSError:
-            continue
-    return [*probe, False]
+    try:
+        with socket.create_connection(
+            (address, port), timeout=3, source_address=(source, 0) if source else None
+        ) as conn:
+            conn.sendall(payload)
+            time.sleep(0.2)
+        return [*probe, True]
+    except OSError:
+        return [*probe, False]
 
 
 def probe(probes: list[list[object]], source: str) -> None:
