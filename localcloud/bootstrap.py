@@ -35,7 +35,13 @@ from localcloud.layout import (
 )
 from localcloud.regions import endpoint_url
 from localcloud.rest import ApiError, Session
-from localcloud.services import LIBVIRT_FOLDERS, base_env, compute_hosts, libvirt_dir
+from localcloud.services import (
+    LIBVIRT_FOLDERS,
+    base_env,
+    compute_hosts,
+    libvirt_dir,
+    mariadb_query,
+)
 
 DATABASES = (
     "keystone",
@@ -605,21 +611,8 @@ def secret_rows(layout: Layout, ids: list[str]) -> dict[str, int]:
     for secret_id in ids:
         if not all(c in "0123456789abcdef-" for c in secret_id):
             raise SetupError(f"not a secret id: {secret_id!r}")
-        out = subprocess.run(
-            [
-                "/usr/bin/mariadb",
-                f"--defaults-file={layout.etc / 'mariadb.cnf'}",
-                "-uroot",
-                "-N",
-                "-B",
-                "-e",
-                f"SELECT COUNT(*) FROM barbican.secrets WHERE id = '{secret_id}'",
-            ],
-            capture_output=True,
-            text=True,
-            check=True,
-            env=base_env(layout),
-        ).stdout.strip()
+        query = f"SELECT COUNT(*) FROM barbican.secrets WHERE id = '{secret_id}'"
+        out = mariadb_query(layout, query, check=True).stdout.strip()
         counts[secret_id] = int(out or "0")
     return counts
 

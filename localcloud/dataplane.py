@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import json
-import subprocess
 import time
 import urllib.parse
 from pathlib import Path
@@ -21,7 +20,7 @@ from typing import Any
 from localcloud import netns
 from localcloud.layout import HUB_USER, KEYSTONE_URL, Layout, image_cache
 from localcloud.rest import Session
-from localcloud.services import base_env, libvirt_dir, processes_in_namespaces
+from localcloud.services import libvirt_dir, mariadb_query, processes_in_namespaces
 
 IMAGE_NAME = "Debian 12"
 IMAGE_RECORD = "image.json"
@@ -191,21 +190,7 @@ def neutron_namespaces(layout: Layout) -> list[str]:
     query = "SELECT CONCAT('qrouter-', id) FROM neutron.routers; " + (
         "SELECT CONCAT('qdhcp-', id) FROM neutron.networks;"
     )
-    done = subprocess.run(
-        [
-            "/usr/bin/mariadb",
-            f"--defaults-file={layout.etc / 'mariadb.cnf'}",
-            "-uroot",
-            "-N",
-            "-B",
-            "-e",
-            query,
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-        env=base_env(layout),
-    )
+    done = mariadb_query(layout, query, check=False)
     known = set(done.stdout.split()) if done.returncode == 0 else set()
     recorded = layout.run / "neutron-namespaces"
     if recorded.exists():
