@@ -57,6 +57,18 @@ COMMANDS: dict[str, str] = {"up": "up", "destroy": "down", "preview": "preview"}
 WAIT_HOSTS_ENV = "HUB_WAIT_HOSTS"
 
 
+def require_engine_site(site: str) -> None:
+    """Before a read-only command runs the engine on `site`: the site declared, its stack files
+    valid, its backend decidable, the engine on PATH (each a usage error, exit 2), and the
+    engine processes guarded."""
+    require_site(site)
+    _require_valid_config(site)
+    require_site_backend(site)
+    if shutil.which("pulumi") is None:
+        fail_usage('no `pulumi` engine on PATH: eval "$(scripts/toolchain env)" first')
+    guard_engine_processes()
+
+
 def _require_valid_config(site: str) -> None:
     """Every layer's stack files read and validated before the engine starts: a bad file is
     exit 2 with its file and line, and nothing is deployed."""
@@ -399,12 +411,7 @@ def outputs_command(
     """Every output of every layer of a site, from its state backend (secrets hidden)."""
     if format not in ("text", "json"):
         fail_usage(f"--format {format!r}: allowed: text, json")
-    require_site(site)
-    _require_valid_config(site)
-    require_site_backend(site)
-    if shutil.which("pulumi") is None:
-        fail_usage('no `pulumi` engine on PATH: eval "$(scripts/toolchain env)" first')
-    guard_engine_processes()
+    require_engine_site(site)
     deployer = SiteDeployer(site=site, log_dir=LOG_ROOT)
     try:
         env = deployer.engine_env()

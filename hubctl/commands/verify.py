@@ -6,7 +6,6 @@ Exit codes: 0 every measure holds on every host and every flow is as declared; 1
 
 from __future__ import annotations
 
-import shutil
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -15,10 +14,9 @@ import typer
 from rich.console import Console
 
 from hubcore.stacks import Layer
-from hubctl.commands.common import EXIT_USAGE, fail_usage, require_site, require_site_backend
-from hubctl.commands.deploy import _require_valid_config
+from hubctl.commands.common import EXIT_USAGE, fail_usage
+from hubctl.commands.deploy import require_engine_site
 from hubctl.deploy import SiteDeployer, select_stack, site_config
-from hubctl.processes import guard_engine_processes
 from hubctl.verify.model import Case, exit_status, render_junit, render_text
 from hubctl.verify.site import VerifyError, load
 
@@ -52,12 +50,7 @@ def verify(
         fail_usage("name what to verify: --hosts, --flows, or both")
     if output is not None and not output.parent.is_dir():
         fail_usage(f"--output {output}: no such folder {output.parent}")
-    require_site(site)
-    _require_valid_config(site)
-    require_site_backend(site)
-    if shutil.which("pulumi") is None:
-        fail_usage('no `pulumi` engine on PATH: eval "$(scripts/toolchain env)" first')
-    guard_engine_processes()
+    require_engine_site(site)
     deployer = SiteDeployer(site=site, log_dir=Path("/nonexistent"))
     env = deployer.engine_env()
     compute = {k: v.value for k, v in select_stack(site, Layer.COMPUTE, env).outputs().items()}
