@@ -57,18 +57,17 @@ from hubcore.stackfiles import (
     REPO_ROOT,
     SITES_FILE_NAME,
     STACKS_DIR,
-    load_layered_config,
     read_yaml,
     stack_file,
 )
 from hubcore.values import ConfigError, ConfigValue
-from infra.config import HubConfig, validate_config
+from infra.config import HubConfig
 from policies.config import PackConfig
 from policies.evaluate import Report, Violation, evaluate
 from policies.rules import all_rules
 from policies.schema import SNAPSHOT_FILE, resource_schema
-from synth.records import ResourceRecord, SynthResult
-from synth.synthesis import synthesize_fast
+from synth.records import ResourceRecord
+from synth.synthesis import PreparedStack, prepare, synthesize_prepared
 
 ENV = "HUBCTL_CHECK_CACHE"
 DEFAULT_DIR = REPO_ROOT / ".cache" / "check"
@@ -100,18 +99,21 @@ def cache_dir() -> Path | None:
     return Path(setting) if setting else DEFAULT_DIR
 
 
-def check_stack(stack: str, overrides: Mapping[str, str], config: PackConfig) -> Report:
-    """The pack's report on `stack`, as synthesising and evaluating it gives; raises
-    ConfigError for a bad config exactly as synthesis does."""
-    from hubctl.sources import target_of_synth
+def check_stack(ready: PreparedStack, config: PackConfig) -> Report:
+    """The pack's report on a prepared stack (read and validated once by the caller), as
+    synthesising and evaluating it gives.
 
-    values = load_layered_config(stack, dict(overrides))
-    validate_config(stack, values)  # a bad config is an error whatever the cache holds
-    records_key = records_digest(stack, values)
+    The cache wraps synthesis from the outside: the findings when nothing they depend on
+    changed, else the records, else a synthesis whose program runs are remembered one by one
+    (a change of host counts alone runs nothing new)."""
+    from hubctl.sources import target_head, with_resources
+
+    stack = ready.stack
+    records_key = records_digest(stack, ready.values)
     # The target without its resources: its site facts (from the other stacks' files, the
     # environment, clouds.yaml, the project file), name, fallback location. With the records'
     # digest, it is everything evaluation reads, and the day time-dependent rules judge on.
-    head = target_of_synth(SynthResult(stack=stack, resources=[], config=values))
+    head = target_head(stack, ready.values)
     findings_key = _digest(
         "findings",
         records_key,
@@ -129,12 +131,7 @@ def check_stack(stack: str, overrides: Mapping[str, str], config: PackConfig) ->
         found.rules = all_rules()
         return found
 
-    records = _load("records", records_key)
-    if not _is_records(records):
-        records = synthesize_fast(stack, dict(overrides), runner=cached_run).resources
-        _store("records", records_key, records)
-    result = SynthResult(stack=stack, resources=records, config=values)
-    target = target_of_synth(result)
+    target = with_resources(head, prepared_records(ready, records_key))
     # What synthesis and the target leave lives until the report is written: without this the
     # collector rescans it during evaluation, several times over on a large site.
     gc.collect()
@@ -146,15 +143,20 @@ def check_stack(stack: str, overrides: Mapping[str, str], config: PackConfig) ->
 
 def stack_records(stack: str) -> list[ResourceRecord]:
     """What the program declares for `stack` (each resource with its declaring line), from the
-    cache when nothing it depends on changed."""
-    values = load_layered_config(stack)
-    records_key = _digest("records", program_digest(), stack, values, stack_files(stack))
+    cache when nothing it depends on changed; raises ConfigError on a bad config."""
+    ready = prepare(stack)
+    return prepared_records(ready, records_digest(stack, ready.values))
+
+
+def prepared_records(ready: PreparedStack, records_key: str) -> list[ResourceRecord]:
+    """The records of a prepared stack: kept under `records_key`, else synthesised."""
     records = _load("records", records_key)
-    if not _is_records(records):
-        records = synthesize_fast(stack, {}, runner=cached_run).resources
-        _store("records", records_key, records)
-    found: list[ResourceRecord] = records
-    return found
+    if _is_records(records):
+        found: list[ResourceRecord] = records
+        return found
+    synthesised = synthesize_prepared(ready, runner=cached_run).resources
+    _store("records", records_key, synthesised)
+    return synthesised
 
 
 def cached_run(

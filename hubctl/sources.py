@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
@@ -58,13 +59,23 @@ def view_of_record(record: ResourceRecord) -> ResourceView:
 
 
 def target_of_synth(result: SynthResult) -> Target:
+    return with_resources(target_head(result.stack, result.config), result.resources)
+
+
+def target_head(stack: str, config: Mapping[str, ConfigValue]) -> Target:
+    """A synthesised stack's target without its resources: name, site facts, fallback line."""
     return Target(
-        name=result.stack,
-        site=site_facts(result.stack, result.config),
-        resources=[view_of_record(r) for r in result.resources],
-        stack_urn=stack_urn(result.stack),
-        fallback=_relative_stack_file(result.stack),
+        name=stack,
+        site=site_facts(stack, config),
+        resources=[],
+        stack_urn=stack_urn(stack),
+        fallback=_relative_stack_file(stack),
     )
+
+
+def with_resources(head: Target, records: Iterable[ResourceRecord]) -> Target:
+    """The target `head` with the resources of these records."""
+    return dataclasses.replace(head, resources=[view_of_record(r) for r in records])
 
 
 def target_of_unplaced_stack(stack: str, config: Mapping[str, ConfigValue], key: str) -> Target:

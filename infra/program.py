@@ -63,11 +63,15 @@ def _item(key: str, exports: dict[str, object]) -> object:
     return exports[key]
 
 
-def main(values: dict[str, ConfigValue] | None = None) -> None:
-    stack = pulumi.get_stack()
-    try:
-        config = validate_config(stack, values if values is not None else engine_config(stack))
-    except ConfigError as error:
-        # RunError: the engine prints the message alone, without a Python traceback.
-        raise pulumi.RunError(str(error)) from error
+def main(values: dict[str, ConfigValue] | None = None, config: HubConfig | None = None) -> None:
+    """The program: the stack's config validated (from the engine, or `values`), then declared.
+    Offline synthesis passes the config it validated from `values` already, so a stack is
+    validated once per run."""
+    if config is None:
+        stack = pulumi.get_stack()
+        try:
+            config = validate_config(stack, values if values is not None else engine_config(stack))
+        except ConfigError as error:
+            # RunError: the engine prints the message alone, without a Python traceback.
+            raise pulumi.RunError(str(error)) from error
     declare(config)

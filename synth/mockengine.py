@@ -149,7 +149,7 @@ def run_program(
     stack: str,
     config: HubConfig,
     values: dict[str, ConfigValue],
-    main: Callable[[dict[str, ConfigValue]], None],
+    main: Callable[[dict[str, ConfigValue], HubConfig], None],
 ) -> list[ResourceRecord]:
     """Every resource `main` declares for `stack` under mocks, in registration order."""
     hub_mocks = HubMocks(config)
@@ -175,7 +175,7 @@ def run_program(
     @pulumi.runtime.test  # type: ignore[untyped-decorator]
     def run() -> None:
         pulumi.runtime.register_stack_transformation(note)
-        main(values)
+        main(values, config)
 
     # A synthesis only adds objects that live until it ends (resources, outputs, records), so
     # the automatic collector would rescan an ever larger heap for nothing: on a 2,000-host

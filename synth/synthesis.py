@@ -5,11 +5,17 @@ monitor is Pulumi's MockMonitor with one addition, it keeps each registration re
 engine would have received it (type, parent, provider, protect, retainOnDelete and the inputs
 with their secret markers). Those records are what `hubctl synth` prints and what the policy
 pack evaluates offline.
+
+A stack goes through here in one pass: `prepare` reads and layers its files once and validates
+the result once; synthesis takes that prepared stack and hands its records on. Callers that
+need the values before validation (`hubctl check`, which judges an unknown region instead of
+refusing it) read them with `read_values` and validate with `prepared`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from hubcore.stackfiles import load_layered_config
 from hubcore.values import ConfigValue
@@ -21,32 +27,60 @@ from synth.records import ResourceRecord, SynthResult
 Runner = Callable[[str, HubConfig, dict[str, ConfigValue]], list[ResourceRecord]]
 
 
+@dataclass(frozen=True)
+class PreparedStack:
+    """A stack's layered config, read once, and what it validates to."""
+
+    stack: str
+    values: dict[str, ConfigValue]
+    config: HubConfig
+
+
+def read_values(stack: str, overrides: dict[str, str] | None = None) -> dict[str, ConfigValue]:
+    """The stack's layered config (sites.yaml, its stack file, -c overrides); raises
+    ConfigError when a file or an override cannot be read."""
+    return load_layered_config(stack, overrides)
+
+
+def prepared(stack: str, values: dict[str, ConfigValue]) -> PreparedStack:
+    """Validate values read by `read_values`; raises ConfigError on bad configuration."""
+    return PreparedStack(stack=stack, values=values, config=validate_config(stack, values))
+
+
+def prepare(stack: str, overrides: dict[str, str] | None = None) -> PreparedStack:
+    """Read, layer and validate a stack's config, once; raises ConfigError."""
+    return prepared(stack, read_values(stack, overrides))
+
+
 def synthesize(stack: str, overrides: dict[str, str] | None = None) -> SynthResult:
     """Run the program for `stack` under mocks; raises ConfigError on bad configuration."""
-    values = load_layered_config(stack, overrides)
-    config = validate_config(stack, values)
-    return SynthResult(stack=stack, resources=run_mocked(stack, config, values), config=values)
+    ready = prepare(stack, overrides)
+    records = run_mocked(stack, ready.config, ready.values)
+    return SynthResult(stack=stack, resources=records, config=ready.values)
 
 
 def synthesize_fast(
     stack: str, overrides: dict[str, str] | None = None, runner: Runner | None = None
 ) -> SynthResult:
+    """`synthesize_prepared` of the stack read and validated here; raises ConfigError."""
+    return synthesize_prepared(prepare(stack, overrides), runner)
+
+
+def synthesize_prepared(ready: PreparedStack, runner: Runner | None = None) -> SynthResult:
     """The same records as `synthesize`, with hosts of one role synthesised once per shape.
 
     A large compute layer is declared from a small sample of each role's hosts and expanded
     (synth.sampling), after checking on that sample that the expansion reproduces the program
-    exactly; whenever the check fails, the whole program runs. Raises ConfigError as
-    `synthesize` does.
+    exactly; whenever the check fails, the whole program runs. Every program run goes through
+    `runner` (the mocked engine by default).
     """
     from synth import sampling as shapes
 
     run = runner or run_mocked
-    values = load_layered_config(stack, overrides)
-    config = validate_config(stack, values)
-    records = shapes.expanded(stack, config, values, run)
+    records = shapes.expanded(ready.stack, ready.config, ready.values, run)
     if records is None:
-        records = run(stack, config, values)
-    return SynthResult(stack=stack, resources=records, config=values)
+        records = run(ready.stack, ready.config, ready.values)
+    return SynthResult(stack=ready.stack, resources=records, config=ready.values)
 
 
 def run_mocked(

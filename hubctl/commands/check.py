@@ -15,7 +15,6 @@ from typing import Annotated
 import typer
 
 from hubcore.catalogue import load_catalogue
-from hubcore.stackfiles import load_layered_config
 from hubcore.values import ConfigError, ConfigValue
 from hubctl import baseline as baselines
 from hubctl.commands.common import (
@@ -31,6 +30,7 @@ from infra.providers import REGION_KEY_PROVIDERS
 from policies.config import PackConfig, PackConfigError, load_pack_config
 from policies.evaluate import Report, Target, evaluate
 from policies.formats import Format, render
+from synth.synthesis import prepared, read_values
 
 
 def check(
@@ -112,25 +112,30 @@ def check(
 
 
 def _check_stacks(stacks: list[str], overrides: dict[str, str], config: PackConfig) -> Report:
-    # Synthesis and evaluation, or the cached report when nothing it depends on changed; it
-    # imports the Pulumi SDK only when it has to synthesise.
+    """Each stack in one pass: its files read and layered once, validated once, then
+    synthesised (or taken from the cache), judged and added to the report."""
+    # The cache imports the Pulumi SDK only when it has to synthesise.
     from hubctl.checkcache import check_stack
 
     report = Report()
     for stack in stacks:
         require_known_stack(stack)
         try:  # an unreadable stack file is a usage error before anything is judged
-            values = load_layered_config(stack, overrides)
+            values = read_values(stack, overrides)
         except ConfigError as error:
             fail_usage(str(error))
         try:
-            stack_report = check_stack(stack, overrides, config)
+            ready = prepared(stack, values)
         except ConfigError as error:
             unplaced = _unknown_region_target(stack, values, error)
             if unplaced is None:
                 fail_usage(str(error))
             report.extend(evaluate(unplaced, config))
             continue
+        try:
+            stack_report = check_stack(ready, config)
+        except ConfigError as error:
+            fail_usage(str(error))
         except Exception as error:  # the program itself failed: say so, without a traceback
             fail_usage(f"stack {stack!r}: the program failed under mocks: {error}")
         report.extend(stack_report)

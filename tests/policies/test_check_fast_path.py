@@ -21,7 +21,7 @@ from policies.config import load_pack_config
 from policies.evaluate import Report, evaluate
 from policies.formats import Format, render
 from synth import sampling as shapes
-from synth.synthesis import run_mocked, synthesize
+from synth.synthesis import prepare, run_mocked, synthesize
 
 SHIPPED = known_stacks()
 
@@ -60,8 +60,8 @@ def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def assert_same_findings(stack: str, overrides: dict[str, str]) -> None:
     reference = rendered(full_report(stack, overrides))
-    cold = rendered(checkcache.check_stack(stack, overrides, load_pack_config()))
-    warm = rendered(checkcache.check_stack(stack, overrides, load_pack_config()))
+    cold = rendered(checkcache.check_stack(prepare(stack, overrides), load_pack_config()))
+    warm = rendered(checkcache.check_stack(prepare(stack, overrides), load_pack_config()))
     for fmt in Format:
         assert cold[fmt] == reference[fmt], f"{stack} {fmt}: fast path differs from synthesis"
         assert warm[fmt] == reference[fmt], f"{stack} {fmt}: cached report differs"

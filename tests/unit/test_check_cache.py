@@ -23,6 +23,7 @@ from hubctl import checkcache
 from policies.config import Suppression, load_pack_config
 from policies.evaluate import Report, Violation
 from policies.registry import Enforcement, Severity
+from synth.synthesis import prepare
 from tests.offline import is_ambient
 
 STACK = "staging-kms"
@@ -274,7 +275,7 @@ def test_concurrent_runs_on_an_empty_cache_agree(repo, warm, tmp_path):
 
 def test_the_cache_can_be_turned_off(tmp_path, monkeypatch):
     monkeypatch.setenv(checkcache.ENV, "off")
-    report = checkcache.check_stack("prod-kms", {}, load_pack_config())
+    report = checkcache.check_stack(prepare("prod-kms"), load_pack_config())
     assert report.resources > 0
     assert checkcache.cache_dir() is None
 
@@ -366,7 +367,7 @@ def test_a_passing_entry_written_over_a_failing_one_shows_the_failure(repo, warm
 
 def test_the_day_is_part_of_the_findings_key(cache, monkeypatch):
     config = load_pack_config()
-    checkcache.check_stack("staging-network", {}, config)
+    checkcache.check_stack(prepare("staging-network"), config)
     first = set((cache / "findings").glob("*.json"))
 
     class Tomorrow(datetime):
@@ -375,7 +376,7 @@ def test_the_day_is_part_of_the_findings_key(cache, monkeypatch):
             return datetime(2099, 1, 1, tzinfo=tz)
 
     monkeypatch.setattr(checkcache, "datetime", Tomorrow)
-    checkcache.check_stack("staging-network", {}, config)
+    checkcache.check_stack(prepare("staging-network"), config)
     assert set((cache / "findings").glob("*.json")) - first
 
 
@@ -424,8 +425,8 @@ def test_an_unknown_value_refuses_to_be_keyed():
 
 def test_reports_name_the_same_resources_whether_cached_or_not(tmp_path, monkeypatch):
     monkeypatch.setenv(checkcache.ENV, str(tmp_path))
-    cold = checkcache.check_stack("staging-network", {}, load_pack_config())
-    warm = checkcache.check_stack("staging-network", {}, load_pack_config())
+    cold = checkcache.check_stack(prepare("staging-network"), load_pack_config())
+    warm = checkcache.check_stack(prepare("staging-network"), load_pack_config())
     assert json.dumps([v.to_json() for v in cold.violations]) == json.dumps(
         [v.to_json() for v in warm.violations]
     )
