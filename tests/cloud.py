@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import os
-import shlex
+import re
 import subprocess
 from collections.abc import Iterator
 from typing import Any
@@ -21,37 +21,50 @@ import pytest
 
 from hubcore.stackfiles import REPO_ROOT
 from tests.integration.tenant import Tenant, create_tenant
+from tests.offline import is_ambient
 
 LOCAL_PASSPHRASE = "local-only-not-a-secret"  # as scripts/toolchain env sets it
+ASSIGNMENT = re.compile(r"(?:^|[\s;])(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=", re.MULTILINE)
 
 
-def _exports(command: list[str]) -> dict[str, str]:
-    """The variables a `KEY=value` / `export KEY=value` printing script sets."""
+def shell_after(command: list[str]) -> tuple[dict[str, str], dict[str, str]]:
+    """A person's shell after `eval "$(COMMAND)"`: its whole environment, and the variables the
+    command exports, with the values the shell gives them (`$PATH` expanded, quotes removed).
+
+    The shell starts from this session's environment without a cloud or backend another tier
+    chose (tests.offline.is_ambient), as a person's would."""
+    environ = {k: v for k, v in os.environ.items() if not is_ambient(k)}
     output = subprocess.run(
-        command, cwd=REPO_ROOT, capture_output=True, text=True, check=True, timeout=1800
-    ).stdout
-    values: dict[str, str] = {}
-    for line in output.splitlines():
-        line = line.strip().removeprefix("export ").strip()
-        if "=" in line and not line.startswith("#"):
-            key, _, value = line.partition("=")
-            parsed = shlex.split(value)
-            values[key] = parsed[0] if parsed else ""
-    return values
+        command, cwd=REPO_ROOT, env=environ, capture_output=True, text=True, check=True,
+        timeout=1800,
+    ).stdout  # fmt: skip
+    # `KEY=value` and `export KEY=value` lines, and exports inside a line (`if ...; then export
+    # PULUMI_CONFIG_PASSPHRASE=...; fi`); comments name nothing.
+    code = "\n".join(line for line in output.splitlines() if not line.lstrip().startswith("#"))
+    names = set(ASSIGNMENT.findall(code))
+    dumped = subprocess.run(
+        ["bash", "-c", 'eval "$1" && env -0', "bash", output],
+        cwd=REPO_ROOT, env=environ, capture_output=True, check=True, timeout=60,
+    ).stdout  # fmt: skip
+    shell = dict(entry.split("=", 1) for entry in dumped.decode().split("\0") if "=" in entry)
+    return shell, {name: shell[name] for name in sorted(names) if name in shell}
+
+
+def exports(command: list[str]) -> dict[str, str]:
+    """The variables `eval "$(COMMAND)"` sets, as the shell gives them."""
+    return shell_after(command)[1]
 
 
 @pytest.fixture(scope="session")
-def engine_env() -> dict[str, str]:
-    """The environment `eval "$(scripts/toolchain env)"` gives: PATH with pulumi, PULUMI_HOME..."""
+def engine_exports() -> dict[str, str]:
+    """What `eval "$(scripts/toolchain env)"` sets (PATH with pulumi, PULUMI_HOME...), after
+    building the engine; tests/engine has the whole shell as `engine_env`."""
     subprocess.run([str(REPO_ROOT / "scripts/toolchain")], cwd=REPO_ROOT, check=True, timeout=3600)
-    env = _exports([str(REPO_ROOT / "scripts/toolchain"), "env"])
-    if "PATH" in env:
-        env["PATH"] = os.path.expandvars(env["PATH"])
-    return env
+    return exports([str(REPO_ROOT / "scripts/toolchain"), "env"])
 
 
 def _local_cloud_env(*args: str) -> dict[str, str]:
-    return _exports([str(REPO_ROOT / "scripts/local-cloud"), "env", *args])
+    return exports([str(REPO_ROOT / "scripts/local-cloud"), "env", *args])
 
 
 @pytest.fixture(scope="session")
@@ -87,7 +100,9 @@ def cloud_env(test_tenant: Tenant) -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def deploy_env(
-    engine_env: dict[str, str], cloud_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+    engine_exports: dict[str, str],
+    cloud_env: dict[str, str],
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[dict[str, str]]:
     """Engine + cloud environment with a fresh DIY backend for this test session.
 
@@ -96,7 +111,7 @@ def deploy_env(
     would otherwise inherit this backend and project)."""
     backend = tmp_path_factory.mktemp("backend")
     yield {
-        **engine_env,
+        **engine_exports,
         **cloud_env,
         "PULUMI_BACKEND_URL": f"file://{backend}",
         "HUB_STATE_BACKEND": f"file://{backend}",

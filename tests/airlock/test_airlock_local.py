@@ -28,7 +28,7 @@ from hubctl.deploy import connect_from_env
 from hubctl.workspaces.access import member_env, workspace_exports
 from hubctl.workspaces.lifecycle import REPORTS_ENV, Site
 from infra.layers.workspace import AirlockNames
-from tests.cloud import _exports
+from tests.cloud import exports
 from tests.workspaces.site import WorkspaceSite
 
 pytestmark = pytest.mark.integration
@@ -65,7 +65,7 @@ def ws(site: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Any:
 
 
 def officer_env(number: int, ws: Any) -> dict[str, str]:
-    env = _exports([str(REPO_ROOT / "scripts/local-cloud"), "env", "officer", str(number)])
+    env = exports([str(REPO_ROOT / "scripts/local-cloud"), "env", "officer", str(number)])
     return {**env, "OS_PROJECT_NAME": ws.project_name}
 
 

@@ -9,7 +9,6 @@ under the test's temporary directory, with the passphrase secrets provider.
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -20,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from tests.offline import is_ambient
+from tests.cloud import shell_after
 
 REPO = Path(__file__).resolve().parents[2]
 PROJECTS = Path(__file__).resolve().parent / "projects"
@@ -32,26 +31,12 @@ TOOLCHAIN_TIMEOUT_S = 3600
 PULUMI_TIMEOUT_S = 600
 
 
-def _toolchain_env() -> dict[str, str]:
-    subprocess.run([str(TOOLCHAIN)], cwd=REPO, check=True, timeout=TOOLCHAIN_TIMEOUT_S)
-    script = f'eval "$({TOOLCHAIN} env)" && env -0'
-    # A person's shell, not the test session's: no cloud or backend another tier chose.
-    environ = {k: v for k, v in os.environ.items() if not is_ambient(k)}
-    out = subprocess.run(
-        ["bash", "-c", script], cwd=REPO, check=True, capture_output=True, timeout=60, env=environ
-    ).stdout
-    env: dict[str, str] = {}
-    for entry in out.decode().split("\0"):
-        if "=" in entry:
-            key, value = entry.split("=", 1)
-            env[key] = value
-    return env
-
-
 @pytest.fixture(scope="session")
 def engine_env() -> dict[str, str]:
-    """The environment `eval "$(scripts/toolchain env)"` gives, after building the engine."""
-    return _toolchain_env()
+    """The whole environment of a person's shell after `eval "$(scripts/toolchain env)"`,
+    after building the engine."""
+    subprocess.run([str(TOOLCHAIN)], cwd=REPO, check=True, timeout=TOOLCHAIN_TIMEOUT_S)
+    return shell_after([str(TOOLCHAIN), "env"])[0]
 
 
 @dataclass

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.integration
 
 
 def test_make_up_succeeds_in_a_namespace_with_only_loopback(
-    engine_env: dict[str, str], tmp_path: Path
+    engine_exports: dict[str, str], tmp_path: Path
 ) -> None:
     script = f"""
 set -euo pipefail

@@ -31,7 +31,7 @@ UP_JOBS = [f"up:local-{layer}" for layer in LAYERS]
 
 @pytest.fixture(scope="module")
 def run(
-    engine_env: dict[str, str],
+    engine_exports: dict[str, str],
     cloud_env: dict[str, str],
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[tuple[Project, subprocess.CompletedProcess[str]]]:
@@ -40,7 +40,7 @@ def run(
     RUN_BACKEND[:] = [backend]
     env = {
         **os.environ,
-        **engine_env,
+        **engine_exports,
         **cloud_env,
         # Every stack of the site there, for hubctl (the jobs take the backend from `hubctl
         # backend`) and for the test's own bare CLI calls alike.
@@ -144,14 +144,14 @@ def test_the_stacks_were_deployed_in_the_tests_own_backend(run):
 
 def test_the_scheduled_audit_job_passes_on_the_deployed_site_and_keeps_its_reports(
     run: tuple[Project, subprocess.CompletedProcess[str]],
-    engine_env: dict[str, str],
+    engine_exports: dict[str, str],
     cloud_env: dict[str, str],
 ) -> None:
     """What CI/CD > Schedules runs: `audit:local` alone, reading the states the up jobs wrote."""
     project, deployed = run
     assert deployed.returncode == 0, deployed.stdout[-3000:]
     env = {
-        **os.environ, **engine_env, **cloud_env, "PYTHONPATH": str(project.root),
+        **os.environ, **engine_exports, **cloud_env, "PYTHONPATH": str(project.root),
         "HUB_STATE_BACKEND": f"file://{RUN_BACKEND[0]}",
     }  # fmt: skip
     env.pop("PULUMI_BACKEND_URL", None)

@@ -28,7 +28,7 @@ from hubctl.cli import app
 from hubctl.deploy import connect_from_env
 from hubctl.workspaces.access import member_env, workspace_exports
 from hubctl.workspaces.lifecycle import REPORTS_ENV, Site
-from tests.cloud import _exports
+from tests.cloud import exports
 from tests.workspaces.site import WorkspaceSite
 
 pytestmark = pytest.mark.integration
@@ -216,7 +216,7 @@ def test_members_write_the_outbox_and_only_the_data_officer_reads_it(
     assert put.status_code == 201
     assert alice.session.get(f"{outbox}/result.csv", raise_exc=False).status_code == 403
     assert alice.session.get(outbox, raise_exc=False).status_code == 403
-    officer = _exports([str(REPO_ROOT / "scripts/local-cloud"), "env", "officer"])
+    officer = exports([str(REPO_ROOT / "scripts/local-cloud"), "env", "officer"])
     conn = connection_of({**officer, "OS_PROJECT_NAME": opened[A].project_name})
     got = conn.session.get(f"{outbox}/result.csv", raise_exc=False)
     assert got.status_code == 200 and got.content == b"mean,7.1\n"
