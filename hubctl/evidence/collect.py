@@ -29,6 +29,24 @@ from hubctl.commands.common import fail_usage
 from hubctl.commands.pipeline import site_graph
 from hubctl.drill.model import DrillReport
 from hubctl.drill.report import CHART_NAME, JSON_NAME, duration
+from hubctl.evidence.model import (
+    Airlock,
+    AirlockProject,
+    Audit,
+    Counts,
+    DatasetFacts,
+    DrillFacts,
+    Evidence,
+    ExemptionRow,
+    Finding,
+    LastDrill,
+    Recovery,
+    RequirementRow,
+    RuleRow,
+    Shredded,
+    StackCount,
+    SuppressionRow,
+)
 from hubctl.sources import target_of_synth
 from policies.config import PackConfig
 from policies.evaluate import Target, Violation, evaluate
@@ -128,6 +146,11 @@ def drills_of(site: str, reports: Path) -> list[DrillReport]:
 
 
 def recovery_facts(site: str, reports: Path, now: datetime) -> dict[str, Any]:
+    """`recovery_of` as evidence.json holds it."""
+    return recovery_of(site, reports, now).model_dump()
+
+
+def recovery_of(site: str, reports: Path, now: datetime) -> Recovery:
     """The site's targets against the last measured values, and whether its last passing drill
     is older than hub:drillMaxAge (or there is none): a stale site is flagged."""
     from hubctl.deploy import site_config
@@ -143,38 +166,38 @@ def recovery_facts(site: str, reports: Path, now: datetime) -> dict[str, Any]:
     max_age = config.drill_max_age.total_seconds()
     age = (now - last_pass.started_at).total_seconds() if last_pass else None
     stale = age is None or age > max_age
-    return {
-        "rto_target_seconds": config.rto_target.total_seconds() if config.rto_target else None,
-        "rpo_target_seconds": config.rpo_target.total_seconds() if config.rpo_target else None,
-        "drill_max_age_seconds": max_age,
-        "last_drill": (
-            {
-                "drill_id": last.drill_id,
-                "started_at": last.started_at.isoformat(timespec="seconds"),
-                "outcome": last.outcome.value,
-                "rto_seconds": last.rto.total_seconds,
-                "rpo_seconds": last.rpo.overall_seconds,
-                "targets": [t.model_dump() for t in last.targets],
-                "datasets": [
-                    {
-                        "dataset": d.dataset,
-                        "objects": d.objects,
-                        "verified": d.verified,
-                        "lost": len(d.lost),
-                        "rpo_seconds": d.rpo_seconds,
-                    }
+    return Recovery(
+        rto_target_seconds=config.rto_target.total_seconds() if config.rto_target else None,
+        rpo_target_seconds=config.rpo_target.total_seconds() if config.rpo_target else None,
+        drill_max_age_seconds=max_age,
+        last_drill=(
+            LastDrill(
+                drill_id=last.drill_id,
+                started_at=last.started_at.isoformat(timespec="seconds"),
+                outcome=last.outcome.value,
+                rto_seconds=last.rto.total_seconds,
+                rpo_seconds=last.rpo.overall_seconds,
+                targets=last.targets,
+                datasets=[
+                    DatasetFacts(
+                        dataset=d.dataset,
+                        objects=d.objects,
+                        verified=d.verified,
+                        lost=len(d.lost),
+                        rpo_seconds=d.rpo_seconds,
+                    )
                     for d in last.datasets
                 ],
-            }
+            )
             if last
             else None
         ),
-        "last_passing_drill_at": last_pass.started_at.isoformat(timespec="seconds")
+        last_passing_drill_at=last_pass.started_at.isoformat(timespec="seconds")
         if last_pass
         else None,
-        "last_passing_drill_age_seconds": age,
-        "stale": stale,
-        "stale_reason": (
+        last_passing_drill_age_seconds=age,
+        stale=stale,
+        stale_reason=(
             "no passing drill of this site in the reports"
             if last_pass is None
             else f"the last passing drill is {duration(age)} old, more than hub:drillMaxAge "
@@ -182,7 +205,7 @@ def recovery_facts(site: str, reports: Path, now: datetime) -> dict[str, Any]:
             if stale
             else ""
         ),
-    }
+    )
 
 
 def workspace_closures(site: str, reports: Path) -> list[dict[str, Any]]:
@@ -200,16 +223,16 @@ def workspace_closures(site: str, reports: Path) -> list[dict[str, Any]]:
     return closures
 
 
-def airlock_of(site: str, closures: list[dict[str, Any]], live: bool) -> dict[str, Any]:
+def airlock_of(site: str, closures: list[dict[str, Any]], live: bool) -> Airlock:
     """Every airlock request per project: from the closing records of closed workspaces, and,
     with `live`, from the ledgers of the open ones (the operator's OS_* credentials)."""
-    projects: list[dict[str, Any]] = [
-        {
-            "workspace": str(c.get("workspace") or c["file"]),
-            "source": f"closing record {c['file']}",
-            "requests": list(c.get("airlock") or []),
-            "unreadable": list(c.get("airlock_unreadable") or []),
-        }
+    projects: list[AirlockProject] = [
+        AirlockProject(
+            workspace=str(c.get("workspace") or c["file"]),
+            source=f"closing record {c['file']}",
+            requests=list(c.get("airlock") or []),
+            unreadable=list(c.get("airlock_unreadable") or []),
+        )
         for c in closures
         if c.get("airlock")
     ]
@@ -221,10 +244,10 @@ def airlock_of(site: str, closures: list[dict[str, Any]], live: bool) -> dict[st
         not_read = sorted(opened)
     else:
         projects.extend(_live_airlock(site, opened))
-    return {"projects": projects, "not_read": not_read, "live": live}
+    return Airlock(projects=projects, not_read=not_read, live=live)
 
 
-def _live_airlock(site: str, opened: dict[str, Any]) -> list[dict[str, Any]]:
+def _live_airlock(site: str, opened: dict[str, Any]) -> list[AirlockProject]:
     import os
 
     from hubcore.stackfiles import load_layered_config
@@ -249,17 +272,17 @@ def _live_airlock(site: str, opened: dict[str, Any]) -> list[dict[str, Any]]:
             requests, problems = [], [f"{names.ledger}: {error}"]
         read_at = datetime.now(UTC).isoformat(timespec="seconds")
         found.append(
-            {
-                "workspace": workspace,
-                "source": f"ledger {names.ledger} (read {read_at})",
-                "requests": requests,
-                "unreadable": problems,
-            }
+            AirlockProject(
+                workspace=workspace,
+                source=f"ledger {names.ledger} (read {read_at})",
+                requests=requests,
+                unreadable=problems,
+            )
         )
     return found
 
 
-def shred_records(site: str, reports: Path) -> list[dict[str, Any]]:
+def shred_records(site: str, reports: Path) -> list[Shredded]:
     """Crypto-shredding records of this site's datasets (reports/datasets/*-shredded-*.json)."""
     found = []
     for path in sorted((reports / "datasets").glob("*-shredded-*.json")):
@@ -270,20 +293,20 @@ def shred_records(site: str, reports: Path) -> list[dict[str, Any]]:
         if isinstance(data, dict) and data.get("site") == site:
             checks = data.get("checks") or []
             found.append(
-                {
-                    "file": relative(path),
-                    "dataset": data.get("dataset"),
-                    "at": data.get("finished_at") or data.get("started_at"),
-                    "keys": len(data.get("keys") or []),
-                    "escrow_versions_deleted": data.get("escrow_versions_deleted"),
-                    "checks_passed": sum(bool(c.get("passed")) for c in checks),
-                    "checks": len(checks),
-                }
+                Shredded(
+                    file=relative(path),
+                    dataset=data.get("dataset"),
+                    at=data.get("finished_at") or data.get("started_at"),
+                    keys=len(data.get("keys") or []),
+                    escrow_versions_deleted=data.get("escrow_versions_deleted"),
+                    checks_passed=sum(bool(c.get("passed")) for c in checks),
+                    checks=len(checks),
+                )
             )
     return found
 
 
-def latest_audit(site: str, reports: Path) -> dict[str, Any] | None:
+def latest_audit(site: str, reports: Path) -> Audit | None:
     """The site's latest live audit (reports/audits/, written by `hubctl audit`), as facts."""
     from hubctl.audit.record import RecordError, latest_record
 
@@ -294,19 +317,19 @@ def latest_audit(site: str, reports: Path) -> dict[str, Any] | None:
     if found is None:
         return None
     record, path = found
-    return {
-        "record": relative(path) if path.is_relative_to(REPO_ROOT) else str(path),
-        "started_at": record.started_at.isoformat(timespec="seconds"),
-        "seconds": record.seconds,
-        "partial": record.partial,
-        "exit_code": record.exit_code,
-        "user": record.identity.get("user"),
-        "roles": record.identity.get("roles", []),
-        "projects": record.projects,
-        "counts": record.counts,
-        "gaps": record.gaps,
-        "findings": [f for f in record.findings if not f.get("suppressed")],
-    }
+    return Audit(
+        record=relative(path) if path.is_relative_to(REPO_ROOT) else str(path),
+        started_at=record.started_at.isoformat(timespec="seconds"),
+        seconds=record.seconds,
+        partial=record.partial,
+        exit_code=record.exit_code,
+        user=record.identity.get("user"),
+        roles=record.identity.get("roles", []),
+        projects=record.projects,
+        counts=record.counts,
+        gaps=record.gaps,
+        findings=[f for f in record.findings if not f.get("suppressed")],
+    )
 
 
 def commit_of(root: Path) -> str:
@@ -320,22 +343,29 @@ def commit_of(root: Path) -> str:
     return head + (" (with uncommitted changes)" if git("status", "--porcelain") else "")
 
 
-def _finding(stack: str, violation: Violation) -> dict[str, Any]:
+def _finding(stack: str, violation: Violation) -> Finding:
     where = place(violation)
-    return {
-        "stack": stack,
-        "rule": violation.policy,
-        "enforcement": violation.enforcement.value,
-        "severity": violation.severity.value,
-        "urn": violation.urn,
-        "location": f"{where.uri}:{where.line}",
-        "message": violation.message,
-    }
+    return Finding(
+        stack=stack,
+        rule=violation.policy,
+        enforcement=violation.enforcement.value,
+        severity=violation.severity.value,
+        urn=violation.urn,
+        location=f"{where.uri}:{where.line}",
+        message=violation.message,
+    )
 
 
 def build(
     site: str, config: PackConfig, reports: Path, now: datetime, live_airlock: bool = False
 ) -> dict[str, Any]:
+    """`collect` as evidence.json holds it."""
+    return collect(site, config, reports, now, live_airlock).model_dump()
+
+
+def collect(
+    site: str, config: PackConfig, reports: Path, now: datetime, live_airlock: bool = False
+) -> Evidence:
     """The evidence as data: what the page shows and evidence.json holds."""
     stacks = [str(node.stack) for node in site_graph(site)]
     results: list[StackResult] = []
@@ -349,46 +379,46 @@ def build(
         for requirement in RULE_REQUIREMENTS.get(rule.id, ()):
             enforcing.setdefault(requirement, []).append(rule.id)
     requirements = [
-        {
-            "id": r.id,
-            "framework": r.framework,
-            "citation": r.citation,
-            "summary": r.summary,
-            "verified": r.verified,
-            "rules": enforcing[r.id],
-            "enforced": any(rule in enabled for rule in enforcing[r.id]),
-        }
+        RequirementRow(
+            id=r.id,
+            framework=r.framework,
+            citation=r.citation,
+            summary=r.summary,
+            verified=r.verified,
+            rules=enforcing[r.id],
+            enforced=any(rule in enabled for rule in enforcing[r.id]),
+        )
         for r in REQUIREMENTS.values()
     ]
     rule_rows = [
-        {
-            "id": rule.id,
-            "description": rule.description,
-            "severity": rule.severity.value,
-            "enforcement": config.enforcement(rule).value,
-            "requirements": list(RULE_REQUIREMENTS.get(rule.id, ())),
-            "verdicts": {result.stack: result.verdicts[rule.id] for result in results},
-        }
+        RuleRow(
+            id=rule.id,
+            description=rule.description,
+            severity=rule.severity.value,
+            enforcement=config.enforcement(rule).value,
+            requirements=list(RULE_REQUIREMENTS.get(rule.id, ())),
+            verdicts={result.stack: result.verdicts[rule.id] for result in results},
+        )
         for rule in rules
     ]
     applied = {(v.policy, v.urn) for result in results for v in result.suppressed}
     suppressions = [
-        {"rule": s.rule, "urn": s.urn, "reason": s.reason, "applied": (s.rule, s.urn) in applied}
+        SuppressionRow(rule=s.rule, urn=s.urn, reason=s.reason, applied=(s.rule, s.urn) in applied)
         for s in config.suppressions
     ]
     # Every exemption still in force, with who answers for it and when it ends (an expired one
     # exempts nothing and is a finding of exemption-expired instead).
     day = now.date()
     exemptions = [
-        {
-            "kind": e.kind,
-            "rule": e.rule,
-            "target": e.target,
-            "owner": e.owner,
-            "reason": e.reason,
-            "ticket": e.ticket,
-            "expires": e.expires.isoformat() if e.expires else None,
-        }
+        ExemptionRow(
+            kind=e.kind,
+            rule=e.rule,
+            target=e.target,
+            owner=e.owner,
+            reason=e.reason,
+            ticket=e.ticket,
+            expires=e.expires.isoformat() if e.expires else None,
+        )
         for e in sorted(config.exemptions(), key=lambda e: (e.expires or day, e.rule, e.target))
         if not e.expired(day)
     ]
@@ -396,60 +426,62 @@ def build(
     workspaces = workspace_closures(site, reports)
     audit = latest_audit(site, reports)
     findings = [_finding(r.stack, v) for r in results for v in r.violations]
-    evidence: dict[str, Any] = {
-        "site": site,
-        "generated_at": now.isoformat(timespec="seconds"),
-        "commit": commit_of(REPO_ROOT),
-        "stacks": [{"stack": r.stack, "resources": r.resources} for r in results],
-        "requirements": requirements,
-        "unenforced": [r["id"] for r in requirements if not r["enforced"]],
-        "rules": rule_rows,
-        "findings": findings,
-        "suppressions": suppressions,
-        "exemptions": exemptions,
-        "drill": _drill_facts(*drill) if drill else None,
-        "recovery": recovery_facts(site, reports, now),
-        "shredded": shred_records(site, reports),
-        "workspaces": workspaces,
-        "airlock": airlock_of(site, workspaces, live_airlock),
-        "audit": audit,
-    }
+    recovery = recovery_of(site, reports, now)
+    shredded = shred_records(site, reports)
+    airlock = airlock_of(site, workspaces, live_airlock)
+    unenforced = [r.id for r in requirements if not r.enforced]
     verdict_cells = [r.verdicts[rule.id] for r in results for rule in rules]
-    evidence["counts"] = {
-        "requirements": len(requirements),
-        "unenforced": len(evidence["unenforced"]),
-        "rules": len(rule_rows),
-        "verdicts": len(verdict_cells),
-        "failing_verdicts": verdict_cells.count(FAIL),
-        "findings": len(findings),
-        "suppressions": len(suppressions),
-        "exemptions": len(exemptions),
-        "drill_checks": len(drill[0].checks) if drill else 0,
-        "workspaces": len(workspaces),
-        "airlock_requests": sum(len(p["requests"]) for p in evidence["airlock"]["projects"]),
-        "airlock_releases": sum(
-            1 for p in evidence["airlock"]["projects"] for r in p["requests"] if r.get("released")
-        ),
-        "recovery_targets": 2,  # RTO and RPO, declared or not
-        "recovery_datasets": len((evidence["recovery"]["last_drill"] or {}).get("datasets", [])),
-        "shredded": len(evidence["shredded"]),
-        "audit_findings": len(audit["findings"]) if audit else 0,
-    }
-    return evidence
+    counts = Counts(
+        requirements=len(requirements),
+        unenforced=len(unenforced),
+        rules=len(rule_rows),
+        verdicts=len(verdict_cells),
+        failing_verdicts=verdict_cells.count(FAIL),
+        findings=len(findings),
+        suppressions=len(suppressions),
+        exemptions=len(exemptions),
+        drill_checks=len(drill[0].checks) if drill else 0,
+        workspaces=len(workspaces),
+        airlock_requests=sum(len(p.requests) for p in airlock.projects),
+        airlock_releases=sum(1 for p in airlock.projects for r in p.requests if r.get("released")),
+        recovery_targets=2,  # RTO and RPO, declared or not
+        recovery_datasets=len(recovery.last_drill.datasets) if recovery.last_drill else 0,
+        shredded=len(shredded),
+        audit_findings=len(audit.findings) if audit else 0,
+    )
+    return Evidence(
+        site=site,
+        generated_at=now.isoformat(timespec="seconds"),
+        commit=commit_of(REPO_ROOT),
+        stacks=[StackCount(stack=r.stack, resources=r.resources) for r in results],
+        requirements=requirements,
+        unenforced=unenforced,
+        rules=rule_rows,
+        findings=findings,
+        suppressions=suppressions,
+        exemptions=exemptions,
+        drill=_drill_facts(*drill) if drill else None,
+        recovery=recovery,
+        shredded=shredded,
+        workspaces=workspaces,
+        airlock=airlock,
+        audit=audit,
+        counts=counts,
+    )
 
 
-def _drill_facts(drill: DrillReport, folder: Path) -> dict[str, Any]:
+def _drill_facts(drill: DrillReport, folder: Path) -> DrillFacts:
     chart = folder / CHART_NAME
-    return {
-        "report": relative(folder / JSON_NAME),
-        "drill_id": drill.drill_id,
-        "site": drill.site,
-        "target": drill.target,
-        "scenario": drill.scenario.value,
-        "outcome": drill.outcome.value,
-        "started_at": drill.started_at.isoformat(timespec="seconds"),
-        "rto_seconds": drill.rto.total_seconds,
-        "rpo_seconds": drill.rpo.overall_seconds,
-        "checks": [c.model_dump() for c in drill.checks],
-        "timeline": relative(chart) if chart.is_file() else None,
-    }
+    return DrillFacts(
+        report=relative(folder / JSON_NAME),
+        drill_id=drill.drill_id,
+        site=drill.site,
+        target=drill.target,
+        scenario=drill.scenario.value,
+        outcome=drill.outcome.value,
+        started_at=drill.started_at.isoformat(timespec="seconds"),
+        rto_seconds=drill.rto.total_seconds,
+        rpo_seconds=drill.rpo.overall_seconds,
+        checks=drill.checks,
+        timeline=relative(chart) if chart.is_file() else None,
+    )
