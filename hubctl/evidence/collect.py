@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import gc
 import json
-import subprocess
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -47,6 +46,7 @@ from hubctl.evidence.model import (
     StackCount,
     SuppressionRow,
 )
+from hubctl.gitcommit import head_of
 from hubctl.sources import target_of_synth
 from policies.config import PackConfig
 from policies.evaluate import Target, Violation, evaluate
@@ -333,14 +333,10 @@ def latest_audit(site: str, reports: Path) -> Audit | None:
 
 
 def commit_of(root: Path) -> str:
-    def git(*args: str) -> str:
-        done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True)
-        return done.stdout.strip() if done.returncode == 0 else ""
-
-    head = git("rev-parse", "HEAD")
-    if not head:
+    head = head_of(root, dirty=True)
+    if head is None:
         return "unknown (not a git checkout)"
-    return head + (" (with uncommitted changes)" if git("status", "--porcelain") else "")
+    return head.commit + (" (with uncommitted changes)" if head.dirty else "")
 
 
 def _finding(stack: str, violation: Violation) -> Finding:
