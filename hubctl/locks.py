@@ -28,13 +28,14 @@ from datetime import UTC, datetime
 from enum import Enum
 from pathlib import Path
 
+from hubcore import procfs
 from hubctl.backend import Store
 
 ENGINE_LOCKS = ".pulumi/locks/"
 SITE_LOCKS = "hub-locks/"
 # /proc gives start times to the clock tick but the boot time to the second.
 START_SLACK_SECONDS = 1.5
-PROC = Path("/proc")
+PROC = procfs.PROC
 
 
 class Verdict(Enum):
@@ -101,20 +102,7 @@ def parse_lock(key: str, data: bytes, what: str = "") -> LockInfo:
 
 def process_start(pid: int, proc: Path = PROC) -> datetime | None:
     """When the live process `pid` started, or None when there is none (or only a zombie)."""
-    try:
-        stat = (proc / str(pid) / "stat").read_text()
-        boot = next(
-            int(line.split()[1])
-            for line in (proc / "stat").read_text().splitlines()
-            if line.startswith("btime ")
-        )
-    except (OSError, StopIteration, ValueError):
-        return None
-    fields = stat.rsplit(")", 1)[1].split()
-    if fields[0] in ("Z", "X"):
-        return None
-    ticks = int(fields[19])  # field 22 of stat: start time in clock ticks after boot
-    return datetime.fromtimestamp(boot + ticks / os.sysconf("SC_CLK_TCK"), UTC)
+    return procfs.started_at(pid, proc)
 
 
 def judge(lock: LockInfo, host: str | None = None, proc: Path = PROC) -> Judgement:

@@ -17,13 +17,12 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
+
+from hubcore import procfs
 
 MARK = "HUBCTL_RUN"
 GRACE_SECONDS = 5.0
-PROC = Path("/proc")
 
 
 @dataclass(frozen=True)
@@ -67,22 +66,13 @@ def marked(run_id: str, mark: str = MARK, exclude: int | None = None) -> list[in
     """Pids of live processes whose environment holds `mark=run_id`."""
     needle = f"{mark}={run_id}".encode()
     found = []
-    for pid in _pids():
+    for pid in procfs.pids():
         if pid in (os.getpid(), exclude):
             continue
-        try:
-            environ = (PROC / str(pid) / "environ").read_bytes()
-        except OSError:  # gone, or not ours to read
-            continue
-        if needle in environ.split(b"\0"):
+        environ = procfs.environ(pid)  # None: gone, or not ours to read
+        if environ is not None and needle in environ:
             found.append(pid)
     return found
-
-
-def _pids() -> Iterator[int]:
-    for entry in PROC.iterdir():
-        if entry.name.isdigit():
-            yield int(entry.name)
 
 
 def stop(pids: list[int], grace: float = GRACE_SECONDS) -> None:
@@ -100,11 +90,9 @@ def stop(pids: list[int], grace: float = GRACE_SECONDS) -> None:
 
 
 def _alive(pid: int) -> bool:
-    try:
-        state = (PROC / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return False
-    return state != "Z"  # a zombie is dead: only its parent's wait is missing
+    found = procfs.stat(pid)
+    # A zombie is dead: only its parent's wait is missing.
+    return found is not None and found.state != "Z"
 
 
 def _watch(run_id: str) -> int:

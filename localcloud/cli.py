@@ -1,7 +1,13 @@
-"""scripts/local-cloud start|stop|status|env|logs: the commands, run by Debian's python3."""
+"""scripts/local-cloud start|stop|status|env|logs: the commands, run by Debian's python3.
+
+The command line is read by argparse (`parser`); a line it refuses prints the usage of the
+command it was meant for, prefixed `local-cloud:`, and exits 2, as every usage error of the
+local cloud does.
+"""
 
 from __future__ import annotations
 
+import argparse
 import fcntl
 import json
 import os
@@ -11,6 +17,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import Any, NoReturn
 
 from localcloud import bootstrap, dataplane, logscan, netns, patches
 from localcloud.layout import (
@@ -51,9 +58,106 @@ from localcloud.services import (
     wait_healthy,
 )
 
+USAGE = (
+    "usage: scripts/local-cloud start|stop|status|env [dr|admin|officer [1|2]]"
+    "|purge-secrets [SECRET_ID...]|isolate REGION [--at-loss] -- COMMAND...|patch|mode"
+    "|logs [SERVICE [N] | all [N] | --tail N | --errors [--since T] [--limit N]]"
+)
+TAIL_USAGE = "usage: scripts/local-cloud logs --tail N [SERVICE]"
+ERRORS_USAGE = (
+    "usage: scripts/local-cloud logs --errors [--since 'YYYY-MM-DD HH:MM:SS'] [--limit N]"
+)
+ISOLATE_USAGE = "usage: scripts/local-cloud isolate REGION [--at-loss] -- COMMAND..."
+
 
 def say(message: str) -> None:
     print(f"local-cloud: {message}", file=sys.stderr, flush=True)
+
+
+class UsageError(Exception):
+    """A command line the local cloud refuses; the message is what to print (exit 2)."""
+
+
+class Parser(argparse.ArgumentParser):
+    """An argparse parser whose refusals are the local cloud's usage lines, not argparse's."""
+
+    def __init__(self, *args: Any, refusal: str = USAGE, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
+        self.refusal = refusal
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(self.refusal)
+
+
+def parser(logs_refusal: str = USAGE) -> Parser:
+    """The commands and their arguments (scripts/local-cloud itself adds `install`)."""
+    top = Parser(prog="scripts/local-cloud", description="The local OpenStack cloud.")
+    commands = top.add_subparsers(dest="command", required=True, parser_class=Parser)
+    commands.add_parser("start", help="start every service (bootstrap on first run)")
+    commands.add_parser("stop", help="stop every service and process of the cloud")
+    commands.add_parser("status", help="each service's state; exit 1 if one is not healthy")
+    env = commands.add_parser("env", help="OS_* exports for the hub user, dr, admin, an officer")
+    env.add_argument("who", nargs="?", default="", help="dr, admin or officer (else the hub)")
+    env.add_argument("officer", nargs="?", default="1", help="officer's number (1..)")
+    logs = commands.add_parser(
+        "logs", refusal=logs_refusal, help="where each service logs, tails, distinct errors"
+    )
+    logs.add_argument("service", nargs="?", help="a service's log, or `all`")
+    logs.add_argument("lines", nargs="?", help="how many last lines (60)")
+    logs.add_argument("--tail", metavar="N", help="the last N lines (of SERVICE, else all)")
+    logs.add_argument("--errors", action="store_true", help="one line per distinct error")
+    logs.add_argument("--since", help="errors logged since 'YYYY-MM-DD HH:MM:SS' only")
+    logs.add_argument("--limit", help="the first N errors only")
+    purge = commands.add_parser("purge-secrets", help="remove soft-deleted Barbican secrets")
+    purge.add_argument("secret_ids", nargs="*", metavar="SECRET_ID", help="rows to count after")
+    isolate = commands.add_parser(
+        "isolate", refusal=ISOLATE_USAGE, help="run a command with a region refused"
+    )
+    isolate.add_argument("region")
+    isolate.add_argument("--at-loss", action="store_true", help="fence at the loss event only")
+    commands.add_parser("patch", help="apply localcloud/patches/ to the installed packages")
+    commands.add_parser("mode", help="data-plane or api-only")
+    return top
+
+
+def parse(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
+    """The arguments of `argv`, and the command after `--` (isolate's); UsageError if refused."""
+    logs_refusal = USAGE
+    if argv[:1] == ["logs"] and {"--errors", "--since", "--limit"} & set(argv):
+        logs_refusal = ERRORS_USAGE
+    elif argv[:1] == ["logs"] and "--tail" in argv:
+        logs_refusal = TAIL_USAGE
+    top = parser(logs_refusal)
+    before, after = argv, []
+    if argv[:1] == ["isolate"]:
+        # Everything after `--` is the command to run, options included: argparse never sees it.
+        if "--" not in argv or len(argv) < 2 or argv[1].startswith("-"):
+            raise UsageError(ISOLATE_USAGE)
+        split = argv.index("--")
+        before, after = argv[:split], argv[split + 1 :]
+        options = before[2:]
+        if set(options) - {"--at-loss"}:
+            raise UsageError(f"isolate: unknown option(s) {' '.join(options)}; allowed: --at-loss")
+    args, extra = top.parse_known_args(before)
+    if extra:  # refused with the usage of the command they were given to
+        raise UsageError(logs_refusal if args.command == "logs" else USAGE)
+    if args.command == "logs":
+        _check_logs(args)
+    return args, after
+
+
+def _check_logs(args: argparse.Namespace) -> None:
+    if args.errors or args.since is not None or args.limit is not None:
+        if (
+            not args.errors
+            or args.service is not None
+            or args.tail is not None
+            or not (args.limit or "0").isdigit()
+        ):
+            raise UsageError(ERRORS_USAGE)
+    elif args.tail is not None and not args.tail.isdigit():
+        raise UsageError(TAIL_USAGE)
 
 
 def ensure_running(
@@ -246,7 +350,7 @@ def write_clouds_yaml(layout: Layout, secret: dict[str, str]) -> None:
             out.write(text)
 
 
-def cmd_env(layout: Layout, args: list[str]) -> int:
+def cmd_env(layout: Layout, who: str, which: str = "1") -> int:
     """Print OS_* exports for the hub user (or `env dr` / `env admin` / `env officer [N]`).
 
     Reads the secrets as they are: only `start` adds the ones a newer version needs.
@@ -254,10 +358,9 @@ def cmd_env(layout: Layout, args: list[str]) -> int:
     secret = load_secrets(layout, add_missing=False)
     layout.make_dirs()
     write_clouds_yaml(layout, secret)
-    if args and args[0] == "officer":
+    if who == "officer":
         # A data officer has no project of their own: they scope to a workspace's.
         officers = list(bootstrap.OFFICERS.items())
-        which = args[1] if len(args) > 1 else "1"
         if not which.isdigit() or not 1 <= int(which) <= len(officers):
             say(f"usage: scripts/local-cloud env officer [1..{len(officers)}]")
             return 2
@@ -277,7 +380,7 @@ def cmd_env(layout: Layout, args: list[str]) -> int:
             print(f"export {key}='{value}'")
         print("unset OS_CLOUD OS_PROJECT_ID OS_PROJECT_NAME OS_TENANT_NAME OS_TENANT_ID")
         return 0
-    name = {"dr": "local-dr", "admin": "local-admin"}.get(args[0] if args else "", "local")
+    name = {"dr": "local-dr", "admin": "local-admin"}.get(who, "local")
     cloud = clouds(layout, secret)[name]
     auth = cloud["auth"]
     assert isinstance(auth, dict)
@@ -302,12 +405,12 @@ def cmd_env(layout: Layout, args: list[str]) -> int:
     return 0
 
 
-def cmd_purge_secrets(layout: Layout, args: list[str]) -> int:
+def cmd_purge_secrets(layout: Layout, secret_ids: list[str]) -> int:
     """Remove soft-deleted Barbican secrets for good (`barbican-manage db clean`), then, for
     each secret id given, say how many rows remain: exit 1 if any does."""
     secret = load_secrets(layout, add_missing=False)
     bootstrap.purge_deleted_secrets(layout, secret)
-    remaining = bootstrap.secret_rows(layout, args)
+    remaining = bootstrap.secret_rows(layout, secret_ids)
     for secret_id, rows in remaining.items():
         print(f"{secret_id}: {rows} row(s) left in barbican.secrets")
     log = layout.log / "setup-barbican-purge.log"
@@ -332,7 +435,15 @@ def cmd_patch() -> int:
     return 0
 
 
-def cmd_logs(layout: Layout, args: list[str]) -> int:
+def cmd_logs(
+    layout: Layout,
+    service: str | None = None,
+    lines: str | None = None,
+    tail: str | None = None,
+    errors: bool = False,
+    since: str | None = None,
+    limit: str | None = None,
+) -> int:
     """Where each service logs, or tails of logs.
 
     logs                     every log file, by service
@@ -343,62 +454,42 @@ def cmd_logs(layout: Layout, args: list[str]) -> int:
                              one line per distinct error the services logged (the first N)
     """
     logs = sorted(layout.log.glob("*.log")) if layout.log.exists() else []
-    if args and args[0] == "--errors":
-        return _print_errors(logs, args[1:])
-    if not args:
-        for service in all_services(layout):
-            print(f"{service.name:<18} {service.log_file(layout)}")
+    if errors:
+        return _print_errors(logs, since, limit)
+    if service is None and tail is None:
+        for each in all_services(layout):
+            print(f"{each.name:<18} {each.log_file(layout)}")
         for log in logs:
             if log.stem.startswith(("setup-", "apt-")):
                 print(f"{log.stem:<18} {log}")
         return 0
-    if args[0] == "--tail":
-        if len(args) < 2 or not args[1].isdigit():
-            say("usage: scripts/local-cloud logs --tail N [SERVICE]")
-            return 2
-        args = [args[2] if len(args) > 2 else "all", args[1]]
-    lines = int(args[1]) if len(args) > 1 and args[1].isdigit() else 60
-    chosen = logs if args[0] == "all" else [layout.log / f"{args[0]}.log"]
+    if tail is not None:
+        service, lines = service or "all", tail
+    count = int(lines) if lines is not None and lines.isdigit() else 60
+    chosen = logs if service == "all" else [layout.log / f"{service}.log"]
     for log in chosen:
-        print(f"===== {log} (last {lines} lines)")
+        print(f"===== {log} (last {count} lines)")
         if log.exists():
             with open(log, errors="replace") as handle:
-                print("".join(handle.readlines()[-lines:]), end="")
+                print("".join(handle.readlines()[-count:]), end="")
         else:
             print("(no such log)")
     return 0
 
 
-def _print_errors(logs: list[Path], args: list[str]) -> int:
-    options = dict(zip(args[::2], args[1::2], strict=False))
-    if (
-        len(args) % 2
-        or set(options) - {"--since", "--limit"}
-        or not options.get("--limit", "0").isdigit()
-    ):
-        say("usage: scripts/local-cloud logs --errors [--since 'YYYY-MM-DD HH:MM:SS'] [--limit N]")
-        return 2
-    found = logscan.errors(logs, since=options.get("--since", ""))
-    limit = int(options.get("--limit", "0")) or len(found)
-    shown = found[:limit]
-    since = f" since {options['--since']}" if "--since" in options else ""
-    print(f"local cloud: {len(found)} distinct error(s) logged{since}", end="")
+def _print_errors(logs: list[Path], since: str | None, limit: str | None) -> int:
+    found = logscan.errors(logs, since=since or "")
+    shown = found[: int(limit or "0") or len(found)]
+    after = f" since {since}" if since is not None else ""
+    print(f"local cloud: {len(found)} distinct error(s) logged{after}", end="")
     print(f", the first {len(shown)}:" if len(shown) < len(found) else (":" if found else ""))
     for error in shown:
         print(f"  {error.line(200)}")
     return 0
 
 
-def cmd_isolate(layout: Layout, args: list[str]) -> int:
+def cmd_isolate(layout: Layout, region: str, command: list[str], at_loss: bool = False) -> int:
     """Run a command with one region's endpoints refused (localcloud/regions.py)."""
-    if "--" not in args or not args or args[0].startswith("-"):
-        say("usage: scripts/local-cloud isolate REGION [--at-loss] -- COMMAND...")
-        return 2
-    split = args.index("--")
-    region, options, command = args[0], args[1:split], args[split + 1 :]
-    if set(options) - {"--at-loss"}:
-        say(f"isolate: unknown option(s) {' '.join(options)}; allowed: --at-loss")
-        return 2
     secret = load_secrets(layout)
     admin = Session(ADMIN_USER, secret["admin_password"], ADMIN_PROJECT)
     services = {s["id"]: s["type"] for s in admin.get(f"{KEYSTONE_URL}/services")["services"]}
@@ -407,46 +498,46 @@ def cmd_isolate(layout: Layout, args: list[str]) -> int:
         for e in admin.get(f"{KEYSTONE_URL}/endpoints")["endpoints"]
     ]
     try:
-        return isolate(region, command, endpoints, at_loss="--at-loss" in options, say=say)
+        return isolate(region, command, endpoints, at_loss=at_loss, say=say)
     except FenceError as error:
         say(f"isolate: {error}")
         return 2
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    if args and args[0] not in ("start", "stop"):
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] not in ("start", "stop"):
         # Piped into head or less: end quietly when the reader goes away. Not for start and
         # stop, whose own connections must fail with an error rather than end the process.
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     layout = default_layout()
+    try:
+        args, command = parse(argv)
+    except UsageError as refused:
+        say(str(refused))
+        return 2
     commands: dict[str, Callable[[], int]] = {
         "start": lambda: cmd_start(layout),
         "stop": lambda: cmd_stop(layout),
         "status": lambda: cmd_status(layout),
-        "env": lambda: cmd_env(layout, args[1:]),
-        "logs": lambda: cmd_logs(layout, args[1:]),
-        "purge-secrets": lambda: cmd_purge_secrets(layout, args[1:]),
-        "isolate": lambda: cmd_isolate(layout, args[1:]),
+        "env": lambda: cmd_env(layout, args.who, args.officer),
+        "logs": lambda: cmd_logs(
+            layout, args.service, args.lines, args.tail, args.errors, args.since, args.limit
+        ),
+        "purge-secrets": lambda: cmd_purge_secrets(layout, args.secret_ids),
+        "isolate": lambda: cmd_isolate(layout, args.region, command, args.at_loss),
         "patch": cmd_patch,
         "mode": lambda: cmd_mode(layout),
     }
-    if not args or args[0] not in commands:
-        say(
-            "usage: scripts/local-cloud start|stop|status|env [dr|admin|officer [1|2]]"
-            "|purge-secrets [SECRET_ID...]|isolate REGION [--at-loss] -- COMMAND...|patch|mode"
-            "|logs [SERVICE [N] | all [N] | --tail N | --errors [--since T] [--limit N]]"
-        )
-        return 2
     try:
-        if args[0] in ("start", "stop"):
+        if args.command in ("start", "stop"):
             # One start or stop at a time: two test sessions starting the cloud at once would
             # launch every service twice.
             layout.make_dirs()
             with open(layout.run / "lifecycle.lock", "w") as lock:
                 fcntl.flock(lock, fcntl.LOCK_EX)
-                return commands[args[0]]()
-        return commands[args[0]]()
+                return commands[args.command]()
+        return commands[args.command]()
     except (StartError, bootstrap.SetupError, dataplane.DataPlaneError) as err:
         say(f"FAILED: {err}")
         say("service logs: scripts/local-cloud logs; tails: scripts/local-cloud logs all")

@@ -28,6 +28,8 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
+from localcloud import procfs
+
 NETNS_DIR = Path("/run/netns")
 CLONE_NEWNET = 0x40000000
 # The address of the hypervisor's VXLAN endpoint (a dummy interface of the dp namespace) and the
@@ -127,12 +129,12 @@ def processes_in(namespaces: list[str]) -> list[int]:
     """Every process whose network namespace is one of `namespaces`."""
     wanted = {i for i in (inode(n) for n in namespaces) if i is not None}
     found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit() or int(entry) == os.getpid():
+    for pid in procfs.pids():
+        if pid == os.getpid():
             continue
         with contextlib.suppress(OSError):
-            if os.stat(f"/proc/{entry}/ns/net").st_ino in wanted:
-                found.append(int(entry))
+            if os.stat(f"/proc/{pid}/ns/net").st_ino in wanted:
+                found.append(pid)
     return found
 
 

@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from localcloud import netns
+from localcloud import netns, procfs
 from localcloud.layout import DATA_PLANE_HOST, PYDIST, REPO_ROOT, Layout, image_cache
 from localcloud.regions import DR_PORTS, gateway_argv
 
@@ -459,13 +459,8 @@ def mariadb_query(layout: Layout, query: str, *, check: bool) -> subprocess.Comp
 
 def _stat(pid: int) -> tuple[str, int, int] | None:
     """(state, session id, start time in clock ticks) of a process, or None if it is gone."""
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            fields = stat.read().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    # Fields after the command name: state is field 3 of proc(5), session 6, starttime 22.
-    return fields[0], int(fields[3]), int(fields[19])
+    found = procfs.stat(pid)
+    return (found.state, found.session, found.start_ticks) if found else None
 
 
 def _record(path: Path) -> tuple[int, int] | None:
@@ -528,11 +523,7 @@ def _known_sessions(layout: Layout) -> set[int]:
 
 
 def _marked(pid: int, marker: bytes) -> bool:
-    try:
-        with open(f"/proc/{pid}/environ", "rb") as environ:
-            return marker in environ.read().split(b"\0")
-    except OSError:
-        return False
+    return procfs.has_in_environ(pid, marker)
 
 
 def launch(service: Service, layout: Layout) -> int:
@@ -573,17 +564,7 @@ def listening(port: int) -> bool:
     Read from /proc rather than by connecting: a bare connect-and-close makes epmd and MariaDB
     log an error per probe.
     """
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        try:
-            with open(table) as handle:
-                next(handle)
-                for line in handle:
-                    fields = line.split()
-                    if fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:
-                        return True
-        except OSError:
-            continue
-    return False
+    return port in procfs.listening_tcp_ports()
 
 
 def http_ok(url: str) -> bool:
@@ -643,10 +624,9 @@ def instance_processes(layout: Layout, sessions: set[int] | None = None) -> list
     wanted = _known_sessions(layout) if sessions is None else sessions
     marker = f"{INSTANCE_VAR}={layout.state}".encode()
     found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit() or int(entry) == os.getpid():
+    for pid in procfs.pids():
+        if pid == os.getpid():
             continue
-        pid = int(entry)
         stat = _stat(pid)
         if stat is None or stat[0] == "Z":
             continue

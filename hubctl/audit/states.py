@@ -2,7 +2,7 @@
 
 The engine's DIY backends keep each stack's checkpoint at `.pulumi/stacks/<project>/<stack>.json`
 (older layouts: `.pulumi/stacks/<stack>.json`), optionally gzipped. The audit reads them the
-way `hubctl check --state` reads an export, through hubctl.sources, and changes nothing: no
+way `hubctl check --state` reads an export, through hubctl.state_export, and changes nothing: no
 lock, no credential made, no bucket created. An `s3://` backend on the site's own cloud (the
 local site's Swift S3 API) is read through Swift's API with the audit's own connection, so a
 reader needs no EC2 credentials; any other is read with the caller's AWS_* variables.
@@ -20,7 +20,7 @@ from urllib.parse import urlparse
 from hubcore.stacks import StackName
 from hubcore.values import ConfigError
 from hubctl.backend import BackendError, FileStore, SiteBackend, choose_backend
-from hubctl.sources import StateError, parse_state
+from hubctl.state_export import StateError, parse_state
 from policies.evaluate import Target
 
 STACKS_PREFIX = ".pulumi/stacks/"

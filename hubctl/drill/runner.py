@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 import tempfile
 import threading
 import time
@@ -79,6 +78,7 @@ from hubctl.drill.plan import DrillPlan, DrillRefused
 from hubctl.drill.report import duration, write_report
 from hubctl.drill.targets import judge_targets, primary_refused
 from hubctl.drill.timing import EventRecorder
+from hubctl.gitcommit import head_of
 from hubctl.hosts import site as site_hosts
 from hubctl.verify import site as host_checks
 from infra.config import HubConfig
@@ -794,14 +794,5 @@ class DrillRun:
 
 
 def _commit() -> str | None:
-    try:
-        return subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            cwd=REPO_ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=10,
-        ).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return None
+    head = head_of(REPO_ROOT)
+    return head.short if head else None

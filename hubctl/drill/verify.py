@@ -202,7 +202,7 @@ def policy_checks(logs: Mapping[str, str]) -> tuple[list[Check], list[NotRestore
 
 def state_policy_checks(exports: Mapping[str, Path]) -> list[Check]:
     """The policy pack's offline evaluator (`hubctl check --state`) on each rebuilt stack."""
-    from hubctl.sources import load_state
+    from hubctl.state_export import load_state
     from policies.config import load_pack_config
     from policies.evaluate import evaluate
 

@@ -32,6 +32,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from hubcore import procfs
 from infra.tiers import HostRole
 
 SUITE = "bookworm"
@@ -229,7 +230,7 @@ def run_in_root(root: Path, argv: Sequence[str], archives: Path | None = None) -
         raise HostRootError(f"in {root}: command failed ({result.returncode}): {shlex.join(argv)}")
 
 
-def reap_root(root: Path, proc: Path = Path("/proc")) -> list[int]:
+def reap_root(root: Path, proc: Path = procfs.PROC) -> list[int]:
     """Stop every process whose root directory is `root`; the pids stopped.
 
     A first boot's units restart daemons (chrony's runcmd does) that would otherwise outlive the
@@ -237,16 +238,16 @@ def reap_root(root: Path, proc: Path = Path("/proc")) -> list[int]:
     """
     wanted = root.resolve()
     stopped = []
-    for entry in proc.iterdir():
-        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+    for pid in procfs.pids(proc):
+        if pid == os.getpid():
             continue
         try:
-            if Path(os.readlink(entry / "root")) != wanted:
+            if Path(os.readlink(proc / str(pid) / "root")) != wanted:
                 continue
-            os.kill(int(entry.name), signal.SIGKILL)
+            os.kill(pid, signal.SIGKILL)
         except OSError:  # gone already, or not ours to look at
             continue
-        stopped.append(int(entry.name))
+        stopped.append(pid)
     return stopped
 
 

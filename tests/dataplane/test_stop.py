@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from hubcore import procfs
 from hubcore.stackfiles import REPO_ROOT
 from localcloud import netns
 
@@ -68,14 +69,13 @@ def links() -> set[str]:
 def qemu_of(state: Path) -> list[int]:
     """qemu processes whose disks or console live under this cloud's state folder."""
     found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                cmdline = Path(f"/proc/{entry}/cmdline").read_bytes().decode(errors="replace")
-            except OSError:
-                continue
-            if "qemu-system" in cmdline and str(state) in cmdline:
-                found.append(int(entry))
+    for pid in procfs.pids():
+        try:
+            cmdline = (procfs.PROC / str(pid) / "cmdline").read_bytes().decode(errors="replace")
+        except OSError:
+            continue
+        if "qemu-system" in cmdline and str(state) in cmdline:
+            found.append(pid)
     return found
 
 

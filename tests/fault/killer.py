@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from hubcore import procfs
 from hubcore.stackfiles import REPO_ROOT
 
 Event = dict[str, object]
@@ -96,17 +97,14 @@ def left_running(mark: str, timeout: float = 30) -> list[str]:
     deadline = time.monotonic() + timeout
     while True:
         found = []
-        for entry in Path("/proc").iterdir():
-            if not entry.name.isdigit():
+        for pid in procfs.pids():
+            environ, stat = procfs.environ(pid), procfs.stat(pid)
+            if environ is None or needle not in environ or stat is None or stat.state == "Z":
                 continue
             try:
-                if needle not in (entry / "environ").read_bytes().split(b"\0"):
-                    continue
-                stat = (entry / "stat").read_text()
+                found.append(f"{pid} {(procfs.PROC / str(pid) / 'cmdline').read_bytes()[:120]!r}")
             except OSError:
                 continue
-            if stat.rsplit(")", 1)[1].split()[0] != "Z":
-                found.append(f"{entry.name} {(entry / 'cmdline').read_bytes()[:120]!r}")
         if not found or time.monotonic() > deadline:
             return found
         time.sleep(0.5)

@@ -28,7 +28,7 @@ from hubctl.audit.compare import drift_of
 from hubctl.audit.inventory import read_project
 from hubctl.audit.mapping import LIVE_TYPES, Live, build_all
 from hubctl.deploy import SiteDeployer, select_stack
-from hubctl.sources import parse_state
+from hubctl.state_export import parse_state
 from policies.model import ResourceView
 from tests.integration.diagnosis import failures
 from tests.integration.proxy import Forwarder

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from localcloud import procfs
 from localcloud.layout import default_layout
 from localcloud.services import CLOUD_PORTS, instance_processes, listening_ports
 
@@ -24,16 +25,7 @@ pytestmark = pytest.mark.integration
 
 def _listening_sockets() -> set[int]:
     """Ports of the cloud in LISTEN state per the kernel (any address, IPv4 and IPv6)."""
-    found: set[int] = set()
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        with open(table) as handle:
-            for line in handle.readlines()[1:]:
-                fields = line.split()
-                if fields[3] == "0A":  # TCP_LISTEN
-                    port = int(fields[1].rsplit(":", 1)[1], 16)
-                    if port in CLOUD_PORTS:
-                        found.add(port)
-    return found
+    return procfs.listening_tcp_ports() & set(CLOUD_PORTS)
 
 
 def test_stop_leaves_nothing_then_start_again() -> None:

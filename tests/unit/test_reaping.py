@@ -14,6 +14,7 @@ import sys
 import time
 from pathlib import Path
 
+from hubcore import procfs
 from infra.hardening.hostroot import reap_root
 
 STARTER = """
@@ -27,11 +28,8 @@ time.sleep(300)
 
 
 def alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
+    found = procfs.stat(pid)
+    return found is not None and found.state != "Z"
 
 
 def wait_dead(pid: int, seconds: float = 20) -> bool:

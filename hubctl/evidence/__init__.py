@@ -1,0 +1,1 @@
+"""The evidence page for auditors: its facts (collect) and its HTML (page)."""
