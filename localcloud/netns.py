@@ -24,6 +24,7 @@ import contextlib
 import ctypes
 import hashlib
 import os
+import re
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -38,6 +39,8 @@ VTEP_IP = "192.0.2.1"
 EXT_GATEWAY = "203.0.113.1"
 EXT_CIDR = "203.0.113.0/24"
 EXT_BRIDGE = "br-ext"
+# The outside's end of Ext-Net, in the outside namespace.
+EXT_UPLINK = "up0"
 
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -119,6 +122,15 @@ def link_exists(name: str, netns: str) -> bool:
     return bool(ip("-o", "link", "show", "dev", name, netns=netns, check=False).strip())
 
 
+def mac(link: str, netns: str) -> str:
+    """The hardware address of `link` in namespace `netns`."""
+    out = ip("-o", "link", "show", "dev", link, netns=netns)
+    found = re.search(r"link/ether ((?:[0-9a-f]{2}:){5}[0-9a-f]{2})", out)
+    if found is None:
+        raise RuntimeError(f"{link} in {netns} has no Ethernet address")
+    return found.group(1)
+
+
 def inode(name: str) -> int | None:
     with contextlib.suppress(OSError):
         return os.stat(NETNS_DIR / name).st_ino
@@ -158,19 +170,19 @@ def build_dataplane(state: Path) -> None:
         ip("link", "add", EXT_BRIDGE, "type", "bridge", netns=dp)
     ip("link", "set", EXT_BRIDGE, "up", netns=dp)
     if not link_exists("ext-up", dp):
-        ip("link", "add", "ext-up", "netns", dp, "type", "veth", "peer", "name", "up0",
+        ip("link", "add", "ext-up", "netns", dp, "type", "veth", "peer", "name", EXT_UPLINK,
            "netns", ext)  # fmt: skip
         ip("link", "set", "ext-up", "master", EXT_BRIDGE, netns=dp)
-        ip("addr", "add", f"{EXT_GATEWAY}/24", "dev", "up0", netns=ext)
+        ip("addr", "add", f"{EXT_GATEWAY}/24", "dev", EXT_UPLINK, netns=ext)
     ip("link", "set", "ext-up", "up", netns=dp)
-    ip("link", "set", "up0", "up", netns=ext)
+    ip("link", "set", EXT_UPLINK, "up", netns=ext)
     # The outside routes the operators' namespaces' replies back to them (localcloud.provider).
     for key, value in (
         ("net.ipv4.ip_forward", "1"),
         ("net.ipv4.conf.all.send_redirects", "0"),
-        ("net.ipv4.conf.up0.send_redirects", "0"),
+        (f"net.ipv4.conf.{EXT_UPLINK}.send_redirects", "0"),
         ("net.ipv4.conf.all.rp_filter", "0"),
-        ("net.ipv4.conf.up0.rp_filter", "0"),
+        (f"net.ipv4.conf.{EXT_UPLINK}.rp_filter", "0"),
     ):
         run_in(ext, "sysctl", "-qw", f"{key}={value}")
     # Neutron's iptables firewall filters bridged traffic (br_netfilter is built in here).

@@ -241,11 +241,22 @@ class Provider:
             netns.ip("addr", "add", f"{world}/32", "dev", "eth0", netns=name)
             netns.ip("link", "set", "eth0", "up", netns=name)
             netns.ip("route", "add", netns.EXT_CIDR, "dev", "eth0", "src", operator, netns=name)
+            # The outside reaches both addresses on Ext-Net through its ARP cache, which may
+            # still hold the Ethernet address of the namespace that had them before (a router
+            # destroyed since, whose index this one reuses): Linux keeps such an entry, STALE
+            # without end on so small a table, sends to the dead address, and asks again only
+            # after 5 s of DELAY and 3 unanswered probes. Nothing here announces the new owner
+            # (Neutron's agents send gratuitous ARP for theirs), so the first packets from the
+            # hosts to the world were lost: the outside is told where the addresses now live.
+            lladdr = netns.mac("eth0", name)
+            for address in (operator, world):
+                netns.ip("neigh", "replace", address, "lladdr", lladdr, "dev", netns.EXT_UPLINK,
+                         "nud", "permanent", netns=ext)  # fmt: skip
             say(f"router {router_id}: operators' namespace {name} ({operator}, {world})")
         for cidr in self.internal_cidrs(router_id):
             netns.ip("route", "replace", cidr, "via", gateway_ip, "src", operator, netns=name)
         for address in (operator, world):
-            netns.ip("route", "replace", f"{address}/32", "dev", "up0", netns=ext)
+            netns.ip("route", "replace", f"{address}/32", "dev", netns.EXT_UPLINK, netns=ext)
 
     def drop_operators(self, router_id: str) -> None:
         n = self.allocations.pop(router_id)
@@ -253,6 +264,7 @@ class Provider:
         ext = netns.outside(self.layout.state)
         for address in (OPERATORS_NET[n], WORLD_NET[n]):
             netns.ip("route", "del", f"{address}/32", netns=ext, check=False)
+            netns.ip("neigh", "del", str(address), "dev", netns.EXT_UPLINK, netns=ext, check=False)
         netns.delete(netns.operators(self.layout.state, router_id))
         say(f"router {router_id}: operators' namespace removed")
 
