@@ -21,6 +21,7 @@ from typing import Any, Literal, TextIO
 
 from pulumi import automation as auto
 
+from hubcore.resource_types import CONTAINER
 from hubcore.stackfiles import REPO_ROOT, load_layered_config
 from hubcore.stacks import SITE_LAYERS, Layer, StackName
 from hubctl.backend import SiteBackend, choose_backend, open_backend
@@ -33,7 +34,6 @@ POLICY_PACK = REPO_ROOT / "policies"
 LAYERS: tuple[Layer, ...] = SITE_LAYERS
 
 Action = Literal["up", "destroy", "preview", "refresh"]
-CONTAINER = "openstack:objectstorage/container:Container"
 # Actions that write the state: pending operations are settled before them.
 WRITES: frozenset[str] = frozenset({"up", "destroy", "refresh"})
 # A file to append every engine event to, one JSON line each (the fault-injection tier picks

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hubcore.catalogue import is_loopback_url
+from hubcore.resource_types import PROJECT, ROLE_ASSIGNMENT, USER
 from hubcore.stackfiles import REPO_ROOT, STACKS_DIR, load_layered_config, relative, stack_file
 from hubcore.stacks import Layer, StackName
 from hubcore.values import ConfigError
@@ -64,9 +65,9 @@ REPORTS_ENV = "HUB_REPORTS_DIR"
 LOCAL_CLOUD = REPO_ROOT / "scripts" / "local-cloud"
 # Resource types the second pass of a closure removes: who may use the project, and the project.
 IDENTITY_TYPES = (
-    "openstack:identity/project:Project",
-    "openstack:identity/user:User",
-    "openstack:identity/roleAssignment:RoleAssignment",
+    PROJECT,
+    USER,
+    ROLE_ASSIGNMENT,
 )
 
 

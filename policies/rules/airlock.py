@@ -11,6 +11,7 @@ the workspace's project with any user (`<project>:*`), any project (`*:...`), or
 
 from __future__ import annotations
 
+from hubcore.resource_types import CONTAINER, USER
 from hubcore.stacks import Layer, StackName
 from hubcore.workspaceroles import MEMBER_ROLES
 from policies.model import Context, Outcome, Reading, ResourceView, failed, not_applicable, passed
@@ -18,8 +19,6 @@ from policies.registry import Scope, Severity, rule
 from policies.rules.common import cannot_judge, describe
 from policies.swift import AclRefused, clean_acl, parse_acl
 
-CONTAINER = "openstack:objectstorage/container:Container"
-USER = "openstack:identity/user:User"
 MIN_OFFICERS = 2
 
 

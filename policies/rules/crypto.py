@@ -17,6 +17,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from hubcore.resource_types import (
+    INSTANCE,
+    KEYPAIR,
+    ORDER,
+    SECRET,
+    TLS_CERT_REQUEST,
+    TLS_LOCALLY_SIGNED_CERT,
+    TLS_PRIVATE_KEY,
+    TLS_SELF_SIGNED_CERT,
+)
 from policies.keymaterial import Found, Key, material, openssh_line
 from policies.model import (
     Context,
@@ -31,15 +41,7 @@ from policies.registry import Scope, Severity, rule
 from policies.rules.common import cannot_judge, describe, number, truth
 from policies.userdata import layers
 
-PRIVATE_KEY = "tls:index/privateKey:PrivateKey"
-ORDER = "openstack:keymanager/orderV1:OrderV1"
-KEYPAIR = "openstack:compute/keypair:Keypair"
-SECRET = "openstack:keymanager/secretV1:SecretV1"
-INSTANCE = "openstack:compute/instance:Instance"
-CERT_REQUEST = "tls:index/certRequest:CertRequest"
-SELF_SIGNED = "tls:index/selfSignedCert:SelfSignedCert"
-LOCALLY_SIGNED = "tls:index/locallySignedCert:LocallySignedCert"
-CERTIFICATES = (SELF_SIGNED, LOCALLY_SIGNED)
+CERTIFICATES = (TLS_SELF_SIGNED_CERT, TLS_LOCALLY_SIGNED_CERT)
 TLS_DEFAULT_RSA_BITS = 2048
 TLS_DEFAULT_CURVE = "P224"
 # Nova generates a key pair when none is given: RSA, 2048 bits (nova/crypto.py
@@ -49,9 +51,14 @@ NOVA_GENERATED = Key("RSA", bits=2048)
 # normal state (a private key, a Barbican payload, user data) are judged where they can be
 # read: under the engine (decrypted), or in a state export read with its passphrase.
 PEM_INPUTS: dict[str, tuple[str, ...]] = {
-    CERT_REQUEST: ("privateKeyPem", "privateKeyPemWo"),
-    SELF_SIGNED: ("privateKeyPem", "privateKeyPemWo"),
-    LOCALLY_SIGNED: ("caPrivateKeyPem", "caPrivateKeyPemWo", "caCertPem", "certRequestPem"),
+    TLS_CERT_REQUEST: ("privateKeyPem", "privateKeyPemWo"),
+    TLS_SELF_SIGNED_CERT: ("privateKeyPem", "privateKeyPemWo"),
+    TLS_LOCALLY_SIGNED_CERT: (
+        "caPrivateKeyPem",
+        "caPrivateKeyPemWo",
+        "caCertPem",
+        "certRequestPem",
+    ),
     SECRET: ("payload",),
     INSTANCE: ("userData",),
 }
@@ -232,7 +239,7 @@ def _instance_key_pair(resource: ResourceView, context: Context) -> Outcome:
     # A resource rule: the engine runs it before each resource is created, so a weak key is
     # refused before it exists (a stack rule would run after the update).
     scope=Scope.RESOURCE,
-    applies_to=(PRIVATE_KEY, KEYPAIR, SECRET, INSTANCE, CERT_REQUEST, *CERTIFICATES),
+    applies_to=(TLS_PRIVATE_KEY, KEYPAIR, SECRET, INSTANCE, TLS_CERT_REQUEST, *CERTIFICATES),
     config=KEY_SETTINGS,
 )
 def crypto_key_strength(resource: ResourceView, context: Context) -> list[Outcome]:
@@ -245,7 +252,7 @@ def crypto_key_strength(resource: ResourceView, context: Context) -> list[Outcom
     key (Nova generates RSA 2048), key material that cannot be parsed.
     Not applicable: values computed by resources of the stack; private keys, payloads and user
     data that are secrets offline (judged under the engine or with the passphrase)."""
-    if resource.type == PRIVATE_KEY:
+    if resource.type == TLS_PRIVATE_KEY:
         return [_tls_key(resource, context)]
     if resource.type == KEYPAIR:
         return [_keypair(resource, context)]
@@ -301,7 +308,7 @@ def crypto_symmetric_key_strength(resource: ResourceView, context: Context) -> O
 
 def _certificates(resource: ResourceView, context: Context) -> list[tuple[str, Found]]:
     """PEM certificates a Barbican secret stores or a pulumi-tls input carries (readable)."""
-    props = {SECRET: ("payload",), LOCALLY_SIGNED: ("caCertPem",)}.get(resource.type, ())
+    props = {SECRET: ("payload",), TLS_LOCALLY_SIGNED_CERT: ("caCertPem",)}.get(resource.type, ())
     found: list[tuple[str, Found]] = []
     for prop in props:
         if context.reading(resource, prop) is not Reading.VALUE:

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from hubcore.catalogue import Region
+from hubcore.resource_types import CONTAINER, INSTANCE, VOLUME, VOLUME_ATTACH
 from policies.model import (
     Context,
     Outcome,
@@ -26,11 +27,6 @@ from policies.model import (
 from policies.registry import Scope, Severity, rule
 from policies.rules.common import cannot_judge, describe, provider_regions
 from policies.swift import judge_acl
-
-VOLUME = "openstack:blockstorage/volume:Volume"
-INSTANCE = "openstack:compute/instance:Instance"
-VOLUME_ATTACH = "openstack:compute/volumeAttach:VolumeAttach"
-CONTAINER = "openstack:objectstorage/container:Container"
 
 
 def region_of(resource: ResourceView, context: Context) -> tuple[Any, Region | None]:

@@ -22,6 +22,23 @@ from collections.abc import Iterable, Mapping
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from typing import Any
 
+from hubcore.resource_types import (
+    FLOATING_IP,
+    FLOATING_IP_ASSOCIATE,
+    INSTANCE,
+    INTERFACE_ATTACH,
+    LISTENER,
+    LOAD_BALANCER,
+    MEMBER,
+    NETWORK,
+    PORT,
+    PORT_SECURITY_GROUPS,
+    ROUTER,
+    ROUTER_INTERFACE,
+    SECURITY_GROUP,
+    SECURITY_GROUP_RULE,
+    SUBNET,
+)
 from policies.model import (
     Context,
     Outcome,
@@ -45,18 +62,6 @@ from policies.neutron import Rule as NeutronRule
 from policies.registry import Rule, Scope, Severity, register, rule
 from policies.rules.common import cannot_judge, describe, truth
 
-SG_RULE = "openstack:networking/secGroupRule:SecGroupRule"
-SG = "openstack:networking/secGroup:SecGroup"
-PORT = "openstack:networking/port:Port"
-NETWORK = "openstack:networking/network:Network"
-SUBNET = "openstack:networking/subnet:Subnet"
-ROUTER = "openstack:networking/router:Router"
-ROUTER_INTERFACE = "openstack:networking/routerInterface:RouterInterface"
-PORT_SG_ASSOCIATE = "openstack:networking/portSecGroupAssociate:PortSecGroupAssociate"
-INSTANCE = "openstack:compute/instance:Instance"
-INTERFACE_ATTACH = "openstack:compute/interfaceAttach:InterfaceAttach"
-LOAD_BALANCER = "openstack:loadbalancer/loadBalancer:LoadBalancer"
-LISTENER = "openstack:loadbalancer/listener:Listener"
 HTTPS = 443
 # The hub's tiers as the pack knows them (its own specification, not the program's table: a
 # program that moved a flow must still meet these rules). A resource's tier is its `tier` tag.
@@ -149,7 +154,7 @@ def tier_tags(resource: ResourceView) -> set[str]:
 
 
 def group_of_rule(resource: ResourceView, context: Context) -> ResourceView | None:
-    return context.referenced(resource, "securityGroupId", SG)
+    return context.referenced(resource, "securityGroupId", SECURITY_GROUP)
 
 
 def _ids(value: Any) -> list[Any]:
@@ -159,7 +164,7 @@ def _ids(value: Any) -> list[Any]:
 def _rules_by_group(context: Context) -> dict[str, list[ResourceView]]:
     def compute() -> dict[str, list[ResourceView]]:
         index: dict[str, list[ResourceView]] = {}
-        for sg_rule in context.of_type(SG_RULE):
+        for sg_rule in context.of_type(SECURITY_GROUP_RULE):
             group = group_of_rule(sg_rule, context)
             if group is not None:
                 index.setdefault(group.urn, []).append(sg_rule)
@@ -174,16 +179,16 @@ def groups_of(resource: ResourceView, context: Context) -> list[ResourceView]:
     found: dict[str, ResourceView] = {}
     if resource.type == PORT:
         for sg_id in _ids(resource.get("securityGroupIds")):
-            group = context.by_id(sg_id, SG)
+            group = context.by_id(sg_id, SECURITY_GROUP)
             if group is not None:
                 found[group.urn] = group
         for urn in resource.dependencies.get("securityGroupIds", ()):
             group = context.by_urn(urn)
-            if group is not None and group.type == SG:
+            if group is not None and group.type == SECURITY_GROUP:
                 found[group.urn] = group
         for association in _associations(context).get(resource.urn, []):
             for sg_id in _ids(association.get("securityGroupIds")):
-                group = context.by_id(sg_id, SG)
+                group = context.by_id(sg_id, SECURITY_GROUP)
                 if group is not None:
                     found[group.urn] = group
     elif resource.type == INSTANCE:
@@ -200,7 +205,7 @@ def _associations(context: Context) -> dict[str, list[ResourceView]]:
 
     def compute() -> dict[str, list[ResourceView]]:
         index: dict[str, list[ResourceView]] = {}
-        for association in context.of_type(PORT_SG_ASSOCIATE):
+        for association in context.of_type(PORT_SECURITY_GROUPS):
             port = context.referenced(association, "portId", PORT)
             if port is not None:
                 index.setdefault(port.urn, []).append(association)
@@ -213,7 +218,7 @@ def _associations(context: Context) -> dict[str, list[ResourceView]]:
 def _groups_by_name(context: Context) -> dict[str, list[ResourceView]]:
     def compute() -> dict[str, list[ResourceView]]:
         index: dict[str, list[ResourceView]] = {}
-        for group in context.of_type(SG):
+        for group in context.of_type(SECURITY_GROUP):
             index.setdefault(str(group.get("name")), []).append(group)
         return index
 
@@ -401,7 +406,7 @@ def _judge_host_union(resource: ResourceView, context: Context, direction: str) 
     remediation="Restrict remote_ip_prefix to the site or operators' ranges, or use a group.",
     severity=Severity.CRITICAL,
     scope=Scope.RESOURCES,
-    applies_to=(SG_RULE, PORT),
+    applies_to=(SECURITY_GROUP_RULE, PORT),
 )
 def exposure_world_ingress(resource: ResourceView, context: Context) -> Outcome:
     """Passes: an ingress rule from a group or from within the site's ranges (hub:networkCidr,
@@ -423,7 +428,7 @@ def exposure_world_ingress(resource: ResourceView, context: Context) -> Outcome:
     remediation="Limit egress to HTTPS from tiers that need updates; keep the data tier closed.",
     severity=Severity.HIGH,
     scope=Scope.RESOURCES,
-    applies_to=(SG_RULE, PORT),
+    applies_to=(SECURITY_GROUP_RULE, PORT),
 )
 def exposure_world_egress(resource: ResourceView, context: Context) -> Outcome:
     """Passes: egress to a group or within the site's ranges; TCP 443 beyond them from a tier
@@ -438,8 +443,8 @@ def exposure_world_egress(resource: ResourceView, context: Context) -> Outcome:
 # --- floating IPs --------------------------------------------------------------------------------
 
 FLOATING_IP_TYPES = (
-    "openstack:networking/floatingIpAssociate:FloatingIpAssociate",
-    "openstack:networking/floatingIp:FloatingIp",
+    FLOATING_IP_ASSOCIATE,
+    FLOATING_IP,
 )
 
 
@@ -549,7 +554,7 @@ def _router_port(port: ResourceView, context: Context) -> bool:
     remediation="Set delete_default_rules=True; give every port its tier's security group.",
     severity=Severity.HIGH,
     scope=Scope.RESOURCES,
-    applies_to=(SG, PORT, INSTANCE),
+    applies_to=(SECURITY_GROUP, PORT, INSTANCE),
 )
 def exposure_default_security_group(resource: ResourceView, context: Context) -> Outcome:
     """Passes: a group created with delete_default_rules; a port with its own groups, with
@@ -559,7 +564,7 @@ def exposure_default_security_group(resource: ResourceView, context: Context) ->
     (Neutron attaches the project's `default` group: all egress, all traffic between its
     members); an instance that names the `default` group or lets Nova create ports in it; a
     setting the pack cannot read."""
-    if resource.type == SG:
+    if resource.type == SECURITY_GROUP:
         raw = resource.get("deleteDefaultRules")
         reading = context.reading(resource, "deleteDefaultRules", raw)
         if reading is Reading.COMPUTED:
@@ -878,7 +883,7 @@ def _register_admin_ports(entries: Iterable[tuple[str, tuple[str, tuple[int, ...
                 remediation="Open administration ports to hub:adminCidrs or a security group only.",
                 severity=Severity.CRITICAL,
                 scope=Scope.RESOURCE,
-                applies_to=(SG_RULE,),
+                applies_to=(SECURITY_GROUP_RULE,),
                 check=admin_port_check(label),
                 config_defaults={"ports": list(ports)},
             )
@@ -889,8 +894,6 @@ _register_admin_ports(ADMIN_PORTS.items())
 
 
 # --- addresses a resource claims: address pairs, load-balancer members, subnets ---------------
-
-MEMBER = "openstack:loadbalancer/member:Member"
 
 
 def _prefix(value: Any) -> Network | None:

@@ -12,13 +12,8 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
-from policies.known_types import (
-    PROVIDER_PREFIX,
-    foreign_cloud,
-    in_inventory,
-    known_type,
-    package_of,
-)
+from hubcore.resource_types import PROVIDER_PREFIX, package_of
+from policies.known_types import foreign_cloud, in_inventory, known_type
 from policies.model import (
     SECRET_MASK,
     UNKNOWN_MASK,

@@ -18,7 +18,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from hubcore.catalogue import Provider, Region
-from policies.known_types import PROVIDER_PREFIX, ForeignCloud, foreign_cloud, package_of
+from hubcore.resource_types import PROVIDER_PREFIX, package_of
+from policies.known_types import ForeignCloud, foreign_cloud
 from policies.model import (
     Context,
     Outcome,

@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from hubcore.resource_types import INSTANCE, SECRET
 from policies.model import Context, Outcome, Reading, ResourceView, failed, is_known, passed
 from policies.registry import Severity, rule
 from policies.rules.common import cannot_judge, describe, strings
@@ -38,7 +39,7 @@ SECRET_INPUTS: dict[str, frozenset[str]] = {
             "secret",
         }
     ),
-    "openstack:keymanager/secretV1:SecretV1": frozenset({"payload"}),
+    SECRET: frozenset({"payload"}),
 }
 # Barbican secret types whose payload is public by nature.
 PUBLIC_SECRET_TYPES = frozenset({"certificate", "public"})
@@ -116,7 +117,7 @@ def secrets_no_plaintext(resource: ResourceView, context: Context) -> list[Outco
     description="Instances get no admin password: access is by SSH key through the bastion.",
     remediation="Remove admin_pass; give operators SSH keys through the hardening user data.",
     severity=Severity.HIGH,
-    applies_to=("openstack:compute/instance:Instance",),
+    applies_to=(INSTANCE,),
 )
 def secrets_no_admin_password(resource: ResourceView, context: Context) -> Outcome:
     """Passes: no admin_pass. Fails: any admin_pass, secret or not (a password login is a

@@ -17,6 +17,23 @@ from ipaddress import IPv4Network, IPv6Network, ip_network
 from typing import Any
 from urllib.parse import urlsplit
 
+from hubcore.resource_types import (
+    CONTAINER,
+    INSTANCE,
+    NETWORK,
+    ORDER,
+    PORT,
+    PROJECT,
+    ROLE_ASSIGNMENT,
+    ROUTER,
+    SECRET,
+    SECURITY_GROUP,
+    SECURITY_GROUP_RULE,
+    STACK_REFERENCE,
+    SUBNET,
+    USER,
+    VOLUME,
+)
 from hubcore.stacks import Layer, StackName
 from policies.model import (
     Context,
@@ -30,28 +47,19 @@ from policies.model import (
 from policies.neutron import Rule as NeutronRule
 from policies.registry import Scope, Severity, rule
 from policies.rules.common import describe
-from policies.rules.exposure import FLOATING_IP_TYPES, SG, SG_RULE, read_rule
+from policies.rules.exposure import FLOATING_IP_TYPES, read_rule
 
-CONTAINER = "openstack:objectstorage/container:Container"
-ROUTER = "openstack:networking/router:Router"
-ORDER = "openstack:keymanager/orderV1:OrderV1"
-SECRET = "openstack:keymanager/secretV1:SecretV1"
-PROJECT = "openstack:identity/project:Project"
-USER = "openstack:identity/user:User"
-ROLE_ASSIGNMENT = "openstack:identity/roleAssignment:RoleAssignment"
-STACK_REFERENCE = "pulumi:pulumi:StackReference"
-PORT = "openstack:networking/port:Port"
 # Resources that say which workspace they belong to (tags or metadata).
 LABELLED = (
     PROJECT,
     CONTAINER,
-    "openstack:networking/network:Network",
-    "openstack:networking/subnet:Subnet",
+    NETWORK,
+    SUBNET,
     ROUTER,
     PORT,
-    SG,
-    "openstack:compute/instance:Instance",
-    "openstack:blockstorage/volume:Volume",
+    SECURITY_GROUP,
+    INSTANCE,
+    VOLUME,
 )
 WORKSPACE_TIER = "workspace"
 NTP_PORT = 123
@@ -175,7 +183,7 @@ def workspace_datasets_authorised(resource: ResourceView, context: Context) -> O
 
 
 def _workspace_group(resource: ResourceView, context: Context) -> ResourceView | None:
-    group = context.referenced(resource, "securityGroupId", SG)
+    group = context.referenced(resource, "securityGroupId", SECURITY_GROUP)
     return group if group is not None and group.tags.get("tier") == WORKSPACE_TIER else None
 
 
@@ -198,7 +206,7 @@ def _proxy(context: Context) -> tuple[str, int] | None:
     remediation="Remove the egress rule: only NTP inside the site and hub:aptProxy.",
     severity=Severity.CRITICAL,
     scope=Scope.RESOURCES,
-    applies_to=(SG_RULE,),
+    applies_to=(SECURITY_GROUP_RULE,),
 )
 def workspace_no_egress(resource: ResourceView, context: Context) -> Outcome:
     """Passes: an egress rule of a workspace group that is UDP 123 into hub:networkCidr, or TCP
@@ -287,7 +295,7 @@ def workspace_no_external_gateway(resource: ResourceView, context: Context) -> O
     remediation="Open workspace ingress from the site's admin subnet (or its own range) only.",
     severity=Severity.CRITICAL,
     scope=Scope.RESOURCES,
-    applies_to=(SG_RULE,),
+    applies_to=(SECURITY_GROUP_RULE,),
 )
 def workspace_no_flow_from_other_workspace(resource: ResourceView, context: Context) -> Outcome:
     """Passes: ingress into a workspace group from inside hub:networkCidr, or from the
@@ -302,7 +310,7 @@ def workspace_no_flow_from_other_workspace(resource: ResourceView, context: Cont
     if read.direction != "ingress":
         return not_applicable("egress rule")
     if read.remote_group is not None:
-        if context.referenced(resource, "remoteGroupId", SG) is not None:
+        if context.referenced(resource, "remoteGroupId", SECURITY_GROUP) is not None:
             return passed()
         return failed(
             f"{describe(resource)} admits a security group this workspace does not own: "
@@ -314,7 +322,7 @@ def workspace_no_flow_from_other_workspace(resource: ResourceView, context: Cont
     own = [
         ip_network(str(s.get("cidr")), strict=False)
         for s in context.resources
-        if s.type == "openstack:networking/subnet:Subnet" and is_known(s.get("cidr"))
+        if s.type == SUBNET and is_known(s.get("cidr"))
     ]
     if any(network.version == o.version and network.subnet_of(o) for o in own):  # type: ignore[arg-type]
         return passed()
