@@ -112,7 +112,7 @@ class ResourceType:
         return type_token == self.token
 
 
-_NOT_MADE = "the hub's program declares none; the pack judges it in other programs and audits"
+NOT_MADE = "the hub's program declares none; the pack judges it in other programs and audits"
 _IN_STATE = "in the state only: no cloud object"
 
 RESOURCE_TYPES: tuple[ResourceType, ...] = (
@@ -133,13 +133,13 @@ RESOURCE_TYPES: tuple[ResourceType, ...] = (
     ResourceType(SUBNET_ROUTE, found_by=Mark.OWNER),
     ResourceType(ROUTER, found_by=Mark.URN_TAG),
     ResourceType(ROUTER_INTERFACE, found_by=Mark.OWNER),
-    ResourceType(ROUTER_ROUTE, unsearched=_NOT_MADE),
+    ResourceType(ROUTER_ROUTE, unsearched=NOT_MADE),
     ResourceType(PORT, found_by=Mark.URN_TAG),
     ResourceType(PORT_SECURITY_GROUPS, not_a_cloud_object="the port's `securityGroupIds`"),
     ResourceType(SECURITY_GROUP, found_by=Mark.URN_TAG),
     ResourceType(SECURITY_GROUP_RULE, found_by=Mark.OWNER),
-    ResourceType(FLOATING_IP, unsearched=_NOT_MADE),
-    ResourceType(FLOATING_IP_ASSOCIATE, unsearched=_NOT_MADE),
+    ResourceType(FLOATING_IP, unsearched=NOT_MADE),
+    ResourceType(FLOATING_IP_ASSOCIATE, unsearched=NOT_MADE),
     ResourceType(INSTANCE, found_by=Mark.URN_METADATA),
     ResourceType(KEYPAIR, found_by=Mark.NAME),
     ResourceType(SERVER_GROUP, found_by=Mark.NAME),
@@ -151,12 +151,12 @@ RESOURCE_TYPES: tuple[ResourceType, ...] = (
     ResourceType(KEY_CONTAINER, found_by=Mark.NAME),
     ResourceType(ORDER, found_by=Mark.NAME),
     # Not admitted: the project's own images are read by the live audit and refused there.
-    ResourceType(IMAGE, admitted=False, unsearched=_NOT_MADE),
-    ResourceType(LOAD_BALANCER, unsearched=_NOT_MADE),
-    ResourceType(LISTENER, unsearched=_NOT_MADE),
-    ResourceType(POOL, unsearched=_NOT_MADE),
-    ResourceType(MEMBER, unsearched=_NOT_MADE),
-    ResourceType(MONITOR, unsearched=_NOT_MADE),
+    ResourceType(IMAGE, admitted=False, unsearched=NOT_MADE),
+    ResourceType(LOAD_BALANCER, unsearched=NOT_MADE),
+    ResourceType(LISTENER, unsearched=NOT_MADE),
+    ResourceType(POOL, unsearched=NOT_MADE),
+    ResourceType(MEMBER, unsearched=NOT_MADE),
+    ResourceType(MONITOR, unsearched=NOT_MADE),
     # A workspace's Keystone objects live outside the site's project: closing a workspace
     # checks they are gone (hubctl.workspaces), with the workspace's own credentials.
     ResourceType(PROJECT, unsearched="a workspace's own project, outside the site's project"),

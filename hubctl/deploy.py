@@ -25,8 +25,9 @@ from hubcore.resource_types import CONTAINER
 from hubcore.stackfiles import REPO_ROOT, load_layered_config
 from hubcore.stacks import SITE_LAYERS, Layer, StackName
 from hubctl.backend import SiteBackend, choose_backend, open_backend
-from hubctl.cloud import SiteCloud, empty_container, site_cloud
-from hubctl.reconcile import decide, owned_ids, pending_operations, settled
+from hubctl.cloud import SiteCloud, empty_container, project_of, site_cloud
+from hubctl.cloud.api import Project
+from hubctl.reconcile import PendingOp, decide, owned_ids, pending_operations, settled
 from infra.config import HubConfig, validate_config
 from infra.kinds import LAYER_DEPENDENCIES
 
@@ -318,16 +319,16 @@ class SiteDeployer:
         ops = pending_operations(deployment)
         if not ops:
             return
-        connections: dict[bool, Any] = {}
+        projects: dict[bool, Project] = {}
         cloud = self.cloud()
         replica = site_config(self.site, Layer.STORAGE).replica_region
 
-        def connect(op: Any) -> Any:
+        def connect(op: PendingOp) -> Project:
             in_replica = bool(replica) and "::openstack-replica::" in op.provider
-            if in_replica not in connections:
+            if in_replica not in projects:
                 chosen = cloud.in_region(str(replica)) if in_replica else cloud
-                connections[in_replica] = chosen.connect()
-            return connections[in_replica]
+                projects[in_replica] = chosen.project_api()
+            return projects[in_replica]
 
         decisions = decide(ops, owned_ids(deployment), connect)
         for decision in decisions:
@@ -429,15 +430,7 @@ def delete_order_secrets(conn: Any, site: str, exact: str | None = None) -> int:
 
     Only the connection's own project is reached, and only the site's own key names.
     """
-    prefix = f"hub-{site}-key-"
-    doomed = [
-        s
-        for s in conn.key_manager.secrets()
-        if (s.name or "") == exact or (exact is None and (s.name or "").startswith(prefix))
-    ]
-    for secret in doomed:
-        conn.key_manager.delete_secret(secret.secret_ref.rstrip("/").rsplit("/", 1)[-1])
-    return len(doomed)
+    return project_of(conn).delete_generated_keys(site, exact=exact)
 
 
 def _write_line(log: TextIO, line: str) -> None:

@@ -1,6 +1,7 @@
 """What a person has after `hubctl up`: a short summary, and the full outputs on demand.
 
-The summary names the hosts with their addresses (read from the cloud: the stacks hold names),
+The summary names the hosts with their addresses (read from the cloud, hubctl.cloud: the stacks
+hold names),
 the containers, and the key references with their long URLs elided, then how to reach the hosts
 (ssh through the bastion). `hubctl outputs` gives every output of every layer.
 """
@@ -25,17 +26,6 @@ def elide(ref: object, keep: int = 8) -> str:
     head, _, last = text.rstrip("/").rpartition("/")
     kind = head.rsplit("/", 1)[-1] if head else ""
     return f"…/{kind}/{last[:keep]}…" if kind else text
-
-
-def addresses(conn: Any, names: list[str]) -> dict[str, str]:
-    """Fixed addresses of the named servers in the connection's project."""
-    wanted = set(names)
-    found: dict[str, str] = {}
-    for server in conn.compute.servers(details=True):
-        if server.name in wanted:
-            ips = [a["addr"] for net in (server.addresses or {}).values() for a in net]
-            found[server.name] = ips[0] if ips else ""
-    return found
 
 
 def summary(

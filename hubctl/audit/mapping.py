@@ -57,7 +57,7 @@ from hubcore.resource_types import (
     VOLUME,
 )
 from hubctl.audit.inventory import Gap, GapKind, RawProject
-from hubctl.reconcile import subnet_route_id
+from hubctl.cloud.openstack.types import subnet_route_id
 
 # Live objects of a type the pack does not admit: judged (and refused) by inventory-known-type.
 
