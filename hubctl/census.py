@@ -17,11 +17,13 @@ from typing import Any
 
 from hubcore.resource_types import MARKED, ORDER, SECRET
 from hubctl.cloud.api import CloudObject, Project
+from hubctl.layers import HUB_LAYERS
 
 __all__ = ["LISTED", "Census", "CloudObject", "delete_orphans", "state_ids", "take"]
 
-# The types the census lists: every type the hub marks.
-LISTED = frozenset(known.token for known in MARKED)
+_MARKED = frozenset(known.token for known in MARKED)
+# The types the census lists: the marked types of every layer's stacks (hubctl.layers).
+LISTED = frozenset(token for entry in HUB_LAYERS for token in entry.types if token in _MARKED)
 
 
 @dataclass

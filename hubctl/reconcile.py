@@ -26,9 +26,12 @@ from typing import Any
 
 from hubcore.resource_types import MARKED
 from hubctl.cloud.api import Project
+from hubctl.layers import HUB_LAYERS
 
-# The types whose pending creates are looked for in the cloud: every type the hub marks.
-SEARCHED = frozenset(known.token for known in MARKED)
+_MARKED = frozenset(known.token for known in MARKED)
+# The types whose pending creates are looked for in the cloud: the marked types of every
+# layer's stacks (hubctl.layers).
+SEARCHED = frozenset(token for entry in HUB_LAYERS for token in entry.types if token in _MARKED)
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ from hubctl.commands.common import (
 )
 from hubctl.deploy import LAYERS, Action, LayerRun, SiteDeployer, select_stack, site_config
 from hubctl.diagnosis import site_reasons
+from hubctl.layers import summary
 from hubctl.locks import Locked, site_locked
 from hubctl.processes import guard_engine_processes
 
@@ -256,7 +257,7 @@ def _summarise(deployer: SiteDeployer, site: str, results: list[LayerRun], hosts
     except Exception as error:  # an unreadable cloud must say so, not pass silently
         say(f"(hosts of {site} unknown: {type(error).__name__}: {error})")
         found = {}
-    for table in outputs.summary(site, values, found):
+    for table in summary(site, values, found):
         console.print(table)
     hint = prepared.hint() if prepared is not None else None
     say(f"reach it: {hint or outputs.ssh_hint(values, found)}")
