@@ -93,16 +93,19 @@ class PackRefusal(Exception):
 
 def pack_settings() -> tuple[int, KeyRules]:
     """The longest workspace and the SSH key rules, as the pack's config sets them."""
+    from policies.rules.crypto import KeyStrengthSettings
+    from policies.rules.workspace import ExpirySettings
+
     all_rules()
     config = load_pack_config()
-    expiry = config.rule_config(REGISTRY["workspace-expiry-valid"])
-    crypto = config.rule_config(REGISTRY["crypto-key-strength"])
+    expiry = config.settings(REGISTRY["workspace-expiry-valid"], ExpirySettings)
+    crypto = config.settings(REGISTRY["crypto-key-strength"], KeyStrengthSettings)
     keys = KeyRules(
-        min_rsa_bits=int(crypto.get("minRsaBits", 3072)),
-        curves=tuple(str(c).upper() for c in crypto.get("allowedCurves", ("P256", "P384"))),
-        allow_ed25519=bool(crypto.get("allowEd25519", False)),
+        min_rsa_bits=crypto.min_rsa_bits,
+        curves=tuple(c.upper() for c in crypto.allowed_curves),
+        allow_ed25519=crypto.allow_ed25519,
     )
-    return int(expiry.get("maxDurationDays", 1096)), keys
+    return expiry.max_duration_days, keys
 
 
 @dataclass(frozen=True)

@@ -15,11 +15,17 @@ from hubcore.resource_types import CONTAINER, USER
 from hubcore.stacks import Layer, StackName
 from hubcore.workspaceroles import MEMBER_ROLES
 from policies.model import Context, Outcome, Reading, ResourceView, failed, not_applicable, passed
-from policies.registry import Scope, Severity, rule
+from policies.registry import RuleSettings, Scope, Severity, rule
 from policies.rules.common import cannot_judge, describe
 from policies.swift import AclRefused, clean_acl, parse_acl
 
 MIN_OFFICERS = 2
+
+
+class OfficersSettings(RuleSettings):
+    """airlock-data-officers: how many distinct officers a site names at least."""
+
+    min_officers: int = MIN_OFFICERS
 
 
 def _kind(resource: ResourceView) -> str | None:
@@ -186,7 +192,7 @@ def airlock_decision_one_officer(resource: ResourceView, context: Context) -> Ou
     "release needs two distinct officers' approvals.",
     severity=Severity.HIGH,
     scope=Scope.STACK,
-    config={"minOfficers": MIN_OFFICERS},
+    settings=OfficersSettings(),
 )
 def airlock_data_officers(context: Context) -> Outcome:
     """Passes: a site's network or workspace stack whose hub:dataOfficers lists at least
@@ -200,7 +206,7 @@ def airlock_data_officers(context: Context) -> Outcome:
         return not_applicable("the site holds no research workspaces")
     officers = site.value("hub:dataOfficers")
     listed = sorted({str(o) for o in officers}) if isinstance(officers, list) else []
-    least = int(context.rule_config.get("minOfficers", MIN_OFFICERS))
+    least = context.settings(OfficersSettings).min_officers
     if len(listed) >= least:
         return passed()
     return failed(

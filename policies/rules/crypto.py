@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import Field
+
 from hubcore.resource_types import (
     INSTANCE,
     KEYPAIR,
@@ -37,7 +39,7 @@ from policies.model import (
     not_applicable,
     passed,
 )
-from policies.registry import Scope, Severity, rule
+from policies.registry import RuleSettings, Scope, Severity, rule
 from policies.rules.common import cannot_judge, describe, number, truth
 from policies.userdata import layers
 
@@ -66,11 +68,21 @@ SECRET_BY_NATURE = frozenset(
     {"privateKeyPem", "privateKeyPemWo", "caPrivateKeyPem", "caPrivateKeyPemWo", "payload",
      "userData"}
 )  # fmt: skip
-KEY_SETTINGS = {
-    "minRsaBits": 3072,
-    "allowedCurves": ["P256", "P384", "P521"],
-    "allowEd25519": False,
-}
+
+
+class KeyStrengthSettings(RuleSettings):
+    """crypto-key-strength: the RSA floor, the curves, and whether Ed25519 is accepted."""
+
+    min_rsa_bits: int = 3072
+    allowed_curves: list[str] = Field(default_factory=lambda: ["P256", "P384", "P521"])
+    allow_ed25519: bool = False
+
+
+class ValiditySettings(RuleSettings):
+    """crypto-certificate-validity: the longest validity of a CA and of a leaf, in hours."""
+
+    max_ca_validity_hours: int = 26280
+    max_leaf_validity_hours: int = 8760
 
 
 def _int(value: Any, default: int) -> int | None:
@@ -81,10 +93,10 @@ def _int(value: Any, default: int) -> int | None:
     return None if parsed is None or parsed != int(parsed) else int(parsed)
 
 
-def key_problem(key: Key, config: Any) -> str | None:
+def key_problem(key: Key, settings: KeyStrengthSettings) -> str | None:
     """Why `key` is too weak for RGS B1 under the rule's settings; None when it is not."""
-    minimum = int(config.get("minRsaBits", 3072))
-    allowed = [str(c).upper() for c in config.get("allowedCurves", [])]
+    minimum = settings.min_rsa_bits
+    allowed = [c.upper() for c in settings.allowed_curves]
     if key.algorithm == "RSA":
         if key.bits is not None and key.bits >= minimum:
             return None
@@ -94,14 +106,14 @@ def key_problem(key: Key, config: Any) -> str | None:
             return None
         return f"ANSSI RGS B1 requires a curve order of at least 256 bits: {', '.join(allowed)}"
     if key.algorithm == "Ed25519":
-        if config.get("allowEd25519"):
+        if settings.allow_ed25519:
             return None
         return "RGS B1 does not cover Ed25519; record the decision with allowEd25519"
     return f"{key.algorithm} is not an algorithm RGS B1 accepts (RSA or ECDSA)"
 
 
 def _tls_key(resource: ResourceView, context: Context) -> Outcome:
-    config = context.rule_config
+    settings = context.settings(KeyStrengthSettings)
     for prop in ("algorithm", "rsaBits", "ecdsaCurve"):
         reading = context.reading(resource, prop)
         if reading is Reading.COMPUTED:
@@ -111,7 +123,7 @@ def _tls_key(resource: ResourceView, context: Context) -> Outcome:
     algorithm = str(resource.get("algorithm") or "").upper()
     if algorithm == "RSA":
         bits = _int(resource.get("rsaBits"), TLS_DEFAULT_RSA_BITS)
-        minimum = int(config.get("minRsaBits", 3072))
+        minimum = settings.min_rsa_bits
         if bits is not None and bits >= minimum:
             return passed()
         return failed(
@@ -123,7 +135,7 @@ def _tls_key(resource: ResourceView, context: Context) -> Outcome:
         )
     if algorithm == "ECDSA":
         curve = str(resource.get("ecdsaCurve") or TLS_DEFAULT_CURVE).upper()
-        allowed = [str(c).upper() for c in config.get("allowedCurves", [])]
+        allowed = [c.upper() for c in settings.allowed_curves]
         if curve in allowed:
             return passed()
         default = (
@@ -138,7 +150,7 @@ def _tls_key(resource: ResourceView, context: Context) -> Outcome:
             config_keys=("hub:tls",),
         )
     if algorithm == "ED25519":
-        if config.get("allowEd25519"):
+        if settings.allow_ed25519:
             return passed()
         return failed(
             f"{describe(resource)} is an Ed25519 key, which RGS B1 does not cover; use ECDSA "
@@ -153,7 +165,7 @@ def _judge_found(resource: ResourceView, prop: str, found: Found, context: Conte
             f"{describe(resource)}: {found.where} in {prop} cannot be judged: {found.problem}; "
             "key material the pack cannot read does not pass.",
         )
-    problem = key_problem(found.key, context.rule_config)
+    problem = key_problem(found.key, context.settings(KeyStrengthSettings))
     if problem is None:
         return passed()
     return failed(
@@ -202,7 +214,7 @@ def _keypair(resource: ResourceView, context: Context) -> Outcome:
     if reading is Reading.COMPUTED:
         return not_applicable("the public key is computed by resources of the stack")
     if reading is Reading.ABSENT or value == "":
-        problem = key_problem(NOVA_GENERATED, context.rule_config)
+        problem = key_problem(NOVA_GENERATED, context.settings(KeyStrengthSettings))
         return failed(
             f"{describe(resource)} gives no public key, so Nova generates one: "
             f"{NOVA_GENERATED}, and hands its private half to whoever reads the state; "
@@ -240,7 +252,7 @@ def _instance_key_pair(resource: ResourceView, context: Context) -> Outcome:
     # refused before it exists (a stack rule would run after the update).
     scope=Scope.RESOURCE,
     applies_to=(TLS_PRIVATE_KEY, KEYPAIR, SECRET, INSTANCE, TLS_CERT_REQUEST, *CERTIFICATES),
-    config=KEY_SETTINGS,
+    settings=KeyStrengthSettings(),
 )
 def crypto_key_strength(resource: ResourceView, context: Context) -> list[Outcome]:
     """Passes: RSA with at least minRsaBits, ECDSA on an allowed curve, Ed25519 if allowed,
@@ -318,9 +330,8 @@ def _certificates(resource: ResourceView, context: Context) -> list[tuple[str, F
     return found
 
 
-def _within(hours: float, is_ca: bool, config: Any) -> tuple[bool, int]:
-    key = "maxCaValidityHours" if is_ca else "maxLeafValidityHours"
-    bound = int(config.get(key, 26280 if is_ca else 8760))
+def _within(hours: float, is_ca: bool, settings: ValiditySettings) -> tuple[bool, int]:
+    bound = settings.max_ca_validity_hours if is_ca else settings.max_leaf_validity_hours
     return 0 < hours <= bound, bound
 
 
@@ -330,7 +341,7 @@ def _within(hours: float, is_ca: bool, config: Any) -> tuple[bool, int]:
     remediation="Lower validity_period_hours (hub:tls caValidityHours / certValidityHours).",
     severity=Severity.MEDIUM,
     applies_to=(*CERTIFICATES, SECRET),
-    config={"maxCaValidityHours": 26280, "maxLeafValidityHours": 8760},
+    settings=ValiditySettings(),
 )
 def crypto_certificate_validity(resource: ResourceView, context: Context) -> list[Outcome]:
     """Passes: a pulumi-tls certificate's validity_period_hours, and the validity of any PEM
@@ -340,7 +351,9 @@ def crypto_certificate_validity(resource: ResourceView, context: Context) -> lis
     outcomes: list[Outcome] = []
     for prop, found in _certificates(resource, context):
         assert found.certificate is not None
-        ok, bound = _within(found.certificate.hours, found.certificate.is_ca, context.rule_config)
+        ok, bound = _within(
+            found.certificate.hours, found.certificate.is_ca, context.settings(ValiditySettings)
+        )
         kind = "CA certificate" if found.certificate.is_ca else "certificate"
         outcomes.append(
             passed()
@@ -369,7 +382,9 @@ def crypto_certificate_validity(resource: ResourceView, context: Context) -> lis
             ),
         ]
     hours = _int(resource.get("validityPeriodHours"), -1)
-    ok, bound = _within(float(hours if hours is not None else -1), is_ca, context.rule_config)
+    ok, bound = _within(
+        float(hours if hours is not None else -1), is_ca, context.settings(ValiditySettings)
+    )
     if ok:
         return [*outcomes, passed()]
     kind = "CA certificate" if is_ca else "certificate"

@@ -22,6 +22,8 @@ from collections.abc import Iterable, Mapping
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from typing import Any
 
+from pydantic import Field
+
 from hubcore.resource_types import (
     FLOATING_IP,
     FLOATING_IP_ASSOCIATE,
@@ -59,7 +61,7 @@ from policies.neutron import (
     world_reach,
 )
 from policies.neutron import Rule as NeutronRule
-from policies.registry import Rule, Scope, Severity, register, rule
+from policies.registry import Rule, RuleSettings, Scope, Severity, register, rule
 from policies.rules.common import cannot_judge, describe, truth
 
 HTTPS = 443
@@ -688,6 +690,12 @@ def _network_verdict(
     return f"network {network_id!r} is written literally and declared by no stack of the site"
 
 
+class ExternalNetworkSettings(RuleSettings):
+    """exposure-external-network-host: the tiers whose hosts never sit on the external network."""
+
+    forbidden_tiers: list[str] = Field(default_factory=lambda: [APP_TIER, DATA_TIER, ADMIN_TIER])
+
+
 @rule(
     "exposure-external-network-host",
     description="No host of the app, data or admin tier is attached to the external network.",
@@ -695,7 +703,7 @@ def _network_verdict(
     severity=Severity.CRITICAL,
     scope=Scope.RESOURCES,
     applies_to=(PORT, INSTANCE, INTERFACE_ATTACH, ROUTER),
-    config={"forbiddenTiers": [APP_TIER, DATA_TIER, ADMIN_TIER]},
+    settings=ExternalNetworkSettings(),
 )
 def exposure_external_network_host(resource: ResourceView, context: Context) -> list[Outcome]:
     """Passes: ports and instance networks on the stack's private networks (or outputs of the
@@ -705,7 +713,7 @@ def exposure_external_network_host(resource: ResourceView, context: Context) -> 
     network the pack cannot show to be private (a name of no network of the stack, an id
     written literally), for a host of a forbidden tier or of no known tier; a router whose
     gateway network, or a host whose networks, groups or addresses cannot be read."""
-    forbidden = {str(t) for t in context.rule_config.get("forbiddenTiers", [])}
+    forbidden = set(context.settings(ExternalNetworkSettings).forbidden_tiers)
     checks: list[tuple[str, ResourceView]] = []
     watched = {
         ROUTER: ("externalNetworkId",),
@@ -767,6 +775,13 @@ TLS_LISTENERS = frozenset({"HTTPS", "TERMINATED_HTTPS", "TCP"})
 
 
 # --- administration ports: one parameterised family ----------------------------------------
+
+
+class AdminPortSettings(RuleSettings):
+    """exposure-admin-port-*: the ports the rule watches (its defaults per kind of service)."""
+
+    ports: list[int]
+
 
 ADMIN_PORTS: dict[str, tuple[str, tuple[int, ...]]] = {
     "ssh": ("SSH", (22,)),
@@ -848,7 +863,7 @@ def admin_port_check(label: str) -> Any:
             return read if resource.get("direction") != "egress" else not_applicable("egress")
         if read.direction != "ingress":
             return not_applicable("egress rule")
-        ports = [int(p) for p in context.rule_config.get("ports", [])]
+        ports = context.settings(AdminPortSettings).ports
         hit = [p for p in ports if read.reaches(p)]
         if not hit:
             return passed()
@@ -885,7 +900,7 @@ def _register_admin_ports(entries: Iterable[tuple[str, tuple[str, tuple[int, ...
                 scope=Scope.RESOURCE,
                 applies_to=(SECURITY_GROUP_RULE,),
                 check=admin_port_check(label),
-                config_defaults={"ports": list(ports)},
+                settings=AdminPortSettings(ports=list(ports)),
             )
         )
 

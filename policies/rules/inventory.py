@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
+from pydantic import Field
+
 from hubcore.resource_types import PROVIDER_PREFIX, package_of
 from policies.known_types import foreign_cloud, in_inventory, known_type
 from policies.model import (
@@ -37,12 +39,19 @@ from policies.properties import (
     classified,
     schema_of,
 )
-from policies.registry import Severity, rule
+from policies.registry import RuleSettings, Severity, rule
 from policies.rules.common import at_default, describe
 from policies.rules.common import shown as common_shown
 from policies.schema import versions as schema_versions
 
 ALLOW_KEY = "allow"
+
+
+class AllowSettings(RuleSettings):
+    """inventory-known-type: the allowances (a type or package, a reason, an owner, an end),
+    each checked when the config is loaded (policies.config)."""
+
+    allow: list[dict[str, Any]] = Field(default_factory=list)
 
 
 def _ended(expires: Any, today: date) -> bool:
@@ -59,7 +68,7 @@ def allowance(resource: ResourceView, context: Context) -> str | None:
     Entries without a reason are ignored here (the config loader refuses them already).
     """
     today = datetime.now(UTC).date()
-    for entry in context.rule_config.get(ALLOW_KEY) or []:
+    for entry in context.settings(AllowSettings).allow:
         if not isinstance(entry, Mapping):
             continue
         reason = str(entry.get("reason") or "").strip()
@@ -76,7 +85,7 @@ def allowance(resource: ResourceView, context: Context) -> str | None:
     remediation="Add a rule family for the type, or allow it in the pack config with a reason.",
     severity=Severity.CRITICAL,
     applies_to=("*",),
-    config={ALLOW_KEY: []},
+    settings=AllowSettings(),
 )
 def inventory_known_type(resource: ResourceView, context: Context) -> Outcome:
     """Passes: a type of policies/known_types.py (openstack, tls, the hub's components, Pulumi's

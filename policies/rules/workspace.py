@@ -45,7 +45,7 @@ from policies.model import (
     passed,
 )
 from policies.neutron import Rule as NeutronRule
-from policies.registry import Scope, Severity, rule
+from policies.registry import RuleSettings, Scope, Severity, rule
 from policies.rules.common import describe
 from policies.rules.exposure import FLOATING_IP_TYPES, read_rule
 
@@ -86,8 +86,20 @@ def is_extract(resource: ResourceView) -> bool:
     return "workspace" in tags and tags.get("purpose") == "extract"
 
 
+class ExpirySettings(RuleSettings):
+    """workspace-expiry-valid: the longest a workspace may last, in days."""
+
+    max_duration_days: int = MAX_DAYS
+
+
+class AsOfSettings(RuleSettings):
+    """workspace-not-expired: the day to judge on ("": today, UTC)."""
+
+    as_of: str = ""
+
+
 def as_of(context: Context) -> date:
-    configured = _date(context.rule_config.get("asOf"))
+    configured = _date(context.settings(AsOfSettings).as_of)
     return configured or datetime.now(UTC).date()
 
 
@@ -99,7 +111,7 @@ def as_of(context: Context) -> date:
     "(hubctl workspace extend refuses dates beyond it).",
     severity=Severity.HIGH,
     applies_to=(CONTAINER,),
-    config={"maxDurationDays": MAX_DAYS},
+    settings=ExpirySettings(),
 )
 def workspace_expiry_valid(resource: ResourceView, context: Context) -> Outcome:
     """Passes: the extract says workspace-starts < workspace-expires <= authorisation-ends, and
@@ -122,7 +134,7 @@ def workspace_expiry_valid(resource: ResourceView, context: Context) -> Outcome:
             f"{what} expires on {expires}, after its authorisation "
             f"{tags.get('authorisation', '?')} ends on {ends}: access outlives the authorisation."
         )
-    limit = int(context.rule_config.get("maxDurationDays", MAX_DAYS))
+    limit = context.settings(ExpirySettings).max_duration_days
     days = (expires - starts).days
     if days > limit:
         return failed(f"{what} lasts {days} days; at most {limit} are allowed (maxDurationDays).")
@@ -135,7 +147,7 @@ def workspace_expiry_valid(resource: ResourceView, context: Context) -> Outcome:
     remediation="Close the workspace: hubctl workspace close (or expire, the nightly job).",
     severity=Severity.CRITICAL,
     applies_to=LABELLED,
-    config={"asOf": ""},
+    settings=AsOfSettings(),
 )
 def workspace_not_expired(resource: ResourceView, context: Context) -> Outcome:
     """Passes: the resource's workspace-expires is today (UTC, or the asOf setting) or later.

@@ -190,6 +190,9 @@ def test_pack_config_layers_a_default_and_per_rule_levels():
         ({"no-such-rule": "advisory"}, "unknown rule"),
         ({"region-eu-only": "sometimes"}, "not one of"),
         ({"crypto-key-strength": {"maxBits": 1}}, "unknown setting"),
+        ({"crypto-key-strength": {"minRsaBits": "many"}}, "crypto-key-strength: minRsaBits: "),
+        ({"exemption-expired": {"asOf": 20270101}}, "exemption-expired: asOf: "),
+        ({"exposure-admin-port-ssh": {"ports": ["ssh"]}}, r"exposure-admin-port-ssh: ports\.0: "),
         ({"region-eu-only": {"suppress": [{"urn": "urn:x"}]}}, "no reason"),
         ({"region-eu-only": {"suppress": [{"urn": "urn:x", "reason": "  "}]}}, "no reason"),
     ],
@@ -197,6 +200,16 @@ def test_pack_config_layers_a_default_and_per_rule_levels():
 def test_pack_config_mistakes_are_refused_with_a_reason(data, expected):
     with pytest.raises(PackConfigError, match=expected):
         PackConfig.from_mapping(data, "test")
+
+
+def test_a_rule_reads_its_settings_typed_with_the_config_over_its_defaults():
+    from policies.rules.crypto import KeyStrengthSettings
+
+    config = PackConfig.from_mapping({"crypto-key-strength": {"minRsaBits": 4096}}, "test")
+    settings = config.settings(REGISTRY["crypto-key-strength"], KeyStrengthSettings)
+    assert settings.min_rsa_bits == 4096
+    assert settings.allowed_curves == ["P256", "P384", "P521"]
+    assert settings.allow_ed25519 is False
 
 
 def test_the_shipped_pack_config_is_valid():
