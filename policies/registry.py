@@ -83,6 +83,10 @@ class Rule:
     # Per-rule settings with their defaults (an instance of the rule's model), overridable
     # through the pack's config; None: the rule takes no setting.
     settings: RuleSettings | None = None
+    # The requirements it enforces (ids of policies.references.REQUIREMENTS).
+    requirements: tuple[str, ...] = ()
+    # What it enforces, in one sentence: its row of the pack README's rules table.
+    enforces: str = ""
     # Derived from the check's module at registration; given only for rules defined elsewhere
     # (tests), where no family module exists.
     family: str = ""
@@ -163,6 +167,8 @@ def rule(
     scope: Scope = Scope.RESOURCE,
     applies_to: Iterable[str] = (),
     settings: RuleSettings | None = None,
+    requirements: Iterable[str] = (),
+    enforces: str = "",
 ) -> Callable[[Any], Any]:
     """Register the decorated function as one rule; the function itself is left unchanged."""
 
@@ -178,6 +184,8 @@ def rule(
                 applies_to=tuple(applies_to),
                 check=check,
                 settings=settings,
+                requirements=tuple(requirements),
+                enforces=enforces,
             )
         )
         return check

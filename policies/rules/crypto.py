@@ -248,6 +248,14 @@ def _instance_key_pair(resource: ResourceView, context: Context) -> Outcome:
     description="Keys from any source meet ANSSI RGS B1: RSA >= 3072 bits, ECDSA P-256 or larger.",
     remediation="Use ECDSA P384 (or RSA >= 3072 bits) for every key, whatever makes it.",
     severity=Severity.HIGH,
+    requirements=("ANSSI-B1-RSA", "ANSSI-B1-EC", "ANSSI-PA-079"),
+    enforces=(
+        "every key, whatever makes it: pulumi-tls keys (their provider's weak defaults included), "
+        "Nova key pairs (the public key; none means Nova generates RSA 2048), PEM keys, requests "
+        "and certificates given to pulumi-tls or stored in Barbican, OpenSSH keys and PEM blocks "
+        "in user data: RSA >= 3072 bits, ECDSA P-256/P-384/P-521 (RGS B1); Ed25519 only if "
+        "`allowEd25519`"
+    ),
     # A resource rule: the engine runs it before each resource is created, so a weak key is
     # refused before it exists (a stack rule would run after the update).
     scope=Scope.RESOURCE,
@@ -276,6 +284,11 @@ def crypto_key_strength(resource: ResourceView, context: Context) -> list[Outcom
     description="An instance opens with a key pair the stack declares, so its key is judged.",
     remediation="Declare the key pair in the stack (its public key is then judged).",
     severity=Severity.HIGH,
+    requirements=("ANSSI-B1-RSA", "ANSSI-B1-EC", "ANSSI-BP-028"),
+    enforces=(
+        "an instance opens with a key pair the stack declares (whose public key "
+        "crypto-key-strength judges)"
+    ),
     scope=Scope.RESOURCES,
     applies_to=(INSTANCE,),
 )
@@ -291,6 +304,8 @@ def crypto_instance_key_pair(resource: ResourceView, context: Context) -> Outcom
     description="Barbican key orders are AES with at least 128-bit strength (256 bits in XTS).",
     remediation="Order AES keys with bit_length 256.",
     severity=Severity.HIGH,
+    requirements=("ANSSI-B1-SYM", "ANSSI-PA-079"),
+    enforces="Barbican AES key orders of 128-bit strength (256-bit keys in XTS)",
     applies_to=(ORDER,),
 )
 def crypto_symmetric_key_strength(resource: ResourceView, context: Context) -> Outcome:
@@ -340,6 +355,12 @@ def _within(hours: float, is_ca: bool, settings: ValiditySettings) -> tuple[bool
     description="Certificates from any source carry a bounded validity: CA <= 3 years, leaf <= 1.",
     remediation="Lower validity_period_hours (hub:tls caValidityHours / certValidityHours).",
     severity=Severity.MEDIUM,
+    requirements=("ANSSI-PA-079",),
+    enforces=(
+        "CA <= 3 years, leaf <= 1 year (settings `maxCaValidityHours`, `maxLeafValidityHours`), "
+        "for pulumi-tls certificates (`is_ca_certificate` read as the provider parses it) and PEM "
+        "certificates stored in Barbican or given as a CA"
+    ),
     applies_to=(*CERTIFICATES, SECRET),
     settings=ValiditySettings(),
 )

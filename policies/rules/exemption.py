@@ -41,6 +41,11 @@ def as_of(context: Context) -> date:
     description="No suppression or allowance is past its expiry, or further ahead than allowed.",
     remediation="Fix the finding, or renew the exemption with its owner's review and a new date.",
     severity=Severity.HIGH,
+    requirements=("CLOSED-WORLD", "HDS-ISO27001-A8"),
+    enforces=(
+        "no suppression or allowance is past its `expires` (it no longer exempts either) or "
+        "further ahead than `maxDays` (180)"
+    ),
     scope=Scope.STACK,
     settings=ExemptionSettings(),
 )

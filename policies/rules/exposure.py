@@ -407,6 +407,11 @@ def _judge_host_union(resource: ResourceView, context: Context, direction: str) 
     description="Nothing is reachable from beyond the site's ranges except HTTPS into ingress.",
     remediation="Restrict remote_ip_prefix to the site or operators' ranges, or use a group.",
     severity=Severity.CRITICAL,
+    requirements=("SNC-13", "HDS-ISO27001-A8"),
+    enforces=(
+        "nothing reachable from beyond the site's ranges (or from the whole Internet, in one piece "
+        "or several) except TCP 443 into the ingress tier; per port, groups add up"
+    ),
     scope=Scope.RESOURCES,
     applies_to=(SECURITY_GROUP_RULE, PORT),
 )
@@ -429,6 +434,11 @@ def exposure_world_ingress(resource: ResourceView, context: Context) -> Outcome:
     description="Only HTTPS may leave for beyond the site's ranges, and never from the data tier.",
     remediation="Limit egress to HTTPS from tiers that need updates; keep the data tier closed.",
     severity=Severity.HIGH,
+    requirements=("SNC-13", "HDS-ISO27001-A8"),
+    enforces=(
+        "only TCP 443 beyond the site's ranges, never from the data tier (also through another "
+        "group on the same port)"
+    ),
     scope=Scope.RESOURCES,
     applies_to=(SECURITY_GROUP_RULE, PORT),
 )
@@ -477,6 +487,11 @@ def _target(resource: ResourceView, context: Context) -> tuple[str, ResourceView
     description="No floating IP is attached to any port or instance of the data or admin tier.",
     remediation="Reach data and admin hosts through the bastion and the ingress tier instead.",
     severity=Severity.HIGH,
+    requirements=("SNC-13", "HDS-ISO27001-A8"),
+    enforces=(
+        "no floating IP on any port or instance with a data or admin tier among its tiers (tags, "
+        "groups, subnets); fails closed on an unknown target"
+    ),
     scope=Scope.RESOURCES,
     applies_to=FLOATING_IP_TYPES,
 )
@@ -508,6 +523,8 @@ def exposure_floating_ip_tier(resource: ResourceView, context: Context) -> Outco
     description="Ports and networks keep port security on, so security groups filter them.",
     remediation="Remove port_security_enabled=False; open flows with security-group rules.",
     severity=Severity.CRITICAL,
+    requirements=("SNC-13", "HDS-ISO27001-A8"),
+    enforces="ports and networks keep port security on",
     applies_to=(PORT, NETWORK),
 )
 def exposure_port_security_disabled(resource: ResourceView, context: Context) -> Outcome:
@@ -555,6 +572,11 @@ def _router_port(port: ResourceView, context: Context) -> bool:
     description="No security group keeps Neutron's default rules, and no port gets the default.",
     remediation="Set delete_default_rules=True; give every port its tier's security group.",
     severity=Severity.HIGH,
+    requirements=("SNC-13", "HDS-ISO27001-A8"),
+    enforces=(
+        "groups delete Neutron's default rules; no port (but router interfaces) or instance gets "
+        "the project's `default` group"
+    ),
     scope=Scope.RESOURCES,
     applies_to=(SECURITY_GROUP, PORT, INSTANCE),
 )
@@ -701,6 +723,11 @@ class ExternalNetworkSettings(RuleSettings):
     description="No host of the app, data or admin tier is attached to the external network.",
     remediation="Put hosts on their tier's subnet; reach them through the ingress tier.",
     severity=Severity.CRITICAL,
+    requirements=("SNC-13", "HDS-ISO27001-A8"),
+    enforces=(
+        "no host of the app, data or admin tier (setting `forbiddenTiers`) on the external "
+        "network, or on a network the pack cannot show private"
+    ),
     scope=Scope.RESOURCES,
     applies_to=(PORT, INSTANCE, INTERFACE_ATTACH, ROUTER),
     settings=ExternalNetworkSettings(),
@@ -790,6 +817,15 @@ ADMIN_PORTS: dict[str, tuple[str, tuple[int, ...]]] = {
     "database": ("database", (5432, 3306, 1433, 1521, 27017, 6379, 9042, 9200)),
 }
 EVERY_ADMIN_PORT = sorted({port for _, ports in ADMIN_PORTS.values() for port in ports})
+# Each kind's requirements and what its rule enforces.
+ADMIN_PORT_REFERENCES: dict[str, tuple[tuple[str, ...], str]] = {
+    "ssh": (
+        ("SNC-13", "ANSSI-BP-028"),
+        "SSH only from the site and the operators' ranges (`hub:adminCidrs`), by coverage",
+    ),
+    "rdp": (("SNC-13", "ANSSI-BP-028"), "same for RDP"),
+    "database": (("SNC-13", "HDS-ISO27001-A8"), "same for database ports (setting `ports`)"),
+}
 
 
 def _cidrs(value: Any) -> list[Network] | None:
@@ -807,6 +843,11 @@ def _cidrs(value: Any) -> list[Network] | None:
     description="Load-balancer listeners open only HTTPS to the world, never admin ports.",
     remediation="Listen on 443 with HTTPS/TERMINATED_HTTPS; restrict allowed_cidrs otherwise.",
     severity=Severity.CRITICAL,
+    requirements=("SNC-13", "HDS-ISO27001-A8", "ANSSI-BP-028"),
+    enforces=(
+        "Octavia listeners open beyond the site's ranges only on 443 with HTTPS, TERMINATED_HTTPS "
+        "or TCP, never on an administration port"
+    ),
     applies_to=(LISTENER,),
 )
 def exposure_load_balancer_listener(resource: ResourceView, context: Context) -> Outcome:
@@ -901,6 +942,8 @@ def _register_admin_ports(entries: Iterable[tuple[str, tuple[str, tuple[int, ...
                 applies_to=(SECURITY_GROUP_RULE,),
                 check=admin_port_check(label),
                 settings=AdminPortSettings(ports=list(ports)),
+                requirements=ADMIN_PORT_REFERENCES[key][0],
+                enforces=ADMIN_PORT_REFERENCES[key][1],
             )
         )
 
@@ -966,6 +1009,8 @@ def _judge_addresses(
     description="A port's allowed address pairs stay inside the site's ranges.",
     remediation="List only addresses of the site (a VRRP address of the subnet), never the world.",
     severity=Severity.CRITICAL,
+    requirements=("SNC-13", "HDS-ISO27001-A8"),
+    enforces="a port's allowed address pairs lie inside the site's ranges (never the world)",
     applies_to=(PORT,),
 )
 def exposure_allowed_address_pairs(resource: ResourceView, context: Context) -> list[Outcome]:
@@ -1003,6 +1048,8 @@ def exposure_allowed_address_pairs(resource: ResourceView, context: Context) -> 
     description="Load-balancer members (and their health checks) are addresses of the site.",
     remediation="Balance only to hosts of the site's subnets.",
     severity=Severity.CRITICAL,
+    requirements=("SNC-13", "SNC-19.1"),
+    enforces="load-balancer members and their health checks are addresses of the site's ranges",
     applies_to=(MEMBER,),
 )
 def exposure_load_balancer_member(resource: ResourceView, context: Context) -> list[Outcome]:
@@ -1035,6 +1082,8 @@ def exposure_load_balancer_member(resource: ResourceView, context: Context) -> l
     description="Subnets lie inside the site's network (or its workspace pool).",
     remediation="Carve subnets from hub:networkCidr (workspaces: from hub:workspacePool).",
     severity=Severity.HIGH,
+    requirements=("SNC-13", "HDS-ISO27001-A8"),
+    enforces="subnets lie inside `hub:networkCidr` or `hub:workspacePool`",
     applies_to=(SUBNET,),
 )
 def exposure_subnet_in_site_range(resource: ResourceView, context: Context) -> list[Outcome]:

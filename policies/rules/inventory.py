@@ -84,6 +84,11 @@ def allowance(resource: ResourceView, context: Context) -> str | None:
     description="Every resource is of a package and type the pack understands or admits.",
     remediation="Add a rule family for the type, or allow it in the pack config with a reason.",
     severity=Severity.CRITICAL,
+    requirements=("CLOSED-WORLD", "SNC-19.1"),
+    enforces=(
+        "every resource is of a package and type of the inventory, or admitted by an allowance "
+        "with a reason; the message names the type and both ways to admit it"
+    ),
     applies_to=("*",),
     settings=AllowSettings(),
 )
@@ -129,6 +134,8 @@ def _needs_provider(resource: ResourceView) -> bool:
     description="Every custom resource names a provider the stack declares.",
     remediation="Give the resource an explicit provider of the stack (opts=ResourceOptions).",
     severity=Severity.HIGH,
+    requirements=("CLOSED-WORLD", "SNC-19.1", "CATALOGUE"),
+    enforces="every custom resource names a provider of the stack (a reference to nothing fails)",
     applies_to=("*",),
 )
 def inventory_provider_resolved(resource: ResourceView, context: Context) -> Outcome:
@@ -298,6 +305,14 @@ class _Walk:
     description="Every set input of an understood type is judged, inert, or at its default.",
     remediation="Remove the input, or classify it in policies/properties.py with its reason.",
     severity=Severity.CRITICAL,
+    requirements=("CLOSED-WORLD", "SNC-19.1"),
+    enforces=(
+        "every set input of an understood type is a property of the provider's schema "
+        "(`policies/schema.json`), classified in `policies/properties.py` as judged by named rules "
+        "or inert with a reason; refused properties are unset or at their default as the provider "
+        "parses it; pass-through maps (`valueSpecs`, metadata the cloud acts on) carry only "
+        "admitted keys; nested objects to the leaf"
+    ),
     applies_to=("*",),
 )
 def inventory_property_judged(resource: ResourceView, context: Context) -> list[Outcome]:

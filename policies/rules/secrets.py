@@ -91,6 +91,8 @@ def plaintext_secrets(resource: ResourceView) -> list[str]:
     description="Passwords, tokens, private keys and Barbican payloads are Pulumi secrets.",
     remediation="Wrap the value in pulumi.Output.secret() or set it with `config set --secret`.",
     severity=Severity.CRITICAL,
+    requirements=("SNC-10", "HDS-ISO27001-A8"),
+    enforces="passwords, tokens, private keys, Barbican payloads only as Pulumi secrets",
     applies_to=("pulumi:providers:*", "openstack:*", "tls:*"),
 )
 def secrets_no_plaintext(resource: ResourceView, context: Context) -> list[Outcome]:
@@ -117,6 +119,8 @@ def secrets_no_plaintext(resource: ResourceView, context: Context) -> list[Outco
     description="Instances get no admin password: access is by SSH key through the bastion.",
     remediation="Remove admin_pass; give operators SSH keys through the hardening user data.",
     severity=Severity.HIGH,
+    requirements=("ANSSI-BP-028", "SNC-10"),
+    enforces="no `admin_pass` on instances",
     applies_to=(INSTANCE,),
 )
 def secrets_no_admin_password(resource: ResourceView, context: Context) -> Outcome:
@@ -149,6 +153,11 @@ EXPOSED_INPUTS = frozenset({"tags", "metadata", "name", "description"})
     description="No string embeds a credential: user data, metadata, tags, URLs, lists included.",
     remediation="Pass credentials through Barbican or OS_* variables, never inside strings.",
     severity=Severity.CRITICAL,
+    requirements=("SNC-10", "HDS-ISO27001-A8"),
+    enforces=(
+        "no string embeds a credential: user data (base64, gzip, MIME parts), metadata, tags, list "
+        "items, URLs"
+    ),
     applies_to=("*",),
 )
 def secrets_embedded_credentials(resource: ResourceView, context: Context) -> list[Outcome]:

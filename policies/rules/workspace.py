@@ -110,6 +110,11 @@ def as_of(context: Context) -> date:
     remediation="Set `expires` in the project's manifest before the authorisation ends "
     "(hubctl workspace extend refuses dates beyond it).",
     severity=Severity.HIGH,
+    requirements=("CNIL-AUTH", "GDPR-5-1-E"),
+    enforces=(
+        "a workspace's extract says when it starts and expires: after its start, not after its "
+        "authorisation ends, at most `maxDurationDays` (1096) long"
+    ),
     applies_to=(CONTAINER,),
     settings=ExpirySettings(),
 )
@@ -146,6 +151,11 @@ def workspace_expiry_valid(resource: ResourceView, context: Context) -> Outcome:
     description="No resource of an expired workspace is still deployed.",
     remediation="Close the workspace: hubctl workspace close (or expire, the nightly job).",
     severity=Severity.CRITICAL,
+    requirements=("CNIL-AUTH", "GDPR-5-1-E"),
+    enforces=(
+        "no resource of a workspace past its `workspace-expires` is deployed (setting `asOf`, "
+        "default today UTC): `hubctl check --state` of a lingering workspace fails"
+    ),
     applies_to=LABELLED,
     settings=AsOfSettings(),
 )
@@ -171,6 +181,8 @@ def workspace_not_expired(resource: ResourceView, context: Context) -> Outcome:
     description="A workspace holds only datasets its site holds (those its authorisation names).",
     remediation="List in the manifest's `datasets` only datasets of the site's hub:datasets.",
     severity=Severity.HIGH,
+    requirements=("CNIL-AUTH", "GDPR-5-1-C"),
+    enforces="an extract's `workspace-datasets` are among the site's `hub:datasets`",
     applies_to=(CONTAINER,),
 )
 def workspace_datasets_authorised(resource: ResourceView, context: Context) -> Outcome:
@@ -217,6 +229,11 @@ def _proxy(context: Context) -> tuple[str, int] | None:
     description="A workspace sends nothing out but NTP inside the site and package-proxy requests.",
     remediation="Remove the egress rule: only NTP inside the site and hub:aptProxy.",
     severity=Severity.CRITICAL,
+    requirements=("SNC-13", "GDPR-32"),
+    enforces=(
+        "a workspace group's egress is UDP 123 into `hub:networkCidr` or TCP to `hub:aptProxy`, "
+        "nothing else"
+    ),
     scope=Scope.RESOURCES,
     applies_to=(SECURITY_GROUP_RULE,),
 )
@@ -264,6 +281,8 @@ def workspace_no_egress(resource: ResourceView, context: Context) -> Outcome:
     description="No floating IP in a workspace stack, nor on a workspace's port.",
     remediation="Reach workspace hosts through the site's bastion; remove the floating IP.",
     severity=Severity.CRITICAL,
+    requirements=("SNC-13", "GDPR-32"),
+    enforces="no floating IP in a workspace stack or on a workspace port",
     scope=Scope.RESOURCES,
     applies_to=FLOATING_IP_TYPES,
 )
@@ -285,6 +304,8 @@ def workspace_no_floating_ip(resource: ResourceView, context: Context) -> Outcom
     description="A workspace's router has no external gateway.",
     remediation="Remove external_network_id / external_gateway from the workspace's router.",
     severity=Severity.CRITICAL,
+    requirements=("SNC-13", "GDPR-32"),
+    enforces="a workspace router has no external gateway",
     applies_to=(ROUTER,),
 )
 def workspace_no_external_gateway(resource: ResourceView, context: Context) -> Outcome:
@@ -306,6 +327,11 @@ def workspace_no_external_gateway(resource: ResourceView, context: Context) -> O
     "another workspace.",
     remediation="Open workspace ingress from the site's admin subnet (or its own range) only.",
     severity=Severity.CRITICAL,
+    requirements=("SNC-13", "HDS-ISO27001-A8", "GDPR-32"),
+    enforces=(
+        "workspace ingress only from the site's range or its own subnet, never from "
+        "`hub:workspacePool` or another stack's group"
+    ),
     scope=Scope.RESOURCES,
     applies_to=(SECURITY_GROUP_RULE,),
 )
@@ -374,6 +400,11 @@ def _dataset_keys(context: Context) -> set[str]:
     remediation="Order the workspace key from Barbican (OrderV1) in the workspace stack; never "
     "reuse a dataset key or pass key material through Pulumi.",
     severity=Severity.CRITICAL,
+    requirements=("SNC-10", "GDPR-32"),
+    enforces=(
+        "the extract's `data-key-ref` is no dataset key; the stack orders its key from Barbican "
+        "and stores no key material"
+    ),
     scope=Scope.RESOURCES,
     applies_to=(CONTAINER,),
 )
@@ -413,6 +444,11 @@ def _own_projects(context: Context) -> Iterable[ResourceView]:
     description="Members get access only through the workspace's own Keystone project.",
     remediation="Grant roles on the workspace project only, never a domain or another project.",
     severity=Severity.HIGH,
+    requirements=("CNIL-AUTH", "GDPR-32"),
+    enforces=(
+        "role assignments and users of a workspace stack are on its own Keystone project, never a "
+        "domain"
+    ),
     scope=Scope.RESOURCES,
     applies_to=(ROLE_ASSIGNMENT, USER),
 )

@@ -4,6 +4,7 @@ ids unique and well-formed; the requirement mapping complete both ways; pack con
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -248,3 +249,21 @@ def test_the_pack_readme_documents_every_rule():
 
     readme = (REPO_ROOT / "policies" / "README.md").read_text()
     assert {rule.id for rule in RULES if f"`{rule.id}`" not in readme} == set()
+
+
+def test_the_pack_readme_says_what_each_rule_enforces_as_the_rule_declares_it():
+    """The rules table's last column is each rule's own `enforces`, its level and severity
+    the rule's own."""
+    from hubcore.stackfiles import REPO_ROOT
+
+    readme = (REPO_ROOT / "policies" / "README.md").read_text()
+    rows = {
+        match[1]: (match[2], match[3], match[4])
+        for match in re.finditer(
+            r"^\| `([a-z0-9-]+)` \| ([a-z]+) \| ([a-z]+) \| (.*) \|$", readme, re.MULTILINE
+        )
+    }
+    expected = {
+        rule.id: (rule.enforcement.value, rule.severity.value, rule.enforces) for rule in RULES
+    }
+    assert {i: rows.get(i) for i in expected if rows.get(i) != expected[i]} == {}
