@@ -30,6 +30,7 @@ from pathlib import Path
 from hubcore.stackfiles import REPO_ROOT
 from hubcore.stacks import Layer
 from hubctl import census
+from hubctl.cloud import project_of
 from hubctl.deploy import LAYERS, Action, LayerRun, SiteDeployer, select_stack
 from tests.fault.killer import left_running, run, run_and_kill
 from tests.integration.tenant import create_tenant
@@ -154,7 +155,7 @@ def kill_and_rerun(
         dict(select_stack(deployer.site, layer, env).export_stack().deployment or {})
         for layer in LAYERS
     ]
-    orphans = len(census.take(conn, deployer.site, deployments).orphans)
+    orphans = len(census.take(project_of(conn), deployer.site, deployments).orphans)
     again = deployer.run("up")
     changes = sum(n for r in again for op, n in r.changes.items() if op != "same")
     return f"create #{nth} ({where})", seconds, orphans, changes

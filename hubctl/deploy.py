@@ -24,8 +24,10 @@ from pulumi import automation as auto
 from hubcore.stackfiles import REPO_ROOT, load_layered_config
 from hubcore.stacks import SITE_LAYERS, Layer, StackName
 from hubctl.backend import SiteBackend, choose_backend, open_backend
-from hubctl.cloud import SiteCloud, empty_container, site_cloud
-from hubctl.reconcile import decide, owned_ids, pending_operations, settled
+from hubctl.cloud import SiteCloud, project_of, site_cloud
+from hubctl.cloud.api import Project
+from hubctl.layers import Destroy, forget_keys, hub_layer
+from hubctl.reconcile import PendingOp, decide, owned_ids, pending_operations, settled
 from infra.config import HubConfig, validate_config
 from infra.kinds import LAYER_DEPENDENCIES
 
@@ -33,7 +35,6 @@ POLICY_PACK = REPO_ROOT / "policies"
 LAYERS: tuple[Layer, ...] = SITE_LAYERS
 
 Action = Literal["up", "destroy", "preview", "refresh"]
-CONTAINER = "openstack:objectstorage/container:Container"
 # Actions that write the state: pending operations are settled before them.
 WRITES: frozenset[str] = frozenset({"up", "destroy", "refresh"})
 # A file to append every engine event to, one JSON line each (the fault-injection tier picks
@@ -281,12 +282,13 @@ class SiteDeployer:
                 else:
                     if self.unprotect:
                         run_cli(stack, ["state", "unprotect", "--all", "--yes"])
-                    if run.layer is Layer.STORAGE:
-                        self._empty_versioned_containers(stack, write)
+                    hooks = hub_layer(run.layer)
+                    if hooks.before_destroy is not None:
+                        hooks.before_destroy(self._destroying(stack, run.layer, write))
                     result = stack.destroy(on_output=write, on_event=on_event, color="never")
                     run.changes = _counts(result.summary.resource_changes)
-                    if run.layer is Layer.KMS:
-                        self._forget_generated_keys(write)
+                    if hooks.after_destroy is not None:
+                        hooks.after_destroy(self._destroying(stack, run.layer, write))
             run.status = "done"
         except auto.errors.CommandError as error:
             run.status = "failed"
@@ -318,16 +320,16 @@ class SiteDeployer:
         ops = pending_operations(deployment)
         if not ops:
             return
-        connections: dict[bool, Any] = {}
+        projects: dict[bool, Project] = {}
         cloud = self.cloud()
         replica = site_config(self.site, Layer.STORAGE).replica_region
 
-        def connect(op: Any) -> Any:
+        def connect(op: PendingOp) -> Project:
             in_replica = bool(replica) and "::openstack-replica::" in op.provider
-            if in_replica not in connections:
+            if in_replica not in projects:
                 chosen = cloud.in_region(str(replica)) if in_replica else cloud
-                connections[in_replica] = chosen.connect()
-            return connections[in_replica]
+                projects[in_replica] = chosen.project_api()
+            return projects[in_replica]
 
         decisions = decide(ops, owned_ids(deployment), connect)
         for decision in decisions:
@@ -340,36 +342,20 @@ class SiteDeployer:
         )
         stack.refresh(on_output=write, color="never")
 
-    def _empty_versioned_containers(self, stack: auto.Stack, write: Callable[[str], None]) -> None:
-        """A versioned container (datasets, key escrow) keeps every old version of its objects,
-        and Swift refuses to delete a container that holds any: on a site whose data may go
-        (not protected, or --unprotect), delete them before the destroy. A protected site's
-        containers are kept by the destroy anyway (protect, retain_on_delete)."""
-        if site_config(self.site, Layer.STORAGE).protect and not self.unprotect:
-            return
-        deployment = stack.export_stack().deployment or {}
-        cloud = self.cloud()
-        for resource in deployment.get("resources") or []:
-            outputs = resource.get("outputs") or {}
-            if resource.get("type") != CONTAINER or not outputs.get("versioning"):
-                continue
-            region = str(outputs.get("region") or cloud.region)
-            deleted = empty_container(cloud.in_region(region).connect(), str(outputs["name"]))
-            write(f"hubctl: emptied {outputs['name']} ({region}): {deleted} object version(s)")
+    def _destroying(self, stack: auto.Stack, layer: Layer, write: Callable[[str], None]) -> Destroy:
+        """What the layer's destroy hooks (hubctl.layers) are given."""
 
-    def _forget_generated_keys(self, write: Callable[[str], None]) -> None:
-        """Destroying a Barbican order keeps the key it generated: delete those keys too,
-        but only on a site whose data is not protected (the local sites). A protected site
-        keeps them on purpose (retain_on_delete): its data would be unreadable without them."""
-        config = site_config(self.site, Layer.KMS)
-        if config.protect:
-            return
-        cloud = self.cloud()
-        replica = cloud.in_region(config.replica_region) if config.replica_region else None
-        keys, keks = forget_generated_keys(
-            self.site, cloud.connect(), replica.connect() if replica else None
+        def resources() -> list[dict[str, Any]]:
+            return list((stack.export_stack().deployment or {}).get("resources") or [])
+
+        return Destroy(
+            site=self.site,
+            config=site_config(self.site, layer),
+            cloud=self.cloud(),
+            unprotect=self.unprotect,
+            resources=resources,
+            write=write,
         )
-        write(f"deleted {keys} dataset key(s) and {keks} escrow key(s) the destroyed orders made")
 
 
 def event_record(run: LayerRun, event: auto.events.EngineEvent) -> dict[str, object]:
@@ -414,13 +400,12 @@ def forget_generated_keys(site: str, primary: Any, replica: Any | None) -> tuple
     """Delete the keys a destroyed kms layer's orders generated: the dataset keys in the
     site's region, the escrow KEK in the replica region (its order runs there, and that
     region's Barbican keeps the key). (dataset keys, escrow keys) deleted."""
-    from infra.layers.kms import escrow_kek_name
-
-    keys = delete_order_secrets(primary, site)
-    if replica is None:
-        return keys, 0
-    kek = escrow_kek_name(site_config(site, Layer.KMS))
-    return keys, delete_order_secrets(replica, site, exact=kek)
+    return forget_keys(
+        site,
+        site_config(site, Layer.KMS) if replica is not None else None,
+        project_of(primary),
+        project_of(replica) if replica is not None else None,
+    )
 
 
 def delete_order_secrets(conn: Any, site: str, exact: str | None = None) -> int:
@@ -429,15 +414,7 @@ def delete_order_secrets(conn: Any, site: str, exact: str | None = None) -> int:
 
     Only the connection's own project is reached, and only the site's own key names.
     """
-    prefix = f"hub-{site}-key-"
-    doomed = [
-        s
-        for s in conn.key_manager.secrets()
-        if (s.name or "") == exact or (exact is None and (s.name or "").startswith(prefix))
-    ]
-    for secret in doomed:
-        conn.key_manager.delete_secret(secret.secret_ref.rstrip("/").rsplit("/", 1)[-1])
-    return len(doomed)
+    return project_of(conn).delete_generated_keys(site, exact=exact)
 
 
 def _write_line(log: TextIO, line: str) -> None:

@@ -1,6 +1,7 @@
 """What a person has after `hubctl up`: a short summary, and the full outputs on demand.
 
-The summary names the hosts with their addresses (read from the cloud: the stacks hold names),
+The summary names the hosts with their addresses (read from the cloud, hubctl.cloud: the stacks
+hold names),
 the containers, and the key references with their long URLs elided, then how to reach the hosts
 (ssh through the bastion). `hubctl outputs` gives every output of every layer.
 """
@@ -27,53 +28,48 @@ def elide(ref: object, keep: int = 8) -> str:
     return f"…/{kind}/{last[:keep]}…" if kind else text
 
 
-def addresses(conn: Any, names: list[str]) -> dict[str, str]:
-    """Fixed addresses of the named servers in the connection's project."""
-    wanted = set(names)
-    found: dict[str, str] = {}
-    for server in conn.compute.servers(details=True):
-        if server.name in wanted:
-            ips = [a["addr"] for net in (server.addresses or {}).values() for a in net]
-            found[server.name] = ips[0] if ips else ""
-    return found
-
-
-def summary(
-    site: str, outputs: Mapping[Layer, Mapping[str, Any]], host_addresses: Mapping[str, str]
-) -> list[Table]:
-    tables = []
-    compute = outputs.get(Layer.COMPUTE, {})
+def hosts_table(site: str, outputs: Mapping[str, Any], addresses: Mapping[str, str]) -> Table:
+    """The compute layer's hosts: role, name, fixed address."""
     hosts = Table(title=f"{site}: hosts", title_justify="left")
     for column in ("role", "host", "address"):
         hosts.add_column(column)
-    for role, names in (compute.get("instances") or {}).items():
+    for role, names in (outputs.get("instances") or {}).items():
         for name in names:
-            hosts.add_row(role, name, host_addresses.get(name, "") or "?")
-    tables.append(hosts)
+            hosts.add_row(role, name, addresses.get(name, "") or "?")
+    return hosts
 
-    storage = outputs.get(Layer.STORAGE, {})
+
+def host_names(outputs: Mapping[str, Any]) -> list[str]:
+    """The compute layer's hosts, by name (their addresses are read from the cloud)."""
+    instances = outputs.get("instances") or {}
+    return [name for names in instances.values() for name in names]
+
+
+def containers_table(site: str, outputs: Mapping[str, Any], addresses: Mapping[str, str]) -> Table:
+    """The storage layer's containers, with their replicas."""
     containers = Table(title=f"{site}: containers", title_justify="left")
     for column in ("purpose", "container", "replica"):
         containers.add_column(column)
-    replicas = storage.get("replica_containers") or {}
-    region = storage.get("replica_region") or ""
-    for purpose, name in (storage.get("containers") or {}).items():
+    replicas = outputs.get("replica_containers") or {}
+    region = outputs.get("replica_region") or ""
+    for purpose, name in (outputs.get("containers") or {}).items():
         replica = f"{replicas[purpose]} ({region})" if purpose in replicas else ""
         containers.add_row(purpose, str(name), replica)
-    tables.append(containers)
+    return containers
 
-    kms = outputs.get(Layer.KMS, {})
+
+def keys_table(site: str, outputs: Mapping[str, Any], addresses: Mapping[str, str]) -> Table:
+    """The KMS layer's keys and certificates, by reference."""
     keys = Table(title=f"{site}: keys and certificates (references)", title_justify="left")
     for column in ("what", "reference"):
         keys.add_column(column)
-    for dataset, ref in (kms.get("dataset_key_refs") or {}).items():
+    for dataset, ref in (outputs.get("dataset_key_refs") or {}).items():
         keys.add_row(f"dataset key {dataset}", elide(ref))
-    if kms.get("ca_cert_ref"):
-        keys.add_row("internal CA certificate", elide(kms["ca_cert_ref"]))
-    for service, ref in (kms.get("service_container_refs") or {}).items():
+    if outputs.get("ca_cert_ref"):
+        keys.add_row("internal CA certificate", elide(outputs["ca_cert_ref"]))
+    for service, ref in (outputs.get("service_container_refs") or {}).items():
         keys.add_row(f"TLS of {service}", elide(ref))
-    tables.append(keys)
-    return tables
+    return keys
 
 
 def ssh_hint(outputs: Mapping[Layer, Mapping[str, Any]], host_addresses: Mapping[str, str]) -> str:

@@ -4,17 +4,13 @@ A killed engine leaves the operations it had begun in the stack's checkpoint. Th
 refuses to go on non-interactively while creates are pending ("refresh will need to be run
 interactively"), and a create it never heard back from may well exist in the cloud: rerunning
 it would make a twin (or fail: key pair names and security group rules are unique). So, for
-each pending create, hubctl looks for what the interrupted create made, through openstacksdk,
-in the site's project only:
-
-- resources that carry the hub's URN tag or metadata (hubcore.urns) are found by it (and a
-  Neutron resource killed before the provider's second call, the one that tags it, by name);
-- kinds that take no tag are found by what the program set: key pairs, server groups and
-  Barbican containers and orders by their deterministic names, security group rules by their
-  group and match, router interfaces by router and subnet or port, subnet routes by subnet,
-  destination and next hop;
-- resources with no cloud object (TLS keys and certificates, providers) are cleared: the next
-  `up` makes them again.
+each pending create of a type the hub marks (hubcore.resource_types), hubctl asks the site's
+project (hubctl.cloud: `Project.find_created`) for what the interrupted create made, by the
+type's mark: its URN tag or metadata (a Neutron resource killed before the provider's second
+call, the one that tags it, by its name), its deterministic name, or what it is part of (a
+rule by its group and match, an interface by router and subnet or port, a subnet route by
+subnet, destination and next hop). Resources of other types (TLS keys and certificates,
+providers) are cleared: the next `up` makes them again.
 
 A found resource is imported: it enters the state with its cloud id, and a refresh reads the
 rest from the cloud (see `settled` for why not `--import-pending-creates`); a create that never
@@ -24,14 +20,18 @@ reads what the cloud has. Every decision is returned for the caller to print and
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from hubcore.urns import URN_KEY, hash_of_tag, urn_hash
+from hubcore.resource_types import MARKED
+from hubctl.cloud.api import Project
+from hubctl.layers import HUB_LAYERS
 
-Found = str | None
-Finder = Callable[[Any, Mapping[str, Any], str, set[str]], Found]
+_MARKED = frozenset(known.token for known in MARKED)
+# The types whose pending creates are looked for in the cloud: the marked types of every
+# layer's stacks (hubctl.layers).
+SEARCHED = frozenset(token for entry in HUB_LAYERS for token in entry.types if token in _MARKED)
 
 
 @dataclass(frozen=True)
@@ -80,174 +80,22 @@ def owned_ids(deployment: Mapping[str, Any]) -> set[str]:
     return {str(r["id"]) for r in deployment.get("resources") or [] if r.get("id")}
 
 
-def _first(candidates: Iterable[Any], owned: set[str], key: str = "id") -> Found:
-    for candidate in candidates:
-        value = str(getattr(candidate, key))
-        if value not in owned:
-            return value
-    return None
-
-
-def _tagged(items: Iterable[Any], digest: str) -> list[Any]:
-    return [i for i in items if any(hash_of_tag(t) == digest for t in (i.tags or []))]
-
-
-def _neutron(kind: str) -> Finder:
-    def find(conn: Any, inputs: Mapping[str, Any], urn: str, owned: set[str]) -> Found:
-        listing = list(getattr(conn.network, kind)(project_id=conn.current_project_id))
-        tagged = _first(_tagged(listing, urn_hash(urn)), owned)
-        if tagged is not None:
-            return tagged
-        # The provider tags a Neutron resource in a second call after creating it: a kill in
-        # between leaves it untagged, so an untagged one of the program's name is it too.
-        name = inputs.get("name")
-        return _first([i for i in listing if name and i.name == name and not i.tags], owned)
-
-    return find
-
-
-def _with_metadata(items: Iterable[Any], digest: str) -> list[Any]:
-    return [i for i in items if (i.metadata or {}).get(URN_KEY) == digest]
-
-
-def _server(conn: Any, inputs: Mapping[str, Any], urn: str, owned: set[str]) -> Found:
-    return _first(_with_metadata(conn.compute.servers(details=True), urn_hash(urn)), owned)
-
-
-def _volume(conn: Any, inputs: Mapping[str, Any], urn: str, owned: set[str]) -> Found:
-    return _first(_with_metadata(conn.block_storage.volumes(details=True), urn_hash(urn)), owned)
-
-
-def _keypair(conn: Any, inputs: Mapping[str, Any], urn: str, owned: set[str]) -> Found:
-    name = str(inputs.get("name", ""))
-    return _first([k for k in conn.compute.keypairs() if k.name == name], owned, "name")
-
-
-def _server_group(conn: Any, inputs: Mapping[str, Any], urn: str, owned: set[str]) -> Found:
-    name = str(inputs.get("name", ""))
-    return _first([g for g in conn.compute.server_groups() if g.name == name], owned)
-
-
-def _ref_id(ref: str | None) -> str:
-    """Barbican names things by URL; the provider's id is the URL's last segment."""
-    return (ref or "").rstrip("/").rsplit("/", 1)[-1]
-
-
-def _secret(conn: Any, inputs: Mapping[str, Any], urn: str, owned: set[str]) -> Found:
-    name = str(inputs.get("name", ""))
-    for secret in conn.key_manager.secrets(name=name):
-        if secret.name == name and _ref_id(secret.secret_ref) not in owned:
-            return _ref_id(secret.secret_ref)
-    return None
-
-
-def _key_container(conn: Any, inputs: Mapping[str, Any], urn: str, owned: set[str]) -> Found:
-    name = str(inputs.get("name", ""))
-    for container in conn.key_manager.containers(name=name):
-        if container.name == name and _ref_id(container.container_ref) not in owned:
-            return _ref_id(container.container_ref)
-    return None
-
-
-def _order(conn: Any, inputs: Mapping[str, Any], urn: str, owned: set[str]) -> Found:
-    name = str((inputs.get("meta") or {}).get("name", ""))
-    for order in conn.key_manager.orders():
-        if (order.meta or {}).get("name") == name and _ref_id(order.order_ref) not in owned:
-            return _ref_id(order.order_ref)
-    return None
-
-
-def _swift_container(conn: Any, inputs: Mapping[str, Any], urn: str, owned: set[str]) -> Found:
-    import openstack.exceptions
-
-    name = str(inputs.get("name", ""))
-    try:
-        found = conn.object_store.get_container_metadata(name)
-    except openstack.exceptions.NotFoundException:
-        return None
-    return name if found is not None and name not in owned else None
-
-
-def _rule(conn: Any, inputs: Mapping[str, Any], urn: str, owned: set[str]) -> Found:
-    wanted = {
-        "direction": inputs.get("direction"),
-        "ether_type": inputs.get("ethertype", "IPv4"),
-        "protocol": inputs.get("protocol"),
-        "port_range_min": inputs.get("portRangeMin"),
-        "port_range_max": inputs.get("portRangeMax"),
-        "remote_ip_prefix": inputs.get("remoteIpPrefix"),
-        "remote_group_id": inputs.get("remoteGroupId"),
-    }
-    rules = conn.network.security_group_rules(security_group_id=inputs.get("securityGroupId"))
-    return _first([r for r in rules if all(getattr(r, k) == v for k, v in wanted.items())], owned)
-
-
-def _router_interface(conn: Any, inputs: Mapping[str, Any], urn: str, owned: set[str]) -> Found:
-    router = inputs.get("routerId")
-    port_id, subnet = inputs.get("portId"), inputs.get("subnetId")
-    for port in conn.network.ports(device_id=router):
-        if port_id and port.id == port_id:
-            return _first([port], owned)
-        if subnet and any(ip.get("subnet_id") == subnet for ip in port.fixed_ips or []):
-            return _first([port], owned)
-    return None
-
-
-def subnet_route_id(subnet: str, destination: str, next_hop: str) -> str:
-    # The provider's own id of a subnet route (openstack_networking_subnet_route_v2).
-    return f"{subnet}-route-{destination}-{next_hop}"
-
-
-def _subnet_route(conn: Any, inputs: Mapping[str, Any], urn: str, owned: set[str]) -> Found:
-    subnet_id = str(inputs.get("subnetId", ""))
-    destination, hop = inputs.get("destinationCidr"), inputs.get("nextHop")
-    subnet = conn.network.get_subnet(subnet_id)
-    if any(
-        r.get("destination") == destination and r.get("nexthop") == hop
-        for r in subnet.host_routes or []
-    ):
-        route = subnet_route_id(subnet_id, str(destination), str(hop))
-        return route if route not in owned else None
-    return None
-
-
-FINDERS: dict[str, Finder] = {
-    "openstack:networking/network:Network": _neutron("networks"),
-    "openstack:networking/subnet:Subnet": _neutron("subnets"),
-    "openstack:networking/router:Router": _neutron("routers"),
-    "openstack:networking/port:Port": _neutron("ports"),
-    "openstack:networking/secGroup:SecGroup": _neutron("security_groups"),
-    "openstack:networking/secGroupRule:SecGroupRule": _rule,
-    "openstack:networking/routerInterface:RouterInterface": _router_interface,
-    "openstack:networking/subnetRoute:SubnetRoute": _subnet_route,
-    "openstack:compute/instance:Instance": _server,
-    "openstack:compute/keypair:Keypair": _keypair,
-    "openstack:compute/serverGroup:ServerGroup": _server_group,
-    "openstack:blockstorage/volume:Volume": _volume,
-    "openstack:keymanager/secretV1:SecretV1": _secret,
-    "openstack:keymanager/containerV1:ContainerV1": _key_container,
-    "openstack:keymanager/orderV1:OrderV1": _order,
-    "openstack:objectstorage/container:Container": _swift_container,
-}
-
-
 def decide(
-    ops: list[PendingOp], owned: set[str], connect: Callable[[PendingOp], Any]
+    ops: list[PendingOp], owned: set[str], connect: Callable[[PendingOp], Project]
 ) -> list[Decision]:
-    """What to do with each pending operation. `connect(op)` gives the connection of the
+    """What to do with each pending operation. `connect(op)` gives the site's project in the
     op's region (a replica container lives in the replica region)."""
     decisions = []
     for op in ops:
         if op.kind != "creating":
             decisions.append(Decision(op, "refresh", None, "the refresh reads what the cloud has"))
             continue
-        finder = FINDERS.get(op.type)
-        if finder is None:
+        if op.type not in SEARCHED:
             decisions.append(
                 Decision(op, "clear", None, "no cloud object: the next run makes it again")
             )
             continue
-        found = finder(connect(op), op.inputs, op.urn, owned)
+        found = connect(op).find_created(op.type, op.inputs, op.urn, owned)
         if found is None:
             decisions.append(Decision(op, "clear", None, "the create never reached the cloud"))
         else:

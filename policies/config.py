@@ -34,7 +34,10 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from hubcore import jsonfile
+from policies.model import SettingsT
 from policies.registry import REGISTRY, Enforcement, Rule
 from policies.rules import all_rules
 
@@ -97,6 +100,10 @@ class PackConfig:
 
     def rule_config(self, rule: Rule) -> dict[str, Any]:
         return {**rule.config_defaults, **self.properties.get(rule.id, {})}
+
+    def settings(self, rule: Rule, model: type[SettingsT]) -> SettingsT:
+        """The rule's settings, typed: its defaults, then this config's values."""
+        return model.model_validate(self.rule_config(rule))
 
     def suppression(self, rule_id: str, urn: str, on: date | None = None) -> Suppression | None:
         """The live suppression of `rule_id` on `urn`: an expired one no longer suppresses."""
@@ -186,6 +193,7 @@ class PackConfig:
                     f"{source}: {key}: unknown setting {unknown[0]!r}; settings: "
                     f"{', '.join(sorted(REGISTRY[key].config_defaults)) or 'none'}"
                 )
+            _check_settings(REGISTRY[key], settings, source)
             if settings:
                 config.properties[key] = settings
         return config
@@ -328,3 +336,17 @@ def load_pack_config(extra: Path | None = None) -> PackConfig:
     """The repository's pack config, with `extra` (e.g. --policy-config) on top."""
     config = PackConfig.load(PACK_CONFIG_FILE) if PACK_CONFIG_FILE.exists() else PackConfig()
     return config.merged(PackConfig.load(extra)) if extra else config
+
+
+def _check_settings(rule: Rule, settings: Mapping[str, Any], source: str) -> None:
+    """Each setting of the right kind for the rule's model (a number where a number belongs)."""
+    if rule.settings is None or not settings:
+        return
+    try:
+        type(rule.settings).model_validate({**rule.config_defaults, **settings})
+    except ValidationError as error:
+        problem = error.errors()[0]
+        where = ".".join(str(part) for part in problem["loc"]) or "settings"
+        raise PackConfigError(
+            f"{source}: {rule.id}: {where}: {problem['msg']} (given {problem['input']!r})"
+        ) from None

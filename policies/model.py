@@ -14,13 +14,17 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
 from ipaddress import IPv4Network, IPv6Network, ip_network
-from typing import Any
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
 
 from hubcore.catalogue import Catalogue, Region, load_catalogue
 from hubcore.stacks import StackName
 from hubcore.values import ConfigValue, Location, decode_config_value
 from hubcore.wire import path_is_secret
 from policies.clouds_yaml import CloudEntry, cloud_entry, cloud_key
+
+SettingsT = TypeVar("SettingsT", bound=BaseModel)
 
 SECRET_MASK = "[secret]"
 UNKNOWN_MASK = "[unknown]"
@@ -352,6 +356,8 @@ class Context:
     # Results derived from the resources (normalised rules, indexes), shared by every clone of
     # one evaluation so each is computed once per stack, not once per rule and resource.
     _memo: dict[Any, Any] = field(default_factory=dict, init=False, repr=False)
+    # The rule's settings, read once per rule (policies.registry.RuleSettings).
+    _settings: dict[type, Any] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         for resource in self.resources:
@@ -366,6 +372,13 @@ class Context:
         clone._by_id = self._by_id
         clone._memo = self._memo
         return clone
+
+    def settings(self, model: type[SettingsT]) -> SettingsT:
+        """The rule's settings as its model reads them (defaults, then the pack config)."""
+        if model not in self._settings:
+            self._settings[model] = model.model_validate(dict(self.rule_config))
+        found: SettingsT = self._settings[model]
+        return found
 
     def memo(self, key: Any, compute: Callable[[], Any]) -> Any:
         """`compute()` once per evaluation under `key`."""

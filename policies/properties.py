@@ -31,6 +31,42 @@ from pathlib import Path
 from typing import Any
 
 from hubcore.metadata import WRITTEN_BY_HUBCTL
+from hubcore.resource_types import (
+    CONTAINER,
+    FLOATING_IP,
+    FLOATING_IP_ASSOCIATE,
+    INSTANCE,
+    INTERFACE_ATTACH,
+    KEY_CONTAINER,
+    KEYPAIR,
+    LISTENER,
+    LOAD_BALANCER,
+    MEMBER,
+    MONITOR,
+    NETWORK,
+    ORDER,
+    POOL,
+    PORT,
+    PORT_SECURITY_GROUPS,
+    PROJECT,
+    ROLE_ASSIGNMENT,
+    ROUTER,
+    ROUTER_INTERFACE,
+    ROUTER_ROUTE,
+    SECRET,
+    SECURITY_GROUP,
+    SECURITY_GROUP_RULE,
+    SERVER_GROUP,
+    SUBNET,
+    SUBNET_ROUTE,
+    TLS_CERT_REQUEST,
+    TLS_LOCALLY_SIGNED_CERT,
+    TLS_PRIVATE_KEY,
+    TLS_SELF_SIGNED_CERT,
+    USER,
+    VOLUME,
+    VOLUME_ATTACH,
+)
 from policies.schema import resource_schema
 
 
@@ -155,7 +191,6 @@ def hub_metadata(reason: str, rules: tuple[str, ...] = METADATA_RULES, **extra: 
 
 # --- the table ------------------------------------------------------------------------------------
 
-_OS = "openstack:"
 PROPERTIES: dict[str, dict[str, Verdict]] = {
     # The schema's config section: what the provider is configured with (inline or from env).
     "pulumi:providers:openstack": {
@@ -225,7 +260,7 @@ PROPERTIES: dict[str, dict[str, Verdict]] = {
         "proxy.url": Refused("a proxy the hub does not use"),
         "proxy.username": Refused("credentials of a proxy the hub does not use"),
     },
-    _OS + "blockstorage/volume:Volume": {
+    VOLUME: {
         "availabilityZone": ZONE,
         "backupId": Inert(
             "restores a backup of the same project: its initial content; the new volume's "
@@ -262,7 +297,7 @@ PROPERTIES: dict[str, dict[str, Verdict]] = {
         "volumeRetypePolicy": Inert("whether a retype may migrate; the type itself is judged"),
         "volumeType": judged("encryption-volume-luks"),
     },
-    _OS + "compute/instance:Instance": {
+    INSTANCE: {
         "adminPass": judged("secrets-no-admin-password", "secrets-no-plaintext"),
         "availabilityZone": ZONE,
         "availabilityZoneHints": ZONE,
@@ -334,21 +369,21 @@ PROPERTIES: dict[str, dict[str, Verdict]] = {
         "vendorOptions.detachPortsBeforeDestroy": Inert("how the host is deleted"),
         "vendorOptions.ignoreResizeConfirmation": Inert("how a resize is confirmed"),
     },
-    _OS + "compute/keypair:Keypair": {
+    KEYPAIR: {
         "name": NAME,
         "publicKey": judged("crypto-key-strength"),
         "region": REGION,
         "userId": Refused("creates the key pair for another user (an administrator's option)"),
         "valueSpecs": VALUE_SPECS,
     },
-    _OS + "compute/serverGroup:ServerGroup": {
+    SERVER_GROUP: {
         "name": NAME,
         "policies": Inert("affinity or anti-affinity of the group's hosts"),
         "region": REGION,
         "rules.maxServerPerHost": SIZE,
         "valueSpecs": VALUE_SPECS,
     },
-    _OS + "compute/volumeAttach:VolumeAttach": {
+    VOLUME_ATTACH: {
         "device": Inert("the device name inside the host"),
         "instanceId": judged("encryption-volume-attachment"),
         "multiattach": Inert("whether the volume may attach to several of the stack's hosts"),
@@ -357,14 +392,14 @@ PROPERTIES: dict[str, dict[str, Verdict]] = {
         "vendorOptions.ignoreVolumeConfirmation": Inert("how an attachment is confirmed"),
         "volumeId": judged("encryption-volume-attachment"),
     },
-    _OS + "compute/interfaceAttach:InterfaceAttach": {
+    INTERFACE_ATTACH: {
         "fixedIp": Inert("an address inside the network, which is judged"),
         "instanceId": judged("exposure-external-network-host"),
         "networkId": judged("exposure-external-network-host"),
         "portId": judged("exposure-external-network-host"),
         "region": REGION,
     },
-    _OS + "networking/network:Network": {
+    NETWORK: {
         "adminStateUp": ADMIN_STATE,
         "availabilityZoneHints": ZONE,
         "description": DESCRIPTION,
@@ -391,7 +426,7 @@ PROPERTIES: dict[str, dict[str, Verdict]] = {
         "transparentVlan": Inert("VLAN-tagged frames stay inside the network"),
         "valueSpecs": VALUE_SPECS,
     },
-    _OS + "networking/subnet:Subnet": {
+    SUBNET: {
         "allocationPools[].end": Inert("addresses handed out inside the subnet"),
         "allocationPools[].start": Inert("addresses handed out inside the subnet"),
         "cidr": judged("exposure-subnet-in-site-range"),
@@ -421,13 +456,13 @@ PROPERTIES: dict[str, dict[str, Verdict]] = {
         "tenantId": TENANT,
         "valueSpecs": VALUE_SPECS,
     },
-    _OS + "networking/subnetRoute:SubnetRoute": {
+    SUBNET_ROUTE: {
         "destinationCidr": Inert("a route: flows are filtered by security groups, judged"),
         "nextHop": Inert("a route's next hop: flows are filtered by security groups, judged"),
         "region": REGION,
         "subnetId": Inert("the subnet whose hosts get the route"),
     },
-    _OS + "networking/router:Router": {
+    ROUTER: {
         "adminStateUp": ADMIN_STATE,
         "availabilityZoneHints": ZONE,
         "description": DESCRIPTION,
@@ -449,20 +484,20 @@ PROPERTIES: dict[str, dict[str, Verdict]] = {
         "valueSpecs": VALUE_SPECS,
         "vendorOptions.setRouterGatewayAfterCreate": Inert("the order of two API calls"),
     },
-    _OS + "networking/routerInterface:RouterInterface": {
+    ROUTER_INTERFACE: {
         "forceDestroy": Inert("how the interface is deleted"),
         "portId": Inert("the router's leg; its groups are judged on the port"),
         "region": REGION,
         "routerId": Inert("the router"),
         "subnetId": Inert("the subnet the router joins"),
     },
-    _OS + "networking/routerRoute:RouterRoute": {
+    ROUTER_ROUTE: {
         "destinationCidr": Inert("a route: flows are filtered by security groups, judged"),
         "nextHop": Inert("a route's next hop: flows are filtered by security groups, judged"),
         "region": REGION,
         "routerId": Inert("the router"),
     },
-    _OS + "networking/port:Port": {
+    PORT: {
         "adminStateUp": ADMIN_STATE,
         "allowedAddressPairs[].ipAddress": judged("exposure-allowed-address-pairs"),
         "allowedAddressPairs[].macAddress": Inert("a MAC address of the admitted pair"),
@@ -508,7 +543,7 @@ PROPERTIES: dict[str, dict[str, Verdict]] = {
         "tenantId": TENANT,
         "valueSpecs": VALUE_SPECS,
     },
-    _OS + "networking/portSecGroupAssociate:PortSecGroupAssociate": {
+    PORT_SECURITY_GROUPS: {
         "enforce": Inert("replaces or adds the port's groups; the groups are judged per port"),
         "portId": Inert(
             "the port the groups join; the port is judged with them (the exposure rules read "
@@ -520,7 +555,7 @@ PROPERTIES: dict[str, dict[str, Verdict]] = {
             "its associations)"
         ),
     },
-    _OS + "networking/secGroup:SecGroup": {
+    SECURITY_GROUP: {
         "deleteDefaultRules": judged("exposure-default-security-group"),
         "description": DESCRIPTION,
         "name": Inert("a name; instances name their groups by it, and the rules resolve them"),
@@ -533,7 +568,7 @@ PROPERTIES: dict[str, dict[str, Verdict]] = {
         "tags": TAGS,  # the tier the exposure rules read when judging the group's rules
         "tenantId": TENANT,
     },
-    _OS + "networking/secGroupRule:SecGroupRule": {
+    SECURITY_GROUP_RULE: {
         **{
             prop: judged(
                 "exposure-world-ingress",
@@ -558,7 +593,7 @@ PROPERTIES: dict[str, dict[str, Verdict]] = {
         "region": REGION,
         "tenantId": TENANT,
     },
-    _OS + "networking/floatingIp:FloatingIp": {
+    FLOATING_IP: {
         "address": Inert("which public address; where it points is judged"),
         "description": DESCRIPTION,
         "dnsDomain": Inert("a DNS domain"),
@@ -573,13 +608,13 @@ PROPERTIES: dict[str, dict[str, Verdict]] = {
         "tenantId": TENANT,
         "valueSpecs": VALUE_SPECS,
     },
-    _OS + "networking/floatingIpAssociate:FloatingIpAssociate": {
+    FLOATING_IP_ASSOCIATE: {
         "fixedIp": Inert("which address of the judged port"),
         "floatingIp": Inert("which public address; where it points is judged"),
         "portId": judged("exposure-floating-ip-tier", "workspace-no-floating-ip"),
         "region": REGION,
     },
-    _OS + "objectstorage/container:Container": {
+    CONTAINER: {
         "containerRead": judged("encryption-container-private"),
         "containerSyncKey": Refused(
             "container sync copies every object to another cluster: the hub replicates with "
@@ -608,7 +643,7 @@ PROPERTIES: dict[str, dict[str, Verdict]] = {
         "versioningLegacy.location": Inert("another container of the account for old versions"),
         "versioningLegacy.type": Inert("how old versions are kept"),
     },
-    _OS + "keymanager/secretV1:SecretV1": {
+    SECRET: {
         "acl.read.createdAt": BARBICAN_ACL_TIME,
         "acl.read.projectAccess": BARBICAN_ACL_FLAG,
         "acl.read.updatedAt": BARBICAN_ACL_TIME,
@@ -628,7 +663,7 @@ PROPERTIES: dict[str, dict[str, Verdict]] = {
         "region": REGION,
         "secretType": judged("secrets-no-plaintext", "crypto-key-strength"),
     },
-    _OS + "keymanager/containerV1:ContainerV1": {
+    KEY_CONTAINER: {
         "acl.read.createdAt": BARBICAN_ACL_TIME,
         "acl.read.projectAccess": BARBICAN_ACL_FLAG,
         "acl.read.updatedAt": BARBICAN_ACL_TIME,
@@ -641,7 +676,7 @@ PROPERTIES: dict[str, dict[str, Verdict]] = {
         ),
         "type": Inert("generic, rsa or certificate: how the secrets are grouped"),
     },
-    _OS + "keymanager/orderV1:OrderV1": {
+    ORDER: {
         "meta.algorithm": judged("crypto-symmetric-key-strength"),
         "meta.bitLength": judged("crypto-symmetric-key-strength"),
         "meta.expiration": Inert("when Barbican stops serving the key"),
@@ -651,7 +686,7 @@ PROPERTIES: dict[str, dict[str, Verdict]] = {
         "region": REGION,
         "type": judged("crypto-symmetric-key-strength"),
     },
-    _OS + "loadbalancer/loadBalancer:LoadBalancer": {
+    LOAD_BALANCER: {
         "adminStateUp": ADMIN_STATE,
         "availabilityZone": ZONE,
         "description": DESCRIPTION,
@@ -676,7 +711,7 @@ PROPERTIES: dict[str, dict[str, Verdict]] = {
             "put on the VIP"
         ),
     },
-    _OS + "loadbalancer/listener:Listener": {
+    LISTENER: {
         "adminStateUp": ADMIN_STATE,
         "allowedCidrs": judged("exposure-load-balancer-listener"),
         "alpnProtocols": Inert("application protocols offered over TLS"),
@@ -706,7 +741,7 @@ PROPERTIES: dict[str, dict[str, Verdict]] = {
         "tlsCiphers": TLS_SETTINGS,
         "tlsVersions": TLS_SETTINGS,
     },
-    _OS + "loadbalancer/pool:Pool": {
+    POOL: {
         "adminStateUp": ADMIN_STATE,
         "alpnProtocols": Inert("application protocols offered over TLS"),
         "caTlsContainerRef": TLS_REFERENCE,
@@ -727,7 +762,7 @@ PROPERTIES: dict[str, dict[str, Verdict]] = {
         "tlsEnabled": Inert("TLS toward the members"),
         "tlsVersions": TLS_SETTINGS,
     },
-    _OS + "loadbalancer/member:Member": {
+    MEMBER: {
         "address": judged("exposure-load-balancer-member"),
         "adminStateUp": ADMIN_STATE,
         "backup": Inert("a backup member"),
@@ -742,7 +777,7 @@ PROPERTIES: dict[str, dict[str, Verdict]] = {
         "tenantId": TENANT,
         "weight": SIZE,
     },
-    _OS + "loadbalancer/monitor:Monitor": {
+    MONITOR: {
         "adminStateUp": ADMIN_STATE,
         "delay": TIMING,
         "domainName": Inert("the Host header of health checks"),
@@ -759,7 +794,7 @@ PROPERTIES: dict[str, dict[str, Verdict]] = {
         "type": Inert("the health check's protocol"),
         "urlPath": Inert("the health check's path"),
     },
-    _OS + "identity/project:Project": {
+    PROJECT: {
         "description": DESCRIPTION,
         "domainId": Inert("the domain the project belongs to"),
         "enabled": Inert("whether the project may be used"),
@@ -769,7 +804,7 @@ PROPERTIES: dict[str, dict[str, Verdict]] = {
         "region": REGION,
         "tags": TAGS,
     },
-    _OS + "identity/user:User": {
+    USER: {
         "defaultProjectId": judged("workspace-access-via-project"),
         "description": DESCRIPTION,
         "domainId": Inert("the domain the user belongs to"),
@@ -793,7 +828,7 @@ PROPERTIES: dict[str, dict[str, Verdict]] = {
         "password": CREDENTIAL,
         "region": REGION,
     },
-    _OS + "identity/roleAssignment:RoleAssignment": {
+    ROLE_ASSIGNMENT: {
         "domainId": judged("workspace-access-via-project"),
         "groupId": Inert("the group granted the role"),
         "projectId": judged("workspace-access-via-project"),
@@ -801,12 +836,12 @@ PROPERTIES: dict[str, dict[str, Verdict]] = {
         "roleId": Inert("the role granted inside the project workspace-access-via-project judges"),
         "userId": Inert("the user granted the role"),
     },
-    "tls:index/privateKey:PrivateKey": {
+    TLS_PRIVATE_KEY: {
         "algorithm": judged("crypto-key-strength"),
         "ecdsaCurve": judged("crypto-key-strength"),
         "rsaBits": judged("crypto-key-strength"),
     },
-    "tls:index/certRequest:CertRequest": {
+    TLS_CERT_REQUEST: {
         "dnsNames": SUBJECT,
         "ipAddresses": SUBJECT,
         "privateKeyPem": judged("secrets-no-plaintext", "crypto-key-strength"),
@@ -815,7 +850,7 @@ PROPERTIES: dict[str, dict[str, Verdict]] = {
         **{f"subject.{name}": SUBJECT for name in SUBJECT_FIELDS},
         "uris": SUBJECT,
     },
-    "tls:index/selfSignedCert:SelfSignedCert": {
+    TLS_SELF_SIGNED_CERT: {
         "allowedUses": Inert("key usages the certificate states"),
         "dnsNames": SUBJECT,
         "earlyRenewalHours": Inert("renews before the end: shortens validity"),
@@ -831,7 +866,7 @@ PROPERTIES: dict[str, dict[str, Verdict]] = {
         "uris": SUBJECT,
         "validityPeriodHours": judged("crypto-certificate-validity"),
     },
-    "tls:index/locallySignedCert:LocallySignedCert": {
+    TLS_LOCALLY_SIGNED_CERT: {
         "allowedUses": Inert("key usages the certificate states"),
         "caCertPem": judged("crypto-key-strength", "crypto-certificate-validity"),
         "caPrivateKeyPem": judged("secrets-no-plaintext", "crypto-key-strength"),

@@ -3,23 +3,21 @@
     python -m policies.readme --write    # rewrite them after adding or changing a rule
     python -m policies.readme --check    # exit 1 when one is stale (a test does the same)
 
-The rule table is the registry as a reviewer reads it (id, level, severity, what the rule
-enforces, the requirements it maps to), and below it each rule's own account of when it passes
-and fails (its check's docstring). policies/rule-ids.txt lists every id, one per line: a rule
-added, renamed or removed shows in a review as a line of that file.
+The rule table is the registry as a reviewer reads it: each rule's id, level, severity and what
+it enforces, as the rule declares them (`enforces=`; its requirements are in references.py,
+gathered from the rules). policies/rule-ids.txt lists every id, one per line: a rule added,
+renamed or removed shows in a review as a line of that file.
 """
 
 from __future__ import annotations
 
 import argparse
-import inspect
 import sys
 from pathlib import Path
 
 from policies.properties import README_BEGIN as CLOSED_WORLD_BEGIN
 from policies.properties import README_END as CLOSED_WORLD_END
 from policies.properties import readme_section as closed_world_section
-from policies.references import RULE_REQUIREMENTS
 from policies.registry import Rule
 from policies.rules import all_rules
 
@@ -34,13 +32,6 @@ def _cell(text: str) -> str:
     return " ".join(text.split()).replace("|", "\\|")
 
 
-def _settings(rule: Rule) -> str:
-    if not rule.config_defaults:
-        return ""
-    shown = ", ".join(f"`{key}` = `{value!r}`" for key, value in rule.config_defaults.items())
-    return f" Settings: {shown}."
-
-
 def ordered(rules: list[Rule]) -> list[Rule]:
     """By family, then in the order the family registers them."""
     position = {rule.id: n for n, rule in enumerate(rules)}
@@ -48,23 +39,17 @@ def ordered(rules: list[Rule]) -> list[Rule]:
 
 
 def rules_section() -> str:
-    rules = ordered(all_rules())
     lines = [
         RULES_BEGIN,
         "",
-        "| id | level | severity | what it enforces | requirements |",
-        "| --- | --- | --- | --- | --- |",
+        "| id | level | severity | what it enforces |",
+        "| --- | --- | --- | --- |",
     ]
-    for rule in rules:
-        requirements = ", ".join(RULE_REQUIREMENTS.get(rule.id, ())) or "none"
+    for rule in ordered(all_rules()):
         lines.append(
             f"| `{rule.id}` | {rule.enforcement.value} | {rule.severity.value} | "
-            f"{_cell(rule.description + _settings(rule))} | {requirements} |"
+            f"{_cell(rule.enforces)} |"
         )
-    lines += ["", "When each rule passes and fails, in its own words (its check's docstring):", ""]
-    for rule in rules:
-        account = inspect.cleandoc(rule.check.__doc__ or "").replace("\n", " ")
-        lines.append(f"- `{rule.id}`: {' '.join(account.split())}")
     lines += ["", RULES_END]
     return "\n".join(lines)
 

@@ -1,7 +1,8 @@
 """The requirements the pack enforces, and which rule enforces which: data, in one place.
 
-cdk-nag keeps its rule-to-control mapping in free text repeated per pack; here it is one table
-(RULE_REQUIREMENTS), tested both ways: every rule maps to at least one requirement, every
+cdk-nag keeps its rule-to-control mapping in free text repeated per pack; here each rule
+declares the requirements it enforces, gathered in one table (RULE_REQUIREMENTS), tested both
+ways: every rule maps to at least one requirement, every
 requirement is cited by at least one rule, and every cited id exists.
 
 Section numbers are given as far as they could be checked from the public documents. Where the
@@ -193,69 +194,12 @@ _REQUIREMENTS: tuple[Requirement, ...] = (
 
 REQUIREMENTS: dict[str, Requirement] = {r.id: r for r in _REQUIREMENTS}
 
-RULE_REQUIREMENTS: dict[str, tuple[str, ...]] = {
-    "audit-drift": ("SNC-12",),
-    "audit-unmanaged": ("SNC-12", "CLOSED-WORLD"),
-    "audit-missing": ("SNC-12",),
-    "audit-forbidden": ("SNC-12", "CLOSED-WORLD"),
-    "audit-incomplete": ("SNC-12", "CLOSED-WORLD"),
-    "region-eu-only": ("SNC-19.1", "HDS-2.0", "CATALOGUE"),
-    "region-identity-endpoint-eu": ("SNC-19.6", "SNC-19.1", "CATALOGUE"),
-    "qualification-secnumcloud-production": ("SNC-QUALIFIED", "HDS-2.0", "CATALOGUE"),
-    "qualification-secnumcloud-advisory": ("SNC-QUALIFIED", "CATALOGUE"),
-    "endpoints-catalogue-provider": ("SNC-19.6", "CATALOGUE"),
-    "endpoints-loopback-local-only": ("CATALOGUE",),
-    "exposure-world-ingress": ("SNC-13", "HDS-ISO27001-A8"),
-    "exposure-world-egress": ("SNC-13", "HDS-ISO27001-A8"),
-    "exposure-floating-ip-tier": ("SNC-13", "HDS-ISO27001-A8"),
-    "exposure-admin-port-ssh": ("SNC-13", "ANSSI-BP-028"),
-    "exposure-admin-port-rdp": ("SNC-13", "ANSSI-BP-028"),
-    "exposure-admin-port-database": ("SNC-13", "HDS-ISO27001-A8"),
-    "encryption-volume-luks": ("SNC-10", "HDS-ISO27001-A8", "CATALOGUE"),
-    "encryption-container-private": ("SNC-10", "HDS-ISO27001-A8"),
-    "secrets-no-plaintext": ("SNC-10", "HDS-ISO27001-A8"),
-    "secrets-no-admin-password": ("ANSSI-BP-028", "SNC-10"),
-    "crypto-key-strength": ("ANSSI-B1-RSA", "ANSSI-B1-EC", "ANSSI-PA-079"),
-    "crypto-symmetric-key-strength": ("ANSSI-B1-SYM", "ANSSI-PA-079"),
-    "crypto-certificate-validity": ("ANSSI-PA-079",),
-    "stack-dr-distinct-region": ("SNC-19.1", "HDS-2.0", "CATALOGUE"),
-    "stack-sovereign-backend": ("STATE-SOVEREIGN", "SNC-19.6"),
-    "stack-sovereign-secrets-provider": ("STATE-SOVEREIGN", "SNC-19.6", "SNC-10"),
-    "inventory-known-type": ("CLOSED-WORLD", "SNC-19.1"),
-    "inventory-provider-resolved": ("CLOSED-WORLD", "SNC-19.1", "CATALOGUE"),
-    "region-foreign-cloud": ("SNC-19.6", "SNC-19.1", "HDS-2.0", "CATALOGUE"),
-    "encryption-instance-block-device": ("SNC-10", "HDS-ISO27001-A8", "CATALOGUE"),
-    "endpoints-transport-security": ("ANSSI-TLS", "SNC-10", "HDS-ISO27001-A8"),
-    "endpoints-cloud-entry": ("CATALOGUE", "SNC-19.6"),
-    "exposure-port-security-disabled": ("SNC-13", "HDS-ISO27001-A8"),
-    "exposure-default-security-group": ("SNC-13", "HDS-ISO27001-A8"),
-    "exposure-external-network-host": ("SNC-13", "HDS-ISO27001-A8"),
-    "exposure-load-balancer-listener": ("SNC-13", "HDS-ISO27001-A8", "ANSSI-BP-028"),
-    "secrets-embedded-credentials": ("SNC-10", "HDS-ISO27001-A8"),
-    "workspace-expiry-valid": ("CNIL-AUTH", "GDPR-5-1-E"),
-    "workspace-not-expired": ("CNIL-AUTH", "GDPR-5-1-E"),
-    "workspace-datasets-authorised": ("CNIL-AUTH", "GDPR-5-1-C"),
-    "workspace-no-egress": ("SNC-13", "GDPR-32"),
-    "workspace-no-floating-ip": ("SNC-13", "GDPR-32"),
-    "workspace-no-external-gateway": ("SNC-13", "GDPR-32"),
-    "workspace-no-flow-from-other-workspace": ("SNC-13", "HDS-ISO27001-A8", "GDPR-32"),
-    "workspace-key-distinct": ("SNC-10", "GDPR-32"),
-    "workspace-access-via-project": ("CNIL-AUTH", "GDPR-32"),
-    "airlock-outbox-write-only": ("TRE-OUTPUT", "GDPR-32"),
-    "airlock-release-area-officers-only": ("TRE-OUTPUT", "GDPR-32"),
-    "airlock-decision-one-officer": ("TRE-OUTPUT", "GDPR-32"),
-    "airlock-data-officers": ("TRE-OUTPUT", "CNIL-AUTH"),
-    "recovery-targets-declared": ("SNC-17", "HDS-ISO27001-A5.30"),
-    "recovery-dataset-keys-recoverable": ("SNC-17", "HDS-ISO27001-A5.30", "SNC-10"),
-    "inventory-property-judged": ("CLOSED-WORLD", "SNC-19.1"),
-    "exposure-allowed-address-pairs": ("SNC-13", "HDS-ISO27001-A8"),
-    "exposure-load-balancer-member": ("SNC-13", "SNC-19.1"),
-    "exposure-subnet-in-site-range": ("SNC-13", "HDS-ISO27001-A8"),
-    "encryption-volume-attachment": ("SNC-10", "HDS-ISO27001-A8"),
-    "stack-site-facts-decided-once": ("SNC-QUALIFIED", "CLOSED-WORLD"),
-    "stack-site-ranges-private": ("SNC-13", "CLOSED-WORLD"),
-    "stack-config-sources": ("CLOSED-WORLD", "STATE-SOVEREIGN", "SNC-19.6"),
-    "stack-environment": ("CLOSED-WORLD", "SNC-19.6", "STATE-SOVEREIGN"),
-    "exemption-expired": ("CLOSED-WORLD", "HDS-ISO27001-A8"),
-    "crypto-instance-key-pair": ("ANSSI-B1-RSA", "ANSSI-B1-EC", "ANSSI-BP-028"),
-}
+
+def _rule_requirements() -> dict[str, tuple[str, ...]]:
+    from policies.rules import all_rules
+
+    return {rule.id: rule.requirements for rule in all_rules()}
+
+
+# Which rule enforces which requirement: each rule declares its own (`@rule(requirements=...)`).
+RULE_REQUIREMENTS: dict[str, tuple[str, ...]] = _rule_requirements()

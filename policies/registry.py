@@ -14,10 +14,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from functools import cache
 from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+from pydantic.alias_generators import to_camel
 
 from policies.model import Context, Outcome, ResourceView
 
@@ -77,14 +80,24 @@ class Rule:
     scope: Scope = Scope.RESOURCE
     # Resource type tokens the rule judges (a trailing "*" matches a prefix); empty: none (STACK).
     applies_to: tuple[str, ...] = ()
-    # Per-rule settings with their defaults, overridable through the pack's config.
-    config_defaults: dict[str, Any] = field(default_factory=dict)
+    # Per-rule settings with their defaults (an instance of the rule's model), overridable
+    # through the pack's config; None: the rule takes no setting.
+    settings: RuleSettings | None = None
+    # The requirements it enforces (ids of policies.references.REQUIREMENTS).
+    requirements: tuple[str, ...] = ()
+    # What it enforces, in one sentence: its row of the pack README's rules table.
+    enforces: str = ""
     # Derived from the check's module at registration; given only for rules defined elsewhere
     # (tests), where no family module exists.
     family: str = ""
 
     def applies(self, resource: ResourceView) -> bool:
         return _applies(self.applies_to, resource.type)
+
+    @property
+    def config_defaults(self) -> dict[str, Any]:
+        """The settings' defaults by their config names (`maxDays`)."""
+        return self.settings.model_dump(by_alias=True) if self.settings is not None else {}
 
     @property
     def config_schema(self) -> dict[str, dict[str, Any]]:
@@ -102,6 +115,17 @@ def _applies(tokens: tuple[str, ...], type_token: str) -> bool:
     return any(
         type_token.startswith(token[:-1]) if token.endswith("*") else type_token == token
         for token in tokens
+    )
+
+
+class RuleSettings(BaseModel):
+    """A rule's settings, typed, with their defaults. The pack config (CrossGuard's
+    --policy-pack-config format) sets them by their camelCase names (`maxDays`); a rule reads
+    them through `Context.settings(<its model>)`. An unknown key or a value of the wrong kind
+    is refused when the config is loaded."""
+
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, populate_by_name=True, alias_generator=to_camel
     )
 
 
@@ -142,7 +166,9 @@ def rule(
     enforcement: Enforcement = Enforcement.MANDATORY,
     scope: Scope = Scope.RESOURCE,
     applies_to: Iterable[str] = (),
-    config: dict[str, Any] | None = None,
+    settings: RuleSettings | None = None,
+    requirements: Iterable[str] = (),
+    enforces: str = "",
 ) -> Callable[[Any], Any]:
     """Register the decorated function as one rule; the function itself is left unchanged."""
 
@@ -157,7 +183,9 @@ def rule(
                 scope=scope,
                 applies_to=tuple(applies_to),
                 check=check,
-                config_defaults=dict(config or {}),
+                settings=settings,
+                requirements=tuple(requirements),
+                enforces=enforces,
             )
         )
         return check

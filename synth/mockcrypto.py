@@ -27,6 +27,12 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.x509.oid import NameOID
 
+from hubcore.resource_types import (
+    TLS_CERT_REQUEST,
+    TLS_LOCALLY_SIGNED_CERT,
+    TLS_PRIVATE_KEY,
+    TLS_SELF_SIGNED_CERT,
+)
 from hubcore.wire import SECRET_SIG, SIG_KEY
 
 # pulumi-tls's defaults (terraform-provider-tls, resource_private_key.go).
@@ -215,10 +221,10 @@ def locally_signed_outputs(name: str, inputs: dict[str, Any]) -> dict[str, Any]:
 
 
 _OUTPUTS = {
-    "tls:index/privateKey:PrivateKey": private_key_outputs,
-    "tls:index/certRequest:CertRequest": cert_request_outputs,
-    "tls:index/selfSignedCert:SelfSignedCert": self_signed_outputs,
-    "tls:index/locallySignedCert:LocallySignedCert": locally_signed_outputs,
+    TLS_PRIVATE_KEY: private_key_outputs,
+    TLS_CERT_REQUEST: cert_request_outputs,
+    TLS_SELF_SIGNED_CERT: self_signed_outputs,
+    TLS_LOCALLY_SIGNED_CERT: locally_signed_outputs,
 }
 
 

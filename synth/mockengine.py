@@ -20,6 +20,7 @@ from google.protobuf import json_format
 from pulumi.runtime import config as runtime_config
 from pulumi.runtime import mocks, settings
 
+from hubcore.resource_types import PORT
 from hubcore.stackfiles import REPO_ROOT
 from hubcore.stacks import PROJECT, StackName
 from hubcore.values import ConfigValue
@@ -103,7 +104,7 @@ def _source_position(request: Any) -> tuple[str | None, int | None]:
 # and certificates: synth.mockcrypto computes them as pulumi-tls would).
 _COMPUTED: dict[str, dict[str, Any]] = {
     # The address Neutron gives a port (a workspace router's leg on the admin subnet).
-    "openstack:networking/port:Port": {"all_fixed_ips": ["192.0.2.10"]},
+    PORT: {"all_fixed_ips": ["192.0.2.10"]},
 }
 
 

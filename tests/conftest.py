@@ -138,7 +138,7 @@ def user_site_census() -> dict[str, list[tuple[str, ...]]] | None:
     the local cloud is not running: then no test can reach the user's site either."""
 
     from hubcore.stackfiles import load_layered_config
-    from hubctl.census import cloud_objects
+    from hubctl.cloud import project_of
 
     census: dict[str, list[tuple[str, ...]]] = {}
     for site in USER_SITES:
@@ -146,7 +146,7 @@ def user_site_census() -> dict[str, list[tuple[str, ...]]] | None:
         if conn is None:
             return None
         census[f"{site} resources"] = sorted(
-            (o.token, o.id, o.name) for o in cloud_objects(conn, site)
+            (o.token, o.id, o.name) for o in project_of(conn).hub_objects(site)
         )
         # the data the site holds (datasets, their replicas and manifests, audit logs, backups)
         bucket = state_bucket(site)

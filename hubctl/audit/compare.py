@@ -23,21 +23,19 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from hubctl.audit.mapping import (
+from hubcore.resource_types import (
     CONTAINER,
     KEY_CONTAINER,
     KEYPAIR,
-    LIVE_TYPES,
     ORDER,
     PORT,
     ROUTER_INTERFACE,
-    SEC_GROUP,
-    SEC_GROUP_RULE,
     SECRET,
+    SECURITY_GROUP,
+    SECURITY_GROUP_RULE,
     VOLUME,
-    Live,
-    service_of,
 )
+from hubctl.audit.mapping import LIVE_TYPES, Live, service_of
 from policies.model import SECRET_MASK, UNKNOWN_MASK, ResourceView, holds_mask
 from policies.userdata import embedded_credentials
 
@@ -101,9 +99,9 @@ def classify(
     result = Comparison()
     live = list(live)
     managed_groups = {
-        item.id: by_id[(SEC_GROUP, item.id)][1].urn
+        item.id: by_id[(SECURITY_GROUP, item.id)][1].urn
         for item in live
-        if item.token == SEC_GROUP and (SEC_GROUP, item.id) in by_id
+        if item.token == SECURITY_GROUP and (SECURITY_GROUP, item.id) in by_id
     }
     for item in live:
         key = (item.token, item.id)
@@ -136,7 +134,7 @@ def classify(
             )
             continue
         group = str(item.inputs.get("securityGroupId") or "")
-        if item.token == SEC_GROUP_RULE and group in managed_groups:
+        if item.token == SECURITY_GROUP_RULE and group in managed_groups:
             result.classified.append(
                 Classified(item, Status.GROUP_DRIFT, why=f"a rule added to {managed_groups[group]}")
             )

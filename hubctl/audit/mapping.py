@@ -25,37 +25,41 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hubcore.metadata import WRITTEN_BY_HUBCTL
+from hubcore.resource_types import (
+    CONTAINER,
+    FLOATING_IP,
+    FLOATING_IP_ASSOCIATE,
+    IMAGE,
+    INSTANCE,
+    KEY_CONTAINER,
+    KEYPAIR,
+    LISTENER,
+    LOAD_BALANCER,
+    MEMBER,
+    MONITOR,
+    NETWORK,
+    ORDER,
+    POOL,
+    PORT,
+    PROJECT,
+    RESOURCE_TYPES,
+    ROLE_ASSIGNMENT,
+    ROUTER,
+    ROUTER_INTERFACE,
+    ROUTER_ROUTE,
+    SECRET,
+    SECURITY_GROUP,
+    SECURITY_GROUP_RULE,
+    SERVER_GROUP,
+    SUBNET,
+    SUBNET_ROUTE,
+    USER,
+    VOLUME,
+)
 from hubctl.audit.inventory import Gap, GapKind, RawProject
-from hubctl.reconcile import subnet_route_id
+from hubctl.cloud.openstack.types import subnet_route_id
 
-_OS = "openstack:"
-NETWORK = _OS + "networking/network:Network"
-SUBNET = _OS + "networking/subnet:Subnet"
-SUBNET_ROUTE = _OS + "networking/subnetRoute:SubnetRoute"
-ROUTER = _OS + "networking/router:Router"
-ROUTER_INTERFACE = _OS + "networking/routerInterface:RouterInterface"
-ROUTER_ROUTE = _OS + "networking/routerRoute:RouterRoute"
-PORT = _OS + "networking/port:Port"
-SEC_GROUP = _OS + "networking/secGroup:SecGroup"
-SEC_GROUP_RULE = _OS + "networking/secGroupRule:SecGroupRule"
-FLOATING_IP = _OS + "networking/floatingIp:FloatingIp"
-FLOATING_IP_ASSOCIATE = _OS + "networking/floatingIpAssociate:FloatingIpAssociate"
-INSTANCE = _OS + "compute/instance:Instance"
-KEYPAIR = _OS + "compute/keypair:Keypair"
-SERVER_GROUP = _OS + "compute/serverGroup:ServerGroup"
-VOLUME = _OS + "blockstorage/volume:Volume"
-CONTAINER = _OS + "objectstorage/container:Container"
-SECRET = _OS + "keymanager/secretV1:SecretV1"
-KEY_CONTAINER = _OS + "keymanager/containerV1:ContainerV1"
-ORDER = _OS + "keymanager/orderV1:OrderV1"
-LOAD_BALANCER = _OS + "loadbalancer/loadBalancer:LoadBalancer"
-LISTENER = _OS + "loadbalancer/listener:Listener"
-POOL = _OS + "loadbalancer/pool:Pool"
-MEMBER = _OS + "loadbalancer/member:Member"
-MONITOR = _OS + "loadbalancer/monitor:Monitor"
-PROJECT = _OS + "identity/project:Project"
 # Live objects of a type the pack does not admit: judged (and refused) by inventory-known-type.
-IMAGE = _OS + "images/image:Image"
 
 # Neutron's own ports: a router's gateway, a floating IP's, DHCP's. Part of the resource that
 # made them, never deployed by anyone.
@@ -333,7 +337,7 @@ def _groups(raw: RawProject) -> Iterable[Live]:
         keeps_defaults = any(
             _default_rule(r, g) and r.direction == "egress" for r in rules.get(g.id, [])
         )
-        yield Live(SEC_GROUP, g.id, g.name or "", {
+        yield Live(SECURITY_GROUP, g.id, g.name or "", {
             "name": g.name, "description": g.description or "",
             "deleteDefaultRules": not keeps_defaults, "stateful": g.stateful,
             "tags": _tags(g), "tenantId": g.project_id,
@@ -350,7 +354,7 @@ def _rules(raw: RawProject) -> Iterable[Live]:
             if group is not None and group.name == DEFAULT_GROUP and _default_rule(r, group)
             else None
         )
-        yield Live(SEC_GROUP_RULE, r.id, f"{group.name if group else '?'} {r.direction}", {
+        yield Live(SECURITY_GROUP_RULE, r.id, f"{group.name if group else '?'} {r.direction}", {
             "direction": r.direction, "ethertype": r.ether_type,
             "protocol": r.protocol or "", "portRangeMin": r.port_range_min or 0,
             "portRangeMax": r.port_range_max or 0, "remoteIpPrefix": r.remote_ip_prefix or "",
@@ -660,8 +664,8 @@ LIVE_TYPES: dict[str, LiveType] = {
                  _c("fixedIps", items("subnetId")),
                  _c("allowedAddressPairs", items("ipAddress")), TAGS),
                  {"noSecurityGroups": "a create-time switch: the port's groups show the result"}),
-        LiveType(SEC_GROUP, _groups, (NAME, _c("deleteDefaultRules", truth), TAGS)),
-        LiveType(SEC_GROUP_RULE, _rules, (_c("direction"), _c("ethertype"), _c("protocol"),
+        LiveType(SECURITY_GROUP, _groups, (NAME, _c("deleteDefaultRules", truth), TAGS)),
+        LiveType(SECURITY_GROUP_RULE, _rules, (_c("direction"), _c("ethertype"), _c("protocol"),
                  _c("portRangeMin"), _c("portRangeMax"), _c("remoteIpPrefix"),
                  _c("remoteGroupId"), _c("remoteAddressGroupId"), _c("securityGroupId"))),
         LiveType(FLOATING_IP, _floating_ips, (_c("portId"), _c("fixedIp"), TAGS)),
@@ -697,30 +701,19 @@ LIVE_TYPES: dict[str, LiveType] = {
     )
 }  # fmt: skip
 
-# Inventory types with no cloud object of their own, and why.
+# Inventory types the audit does not list, and why: those with no cloud object of their own
+# (hubcore.resource_types says why), and a workspace's Keystone objects.
 NOT_LIVE: dict[str, str] = {
-    "pulumi:pulumi:Stack": "the stack itself",
-    "pulumi:pulumi:StackReference": "a read of another stack's outputs",
-    "hub:layers:*": "a component: its children are the cloud objects",
-    "pulumi:providers:openstack": "the audit's own connection stands for it",
-    "pulumi:providers:tls": "a provider of local computations",
-    "pulumi:providers:pulumi": "Pulumi's built-in provider",
-    "tls:index/privateKey:PrivateKey": "a key in the state only: no cloud object",
-    "tls:index/certRequest:CertRequest": "in the state only: no cloud object",
-    "tls:index/selfSignedCert:SelfSignedCert": "in the state only: no cloud object",
-    "tls:index/locallySignedCert:LocallySignedCert": "in the state only: no cloud object",
-    _OS + "compute/volumeAttach:VolumeAttach": "an attachment: the instance's `blockDevices`",
-    _OS + "compute/interfaceAttach:InterfaceAttach": "a port with the instance as its device",
-    _OS + "networking/portSecGroupAssociate:PortSecGroupAssociate": (
-        "the port's `securityGroupIds`"
-    ),
-    # Keystone objects of a research workspace: its project is read by id (hubctl.audit.run);
-    # users and grants belong to the domain's administrators, whom the reader role cannot list.
+    **{
+        known.token: known.not_a_cloud_object
+        for known in RESOURCE_TYPES
+        if known.not_a_cloud_object
+    },
+    # Its project is read by id (hubctl.audit.run); users and grants belong to the domain's
+    # administrators, whom the reader role cannot list.
     PROJECT: "read by id from the states (a workspace's project), not listed",
-    _OS + "identity/user:User": "Keystone users are listed by domain administrators only",
-    _OS + "identity/roleAssignment:RoleAssignment": (
-        "Keystone grants are listed by domain administrators only"
-    ),
+    USER: "Keystone users are listed by domain administrators only",
+    ROLE_ASSIGNMENT: "Keystone grants are listed by domain administrators only",
 }
 
 

@@ -34,6 +34,7 @@ from hubctl.commands.common import (
 )
 from hubctl.deploy import LAYERS, Action, LayerRun, SiteDeployer, select_stack, site_config
 from hubctl.diagnosis import site_reasons
+from hubctl.layers import summary
 from hubctl.locks import Locked, site_locked
 from hubctl.processes import guard_engine_processes
 
@@ -256,7 +257,7 @@ def _summarise(deployer: SiteDeployer, site: str, results: list[LayerRun], hosts
     except Exception as error:  # an unreadable cloud must say so, not pass silently
         say(f"(hosts of {site} unknown: {type(error).__name__}: {error})")
         found = {}
-    for table in outputs.summary(site, values, found):
+    for table in summary(site, values, found):
         console.print(table)
     hint = prepared.hint() if prepared is not None else None
     say(f"reach it: {hint or outputs.ssh_hint(values, found)}")
@@ -302,8 +303,8 @@ def _deployments(deployer: SiteDeployer, site: str) -> list[dict[str, Any]]:
 def _census(deployer: SiteDeployer, site: str, delete: bool) -> int:
     """Report (and with --orphans delete) what the site's project holds that no state owns."""
     try:
-        conn = deployer.cloud().connect()
-        taken = census.take(conn, site, _deployments(deployer, site))
+        project = deployer.cloud().project_api()
+        taken = census.take(project, site, _deployments(deployer, site))
     except Exception as error:  # a census that cannot run must say so, not pass silently
         console.print(f"[red]orphan census of {site} could not run: {type(error).__name__}[/]")
         say(str(error))
@@ -317,7 +318,7 @@ def _census(deployer: SiteDeployer, site: str, delete: bool) -> int:
     if not delete:
         say(f"delete them with: hubctl down --site {site} --orphans")
         return EXIT_OK
-    failed = census.delete_orphans(conn, taken.orphans, say)
+    failed = census.delete_orphans(project, taken.orphans, say)
     for item, why in failed:
         say(f"could not delete {item.line()}: {why}")
     return EXIT_VIOLATIONS if failed else EXIT_OK

@@ -80,6 +80,7 @@ from hubctl.drill.targets import judge_targets, primary_refused
 from hubctl.drill.timing import EventRecorder
 from hubctl.gitcommit import head_of
 from hubctl.hosts import site as site_hosts
+from hubctl.layers import HUB_LAYERS, Rebuilt
 from hubctl.verify import site as host_checks
 from infra.config import HubConfig
 
@@ -673,15 +674,13 @@ class DrillRun:
                         reason=f"the layer was not rebuilt ({status}), so nothing of it to check",
                     )
                 )
-        if Layer.NETWORK in outputs:
-            self.checks += verify.check_network(conn, outputs[Layer.NETWORK])
-        if Layer.KMS in outputs:
-            self.checks += verify.check_kms(conn, outputs[Layer.KMS])
-        if Layer.STORAGE in outputs:
-            self.checks += verify.check_storage(conn, outputs[Layer.STORAGE], self.restored)
-        if Layer.COMPUTE in outputs:
-            self.checks += verify.check_compute(conn, outputs[Layer.COMPUTE], self.target.site)
-            if not self.hosts:
+        rebuilt = Rebuilt(self.target.site, self.restored)
+        for entry in HUB_LAYERS:
+            if entry.layer not in outputs:
+                continue
+            if entry.verify is not None:
+                self.checks += entry.verify(conn, outputs[entry.layer], rebuilt)
+            if entry.hosts is not None and not self.hosts:
                 self.not_verified.append(
                     NotRestored(
                         item="hosts (first boot, host suite, flows)",

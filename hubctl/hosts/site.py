@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from hubctl import outputs
+from hubctl.cloud import project_of
 from hubctl.hosts import access, boot
 
 
@@ -60,7 +60,7 @@ def prepare(
         else boot.read_once(conn, roles)
     )
     names = [name for group in roles.values() for name in group]
-    addresses = outputs.addresses(conn, names)
+    addresses = project_of(conn).host_addresses(names)
     bastions = [addresses[n] for n in roles.get("bastion", []) if addresses.get(n)]
     key = compute.get("admin_private_key")
     site_access = None

@@ -12,18 +12,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from hubcore.resource_types import CONTAINER, INSTANCE, NETWORK, ORDER, PROJECT, USER, VOLUME
 from infra.config import HubConfig
 
 if TYPE_CHECKING:
     from infra.layers.workspace import WorkspaceExports
-
-PROJECT = "openstack:identity/project:Project"
-USER = "openstack:identity/user:User"
-KEY_ORDER = "openstack:keymanager/orderV1:OrderV1"
-CONTAINER = "openstack:objectstorage/container:Container"
-INSTANCE = "openstack:compute/instance:Instance"
-VOLUME = "openstack:blockstorage/volume:Volume"
-NETWORK = "openstack:networking/network:Network"
 
 
 @dataclass
@@ -75,7 +68,7 @@ def holdings_of(
             found.project_name = str(values["name"])
         elif kind == USER and values.get("name"):
             found.users[str(values["name"])] = str(values["name"])
-        elif kind == KEY_ORDER and values.get("secretRef"):
+        elif kind == ORDER and values.get("secretRef"):
             found.key_refs.append(str(values["secretRef"]))
         elif kind == CONTAINER and values.get("name"):
             found.containers.append(str(values["name"]))

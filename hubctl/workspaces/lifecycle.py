@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hubcore.catalogue import is_loopback_url
+from hubcore.resource_types import PROJECT, ROLE_ASSIGNMENT, USER
 from hubcore.stackfiles import REPO_ROOT, STACKS_DIR, load_layered_config, relative, stack_file
 from hubcore.stacks import Layer, StackName
 from hubcore.values import ConfigError
@@ -64,9 +65,9 @@ REPORTS_ENV = "HUB_REPORTS_DIR"
 LOCAL_CLOUD = REPO_ROOT / "scripts" / "local-cloud"
 # Resource types the second pass of a closure removes: who may use the project, and the project.
 IDENTITY_TYPES = (
-    "openstack:identity/project:Project",
-    "openstack:identity/user:User",
-    "openstack:identity/roleAssignment:RoleAssignment",
+    PROJECT,
+    USER,
+    ROLE_ASSIGNMENT,
 )
 
 
@@ -92,16 +93,19 @@ class PackRefusal(Exception):
 
 def pack_settings() -> tuple[int, KeyRules]:
     """The longest workspace and the SSH key rules, as the pack's config sets them."""
+    from policies.rules.crypto import KeyStrengthSettings
+    from policies.rules.workspace import ExpirySettings
+
     all_rules()
     config = load_pack_config()
-    expiry = config.rule_config(REGISTRY["workspace-expiry-valid"])
-    crypto = config.rule_config(REGISTRY["crypto-key-strength"])
+    expiry = config.settings(REGISTRY["workspace-expiry-valid"], ExpirySettings)
+    crypto = config.settings(REGISTRY["crypto-key-strength"], KeyStrengthSettings)
     keys = KeyRules(
-        min_rsa_bits=int(crypto.get("minRsaBits", 3072)),
-        curves=tuple(str(c).upper() for c in crypto.get("allowedCurves", ("P256", "P384"))),
-        allow_ed25519=bool(crypto.get("allowEd25519", False)),
+        min_rsa_bits=crypto.min_rsa_bits,
+        curves=tuple(c.upper() for c in crypto.allowed_curves),
+        allow_ed25519=crypto.allow_ed25519,
     )
-    return int(expiry.get("maxDurationDays", 1096)), keys
+    return expiry.max_duration_days, keys
 
 
 @dataclass(frozen=True)

@@ -11,16 +11,21 @@ the workspace's project with any user (`<project>:*`), any project (`*:...`), or
 
 from __future__ import annotations
 
+from hubcore.resource_types import CONTAINER, USER
 from hubcore.stacks import Layer, StackName
 from hubcore.workspaceroles import MEMBER_ROLES
 from policies.model import Context, Outcome, Reading, ResourceView, failed, not_applicable, passed
-from policies.registry import Scope, Severity, rule
+from policies.registry import RuleSettings, Scope, Severity, rule
 from policies.rules.common import cannot_judge, describe
 from policies.swift import AclRefused, clean_acl, parse_acl
 
-CONTAINER = "openstack:objectstorage/container:Container"
-USER = "openstack:identity/user:User"
 MIN_OFFICERS = 2
+
+
+class OfficersSettings(RuleSettings):
+    """airlock-data-officers: how many distinct officers a site names at least."""
+
+    min_officers: int = MIN_OFFICERS
 
 
 def _kind(resource: ResourceView) -> str | None:
@@ -87,6 +92,11 @@ def _acl(resource: ResourceView, context: Context, field: str) -> tuple[str | No
     remediation="Give the outbox container_read the data officers' role only "
     "(hub-data-officer): what a member submitted is read by the officers, never by members.",
     severity=Severity.CRITICAL,
+    requirements=("TRE-OUTPUT", "GDPR-32"),
+    enforces=(
+        "a workspace's outbox read ACL admits no member (no member role, member user, "
+        "`<project>:*`, wildcard or referrer): members never read results back after their release"
+    ),
     applies_to=(CONTAINER,),
 )
 def airlock_outbox_write_only(resource: ResourceView, context: Context) -> Outcome:
@@ -114,6 +124,11 @@ def airlock_outbox_write_only(resource: ResourceView, context: Context) -> Outco
     remediation="Declare the release area in the site's project with container_read naming "
     "each data officer (<workspace project>:<officer user>) and no container_write.",
     severity=Severity.CRITICAL,
+    requirements=("TRE-OUTPUT", "GDPR-32"),
+    enforces=(
+        "a project's release area read ACL admits no member, and it has no write ACL: only the "
+        "operator writes it, after two officers' approvals"
+    ),
     applies_to=(CONTAINER,),
 )
 def airlock_release_area_officers_only(resource: ResourceView, context: Context) -> list[Outcome]:
@@ -153,6 +168,11 @@ def airlock_release_area_officers_only(resource: ResourceView, context: Context)
     remediation="Give a decision container container_write `<workspace project>:<officer user>` "
     "and nothing else.",
     severity=Severity.CRITICAL,
+    requirements=("TRE-OUTPUT", "GDPR-32"),
+    enforces=(
+        "each officer's decision container is written by exactly one `<project>:<user>` of no "
+        "member, so Swift attests who decided"
+    ),
     applies_to=(CONTAINER,),
 )
 def airlock_decision_one_officer(resource: ResourceView, context: Context) -> Outcome:
@@ -186,8 +206,13 @@ def airlock_decision_one_officer(resource: ResourceView, context: Context) -> Ou
     remediation="List two or more Keystone users in hub:dataOfficers (stacks/sites.yaml): a "
     "release needs two distinct officers' approvals.",
     severity=Severity.HIGH,
+    requirements=("TRE-OUTPUT", "CNIL-AUTH"),
+    enforces=(
+        "a site with `hub:workspacePool` names at least `minOfficers` (2) distinct "
+        "`hub:dataOfficers` (judged on its network and workspace stacks)"
+    ),
     scope=Scope.STACK,
-    config={"minOfficers": MIN_OFFICERS},
+    settings=OfficersSettings(),
 )
 def airlock_data_officers(context: Context) -> Outcome:
     """Passes: a site's network or workspace stack whose hub:dataOfficers lists at least
@@ -201,7 +226,7 @@ def airlock_data_officers(context: Context) -> Outcome:
         return not_applicable("the site holds no research workspaces")
     officers = site.value("hub:dataOfficers")
     listed = sorted({str(o) for o in officers}) if isinstance(officers, list) else []
-    least = int(context.rule_config.get("minOfficers", MIN_OFFICERS))
+    least = context.settings(OfficersSettings).min_officers
     if len(listed) >= least:
         return passed()
     return failed(

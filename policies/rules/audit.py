@@ -50,6 +50,36 @@ AUDIT_RULES: dict[AuditKind, tuple[str, str, str, Severity]] = {
 }
 
 
+# Each kind's requirements and what its rule enforces.
+AUDIT_REFERENCES: dict[AuditKind, tuple[tuple[str, ...], str]] = {
+    AuditKind.DRIFT: (
+        ("SNC-12",),
+        "live audits only (`hubctl audit`): a managed resource is what its state says (the "
+        "property, the state's value, the live value)",
+    ),
+    AuditKind.UNMANAGED: (
+        ("SNC-12", "CLOSED-WORLD"),
+        "live audits only: every resource of the site's projects is in a state of the site (it "
+        "is judged by every other rule all the same)",
+    ),
+    AuditKind.MISSING: (
+        ("SNC-12",),
+        "live audits only: every resource of a state is in the cloud",
+    ),
+    AuditKind.FORBIDDEN: (
+        ("SNC-12", "CLOSED-WORLD"),
+        "live audits only: the cloud let the audit read every service (a 403 is reported, never "
+        "skipped)",
+    ),
+    AuditKind.INCOMPLETE: (
+        ("SNC-12", "CLOSED-WORLD"),
+        "live audits only: no fault (service unreachable, timeout, resource half-created or "
+        "deleted during the audit, project over the limit) left the inventory partial; `hubctl "
+        "audit` then exits 2",
+    ),
+}
+
+
 def audit_check(kind: AuditKind) -> Callable[[Context], list[Outcome]]:
     def check(context: Context) -> list[Outcome]:
         """Passes: a live audit found nothing of this kind. Fails: one finding per resource
@@ -74,6 +104,8 @@ def _register_audit_rules() -> None:
                 severity=severity,
                 scope=Scope.STACK,
                 check=audit_check(kind),
+                requirements=AUDIT_REFERENCES[kind][0],
+                enforces=AUDIT_REFERENCES[kind][1],
             )
         )
 

@@ -17,6 +17,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import Field
+
+from hubcore.resource_types import (
+    INSTANCE,
+    KEYPAIR,
+    ORDER,
+    SECRET,
+    TLS_CERT_REQUEST,
+    TLS_LOCALLY_SIGNED_CERT,
+    TLS_PRIVATE_KEY,
+    TLS_SELF_SIGNED_CERT,
+)
 from policies.keymaterial import Found, Key, material, openssh_line
 from policies.model import (
     Context,
@@ -27,19 +39,11 @@ from policies.model import (
     not_applicable,
     passed,
 )
-from policies.registry import Scope, Severity, rule
+from policies.registry import RuleSettings, Scope, Severity, rule
 from policies.rules.common import cannot_judge, describe, number, truth
 from policies.userdata import layers
 
-PRIVATE_KEY = "tls:index/privateKey:PrivateKey"
-ORDER = "openstack:keymanager/orderV1:OrderV1"
-KEYPAIR = "openstack:compute/keypair:Keypair"
-SECRET = "openstack:keymanager/secretV1:SecretV1"
-INSTANCE = "openstack:compute/instance:Instance"
-CERT_REQUEST = "tls:index/certRequest:CertRequest"
-SELF_SIGNED = "tls:index/selfSignedCert:SelfSignedCert"
-LOCALLY_SIGNED = "tls:index/locallySignedCert:LocallySignedCert"
-CERTIFICATES = (SELF_SIGNED, LOCALLY_SIGNED)
+CERTIFICATES = (TLS_SELF_SIGNED_CERT, TLS_LOCALLY_SIGNED_CERT)
 TLS_DEFAULT_RSA_BITS = 2048
 TLS_DEFAULT_CURVE = "P224"
 # Nova generates a key pair when none is given: RSA, 2048 bits (nova/crypto.py
@@ -49,9 +53,14 @@ NOVA_GENERATED = Key("RSA", bits=2048)
 # normal state (a private key, a Barbican payload, user data) are judged where they can be
 # read: under the engine (decrypted), or in a state export read with its passphrase.
 PEM_INPUTS: dict[str, tuple[str, ...]] = {
-    CERT_REQUEST: ("privateKeyPem", "privateKeyPemWo"),
-    SELF_SIGNED: ("privateKeyPem", "privateKeyPemWo"),
-    LOCALLY_SIGNED: ("caPrivateKeyPem", "caPrivateKeyPemWo", "caCertPem", "certRequestPem"),
+    TLS_CERT_REQUEST: ("privateKeyPem", "privateKeyPemWo"),
+    TLS_SELF_SIGNED_CERT: ("privateKeyPem", "privateKeyPemWo"),
+    TLS_LOCALLY_SIGNED_CERT: (
+        "caPrivateKeyPem",
+        "caPrivateKeyPemWo",
+        "caCertPem",
+        "certRequestPem",
+    ),
     SECRET: ("payload",),
     INSTANCE: ("userData",),
 }
@@ -59,11 +68,21 @@ SECRET_BY_NATURE = frozenset(
     {"privateKeyPem", "privateKeyPemWo", "caPrivateKeyPem", "caPrivateKeyPemWo", "payload",
      "userData"}
 )  # fmt: skip
-KEY_SETTINGS = {
-    "minRsaBits": 3072,
-    "allowedCurves": ["P256", "P384", "P521"],
-    "allowEd25519": False,
-}
+
+
+class KeyStrengthSettings(RuleSettings):
+    """crypto-key-strength: the RSA floor, the curves, and whether Ed25519 is accepted."""
+
+    min_rsa_bits: int = 3072
+    allowed_curves: list[str] = Field(default_factory=lambda: ["P256", "P384", "P521"])
+    allow_ed25519: bool = False
+
+
+class ValiditySettings(RuleSettings):
+    """crypto-certificate-validity: the longest validity of a CA and of a leaf, in hours."""
+
+    max_ca_validity_hours: int = 26280
+    max_leaf_validity_hours: int = 8760
 
 
 def _int(value: Any, default: int) -> int | None:
@@ -74,10 +93,10 @@ def _int(value: Any, default: int) -> int | None:
     return None if parsed is None or parsed != int(parsed) else int(parsed)
 
 
-def key_problem(key: Key, config: Any) -> str | None:
+def key_problem(key: Key, settings: KeyStrengthSettings) -> str | None:
     """Why `key` is too weak for RGS B1 under the rule's settings; None when it is not."""
-    minimum = int(config.get("minRsaBits", 3072))
-    allowed = [str(c).upper() for c in config.get("allowedCurves", [])]
+    minimum = settings.min_rsa_bits
+    allowed = [c.upper() for c in settings.allowed_curves]
     if key.algorithm == "RSA":
         if key.bits is not None and key.bits >= minimum:
             return None
@@ -87,14 +106,14 @@ def key_problem(key: Key, config: Any) -> str | None:
             return None
         return f"ANSSI RGS B1 requires a curve order of at least 256 bits: {', '.join(allowed)}"
     if key.algorithm == "Ed25519":
-        if config.get("allowEd25519"):
+        if settings.allow_ed25519:
             return None
         return "RGS B1 does not cover Ed25519; record the decision with allowEd25519"
     return f"{key.algorithm} is not an algorithm RGS B1 accepts (RSA or ECDSA)"
 
 
 def _tls_key(resource: ResourceView, context: Context) -> Outcome:
-    config = context.rule_config
+    settings = context.settings(KeyStrengthSettings)
     for prop in ("algorithm", "rsaBits", "ecdsaCurve"):
         reading = context.reading(resource, prop)
         if reading is Reading.COMPUTED:
@@ -104,7 +123,7 @@ def _tls_key(resource: ResourceView, context: Context) -> Outcome:
     algorithm = str(resource.get("algorithm") or "").upper()
     if algorithm == "RSA":
         bits = _int(resource.get("rsaBits"), TLS_DEFAULT_RSA_BITS)
-        minimum = int(config.get("minRsaBits", 3072))
+        minimum = settings.min_rsa_bits
         if bits is not None and bits >= minimum:
             return passed()
         return failed(
@@ -116,7 +135,7 @@ def _tls_key(resource: ResourceView, context: Context) -> Outcome:
         )
     if algorithm == "ECDSA":
         curve = str(resource.get("ecdsaCurve") or TLS_DEFAULT_CURVE).upper()
-        allowed = [str(c).upper() for c in config.get("allowedCurves", [])]
+        allowed = [c.upper() for c in settings.allowed_curves]
         if curve in allowed:
             return passed()
         default = (
@@ -131,7 +150,7 @@ def _tls_key(resource: ResourceView, context: Context) -> Outcome:
             config_keys=("hub:tls",),
         )
     if algorithm == "ED25519":
-        if config.get("allowEd25519"):
+        if settings.allow_ed25519:
             return passed()
         return failed(
             f"{describe(resource)} is an Ed25519 key, which RGS B1 does not cover; use ECDSA "
@@ -146,7 +165,7 @@ def _judge_found(resource: ResourceView, prop: str, found: Found, context: Conte
             f"{describe(resource)}: {found.where} in {prop} cannot be judged: {found.problem}; "
             "key material the pack cannot read does not pass.",
         )
-    problem = key_problem(found.key, context.rule_config)
+    problem = key_problem(found.key, context.settings(KeyStrengthSettings))
     if problem is None:
         return passed()
     return failed(
@@ -195,7 +214,7 @@ def _keypair(resource: ResourceView, context: Context) -> Outcome:
     if reading is Reading.COMPUTED:
         return not_applicable("the public key is computed by resources of the stack")
     if reading is Reading.ABSENT or value == "":
-        problem = key_problem(NOVA_GENERATED, context.rule_config)
+        problem = key_problem(NOVA_GENERATED, context.settings(KeyStrengthSettings))
         return failed(
             f"{describe(resource)} gives no public key, so Nova generates one: "
             f"{NOVA_GENERATED}, and hands its private half to whoever reads the state; "
@@ -229,11 +248,19 @@ def _instance_key_pair(resource: ResourceView, context: Context) -> Outcome:
     description="Keys from any source meet ANSSI RGS B1: RSA >= 3072 bits, ECDSA P-256 or larger.",
     remediation="Use ECDSA P384 (or RSA >= 3072 bits) for every key, whatever makes it.",
     severity=Severity.HIGH,
+    requirements=("ANSSI-B1-RSA", "ANSSI-B1-EC", "ANSSI-PA-079"),
+    enforces=(
+        "every key, whatever makes it: pulumi-tls keys (their provider's weak defaults included), "
+        "Nova key pairs (the public key; none means Nova generates RSA 2048), PEM keys, requests "
+        "and certificates given to pulumi-tls or stored in Barbican, OpenSSH keys and PEM blocks "
+        "in user data: RSA >= 3072 bits, ECDSA P-256/P-384/P-521 (RGS B1); Ed25519 only if "
+        "`allowEd25519`"
+    ),
     # A resource rule: the engine runs it before each resource is created, so a weak key is
     # refused before it exists (a stack rule would run after the update).
     scope=Scope.RESOURCE,
-    applies_to=(PRIVATE_KEY, KEYPAIR, SECRET, INSTANCE, CERT_REQUEST, *CERTIFICATES),
-    config=KEY_SETTINGS,
+    applies_to=(TLS_PRIVATE_KEY, KEYPAIR, SECRET, INSTANCE, TLS_CERT_REQUEST, *CERTIFICATES),
+    settings=KeyStrengthSettings(),
 )
 def crypto_key_strength(resource: ResourceView, context: Context) -> list[Outcome]:
     """Passes: RSA with at least minRsaBits, ECDSA on an allowed curve, Ed25519 if allowed,
@@ -245,7 +272,7 @@ def crypto_key_strength(resource: ResourceView, context: Context) -> list[Outcom
     key (Nova generates RSA 2048), key material that cannot be parsed.
     Not applicable: values computed by resources of the stack; private keys, payloads and user
     data that are secrets offline (judged under the engine or with the passphrase)."""
-    if resource.type == PRIVATE_KEY:
+    if resource.type == TLS_PRIVATE_KEY:
         return [_tls_key(resource, context)]
     if resource.type == KEYPAIR:
         return [_keypair(resource, context)]
@@ -257,6 +284,11 @@ def crypto_key_strength(resource: ResourceView, context: Context) -> list[Outcom
     description="An instance opens with a key pair the stack declares, so its key is judged.",
     remediation="Declare the key pair in the stack (its public key is then judged).",
     severity=Severity.HIGH,
+    requirements=("ANSSI-B1-RSA", "ANSSI-B1-EC", "ANSSI-BP-028"),
+    enforces=(
+        "an instance opens with a key pair the stack declares (whose public key "
+        "crypto-key-strength judges)"
+    ),
     scope=Scope.RESOURCES,
     applies_to=(INSTANCE,),
 )
@@ -272,6 +304,8 @@ def crypto_instance_key_pair(resource: ResourceView, context: Context) -> Outcom
     description="Barbican key orders are AES with at least 128-bit strength (256 bits in XTS).",
     remediation="Order AES keys with bit_length 256.",
     severity=Severity.HIGH,
+    requirements=("ANSSI-B1-SYM", "ANSSI-PA-079"),
+    enforces="Barbican AES key orders of 128-bit strength (256-bit keys in XTS)",
     applies_to=(ORDER,),
 )
 def crypto_symmetric_key_strength(resource: ResourceView, context: Context) -> Outcome:
@@ -301,7 +335,7 @@ def crypto_symmetric_key_strength(resource: ResourceView, context: Context) -> O
 
 def _certificates(resource: ResourceView, context: Context) -> list[tuple[str, Found]]:
     """PEM certificates a Barbican secret stores or a pulumi-tls input carries (readable)."""
-    props = {SECRET: ("payload",), LOCALLY_SIGNED: ("caCertPem",)}.get(resource.type, ())
+    props = {SECRET: ("payload",), TLS_LOCALLY_SIGNED_CERT: ("caCertPem",)}.get(resource.type, ())
     found: list[tuple[str, Found]] = []
     for prop in props:
         if context.reading(resource, prop) is not Reading.VALUE:
@@ -311,9 +345,8 @@ def _certificates(resource: ResourceView, context: Context) -> list[tuple[str, F
     return found
 
 
-def _within(hours: float, is_ca: bool, config: Any) -> tuple[bool, int]:
-    key = "maxCaValidityHours" if is_ca else "maxLeafValidityHours"
-    bound = int(config.get(key, 26280 if is_ca else 8760))
+def _within(hours: float, is_ca: bool, settings: ValiditySettings) -> tuple[bool, int]:
+    bound = settings.max_ca_validity_hours if is_ca else settings.max_leaf_validity_hours
     return 0 < hours <= bound, bound
 
 
@@ -322,8 +355,14 @@ def _within(hours: float, is_ca: bool, config: Any) -> tuple[bool, int]:
     description="Certificates from any source carry a bounded validity: CA <= 3 years, leaf <= 1.",
     remediation="Lower validity_period_hours (hub:tls caValidityHours / certValidityHours).",
     severity=Severity.MEDIUM,
+    requirements=("ANSSI-PA-079",),
+    enforces=(
+        "CA <= 3 years, leaf <= 1 year (settings `maxCaValidityHours`, `maxLeafValidityHours`), "
+        "for pulumi-tls certificates (`is_ca_certificate` read as the provider parses it) and PEM "
+        "certificates stored in Barbican or given as a CA"
+    ),
     applies_to=(*CERTIFICATES, SECRET),
-    config={"maxCaValidityHours": 26280, "maxLeafValidityHours": 8760},
+    settings=ValiditySettings(),
 )
 def crypto_certificate_validity(resource: ResourceView, context: Context) -> list[Outcome]:
     """Passes: a pulumi-tls certificate's validity_period_hours, and the validity of any PEM
@@ -333,7 +372,9 @@ def crypto_certificate_validity(resource: ResourceView, context: Context) -> lis
     outcomes: list[Outcome] = []
     for prop, found in _certificates(resource, context):
         assert found.certificate is not None
-        ok, bound = _within(found.certificate.hours, found.certificate.is_ca, context.rule_config)
+        ok, bound = _within(
+            found.certificate.hours, found.certificate.is_ca, context.settings(ValiditySettings)
+        )
         kind = "CA certificate" if found.certificate.is_ca else "certificate"
         outcomes.append(
             passed()
@@ -362,7 +403,9 @@ def crypto_certificate_validity(resource: ResourceView, context: Context) -> lis
             ),
         ]
     hours = _int(resource.get("validityPeriodHours"), -1)
-    ok, bound = _within(float(hours if hours is not None else -1), is_ca, context.rule_config)
+    ok, bound = _within(
+        float(hours if hours is not None else -1), is_ca, context.settings(ValiditySettings)
+    )
     if ok:
         return [*outcomes, passed()]
     kind = "CA certificate" if is_ca else "certificate"

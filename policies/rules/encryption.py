@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from hubcore.catalogue import Region
+from hubcore.resource_types import CONTAINER, INSTANCE, VOLUME, VOLUME_ATTACH
 from policies.model import (
     Context,
     Outcome,
@@ -26,11 +27,6 @@ from policies.model import (
 from policies.registry import Scope, Severity, rule
 from policies.rules.common import cannot_judge, describe, provider_regions
 from policies.swift import judge_acl
-
-VOLUME = "openstack:blockstorage/volume:Volume"
-INSTANCE = "openstack:compute/instance:Instance"
-VOLUME_ATTACH = "openstack:compute/volumeAttach:VolumeAttach"
-CONTAINER = "openstack:objectstorage/container:Container"
 
 
 def region_of(resource: ResourceView, context: Context) -> tuple[Any, Region | None]:
@@ -87,6 +83,8 @@ def judge_volume_type(
     description="Block-storage volumes use an encrypted (LUKS) volume type of their region.",
     remediation="Set hub:volumeType (or volume_type) to a LUKS type the catalogue lists.",
     severity=Severity.HIGH,
+    requirements=("SNC-10", "HDS-ISO27001-A8", "CATALOGUE"),
+    enforces="volumes on a LUKS type the catalogue lists for their region",
     applies_to=(VOLUME,),
 )
 def encryption_volume_luks(resource: ResourceView, context: Context) -> Outcome:
@@ -168,6 +166,11 @@ def judge_block_device(
     description="Instance disks are LUKS volumes of their region, never the hypervisor's disk.",
     remediation="Boot from a LUKS volume; give inline volumes a LUKS volume_type of the region.",
     severity=Severity.HIGH,
+    requirements=("SNC-10", "HDS-ISO27001-A8", "CATALOGUE"),
+    enforces=(
+        "instance block devices are volumes of the stack or inline volumes of a LUKS type; no "
+        "local disk, no image boot without a volume"
+    ),
     scope=Scope.RESOURCES,
     applies_to=(INSTANCE,),
 )
@@ -207,6 +210,12 @@ def encryption_instance_block_device(resource: ResourceView, context: Context) -
     description="Swift containers are never world-readable, world-listable or world-writable.",
     remediation="Remove container_read/container_write ACLs; share through signed URLs instead.",
     severity=Severity.CRITICAL,
+    requirements=("SNC-10", "HDS-ISO27001-A8"),
+    enforces=(
+        "no Swift ACL reaching beyond the project, read as Swift reads it (`.r:`, `.ref:`, "
+        "`.referer:`, `.referrer:`, `*.domain`, negations, `*:*`, `project:*`, `*:user`, "
+        "percent-encoding); an ACL Swift refuses fails"
+    ),
     applies_to=(CONTAINER,),
 )
 def encryption_container_private(resource: ResourceView, context: Context) -> list[Outcome]:
@@ -259,6 +268,8 @@ VOLUME_ATTACH_TARGETS = (("instanceId", INSTANCE, "host"), ("volumeId", VOLUME, 
     description="A volume attachment joins a volume of the stack to a host of the stack.",
     remediation="Attach only volumes and instances the stack declares.",
     severity=Severity.HIGH,
+    requirements=("SNC-10", "HDS-ISO27001-A8"),
+    enforces="a volume attachment joins a volume and a host the stack declares",
     scope=Scope.RESOURCES,
     applies_to=(VOLUME_ATTACH,),
 )

@@ -144,6 +144,11 @@ def local_site(context: Context) -> bool:
     description="Identity endpoints and overrides belong to the EU operator of the region.",
     remediation="Use the endpoints the catalogue lists for the region (hubcore/catalogue.yaml).",
     severity=Severity.HIGH,
+    requirements=("SNC-19.6", "CATALOGUE"),
+    enforces=(
+        "identity and endpoint overrides (inline, JSON-encoded or from clouds.yaml) belong to the "
+        "EU operator of the provider's region; unreadable overrides fail"
+    ),
     applies_to=PROVIDER,
 )
 def endpoints_catalogue_provider(resource: ResourceView, context: Context) -> list[Outcome]:
@@ -212,6 +217,11 @@ def endpoints_catalogue_provider(resource: ResourceView, context: Context) -> li
     description="Loopback endpoints are used by the local sites' regions only, and they only.",
     remediation="Use loopback URLs only with the local site's LOCAL regions.",
     severity=Severity.HIGH,
+    requirements=("CATALOGUE",),
+    enforces=(
+        "loopback endpoints only with the local cloud's regions, those regions only with loopback "
+        "endpoints, and only on local sites (not production, no health data)"
+    ),
     applies_to=PROVIDER,
 )
 def endpoints_loopback_local_only(resource: ResourceView, context: Context) -> list[Outcome]:
@@ -284,6 +294,11 @@ def _provider_urls(resource: ResourceView, context: Context) -> list[tuple[str, 
     description="Providers use TLS with verified certificates and no credentials in URLs.",
     remediation="Use https:// endpoints, keep insecure unset, pass credentials as OS_* variables.",
     severity=Severity.CRITICAL,
+    requirements=("ANSSI-TLS", "SNC-10", "HDS-ISO27001-A8"),
+    enforces=(
+        "https only (http to loopback on the local cloud only), no `insecure` / `verify: false` in "
+        "any spelling, no credentials inside URLs"
+    ),
     applies_to=("pulumi:providers:*",),
 )
 def endpoints_transport_security(resource: ResourceView, context: Context) -> list[Outcome]:
@@ -386,6 +401,12 @@ def endpoints_transport_security(resource: ResourceView, context: Context) -> li
     description="A provider's clouds.yaml entry exists and can be read, so it can be judged.",
     remediation="Create the clouds.yaml entry openstack:cloud names, or set the keys inline.",
     severity=Severity.HIGH,
+    requirements=("CATALOGUE", "SNC-19.6"),
+    enforces=(
+        "the clouds.yaml entry `openstack:cloud` (or `OS_CLOUD`) names exists where the provider's "
+        "gophercloud looks for it and can be read as it reads it (profile, secure.yaml, per-region "
+        "values, `verify`)"
+    ),
     applies_to=PROVIDER,
 )
 def endpoints_cloud_entry(resource: ResourceView, context: Context) -> Outcome:

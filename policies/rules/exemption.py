@@ -13,14 +13,22 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from policies.model import Context, Outcome, failed, not_applicable, passed
-from policies.registry import Scope, Severity, rule
+from policies.registry import RuleSettings, Scope, Severity, rule
 
 DEFAULT_MAX_DAYS = 180
 
 
+class ExemptionSettings(RuleSettings):
+    """exemption-expired: how far ahead an exemption may end, and the day to judge on ("":
+    today, UTC)."""
+
+    max_days: int = DEFAULT_MAX_DAYS
+    as_of: str = ""
+
+
 def as_of(context: Context) -> date:
-    configured = context.rule_config.get("asOf")
-    if isinstance(configured, str) and configured:
+    configured = context.settings(ExemptionSettings).as_of
+    if configured:
         try:
             return date.fromisoformat(configured)
         except ValueError:
@@ -33,8 +41,13 @@ def as_of(context: Context) -> date:
     description="No suppression or allowance is past its expiry, or further ahead than allowed.",
     remediation="Fix the finding, or renew the exemption with its owner's review and a new date.",
     severity=Severity.HIGH,
+    requirements=("CLOSED-WORLD", "HDS-ISO27001-A8"),
+    enforces=(
+        "no suppression or allowance is past its `expires` (it no longer exempts either) or "
+        "further ahead than `maxDays` (180)"
+    ),
     scope=Scope.STACK,
-    config={"maxDays": DEFAULT_MAX_DAYS, "asOf": ""},
+    settings=ExemptionSettings(),
 )
 def exemption_expired(context: Context) -> list[Outcome]:
     """Passes: every exemption of the pack config ends today or later, and no later than
@@ -45,7 +58,7 @@ def exemption_expired(context: Context) -> list[Outcome]:
     if not exemptions:
         return [not_applicable("no exemption in the pack config")]
     today = as_of(context)
-    latest = today + timedelta(days=int(context.rule_config.get("maxDays", DEFAULT_MAX_DAYS)))
+    latest = today + timedelta(days=context.settings(ExemptionSettings).max_days)
     outcomes: list[Outcome] = []
     for exemption in exemptions:
         what = (

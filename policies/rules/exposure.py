@@ -22,6 +22,25 @@ from collections.abc import Iterable, Mapping
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from typing import Any
 
+from pydantic import Field
+
+from hubcore.resource_types import (
+    FLOATING_IP,
+    FLOATING_IP_ASSOCIATE,
+    INSTANCE,
+    INTERFACE_ATTACH,
+    LISTENER,
+    LOAD_BALANCER,
+    MEMBER,
+    NETWORK,
+    PORT,
+    PORT_SECURITY_GROUPS,
+    ROUTER,
+    ROUTER_INTERFACE,
+    SECURITY_GROUP,
+    SECURITY_GROUP_RULE,
+    SUBNET,
+)
 from policies.model import (
     Context,
     Outcome,
@@ -42,21 +61,9 @@ from policies.neutron import (
     world_reach,
 )
 from policies.neutron import Rule as NeutronRule
-from policies.registry import Rule, Scope, Severity, register, rule
+from policies.registry import Rule, RuleSettings, Scope, Severity, register, rule
 from policies.rules.common import cannot_judge, describe, truth
 
-SG_RULE = "openstack:networking/secGroupRule:SecGroupRule"
-SG = "openstack:networking/secGroup:SecGroup"
-PORT = "openstack:networking/port:Port"
-NETWORK = "openstack:networking/network:Network"
-SUBNET = "openstack:networking/subnet:Subnet"
-ROUTER = "openstack:networking/router:Router"
-ROUTER_INTERFACE = "openstack:networking/routerInterface:RouterInterface"
-PORT_SG_ASSOCIATE = "openstack:networking/portSecGroupAssociate:PortSecGroupAssociate"
-INSTANCE = "openstack:compute/instance:Instance"
-INTERFACE_ATTACH = "openstack:compute/interfaceAttach:InterfaceAttach"
-LOAD_BALANCER = "openstack:loadbalancer/loadBalancer:LoadBalancer"
-LISTENER = "openstack:loadbalancer/listener:Listener"
 HTTPS = 443
 # The hub's tiers as the pack knows them (its own specification, not the program's table: a
 # program that moved a flow must still meet these rules). A resource's tier is its `tier` tag.
@@ -149,7 +156,7 @@ def tier_tags(resource: ResourceView) -> set[str]:
 
 
 def group_of_rule(resource: ResourceView, context: Context) -> ResourceView | None:
-    return context.referenced(resource, "securityGroupId", SG)
+    return context.referenced(resource, "securityGroupId", SECURITY_GROUP)
 
 
 def _ids(value: Any) -> list[Any]:
@@ -159,7 +166,7 @@ def _ids(value: Any) -> list[Any]:
 def _rules_by_group(context: Context) -> dict[str, list[ResourceView]]:
     def compute() -> dict[str, list[ResourceView]]:
         index: dict[str, list[ResourceView]] = {}
-        for sg_rule in context.of_type(SG_RULE):
+        for sg_rule in context.of_type(SECURITY_GROUP_RULE):
             group = group_of_rule(sg_rule, context)
             if group is not None:
                 index.setdefault(group.urn, []).append(sg_rule)
@@ -174,16 +181,16 @@ def groups_of(resource: ResourceView, context: Context) -> list[ResourceView]:
     found: dict[str, ResourceView] = {}
     if resource.type == PORT:
         for sg_id in _ids(resource.get("securityGroupIds")):
-            group = context.by_id(sg_id, SG)
+            group = context.by_id(sg_id, SECURITY_GROUP)
             if group is not None:
                 found[group.urn] = group
         for urn in resource.dependencies.get("securityGroupIds", ()):
             group = context.by_urn(urn)
-            if group is not None and group.type == SG:
+            if group is not None and group.type == SECURITY_GROUP:
                 found[group.urn] = group
         for association in _associations(context).get(resource.urn, []):
             for sg_id in _ids(association.get("securityGroupIds")):
-                group = context.by_id(sg_id, SG)
+                group = context.by_id(sg_id, SECURITY_GROUP)
                 if group is not None:
                     found[group.urn] = group
     elif resource.type == INSTANCE:
@@ -200,7 +207,7 @@ def _associations(context: Context) -> dict[str, list[ResourceView]]:
 
     def compute() -> dict[str, list[ResourceView]]:
         index: dict[str, list[ResourceView]] = {}
-        for association in context.of_type(PORT_SG_ASSOCIATE):
+        for association in context.of_type(PORT_SECURITY_GROUPS):
             port = context.referenced(association, "portId", PORT)
             if port is not None:
                 index.setdefault(port.urn, []).append(association)
@@ -213,7 +220,7 @@ def _associations(context: Context) -> dict[str, list[ResourceView]]:
 def _groups_by_name(context: Context) -> dict[str, list[ResourceView]]:
     def compute() -> dict[str, list[ResourceView]]:
         index: dict[str, list[ResourceView]] = {}
-        for group in context.of_type(SG):
+        for group in context.of_type(SECURITY_GROUP):
             index.setdefault(str(group.get("name")), []).append(group)
         return index
 
@@ -400,8 +407,13 @@ def _judge_host_union(resource: ResourceView, context: Context, direction: str) 
     description="Nothing is reachable from beyond the site's ranges except HTTPS into ingress.",
     remediation="Restrict remote_ip_prefix to the site or operators' ranges, or use a group.",
     severity=Severity.CRITICAL,
+    requirements=("SNC-13", "HDS-ISO27001-A8"),
+    enforces=(
+        "nothing reachable from beyond the site's ranges (or from the whole Internet, in one piece "
+        "or several) except TCP 443 into the ingress tier; per port, groups add up"
+    ),
     scope=Scope.RESOURCES,
-    applies_to=(SG_RULE, PORT),
+    applies_to=(SECURITY_GROUP_RULE, PORT),
 )
 def exposure_world_ingress(resource: ResourceView, context: Context) -> Outcome:
     """Passes: an ingress rule from a group or from within the site's ranges (hub:networkCidr,
@@ -422,8 +434,13 @@ def exposure_world_ingress(resource: ResourceView, context: Context) -> Outcome:
     description="Only HTTPS may leave for beyond the site's ranges, and never from the data tier.",
     remediation="Limit egress to HTTPS from tiers that need updates; keep the data tier closed.",
     severity=Severity.HIGH,
+    requirements=("SNC-13", "HDS-ISO27001-A8"),
+    enforces=(
+        "only TCP 443 beyond the site's ranges, never from the data tier (also through another "
+        "group on the same port)"
+    ),
     scope=Scope.RESOURCES,
-    applies_to=(SG_RULE, PORT),
+    applies_to=(SECURITY_GROUP_RULE, PORT),
 )
 def exposure_world_egress(resource: ResourceView, context: Context) -> Outcome:
     """Passes: egress to a group or within the site's ranges; TCP 443 beyond them from a tier
@@ -438,8 +455,8 @@ def exposure_world_egress(resource: ResourceView, context: Context) -> Outcome:
 # --- floating IPs --------------------------------------------------------------------------------
 
 FLOATING_IP_TYPES = (
-    "openstack:networking/floatingIpAssociate:FloatingIpAssociate",
-    "openstack:networking/floatingIp:FloatingIp",
+    FLOATING_IP_ASSOCIATE,
+    FLOATING_IP,
 )
 
 
@@ -470,6 +487,11 @@ def _target(resource: ResourceView, context: Context) -> tuple[str, ResourceView
     description="No floating IP is attached to any port or instance of the data or admin tier.",
     remediation="Reach data and admin hosts through the bastion and the ingress tier instead.",
     severity=Severity.HIGH,
+    requirements=("SNC-13", "HDS-ISO27001-A8"),
+    enforces=(
+        "no floating IP on any port or instance with a data or admin tier among its tiers (tags, "
+        "groups, subnets); fails closed on an unknown target"
+    ),
     scope=Scope.RESOURCES,
     applies_to=FLOATING_IP_TYPES,
 )
@@ -501,6 +523,8 @@ def exposure_floating_ip_tier(resource: ResourceView, context: Context) -> Outco
     description="Ports and networks keep port security on, so security groups filter them.",
     remediation="Remove port_security_enabled=False; open flows with security-group rules.",
     severity=Severity.CRITICAL,
+    requirements=("SNC-13", "HDS-ISO27001-A8"),
+    enforces="ports and networks keep port security on",
     applies_to=(PORT, NETWORK),
 )
 def exposure_port_security_disabled(resource: ResourceView, context: Context) -> Outcome:
@@ -548,8 +572,13 @@ def _router_port(port: ResourceView, context: Context) -> bool:
     description="No security group keeps Neutron's default rules, and no port gets the default.",
     remediation="Set delete_default_rules=True; give every port its tier's security group.",
     severity=Severity.HIGH,
+    requirements=("SNC-13", "HDS-ISO27001-A8"),
+    enforces=(
+        "groups delete Neutron's default rules; no port (but router interfaces) or instance gets "
+        "the project's `default` group"
+    ),
     scope=Scope.RESOURCES,
-    applies_to=(SG, PORT, INSTANCE),
+    applies_to=(SECURITY_GROUP, PORT, INSTANCE),
 )
 def exposure_default_security_group(resource: ResourceView, context: Context) -> Outcome:
     """Passes: a group created with delete_default_rules; a port with its own groups, with
@@ -559,7 +588,7 @@ def exposure_default_security_group(resource: ResourceView, context: Context) ->
     (Neutron attaches the project's `default` group: all egress, all traffic between its
     members); an instance that names the `default` group or lets Nova create ports in it; a
     setting the pack cannot read."""
-    if resource.type == SG:
+    if resource.type == SECURITY_GROUP:
         raw = resource.get("deleteDefaultRules")
         reading = context.reading(resource, "deleteDefaultRules", raw)
         if reading is Reading.COMPUTED:
@@ -683,14 +712,25 @@ def _network_verdict(
     return f"network {network_id!r} is written literally and declared by no stack of the site"
 
 
+class ExternalNetworkSettings(RuleSettings):
+    """exposure-external-network-host: the tiers whose hosts never sit on the external network."""
+
+    forbidden_tiers: list[str] = Field(default_factory=lambda: [APP_TIER, DATA_TIER, ADMIN_TIER])
+
+
 @rule(
     "exposure-external-network-host",
     description="No host of the app, data or admin tier is attached to the external network.",
     remediation="Put hosts on their tier's subnet; reach them through the ingress tier.",
     severity=Severity.CRITICAL,
+    requirements=("SNC-13", "HDS-ISO27001-A8"),
+    enforces=(
+        "no host of the app, data or admin tier (setting `forbiddenTiers`) on the external "
+        "network, or on a network the pack cannot show private"
+    ),
     scope=Scope.RESOURCES,
     applies_to=(PORT, INSTANCE, INTERFACE_ATTACH, ROUTER),
-    config={"forbiddenTiers": [APP_TIER, DATA_TIER, ADMIN_TIER]},
+    settings=ExternalNetworkSettings(),
 )
 def exposure_external_network_host(resource: ResourceView, context: Context) -> list[Outcome]:
     """Passes: ports and instance networks on the stack's private networks (or outputs of the
@@ -700,7 +740,7 @@ def exposure_external_network_host(resource: ResourceView, context: Context) -> 
     network the pack cannot show to be private (a name of no network of the stack, an id
     written literally), for a host of a forbidden tier or of no known tier; a router whose
     gateway network, or a host whose networks, groups or addresses cannot be read."""
-    forbidden = {str(t) for t in context.rule_config.get("forbiddenTiers", [])}
+    forbidden = set(context.settings(ExternalNetworkSettings).forbidden_tiers)
     checks: list[tuple[str, ResourceView]] = []
     watched = {
         ROUTER: ("externalNetworkId",),
@@ -763,6 +803,13 @@ TLS_LISTENERS = frozenset({"HTTPS", "TERMINATED_HTTPS", "TCP"})
 
 # --- administration ports: one parameterised family ----------------------------------------
 
+
+class AdminPortSettings(RuleSettings):
+    """exposure-admin-port-*: the ports the rule watches (its defaults per kind of service)."""
+
+    ports: list[int]
+
+
 ADMIN_PORTS: dict[str, tuple[str, tuple[int, ...]]] = {
     "ssh": ("SSH", (22,)),
     "rdp": ("RDP", (3389,)),
@@ -770,6 +817,15 @@ ADMIN_PORTS: dict[str, tuple[str, tuple[int, ...]]] = {
     "database": ("database", (5432, 3306, 1433, 1521, 27017, 6379, 9042, 9200)),
 }
 EVERY_ADMIN_PORT = sorted({port for _, ports in ADMIN_PORTS.values() for port in ports})
+# Each kind's requirements and what its rule enforces.
+ADMIN_PORT_REFERENCES: dict[str, tuple[tuple[str, ...], str]] = {
+    "ssh": (
+        ("SNC-13", "ANSSI-BP-028"),
+        "SSH only from the site and the operators' ranges (`hub:adminCidrs`), by coverage",
+    ),
+    "rdp": (("SNC-13", "ANSSI-BP-028"), "same for RDP"),
+    "database": (("SNC-13", "HDS-ISO27001-A8"), "same for database ports (setting `ports`)"),
+}
 
 
 def _cidrs(value: Any) -> list[Network] | None:
@@ -787,6 +843,11 @@ def _cidrs(value: Any) -> list[Network] | None:
     description="Load-balancer listeners open only HTTPS to the world, never admin ports.",
     remediation="Listen on 443 with HTTPS/TERMINATED_HTTPS; restrict allowed_cidrs otherwise.",
     severity=Severity.CRITICAL,
+    requirements=("SNC-13", "HDS-ISO27001-A8", "ANSSI-BP-028"),
+    enforces=(
+        "Octavia listeners open beyond the site's ranges only on 443 with HTTPS, TERMINATED_HTTPS "
+        "or TCP, never on an administration port"
+    ),
     applies_to=(LISTENER,),
 )
 def exposure_load_balancer_listener(resource: ResourceView, context: Context) -> Outcome:
@@ -843,7 +904,7 @@ def admin_port_check(label: str) -> Any:
             return read if resource.get("direction") != "egress" else not_applicable("egress")
         if read.direction != "ingress":
             return not_applicable("egress rule")
-        ports = [int(p) for p in context.rule_config.get("ports", [])]
+        ports = context.settings(AdminPortSettings).ports
         hit = [p for p in ports if read.reaches(p)]
         if not hit:
             return passed()
@@ -878,9 +939,11 @@ def _register_admin_ports(entries: Iterable[tuple[str, tuple[str, tuple[int, ...
                 remediation="Open administration ports to hub:adminCidrs or a security group only.",
                 severity=Severity.CRITICAL,
                 scope=Scope.RESOURCE,
-                applies_to=(SG_RULE,),
+                applies_to=(SECURITY_GROUP_RULE,),
                 check=admin_port_check(label),
-                config_defaults={"ports": list(ports)},
+                settings=AdminPortSettings(ports=list(ports)),
+                requirements=ADMIN_PORT_REFERENCES[key][0],
+                enforces=ADMIN_PORT_REFERENCES[key][1],
             )
         )
 
@@ -889,8 +952,6 @@ _register_admin_ports(ADMIN_PORTS.items())
 
 
 # --- addresses a resource claims: address pairs, load-balancer members, subnets ---------------
-
-MEMBER = "openstack:loadbalancer/member:Member"
 
 
 def _prefix(value: Any) -> Network | None:
@@ -948,6 +1009,8 @@ def _judge_addresses(
     description="A port's allowed address pairs stay inside the site's ranges.",
     remediation="List only addresses of the site (a VRRP address of the subnet), never the world.",
     severity=Severity.CRITICAL,
+    requirements=("SNC-13", "HDS-ISO27001-A8"),
+    enforces="a port's allowed address pairs lie inside the site's ranges (never the world)",
     applies_to=(PORT,),
 )
 def exposure_allowed_address_pairs(resource: ResourceView, context: Context) -> list[Outcome]:
@@ -985,6 +1048,8 @@ def exposure_allowed_address_pairs(resource: ResourceView, context: Context) -> 
     description="Load-balancer members (and their health checks) are addresses of the site.",
     remediation="Balance only to hosts of the site's subnets.",
     severity=Severity.CRITICAL,
+    requirements=("SNC-13", "SNC-19.1"),
+    enforces="load-balancer members and their health checks are addresses of the site's ranges",
     applies_to=(MEMBER,),
 )
 def exposure_load_balancer_member(resource: ResourceView, context: Context) -> list[Outcome]:
@@ -1017,6 +1082,8 @@ def exposure_load_balancer_member(resource: ResourceView, context: Context) -> l
     description="Subnets lie inside the site's network (or its workspace pool).",
     remediation="Carve subnets from hub:networkCidr (workspaces: from hub:workspacePool).",
     severity=Severity.HIGH,
+    requirements=("SNC-13", "HDS-ISO27001-A8"),
+    enforces="subnets lie inside `hub:networkCidr` or `hub:workspacePool`",
     applies_to=(SUBNET,),
 )
 def exposure_subnet_in_site_range(resource: ResourceView, context: Context) -> list[Outcome]:

@@ -12,13 +12,10 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
-from policies.known_types import (
-    PROVIDER_PREFIX,
-    foreign_cloud,
-    in_inventory,
-    known_type,
-    package_of,
-)
+from pydantic import Field
+
+from hubcore.resource_types import PROVIDER_PREFIX, package_of
+from policies.known_types import foreign_cloud, in_inventory, known_type
 from policies.model import (
     SECRET_MASK,
     UNKNOWN_MASK,
@@ -42,12 +39,19 @@ from policies.properties import (
     classified,
     schema_of,
 )
-from policies.registry import Severity, rule
+from policies.registry import RuleSettings, Severity, rule
 from policies.rules.common import at_default, describe
 from policies.rules.common import shown as common_shown
 from policies.schema import versions as schema_versions
 
 ALLOW_KEY = "allow"
+
+
+class AllowSettings(RuleSettings):
+    """inventory-known-type: the allowances (a type or package, a reason, an owner, an end),
+    each checked when the config is loaded (policies.config)."""
+
+    allow: list[dict[str, Any]] = Field(default_factory=list)
 
 
 def _ended(expires: Any, today: date) -> bool:
@@ -64,7 +68,7 @@ def allowance(resource: ResourceView, context: Context) -> str | None:
     Entries without a reason are ignored here (the config loader refuses them already).
     """
     today = datetime.now(UTC).date()
-    for entry in context.rule_config.get(ALLOW_KEY) or []:
+    for entry in context.settings(AllowSettings).allow:
         if not isinstance(entry, Mapping):
             continue
         reason = str(entry.get("reason") or "").strip()
@@ -80,8 +84,13 @@ def allowance(resource: ResourceView, context: Context) -> str | None:
     description="Every resource is of a package and type the pack understands or admits.",
     remediation="Add a rule family for the type, or allow it in the pack config with a reason.",
     severity=Severity.CRITICAL,
+    requirements=("CLOSED-WORLD", "SNC-19.1"),
+    enforces=(
+        "every resource is of a package and type of the inventory, or admitted by an allowance "
+        "with a reason; the message names the type and both ways to admit it"
+    ),
     applies_to=("*",),
-    config={ALLOW_KEY: []},
+    settings=AllowSettings(),
 )
 def inventory_known_type(resource: ResourceView, context: Context) -> Outcome:
     """Passes: a type of policies/known_types.py (openstack, tls, the hub's components, Pulumi's
@@ -125,6 +134,8 @@ def _needs_provider(resource: ResourceView) -> bool:
     description="Every custom resource names a provider the stack declares.",
     remediation="Give the resource an explicit provider of the stack (opts=ResourceOptions).",
     severity=Severity.HIGH,
+    requirements=("CLOSED-WORLD", "SNC-19.1", "CATALOGUE"),
+    enforces="every custom resource names a provider of the stack (a reference to nothing fails)",
     applies_to=("*",),
 )
 def inventory_provider_resolved(resource: ResourceView, context: Context) -> Outcome:
@@ -294,6 +305,14 @@ class _Walk:
     description="Every set input of an understood type is judged, inert, or at its default.",
     remediation="Remove the input, or classify it in policies/properties.py with its reason.",
     severity=Severity.CRITICAL,
+    requirements=("CLOSED-WORLD", "SNC-19.1"),
+    enforces=(
+        "every set input of an understood type is a property of the provider's schema "
+        "(`policies/schema.json`), classified in `policies/properties.py` as judged by named rules "
+        "or inert with a reason; refused properties are unset or at their default as the provider "
+        "parses it; pass-through maps (`valueSpecs`, metadata the cloud acts on) carry only "
+        "admitted keys; nested objects to the leaf"
+    ),
     applies_to=("*",),
 )
 def inventory_property_judged(resource: ResourceView, context: Context) -> list[Outcome]:

@@ -101,6 +101,10 @@ register(
         description="Production health data runs on a SecNumCloud-qualified offer.",
         remediation="Move the site to a SecNumCloud offer of the catalogue (e.g. EU-WEST-RBX-SNC).",
         severity=Severity.HIGH,
+        requirements=("SNC-QUALIFIED", "HDS-2.0", "CATALOGUE"),
+        enforces=(
+            "a production health-data site runs on a SecNumCloud offer (never the local cloud)"
+        ),
         enforcement=Enforcement.MANDATORY,
         scope=Scope.RESOURCE,
         applies_to=PROVIDER,
@@ -115,6 +119,8 @@ register(
         ),
         remediation="Plan a SecNumCloud offer before this site serves production health data.",
         severity=Severity.MEDIUM,
+        requirements=("SNC-QUALIFIED", "CATALOGUE"),
+        enforces="everywhere else, a non-qualified offer is reported (not the local cloud)",
         enforcement=Enforcement.ADVISORY,
         applies_to=PROVIDER,
         scope=Scope.RESOURCE,

@@ -32,6 +32,11 @@ def _production(context: Context) -> Outcome | None:
     description="A production site declares its recovery time and point objectives.",
     remediation="Set hub:rtoTarget and hub:rpoTarget (e.g. 4h, 15m) in stacks/sites.yaml.",
     severity=Severity.HIGH,
+    requirements=("SNC-17", "HDS-ISO27001-A5.30"),
+    enforces=(
+        "a production site declares `hub:rtoTarget` and `hub:rpoTarget` as durations (`4h`, `15m`, "
+        "`PT4H`); every drill is judged against them"
+    ),
     scope=Scope.STACK,
 )
 def recovery_targets_declared(context: Context) -> list[Outcome]:
@@ -79,6 +84,12 @@ def _custodians(text: str | None) -> tuple[int, int] | None:
     description="A production site's dataset keys are escrowed or split among custodians.",
     remediation="Set hub:keyEscrow: true (with hub:replicaRegion) or hub:keyCustodians.",
     severity=Severity.CRITICAL,
+    requirements=("SNC-17", "HDS-ISO27001-A5.30", "SNC-10"),
+    enforces=(
+        "a production site's dataset keys come back in the DR region: `hub:keyEscrow: true` (with "
+        "`hub:replicaRegion`), or `hub:keyCustodians` with at least two custodians and a threshold "
+        "from 2 up to their number"
+    ),
     scope=Scope.STACK,
 )
 def recovery_dataset_keys_recoverable(context: Context) -> Outcome:

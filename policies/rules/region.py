@@ -18,7 +18,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from hubcore.catalogue import Provider, Region
-from policies.known_types import PROVIDER_PREFIX, ForeignCloud, foreign_cloud, package_of
+from hubcore.resource_types import PROVIDER_PREFIX, package_of
+from policies.known_types import ForeignCloud, foreign_cloud
 from policies.model import (
     Context,
     Outcome,
@@ -84,6 +85,12 @@ def judge_region(context: Context, name: Any, subject: str) -> Outcome:
     description="OpenStack providers and resources with a region run in an EU catalogue region.",
     remediation="Set openstack:region (or the resource's region) to an EU region of the catalogue.",
     severity=Severity.CRITICAL,
+    requirements=("SNC-19.1", "HDS-2.0", "CATALOGUE"),
+    enforces=(
+        "providers and resources with a region run in an EU catalogue region, spelled as the "
+        "catalogue lists it (inline or from clouds.yaml); unknown, padded or unreadable regions "
+        "fail closed, the message names the nearest allowed region"
+    ),
     applies_to=("pulumi:providers:openstack", "openstack:*"),
 )
 def region_eu_only(resource: ResourceView, context: Context) -> list[Outcome]:
@@ -181,6 +188,12 @@ def _judge_identity_host(
     description="OpenStack providers authenticate against an identity service under EU law.",
     remediation="Point openstack:authUrl at the EU identity endpoint of the catalogue region.",
     severity=Severity.CRITICAL,
+    requirements=("SNC-19.6", "SNC-19.1", "CATALOGUE"),
+    enforces=(
+        "the identity endpoint belongs to an EU-headquartered provider, whatever the region says; "
+        "a secret one through `hub:identityDomain` (and, under the engine, agreeing with it); none "
+        "at all fails"
+    ),
     applies_to=("pulumi:providers:openstack",),
 )
 def region_identity_endpoint_eu(resource: ResourceView, context: Context) -> Outcome:
@@ -373,6 +386,14 @@ def _operator_verdict(
     description="Providers of other clouds reach an EU operator, in a region the catalogue lists.",
     remediation="Use an EU operator's region from the catalogue, or the hub's OpenStack providers.",
     severity=Severity.CRITICAL,
+    requirements=("SNC-19.6", "SNC-19.1", "HDS-2.0", "CATALOGUE"),
+    enforces=(
+        "providers and resources of other clouds (aws, azure-native, azure, gcp, google-native, "
+        "alicloud, oci, digitalocean, outscale) reach an EU-headquartered operator, in a region of "
+        "it the catalogue lists (S3NS `u-france-east1` under universe domain `s3nsapis.fr`, "
+        "Outscale `cloudgouv-eu-west-1`); AWS `eu-west-3`, Azure `francecentral`, Google "
+        "`europe-west9` fail"
+    ),
     applies_to=("*",),
 )
 def region_foreign_cloud(resource: ResourceView, context: Context) -> list[Outcome]:

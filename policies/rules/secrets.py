@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from hubcore.resource_types import INSTANCE, SECRET
 from policies.model import Context, Outcome, Reading, ResourceView, failed, is_known, passed
 from policies.registry import Severity, rule
 from policies.rules.common import cannot_judge, describe, strings
@@ -38,7 +39,7 @@ SECRET_INPUTS: dict[str, frozenset[str]] = {
             "secret",
         }
     ),
-    "openstack:keymanager/secretV1:SecretV1": frozenset({"payload"}),
+    SECRET: frozenset({"payload"}),
 }
 # Barbican secret types whose payload is public by nature.
 PUBLIC_SECRET_TYPES = frozenset({"certificate", "public"})
@@ -90,6 +91,8 @@ def plaintext_secrets(resource: ResourceView) -> list[str]:
     description="Passwords, tokens, private keys and Barbican payloads are Pulumi secrets.",
     remediation="Wrap the value in pulumi.Output.secret() or set it with `config set --secret`.",
     severity=Severity.CRITICAL,
+    requirements=("SNC-10", "HDS-ISO27001-A8"),
+    enforces="passwords, tokens, private keys, Barbican payloads only as Pulumi secrets",
     applies_to=("pulumi:providers:*", "openstack:*", "tls:*"),
 )
 def secrets_no_plaintext(resource: ResourceView, context: Context) -> list[Outcome]:
@@ -116,7 +119,9 @@ def secrets_no_plaintext(resource: ResourceView, context: Context) -> list[Outco
     description="Instances get no admin password: access is by SSH key through the bastion.",
     remediation="Remove admin_pass; give operators SSH keys through the hardening user data.",
     severity=Severity.HIGH,
-    applies_to=("openstack:compute/instance:Instance",),
+    requirements=("ANSSI-BP-028", "SNC-10"),
+    enforces="no `admin_pass` on instances",
+    applies_to=(INSTANCE,),
 )
 def secrets_no_admin_password(resource: ResourceView, context: Context) -> Outcome:
     """Passes: no admin_pass. Fails: any admin_pass, secret or not (a password login is a
@@ -148,6 +153,11 @@ EXPOSED_INPUTS = frozenset({"tags", "metadata", "name", "description"})
     description="No string embeds a credential: user data, metadata, tags, URLs, lists included.",
     remediation="Pass credentials through Barbican or OS_* variables, never inside strings.",
     severity=Severity.CRITICAL,
+    requirements=("SNC-10", "HDS-ISO27001-A8"),
+    enforces=(
+        "no string embeds a credential: user data (base64, gzip, MIME parts), metadata, tags, list "
+        "items, URLs"
+    ),
     applies_to=("*",),
 )
 def secrets_embedded_credentials(resource: ResourceView, context: Context) -> list[Outcome]:

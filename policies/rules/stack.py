@@ -49,6 +49,11 @@ def _pairs(context: Context) -> Iterator[tuple[str, str, str | None, str]]:
     description="DR and replica regions are EU regions in another city and failure domain.",
     remediation="Put the DR site (hub:drSite / hub:protects) and hub:replicaRegion elsewhere.",
     severity=Severity.HIGH,
+    requirements=("SNC-19.1", "HDS-2.0", "CATALOGUE"),
+    enforces=(
+        "DR site and replica region in another EU region and failure domain (another city) than "
+        "the site they protect"
+    ),
     scope=Scope.STACK,
 )
 def stack_dr_distinct_region(context: Context) -> list[Outcome]:
@@ -176,6 +181,12 @@ def judge_backend(url: str, context: Context) -> str | None:
     description="The Pulumi state backend is under EU control (file:// or an EU S3 endpoint).",
     remediation="Set hub:stateBackend to file:// or s3://<bucket>?endpoint=<EU endpoint>.",
     severity=Severity.CRITICAL,
+    requirements=("STATE-SOVEREIGN", "SNC-19.6"),
+    enforces=(
+        "state on `file://` or an EU S3 endpoint, never Pulumi Cloud: `hub:stateBackend`, "
+        "`HUB_STATE_BACKEND`, and the engine's own (`PULUMI_BACKEND_URL`, else `Pulumi.yaml`'s "
+        "`backend.url`, else the current `pulumi login`)"
+    ),
     scope=Scope.STACK,
 )
 def stack_sovereign_backend(context: Context) -> list[Outcome]:
@@ -263,6 +274,12 @@ def judge_secrets_provider(text: str) -> str | None:
     description="Stack secrets are encrypted by a passphrase or a self-hosted Vault, no US KMS.",
     remediation="Use --secrets-provider passphrase or hashivault://<key> (hub:secretsProvider).",
     severity=Severity.CRITICAL,
+    requirements=("STATE-SOVEREIGN", "SNC-19.6", "SNC-10"),
+    enforces=(
+        "passphrase or `hashivault://`, never AWS/Azure/GCP KMS or Pulumi Cloud: "
+        "`hub:secretsProvider`, the stack file's own `secretsprovider:` (an `encryptedkey:` "
+        "without one fails), an export's"
+    ),
     scope=Scope.STACK,
 )
 def stack_sovereign_secrets_provider(context: Context) -> list[Outcome]:
@@ -334,6 +351,13 @@ def _same(a: str, b: str) -> bool:
     description="A site's facts (classification, production, DR, ranges) are decided once.",
     remediation="Set site facts in the site's entry of stacks/sites.yaml, nowhere else.",
     severity=Severity.CRITICAL,
+    requirements=("SNC-QUALIFIED", "CLOSED-WORLD"),
+    enforces=(
+        "classification, production, the protected and DR sites, the replica region, the site's "
+        "ranges and identity domain come from `stacks/sites.yaml` only (a stack file that sets one "
+        "is refused by the reader, exit 2; the engine's config must agree); a site protecting "
+        "production says it is production"
+    ),
     scope=Scope.STACK,
 )
 def stack_site_facts_decided_once(context: Context) -> list[Outcome]:
@@ -405,6 +429,11 @@ def _private(network: IPv4Network | IPv6Network) -> bool:
     description="The site's ranges are private address space; its package proxy lies inside it.",
     remediation="Use RFC 1918 (or IPv6 ULA) ranges; put hub:aptProxy inside hub:networkCidr.",
     severity=Severity.CRITICAL,
+    requirements=("SNC-13", "CLOSED-WORLD"),
+    enforces=(
+        "`hub:networkCidr`, `hub:adminCidrs`, `hub:workspacePool` are private address space (RFC "
+        "1918, IPv6 ULA); `hub:aptProxy` is an address inside `hub:networkCidr`"
+    ),
     scope=Scope.STACK,
 )
 def stack_site_ranges_private(context: Context) -> list[Outcome]:
@@ -572,6 +601,13 @@ def _provider_config(context: Context) -> list[Outcome]:
     description="Every file the engine reads for the stack is judged: Pulumi.yaml and stack file.",
     remediation="Keep configuration in stacks/sites.yaml and the stack files' `config:`.",
     severity=Severity.CRITICAL,
+    requirements=("CLOSED-WORLD", "STATE-SOVEREIGN", "SNC-19.6"),
+    enforces=(
+        "every key of `Pulumi.yaml` and of the stack file is one the pack knows: no project "
+        "`config:`, `plugins:`, `packages:`, other runtime or stack directory; no ESC "
+        "`environment:`; provider keys of the config are settings of the provider's schema; a "
+        "source that cannot be read fails closed"
+    ),
     scope=Scope.STACK,
 )
 def stack_config_sources(context: Context) -> list[Outcome]:
@@ -637,6 +673,12 @@ def _proxy(name: str, value: str, context: Context) -> Outcome:
     description="Every environment variable the engine and the providers read is judged.",
     remediation="Unset the variable, or classify it in policies/config_sources.py with a reason.",
     severity=Severity.CRITICAL,
+    requirements=("CLOSED-WORLD", "SNC-19.6", "STATE-SOVEREIGN"),
+    enforces=(
+        "every `OS_*` and `PULUMI_*` variable set is one the pack knows (judged by the provider, "
+        "backend and endpoint rules, or inert); refused ones (`PULUMI_API`, `PULUMI_ACCESS_TOKEN`, "
+        "`PULUMI_DEBUG_PROVIDERS`...) are unset; proxies are local or private"
+    ),
     scope=Scope.STACK,
 )
 def stack_environment(context: Context) -> list[Outcome]:

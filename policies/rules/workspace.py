@@ -17,6 +17,23 @@ from ipaddress import IPv4Network, IPv6Network, ip_network
 from typing import Any
 from urllib.parse import urlsplit
 
+from hubcore.resource_types import (
+    CONTAINER,
+    INSTANCE,
+    NETWORK,
+    ORDER,
+    PORT,
+    PROJECT,
+    ROLE_ASSIGNMENT,
+    ROUTER,
+    SECRET,
+    SECURITY_GROUP,
+    SECURITY_GROUP_RULE,
+    STACK_REFERENCE,
+    SUBNET,
+    USER,
+    VOLUME,
+)
 from hubcore.stacks import Layer, StackName
 from policies.model import (
     Context,
@@ -28,30 +45,21 @@ from policies.model import (
     passed,
 )
 from policies.neutron import Rule as NeutronRule
-from policies.registry import Scope, Severity, rule
+from policies.registry import RuleSettings, Scope, Severity, rule
 from policies.rules.common import describe
-from policies.rules.exposure import FLOATING_IP_TYPES, SG, SG_RULE, read_rule
+from policies.rules.exposure import FLOATING_IP_TYPES, read_rule
 
-CONTAINER = "openstack:objectstorage/container:Container"
-ROUTER = "openstack:networking/router:Router"
-ORDER = "openstack:keymanager/orderV1:OrderV1"
-SECRET = "openstack:keymanager/secretV1:SecretV1"
-PROJECT = "openstack:identity/project:Project"
-USER = "openstack:identity/user:User"
-ROLE_ASSIGNMENT = "openstack:identity/roleAssignment:RoleAssignment"
-STACK_REFERENCE = "pulumi:pulumi:StackReference"
-PORT = "openstack:networking/port:Port"
 # Resources that say which workspace they belong to (tags or metadata).
 LABELLED = (
     PROJECT,
     CONTAINER,
-    "openstack:networking/network:Network",
-    "openstack:networking/subnet:Subnet",
+    NETWORK,
+    SUBNET,
     ROUTER,
     PORT,
-    SG,
-    "openstack:compute/instance:Instance",
-    "openstack:blockstorage/volume:Volume",
+    SECURITY_GROUP,
+    INSTANCE,
+    VOLUME,
 )
 WORKSPACE_TIER = "workspace"
 NTP_PORT = 123
@@ -78,8 +86,20 @@ def is_extract(resource: ResourceView) -> bool:
     return "workspace" in tags and tags.get("purpose") == "extract"
 
 
+class ExpirySettings(RuleSettings):
+    """workspace-expiry-valid: the longest a workspace may last, in days."""
+
+    max_duration_days: int = MAX_DAYS
+
+
+class AsOfSettings(RuleSettings):
+    """workspace-not-expired: the day to judge on ("": today, UTC)."""
+
+    as_of: str = ""
+
+
 def as_of(context: Context) -> date:
-    configured = _date(context.rule_config.get("asOf"))
+    configured = _date(context.settings(AsOfSettings).as_of)
     return configured or datetime.now(UTC).date()
 
 
@@ -90,8 +110,13 @@ def as_of(context: Context) -> date:
     remediation="Set `expires` in the project's manifest before the authorisation ends "
     "(hubctl workspace extend refuses dates beyond it).",
     severity=Severity.HIGH,
+    requirements=("CNIL-AUTH", "GDPR-5-1-E"),
+    enforces=(
+        "a workspace's extract says when it starts and expires: after its start, not after its "
+        "authorisation ends, at most `maxDurationDays` (1096) long"
+    ),
     applies_to=(CONTAINER,),
-    config={"maxDurationDays": MAX_DAYS},
+    settings=ExpirySettings(),
 )
 def workspace_expiry_valid(resource: ResourceView, context: Context) -> Outcome:
     """Passes: the extract says workspace-starts < workspace-expires <= authorisation-ends, and
@@ -114,7 +139,7 @@ def workspace_expiry_valid(resource: ResourceView, context: Context) -> Outcome:
             f"{what} expires on {expires}, after its authorisation "
             f"{tags.get('authorisation', '?')} ends on {ends}: access outlives the authorisation."
         )
-    limit = int(context.rule_config.get("maxDurationDays", MAX_DAYS))
+    limit = context.settings(ExpirySettings).max_duration_days
     days = (expires - starts).days
     if days > limit:
         return failed(f"{what} lasts {days} days; at most {limit} are allowed (maxDurationDays).")
@@ -126,8 +151,13 @@ def workspace_expiry_valid(resource: ResourceView, context: Context) -> Outcome:
     description="No resource of an expired workspace is still deployed.",
     remediation="Close the workspace: hubctl workspace close (or expire, the nightly job).",
     severity=Severity.CRITICAL,
+    requirements=("CNIL-AUTH", "GDPR-5-1-E"),
+    enforces=(
+        "no resource of a workspace past its `workspace-expires` is deployed (setting `asOf`, "
+        "default today UTC): `hubctl check --state` of a lingering workspace fails"
+    ),
     applies_to=LABELLED,
-    config={"asOf": ""},
+    settings=AsOfSettings(),
 )
 def workspace_not_expired(resource: ResourceView, context: Context) -> Outcome:
     """Passes: the resource's workspace-expires is today (UTC, or the asOf setting) or later.
@@ -151,6 +181,8 @@ def workspace_not_expired(resource: ResourceView, context: Context) -> Outcome:
     description="A workspace holds only datasets its site holds (those its authorisation names).",
     remediation="List in the manifest's `datasets` only datasets of the site's hub:datasets.",
     severity=Severity.HIGH,
+    requirements=("CNIL-AUTH", "GDPR-5-1-C"),
+    enforces="an extract's `workspace-datasets` are among the site's `hub:datasets`",
     applies_to=(CONTAINER,),
 )
 def workspace_datasets_authorised(resource: ResourceView, context: Context) -> Outcome:
@@ -175,7 +207,7 @@ def workspace_datasets_authorised(resource: ResourceView, context: Context) -> O
 
 
 def _workspace_group(resource: ResourceView, context: Context) -> ResourceView | None:
-    group = context.referenced(resource, "securityGroupId", SG)
+    group = context.referenced(resource, "securityGroupId", SECURITY_GROUP)
     return group if group is not None and group.tags.get("tier") == WORKSPACE_TIER else None
 
 
@@ -197,8 +229,13 @@ def _proxy(context: Context) -> tuple[str, int] | None:
     description="A workspace sends nothing out but NTP inside the site and package-proxy requests.",
     remediation="Remove the egress rule: only NTP inside the site and hub:aptProxy.",
     severity=Severity.CRITICAL,
+    requirements=("SNC-13", "GDPR-32"),
+    enforces=(
+        "a workspace group's egress is UDP 123 into `hub:networkCidr` or TCP to `hub:aptProxy`, "
+        "nothing else"
+    ),
     scope=Scope.RESOURCES,
-    applies_to=(SG_RULE,),
+    applies_to=(SECURITY_GROUP_RULE,),
 )
 def workspace_no_egress(resource: ResourceView, context: Context) -> Outcome:
     """Passes: an egress rule of a workspace group that is UDP 123 into hub:networkCidr, or TCP
@@ -244,6 +281,8 @@ def workspace_no_egress(resource: ResourceView, context: Context) -> Outcome:
     description="No floating IP in a workspace stack, nor on a workspace's port.",
     remediation="Reach workspace hosts through the site's bastion; remove the floating IP.",
     severity=Severity.CRITICAL,
+    requirements=("SNC-13", "GDPR-32"),
+    enforces="no floating IP in a workspace stack or on a workspace port",
     scope=Scope.RESOURCES,
     applies_to=FLOATING_IP_TYPES,
 )
@@ -265,6 +304,8 @@ def workspace_no_floating_ip(resource: ResourceView, context: Context) -> Outcom
     description="A workspace's router has no external gateway.",
     remediation="Remove external_network_id / external_gateway from the workspace's router.",
     severity=Severity.CRITICAL,
+    requirements=("SNC-13", "GDPR-32"),
+    enforces="a workspace router has no external gateway",
     applies_to=(ROUTER,),
 )
 def workspace_no_external_gateway(resource: ResourceView, context: Context) -> Outcome:
@@ -286,8 +327,13 @@ def workspace_no_external_gateway(resource: ResourceView, context: Context) -> O
     "another workspace.",
     remediation="Open workspace ingress from the site's admin subnet (or its own range) only.",
     severity=Severity.CRITICAL,
+    requirements=("SNC-13", "HDS-ISO27001-A8", "GDPR-32"),
+    enforces=(
+        "workspace ingress only from the site's range or its own subnet, never from "
+        "`hub:workspacePool` or another stack's group"
+    ),
     scope=Scope.RESOURCES,
-    applies_to=(SG_RULE,),
+    applies_to=(SECURITY_GROUP_RULE,),
 )
 def workspace_no_flow_from_other_workspace(resource: ResourceView, context: Context) -> Outcome:
     """Passes: ingress into a workspace group from inside hub:networkCidr, or from the
@@ -302,7 +348,7 @@ def workspace_no_flow_from_other_workspace(resource: ResourceView, context: Cont
     if read.direction != "ingress":
         return not_applicable("egress rule")
     if read.remote_group is not None:
-        if context.referenced(resource, "remoteGroupId", SG) is not None:
+        if context.referenced(resource, "remoteGroupId", SECURITY_GROUP) is not None:
             return passed()
         return failed(
             f"{describe(resource)} admits a security group this workspace does not own: "
@@ -314,7 +360,7 @@ def workspace_no_flow_from_other_workspace(resource: ResourceView, context: Cont
     own = [
         ip_network(str(s.get("cidr")), strict=False)
         for s in context.resources
-        if s.type == "openstack:networking/subnet:Subnet" and is_known(s.get("cidr"))
+        if s.type == SUBNET and is_known(s.get("cidr"))
     ]
     if any(network.version == o.version and network.subnet_of(o) for o in own):  # type: ignore[arg-type]
         return passed()
@@ -354,6 +400,11 @@ def _dataset_keys(context: Context) -> set[str]:
     remediation="Order the workspace key from Barbican (OrderV1) in the workspace stack; never "
     "reuse a dataset key or pass key material through Pulumi.",
     severity=Severity.CRITICAL,
+    requirements=("SNC-10", "GDPR-32"),
+    enforces=(
+        "the extract's `data-key-ref` is no dataset key; the stack orders its key from Barbican "
+        "and stores no key material"
+    ),
     scope=Scope.RESOURCES,
     applies_to=(CONTAINER,),
 )
@@ -393,6 +444,11 @@ def _own_projects(context: Context) -> Iterable[ResourceView]:
     description="Members get access only through the workspace's own Keystone project.",
     remediation="Grant roles on the workspace project only, never a domain or another project.",
     severity=Severity.HIGH,
+    requirements=("CNIL-AUTH", "GDPR-32"),
+    enforces=(
+        "role assignments and users of a workspace stack are on its own Keystone project, never a "
+        "domain"
+    ),
     scope=Scope.RESOURCES,
     applies_to=(ROLE_ASSIGNMENT, USER),
 )

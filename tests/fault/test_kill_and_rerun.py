@@ -28,6 +28,7 @@ from pulumi import automation as auto
 
 from hubcore.stacks import Layer
 from hubctl import census
+from hubctl.cloud import project_of
 from hubctl.deploy import LAYERS, SiteDeployer, select_stack
 from tests.fault.killer import Event, left_running, run, run_and_kill
 
@@ -186,7 +187,7 @@ def assert_converged(deployer: SiteDeployer, connection: Any, env: dict[str, str
     refreshed = deployer.run("refresh")
     for r in refreshed:
         assert r.status == "done" and set(r.changes) <= {"same"}, f"drift in {r.stack}: {r.changes}"
-    taken = census.take(connection, SITE, deployments(env))
+    taken = census.take(project_of(connection), SITE, deployments(env))
     assert taken.orphans == [], [o.line() for o in taken.orphans]
     assert taken.missing == []
 
@@ -222,7 +223,7 @@ def test_a_killed_run_converges_on_rerun(
     (tmp_path / "rerun.log").write_text(output)
     assert code == 0, output[-4000:]
     if point.kind == "delete":
-        taken = census.take(connection, SITE, deployments(env))
+        taken = census.take(project_of(connection), SITE, deployments(env))
         assert taken.cloud == [], [o.line() for o in taken.cloud]
         assert all(not d.get("resources") for d in deployments(env))
         restored = site.run("up")  # the next points start from a whole site
@@ -263,6 +264,6 @@ def test_a_killed_drill_converges_on_rerun(
     code, output = run([*args, "--break-stale-lock"], drill_env, tmp_path)
     assert code == 0, output[-4000:]
     dr = test_tenant.connect(target)
-    left = census.cloud_objects(dr, target)
+    left = project_of(dr).hub_objects(target)
     assert left == [], [o.line() for o in left]
     assert not (tmp_path / "drill-state" / f"{target}.journal.json").exists()

@@ -40,12 +40,12 @@ class Tenant:
 
     def remove(self) -> None:
         from hubctl import census
+        from hubctl.cloud import project_of
 
         for site in SITES:
             try:
-                conn = self.connect(site)
-                left = census.cloud_objects(conn, site)
-                census.delete_orphans(conn, left, lambda line: None)
+                cloud = project_of(self.connect(site))
+                census.delete_orphans(cloud, cloud.hub_objects(site), lambda line: None)
             except Exception:  # the projects go anyway: nothing of them can reach the user's
                 pass
         for project in self.projects.values():

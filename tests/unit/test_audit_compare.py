@@ -8,20 +8,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from hubctl.audit.compare import Status, classify, drift_of, missing
-from hubctl.audit.inventory import GapKind, Reader, Truncated
-from hubctl.audit.inventory import classify as fault
-from hubctl.audit.mapping import (
+from hubcore.resource_types import (
     CONTAINER,
     KEYPAIR,
     ORDER,
     PORT,
-    SEC_GROUP,
-    SEC_GROUP_RULE,
     SECRET,
+    SECURITY_GROUP,
+    SECURITY_GROUP_RULE,
     VOLUME,
-    Live,
 )
+from hubctl.audit.compare import Status, classify, drift_of, missing
+from hubctl.audit.inventory import GapKind, Reader, Truncated
+from hubctl.audit.inventory import classify as fault
+from hubctl.audit.mapping import Live
 from policies.model import SECRET_MASK, ResourceView
 
 STACK = "local-network"
@@ -46,32 +46,36 @@ def statuses(comparison: Any) -> dict[str, Status]:
 
 
 def test_a_live_resource_a_state_holds_by_its_id_is_managed():
-    found = classify([live(SEC_GROUP, "g1", **GROUP)], {STACK: [state(SEC_GROUP, "g1", **GROUP)]})
+    found = classify(
+        [live(SECURITY_GROUP, "g1", **GROUP)], {STACK: [state(SECURITY_GROUP, "g1", **GROUP)]}
+    )
     assert statuses(found) == {"g1": Status.MANAGED} and found.drift == {}
 
 
 def test_the_same_id_under_another_type_is_not_managed():
-    found = classify([live(SEC_GROUP, "g1", **GROUP)], {STACK: [state(PORT, "g1")]})
+    found = classify([live(SECURITY_GROUP, "g1", **GROUP)], {STACK: [state(PORT, "g1")]})
     assert statuses(found) == {"g1": Status.UNMANAGED}
 
 
 def test_a_rule_added_to_a_managed_group_is_that_groups_drift_not_an_unmanaged_resource():
-    rule = live(SEC_GROUP_RULE, "r9", securityGroupId="g1", direction="ingress")
+    rule = live(SECURITY_GROUP_RULE, "r9", securityGroupId="g1", direction="ingress")
     found = classify(
-        [live(SEC_GROUP, "g1", **GROUP), rule], {STACK: [state(SEC_GROUP, "g1", **GROUP)]}
+        [live(SECURITY_GROUP, "g1", **GROUP), rule], {STACK: [state(SECURITY_GROUP, "g1", **GROUP)]}
     )
     assert statuses(found)["r9"] is Status.GROUP_DRIFT
-    assert [r.id for r in found.group_drift[f"urn:pulumi:{STACK}::hub::{SEC_GROUP}::g1"]] == ["r9"]
+    assert [r.id for r in found.group_drift[f"urn:pulumi:{STACK}::hub::{SECURITY_GROUP}::g1"]] == [
+        "r9"
+    ]
 
 
 def test_a_rule_added_to_an_unmanaged_group_is_unmanaged():
-    rule = live(SEC_GROUP_RULE, "r9", securityGroupId="g2", direction="ingress")
-    found = classify([live(SEC_GROUP, "g2", **GROUP), rule], {STACK: []})
+    rule = live(SECURITY_GROUP_RULE, "r9", securityGroupId="g2", direction="ingress")
+    found = classify([live(SECURITY_GROUP, "g2", **GROUP), rule], {STACK: []})
     assert statuses(found) == {"g2": Status.UNMANAGED, "r9": Status.UNMANAGED}
 
 
 def test_the_clouds_own_objects_are_listed_and_neither_managed_nor_unmanaged():
-    default = live(SEC_GROUP, "d1", name="default")
+    default = live(SECURITY_GROUP, "d1", name="default")
     default.built_in = "Neutron's own group of every project"
     assert statuses(classify([default], {STACK: []})) == {"d1": Status.BUILT_IN}
 
@@ -122,7 +126,9 @@ def test_a_compared_property_that_differs_is_drift_naming_both_values():
 
 def test_a_managed_resource_that_differs_from_its_state_is_listed_as_drifted():
     changed = {**GROUP, "deleteDefaultRules": False}
-    found = classify([live(SEC_GROUP, "g1", **changed)], {STACK: [state(SEC_GROUP, "g1", **GROUP)]})
+    found = classify(
+        [live(SECURITY_GROUP, "g1", **changed)], {STACK: [state(SECURITY_GROUP, "g1", **GROUP)]}
+    )
     [(urn, drifts)] = found.drift.items()
     assert urn.endswith("::g1") and [d.prop for d in drifts] == ["deleteDefaultRules"]
 
@@ -133,17 +139,17 @@ def test_a_resource_managed_through_its_maker_is_not_compared_with_the_maker():
 
 
 def test_unset_in_any_spelling_is_no_drift():
-    rule = state(SEC_GROUP_RULE, "r1", protocol="tcp", portRangeMin=0, remoteIpPrefix="")
-    drifts, _ = drift_of(live(SEC_GROUP_RULE, "r1", protocol="tcp", portRangeMin=None), rule)
+    rule = state(SECURITY_GROUP_RULE, "r1", protocol="tcp", portRangeMin=0, remoteIpPrefix="")
+    drifts, _ = drift_of(live(SECURITY_GROUP_RULE, "r1", protocol="tcp", portRangeMin=None), rule)
     assert drifts == []
 
 
 def test_tags_compare_with_every_tag_the_provider_recorded_in_any_order():
-    view = state(SEC_GROUP, "g1", name="x", tags=["a=1"], allTags=["a=1", "b=2"])
-    assert drift_of(live(SEC_GROUP, "g1", name="x", tags=["b=2", "a=1"]), view)[0] == []
-    assert [d.prop for d in drift_of(live(SEC_GROUP, "g1", name="x", tags=["a=1"]), view)[0]] == [
-        "tags"
-    ]
+    view = state(SECURITY_GROUP, "g1", name="x", tags=["a=1"], allTags=["a=1", "b=2"])
+    assert drift_of(live(SECURITY_GROUP, "g1", name="x", tags=["b=2", "a=1"]), view)[0] == []
+    assert [
+        d.prop for d in drift_of(live(SECURITY_GROUP, "g1", name="x", tags=["a=1"]), view)[0]
+    ] == ["tags"]
 
 
 def test_a_value_the_state_keeps_secret_is_not_compared_and_said_so():
@@ -155,13 +161,13 @@ def test_a_value_the_state_keeps_secret_is_not_compared_and_said_so():
 
 
 def test_a_state_resource_the_cloud_lacks_is_missing_when_its_service_was_read():
-    states = {STACK: [state(SEC_GROUP, "g1")]}
+    states = {STACK: [state(SECURITY_GROUP, "g1")]}
     gone, unseen = missing(states, set(), {"network"}, keypair_owner_visible=True)
     assert [v.id for _, v in gone] == ["g1"] and unseen == []
 
 
 def test_it_is_only_unseen_when_its_service_was_not_read_completely():
-    states = {STACK: [state(SEC_GROUP, "g1")]}
+    states = {STACK: [state(SECURITY_GROUP, "g1")]}
     gone, unseen = missing(states, set(), {"compute"}, keypair_owner_visible=True)
     assert gone == [] and "network" in unseen[0][2]
 

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+from hubcore.resource_types import CONTAINER, PORT, VOLUME
 from hubctl.audit.inventory import RawProject
-from hubctl.audit.mapping import CONTAINER, PORT, VOLUME, Live, declared_inputs
+from hubctl.audit.mapping import Live, declared_inputs
 from policies.schema import resource_schema
 
 PROJECT = "p-site"

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+from hubcore.resource_types import ORDER
 from hubctl.audit.inventory import RawProject
-from hubctl.audit.mapping import LIVE_TYPES, ORDER, Live
+from hubctl.audit.mapping import LIVE_TYPES, Live
 
 BASE = "http://127.0.0.1:9311/v1"
 

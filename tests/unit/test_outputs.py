@@ -8,7 +8,8 @@ from typing import Any
 from rich.console import Console
 
 from hubcore.stacks import Layer
-from hubctl.outputs import as_json, elide, ssh_hint, summary
+from hubctl.layers import summary
+from hubctl.outputs import as_json, elide, ssh_hint
 
 OUTPUTS: dict[Layer, dict[str, Any]] = {
     Layer.COMPUTE: {

@@ -11,6 +11,7 @@ from typing import Any
 
 from hubcore.urns import urn_hash, urn_tag
 from hubctl.census import Census, CloudObject, state_ids
+from hubctl.cloud import project_of
 from hubctl.reconcile import PendingOp, decide, pending_operations, settled
 
 NET = "openstack:networking/network:Network"
@@ -26,7 +27,7 @@ class Network:
 
 
 def cloud(*nets: Any) -> Any:
-    return SimpleNamespace(current_project_id="p1", network=Network(list(nets)))
+    return project_of(SimpleNamespace(current_project_id="p1", network=Network(list(nets))))
 
 
 def net(id: str, tags: list[str], name: str = "hub-local-net", project: str = "p1") -> Any:

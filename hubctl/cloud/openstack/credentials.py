@@ -12,10 +12,13 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hubcore.stackfiles import read_yaml
 from hubcore.values import ConfigError
+
+if TYPE_CHECKING:
+    from hubctl.cloud.openstack.project import OpenStackProject
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,12 @@ class SiteCloud:
             identity_api_version="3",
             interface="public",
         )
+
+    def project_api(self) -> OpenStackProject:
+        """The site's project in this region, as hubctl's cloud-neutral code asks it."""
+        from hubctl.cloud.openstack.project import OpenStackProject
+
+        return OpenStackProject(self.connect())
 
     def in_region(self, region: str) -> SiteCloud:
         """The same project and credentials in another region (where its replicas live)."""

@@ -1,0 +1,22 @@
+"""The cloud a site runs on, as hubctl reaches it: OpenStack today (hubctl.cloud.openstack).
+
+hubctl's cloud-neutral code asks a `Project` (hubctl.cloud.api) for what it needs; a site's
+credentials and region (`SiteCloud`, `site_cloud`), the project of a connection (`project_of`)
+and emptying a container before a destroy (`empty_container`) come from the implementation.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hubctl.cloud.api import CloudObject, Project
+from hubctl.cloud.openstack.credentials import SiteCloud, empty_container, site_cloud
+
+__all__ = ["CloudObject", "Project", "SiteCloud", "empty_container", "project_of", "site_cloud"]
+
+
+def project_of(conn: Any) -> Project:
+    """The project an SDK connection reaches (an openstacksdk connection, today)."""
+    from hubctl.cloud.openstack.project import OpenStackProject
+
+    return OpenStackProject(conn)

@@ -1,0 +1,59 @@
+"""What hubctl needs from the cloud a site runs on: the seam every implementation fills.
+
+hubctl's cloud-neutral logic (the orphan census, the pending-operation reconciler, the layers'
+after-destroy hooks and summaries) asks a `Project` (one project of the site in one region)
+and never an SDK. OpenStack's implementation is hubctl.cloud.openstack; docs/extending.md
+says what another cloud's would need.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class CloudObject:
+    """A cloud object the hub made, as the census lists it."""
+
+    token: str  # the Pulumi type token of the resource that makes it (hubcore.resource_types)
+    id: str  # the id the provider gives it, the one a state holds
+    name: str
+
+    def line(self) -> str:
+        return f"{self.token.rsplit(':', 1)[-1]} {self.name or '?'} ({self.id})"
+
+
+class Project(Protocol):
+    """One project of a site, in one region, with the caller's credentials."""
+
+    # The types this implementation can list, find and delete: every marked type of
+    # hubcore.resource_types (tests/unit/test_resource_types.py), in the order they are listed.
+    searched: tuple[str, ...]
+    # The same types in the order they are deleted: what is attached before what it is attached to.
+    deletion_order: tuple[str, ...]
+
+    def hub_objects(self, site: str) -> list[CloudObject]:
+        """Every object of the site this project holds, recognised by the hub's marks."""
+        ...
+
+    def find_created(
+        self, token: str, inputs: Mapping[str, Any], urn: str, owned: set[str]
+    ) -> str | None:
+        """The id of what an interrupted create of `urn` made, if the cloud has it and no
+        state owns it yet; None otherwise."""
+        ...
+
+    def delete(self, item: CloudObject) -> None:
+        """Delete one object (and wait until it is gone where the cloud deletes slowly)."""
+        ...
+
+    def delete_generated_keys(self, site: str, exact: str | None = None) -> int:
+        """Delete the secrets the site's key orders generated (the site's dataset keys, or the
+        one named exactly `exact`); how many there were."""
+        ...
+
+    def host_addresses(self, names: list[str]) -> dict[str, str]:
+        """The fixed address of each named host of the project ('' when it has none)."""
+        ...

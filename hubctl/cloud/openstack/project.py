@@ -1,0 +1,58 @@
+"""A site's OpenStack project in one region, as hubctl.cloud.api.Project: an openstacksdk
+connection and the per-type table (hubctl.cloud.openstack.types)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from hubctl.cloud.api import CloudObject
+from hubctl.cloud.openstack.types import DELETION_ORDER, OPS, Listing, ref_id
+
+
+class OpenStackProject:
+    """The connection's own project only: nothing here reaches another project."""
+
+    searched: tuple[str, ...] = tuple(OPS)
+    deletion_order: tuple[str, ...] = DELETION_ORDER
+
+    def __init__(self, conn: Any) -> None:
+        self.conn = conn
+
+    def hub_objects(self, site: str) -> list[CloudObject]:
+        listing = Listing(self.conn, site)
+        return [
+            CloudObject(token, str(ident), str(name))
+            for token, ops in OPS.items()
+            for ident, name in ops.list(listing)
+        ]
+
+    def find_created(
+        self, token: str, inputs: Mapping[str, Any], urn: str, owned: set[str]
+    ) -> str | None:
+        return OPS[token].find(self.conn, inputs, urn, owned)
+
+    def delete(self, item: CloudObject) -> None:
+        OPS[item.token].delete(self.conn, item)
+
+    def delete_generated_keys(self, site: str, exact: str | None = None) -> int:
+        """The secrets named hub-<site>-key-<dataset>, or exactly `exact`: only the site's own
+        key names."""
+        prefix = f"hub-{site}-key-"
+        doomed = [
+            s
+            for s in self.conn.key_manager.secrets()
+            if (s.name or "") == exact or (exact is None and (s.name or "").startswith(prefix))
+        ]
+        for secret in doomed:
+            self.conn.key_manager.delete_secret(ref_id(secret.secret_ref))
+        return len(doomed)
+
+    def host_addresses(self, names: list[str]) -> dict[str, str]:
+        wanted = set(names)
+        found: dict[str, str] = {}
+        for server in self.conn.compute.servers(details=True):
+            if server.name in wanted:
+                ips = [a["addr"] for net in (server.addresses or {}).values() for a in net]
+                found[server.name] = ips[0] if ips else ""
+        return found
