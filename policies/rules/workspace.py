@@ -47,7 +47,7 @@ from policies.model import (
 from policies.neutron import Rule as NeutronRule
 from policies.registry import RuleSettings, Scope, Severity, rule
 from policies.rules.common import describe
-from policies.rules.exposure import FLOATING_IP_TYPES, read_rule
+from policies.rules.topology import FLOATING_IP_TYPES, read_rule
 
 # Resources that say which workspace they belong to (tags or metadata).
 LABELLED = (
