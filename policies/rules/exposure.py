@@ -58,15 +58,15 @@ from policies.registry import Rule, RuleSettings, Scope, Severity, register, rul
 from policies.rules.common import cannot_judge, describe, truth
 from policies.rules.topology import (
     FLOATING_IP_TYPES,
-    _external_ids,
-    _external_names,
-    _ids,
-    _network_names,
-    _router_port,
-    _rules_by_group,
+    as_list,
+    external_network_ids,
+    external_network_names,
     group_of_rule,
     groups_of,
+    is_router_port,
+    network_names,
     read_rule,
+    rules_by_group,
     tier_tags,
     tiers_of,
 )
@@ -108,7 +108,7 @@ def _world_of(urns: frozenset[str], context: Context) -> dict[str, str]:
     on one port, or within one group). Computed once per set of groups by a sweep, n log n."""
 
     def compute() -> dict[str, str]:
-        by_group = _rules_by_group(context)
+        by_group = rules_by_group(context)
         views = [r for urn in sorted(urns) for r in by_group.get(urn, [])]
         read = [(v, read_rule(v, context)) for v in views]
         usable = [(v, r) for v, r in read if not isinstance(r, Outcome)]
@@ -195,7 +195,7 @@ def _judge_host_union(resource: ResourceView, context: Context, direction: str) 
     if not groups:
         return not_applicable("no security group of this stack on the port")
     tiers = tiers_of(resource, context)
-    by_group = _rules_by_group(context)
+    by_group = rules_by_group(context)
     together = _world_of(frozenset(group.urn for group in groups), context)
     for group in groups:
         alone = _world_of(frozenset({group.urn}), context)
@@ -414,24 +414,24 @@ def exposure_default_security_group(resource: ResourceView, context: Context) ->
             return passed()  # no group at all (all dropped), or port security off (own rule)
         groups = resource.get("securityGroupIds")
         reading = context.reading(resource, "securityGroupIds", groups)
-        if reading is Reading.COMPUTED or (reading is Reading.VALUE and _ids(groups)):
+        if reading is Reading.COMPUTED or (reading is Reading.VALUE and as_list(groups)):
             return passed()
         if not reading.readable:
             return cannot_judge(resource, "securityGroupIds", reading, "which groups filter it")
-        if _router_port(resource, context):
+        if is_router_port(resource, context):
             return passed()
         return failed(
             f"{describe(resource)} names no security group, so Neutron attaches the project's "
             "`default` group (all egress, all traffic between its members). Give the port its "
             "tier's group.",
         )
-    names = [str(n) for n in _ids(resource.get("securityGroups"))]
+    names = [str(n) for n in as_list(resource.get("securityGroups"))]
     if any(name.lower() == "default" for name in names):
         return failed(
             f"{describe(resource)} is in the project's `default` security group, which keeps "
             "Neutron's default rules. Use the tier's group on a port of its own.",
         )
-    for network in _ids(resource.get("networks")):
+    for network in as_list(resource.get("networks")):
         if isinstance(network, Mapping) and network.get("port") in (None, "") and not names:
             return failed(
                 f"{describe(resource)} lets Nova create a port on network "
@@ -454,9 +454,9 @@ def _network_verdict(
 ) -> str | None:
     """Why the network is (or may be) the external one; None when it is a private one."""
     if name not in (None, ""):
-        if name in _external_names(context):
+        if name in external_network_names(context):
             return f"network {name!r} is the site's external network"
-        if name not in _network_names(context):
+        if name not in network_names(context):
             return f"network {name!r} is no network of this stack, so it may be external"
         return None
     if network_id in (None, ""):
@@ -466,7 +466,7 @@ def _network_verdict(
         return None
     if not reading.readable:
         return f"its network cannot be read ({reading.value})"
-    if network_id in _external_ids(context):
+    if network_id in external_network_ids(context):
         return "its network is the external network the site's routers use"
     if context.by_id(network_id, NETWORK) is not None:
         return None
@@ -525,7 +525,7 @@ def exposure_external_network_host(resource: ResourceView, context: Context) -> 
         if why:
             checks.append((why, resource))
     elif resource.type == INSTANCE:
-        for index, network in enumerate(_ids(resource.get("networks"))):
+        for index, network in enumerate(as_list(resource.get("networks"))):
             if not isinstance(network, Mapping) or network.get("port") not in (None, ""):
                 continue  # through a port: the port is judged
             why = _network_verdict(
@@ -596,7 +596,7 @@ ADMIN_PORT_REFERENCES: dict[str, tuple[tuple[str, ...], str]] = {
 
 def _cidrs(value: Any) -> list[Network] | None:
     networks: list[Network] = []
-    for item in _ids(value):
+    for item in as_list(value):
         try:
             networks.append(ip_network(str(item), strict=False))
         except ValueError:

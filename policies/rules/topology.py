@@ -105,11 +105,14 @@ def group_of_rule(resource: ResourceView, context: Context) -> ResourceView | No
     return context.referenced(resource, "securityGroupId", SECURITY_GROUP)
 
 
-def _ids(value: Any) -> list[Any]:
+def as_list(value: Any) -> list[Any]:
+    """A list input as a list (ids, names, fixed IPs, networks); anything else, none."""
     return list(value) if isinstance(value, list | tuple) else []
 
 
-def _rules_by_group(context: Context) -> dict[str, list[ResourceView]]:
+def rules_by_group(context: Context) -> dict[str, list[ResourceView]]:
+    """Group URN -> the security-group rules of the stack that belong to it."""
+
     def compute() -> dict[str, list[ResourceView]]:
         index: dict[str, list[ResourceView]] = {}
         for sg_rule in context.of_type(SECURITY_GROUP_RULE):
@@ -126,7 +129,7 @@ def groups_of(resource: ResourceView, context: Context) -> list[ResourceView]:
     """The security groups of the stack a port (or an instance's own ports) carries."""
     found: dict[str, ResourceView] = {}
     if resource.type == PORT:
-        for sg_id in _ids(resource.get("securityGroupIds")):
+        for sg_id in as_list(resource.get("securityGroupIds")):
             group = context.by_id(sg_id, SECURITY_GROUP)
             if group is not None:
                 found[group.urn] = group
@@ -135,13 +138,13 @@ def groups_of(resource: ResourceView, context: Context) -> list[ResourceView]:
             if group is not None and group.type == SECURITY_GROUP:
                 found[group.urn] = group
         for association in _associations(context).get(resource.urn, []):
-            for sg_id in _ids(association.get("securityGroupIds")):
+            for sg_id in as_list(association.get("securityGroupIds")):
                 group = context.by_id(sg_id, SECURITY_GROUP)
                 if group is not None:
                     found[group.urn] = group
     elif resource.type == INSTANCE:
         by_name = _groups_by_name(context)
-        for name in _ids(resource.get("securityGroups")):
+        for name in as_list(resource.get("securityGroups")):
             for group in by_name.get(str(name), []):
                 found[group.urn] = group
     return list(found.values())
@@ -176,7 +179,7 @@ def _groups_by_name(context: Context) -> dict[str, list[ResourceView]]:
 
 def subnets_of(port: ResourceView, context: Context) -> list[ResourceView]:
     found = []
-    for fixed in _ids(port.get("fixedIps")):
+    for fixed in as_list(port.get("fixedIps")):
         if isinstance(fixed, Mapping):
             subnet = context.by_id(fixed.get("subnetId"), SUBNET)
             if subnet is not None:
@@ -186,7 +189,7 @@ def subnets_of(port: ResourceView, context: Context) -> list[ResourceView]:
 
 def ports_of_instance(instance: ResourceView, context: Context) -> list[ResourceView]:
     ports = []
-    for index, network in enumerate(_ids(instance.get("networks"))):
+    for index, network in enumerate(as_list(instance.get("networks"))):
         if isinstance(network, Mapping) and network.get("port") not in (None, ""):
             port = context.by_id(network.get("port"), PORT)
             if port is None:
@@ -222,7 +225,9 @@ def tiers_of(resource: ResourceView, context: Context) -> set[str]:
     return tiers
 
 
-def _router_port(port: ResourceView, context: Context) -> bool:
+def is_router_port(port: ResourceView, context: Context) -> bool:
+    """Whether a router interface of the stack uses the port (Neutron filters no router port)."""
+
     def compute() -> set[str]:
         found = set()
         for interface in context.of_type(ROUTER_INTERFACE):
@@ -235,7 +240,9 @@ def _router_port(port: ResourceView, context: Context) -> bool:
     return port.urn in router_ports
 
 
-def _external_ids(context: Context) -> set[Any]:
+def external_network_ids(context: Context) -> set[Any]:
+    """Ids of the external network: routers' gateway networks, networks marked external."""
+
     def compute() -> set[Any]:
         ids: set[Any] = set()
         for router in context.of_type(ROUTER):
@@ -251,7 +258,9 @@ def _external_ids(context: Context) -> set[Any]:
     return result
 
 
-def _external_names(context: Context) -> set[str]:
+def external_network_names(context: Context) -> set[str]:
+    """Names of the external network: networks marked external, the site's hub:externalNetwork."""
+
     def compute() -> set[str]:
         names = {str(n.get("name")) for n in context.of_type(NETWORK) if truth(n.get("external"))}
         configured = context.site.text("hub:externalNetwork")
@@ -263,7 +272,8 @@ def _external_names(context: Context) -> set[str]:
     return result
 
 
-def _network_names(context: Context) -> set[Any]:
+def network_names(context: Context) -> set[Any]:
+    """Names of the networks the stack declares."""
     result: set[Any] = context.memo(
         ("network-names",), lambda: {n.get("name") for n in context.of_type(NETWORK)}
     )
