@@ -5,7 +5,9 @@ from __future__ import annotations
 from policies.model import Context, Outcome, not_applicable
 
 
-def _production(context: Context) -> Outcome | None:
+def not_production(context: Context) -> Outcome | None:
+    """The verdict for a site the recovery rules do not judge (not production, or no config);
+    None for a production site."""
     site = context.site
     if site.production is None:
         return not_applicable("no config (a bare state export)")

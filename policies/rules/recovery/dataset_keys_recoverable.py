@@ -7,7 +7,7 @@ import json
 
 from policies.model import Context, Outcome, failed, passed
 from policies.registry import Scope, Severity, rule
-from policies.rules.recovery.common import _production
+from policies.rules.recovery.common import not_production
 
 
 def _custodians(text: str | None) -> tuple[int, int] | None:
@@ -40,7 +40,7 @@ def recovery_dataset_keys_recoverable(context: Context) -> Outcome:
     Fails: neither; escrow without a replica region; custodians unreadable, fewer than two, or
     a threshold of 1 (one person alone) or above their number.
     Not applicable: not production, or no config."""
-    skip = _production(context)
+    skip = not_production(context)
     if skip is not None:
         return skip
     site = context.site

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hubcore.durations import DurationError, parse_duration
 from policies.model import Context, Outcome, failed, passed
 from policies.registry import Scope, Severity, rule
-from policies.rules.recovery.common import _production
+from policies.rules.recovery.common import not_production
 
 TARGET_KEYS = ("hub:rtoTarget", "hub:rpoTarget")
 
@@ -26,7 +26,7 @@ def recovery_targets_declared(context: Context) -> list[Outcome]:
     """Passes: hub:rtoTarget and hub:rpoTarget are set to positive durations.
     Fails: either is missing or is not a duration (15m, 4h, PT4H...).
     Not applicable: a site that is not production, or no config."""
-    skip = _production(context)
+    skip = not_production(context)
     if skip is not None:
         return [skip]
     outcomes: list[Outcome] = []
