@@ -93,7 +93,7 @@ class PackRefusal(Exception):
 
 def pack_settings() -> tuple[int, KeyRules]:
     """The longest workspace and the SSH key rules, as the pack's config sets them."""
-    from policies.rules.crypto import KeyStrengthSettings
+    from policies.rules.crypto.key_strength import KeyStrengthSettings
     from policies.rules.workspace import ExpirySettings
 
     all_rules()

@@ -197,7 +197,7 @@ def test_pack_config_mistakes_are_refused_with_a_reason(data, expected):
 
 
 def test_a_rule_reads_its_settings_typed_with_the_config_over_its_defaults():
-    from policies.rules.crypto import KeyStrengthSettings
+    from policies.rules.crypto.key_strength import KeyStrengthSettings
 
     config = PackConfig.from_mapping({"crypto-key-strength": {"minRsaBits": 4096}}, "test")
     settings = config.settings(REGISTRY["crypto-key-strength"], KeyStrengthSettings)

@@ -1,28 +1,13 @@
-"""Cryptography family: key sizes and algorithms per ANSSI, certificates with bounded validity.
-
-Thresholds (RGS annexe B1 v2.03, the ANSSI "mécanismes cryptographiques" rules):
-  - RSA: a 2048-bit modulus is accepted only for use that ends by 2030; the hub's keys and CA
-    outlive that, so the floor is 3072 bits (RègleFact-1, use beyond 2030).
-  - Elliptic curves: subgroup order of at least 256 bits, so P-256, P-384 and P-521; P-224
-    (pulumi-tls's default curve!) is refused.
-  - Symmetric keys: at least 128 bits; AES in XTS mode splits its key in two, so an XTS key
-    must be at least 256 bits long to give AES-128 strength.
-Ed25519 is not covered by RGS B1 (which predates it); it is refused unless the pack's config
-says `allowEd25519: true`, so accepting it is a recorded decision, not a default.
-The tls provider's own defaults are weak (RSA 2048, ECDSA P-224): an omitted size is judged as
-that default, never as "not set".
-"""
+"""crypto-key-strength: Keys from any source meet ANSSI RGS B1: RSA >= 3072 bits, ECDSA P-256 or
+larger."""
 
 from __future__ import annotations
-
-from typing import Any
 
 from pydantic import Field
 
 from hubcore.resource_types import (
     INSTANCE,
     KEYPAIR,
-    ORDER,
     SECRET,
     TLS_CERT_REQUEST,
     TLS_LOCALLY_SIGNED_CERT,
@@ -40,15 +25,24 @@ from policies.model import (
     passed,
 )
 from policies.registry import RuleSettings, Scope, Severity, rule
-from policies.rules.common import cannot_judge, describe, number, truth
-from policies.userdata import layers
+from policies.rules.common import cannot_judge, describe
+from policies.rules.crypto.common import (
+    CERTIFICATES,
+    _int,
+    _texts,
+)
 
-CERTIFICATES = (TLS_SELF_SIGNED_CERT, TLS_LOCALLY_SIGNED_CERT)
 TLS_DEFAULT_RSA_BITS = 2048
+
+
 TLS_DEFAULT_CURVE = "P224"
+
+
 # Nova generates a key pair when none is given: RSA, 2048 bits (nova/crypto.py
 # generate_key_pair), a size RGS B1 does not accept for use beyond 2030.
 NOVA_GENERATED = Key("RSA", bits=2048)
+
+
 # Inputs that carry key material as PEM or OpenSSH text, per type. Those whose secrecy is their
 # normal state (a private key, a Barbican payload, user data) are judged where they can be
 # read: under the engine (decrypted), or in a state export read with its passphrase.
@@ -64,6 +58,8 @@ PEM_INPUTS: dict[str, tuple[str, ...]] = {
     SECRET: ("payload",),
     INSTANCE: ("userData",),
 }
+
+
 SECRET_BY_NATURE = frozenset(
     {"privateKeyPem", "privateKeyPemWo", "caPrivateKeyPem", "caPrivateKeyPemWo", "payload",
      "userData"}
@@ -76,21 +72,6 @@ class KeyStrengthSettings(RuleSettings):
     min_rsa_bits: int = 3072
     allowed_curves: list[str] = Field(default_factory=lambda: ["P256", "P384", "P521"])
     allow_ed25519: bool = False
-
-
-class ValiditySettings(RuleSettings):
-    """crypto-certificate-validity: the longest validity of a CA and of a leaf, in hours."""
-
-    max_ca_validity_hours: int = 26280
-    max_leaf_validity_hours: int = 8760
-
-
-def _int(value: Any, default: int) -> int | None:
-    """An integer input as the provider parses it ("3072" is 3072); None when it is none."""
-    if value is None:
-        return default
-    parsed = number(value)
-    return None if parsed is None or parsed != int(parsed) else int(parsed)
 
 
 def key_problem(key: Key, settings: KeyStrengthSettings) -> str | None:
@@ -175,15 +156,6 @@ def _judge_found(resource: ResourceView, prop: str, found: Found, context: Conte
     )
 
 
-def _texts(resource: ResourceView, prop: str) -> list[str]:
-    value = resource.get(prop)
-    if not isinstance(value, str):
-        return []
-    if prop == "userData":
-        return list(layers(value))  # as cloud-init decodes it: base64, gzip, MIME parts
-    return [value]
-
-
 def _pem_inputs(resource: ResourceView, context: Context) -> list[Outcome]:
     outcomes: list[Outcome] = []
     for prop in PEM_INPUTS.get(resource.type, ()):
@@ -228,21 +200,6 @@ def _keypair(resource: ResourceView, context: Context) -> Outcome:
     return _judge_found(resource, "publicKey", found, context)
 
 
-def _instance_key_pair(resource: ResourceView, context: Context) -> Outcome:
-    name = resource.get("keyPair")
-    reading = context.reading(resource, "keyPair", name)
-    if reading is Reading.ABSENT or name == "" or reading is Reading.COMPUTED:
-        return not_applicable("no key pair, or one the stack creates")
-    if not reading.readable:
-        return cannot_judge(resource, "keyPair", reading, "the key that opens the host")
-    if any(pair.get("name") == name for pair in context.of_type(KEYPAIR)):
-        return passed()  # that key pair is judged itself
-    return failed(
-        f"{describe(resource)} opens with key pair {name!r}, which the stack does not declare: "
-        "its algorithm and size cannot be judged. Declare the key pair in the stack.",
-    )
-
-
 @rule(
     "crypto-key-strength",
     description="Keys from any source meet ANSSI RGS B1: RSA >= 3072 bits, ECDSA P-256 or larger.",
@@ -277,146 +234,3 @@ def crypto_key_strength(resource: ResourceView, context: Context) -> list[Outcom
     if resource.type == KEYPAIR:
         return [_keypair(resource, context)]
     return _pem_inputs(resource, context) or [not_applicable("no key material")]
-
-
-@rule(
-    "crypto-instance-key-pair",
-    description="An instance opens with a key pair the stack declares, so its key is judged.",
-    remediation="Declare the key pair in the stack (its public key is then judged).",
-    severity=Severity.HIGH,
-    requirements=("ANSSI-B1-RSA", "ANSSI-B1-EC", "ANSSI-BP-028"),
-    enforces=(
-        "an instance opens with a key pair the stack declares (whose public key "
-        "crypto-key-strength judges)"
-    ),
-    scope=Scope.RESOURCES,
-    applies_to=(INSTANCE,),
-)
-def crypto_instance_key_pair(resource: ResourceView, context: Context) -> Outcome:
-    """Passes: no key pair, or one the stack declares (judged by crypto-key-strength).
-    Fails: a key pair the stack does not declare (its algorithm and size are judged nowhere),
-    or a name that cannot be read. Not applicable: a name computed by the stack."""
-    return _instance_key_pair(resource, context)
-
-
-@rule(
-    "crypto-symmetric-key-strength",
-    description="Barbican key orders are AES with at least 128-bit strength (256 bits in XTS).",
-    remediation="Order AES keys with bit_length 256.",
-    severity=Severity.HIGH,
-    requirements=("ANSSI-B1-SYM", "ANSSI-PA-079"),
-    enforces="Barbican AES key orders of 128-bit strength (256-bit keys in XTS)",
-    applies_to=(ORDER,),
-)
-def crypto_symmetric_key_strength(resource: ResourceView, context: Context) -> Outcome:
-    """Passes: an AES key order of at least 128 bits (256 in XTS mode).
-    Fails: shorter keys, or a non-AES algorithm. Not applicable: asymmetric orders."""
-    for prop in ("type", "meta"):
-        reading = context.reading(resource, prop)
-        if reading is Reading.COMPUTED:
-            return not_applicable(f"{prop} computed by resources of the stack")
-        if not reading.readable:
-            return cannot_judge(resource, prop, reading, "the key's strength")
-    if str(resource.get("type") or "") != "key":
-        return not_applicable("not a symmetric key order")
-    meta = resource.get("meta") or {}
-    algorithm = str(meta.get("algorithm") or "").lower()
-    bits = _int(meta.get("bitLength"), 0) or 0
-    mode = str(meta.get("mode") or "").lower()
-    needed = 256 if mode == "xts" else 128
-    if algorithm == "aes" and bits >= needed:
-        return passed()
-    return failed(
-        f"{describe(resource)} orders a {algorithm or 'unspecified'} key of {bits} bits"
-        f"{' in XTS mode' if mode == 'xts' else ''}; ANSSI RGS B1 requires AES with at least "
-        f"128-bit strength, i.e. bit_length {needed} here.",
-    )
-
-
-def _certificates(resource: ResourceView, context: Context) -> list[tuple[str, Found]]:
-    """PEM certificates a Barbican secret stores or a pulumi-tls input carries (readable)."""
-    props = {SECRET: ("payload",), TLS_LOCALLY_SIGNED_CERT: ("caCertPem",)}.get(resource.type, ())
-    found: list[tuple[str, Found]] = []
-    for prop in props:
-        if context.reading(resource, prop) is not Reading.VALUE:
-            continue
-        for text in _texts(resource, prop):
-            found.extend((prop, item) for item in material(text) if item.certificate is not None)
-    return found
-
-
-def _within(hours: float, is_ca: bool, settings: ValiditySettings) -> tuple[bool, int]:
-    bound = settings.max_ca_validity_hours if is_ca else settings.max_leaf_validity_hours
-    return 0 < hours <= bound, bound
-
-
-@rule(
-    "crypto-certificate-validity",
-    description="Certificates from any source carry a bounded validity: CA <= 3 years, leaf <= 1.",
-    remediation="Lower validity_period_hours (hub:tls caValidityHours / certValidityHours).",
-    severity=Severity.MEDIUM,
-    requirements=("ANSSI-PA-079",),
-    enforces=(
-        "CA <= 3 years, leaf <= 1 year (settings `maxCaValidityHours`, `maxLeafValidityHours`), "
-        "for pulumi-tls certificates (`is_ca_certificate` read as the provider parses it) and PEM "
-        "certificates stored in Barbican or given as a CA"
-    ),
-    applies_to=(*CERTIFICATES, SECRET),
-    settings=ValiditySettings(),
-)
-def crypto_certificate_validity(resource: ResourceView, context: Context) -> list[Outcome]:
-    """Passes: a pulumi-tls certificate's validity_period_hours, and the validity of any PEM
-    certificate stored in Barbican or given as a CA, within the CA or leaf bound. Whether a
-    certificate is a CA is read as the provider reads it ("false" is false).
-    Fails: longer, no readable validity, an is_ca_certificate the provider cannot parse."""
-    outcomes: list[Outcome] = []
-    for prop, found in _certificates(resource, context):
-        assert found.certificate is not None
-        ok, bound = _within(
-            found.certificate.hours, found.certificate.is_ca, context.settings(ValiditySettings)
-        )
-        kind = "CA certificate" if found.certificate.is_ca else "certificate"
-        outcomes.append(
-            passed()
-            if ok
-            else failed(
-                f"{describe(resource)}: {prop} holds a {kind} valid for "
-                f"{found.certificate.hours:.0f} hours; the bound is {bound} hours so that keys "
-                "are renewed (ANSSI-PA-079).",
-            )
-        )
-    if resource.type == SECRET:
-        return outcomes or [not_applicable("no readable certificate")]
-    for prop in ("isCaCertificate", "validityPeriodHours"):
-        reading = context.reading(resource, prop)
-        if reading is Reading.COMPUTED:
-            return [*outcomes, not_applicable(f"{prop} computed by resources of the stack")]
-        if not reading.readable:
-            return [*outcomes, cannot_judge(resource, prop, reading, "the certificate's validity")]
-    is_ca = truth(resource.get("isCaCertificate"))
-    if is_ca is None:
-        return [
-            *outcomes,
-            failed(
-                f"{describe(resource)}: is_ca_certificate {resource.get('isCaCertificate')!r} "
-                "is not a boolean the provider reads; the bound that applies cannot be chosen.",
-            ),
-        ]
-    hours = _int(resource.get("validityPeriodHours"), -1)
-    ok, bound = _within(
-        float(hours if hours is not None else -1), is_ca, context.settings(ValiditySettings)
-    )
-    if ok:
-        return [*outcomes, passed()]
-    kind = "CA certificate" if is_ca else "certificate"
-    shown = "no validity" if hours in (None, -1) else f"a validity of {hours} hours"
-    return [
-        *outcomes,
-        failed(
-            f"{describe(resource)}: {kind} with {shown}; the bound is {bound} hours "
-            f"(about {bound / 8760:.3g} year{'' if bound <= 8760 else 's'}) so that keys are "
-            "renewed (ANSSI-PA-079).",
-            value=str(hours) if hours not in (None, -1) else None,
-            config_keys=("hub:tls",),
-        ),
-    ]
