@@ -6,11 +6,7 @@ from __future__ import annotations
 from hubcore.resource_types import CONTAINER
 from policies.model import Context, Outcome, ResourceView, failed, not_applicable, passed
 from policies.registry import Severity, rule
-from policies.rules.airlock.common import (
-    _acl,
-    _admits_members,
-    _kind,
-)
+from policies.rules.airlock.common import _acl, _admits_members, _kind
 from policies.rules.common import describe
 from policies.swift import AclRefused, clean_acl, parse_acl
 

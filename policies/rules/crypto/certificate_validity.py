@@ -3,27 +3,12 @@ years, leaf <= 1."""
 
 from __future__ import annotations
 
-from hubcore.resource_types import (
-    SECRET,
-    TLS_LOCALLY_SIGNED_CERT,
-)
+from hubcore.resource_types import SECRET, TLS_LOCALLY_SIGNED_CERT
 from policies.keymaterial import Found, material
-from policies.model import (
-    Context,
-    Outcome,
-    Reading,
-    ResourceView,
-    failed,
-    not_applicable,
-    passed,
-)
+from policies.model import Context, Outcome, Reading, ResourceView, failed, not_applicable, passed
 from policies.registry import RuleSettings, Severity, rule
 from policies.rules.common import cannot_judge, describe, truth
-from policies.rules.crypto.common import (
-    CERTIFICATES,
-    _int,
-    _texts,
-)
+from policies.rules.crypto.common import CERTIFICATES, _int, _texts
 
 
 class ValiditySettings(RuleSettings):

@@ -4,13 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from hubcore.resource_types import (
-    TLS_LOCALLY_SIGNED_CERT,
-    TLS_SELF_SIGNED_CERT,
-)
-from policies.model import (
-    ResourceView,
-)
+from hubcore.resource_types import TLS_LOCALLY_SIGNED_CERT, TLS_SELF_SIGNED_CERT
+from policies.model import ResourceView
 from policies.rules.common import number
 from policies.userdata import layers
 

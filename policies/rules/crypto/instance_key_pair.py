@@ -3,19 +3,8 @@ judged."""
 
 from __future__ import annotations
 
-from hubcore.resource_types import (
-    INSTANCE,
-    KEYPAIR,
-)
-from policies.model import (
-    Context,
-    Outcome,
-    Reading,
-    ResourceView,
-    failed,
-    not_applicable,
-    passed,
-)
+from hubcore.resource_types import INSTANCE, KEYPAIR
+from policies.model import Context, Outcome, Reading, ResourceView, failed, not_applicable, passed
 from policies.registry import Scope, Severity, rule
 from policies.rules.common import cannot_judge, describe
 

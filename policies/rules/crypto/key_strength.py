@@ -15,22 +15,10 @@ from hubcore.resource_types import (
     TLS_SELF_SIGNED_CERT,
 )
 from policies.keymaterial import Found, Key, material, openssh_line
-from policies.model import (
-    Context,
-    Outcome,
-    Reading,
-    ResourceView,
-    failed,
-    not_applicable,
-    passed,
-)
+from policies.model import Context, Outcome, Reading, ResourceView, failed, not_applicable, passed
 from policies.registry import RuleSettings, Scope, Severity, rule
 from policies.rules.common import cannot_judge, describe
-from policies.rules.crypto.common import (
-    CERTIFICATES,
-    _int,
-    _texts,
-)
+from policies.rules.crypto.common import CERTIFICATES, _int, _texts
 
 TLS_DEFAULT_RSA_BITS = 2048
 

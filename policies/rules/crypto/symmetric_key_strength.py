@@ -3,23 +3,11 @@ bits in XTS)."""
 
 from __future__ import annotations
 
-from hubcore.resource_types import (
-    ORDER,
-)
-from policies.model import (
-    Context,
-    Outcome,
-    Reading,
-    ResourceView,
-    failed,
-    not_applicable,
-    passed,
-)
+from hubcore.resource_types import ORDER
+from policies.model import Context, Outcome, Reading, ResourceView, failed, not_applicable, passed
 from policies.registry import Severity, rule
 from policies.rules.common import cannot_judge, describe
-from policies.rules.crypto.common import (
-    _int,
-)
+from policies.rules.crypto.common import _int
 
 
 @rule(

@@ -5,14 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from hubcore.catalogue import Region
-from policies.model import (
-    Context,
-    Outcome,
-    ResourceView,
-    failed,
-    not_applicable,
-    passed,
-)
+from policies.model import Context, Outcome, ResourceView, failed, not_applicable, passed
 from policies.rules.common import provider_regions
 
 

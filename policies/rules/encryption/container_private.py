@@ -4,14 +4,7 @@ world-writable."""
 from __future__ import annotations
 
 from hubcore.resource_types import CONTAINER
-from policies.model import (
-    Context,
-    Outcome,
-    Reading,
-    ResourceView,
-    failed,
-    passed,
-)
+from policies.model import Context, Outcome, Reading, ResourceView, failed, passed
 from policies.registry import Severity, rule
 from policies.rules.common import cannot_judge, describe
 from policies.swift import judge_acl

@@ -7,21 +7,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from hubcore.resource_types import INSTANCE, VOLUME
-from policies.model import (
-    Context,
-    Outcome,
-    Reading,
-    ResourceView,
-    failed,
-    not_applicable,
-    passed,
-)
+from policies.model import Context, Outcome, Reading, ResourceView, failed, not_applicable, passed
 from policies.registry import Scope, Severity, rule
 from policies.rules.common import cannot_judge, describe
-from policies.rules.encryption.common import (
-    judge_volume_type,
-    region_of,
-)
+from policies.rules.encryption.common import judge_volume_type, region_of
 
 
 def _device(device: Any) -> Mapping[str, Any]:

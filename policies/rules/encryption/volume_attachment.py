@@ -4,15 +4,7 @@ stack."""
 from __future__ import annotations
 
 from hubcore.resource_types import INSTANCE, VOLUME, VOLUME_ATTACH
-from policies.model import (
-    Context,
-    Outcome,
-    Reading,
-    ResourceView,
-    failed,
-    not_applicable,
-    passed,
-)
+from policies.model import Context, Outcome, Reading, ResourceView, failed, not_applicable, passed
 from policies.registry import Scope, Severity, rule
 from policies.rules.common import cannot_judge, describe
 

@@ -4,19 +4,10 @@ region."""
 from __future__ import annotations
 
 from hubcore.resource_types import VOLUME
-from policies.model import (
-    Context,
-    Outcome,
-    Reading,
-    ResourceView,
-    not_applicable,
-)
+from policies.model import Context, Outcome, Reading, ResourceView, not_applicable
 from policies.registry import Severity, rule
 from policies.rules.common import cannot_judge, describe
-from policies.rules.encryption.common import (
-    judge_volume_type,
-    region_of,
-)
+from policies.rules.encryption.common import judge_volume_type, region_of
 
 
 @rule(

@@ -4,23 +4,10 @@ region."""
 from __future__ import annotations
 
 from hubcore.catalogue import is_loopback_url
-from policies.model import (
-    Context,
-    Outcome,
-    ResourceView,
-    failed,
-    not_applicable,
-    passed,
-)
+from policies.model import Context, Outcome, ResourceView, failed, not_applicable, passed
 from policies.registry import Severity, rule
-from policies.rules.common import (
-    suggestion,
-)
-from policies.rules.endpoints.common import (
-    PROVIDER,
-    _region,
-    endpoints,
-)
+from policies.rules.common import suggestion
+from policies.rules.endpoints.common import PROVIDER, _region, endpoints
 
 
 @rule(

@@ -3,25 +3,10 @@ judged."""
 
 from __future__ import annotations
 
-from policies.model import (
-    Context,
-    Outcome,
-    Reading,
-    ResourceView,
-    failed,
-    not_applicable,
-    passed,
-)
+from policies.model import Context, Outcome, Reading, ResourceView, failed, not_applicable, passed
 from policies.registry import Severity, rule
-from policies.rules.common import (
-    ENV_CLOUD,
-    cannot_judge,
-    describe,
-    provider_cloud_entry,
-)
-from policies.rules.endpoints.common import (
-    PROVIDER,
-)
+from policies.rules.common import ENV_CLOUD, cannot_judge, describe, provider_cloud_entry
+from policies.rules.endpoints.common import PROVIDER
 
 
 @rule(

@@ -6,13 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from policies.model import (
-    Context,
-    Outcome,
-    Reading,
-    ResourceView,
-    failed,
-)
+from policies.model import Context, Outcome, Reading, ResourceView, failed
 from policies.rules.common import (
     cannot_judge,
     decoded,

@@ -4,24 +4,10 @@ they only."""
 from __future__ import annotations
 
 from hubcore.catalogue import is_loopback_url
-from policies.model import (
-    Context,
-    Outcome,
-    ResourceView,
-    failed,
-    not_applicable,
-    passed,
-)
+from policies.model import Context, Outcome, ResourceView, failed, not_applicable, passed
 from policies.registry import Severity, rule
-from policies.rules.common import (
-    describe,
-)
-from policies.rules.endpoints.common import (
-    PROVIDER,
-    _region,
-    endpoints,
-    local_site,
-)
+from policies.rules.common import describe
+from policies.rules.endpoints.common import PROVIDER, _region, endpoints, local_site
 
 
 @rule(

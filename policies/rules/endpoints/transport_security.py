@@ -4,14 +4,7 @@ URLs."""
 from __future__ import annotations
 
 from hubcore.catalogue import is_loopback_url
-from policies.model import (
-    Context,
-    Outcome,
-    Reading,
-    ResourceView,
-    failed,
-    passed,
-)
+from policies.model import Context, Outcome, Reading, ResourceView, failed, passed
 from policies.registry import Severity, rule
 from policies.rules.common import (
     ENV_INSECURE,
@@ -25,12 +18,7 @@ from policies.rules.common import (
     truth,
     url_parts,
 )
-from policies.rules.endpoints.common import (
-    OVERRIDES_KEY,
-    PROVIDER,
-    _region,
-    local_site,
-)
+from policies.rules.endpoints.common import OVERRIDES_KEY, PROVIDER, _region, local_site
 
 
 def _provider_urls(resource: ResourceView, context: Context) -> list[tuple[str, str, str, bool]]:

@@ -10,14 +10,7 @@ from pydantic import Field
 
 from hubcore.resource_types import PROVIDER_PREFIX, package_of
 from policies.known_types import foreign_cloud, in_inventory
-from policies.model import (
-    Context,
-    Outcome,
-    ResourceView,
-    failed,
-    not_applicable,
-    passed,
-)
+from policies.model import Context, Outcome, ResourceView, failed, not_applicable, passed
 from policies.registry import RuleSettings, Severity, rule
 from policies.rules.common import describe
 

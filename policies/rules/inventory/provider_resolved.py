@@ -5,14 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from policies.known_types import foreign_cloud, known_type
-from policies.model import (
-    Context,
-    Outcome,
-    ResourceView,
-    failed,
-    not_applicable,
-    passed,
-)
+from policies.model import Context, Outcome, ResourceView, failed, not_applicable, passed
 from policies.registry import Severity, rule
 from policies.rules.common import describe
 

@@ -18,10 +18,7 @@ from policies.model import Context, Outcome, failed, not_applicable, passed
 from policies.properties import Refused, classified, schema_of
 from policies.registry import Scope, Severity, rule
 from policies.rules.common import at_default
-from policies.rules.stack.common import (
-    _refusal,
-    shown_value,
-)
+from policies.rules.stack.common import _refusal, shown_value
 
 
 def _project_outcomes(project: Mapping[str, Any]) -> list[Outcome]:

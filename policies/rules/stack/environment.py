@@ -6,18 +6,12 @@ from ipaddress import ip_address, ip_network
 from urllib.parse import urlsplit
 
 from hubcore.catalogue import is_loopback_url
-from policies.config_sources import (
-    PROXY_VARIABLES,
-    classify_variable,
-)
+from policies.config_sources import PROXY_VARIABLES, classify_variable
 from policies.model import Context, Outcome, failed, not_applicable, passed
 from policies.properties import Refused
 from policies.registry import Scope, Severity, rule
 from policies.rules.common import at_default
-from policies.rules.stack.common import (
-    _private,
-    _refusal,
-)
+from policies.rules.stack.common import _private, _refusal
 
 
 def _proxy(name: str, value: str, context: Context) -> Outcome:

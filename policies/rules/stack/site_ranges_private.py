@@ -8,9 +8,7 @@ from urllib.parse import urlsplit
 
 from policies.model import Context, Outcome, failed, not_applicable, passed
 from policies.registry import Scope, Severity, rule
-from policies.rules.stack.common import (
-    _private,
-)
+from policies.rules.stack.common import _private
 
 RANGE_KEYS = ("hub:networkCidr", "hub:adminCidrs", "hub:workspacePool")
 

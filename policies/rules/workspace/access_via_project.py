@@ -5,24 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from hubcore.resource_types import (
-    PROJECT,
-    ROLE_ASSIGNMENT,
-    USER,
-)
-from policies.model import (
-    Context,
-    Outcome,
-    ResourceView,
-    failed,
-    not_applicable,
-    passed,
-)
+from hubcore.resource_types import PROJECT, ROLE_ASSIGNMENT, USER
+from policies.model import Context, Outcome, ResourceView, failed, not_applicable, passed
 from policies.registry import Scope, Severity, rule
 from policies.rules.common import describe
-from policies.rules.workspace.common import (
-    is_workspace_stack,
-)
+from policies.rules.workspace.common import is_workspace_stack
 
 
 def _own_projects(context: Context) -> Iterable[ResourceView]:

@@ -6,15 +6,9 @@ from datetime import date
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from typing import Any
 
-from hubcore.resource_types import (
-    SECURITY_GROUP,
-)
+from hubcore.resource_types import SECURITY_GROUP
 from hubcore.stacks import Layer, StackName
-from policies.model import (
-    Context,
-    ResourceView,
-    is_known,
-)
+from policies.model import Context, ResourceView, is_known
 
 WORKSPACE_TIER = "workspace"
 

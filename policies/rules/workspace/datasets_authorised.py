@@ -3,22 +3,11 @@ authorisation names)."""
 
 from __future__ import annotations
 
-from hubcore.resource_types import (
-    CONTAINER,
-)
-from policies.model import (
-    Context,
-    Outcome,
-    ResourceView,
-    failed,
-    not_applicable,
-    passed,
-)
+from hubcore.resource_types import CONTAINER
+from policies.model import Context, Outcome, ResourceView, failed, not_applicable, passed
 from policies.registry import Severity, rule
 from policies.rules.common import describe
-from policies.rules.workspace.common import (
-    is_extract,
-)
+from policies.rules.workspace.common import is_extract
 
 
 @rule(

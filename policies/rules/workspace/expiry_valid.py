@@ -3,23 +3,11 @@ longest duration."""
 
 from __future__ import annotations
 
-from hubcore.resource_types import (
-    CONTAINER,
-)
-from policies.model import (
-    Context,
-    Outcome,
-    ResourceView,
-    failed,
-    not_applicable,
-    passed,
-)
+from hubcore.resource_types import CONTAINER
+from policies.model import Context, Outcome, ResourceView, failed, not_applicable, passed
 from policies.registry import RuleSettings, Severity, rule
 from policies.rules.common import describe
-from policies.rules.workspace.common import (
-    _date,
-    is_extract,
-)
+from policies.rules.workspace.common import _date, is_extract
 
 MAX_DAYS = 1096  # three years: the longest a reference methodology's project usually runs
 

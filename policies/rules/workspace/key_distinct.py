@@ -3,26 +3,11 @@ key."""
 
 from __future__ import annotations
 
-from hubcore.resource_types import (
-    CONTAINER,
-    ORDER,
-    SECRET,
-    STACK_REFERENCE,
-)
-from policies.model import (
-    Context,
-    Outcome,
-    ResourceView,
-    failed,
-    is_known,
-    not_applicable,
-    passed,
-)
+from hubcore.resource_types import CONTAINER, ORDER, SECRET, STACK_REFERENCE
+from policies.model import Context, Outcome, ResourceView, failed, is_known, not_applicable, passed
 from policies.registry import Scope, Severity, rule
 from policies.rules.common import describe
-from policies.rules.workspace.common import (
-    is_extract,
-)
+from policies.rules.workspace.common import is_extract
 
 
 def _dataset_keys(context: Context) -> set[str]:

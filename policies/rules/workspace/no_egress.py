@@ -6,26 +6,13 @@ from __future__ import annotations
 from ipaddress import ip_network
 from urllib.parse import urlsplit
 
-from hubcore.resource_types import (
-    SECURITY_GROUP_RULE,
-)
-from policies.model import (
-    Context,
-    Outcome,
-    ResourceView,
-    failed,
-    not_applicable,
-    passed,
-)
+from hubcore.resource_types import SECURITY_GROUP_RULE
+from policies.model import Context, Outcome, ResourceView, failed, not_applicable, passed
 from policies.neutron import Rule as NeutronRule
 from policies.registry import Scope, Severity, rule
 from policies.rules.common import describe
 from policies.rules.topology import read_rule
-from policies.rules.workspace.common import (
-    _site_network,
-    _workspace_group,
-    is_workspace_stack,
-)
+from policies.rules.workspace.common import _site_network, _workspace_group, is_workspace_stack
 
 NTP_PORT = 123
 

@@ -2,22 +2,11 @@
 
 from __future__ import annotations
 
-from hubcore.resource_types import (
-    ROUTER,
-)
-from policies.model import (
-    Context,
-    Outcome,
-    ResourceView,
-    failed,
-    not_applicable,
-    passed,
-)
+from hubcore.resource_types import ROUTER
+from policies.model import Context, Outcome, ResourceView, failed, not_applicable, passed
 from policies.registry import Severity, rule
 from policies.rules.common import describe
-from policies.rules.workspace.common import (
-    is_workspace_stack,
-)
+from policies.rules.workspace.common import is_workspace_stack
 
 
 @rule(

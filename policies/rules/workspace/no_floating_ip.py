@@ -2,23 +2,12 @@
 
 from __future__ import annotations
 
-from hubcore.resource_types import (
-    PORT,
-)
-from policies.model import (
-    Context,
-    Outcome,
-    ResourceView,
-    failed,
-    not_applicable,
-)
+from hubcore.resource_types import PORT
+from policies.model import Context, Outcome, ResourceView, failed, not_applicable
 from policies.registry import Scope, Severity, rule
 from policies.rules.common import describe
 from policies.rules.topology import FLOATING_IP_TYPES
-from policies.rules.workspace.common import (
-    WORKSPACE_TIER,
-    is_workspace_stack,
-)
+from policies.rules.workspace.common import WORKSPACE_TIER, is_workspace_stack
 
 
 @rule(

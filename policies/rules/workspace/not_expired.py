@@ -15,19 +15,10 @@ from hubcore.resource_types import (
     SUBNET,
     VOLUME,
 )
-from policies.model import (
-    Context,
-    Outcome,
-    ResourceView,
-    failed,
-    not_applicable,
-    passed,
-)
+from policies.model import Context, Outcome, ResourceView, failed, not_applicable, passed
 from policies.registry import RuleSettings, Severity, rule
 from policies.rules.common import describe
-from policies.rules.workspace.common import (
-    _date,
-)
+from policies.rules.workspace.common import _date
 
 # Resources that say which workspace they belong to (tags or metadata).
 LABELLED = (
