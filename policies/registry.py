@@ -5,9 +5,9 @@ in a loop (a parameterised family, like checkov's port checks). A family is a mo
 policies/rules/<family>.py, or a package, policies/rules/<family>/, with one module per rule
 named after the rule's id without the family (`qualification-secnumcloud-advisory` in
 rules/qualification/secnumcloud_advisory.py). The family is the module's or the package's name,
-never written by hand, so `crypto-*` ids live in rules/crypto.py or rules/crypto/. Ids are
-checked at registration: lowercase, prefixed by the family, unique, never "all" (reserved by
-CrossGuard for pack-wide config); in a package, the module is named after the rule.
+never written by hand, so `crypto-*` ids live in rules/crypto/, `audit-*` in rules/audit.py.
+Ids are checked at registration: lowercase, prefixed by the family, unique, never "all"
+(reserved by CrossGuard for pack-wide config); in a package, the module is named after the rule.
 
 This module is a leaf: it imports no rule module (tests/unit/test_architecture.py checks it).
 Importing policies.rules fills the registry; `policies.rules.all_rules()` returns it complete.
