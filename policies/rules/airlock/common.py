@@ -9,7 +9,7 @@ from policies.rules.common import cannot_judge
 from policies.swift import AclRefused, clean_acl, parse_acl
 
 
-def _kind(resource: ResourceView) -> str | None:
+def container_kind(resource: ResourceView) -> str | None:
     tags = resource.tags
     if "workspace" not in tags:
         return None
@@ -18,7 +18,7 @@ def _kind(resource: ResourceView) -> str | None:
     return tags.get("airlock") if tags.get("purpose") == "airlock" else None
 
 
-def _member_users(context: Context) -> set[str]:
+def member_users(context: Context) -> set[str]:
     """The ids and names of the stack's Keystone users: the workspace's members."""
     found: set[str] = set()
     for user in context.of_type(USER):
@@ -28,13 +28,13 @@ def _member_users(context: Context) -> set[str]:
     return found
 
 
-def _admits_members(value: str, context: Context, *, write: bool) -> list[str]:
+def admits_members(value: str, context: Context, *, write: bool) -> list[str]:
     """The ACL items through which a member's token gets in (empty: none)."""
     try:
         referrers, groups = parse_acl(clean_acl(value, write=write))
     except AclRefused as error:
         return [f"an ACL Swift refuses ({error})"]
-    members = _member_users(context)
+    members = member_users(context)
     reasons = [f".r:{r} (anyone who sends that Referer)" for r in referrers]
     for group in groups:
         if ":" not in group:
@@ -49,7 +49,9 @@ def _admits_members(value: str, context: Context, *, write: bool) -> list[str]:
     return reasons
 
 
-def _acl(resource: ResourceView, context: Context, field: str) -> tuple[str | None, Outcome | None]:
+def read_acl(
+    resource: ResourceView, context: Context, field: str
+) -> tuple[str | None, Outcome | None]:
     """The ACL's text, or an outcome when it cannot be judged (computed: N/A; unreadable)."""
     value = resource.get(field)
     if value in (None, ""):

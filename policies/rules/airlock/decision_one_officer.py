@@ -6,7 +6,7 @@ from __future__ import annotations
 from hubcore.resource_types import CONTAINER
 from policies.model import Context, Outcome, ResourceView, failed, not_applicable, passed
 from policies.registry import Severity, rule
-from policies.rules.airlock.common import _acl, _admits_members, _kind
+from policies.rules.airlock.common import admits_members, container_kind, read_acl
 from policies.rules.common import describe
 from policies.swift import AclRefused, clean_acl, parse_acl
 
@@ -28,14 +28,14 @@ def airlock_decision_one_officer(resource: ResourceView, context: Context) -> Ou
     """Passes: a decision container whose write ACL is exactly one `<project>:<user>` of no
     member. Fails: a role (several users), a wildcard, a member, or no write ACL at all (no
     officer could decide). Not applicable: other containers."""
-    if _kind(resource) != "decisions":
+    if container_kind(resource) != "decisions":
         return not_applicable("not an officer's decision container")
-    value, outcome = _acl(resource, context, "containerWrite")
+    value, outcome = read_acl(resource, context, "containerWrite")
     if outcome is not None:
         return outcome
     if not value:
         return failed(f"{describe(resource)} has no write ACL: its officer cannot decide.")
-    reasons = _admits_members(value, context, write=True)
+    reasons = admits_members(value, context, write=True)
     try:
         _, groups = parse_acl(clean_acl(value, write=True))
     except AclRefused:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hubcore.resource_types import CONTAINER
 from policies.model import Context, Outcome, ResourceView, failed, not_applicable, passed
 from policies.registry import Severity, rule
-from policies.rules.airlock.common import _acl, _admits_members, _kind
+from policies.rules.airlock.common import admits_members, container_kind, read_acl
 from policies.rules.common import describe
 
 
@@ -26,12 +26,12 @@ def airlock_outbox_write_only(resource: ResourceView, context: Context) -> Outco
     """Passes: an outbox whose read ACL admits no member. Fails: a member role, a member's
     user, a wildcard or a referrer in its read ACL (a member could read results back after
     their release, or another member's submission). Not applicable: other containers."""
-    if _kind(resource) != "outbox":
+    if container_kind(resource) != "outbox":
         return not_applicable("not a workspace's outbox")
-    value, outcome = _acl(resource, context, "containerRead")
+    value, outcome = read_acl(resource, context, "containerRead")
     if outcome is not None:
         return outcome
-    reasons = _admits_members(value or "", context, write=False)
+    reasons = admits_members(value or "", context, write=False)
     if not reasons:
         return passed()
     return failed(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from hubcore.resource_types import CONTAINER
 from policies.model import Context, Outcome, ResourceView, failed, not_applicable, passed
 from policies.registry import Severity, rule
-from policies.rules.airlock.common import _acl, _admits_members, _kind
+from policies.rules.airlock.common import admits_members, container_kind, read_acl
 from policies.rules.common import describe
 
 
@@ -27,13 +27,13 @@ def airlock_release_area_officers_only(resource: ResourceView, context: Context)
     """Passes: a release area whose read ACL names users who are not members, with no write
     ACL. Fails: a member role or user, `<project>:*`, a wildcard or a referrer in its read ACL;
     any write ACL (one officer could then release alone). Not applicable: other containers."""
-    if _kind(resource) != "release":
+    if container_kind(resource) != "release":
         return [not_applicable("not a project's release area")]
     outcomes: list[Outcome] = []
-    value, outcome = _acl(resource, context, "containerRead")
+    value, outcome = read_acl(resource, context, "containerRead")
     if outcome is not None:
         outcomes.append(outcome)
-    reasons = _admits_members(value or "", context, write=False)
+    reasons = admits_members(value or "", context, write=False)
     if reasons:
         outcomes.append(
             failed(
@@ -41,7 +41,7 @@ def airlock_release_area_officers_only(resource: ResourceView, context: Context)
                 f"{'; '.join(reasons)}: the release area is the officers' and the operator's."
             )
         )
-    written, outcome = _acl(resource, context, "containerWrite")
+    written, outcome = read_acl(resource, context, "containerWrite")
     if outcome is not None:
         outcomes.append(outcome)
     if written:

@@ -8,7 +8,7 @@ from policies.keymaterial import Found, material
 from policies.model import Context, Outcome, Reading, ResourceView, failed, not_applicable, passed
 from policies.registry import RuleSettings, Severity, rule
 from policies.rules.common import cannot_judge, describe, truth
-from policies.rules.crypto.common import CERTIFICATES, _int, _texts
+from policies.rules.crypto.common import CERTIFICATES, as_int, texts_of
 
 
 class ValiditySettings(RuleSettings):
@@ -25,7 +25,7 @@ def _certificates(resource: ResourceView, context: Context) -> list[tuple[str, F
     for prop in props:
         if context.reading(resource, prop) is not Reading.VALUE:
             continue
-        for text in _texts(resource, prop):
+        for text in texts_of(resource, prop):
             found.extend((prop, item) for item in material(text) if item.certificate is not None)
     return found
 
@@ -87,7 +87,7 @@ def crypto_certificate_validity(resource: ResourceView, context: Context) -> lis
                 "is not a boolean the provider reads; the bound that applies cannot be chosen.",
             ),
         ]
-    hours = _int(resource.get("validityPeriodHours"), -1)
+    hours = as_int(resource.get("validityPeriodHours"), -1)
     ok, bound = _within(
         float(hours if hours is not None else -1), is_ca, context.settings(ValiditySettings)
     )

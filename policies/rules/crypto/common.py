@@ -12,7 +12,7 @@ from policies.userdata import layers
 CERTIFICATES = (TLS_SELF_SIGNED_CERT, TLS_LOCALLY_SIGNED_CERT)
 
 
-def _int(value: Any, default: int) -> int | None:
+def as_int(value: Any, default: int) -> int | None:
     """An integer input as the provider parses it ("3072" is 3072); None when it is none."""
     if value is None:
         return default
@@ -20,7 +20,7 @@ def _int(value: Any, default: int) -> int | None:
     return None if parsed is None or parsed != int(parsed) else int(parsed)
 
 
-def _texts(resource: ResourceView, prop: str) -> list[str]:
+def texts_of(resource: ResourceView, prop: str) -> list[str]:
     value = resource.get(prop)
     if not isinstance(value, str):
         return []

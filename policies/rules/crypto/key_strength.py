@@ -18,7 +18,7 @@ from policies.keymaterial import Found, Key, material, openssh_line
 from policies.model import Context, Outcome, Reading, ResourceView, failed, not_applicable, passed
 from policies.registry import RuleSettings, Scope, Severity, rule
 from policies.rules.common import cannot_judge, describe
-from policies.rules.crypto.common import CERTIFICATES, _int, _texts
+from policies.rules.crypto.common import CERTIFICATES, as_int, texts_of
 
 TLS_DEFAULT_RSA_BITS = 2048
 
@@ -91,7 +91,7 @@ def _tls_key(resource: ResourceView, context: Context) -> Outcome:
             return cannot_judge(resource, prop, reading, "the key's strength")
     algorithm = str(resource.get("algorithm") or "").upper()
     if algorithm == "RSA":
-        bits = _int(resource.get("rsaBits"), TLS_DEFAULT_RSA_BITS)
+        bits = as_int(resource.get("rsaBits"), TLS_DEFAULT_RSA_BITS)
         minimum = settings.min_rsa_bits
         if bits is not None and bits >= minimum:
             return passed()
@@ -161,7 +161,7 @@ def _pem_inputs(resource: ResourceView, context: Context) -> list[Outcome]:
         if not reading.readable:
             outcomes.append(cannot_judge(resource, prop, reading, "the strength of its keys"))
             continue
-        for text in _texts(resource, prop):
+        for text in texts_of(resource, prop):
             outcomes.extend(
                 _judge_found(resource, prop, found, context) for found in material(text)
             )

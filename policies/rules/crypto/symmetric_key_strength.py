@@ -7,7 +7,7 @@ from hubcore.resource_types import ORDER
 from policies.model import Context, Outcome, Reading, ResourceView, failed, not_applicable, passed
 from policies.registry import Severity, rule
 from policies.rules.common import cannot_judge, describe
-from policies.rules.crypto.common import _int
+from policies.rules.crypto.common import as_int
 
 
 @rule(
@@ -32,7 +32,7 @@ def crypto_symmetric_key_strength(resource: ResourceView, context: Context) -> O
         return not_applicable("not a symmetric key order")
     meta = resource.get("meta") or {}
     algorithm = str(meta.get("algorithm") or "").lower()
-    bits = _int(meta.get("bitLength"), 0) or 0
+    bits = as_int(meta.get("bitLength"), 0) or 0
     mode = str(meta.get("mode") or "").lower()
     needed = 256 if mode == "xts" else 128
     if algorithm == "aes" and bits >= needed:

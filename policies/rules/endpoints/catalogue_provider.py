@@ -7,7 +7,7 @@ from hubcore.catalogue import is_loopback_url
 from policies.model import Context, Outcome, ResourceView, failed, not_applicable, passed
 from policies.registry import Severity, rule
 from policies.rules.common import suggestion
-from policies.rules.endpoints.common import PROVIDER, _region, endpoints
+from policies.rules.endpoints.common import PROVIDER, endpoints, provider_region
 
 
 @rule(
@@ -30,7 +30,7 @@ def endpoints_catalogue_provider(resource: ResourceView, context: Context) -> li
     map the pack cannot read, an override that is not a URL.
     Not applicable: no endpoint at all (region-identity-endpoint-eu reports that)."""
     catalogue = context.catalogue
-    region = _region(resource, context)
+    region = provider_region(resource, context)
     found, problems = endpoints(resource, context)
     findings: list[Outcome] = list(problems)
     for endpoint in found:

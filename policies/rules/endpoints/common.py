@@ -97,7 +97,7 @@ def endpoints(resource: ResourceView, context: Context) -> tuple[list[Endpoint],
     return found, problems
 
 
-def _region(resource: ResourceView, context: Context) -> Any:
+def provider_region(resource: ResourceView, context: Context) -> Any:
     regions = provider_regions(resource, context)
     return context.lookup_region(regions[0][0]) if regions else None
 

@@ -7,7 +7,7 @@ from hubcore.catalogue import is_loopback_url
 from policies.model import Context, Outcome, ResourceView, failed, not_applicable, passed
 from policies.registry import Severity, rule
 from policies.rules.common import describe
-from policies.rules.endpoints.common import PROVIDER, _region, endpoints, local_site
+from policies.rules.endpoints.common import PROVIDER, endpoints, local_site, provider_region
 
 
 @rule(
@@ -29,7 +29,7 @@ def endpoints_loopback_local_only(resource: ResourceView, context: Context) -> l
     a public endpoint on a loopback region (local data would leave the machine), or a loopback
     region on a production, health-data or unknown site.
     Not applicable: unknown region (region-eu-only reports it) or no readable endpoint."""
-    region = _region(resource, context)
+    region = provider_region(resource, context)
     if region is None:
         return [not_applicable("unknown region")]
     findings: list[Outcome] = []

@@ -18,7 +18,7 @@ from policies.rules.common import (
     truth,
     url_parts,
 )
-from policies.rules.endpoints.common import OVERRIDES_KEY, PROVIDER, _region, local_site
+from policies.rules.endpoints.common import OVERRIDES_KEY, PROVIDER, local_site, provider_region
 
 
 def _provider_urls(resource: ResourceView, context: Context) -> list[tuple[str, str, str, bool]]:
@@ -55,7 +55,7 @@ def endpoints_transport_security(resource: ResourceView, context: Context) -> li
     (inline, or `verify: false` / `insecure` in the clouds.yaml entry), or unreadable; a URL
     with credentials inside; a URL that cannot be parsed."""
     findings: list[Outcome] = []
-    region = _region(resource, context) if resource.type in PROVIDER else None
+    region = provider_region(resource, context) if resource.type in PROVIDER else None
     local = region is not None and region.loopback and local_site(context)
     for what, url, where, secret in _provider_urls(resource, context):
         via = "" if where == "inline" else f" (from {where})"

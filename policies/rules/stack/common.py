@@ -14,7 +14,7 @@ PRIVATE_SPACE = tuple(
 )
 
 
-def _private(network: IPv4Network | IPv6Network) -> bool:
+def is_private(network: IPv4Network | IPv6Network) -> bool:
     return any(
         network.version == space.version and network.subnet_of(space)  # type: ignore[arg-type]
         for space in PRIVATE_SPACE
@@ -24,7 +24,7 @@ def _private(network: IPv4Network | IPv6Network) -> bool:
 # --- every configuration source: the project file, the stack file, the environment -------------
 
 
-def _refusal(where: str, key: str, verdict: Refused, value: Any) -> Outcome:
+def refusal(where: str, key: str, verdict: Refused, value: Any) -> Outcome:
     default = "unset" if verdict.default is None else f"unset or {verdict.default!r}"
     return failed(
         f"{where} sets {key} ({shown_value(value)}), which the pack refuses (allowed: {default}): "

@@ -18,7 +18,7 @@ from policies.model import Context, Outcome, failed, not_applicable, passed
 from policies.properties import Refused, classified, schema_of
 from policies.registry import Scope, Severity, rule
 from policies.rules.common import at_default
-from policies.rules.stack.common import _refusal, shown_value
+from policies.rules.stack.common import refusal, shown_value
 
 
 def _project_outcomes(project: Mapping[str, Any]) -> list[Outcome]:
@@ -35,7 +35,7 @@ def _project_outcomes(project: Mapping[str, Any]) -> list[Outcome]:
             )
         elif isinstance(verdict, Refused):
             if not at_default(value, verdict.default, "any"):
-                outcomes.append(_refusal("Pulumi.yaml", key, verdict, value))
+                outcomes.append(refusal("Pulumi.yaml", key, verdict, value))
         elif key == "runtime" and value != PROJECT_RUNTIME:
             outcomes.append(
                 failed(
@@ -86,7 +86,7 @@ def _provider_config(context: Context) -> list[Outcome]:
         elif isinstance(verdict, Refused) and not value.secret:
             kind = str(schema[name].get("type"))
             if not at_default(decode_config_value(value.value), verdict.default, kind):
-                outcomes.append(_refusal(str(value.location), key, verdict, value.value))
+                outcomes.append(refusal(str(value.location), key, verdict, value.value))
     return outcomes
 
 
@@ -137,6 +137,6 @@ def stack_config_sources(context: Context) -> list[Outcome]:
                 failed(f"{where}:{line} has top-level key {key!r}, unknown to the pack.")
             )
         elif isinstance(verdict, Refused) and not at_default(value, verdict.default, "any"):
-            outcomes.append(_refusal(f"{where}:{line}", key, verdict, value))
+            outcomes.append(refusal(f"{where}:{line}", key, verdict, value))
     outcomes += _provider_config(context)
     return outcomes or [passed()]

@@ -11,7 +11,7 @@ from policies.model import Context, Outcome, failed, not_applicable, passed
 from policies.properties import Refused
 from policies.registry import Scope, Severity, rule
 from policies.rules.common import at_default
-from policies.rules.stack.common import _private, _refusal
+from policies.rules.stack.common import is_private, refusal
 
 
 def _proxy(name: str, value: str, context: Context) -> Outcome:
@@ -25,7 +25,7 @@ def _proxy(name: str, value: str, context: Context) -> Outcome:
     except ValueError:
         address = None
     local = is_loopback_url(f"http://{host}") if host else False
-    if local or (address is not None and _private(ip_network(address))):
+    if local or (address is not None and is_private(ip_network(address))):
         return passed()
     return failed(
         f"{name}={value!r} sends the engine's or the provider's traffic (API tokens, traces) "
@@ -63,7 +63,7 @@ def stack_environment(context: Context) -> list[Outcome]:
         if isinstance(verdict, Refused) and not at_default(
             value, verdict.default, "boolean" if isinstance(verdict.default, bool) else "any"
         ):
-            outcomes.append(_refusal("the environment", name, verdict, value))
+            outcomes.append(refusal("the environment", name, verdict, value))
         elif name in PROXY_VARIABLES and value:
             outcomes.append(_proxy(name, value, context))
     return outcomes or [passed()]

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from policies.model import Context, Outcome, failed, not_applicable, passed
 from policies.registry import Scope, Severity, rule
-from policies.rules.stack.common import _private
+from policies.rules.stack.common import is_private
 
 RANGE_KEYS = ("hub:networkCidr", "hub:adminCidrs", "hub:workspacePool")
 
@@ -66,7 +66,7 @@ def stack_site_ranges_private(context: Context) -> list[Outcome]:
                 continue
             if key == "hub:networkCidr":
                 network = parsed
-            if _private(parsed):
+            if is_private(parsed):
                 outcomes.append(passed())
                 continue
             outcomes.append(

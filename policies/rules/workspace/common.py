@@ -13,7 +13,7 @@ from policies.model import Context, ResourceView, is_known
 WORKSPACE_TIER = "workspace"
 
 
-def _date(value: Any) -> date | None:
+def as_date(value: Any) -> date | None:
     if not isinstance(value, str) or not is_known(value):
         return None
     try:
@@ -32,11 +32,11 @@ def is_extract(resource: ResourceView) -> bool:
     return "workspace" in tags and tags.get("purpose") == "extract"
 
 
-def _workspace_group(resource: ResourceView, context: Context) -> ResourceView | None:
+def workspace_group(resource: ResourceView, context: Context) -> ResourceView | None:
     group = context.referenced(resource, "securityGroupId", SECURITY_GROUP)
     return group if group is not None and group.tags.get("tier") == WORKSPACE_TIER else None
 
 
-def _site_network(context: Context) -> IPv4Network | IPv6Network | None:
+def site_network(context: Context) -> IPv4Network | IPv6Network | None:
     text = context.site.text("hub:networkCidr")
     return ip_network(text, strict=False) if text else None

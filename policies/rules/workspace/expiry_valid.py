@@ -7,7 +7,7 @@ from hubcore.resource_types import CONTAINER
 from policies.model import Context, Outcome, ResourceView, failed, not_applicable, passed
 from policies.registry import RuleSettings, Severity, rule
 from policies.rules.common import describe
-from policies.rules.workspace.common import _date, is_extract
+from policies.rules.workspace.common import as_date, is_extract
 
 MAX_DAYS = 1096  # three years: the longest a reference methodology's project usually runs
 
@@ -40,8 +40,8 @@ def workspace_expiry_valid(resource: ResourceView, context: Context) -> Outcome:
     if not is_extract(resource):
         return not_applicable("not a workspace extract")
     tags = resource.tags
-    starts, expires = _date(tags.get("workspace-starts")), _date(tags.get("workspace-expires"))
-    ends = _date(tags.get("authorisation-ends"))
+    starts, expires = as_date(tags.get("workspace-starts")), as_date(tags.get("workspace-expires"))
+    ends = as_date(tags.get("authorisation-ends"))
     what = f"{describe(resource)} (workspace {tags['workspace']})"
     if expires is None:
         return failed(f"{what} carries no readable expiry: every workspace expires.")

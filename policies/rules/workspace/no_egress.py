@@ -12,7 +12,7 @@ from policies.neutron import Rule as NeutronRule
 from policies.registry import Scope, Severity, rule
 from policies.rules.common import describe
 from policies.rules.topology import read_rule
-from policies.rules.workspace.common import _site_network, _workspace_group, is_workspace_stack
+from policies.rules.workspace.common import is_workspace_stack, site_network, workspace_group
 
 NTP_PORT = 123
 
@@ -46,7 +46,7 @@ def workspace_no_egress(resource: ResourceView, context: Context) -> Outcome:
     to the package proxy's address and port only. Fails: any other egress of a workspace group
     (to another group, a wider range, another port). Not applicable: other rules; ingress."""
     in_ws_stack = is_workspace_stack(context)
-    group = _workspace_group(resource, context)
+    group = workspace_group(resource, context)
     if group is None and not in_ws_stack:
         return not_applicable("not a workspace group's rule")
     read = read_rule(resource, context)
@@ -55,7 +55,7 @@ def workspace_no_egress(resource: ResourceView, context: Context) -> Outcome:
     if read.direction != "egress":
         return not_applicable("ingress rule")
     network = read.remote
-    site = _site_network(context)
+    site = site_network(context)
     if (
         read.only(UDP, NTP_PORT)
         and network is not None

@@ -11,7 +11,7 @@ from policies.neutron import Rule as NeutronRule
 from policies.registry import Scope, Severity, rule
 from policies.rules.common import describe
 from policies.rules.topology import read_rule
-from policies.rules.workspace.common import _site_network, _workspace_group, is_workspace_stack
+from policies.rules.workspace.common import is_workspace_stack, site_network, workspace_group
 
 
 @rule(
@@ -32,7 +32,7 @@ def workspace_no_flow_from_other_workspace(resource: ResourceView, context: Cont
     """Passes: ingress into a workspace group from inside hub:networkCidr, or from the
     workspace's own subnet. Fails: from the workspace pool outside its own range (another
     workspace), from a security group of another stack, or from anywhere else."""
-    group = _workspace_group(resource, context)
+    group = workspace_group(resource, context)
     if group is None and not is_workspace_stack(context):
         return not_applicable("not a workspace group's rule")
     read = read_rule(resource, context)
@@ -57,7 +57,7 @@ def workspace_no_flow_from_other_workspace(resource: ResourceView, context: Cont
     ]
     if any(network.version == o.version and network.subnet_of(o) for o in own):  # type: ignore[arg-type]
         return passed()
-    site = _site_network(context)
+    site = site_network(context)
     pool_text = context.site.text("hub:workspacePool")
     pool = ip_network(pool_text, strict=False) if pool_text else None
     if pool is not None and network.version == pool.version and network.overlaps(pool):

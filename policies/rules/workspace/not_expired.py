@@ -18,7 +18,7 @@ from hubcore.resource_types import (
 from policies.model import Context, Outcome, ResourceView, failed, not_applicable, passed
 from policies.registry import RuleSettings, Severity, rule
 from policies.rules.common import describe
-from policies.rules.workspace.common import _date
+from policies.rules.workspace.common import as_date
 
 # Resources that say which workspace they belong to (tags or metadata).
 LABELLED = (
@@ -41,7 +41,7 @@ class AsOfSettings(RuleSettings):
 
 
 def as_of(context: Context) -> date:
-    configured = _date(context.settings(AsOfSettings).as_of)
+    configured = as_date(context.settings(AsOfSettings).as_of)
     return configured or datetime.now(UTC).date()
 
 
@@ -64,7 +64,7 @@ def workspace_not_expired(resource: ResourceView, context: Context) -> Outcome:
     tags = resource.tags
     if "workspace" not in tags:
         return not_applicable("not a workspace resource")
-    expires = _date(tags.get("workspace-expires"))
+    expires = as_date(tags.get("workspace-expires"))
     today = as_of(context)
     if expires is not None and expires >= today:
         return passed()
