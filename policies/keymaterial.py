@@ -3,7 +3,7 @@ them: an OpenSSH public key (a Nova key pair, an `ssh_authorized_keys` entry of 
 PEM block (a key, a certificate, a certificate request: a Barbican payload, a pulumi-tls input,
 a file written by cloud-init).
 
-Nothing here decides: policies/rules/crypto.py judges what is read. A value that looks like key
+Nothing here decides: policies/rules/crypto/ judges what is read. A value that looks like key
 material but cannot be parsed is reported as unreadable, never skipped, so the crypto rules fail
 closed on it. Parsing is cryptography's (the library the hub already uses for envelope keys).
 """

@@ -18,7 +18,7 @@ tests/policies/test_properties.py fails when a property of the schema is not cla
 classification names a property the schema lacks, or a rule that does not exist or does not
 apply to the type; a provider upgrade that adds a property therefore fails a test until someone
 classifies it. At check time `inventory-property-judged` reports every set input that is neither
-judged nor inert (policies/rules/inventory.py). policies/README.md's closed-world section is
+judged nor inert (policies/rules/inventory/). policies/README.md's closed-world section is
 generated from this table (`python -m policies.properties --write-readme`).
 """
 

@@ -1,10 +1,13 @@
 """The rule registry: every rule's id, metadata and check function, refused if duplicated.
 
-Rules register themselves from their family module (policies/rules/<family>.py) through `rule`
-(one rule) or by calling `register` in a loop (a parameterised family, like checkov's port
-checks). The family is the module's name, never written by hand, so `crypto-*` ids live in
-rules/crypto.py. Ids are checked at registration: lowercase, prefixed by the family, unique,
-never "all" (reserved by CrossGuard for pack-wide config).
+Rules register themselves from their family, through `rule` (one rule) or by calling `register`
+in a loop (a parameterised family, like checkov's port checks). A family is a module,
+policies/rules/<family>.py, or a package, policies/rules/<family>/, with one module per rule
+named after the rule's id without the family (`qualification-secnumcloud-advisory` in
+rules/qualification/secnumcloud_advisory.py). The family is the module's or the package's name,
+never written by hand, so `crypto-*` ids live in rules/crypto/, `audit-*` in rules/audit.py.
+Ids are checked at registration: lowercase, prefixed by the family, unique, never "all"
+(reserved by CrossGuard for pack-wide config); in a package, the module is named after the rule.
 
 This module is a leaf: it imports no rule module (tests/unit/test_architecture.py checks it).
 Importing policies.rules fills the registry; `policies.rules.all_rules()` returns it complete.
@@ -33,11 +36,18 @@ FAMILY_PACKAGE = "policies.rules."
 
 
 def family_of(module: str) -> str | None:
-    """The family a module's rules belong to: `policies.rules.crypto` -> `crypto`."""
+    """The family a module's rules belong to: `policies.rules.crypto` -> `crypto`, and a
+    module of a family package, `policies.rules.crypto.key_strength` -> `crypto`."""
     if not module.startswith(FAMILY_PACKAGE):
         return None
-    family = module.removeprefix(FAMILY_PACKAGE)
-    return None if "." in family else family
+    parts = module.removeprefix(FAMILY_PACKAGE).split(".")
+    return parts[0] if len(parts) <= 2 else None
+
+
+def rule_module_name(rule_id: str, family: str) -> str:
+    """The module of a family package that holds the rule: its id without the family, `-` as
+    `_` (`crypto-key-strength` -> `key_strength`)."""
+    return rule_id.removeprefix(family + "-").replace("-", "_")
 
 
 class Enforcement(StrEnum):
@@ -137,7 +147,8 @@ REGISTRY: dict[str, Rule] = {}
 
 
 def register(new: Rule) -> Rule:
-    derived = family_of(getattr(new.check, "__module__", "") or "")
+    module = getattr(new.check, "__module__", "") or ""
+    derived = family_of(module)
     if derived is not None and new.family and new.family != derived:
         raise RegistryError(
             f"rule {new.id!r} says family {new.family!r} but lives in rules/{derived}.py"
@@ -149,6 +160,13 @@ def register(new: Rule) -> Rule:
         raise RegistryError(f"rule id {new.id!r} must be lowercase words joined by '-'")
     if not new.id.startswith(new.family + "-"):
         raise RegistryError(f"rule id {new.id!r} must start with its family {new.family!r}")
+    in_package = module.removeprefix(FAMILY_PACKAGE).partition(".")[2] if derived else ""
+    if in_package and in_package != rule_module_name(new.id, new.family):
+        raise RegistryError(
+            f"rule {new.id!r} lives in rules/{derived}/{in_package}.py; a family package holds "
+            f"one rule per module, named after it: "
+            f"rules/{derived}/{rule_module_name(new.id, new.family)}.py"
+        )
     if new.id in REGISTRY:
         raise RegistryError(f"rule id {new.id!r} is registered twice")
     if (new.scope is Scope.STACK) != (not new.applies_to):

@@ -93,8 +93,8 @@ class PackRefusal(Exception):
 
 def pack_settings() -> tuple[int, KeyRules]:
     """The longest workspace and the SSH key rules, as the pack's config sets them."""
-    from policies.rules.crypto import KeyStrengthSettings
-    from policies.rules.workspace import ExpirySettings
+    from policies.rules.crypto.key_strength import KeyStrengthSettings
+    from policies.rules.workspace.expiry_valid import ExpirySettings
 
     all_rules()
     config = load_pack_config()

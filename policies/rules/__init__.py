@@ -1,4 +1,6 @@
-"""Rule families, one module each; importing this package registers every rule.
+"""Rule families, a package each (one module per rule), or one module for the parameterised
+ones (audit, exposure); importing this package registers every rule. common.py and topology.py
+are what the families share: they register no rule, and no family imports another.
 
 The registry (policies.registry) is a leaf the families import; `all_rules` lives here, above
 both, so no import cycle joins them.

@@ -25,8 +25,6 @@ from typing import Any
 from pydantic import Field
 
 from hubcore.resource_types import (
-    FLOATING_IP,
-    FLOATING_IP_ASSOCIATE,
     INSTANCE,
     INTERFACE_ATTACH,
     LISTENER,
@@ -34,9 +32,7 @@ from hubcore.resource_types import (
     MEMBER,
     NETWORK,
     PORT,
-    PORT_SECURITY_GROUPS,
     ROUTER,
-    ROUTER_INTERFACE,
     SECURITY_GROUP,
     SECURITY_GROUP_RULE,
     SUBNET,
@@ -52,30 +48,34 @@ from policies.model import (
 )
 from policies.neutron import (
     TCP,
-    Refused,
-    Unreadable,
     address_set,
     describe_set,
-    normalise,
     outside,
     world_reach,
 )
 from policies.neutron import Rule as NeutronRule
 from policies.registry import Rule, RuleSettings, Scope, Severity, register, rule
 from policies.rules.common import cannot_judge, describe, truth
+from policies.rules.topology import (
+    FLOATING_IP_TYPES,
+    as_list,
+    external_network_ids,
+    external_network_names,
+    group_of_rule,
+    groups_of,
+    is_router_port,
+    network_names,
+    read_rule,
+    rules_by_group,
+    tier_tags,
+    tiers_of,
+)
 
 HTTPS = 443
 # The hub's tiers as the pack knows them (its own specification, not the program's table: a
 # program that moved a flow must still meet these rules). A resource's tier is its `tier` tag.
 INGRESS_TIER, APP_TIER, DATA_TIER, ADMIN_TIER = "ingress", "app", "data", "admin"
 NO_FLOATING_IP_TIERS = frozenset({DATA_TIER, ADMIN_TIER})
-SG_RULE_INPUTS = (
-    "direction",
-    "ethertype",
-    "protocol",
-    "portRangeMin",
-    "portRangeMax",
-)
 
 PRIVATE_RANGES = tuple(
     ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7")
@@ -95,187 +95,6 @@ def allowed_destinations(context: Context) -> list[Network]:
     return [*allowed_sources(context), *([pool] if pool is not None else [])]
 
 
-# --- reading rules and tiers ------------------------------------------------------------------
-
-
-def read_rule(resource: ResourceView, context: Context) -> NeutronRule | Outcome:
-    """The rule as Neutron will enforce it, or the verdict when it cannot be (refused, or an
-    input the pack cannot read); a prefix computed by the stack's resources is N/A."""
-
-    def compute() -> NeutronRule | Outcome:
-        for prop in SG_RULE_INPUTS:
-            reading = context.reading(resource, prop)
-            if reading is Reading.COMPUTED:
-                return not_applicable(f"{prop} computed by resources of the stack")
-            if not reading.readable:
-                return cannot_judge(resource, prop, reading, "what the rule opens")
-        for prop in ("remoteIpPrefix", "remoteGroupId", "securityGroupId"):
-            # Ids the provider computes are found through their dependencies; a secret or an
-            # unknown from outside the program could be any group or range.
-            reading = context.reading(resource, prop)
-            if reading is Reading.SECRET or reading is Reading.UNKNOWN:
-                return cannot_judge(resource, prop, reading, "where the rule reaches")
-        # A rule has one remote. In a preview the bridged provider plans the remote the program
-        # left unset (remote_group_id, remote_ip_prefix are computed attributes) as unknown, and
-        # Neutron receives nothing for it; the one the program set may be unknown too (a group's
-        # id not created yet), and it still is the rule's remote.
-        prefix = context.reading(resource, "remoteIpPrefix")
-        group = context.reading(resource, "remoteGroupId")
-        if prefix is Reading.COMPUTED and group is not Reading.VALUE:
-            return not_applicable("the rule's remote prefix is computed by resources of the stack")
-        dropped = set()
-        if group is Reading.COMPUTED and prefix is Reading.VALUE:
-            dropped.add("remoteGroupId")
-        if prefix is Reading.COMPUTED and group is Reading.VALUE:
-            dropped.add("remoteIpPrefix")
-        if context.reading(resource, "remoteAddressGroupId") is Reading.COMPUTED:
-            if prefix is Reading.ABSENT and group is Reading.ABSENT:
-                return not_applicable("the rule's remote is computed by resources of the stack")
-            dropped.add("remoteAddressGroupId")
-        inputs = {key: value for key, value in resource.inputs.items() if key not in dropped}
-        try:
-            return normalise(inputs)
-        except Refused as error:
-            return failed(
-                f"{describe(resource)}: Neutron refuses this rule ({error}), so the group does "
-                "not filter what the program declares. Fix the rule.",
-            )
-        except Unreadable as error:
-            return failed(
-                f"{describe(resource)}: {error}; what it opens could not be judged, and a "
-                "value the pack cannot read does not pass.",
-            )
-
-    result: NeutronRule | Outcome = context.memo(("sg-rule", resource.urn), compute)
-    return result
-
-
-def tier_tags(resource: ResourceView) -> set[str]:
-    tier = resource.tags.get("tier")
-    return {tier} if tier else set()
-
-
-def group_of_rule(resource: ResourceView, context: Context) -> ResourceView | None:
-    return context.referenced(resource, "securityGroupId", SECURITY_GROUP)
-
-
-def _ids(value: Any) -> list[Any]:
-    return list(value) if isinstance(value, list | tuple) else []
-
-
-def _rules_by_group(context: Context) -> dict[str, list[ResourceView]]:
-    def compute() -> dict[str, list[ResourceView]]:
-        index: dict[str, list[ResourceView]] = {}
-        for sg_rule in context.of_type(SECURITY_GROUP_RULE):
-            group = group_of_rule(sg_rule, context)
-            if group is not None:
-                index.setdefault(group.urn, []).append(sg_rule)
-        return index
-
-    result: dict[str, list[ResourceView]] = context.memo(("rules-by-group",), compute)
-    return result
-
-
-def groups_of(resource: ResourceView, context: Context) -> list[ResourceView]:
-    """The security groups of the stack a port (or an instance's own ports) carries."""
-    found: dict[str, ResourceView] = {}
-    if resource.type == PORT:
-        for sg_id in _ids(resource.get("securityGroupIds")):
-            group = context.by_id(sg_id, SECURITY_GROUP)
-            if group is not None:
-                found[group.urn] = group
-        for urn in resource.dependencies.get("securityGroupIds", ()):
-            group = context.by_urn(urn)
-            if group is not None and group.type == SECURITY_GROUP:
-                found[group.urn] = group
-        for association in _associations(context).get(resource.urn, []):
-            for sg_id in _ids(association.get("securityGroupIds")):
-                group = context.by_id(sg_id, SECURITY_GROUP)
-                if group is not None:
-                    found[group.urn] = group
-    elif resource.type == INSTANCE:
-        by_name = _groups_by_name(context)
-        for name in _ids(resource.get("securityGroups")):
-            for group in by_name.get(str(name), []):
-                found[group.urn] = group
-    return list(found.values())
-
-
-def _associations(context: Context) -> dict[str, list[ResourceView]]:
-    """Port URN -> the group associations that name it (indexed once: no port x association
-    scan)."""
-
-    def compute() -> dict[str, list[ResourceView]]:
-        index: dict[str, list[ResourceView]] = {}
-        for association in context.of_type(PORT_SECURITY_GROUPS):
-            port = context.referenced(association, "portId", PORT)
-            if port is not None:
-                index.setdefault(port.urn, []).append(association)
-        return index
-
-    result: dict[str, list[ResourceView]] = context.memo(("associations",), compute)
-    return result
-
-
-def _groups_by_name(context: Context) -> dict[str, list[ResourceView]]:
-    def compute() -> dict[str, list[ResourceView]]:
-        index: dict[str, list[ResourceView]] = {}
-        for group in context.of_type(SECURITY_GROUP):
-            index.setdefault(str(group.get("name")), []).append(group)
-        return index
-
-    result: dict[str, list[ResourceView]] = context.memo(("groups-by-name",), compute)
-    return result
-
-
-def subnets_of(port: ResourceView, context: Context) -> list[ResourceView]:
-    found = []
-    for fixed in _ids(port.get("fixedIps")):
-        if isinstance(fixed, Mapping):
-            subnet = context.by_id(fixed.get("subnetId"), SUBNET)
-            if subnet is not None:
-                found.append(subnet)
-    return found
-
-
-def ports_of_instance(instance: ResourceView, context: Context) -> list[ResourceView]:
-    ports = []
-    for index, network in enumerate(_ids(instance.get("networks"))):
-        if isinstance(network, Mapping) and network.get("port") not in (None, ""):
-            port = context.by_id(network.get("port"), PORT)
-            if port is None:
-                deps = instance.dependencies.get("networks", ())
-                candidates = [
-                    found
-                    for urn in deps
-                    if (found := context.by_urn(urn)) is not None and found.type == PORT
-                ]
-                port = candidates[index] if len(candidates) > index else None
-            if port is not None:
-                ports.append(port)
-    return ports
-
-
-def tiers_of(resource: ResourceView, context: Context) -> set[str]:
-    """Every tier something says the resource is in (empty: none could be found)."""
-    tiers = tier_tags(resource)
-    if resource.type == PORT:
-        for group in groups_of(resource, context):
-            tiers |= tier_tags(group)
-        for subnet in subnets_of(resource, context):
-            tiers |= tier_tags(subnet)
-    elif resource.type == INSTANCE:
-        for group in groups_of(resource, context):
-            tiers |= tier_tags(group)
-        for port in ports_of_instance(resource, context):
-            tiers |= tiers_of(port, context)
-    elif resource.type == LOAD_BALANCER:
-        vip_subnet = context.referenced(resource, "vipSubnetId", SUBNET)
-        if vip_subnet is not None:
-            tiers |= tier_tags(vip_subnet)
-    return tiers
-
-
 def _tiers_text(tiers: set[str]) -> str:
     return "the " + " and ".join(sorted(tiers)) + " tier" + ("s" if len(tiers) > 1 else "")
 
@@ -289,7 +108,7 @@ def _world_of(urns: frozenset[str], context: Context) -> dict[str, str]:
     on one port, or within one group). Computed once per set of groups by a sweep, n log n."""
 
     def compute() -> dict[str, str]:
-        by_group = _rules_by_group(context)
+        by_group = rules_by_group(context)
         views = [r for urn in sorted(urns) for r in by_group.get(urn, [])]
         read = [(v, read_rule(v, context)) for v in views]
         usable = [(v, r) for v, r in read if not isinstance(r, Outcome)]
@@ -376,7 +195,7 @@ def _judge_host_union(resource: ResourceView, context: Context, direction: str) 
     if not groups:
         return not_applicable("no security group of this stack on the port")
     tiers = tiers_of(resource, context)
-    by_group = _rules_by_group(context)
+    by_group = rules_by_group(context)
     together = _world_of(frozenset(group.urn for group in groups), context)
     for group in groups:
         alone = _world_of(frozenset({group.urn}), context)
@@ -453,11 +272,6 @@ def exposure_world_egress(resource: ResourceView, context: Context) -> Outcome:
 
 
 # --- floating IPs --------------------------------------------------------------------------------
-
-FLOATING_IP_TYPES = (
-    FLOATING_IP_ASSOCIATE,
-    FLOATING_IP,
-)
 
 
 def _target(resource: ResourceView, context: Context) -> tuple[str, ResourceView | None] | Outcome:
@@ -554,19 +368,6 @@ def exposure_port_security_disabled(resource: ResourceView, context: Context) ->
     )
 
 
-def _router_port(port: ResourceView, context: Context) -> bool:
-    def compute() -> set[str]:
-        found = set()
-        for interface in context.of_type(ROUTER_INTERFACE):
-            target = context.referenced(interface, "portId", PORT)
-            if target is not None:
-                found.add(target.urn)
-        return found
-
-    router_ports: set[str] = context.memo(("router-ports",), compute)
-    return port.urn in router_ports
-
-
 @rule(
     "exposure-default-security-group",
     description="No security group keeps Neutron's default rules, and no port gets the default.",
@@ -613,24 +414,24 @@ def exposure_default_security_group(resource: ResourceView, context: Context) ->
             return passed()  # no group at all (all dropped), or port security off (own rule)
         groups = resource.get("securityGroupIds")
         reading = context.reading(resource, "securityGroupIds", groups)
-        if reading is Reading.COMPUTED or (reading is Reading.VALUE and _ids(groups)):
+        if reading is Reading.COMPUTED or (reading is Reading.VALUE and as_list(groups)):
             return passed()
         if not reading.readable:
             return cannot_judge(resource, "securityGroupIds", reading, "which groups filter it")
-        if _router_port(resource, context):
+        if is_router_port(resource, context):
             return passed()
         return failed(
             f"{describe(resource)} names no security group, so Neutron attaches the project's "
             "`default` group (all egress, all traffic between its members). Give the port its "
             "tier's group.",
         )
-    names = [str(n) for n in _ids(resource.get("securityGroups"))]
+    names = [str(n) for n in as_list(resource.get("securityGroups"))]
     if any(name.lower() == "default" for name in names):
         return failed(
             f"{describe(resource)} is in the project's `default` security group, which keeps "
             "Neutron's default rules. Use the tier's group on a port of its own.",
         )
-    for network in _ids(resource.get("networks")):
+    for network in as_list(resource.get("networks")):
         if isinstance(network, Mapping) and network.get("port") in (None, "") and not names:
             return failed(
                 f"{describe(resource)} lets Nova create a port on network "
@@ -643,41 +444,6 @@ def exposure_default_security_group(resource: ResourceView, context: Context) ->
 # --- hosts on the external network -------------------------------------------------------------
 
 
-def _external_ids(context: Context) -> set[Any]:
-    def compute() -> set[Any]:
-        ids: set[Any] = set()
-        for router in context.of_type(ROUTER):
-            value = router.get("externalNetworkId")
-            if isinstance(value, str) and value:
-                ids.add(value)
-        for network in context.of_type(NETWORK):
-            if truth(network.get("external")) and network.id:
-                ids.add(network.id)
-        return ids
-
-    result: set[Any] = context.memo(("external-ids",), compute)
-    return result
-
-
-def _external_names(context: Context) -> set[str]:
-    def compute() -> set[str]:
-        names = {str(n.get("name")) for n in context.of_type(NETWORK) if truth(n.get("external"))}
-        configured = context.site.text("hub:externalNetwork")
-        if configured:
-            names.add(configured)
-        return names
-
-    result: set[str] = context.memo(("external-names",), compute)
-    return result
-
-
-def _network_names(context: Context) -> set[Any]:
-    result: set[Any] = context.memo(
-        ("network-names",), lambda: {n.get("name") for n in context.of_type(NETWORK)}
-    )
-    return result
-
-
 def _network_verdict(
     subject: ResourceView,
     context: Context,
@@ -688,9 +454,9 @@ def _network_verdict(
 ) -> str | None:
     """Why the network is (or may be) the external one; None when it is a private one."""
     if name not in (None, ""):
-        if name in _external_names(context):
+        if name in external_network_names(context):
             return f"network {name!r} is the site's external network"
-        if name not in _network_names(context):
+        if name not in network_names(context):
             return f"network {name!r} is no network of this stack, so it may be external"
         return None
     if network_id in (None, ""):
@@ -700,7 +466,7 @@ def _network_verdict(
         return None
     if not reading.readable:
         return f"its network cannot be read ({reading.value})"
-    if network_id in _external_ids(context):
+    if network_id in external_network_ids(context):
         return "its network is the external network the site's routers use"
     if context.by_id(network_id, NETWORK) is not None:
         return None
@@ -759,7 +525,7 @@ def exposure_external_network_host(resource: ResourceView, context: Context) -> 
         if why:
             checks.append((why, resource))
     elif resource.type == INSTANCE:
-        for index, network in enumerate(_ids(resource.get("networks"))):
+        for index, network in enumerate(as_list(resource.get("networks"))):
             if not isinstance(network, Mapping) or network.get("port") not in (None, ""):
                 continue  # through a port: the port is judged
             why = _network_verdict(
@@ -830,7 +596,7 @@ ADMIN_PORT_REFERENCES: dict[str, tuple[tuple[str, ...], str]] = {
 
 def _cidrs(value: Any) -> list[Network] | None:
     networks: list[Network] = []
-    for item in _ids(value):
+    for item in as_list(value):
         try:
             networks.append(ip_network(str(item), strict=False))
         except ValueError:

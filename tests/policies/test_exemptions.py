@@ -114,7 +114,7 @@ def test_an_expired_allowance_admits_nothing(target, monkeypatch):
     assert [v for v in evaluate(network, config).mandatory if v.urn == zone.urn] == []
     later = TODAY + timedelta(days=4)
     monkeypatch.setattr(
-        "policies.rules.inventory.datetime",
+        "policies.rules.inventory.known_type.datetime",
         type("Later", (datetime,), {"now": classmethod(lambda cls, tz=None: datetime(
             later.year, later.month, later.day, tzinfo=tz))}),
     )  # fmt: skip

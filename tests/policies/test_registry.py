@@ -18,6 +18,7 @@ from policies.registry import (
     Rule,
     Scope,
     Severity,
+    family_of,
     register,
 )
 from policies.rules import all_rules
@@ -91,6 +92,62 @@ def test_the_registry_refuses_duplicate_reserved_or_malformed_ids(rule_id):
         register(_a_rule(rule_id))
 
 
+@pytest.mark.parametrize(
+    ("module", "family"),
+    [
+        ("policies.rules.crypto", "crypto"),
+        ("policies.rules.qualification.secnumcloud_advisory", "qualification"),
+        ("policies.rules.qualification.common", "qualification"),
+        ("policies.rules.crypto.keys.rsa", None),
+        ("policies.model", None),
+        ("tests.policies.test_registry", None),
+    ],
+)
+def test_the_family_is_the_module_or_its_package(module, family):
+    assert family_of(module) == family
+
+
+def _a_rule_in(module: str, rule_id: str) -> Rule:
+    def check(resource, context):
+        return []
+
+    check.__module__ = module
+    return Rule(
+        id=rule_id,
+        description="x.",
+        remediation="y",
+        severity=Severity.LOW,
+        check=check,
+        applies_to=("openstack:*",),
+    )
+
+
+def test_a_rule_of_a_family_package_lives_in_the_module_named_after_it():
+    new = register(
+        _a_rule_in("policies.rules.region.test_only_package_rule", "region-test-only-package-rule")
+    )
+    try:
+        assert new.family == "region"
+        assert REGISTRY[new.id] is new
+    finally:
+        del REGISTRY[new.id]
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        "policies.rules.region.common",  # a helper module registers no rule
+        "policies.rules.region.test_only_package",  # a prefix of the id is not its name
+        "policies.rules.region.region_test_only_package_rule",  # the family is not repeated
+        "policies.rules.region.test-only-package-rule",  # '-' is '_' in a module name
+    ],
+)
+def test_a_rule_of_a_family_package_elsewhere_is_refused(module):
+    with pytest.raises(RegistryError, match="one rule per module, named after it"):
+        register(_a_rule_in(module, "region-test-only-package-rule"))
+    assert "region-test-only-package-rule" not in REGISTRY
+
+
 def test_a_stack_rule_must_judge_no_resource_type():
     bad = Rule(
         id="stack-bad-scope",
@@ -140,7 +197,7 @@ def test_pack_config_mistakes_are_refused_with_a_reason(data, expected):
 
 
 def test_a_rule_reads_its_settings_typed_with_the_config_over_its_defaults():
-    from policies.rules.crypto import KeyStrengthSettings
+    from policies.rules.crypto.key_strength import KeyStrengthSettings
 
     config = PackConfig.from_mapping({"crypto-key-strength": {"minRsaBits": 4096}}, "test")
     settings = config.settings(REGISTRY["crypto-key-strength"], KeyStrengthSettings)

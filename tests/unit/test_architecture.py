@@ -87,12 +87,91 @@ def test_the_rule_registry_is_a_leaf_that_imports_no_rule_module() -> None:
 
 
 def test_every_rule_family_is_named_by_its_module() -> None:
+    """A rule lives in its family's module, or in its family package's module named after it."""
+    from policies.registry import rule_module_name
     from policies.rules import all_rules
 
     for rule in all_rules():
         module = rule.check.__module__
-        assert module == f"policies.rules.{rule.family}", (rule.id, module)
+        assert module in {
+            f"policies.rules.{rule.family}",
+            f"policies.rules.{rule.family}.{rule_module_name(rule.id, rule.family)}",
+        }, (rule.id, module)
         assert rule.id.startswith(rule.family + "-"), rule.id
+
+
+RULES = ROOT / "policies" / "rules"
+
+
+def rule_modules_imported(source: str, package: str) -> set[str]:
+    """The modules under policies.rules a file of `package` imports, named under it (`crypto`,
+    `qualification.common`), however spelled: `from policies.rules import crypto`, relative
+    imports (`from .. import crypto`) included."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".")
+                base = ".".join([*parts[: len(parts) - node.level + 1], *filter(None, [base])])
+            names = [base, *(f"{base}.{alias.name}" for alias in node.names)]
+        else:
+            continue
+        found.update(
+            name.removeprefix("policies.rules.")
+            for name in names
+            if name.startswith("policies.rules.")
+        )
+    return found
+
+
+def test_a_rule_family_imports_no_other_family() -> None:
+    """Families share through the modules of policies/rules that register no rule (common.py,
+    topology.py), never through each other: a family can be split, moved or removed without
+    touching another. Checked for every module of a family (rules/<family>.py, or each module
+    of the package rules/<family>/) and for the shared modules; the package's __init__ imports
+    every family, which is its job."""
+    from policies.rules import all_rules
+
+    families = {rule.family for rule in all_rules()}
+    offending: dict[str, list[str]] = {}
+    for path in sorted(RULES.rglob("*.py")):
+        own = path.relative_to(RULES).parts[0].removesuffix(".py")
+        if own == "__init__":
+            continue
+        package = ".".join(path.parent.relative_to(ROOT).parts)
+        imported = rule_modules_imported(path.read_text(encoding="utf-8"), package)
+        others = sorted({name.split(".")[0] for name in imported} & families - {own})
+        if others:
+            offending[str(path.relative_to(ROOT))] = others
+    assert not offending, f"rule modules importing another family: {offending}"
+
+
+def test_the_family_import_reader_sees_every_spelling() -> None:
+    source = (
+        "from policies.rules import crypto\n"
+        "from policies.rules.exposure import read_rule\n"
+        "import policies.rules.stack\n"
+        "from . import common\n"
+        "from .. import region\n"
+        "from ..topology import as_list\n"
+        "from policies.model import Context\n"
+        "def lazy():\n"
+        "    from policies.rules.audit import AUDIT_RULES\n"
+    )
+    found = rule_modules_imported(source, "policies.rules.airlock")
+    assert {name.split(".")[0] for name in found} == {
+        "crypto",
+        "exposure",
+        "stack",
+        "airlock",
+        "region",
+        "topology",
+        "audit",
+    }
+    assert "airlock.common" in found
 
 
 def module_files() -> dict[str, Path]:

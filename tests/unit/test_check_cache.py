@@ -101,7 +101,7 @@ CHANGES = [
     ),
     pytest.param(f"stacks/Pulumi.{STACK}.yaml", "hub.example", "hub.exampld", id="the stack file"),
     pytest.param("hubcore/catalogue.yaml", "#", "# ", id="the catalogue"),
-    pytest.param("policies/rules/region.py", '"""', '""" ', id="the pack"),
+    pytest.param("policies/rules/region/eu_only.py", '"""', '""" ', id="the pack"),
     pytest.param("policies/pack-config.json", "{", "{ ", id="the pack config"),
 ]
 
@@ -198,7 +198,7 @@ def test_a_config_change_that_reaches_the_program_resynthesises(repo, warm):
 
 def test_a_pack_change_reuses_the_synthesis(repo, warm):
     """Rules are judged again on the cached records: the program did not change."""
-    target = repo / "policies/rules/region.py"
+    target = repo / "policies/rules/region/eu_only.py"
     original = target.read_text(encoding="utf-8")
     before = entries(repo, "records")
     try:

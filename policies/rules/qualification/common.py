@@ -1,16 +1,6 @@
-"""Qualification family: production health data belongs on a SecNumCloud-qualified offer.
-
-One check, two rules (a parameterised pair), because CrossGuard's enforcement is per rule: the
-same finding is mandatory wherever production health data lives, and advisory everywhere else
-(staging), where an EU, HDS-certified offer is acceptable until it serves production.
-
-Production health data lives on every provider of a production health-data site: its own
-region and its replica region (a replica is a copy of production data, every day), and on the
-site that protects a production site (its DR site holds the same data and takes over on
-failover: policies.model.SiteFacts.production counts it as production). An earlier version made
-the replica region and the DR site advisory; the shipped `dr` site and prod's replicas sat on
-Public Cloud SBG5 under that reading, and now run on the pod's EU-WEST-SBG-SNC.
-"""
+"""What the two qualification rules share: the provider's region, whether it is the site's own,
+and the one judgement both rules give (mandatory where production health data lives, advisory
+elsewhere). Registers no rule."""
 
 from __future__ import annotations
 
@@ -18,7 +8,6 @@ from typing import Any
 
 from hubcore.catalogue import Region
 from policies.model import Context, Outcome, ResourceView, failed, is_known, not_applicable, passed
-from policies.registry import Enforcement, Rule, Scope, Severity, register
 from policies.rules.common import describe, provider_regions, site_region
 
 PROVIDER = ("pulumi:providers:openstack",)
@@ -80,50 +69,3 @@ def judge(resource: ResourceView, context: Context, *, production: bool) -> Outc
         value=str(name) if is_known(name) else None,
         config_keys=("openstack:region", "hub:replicaRegion"),
     )
-
-
-def _production(resource: ResourceView, context: Context) -> Outcome:
-    """Passes: a SecNumCloud offer. Fails: any other offer, for any provider of a production
-    health-data site (its replica region included) or of the site that protects one.
-    Not applicable: other sites."""
-    return judge(resource, context, production=True)
-
-
-def _advisory(resource: ResourceView, context: Context) -> Outcome:
-    """Passes: a SecNumCloud offer. Fails (advisory): any other offer, wherever the production
-    rule does not apply."""
-    return judge(resource, context, production=False)
-
-
-register(
-    Rule(
-        id="qualification-secnumcloud-production",
-        description="Production health data runs on a SecNumCloud-qualified offer.",
-        remediation="Move the site to a SecNumCloud offer of the catalogue (e.g. EU-WEST-RBX-SNC).",
-        severity=Severity.HIGH,
-        requirements=("SNC-QUALIFIED", "HDS-2.0", "CATALOGUE"),
-        enforces=(
-            "a production health-data site runs on a SecNumCloud offer (never the local cloud)"
-        ),
-        enforcement=Enforcement.MANDATORY,
-        scope=Scope.RESOURCE,
-        applies_to=PROVIDER,
-        check=_production,
-    )
-)
-register(
-    Rule(
-        id="qualification-secnumcloud-advisory",
-        description=(
-            "Sites without production health data are told when their offer is not qualified."
-        ),
-        remediation="Plan a SecNumCloud offer before this site serves production health data.",
-        severity=Severity.MEDIUM,
-        requirements=("SNC-QUALIFIED", "CATALOGUE"),
-        enforces="everywhere else, a non-qualified offer is reported (not the local cloud)",
-        enforcement=Enforcement.ADVISORY,
-        applies_to=PROVIDER,
-        scope=Scope.RESOURCE,
-        check=_advisory,
-    )
-)
