@@ -19,7 +19,8 @@ classification names a property the schema lacks, or a rule that does not exist 
 apply to the type; a provider upgrade that adds a property therefore fails a test until someone
 classifies it. At check time `inventory-property-judged` reports every set input that is neither
 judged nor inert (policies/rules/inventory/). policies/README.md's closed-world section is
-generated from this table (`python -m policies.properties --write-readme`).
+generated from this table by `python -m policies.readme --write`, which writes every generated
+section (`--write-readme` here still rewrites this one alone).
 """
 
 from __future__ import annotations
