@@ -117,7 +117,7 @@ def parser(logs_refusal: str = USAGE) -> Parser:
     isolate.add_argument("region")
     isolate.add_argument("--at-loss", action="store_true", help="fence at the loss event only")
     commands.add_parser("patch", help="apply localcloud/patches/ to the installed packages")
-    commands.add_parser("mode", help="data-plane or api-only")
+    commands.add_parser("mode", help="data-plane or api-only (unset before the first start)")
     return top
 
 
@@ -419,8 +419,9 @@ def cmd_purge_secrets(layout: Layout, secret_ids: list[str]) -> int:
 
 
 def cmd_mode(layout: Layout) -> int:
-    """Print whether this cloud's hosts boot (`data-plane`) or exist in the APIs only."""
-    print("data-plane" if layout.data_plane else "api-only")
+    """Print whether this cloud's hosts boot (`data-plane`) or exist in the APIs only
+    (`api-only`); `unset` for a folder never started, whose first start chooses."""
+    print(layout.recorded_mode() or "unset")
     return 0
 
 

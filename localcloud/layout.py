@@ -86,6 +86,13 @@ class Layout:
         """True when this cloud's hosts boot for real (recorded at its first start)."""
         return self.mode_file.exists() and self.mode_file.read_text().strip() == "data-plane"
 
+    def recorded_mode(self) -> str | None:
+        """The mode of this cloud's first start, None before it (a cloud seeded before modes
+        existed is an API-only one)."""
+        if self.mode_file.exists():
+            return self.mode_file.read_text().strip()
+        return "api-only" if self.done("seed") else None
+
     def choose_mode(self) -> str:
         """Record the mode the environment asks for at the first start; refuse a change later
         (the databases, hosts and seed of one mode are not the other's)."""

@@ -4,6 +4,10 @@
 (from its warm cache), the local cloud (a private instance on that namespace's own 127.0.0.1)
 and the deployment of every layer must all succeed there. Any attempt to reach another address,
 a name server included, fails inside the namespace, so success is the proof.
+
+The cloud here is API-only (LOCAL_CLOUD_DATA_PLANE=0): the data-plane tier makes the same proof
+for booted hosts, its private cloud and `hubctl up --wait-hosts` running in a namespace of its own
+that has only a loopback interface too (scripts/test).
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ def test_make_up_succeeds_in_a_namespace_with_only_loopback(
 set -euo pipefail
 ip link set lo up
 test "$(ip -o link show | wc -l)" -eq 1   # loopback only: no route anywhere else
-export LOCAL_CLOUD_DIR={tmp_path}/cloud
+export LOCAL_CLOUD_DIR={tmp_path}/cloud LOCAL_CLOUD_DATA_PLANE=0
 export HUB_STATE_BACKEND=file://{tmp_path}/backend
 mkdir -p {tmp_path}/backend
 trap 'scripts/local-cloud stop || true' EXIT

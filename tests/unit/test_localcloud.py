@@ -93,3 +93,24 @@ def test_packages_are_pinned() -> None:
     # python3-cinder with the cloud's own drivers. The data plane's hypervisor is Debian's.
     assert "cinder-volume" not in names
     assert {"nova-compute-qemu", "libvirt-daemon-system", "qemu-system-x86"} <= names
+
+
+def test_a_folder_never_started_has_no_mode_yet(layout: Layout) -> None:
+    assert layout.recorded_mode() is None
+
+
+def test_a_cloud_seeded_before_modes_existed_is_api_only(layout: Layout) -> None:
+    layout.marks.mkdir(parents=True)
+    layout.mark("seed")
+    assert layout.recorded_mode() == "api-only"
+
+
+@pytest.mark.parametrize("mode", ["api-only", "data-plane"])
+def test_the_mode_of_the_first_start_is_the_recorded_one(
+    layout: Layout, mode: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    layout.state.mkdir(parents=True)
+    monkeypatch.setenv("LOCAL_CLOUD_DATA_PLANE", "1" if mode == "data-plane" else "0")
+    assert layout.choose_mode() == mode
+    monkeypatch.delenv("LOCAL_CLOUD_DATA_PLANE")
+    assert layout.recorded_mode() == mode

@@ -3,6 +3,8 @@ the command meant, and a line it refuses prints that command's usage and exits 2
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from localcloud.cli import ERRORS_USAGE, ISOLATE_USAGE, TAIL_USAGE, USAGE, main, parse
@@ -73,3 +75,14 @@ def test_a_refused_line_prints_its_usage_and_exits_2(
     assert main(argv) == 2
     captured = capsys.readouterr()
     assert captured.err == f"local-cloud: {message}\n" and captured.out == ""
+
+
+def test_mode_of_a_folder_never_started_is_unset_and_creates_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # scripts/up reads `unset` as "this first start chooses": the data plane, unless told not to.
+    folder = tmp_path / "cloud"
+    monkeypatch.setenv("LOCAL_CLOUD_DIR", str(folder))
+    assert main(["mode"]) == 0
+    assert capsys.readouterr().out == "unset\n"
+    assert not folder.exists()
