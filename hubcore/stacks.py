@@ -21,8 +21,10 @@ class Layer(StrEnum):
     WORKSPACE = "ws"
 
 
-# The layers every site has, in the order a person reads them (workspaces come per project).
-SITE_LAYERS: tuple[Layer, ...] = (Layer.NETWORK, Layer.KMS, Layer.STORAGE, Layer.COMPUTE)
+# The layers every site has, one stack each, in the order a person reads them (the enum's);
+# the workspace layer has one stack per research project instead.
+PROJECT_LAYERS: frozenset[Layer] = frozenset({Layer.WORKSPACE})
+SITE_LAYERS: tuple[Layer, ...] = tuple(layer for layer in Layer if layer not in PROJECT_LAYERS)
 
 SITE = r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*?"
 PROJECT_ID = r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*"

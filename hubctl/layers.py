@@ -266,6 +266,15 @@ def summary(
     ]
 
 
+def hosts_layer() -> Layer:
+    """The layer whose stacks run the site's hosts: what their first boot, `hubctl verify` and
+    the drill's host phases read. One layer does, by the table's `hosts`."""
+    found = [entry.layer for entry in HUB_LAYERS if entry.hosts is not None]
+    if len(found) != 1:
+        raise LookupError(f"hubctl/layers.py: one layer runs the hosts, not {len(found)}: {found}")
+    return found[0]
+
+
 def host_names_of(outputs: Mapping[Layer, Mapping[str, Any]]) -> list[str]:
     """Every host of the site's layers, by name."""
     return [

@@ -14,8 +14,6 @@ from typing import Any
 
 from rich.table import Table
 
-from hubcore.stacks import Layer
-
 ADMIN_USER = "hubadmin"  # as infra.layers.compute creates it
 SECRET = "[secret]"
 
@@ -72,8 +70,9 @@ def keys_table(site: str, outputs: Mapping[str, Any], addresses: Mapping[str, st
     return keys
 
 
-def ssh_hint(outputs: Mapping[Layer, Mapping[str, Any]], host_addresses: Mapping[str, str]) -> str:
-    instances = (outputs.get(Layer.COMPUTE, {}) or {}).get("instances") or {}
+def ssh_hint(hosts_outputs: Mapping[str, Any], host_addresses: Mapping[str, str]) -> str:
+    """The `ssh -J` line from the outputs of the layer that runs the hosts."""
+    instances = (hosts_outputs or {}).get("instances") or {}
     bastions = [host_addresses.get(n, "") for n in instances.get("bastion", [])]
     bastion = next((a for a in bastions if a), "BASTION")
     others = [n for role, names in instances.items() if role != "bastion" for n in names]

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from hubcore.stacks import Layer, StackName
+from hubcore.stacks import PROJECT_LAYERS, Layer, StackName
 
 if TYPE_CHECKING:
     from infra.layers.base import LayerExports
@@ -26,8 +26,12 @@ class LayerKind:
     component: str  # "module:Class", a ComponentResource taking (LayerContext, Upstream)
     exports: str  # "module:Class", the LayerExports model of its stack outputs
     reads: tuple[Layer, ...] = ()
-    # One stack per site (`<site>-<layer>`), or one per research project (`<site>-ws-<id>`).
-    per_project: bool = False
+
+    @property
+    def per_project(self) -> bool:
+        """One stack per research project (`<site>-ws-<id>`), else one per site
+        (`<site>-<layer>`): hubcore.stacks says which layers are which."""
+        return self.layer in PROJECT_LAYERS
 
     @cached_property
     def component_class(self) -> Any:
@@ -69,7 +73,6 @@ KINDS: tuple[LayerKind, ...] = (
         "infra.layers.workspace:WorkspaceLayer",
         "infra.layers.workspace:WorkspaceExports",
         reads=(Layer.NETWORK, Layer.KMS, Layer.STORAGE),
-        per_project=True,
     ),
 )
 _BY_LAYER = {kind.layer: kind for kind in KINDS}
@@ -84,5 +87,3 @@ def kind_of(layer: Layer) -> LayerKind:
 
 # Which layers a layer reads through stack references (never by name lookups in the cloud).
 LAYER_DEPENDENCIES: dict[Layer, tuple[Layer, ...]] = {kind.layer: kind.reads for kind in KINDS}
-# The kinds with one stack per site, as the deployer runs a site (workspaces run one by one).
-SITE_KINDS: tuple[LayerKind, ...] = tuple(kind for kind in KINDS if not kind.per_project)

@@ -34,7 +34,7 @@ from hubctl.commands.common import (
 )
 from hubctl.deploy import LAYERS, Action, LayerRun, SiteDeployer, select_stack, site_config
 from hubctl.diagnosis import site_reasons
-from hubctl.layers import summary
+from hubctl.layers import hosts_layer, summary
 from hubctl.locks import Locked, site_locked
 from hubctl.processes import guard_engine_processes
 
@@ -240,7 +240,7 @@ def _summarise(deployer: SiteDeployer, site: str, results: list[LayerRun], hosts
     from hubctl.hosts import site as site_hosts
 
     values = {run.layer: run.outputs for run in results}
-    compute = values[Layer.COMPUTE]
+    compute = values[hosts_layer()]
     prepared = None
     if hosts.wait:
         say(f"waiting for the first boot of {site}'s hosts (at most {hosts.timeout_s:.0f} s)")
@@ -260,7 +260,7 @@ def _summarise(deployer: SiteDeployer, site: str, results: list[LayerRun], hosts
     for table in summary(site, values, found):
         console.print(table)
     hint = prepared.hint() if prepared is not None else None
-    say(f"reach it: {hint or outputs.ssh_hint(values, found)}")
+    say(f"reach it: {hint or outputs.ssh_hint(compute, found)}")
     say(f"full outputs: hubctl outputs --site {site} [--format text|json]")
     if prepared is None:
         return EXIT_VIOLATIONS if hosts.wait else EXIT_OK

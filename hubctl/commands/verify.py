@@ -13,10 +13,10 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from hubcore.stacks import Layer
 from hubctl.commands.common import EXIT_USAGE, fail_usage
 from hubctl.commands.deploy import require_engine_site
 from hubctl.deploy import SiteDeployer, select_stack, site_config
+from hubctl.layers import hosts_layer
 from hubctl.verify.model import Case, exit_status, render_junit, render_text
 from hubctl.verify.site import VerifyError, load
 
@@ -53,10 +53,11 @@ def verify(
     require_engine_site(site)
     deployer = SiteDeployer(site=site, log_dir=Path("/nonexistent"))
     env = deployer.engine_env()
-    compute = {k: v.value for k, v in select_stack(site, Layer.COMPUTE, env).outputs().items()}
-    config = site_config(site, Layer.COMPUTE)
+    hosts_at = hosts_layer()
+    outputs = {k: v.value for k, v in select_stack(site, hosts_at, env).outputs().items()}
+    config = site_config(site, hosts_at)
     try:
-        verification = load(site, deployer.cloud().connect(), config, compute, say)
+        verification = load(site, deployer.cloud().connect(), config, outputs, say)
     except VerifyError as error:
         say(f"error: {error}")
         raise typer.Exit(EXIT_USAGE) from None

@@ -13,9 +13,9 @@ import pytest
 
 from hubcore.resource_types import HUB_COMPONENTS, MARKED, PROVIDER_PREFIX, STACK, resource_type
 from hubcore.stackfiles import STACKS_DIR, known_sites, known_stacks, stack_file
-from hubcore.stacks import SITE_LAYERS, Layer, StackName
+from hubcore.stacks import PROJECT_LAYERS, SITE_LAYERS, Layer, StackName
 from hubctl.census import LISTED
-from hubctl.layers import HUB_LAYERS, HubLayer, hub_layer, summary
+from hubctl.layers import HUB_LAYERS, HubLayer, host_names_of, hosts_layer, hub_layer, summary
 from hubctl.reconcile import SEARCHED
 from hubctl.workspaces.opened import write_stack_file
 from infra.config import WorkspaceSpec
@@ -26,6 +26,24 @@ from tests.workspaces.conftest import base_manifest
 def test_every_layer_kind_of_the_program_has_one_row_and_every_row_a_kind() -> None:
     assert [entry.layer for entry in HUB_LAYERS] == [kind.layer for kind in KINDS]
     assert all(entry.kind.layer is entry.layer for entry in HUB_LAYERS)
+
+
+def test_every_layer_of_hubcore_has_one_kind_in_the_program() -> None:
+    # hubcore.stacks.Layer is the one list of layers: the program's kinds follow it, in order.
+    assert [kind.layer for kind in KINDS] == list(Layer)
+
+
+def test_the_site_layers_are_every_layer_but_the_per_project_ones() -> None:
+    assert set(SITE_LAYERS) | PROJECT_LAYERS == set(Layer)
+    assert not set(SITE_LAYERS) & PROJECT_LAYERS
+    assert [kind.layer for kind in KINDS if not kind.per_project] == list(SITE_LAYERS)
+
+
+def test_one_layer_runs_the_hosts_and_it_names_them_from_its_outputs() -> None:
+    # The hosts' first boot, `hubctl verify` and the drill's host phases read this layer.
+    assert hosts_layer() is Layer.COMPUTE
+    outputs = {"instances": {"bastion": ["hub-x-bastion-0"], "app": ["hub-x-app-0"]}}
+    assert sorted(host_names_of({hosts_layer(): outputs})) == ["hub-x-app-0", "hub-x-bastion-0"]
 
 
 @pytest.mark.parametrize("site", known_sites())

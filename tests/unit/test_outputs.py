@@ -8,7 +8,7 @@ from typing import Any
 from rich.console import Console
 
 from hubcore.stacks import Layer
-from hubctl.layers import summary
+from hubctl.layers import hosts_layer, summary
 from hubctl.outputs import as_json, elide, ssh_hint
 
 OUTPUTS: dict[Layer, dict[str, Any]] = {
@@ -58,7 +58,8 @@ def test_elide_keeps_the_kind_and_the_start_of_the_id() -> None:
 
 
 def test_the_ssh_command_goes_through_the_bastion() -> None:
-    assert ssh_hint(OUTPUTS, ADDRESSES).startswith("ssh -J hubadmin@10.40.4.10 hubadmin@10.40.2.20")
+    hint = ssh_hint(OUTPUTS[hosts_layer()], ADDRESSES)
+    assert hint.startswith("ssh -J hubadmin@10.40.4.10 hubadmin@10.40.2.20")
 
 
 def test_secret_outputs_stay_hidden_in_json() -> None:
