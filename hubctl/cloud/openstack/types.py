@@ -39,6 +39,7 @@ from hubcore.resource_types import (
     SUBNET_ROUTE,
     VOLUME,
 )
+from hubcore.stackfiles import known_sites
 from hubcore.urns import URN_KEY, hash_of_tag, urn_hash
 from hubctl.cloud.api import CloudObject
 
@@ -63,13 +64,20 @@ def subnet_route_id(subnet: str, destination: str, next_hop: str) -> str:
 class Listing:
     """The site's objects in the connection's project, each service read once."""
 
-    def __init__(self, conn: Any, site: str) -> None:
+    def __init__(self, conn: Any, site: str, sites: Iterable[str] | None = None) -> None:
         self.conn = conn
         self.site = site
         self.prefix = f"hub-{site}-"
+        # `hub-local-` also begins every name of the site `local-dr`: a name is this site's only
+        # when no longer site's prefix claims it (both sites may share a project, and Barbican).
+        others = known_sites() if sites is None else list(sites)
+        self.claimed = tuple(f"hub-{o}-" for o in others if o.startswith(f"{site}-"))
+
+    def owns_name(self, name: str) -> bool:
+        return name.startswith(self.prefix) and not name.startswith(self.claimed)
 
     def named(self, item: Any) -> bool:
-        return str(item.name or "").startswith(self.prefix)
+        return self.owns_name(str(item.name or ""))
 
     def _neutron(self, kind: str) -> list[Any]:
         listing = getattr(self.conn.network, kind)(project_id=self.conn.current_project_id)
@@ -169,7 +177,7 @@ def _key_containers(listing: Listing) -> Objects:
 def _orders(listing: Listing) -> Objects:
     for order in listing.conn.key_manager.orders():
         name = (order.meta or {}).get("name", "")
-        if str(name).startswith(listing.prefix):
+        if listing.owns_name(str(name)):
             yield ref_id(order.order_ref), name
 
 
@@ -266,7 +274,13 @@ def _find_container(conn: Any, inputs: Mapping[str, Any], urn: str, owned: set[s
         found = conn.object_store.get_container_metadata(name)
     except openstack.exceptions.NotFoundException:
         return None
-    return name if found is not None and name not in owned else None
+    if found is None or name in owned:
+        return None
+    # A container's name is the project's, not the resource's: Swift takes the program's
+    # metadata in the create's own request, so what this create made carries its URN's mark;
+    # one of that name with another mark, or none, is someone else's.
+    lowered = {str(k).lower(): v for k, v in (found.metadata or {}).items()}
+    return name if lowered.get(URN_KEY) == urn_hash(urn) else None
 
 
 def _find_rule(conn: Any, inputs: Mapping[str, Any], urn: str, owned: set[str]) -> Found:
