@@ -151,7 +151,8 @@ def register(new: Rule) -> Rule:
     derived = family_of(module)
     if derived is not None and new.family and new.family != derived:
         raise RegistryError(
-            f"rule {new.id!r} says family {new.family!r} but lives in rules/{derived}.py"
+            f"rule {new.id!r} says family {new.family!r} but lives in "
+            f"{module.replace('.', '/')}.py, of the family {derived!r}"
         )
     if not (derived or new.family):
         raise RegistryError(f"rule {new.id!r}: a rule lives in a family module, policies.rules.*")

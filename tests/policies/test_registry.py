@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 
 import pytest
 
@@ -146,6 +147,21 @@ def test_a_rule_of_a_family_package_elsewhere_is_refused(module):
     with pytest.raises(RegistryError, match="one rule per module, named after it"):
         register(_a_rule_in(module, "region-test-only-package-rule"))
     assert "region-test-only-package-rule" not in REGISTRY
+
+
+@pytest.mark.parametrize(
+    ("module", "path"),
+    [
+        ("policies.rules.region.test_only_rule", "policies/rules/region/test_only_rule.py"),
+        ("policies.rules.region", "policies/rules/region.py"),
+    ],
+)
+def test_a_rule_naming_another_family_than_its_module_is_refused_with_its_file(module, path):
+    rule = replace(_a_rule_in(module, "crypto-test-only-rule"), family="crypto")
+    with pytest.raises(RegistryError, match=f"says family 'crypto' but lives in {path}, of the "
+                       "family 'region'"):  # fmt: skip
+        register(rule)
+    assert "crypto-test-only-rule" not in REGISTRY
 
 
 def test_a_stack_rule_must_judge_no_resource_type():
