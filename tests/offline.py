@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from collections.abc import Mapping
 
-from hubcore.stackfiles import REPO_ROOT
+from tests.hubctl_runner import run_hubctl
 
 # What a shell may carry that names a cloud or a backend: the session's deployment, or a user's
 # `eval "$(scripts/local-cloud env)"`.
@@ -36,12 +35,4 @@ def hubctl(
     environ.update(env or {})
     for name in without:
         environ.pop(name, None)
-    return subprocess.run(
-        [sys.executable, "-c", "from hubctl.cli import app; app()", *args],
-        cwd=REPO_ROOT,
-        env=environ,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return run_hubctl(*args, env=environ, timeout=120)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,6 +22,7 @@ from hubcore.stacks import Layer, StackName
 from hubctl.cloud import site_cloud
 from hubctl.deploy import forget_generated_keys, run_stack
 from hubctl.drill.cloud import empty_container
+from tests.hubctl_runner import run_hubctl
 
 pytestmark = pytest.mark.integration
 
@@ -35,14 +35,7 @@ CUSTODIANS = REPO_ROOT / "custodians" / "local"
 
 
 def hubctl(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "hubctl.cli", *args],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    return run_hubctl(*args, env=env, timeout=600)
 
 
 def custodian(name: str) -> str:

@@ -7,7 +7,6 @@ host at all; the others run the project's own pack in policies/ and need its Pul
 from __future__ import annotations
 
 import json
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ import pytest
 from hubctl.deploy import connect_from_env
 from tests.cloud import generated_key_refs
 from tests.engine.conftest import POLICIES, PROJECTS, REPO, Pulumi, Stack, StackFactory
+from tests.hubctl_runner import run_hubctl
 
 pytestmark = pytest.mark.engine
 
@@ -130,22 +130,13 @@ def test_engine_route_and_hubctl_check_report_the_same_violations(
     # The engine sees the stack's secrets decrypted (a private key the certificate is signed
     # with): hubctl is given the same sight with the stack's passphrase, and the environment
     # the engine ran in.
-    hubctl = subprocess.run(
-        [
-            str(REPO / ".venv" / "bin" / "hubctl"),
-            "check",
-            "--state",
-            str(state),
-            "--decrypt",
-            "--format",
-            "json",
-        ],
+    hubctl = run_hubctl(
+        "check", "--state", str(state), "--decrypt", "--format", "json",
+        installed=True,
         cwd=REPO,
         env={**stack.run.env, **stack.run.extra_env},
-        capture_output=True,
-        text=True,
         timeout=300,
-    )
+    )  # fmt: skip
     assert hubctl.returncode in {0, 1}, hubctl.stderr
     offline = {
         (v["policy"], resource_name(v["urn"]), v["enforcement"])
@@ -217,11 +208,9 @@ def test_a_first_preview_of_every_layer_of_a_new_hub_site_passes_the_project_pac
         for stack in deployed:
             export = tmp_path / f"{stack}.json"
             export.write_text(run("stack", "export", "--stack", stack).stdout)
-            checked = subprocess.run(
-                [str(REPO / ".venv" / "bin" / "hubctl"), "check", "--state", str(export),
-                 "--decrypt", "--format", "json"],
-                cwd=REPO, env={**run.env, **run.extra_env}, capture_output=True, text=True,
-                timeout=300, check=False,
+            checked = run_hubctl(
+                "check", "--state", str(export), "--decrypt", "--format", "json", installed=True,
+                cwd=REPO, env={**run.env, **run.extra_env}, timeout=300,
             )  # fmt: skip
             assert checked.returncode == 0, checked.stdout[-3000:] + checked.stderr[-3000:]
     finally:

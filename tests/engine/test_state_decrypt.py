@@ -12,17 +12,16 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from tests.engine.conftest import REPO, StackFactory
+from tests.hubctl_runner import run_hubctl
 
 pytestmark = pytest.mark.engine
 
 PASSPHRASE = "engine-test-only"  # the one make_stack gives its stacks
-HUBCTL = Path(sys.executable).with_name("hubctl")
 
 
 @pytest.fixture
@@ -37,15 +36,7 @@ def exports(make_stack: StackFactory, tmp_path: Path) -> tuple[Path, Path]:
 
 
 def hubctl_check(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(HUBCTL), "check", "--format", "json", *args],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=REPO,
-        env=env,
-        timeout=120,
-    )
+    return run_hubctl("check", "--format", "json", *args, env=env, cwd=REPO, timeout=120)
 
 
 def findings(done: subprocess.CompletedProcess[str]) -> set[tuple[str, str]]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -30,6 +29,7 @@ from hubctl.audit.mapping import LIVE_TYPES, Live, build_all
 from hubctl.deploy import SiteDeployer, select_stack
 from hubctl.state_export import parse_state
 from policies.model import ResourceView
+from tests.hubctl_runner import run_hubctl
 from tests.integration.diagnosis import failures
 from tests.integration.proxy import Forwarder
 from tests.integration.tenant import Tenant
@@ -79,15 +79,10 @@ def audit(
     """`hubctl audit --site local --format json` as an operator runs it: exit code, report,
     stderr."""
     json_format = [] if "--format" in args else ["--format", "json"]
-    command = [sys.executable, "-m", "hubctl.cli", "audit", "--site", SITE, *json_format]
-    done = subprocess.run(
-        [*command, "--reports", str(tmp / "reports"), *args],
-        cwd=REPO_ROOT,
+    done = run_hubctl(
+        "audit", "--site", SITE, *json_format, "--reports", str(tmp / "reports"), *args,
         env={**os.environ, **env, **(extra_env or {})},
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    )  # fmt: skip
     try:
         report = json.loads(done.stdout) if done.stdout.strip() else {}
     except ValueError:
@@ -128,14 +123,7 @@ def test_replicas_stamped_by_hubctl_replicate_still_audit_clean(
 ) -> None:
     """`hubctl replicate` writes the replicas' last-sync time: hubctl's own, not a drift, and
     a key the pack admits."""
-    replicated = subprocess.run(
-        [sys.executable, "-m", "hubctl.cli", "replicate", "--site", SITE],
-        cwd=REPO_ROOT,
-        env={**os.environ, **deploy_env},
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    replicated = run_hubctl("replicate", "--site", SITE, env={**os.environ, **deploy_env})
     assert replicated.returncode == 0, replicated.stdout + replicated.stderr
     code, report, stderr = audit(deploy_env, tmp_path)
     assert code == 0, (stderr, report.get("violations"))

@@ -32,6 +32,7 @@ from hubctl.drill.cloud import empty_container, site_cloud
 from hubctl.drill.model import DrillReport, LayerReport, Outcome
 from hubctl.drill.report import load_report
 from hubctl.drill.timing import cloud_wait_from_events, read_events
+from tests.hubctl_runner import run_hubctl
 from tests.integration.diagnosis import failures
 
 pytestmark = pytest.mark.integration
@@ -58,14 +59,7 @@ def hubctl(
         if lose
         else []
     )
-    return subprocess.run(
-        [*fence, sys.executable, "-m", "hubctl.cli", *args],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
+    return run_hubctl(*args, env=env, timeout=timeout, prefix=fence)
 
 
 @pytest.fixture(scope="module")

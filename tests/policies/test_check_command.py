@@ -12,6 +12,7 @@ from hubctl.cli import app
 from hubctl.sources import target_of_unplaced_stack
 from policies.config import load_pack_config
 from policies.evaluate import evaluate
+from tests.hubctl_runner import run_hubctl
 from tests.policies.conftest import ending
 
 runner = CliRunner()
@@ -182,19 +183,8 @@ def test_an_unwritable_output_is_a_usage_error(tmp_path):
 
 def test_the_installed_command_exits_cleanly_on_bad_input(tmp_path):
     """The console script itself (not the in-process runner): exit 2, one line, no traceback."""
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    hubctl = Path(sys.executable).with_name("hubctl")
     missing = tmp_path / "missing.json"
-    done = subprocess.run(
-        [str(hubctl), "check", "--state", str(missing)],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=REPO_ROOT,
-    )
+    done = run_hubctl("check", "--state", str(missing), installed=True, timeout=None)
     assert done.returncode == 2
     assert "Traceback" not in done.stderr and "cannot read" in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1

@@ -9,8 +9,6 @@ many examples (it must raise ConfigError or answer), and `hubctl check --stack` 
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -20,6 +18,7 @@ from hypothesis import strategies as st
 from hubcore.stackfiles import REPO_ROOT, load_layered_config
 from hubcore.values import ConfigError
 from infra.config import validate_config
+from tests.hubctl_runner import run_hubctl
 from tests.property.contract import assert_contract, environment, hang_guard, hubctl
 
 pytestmark = pytest.mark.property
@@ -167,14 +166,10 @@ def test_check_with_generated_overrides_keeps_the_contract(pairs, raw):
 def test_mutated_stacks_through_the_installed_command(stacks, stack):
     """The console script itself, as a person runs it: the same contract."""
     write(stacks, None, stack)
-    done = subprocess.run(
-        [str(Path(sys.executable).with_name("hubctl")), "check", "--stack", STACK, "-f", "json"],
-        capture_output=True,
-        text=True,
-        errors="replace",
-        check=False,
+    done = run_hubctl(
+        "check", "--stack", STACK, "-f", "json", installed=True, errors="replace",
         env=environment(HUB_STACKS_DIR=str(stacks)),
         # Start-up alone can take seconds on a loaded machine: a hang guard, not a target.
         timeout=120,
-    )
+    )  # fmt: skip
     assert_contract(done.returncode, done.stderr)

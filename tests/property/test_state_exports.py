@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import copy
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from synth.synthesis import synthesize
+from tests.hubctl_runner import run_hubctl
 from tests.policies.exports import export_of
 from tests.property.contract import assert_contract, hang_guard, hubctl
 
@@ -136,14 +135,10 @@ def test_check_on_any_json_document_keeps_the_contract(export_file, document):
 @given(data=mutated_export())
 def test_mutated_exports_through_the_installed_command(export_file, data):
     export_file.write_bytes(data)
-    done = subprocess.run(
-        [str(Path(sys.executable).with_name("hubctl")), "check", "--state", str(export_file)],
-        capture_output=True,
-        text=True,
-        errors="replace",
-        check=False,
+    done = run_hubctl(
+        "check", "--state", str(export_file), installed=True, errors="replace", env=None,
         timeout=120,  # start-up alone can take seconds on a loaded machine: a hang guard
-    )
+    )  # fmt: skip
     assert_contract(done.returncode, done.stderr)
 
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hubcore.stackfiles import REPO_ROOT
+from tests.hubctl_runner import run_hubctl
 
 CI_TOOLS = REPO_ROOT / "ci" / "node_modules"
 GITLAB_CI_LOCAL = CI_TOOLS / ".bin" / "gitlab-ci-local"
@@ -53,14 +54,8 @@ class Project:
         self.git("commit", "-q", "--allow-empty", "-m", message)
 
     def hubctl(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "hubctl.cli", *args],
-            cwd=self.root,
-            env={**os.environ, "PYTHONPATH": str(self.root)},
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
+        env = {**os.environ, "PYTHONPATH": str(self.root)}
+        return run_hubctl(*args, env=env, cwd=self.root, timeout=300)
 
     def gitlab_ci_local(
         self, *args: str, variables: dict[str, str] | None = None, timeout: int = 600

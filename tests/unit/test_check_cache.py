@@ -24,6 +24,7 @@ from policies.config import Suppression, load_pack_config
 from policies.evaluate import Report, Violation
 from policies.registry import Enforcement, Severity
 from synth.synthesis import prepare
+from tests.hubctl_runner import run_hubctl
 from tests.offline import is_ambient
 
 STACK = "staging-kms"
@@ -50,14 +51,7 @@ def hubctl(repo: Path, *args: str, **env: str) -> subprocess.CompletedProcess[st
     environment = {**ambient, "PYTHONPATH": str(repo), **env}
     environment.pop(checkcache.ENV, None)
     environment.update(env)
-    return subprocess.run(
-        [sys.executable, "-c", "from hubctl.cli import app; app()", *args],
-        cwd=repo,
-        env=environment,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    return run_hubctl(*args, env=environment, cwd=repo, timeout=None)
 
 
 def entries(repo: Path, kind: str = "findings") -> set[str]:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 from typer.testing import CliRunner
@@ -12,6 +10,7 @@ from typer.testing import CliRunner
 from hubcore.stackfiles import known_stacks
 from hubcore.stacks import StackName
 from hubctl.cli import app
+from tests.hubctl_runner import run_hubctl
 
 LAYER_TYPES = {
     "network": {
@@ -111,12 +110,8 @@ def test_an_unknown_format_is_a_usage_error() -> None:
 
 
 def test_the_installed_console_script_runs_offline() -> None:
-    completed = subprocess.run(
-        [sys.executable, "-m", "hubctl.cli", "synth", "--stack", "local-kms", "--format", "json"],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
+    completed = run_hubctl(
+        "synth", "--stack", "local-kms", "--format", "json", installed=True, timeout=120
     )
     assert completed.returncode == 0, completed.stderr
     assert json.loads(completed.stdout)["stack"] == "local-kms"
