@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import json
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,16 @@ from tests.property.contract import assert_contract, hang_guard, hubctl
 pytestmark = pytest.mark.property
 
 STACK = "staging-kms"
-BASE = export_of(synthesize(STACK))
+
+
+@cache
+def base() -> dict[str, Any]:
+    """The shipped stack's export, synthesised once, when the first example needs it (not when
+    the module is collected: a collection that runs the program costs every pytest run)."""
+    exported: dict[str, Any] = export_of(synthesize(STACK))
+    return exported
+
+
 SIG = "4dabf18193072939515e22adb298388d"
 SPECIAL = st.sampled_from(
     [
@@ -64,7 +74,9 @@ def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     return found
 
 
-PATHS = _paths(BASE)
+@cache
+def paths() -> list[tuple[Any, ...]]:
+    return _paths(base())
 
 
 def _replace(document: Any, path: tuple[Any, ...], value: Any, drop: bool) -> Any:
@@ -82,9 +94,9 @@ def _replace(document: Any, path: tuple[Any, ...], value: Any, drop: bool) -> An
 
 @st.composite
 def mutated_export(draw: st.DrawFn) -> bytes:
-    document = copy.deepcopy(BASE)
+    document = copy.deepcopy(base())
     for _ in range(draw(st.integers(1, 3))):
-        path = draw(st.sampled_from(PATHS))
+        path = draw(st.sampled_from(paths()))
         try:
             target: Any = document
             for step in path:
@@ -162,9 +174,9 @@ PLAIN_JSON = st.recursive(
 @st.composite
 def unknown_resources(draw: st.DrawFn) -> list[dict[str, Any]]:
     provider = next(
-        r for r in BASE["deployment"]["resources"] if r["type"] == "pulumi:providers:openstack"
+        r for r in base()["deployment"]["resources"] if r["type"] == "pulumi:providers:openstack"
     )
-    stack_urn = BASE["deployment"]["resources"][0]["urn"]
+    stack_urn = base()["deployment"]["resources"][0]["urn"]
     resources = []
     for index, kind in enumerate(draw(st.lists(UNKNOWN_TYPES, min_size=1, max_size=3))):
         name = f"{draw(NAMES)}-{index}"
@@ -186,7 +198,7 @@ def unknown_resources(draw: st.DrawFn) -> list[dict[str, Any]]:
 @settings(max_examples=25)
 @given(extra=unknown_resources())
 def test_every_resource_outside_the_inventory_gets_a_mandatory_violation(export_file, extra):
-    document = copy.deepcopy(BASE)
+    document = copy.deepcopy(base())
     document["deployment"]["resources"] += extra
     export_file.write_text(json.dumps(document), encoding="utf-8")
     with hang_guard():
