@@ -18,7 +18,6 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
-from typing import Any
 
 from localcloud.layout import (
     ADMIN_PROJECT,
@@ -443,10 +442,6 @@ def start_schemas(
 
 
 # ---------------------------------------------------------------------------- Keystone
-
-
-def _by_name(items: list[dict[str, Any]], name: str) -> dict[str, Any] | None:
-    return next((item for item in items if item.get("name") == name), None)
 
 
 def register_identity(layout: Layout, secret: dict[str, str]) -> None:
