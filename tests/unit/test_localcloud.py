@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from localcloud import bootstrap
 from localcloud.cli import clouds
 from localcloud.layout import TEMPLATES, Layout, render_text, template_values
 from localcloud.services import CLOUD_PORTS, all_services
+from localcloud.setup import glance
 
 SECRETS = {
     "db_password": "dbpw",
@@ -59,7 +59,7 @@ def test_every_service_listens_on_a_cloud_port_only(layout: Layout) -> None:
 
 
 def test_tiny_qcow2_is_a_valid_qcow2_header() -> None:
-    image = bootstrap.tiny_qcow2()
+    image = glance.tiny_qcow2()
     magic, version = struct.unpack(">4sI", image[:8])
     assert (magic, version) == (b"QFI\xfb", 3)
     cluster_bits, size = struct.unpack(">IQ", image[20:32])
