@@ -1,7 +1,7 @@
 """The Keystone roles a research workspace grants, and what each may do: one declaration that
 the program (infra.layers.workspace), the pack (policies.rules.airlock) and hubctl's airlock
-read. The local cloud creates them (localcloud.bootstrap); a SecNumCloud pod's operators create
-them once per domain.
+read. The local cloud creates them (localcloud.setup.keystone); a SecNumCloud pod's operators
+create them once per domain.
 
 Members read what their project holds and write its outbox; observer is Barbican's read role,
 which unwrapping extract objects needs; data officers read outboxes and decide on requests.

@@ -19,7 +19,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, NoReturn
 
-from localcloud import bootstrap, dataplane, logscan, netns, patches
+from localcloud import dataplane, logscan, netns, patches
 from localcloud.layout import (
     ADMIN_PROJECT,
     ADMIN_USER,
@@ -57,6 +57,10 @@ from localcloud.services import (
     terminate,
     wait_healthy,
 )
+from localcloud.setup import barbican, nova, steps, swift
+from localcloud.setup import infrastructure as infrastructure_setup
+from localcloud.setup import keystone as keystone_setup
+from localcloud.setup.common import SetupError
 
 USAGE = (
     "usage: scripts/local-cloud start|stop|status|env [dr|admin|officer [1|2]]"
@@ -195,32 +199,32 @@ def cmd_start(layout: Layout) -> int:
         and layout.done("seed")
         and (not layout.data_plane or dataplane.image_seeded(layout))
     ):
-        bootstrap.register_workspace_identity(layout, secret)
-        bootstrap.register_region_endpoints(layout, secret)
+        keystone_setup.register_workspace_identity(layout, secret)
+        keystone_setup.register_region_endpoints(layout, secret)
         write_clouds_yaml(layout, secret)
         record_machine_cloud(layout)
         say(f"already running ({time.monotonic() - started:.1f} s){_elsewhere(layout)}")
         return 0
 
-    bootstrap.write_configs(layout, secret)
-    bootstrap.build_swift_rings(layout)
-    bootstrap.init_mariadb(layout)
+    steps.write_configs(layout, secret)
+    swift.build_swift_rings(layout)
+    infrastructure_setup.init_mariadb(layout)
     infra = infrastructure(layout)
     for service in infra:
         if not is_running(service, layout):
             terminate(service, layout, timeout=10)
             launch(service, layout)
     wait_healthy(infra[:1], layout, 120)  # MariaDB
-    bootstrap.create_databases(layout, secret)
+    steps.create_databases(layout, secret)
 
     with ThreadPoolExecutor(max_workers=7) as pool:
-        futures = bootstrap.start_schemas(layout, secret, pool)
+        futures = steps.start_schemas(layout, secret, pool)
         if "schema-keystone" in futures:
             futures.pop("schema-keystone").result()
         ensure_running([keystone(layout)], layout, 120)
         say(f"  keystone up ({time.monotonic() - started:.0f} s)")
-        bootstrap.register_identity(layout, secret)
-        bootstrap.register_workspace_identity(layout, secret)
+        keystone_setup.register_identity(layout, secret, steps.CATALOG)
+        keystone_setup.register_workspace_identity(layout, secret)
         say(f"  catalog, projects and users registered ({time.monotonic() - started:.0f} s)")
         wait_healthy(infra, layout, 180)  # RabbitMQ is up by now, usually
         _wait_all(futures)
@@ -235,19 +239,19 @@ def cmd_start(layout: Layout) -> int:
         elapsed = time.monotonic() - started
         say(f"  hypervisor namespace {netns.dataplane(layout.state)} ready ({elapsed:.0f} s)")
     ensure_running([*openstack(layout), *regional(layout), *hypervisor], layout, 300, verbose=True)
-    bootstrap.register_region_endpoints(layout, secret)
+    keystone_setup.register_region_endpoints(layout, secret)
     say(f"APIs answer ({time.monotonic() - started:.0f} s)")
-    bootstrap.discover_hosts(layout)
+    nova.discover_hosts(layout)
     admin = Session(ADMIN_USER, secret["admin_password"], ADMIN_PROJECT)
     # The agents report in while the APIs serve their first authenticated calls: wait for both
     # at once.
     with ThreadPoolExecutor(max_workers=2) as pool:
-        agents = pool.submit(bootstrap.wait_agents, admin, layout)
-        apis = pool.submit(bootstrap.check_api, admin)
+        agents = pool.submit(steps.wait_agents, admin, layout)
+        apis = pool.submit(steps.check_api, admin)
         agents.result()
         apis.result()
     say(f"compute hosts, volume service and APIs serve ({time.monotonic() - started:.0f} s)")
-    bootstrap.seed(layout, secret)
+    steps.seed(layout, secret)
     if layout.data_plane:
         record = dataplane.seed_image(admin, layout)
         say(f"signed image {record['image']} in Glance ({time.monotonic() - started:.0f} s)")
@@ -360,7 +364,7 @@ def cmd_env(layout: Layout, who: str, which: str = "1") -> int:
     write_clouds_yaml(layout, secret)
     if who == "officer":
         # A data officer has no project of their own: they scope to a workspace's.
-        officers = list(bootstrap.OFFICERS.items())
+        officers = list(keystone_setup.OFFICERS.items())
         if not which.isdigit() or not 1 <= int(which) <= len(officers):
             say(f"usage: scripts/local-cloud env officer [1..{len(officers)}]")
             return 2
@@ -409,8 +413,8 @@ def cmd_purge_secrets(layout: Layout, secret_ids: list[str]) -> int:
     """Remove soft-deleted Barbican secrets for good (`barbican-manage db clean`), then, for
     each secret id given, say how many rows remain: exit 1 if any does."""
     secret = load_secrets(layout, add_missing=False)
-    bootstrap.purge_deleted_secrets(layout, secret)
-    remaining = bootstrap.secret_rows(layout, secret_ids)
+    barbican.purge_deleted_secrets(layout, secret)
+    remaining = barbican.secret_rows(layout, secret_ids)
     for secret_id, rows in remaining.items():
         print(f"{secret_id}: {rows} row(s) left in barbican.secrets")
     log = layout.log / "setup-barbican-purge.log"
@@ -539,7 +543,7 @@ def main(argv: list[str] | None = None) -> int:
                 fcntl.flock(lock, fcntl.LOCK_EX)
                 return commands[args.command]()
         return commands[args.command]()
-    except (StartError, bootstrap.SetupError, dataplane.DataPlaneError) as err:
+    except (StartError, SetupError, dataplane.DataPlaneError) as err:
         say(f"FAILED: {err}")
         say("service logs: scripts/local-cloud logs; tails: scripts/local-cloud logs all")
         return 1

@@ -215,7 +215,8 @@ def template_values(layout: Layout, secret: dict[str, str]) -> dict[str, str]:
         "nova_host": "local-control",
         "compute_host": DATA_PLANE_HOST,
         "vtep_ip": VTEP_IP,
-        "volume_backend": "localfiles" if layout.data_plane else "fake",  # bootstrap.volume_backend
+        # As localcloud.setup.cinder.volume_backend says.
+        "volume_backend": "localfiles" if layout.data_plane else "fake",
     }
     values["authtoken"] = render_text((TEMPLATES / "authtoken.part").read_text(), values)
     values["service_auth"] = render_text((TEMPLATES / "service-auth.part").read_text(), values)

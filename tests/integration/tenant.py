@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from localcloud.bootstrap import CINDER_QUOTA, NEUTRON_QUOTA, NOVA_QUOTA
+from localcloud.setup.cinder import CINDER_QUOTA
+from localcloud.setup.neutron import NEUTRON_QUOTA
+from localcloud.setup.nova import NOVA_QUOTA
 
 ROLES = ("admin", "member", "creator")
 SITES = {"local": ("", "LOCAL1"), "local-dr": ("-dr", "LOCAL2")}

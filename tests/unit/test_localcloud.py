@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from localcloud import bootstrap
 from localcloud.cli import clouds
 from localcloud.layout import TEMPLATES, Layout, render_text, template_values
 from localcloud.services import CLOUD_PORTS, all_services
+from localcloud.setup import glance, infrastructure, steps
 
 SECRETS = {
     "db_password": "dbpw",
@@ -59,7 +59,7 @@ def test_every_service_listens_on_a_cloud_port_only(layout: Layout) -> None:
 
 
 def test_tiny_qcow2_is_a_valid_qcow2_header() -> None:
-    image = bootstrap.tiny_qcow2()
+    image = glance.tiny_qcow2()
     magic, version = struct.unpack(">4sI", image[:8])
     assert (magic, version) == (b"QFI\xfb", 3)
     cluster_bits, size = struct.unpack(">IQ", image[20:32])
@@ -67,6 +67,39 @@ def test_tiny_qcow2_is_a_valid_qcow2_header() -> None:
     l1_size, l1_offset, refcount_offset = struct.unpack(">IQQ", image[36:56])
     assert l1_size == 2 and l1_offset == 3 << 16 and refcount_offset == 1 << 16
     assert len(image) == 4 << 16
+
+
+def test_the_bootstrap_walks_every_service_module_in_its_order(layout: Layout) -> None:
+    """The order of the one-time steps is a contract (the marks under done/ and what each step
+    finds done before it): the walk over localcloud/setup/ keeps the order they had before."""
+    walked = {module.__name__.rsplit(".", 1)[-1] for module in (infrastructure, *steps.SERVICES)}
+    modules = {path.stem for path in Path(steps.__file__).parent.glob("*.py")}
+    assert modules - walked == {"__init__", "common", "steps"}
+    assert steps.databases() == [
+        "keystone",
+        "glance",
+        "placement",
+        "nova_api",
+        "nova",
+        "nova_cell0",
+        "neutron",
+        "cinder",
+        "barbican",
+    ]
+    assert list(steps.schema_steps(layout, SECRETS)) == [
+        f"schema-{name}"
+        for name in ("keystone", "glance", "placement", "nova", "neutron", "cinder", "barbican")
+    ]
+    assert [kind for _, kind, _ in steps.CATALOG] == [
+        "identity",
+        "compute",
+        "network",
+        "placement",
+        "image",
+        "volumev3",
+        "object-store",
+        "key-manager",
+    ]
 
 
 def test_clouds_yaml_names(layout: Layout) -> None:
