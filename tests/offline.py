@@ -12,7 +12,7 @@ import subprocess
 import sys
 from collections.abc import Mapping
 
-from hubcore.stackfiles import REPO_ROOT
+from hubcore.paths import REPO_ROOT
 
 # What a shell may carry that names a cloud or a backend: the session's deployment, or a user's
 # `eval "$(scripts/local-cloud env)"`.

@@ -17,7 +17,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hubcore.stackfiles import REPO_ROOT, load_layered_config
+from hubcore.paths import REPO_ROOT
+from hubcore.stackfiles import load_layered_config
 from hubcore.values import ConfigError
 from infra.config import validate_config
 from tests.property.contract import assert_contract, environment, hang_guard, hubctl

@@ -18,7 +18,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from hubcore.stackfiles import REPO_ROOT
+from hubcore.paths import REPO_ROOT
 
 CI_TOOLS = REPO_ROOT / "ci" / "node_modules"
 GITLAB_CI_LOCAL = CI_TOOLS / ".bin" / "gitlab-ci-local"

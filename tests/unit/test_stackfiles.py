@@ -13,17 +13,15 @@ from pathlib import Path
 
 import pytest
 
+from hubcore.paths import REPO_ROOT
 from hubcore.stackfiles import (
-    MAX_MERGE_DEPTH,
-    MAX_NODES,
     MAX_VALUE_CHARS,
-    REPO_ROOT,
     STACKS_DIR_VARIABLE,
-    is_ciphertext,
     known_stacks,
     load_layered_config,
     parse_override,
 )
+from hubcore.strict_yaml import MAX_MERGE_DEPTH, MAX_NODES, is_ciphertext
 from hubcore.values import ConfigError
 from tests.property.contract import hang_guard
 
@@ -371,7 +369,7 @@ def _expanding_to(nodes: int) -> str:
 
 
 def test_a_file_expanding_to_exactly_100000_nodes_is_read(tmp_path):
-    from hubcore.stackfiles import read_yaml
+    from hubcore.strict_yaml import read_yaml
 
     path = tmp_path / "clouds.yaml"
     path.write_text(_expanding_to(100_000))
@@ -380,7 +378,7 @@ def test_a_file_expanding_to_exactly_100000_nodes_is_read(tmp_path):
 
 
 def test_one_node_more_is_refused_naming_the_file(tmp_path):
-    from hubcore.stackfiles import read_yaml
+    from hubcore.strict_yaml import read_yaml
 
     path = tmp_path / "clouds.yaml"
     path.write_text(_expanding_to(100_001))
@@ -390,7 +388,7 @@ def test_one_node_more_is_refused_naming_the_file(tmp_path):
 
 
 def test_a_duplicate_key_in_any_file_the_pack_reads_is_refused(tmp_path):
-    from hubcore.stackfiles import read_yaml
+    from hubcore.strict_yaml import read_yaml
 
     path = tmp_path / "Pulumi.yaml"
     path.write_text(
@@ -401,7 +399,7 @@ def test_a_duplicate_key_in_any_file_the_pack_reads_is_refused(tmp_path):
 
 
 def test_yaml_1_1_words_stay_text_as_go_yaml_reads_them(tmp_path):
-    from hubcore.stackfiles import read_yaml
+    from hubcore.strict_yaml import read_yaml
 
     path = tmp_path / "clouds.yaml"
     path.write_text("a: yes\nb: 017\nc: true\nd: '17'\ne: ~\n")
