@@ -131,7 +131,7 @@ def officer_env(script: str, number: str) -> dict[str, str]:
 
 
 def on_cloud(site: str, project: str) -> None:
-    from hubcore.stackfiles import REPO_ROOT
+    from hubcore.paths import REPO_ROOT
     from hubctl.airlock.store import Store
     from hubctl.commands.airlock import _airlock, _extract
     from hubctl.deploy import connect_from_env

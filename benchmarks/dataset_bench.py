@@ -27,7 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from hubcore.stackfiles import REPO_ROOT
+from hubcore.paths import REPO_ROOT
 from hubctl.cloud import site_cloud
 from hubctl.datasets.manifest import MANIFEST_PREFIX
 from hubctl.deploy import site_config

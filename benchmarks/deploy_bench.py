@@ -27,7 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from hubcore.stackfiles import REPO_ROOT
+from hubcore.paths import REPO_ROOT
 from hubcore.stacks import Layer
 from hubctl import census
 from hubctl.cloud import project_of

@@ -32,7 +32,8 @@ from pathlib import Path
 
 import yaml
 
-from hubcore.stackfiles import REPO_ROOT, STACKS_DIR
+from hubcore.paths import REPO_ROOT
+from hubcore.stackfiles import STACKS_DIR
 from hubctl.workspaces.lifecycle import REPORTS_ENV
 from hubctl.workspaces.manifest import PROJECTS_ENV
 from hubctl.workspaces.opened import write_stack_file

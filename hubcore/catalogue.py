@@ -25,6 +25,8 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from hubcore.strict_yaml import read_yaml
+
 CATALOGUE_FILE = Path(__file__).with_name("catalogue.yaml")
 
 # Member states of the European Union (ISO 3166-1 alpha-2). The UK left in 2020; Switzerland and
@@ -222,8 +224,6 @@ def _distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
 
 @cache
 def load_catalogue(path: Path = CATALOGUE_FILE) -> Catalogue:
-    """The catalogue, read by the one bounded YAML reader (hubcore.stackfiles.read_yaml):
+    """The catalogue, read by the one bounded YAML reader (hubcore.strict_yaml.read_yaml):
     duplicate keys, unbounded aliases and tags refused like in any other file the pack reads."""
-    from hubcore.stackfiles import read_yaml  # stackfiles imports this module
-
     return Catalogue.model_validate(read_yaml(path, "region catalogue"))

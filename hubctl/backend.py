@@ -27,7 +27,8 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import parse_qs, urlparse
 
-from hubcore.stackfiles import REPO_ROOT, load_layered_config, missing_site_stacks
+from hubcore.paths import REPO_ROOT
+from hubcore.stackfiles import load_layered_config, missing_site_stacks
 from hubcore.stacks import SITE_LAYERS, StackName
 from hubcore.values import ConfigError
 from hubctl.cloud import SiteCloud

@@ -53,13 +53,9 @@ from typing import Any
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from hubcore.catalogue import CATALOGUE_FILE
-from hubcore.stackfiles import (
-    REPO_ROOT,
-    SITES_FILE_NAME,
-    STACKS_DIR,
-    read_yaml,
-    stack_file,
-)
+from hubcore.paths import REPO_ROOT
+from hubcore.stackfiles import SITES_FILE_NAME, STACKS_DIR, stack_file
+from hubcore.strict_yaml import read_yaml
 from hubcore.values import ConfigError, ConfigValue
 from infra.config import HubConfig
 from policies.config import PackConfig

@@ -21,7 +21,8 @@ from typing import Any, Literal, TextIO
 
 from pulumi import automation as auto
 
-from hubcore.stackfiles import REPO_ROOT, load_layered_config
+from hubcore.paths import REPO_ROOT
+from hubcore.stackfiles import load_layered_config
 from hubcore.stacks import SITE_LAYERS, Layer, StackName
 from hubctl.backend import SiteBackend, choose_backend, open_backend
 from hubctl.cloud import SiteCloud, project_of, site_cloud

@@ -8,7 +8,8 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Mapping
 
-from hubcore.stackfiles import relative, stack_file
+from hubcore.paths import relative
+from hubcore.stackfiles import stack_file
 from hubcore.values import ConfigValue, Location
 from infra.providers import REGION_KEY_PROVIDERS
 from policies.evaluate import Target

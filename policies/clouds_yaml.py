@@ -35,7 +35,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hubcore.stackfiles import REPO_ROOT, read_yaml
+from hubcore.paths import REPO_ROOT
+from hubcore.strict_yaml import read_yaml
 from hubcore.values import ConfigError
 
 CONFIG_ENV = "OS_CLIENT_CONFIG_FILE"

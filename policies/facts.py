@@ -12,17 +12,16 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from hubcore.paths import REPO_ROOT, relative
 from hubcore.stackfiles import (
-    REPO_ROOT,
     known_stacks,
     load_layered_config,
     read_sites,
     read_stack_file,
-    read_yaml,
-    relative,
     stack_file,
 )
 from hubcore.stacks import SITE_LAYERS, StackName
+from hubcore.strict_yaml import read_yaml
 from hubcore.values import ConfigError, ConfigValue
 from policies.clouds_yaml import cloud_entry, cloud_key
 from policies.config_sources import CREDENTIAL, classify_variable

@@ -20,8 +20,8 @@ from google.protobuf import json_format
 from pulumi.runtime import config as runtime_config
 from pulumi.runtime import mocks, settings
 
+from hubcore.paths import REPO_ROOT
 from hubcore.resource_types import PORT
-from hubcore.stackfiles import REPO_ROOT
 from hubcore.stacks import PROJECT, StackName
 from hubcore.values import ConfigValue
 from hubcore.wire import decode_properties

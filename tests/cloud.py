@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from hubcore.stackfiles import REPO_ROOT
+from hubcore.paths import REPO_ROOT
 from tests.integration.tenant import Tenant, create_tenant
 from tests.offline import is_ambient
 

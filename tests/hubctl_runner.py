@@ -12,7 +12,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from hubcore.stackfiles import REPO_ROOT
+from hubcore.paths import REPO_ROOT
 
 # hubctl as an argv prefix: the interpreter that runs the tests, so the checkout's own code.
 HUBCTL: tuple[str, ...] = (sys.executable, "-m", "hubctl.cli")

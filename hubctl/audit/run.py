@@ -18,8 +18,9 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlparse
 
+from hubcore.paths import relative
 from hubcore.resource_types import PROJECT
-from hubcore.stackfiles import load_layered_config, relative, stack_file
+from hubcore.stackfiles import load_layered_config, stack_file
 from hubcore.stacks import Layer, StackName
 from hubcore.values import ConfigError, ConfigValue, Location
 from hubctl.audit.compare import Comparison, Status, classify, missing, shown

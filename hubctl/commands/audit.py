@@ -19,7 +19,8 @@ from typing import Annotated
 
 import typer
 
-from hubcore.stackfiles import REPO_ROOT, known_sites
+from hubcore.paths import REPO_ROOT
+from hubcore.stackfiles import known_sites
 from hubctl import baseline as baselines
 from hubctl.commands.check import _passphrase, _write
 from hubctl.commands.common import EXIT_OK, EXIT_USAGE, EXIT_VIOLATIONS, fail_usage, stderr

@@ -22,7 +22,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from hubcore.stackfiles import REPO_ROOT
+from hubcore.paths import REPO_ROOT
 from hubcore.values import ConfigError
 from hubctl.commands.common import EXIT_OK, EXIT_VIOLATIONS, fail_usage, require_site, stderr
 

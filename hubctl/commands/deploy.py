@@ -20,7 +20,7 @@ from rich.live import Live
 from rich.markup import escape
 from rich.table import Table
 
-from hubcore.stackfiles import REPO_ROOT
+from hubcore.paths import REPO_ROOT
 from hubcore.stacks import SITE_LAYERS, Layer
 from hubcore.values import ConfigError
 from hubctl import census, outputs

@@ -20,7 +20,7 @@ from rich.live import Live
 from rich.markup import escape
 from rich.table import Table
 
-from hubcore.stackfiles import REPO_ROOT
+from hubcore.paths import REPO_ROOT
 from hubcore.values import ConfigError
 from hubctl.backend import BackendConflict, FileStore, open_site_backend
 from hubctl.commands.common import EXIT_OK, fail_usage, require_site_backend

@@ -16,7 +16,7 @@ from typing import Annotated
 
 import typer
 
-from hubcore.stackfiles import REPO_ROOT
+from hubcore.paths import REPO_ROOT
 from hubctl.commands.common import fail_usage
 from hubctl.evidence.collect import build, recovery_facts
 from hubctl.evidence.page import render_html

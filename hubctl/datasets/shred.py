@@ -26,7 +26,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from hubcore.catalogue import is_loopback_url
-from hubcore.stackfiles import REPO_ROOT
+from hubcore.paths import REPO_ROOT
 from hubctl.datasets.keys import key_id
 from hubctl.datasets.recovery import escrowed_key_ids
 from hubctl.datasets.store import SHREDDED_META, DatasetError, DatasetStore, KeyRing

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from hubcore.stackfiles import REPO_ROOT
+from hubcore.paths import REPO_ROOT
 
 # Journals and state-loss backends; a test session points it at its own directory.
 DRILL_STATE = Path(os.environ.get("HUB_DRILL_STATE", REPO_ROOT / ".state" / "drill"))

@@ -31,7 +31,7 @@ from urllib.parse import urlparse
 
 from pulumi import automation as auto
 
-from hubcore.stackfiles import REPO_ROOT
+from hubcore.paths import REPO_ROOT
 from hubcore.stacks import Layer
 from hubctl.backend import OVERRIDE as BACKEND_OVERRIDE
 from hubctl.backend import BackendError, choose_backend

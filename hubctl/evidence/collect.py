@@ -22,7 +22,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from hubcore.stackfiles import REPO_ROOT, relative
+from hubcore.paths import REPO_ROOT, relative
 from hubcore.values import ConfigError
 from hubctl.commands.common import fail_usage
 from hubctl.commands.pipeline import site_graph

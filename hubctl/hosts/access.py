@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hubcore.stackfiles import REPO_ROOT
+from hubcore.paths import REPO_ROOT
 
 ADMIN_USER = "hubadmin"  # as infra.layers.compute creates it
 # Where each site's access files go; HUB_SSH_DIR moves them (a test session's own sites).

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from hubcore.stackfiles import REPO_ROOT
+from hubcore.paths import REPO_ROOT
 from hubctl.hosts.access import SiteAccess
 from hubctl.verify.model import Case
 from infra.config import HubConfig

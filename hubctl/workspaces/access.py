@@ -8,7 +8,8 @@ from typing import Any
 
 from pulumi import automation as auto
 
-from hubcore.stackfiles import relative, stack_file
+from hubcore.paths import relative
+from hubcore.stackfiles import stack_file
 from hubcore.values import ConfigError
 from hubctl.deploy import select_named_stack
 from hubctl.workspaces.opened import PASSWORDS_KEY, workspace_stack

@@ -22,8 +22,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hubcore.catalogue import is_loopback_url
+from hubcore.paths import REPO_ROOT, relative
 from hubcore.resource_types import PROJECT, ROLE_ASSIGNMENT, USER
-from hubcore.stackfiles import REPO_ROOT, STACKS_DIR, load_layered_config, relative, stack_file
+from hubcore.stackfiles import STACKS_DIR, load_layered_config, stack_file
 from hubcore.stacks import Layer, StackName
 from hubcore.values import ConfigError
 from hubctl.envelope import secret_id

@@ -23,8 +23,9 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from hubcore.stackfiles import REPO_ROOT, _Reader, relative
+from hubcore.paths import REPO_ROOT, relative
 from hubcore.stacks import PROJECT_ID_PATTERN
+from hubcore.strict_yaml import _Reader
 from hubcore.values import ConfigError
 from infra.config import (
     Authorisation,

@@ -21,8 +21,10 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from hubcore.stackfiles import STACKS_DIR, read_yaml, relative, stack_file
+from hubcore.paths import relative
+from hubcore.stackfiles import STACKS_DIR, stack_file
 from hubcore.stacks import Layer, StackName
+from hubcore.strict_yaml import read_yaml
 from hubcore.values import ConfigError
 from infra.config import WORKSPACE_PREFIX, WorkspaceSpec
 

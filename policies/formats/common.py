@@ -7,7 +7,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from hubcore.stackfiles import relative, stack_file
+from hubcore.paths import relative
+from hubcore.stackfiles import stack_file
 from hubcore.stacks import StackName
 from hubcore.values import COMMAND_LINE, Location
 from policies.evaluate import Report, Violation

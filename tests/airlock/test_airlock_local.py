@@ -22,7 +22,8 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from hubcore.stackfiles import REPO_ROOT, STACKS_DIR
+from hubcore.paths import REPO_ROOT
+from hubcore.stackfiles import STACKS_DIR
 from hubctl.cli import app
 from hubctl.deploy import connect_from_env
 from hubctl.workspaces.access import member_env, workspace_exports

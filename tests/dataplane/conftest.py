@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from hubcore.stackfiles import REPO_ROOT
+from hubcore.paths import REPO_ROOT
 
 HUBCTL = str(REPO_ROOT / ".venv" / "bin" / "hubctl")
 SITE = "local"

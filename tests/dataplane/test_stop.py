@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from hubcore import procfs
-from hubcore.stackfiles import REPO_ROOT
+from hubcore.paths import REPO_ROOT
 from localcloud import netns
 
 pytestmark = pytest.mark.dataplane

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from hubcore.stackfiles import REPO_ROOT
+from hubcore.paths import REPO_ROOT
 from hubcore.stacks import Layer, StackName
 from hubctl.cloud import site_cloud
 from hubctl.deploy import forget_generated_keys, run_stack

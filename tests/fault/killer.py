@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hubcore import procfs
-from hubcore.stackfiles import REPO_ROOT
+from hubcore.paths import REPO_ROOT
 
 Event = dict[str, object]
 Point = Callable[[Event], bool]

@@ -6,7 +6,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from hubcore.stackfiles import REPO_ROOT
+from hubcore.paths import REPO_ROOT
 from hubctl.deploy import LayerRun
 
 

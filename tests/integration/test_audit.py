@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 import yaml
 
-from hubcore.stackfiles import REPO_ROOT
+from hubcore.paths import REPO_ROOT
 from hubcore.stacks import SITE_LAYERS
 from hubctl.audit.compare import drift_of
 from hubctl.audit.inventory import read_project

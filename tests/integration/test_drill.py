@@ -26,7 +26,7 @@ from typing import Any
 
 import pytest
 
-from hubcore.stackfiles import REPO_ROOT
+from hubcore.paths import REPO_ROOT
 from hubctl.deploy import LAYERS, SiteDeployer
 from hubctl.drill.cloud import empty_container, site_cloud
 from hubctl.drill.model import DrillReport, LayerReport, Outcome

@@ -7,7 +7,8 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from hubcore.stackfiles import REPO_ROOT, known_stacks, load_layered_config
+from hubcore.paths import REPO_ROOT
+from hubcore.stackfiles import known_stacks, load_layered_config
 from hubctl.cli import app
 from hubctl.sources import target_of_unplaced_stack
 from policies.config import load_pack_config

@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from typer.testing import CliRunner, Result
 
-from hubcore.stackfiles import REPO_ROOT
+from hubcore.paths import REPO_ROOT
 from hubcore.wire import SECRET_SIG, SIG_KEY
 from hubctl.cli import app
 from tests.policies.exports import entry, export_of, set_property, write

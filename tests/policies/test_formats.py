@@ -10,7 +10,8 @@ from importlib.resources import files
 
 import pytest
 
-from hubcore.stackfiles import REPO_ROOT, load_layered_config
+from hubcore.paths import REPO_ROOT
+from hubcore.stackfiles import load_layered_config
 from hubcore.values import COMMAND_LINE, Location
 from policies.config import PackConfig, Suppression
 from policies.evaluate import Report, Violation, evaluate

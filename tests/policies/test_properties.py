@@ -106,7 +106,7 @@ def test_every_reason_says_something():
 
 
 def test_the_readme_closed_world_section_is_the_table():
-    from hubcore.stackfiles import REPO_ROOT
+    from hubcore.paths import REPO_ROOT
 
     readme = (REPO_ROOT / "policies" / "README.md").read_text(encoding="utf-8")
     assert readme_section() in readme

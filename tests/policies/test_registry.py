@@ -254,7 +254,7 @@ def test_a_crashing_rule_reports_itself_on_the_resource_instead_of_aborting(targ
 
 
 def test_the_pack_readme_documents_every_rule():
-    from hubcore.stackfiles import REPO_ROOT
+    from hubcore.paths import REPO_ROOT
 
     readme = (REPO_ROOT / "policies" / "README.md").read_text()
     assert {rule.id for rule in RULES if f"`{rule.id}`" not in readme} == set()
@@ -263,7 +263,7 @@ def test_the_pack_readme_documents_every_rule():
 def test_the_pack_readme_says_what_each_rule_enforces_as_the_rule_declares_it():
     """The rules table's last column is each rule's own `enforces`, its level and severity
     the rule's own."""
-    from hubcore.stackfiles import REPO_ROOT
+    from hubcore.paths import REPO_ROOT
 
     readme = (REPO_ROOT / "policies" / "README.md").read_text()
     rows = {

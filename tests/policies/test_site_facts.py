@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from hubcore.stackfiles import REPO_ROOT, SITE_FACT_KEYS, load_layered_config
+from hubcore.paths import REPO_ROOT
+from hubcore.stackfiles import SITE_FACT_KEYS, load_layered_config
 from hubcore.values import ConfigError, ConfigValue, Location
 from policies.model import Status
 from tests.policies.conftest import failures, statuses, with_config

@@ -15,7 +15,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hubcore.stackfiles import REPO_ROOT, load_layered_config
+from hubcore.paths import REPO_ROOT
+from hubcore.stackfiles import load_layered_config
 from hubcore.values import ConfigError
 from infra.config import validate_config
 from tests.hubctl_runner import run_hubctl

@@ -13,7 +13,7 @@ from typing import TextIO
 
 import pytest
 
-from hubcore.stackfiles import REPO_ROOT
+from hubcore.paths import REPO_ROOT
 from tests.readme.shell import Shell, newcomer_environment
 
 # A prepared clone to reuse (its .venv already installed): for running the tier where the

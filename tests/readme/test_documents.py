@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from hubcore.stackfiles import REPO_ROOT
+from hubcore.paths import REPO_ROOT
 from tests.readme.conftest import Terminals
 from tests.readme.documents import Block, blocks_of, documents
 

@@ -18,7 +18,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from hubcore.stackfiles import REPO_ROOT
+from hubcore.paths import REPO_ROOT
 from tests.hubctl_runner import run_hubctl
 
 CI_TOOLS = REPO_ROOT / "ci" / "node_modules"

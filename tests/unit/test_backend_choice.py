@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from hubcore.stackfiles import REPO_ROOT, STACKS_DIR_VARIABLE
+from hubcore.paths import REPO_ROOT
+from hubcore.stackfiles import STACKS_DIR_VARIABLE
 from hubctl.backend import BackendConflict, choose_backend
 from tests.offline import hubctl
 

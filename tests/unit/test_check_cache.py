@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from hubcore.stackfiles import REPO_ROOT
+from hubcore.paths import REPO_ROOT
 from hubcore.values import ConfigValue, Location
 from hubctl import checkcache
 from policies.config import Suppression, load_pack_config

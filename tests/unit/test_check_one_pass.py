@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from hubcore.stackfiles import REPO_ROOT
+from hubcore.paths import REPO_ROOT
 
 STACK = "staging-network"
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from hubcore.stackfiles import REPO_ROOT
+from hubcore.paths import REPO_ROOT
 from hubctl.datasets.custodians import ShareError, combine, encrypt_share, open_share, split
 from hubctl.datasets.escrow import EscrowError, EscrowRecord, unwrap, wrap
 from hubctl.datasets.keys import key_check

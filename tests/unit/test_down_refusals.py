@@ -6,7 +6,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from hubcore.stackfiles import REPO_ROOT, STACKS_DIR_VARIABLE
+from hubcore.paths import REPO_ROOT
+from hubcore.stackfiles import STACKS_DIR_VARIABLE
 from tests.offline import hubctl
 
 

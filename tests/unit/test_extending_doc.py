@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from hubcore.stackfiles import REPO_ROOT
+from hubcore.paths import REPO_ROOT
 
 DOC = REPO_ROOT / "docs" / "extending.md"
 # A backticked repository path: folders joined by '/', ending in a file with an extension,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from hubcore.stackfiles import REPO_ROOT
+from hubcore.paths import REPO_ROOT
 from hubctl.drill import runner
 from hubctl.evidence.collect import commit_of
 from hubctl.gitcommit import head_of

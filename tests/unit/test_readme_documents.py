@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from hubcore.stackfiles import REPO_ROOT
+from hubcore.paths import REPO_ROOT
 from tests.readme.documents import (
     Command,
     DocumentError,

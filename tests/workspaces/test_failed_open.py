@@ -17,7 +17,8 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from hubcore.stackfiles import REPO_ROOT, STACKS_DIR
+from hubcore.paths import REPO_ROOT
+from hubcore.stackfiles import STACKS_DIR
 from hubctl.cli import app
 from hubctl.workspaces.lifecycle import Site, deploy, reports_dir, stage
 from tests.workspaces.site import WorkspaceSite

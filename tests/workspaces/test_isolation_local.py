@@ -22,7 +22,8 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from hubcore.stackfiles import REPO_ROOT, STACKS_DIR
+from hubcore.paths import REPO_ROOT
+from hubcore.stackfiles import STACKS_DIR
 from hubcore.stacks import Layer
 from hubctl.cli import app
 from hubctl.deploy import connect_from_env

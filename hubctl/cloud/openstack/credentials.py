@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hubcore.stackfiles import read_yaml
+from hubcore.strict_yaml import read_yaml
 from hubcore.values import ConfigError
 
 if TYPE_CHECKING:
