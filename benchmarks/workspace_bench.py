@@ -33,7 +33,7 @@ from pathlib import Path
 import yaml
 
 from hubcore.stackfiles import REPO_ROOT, STACKS_DIR
-from hubctl.workspaces.lifecycle import REPORTS_ENV
+from hubctl.workspaces.common import REPORTS_ENV
 from hubctl.workspaces.manifest import PROJECTS_ENV
 from hubctl.workspaces.opened import write_stack_file
 from infra.config import WorkspaceSpec

@@ -19,7 +19,8 @@ from typer.testing import CliRunner
 
 from hubcore.stackfiles import REPO_ROOT, STACKS_DIR
 from hubctl.cli import app
-from hubctl.workspaces.lifecycle import Site, deploy, reports_dir, stage
+from hubctl.workspaces.common import Site, reports_dir
+from hubctl.workspaces.opening import deploy, stage
 from tests.workspaces.site import WorkspaceSite
 
 pytestmark = pytest.mark.integration
