@@ -24,7 +24,7 @@ def _head(conn: Any, path: str, service: str) -> int:
     return int(response.status_code)
 
 
-def _check_data_gone(record: closing_record.Record, conn: Any, holdings: Holdings) -> None:
+def check_data_gone(record: closing_record.Record, conn: Any, holdings: Holdings) -> None:
     """With the workspace's own scope, before its project goes: nothing of it answers."""
     for container in holdings.containers:
         code = _head(conn, f"/{container}", "object-store")
@@ -53,7 +53,7 @@ def _check_data_gone(record: closing_record.Record, conn: Any, holdings: Holding
         )
 
 
-def _check_airlock_gone(
+def check_airlock_gone(
     record: closing_record.Record, conn: Any, operator: Any, exports: WorkspaceExports
 ) -> None:
     """The airlock's ledger and decision containers (the workspace's project) and the
@@ -86,7 +86,7 @@ def _listed(conn: Any, collection: str, name: str) -> int:
     return len(response.json().get(collection) or [])
 
 
-def _check_identity_gone(record: closing_record.Record, conn: Any, holdings: Holdings) -> None:
+def check_identity_gone(record: closing_record.Record, conn: Any, holdings: Holdings) -> None:
     if holdings.tenancy != "create":
         return
     if holdings.project_name:

@@ -21,14 +21,14 @@ from hubcore.values import ConfigError
 from hubctl.envelope import secret_id
 from hubctl.workspaces import closing_record
 from hubctl.workspaces.close_checks import (
-    _check_airlock_gone,
-    _check_data_gone,
-    _check_identity_gone,
+    check_airlock_gone,
+    check_data_gone,
+    check_identity_gone,
 )
 from hubctl.workspaces.common import Site, reports_dir
 from hubctl.workspaces.holdings import holdings_of
 from hubctl.workspaces.opened import route_lock, workspace_stack
-from hubctl.workspaces.purge import _purge
+from hubctl.workspaces.purge import purge_key
 from infra.config import validate_config
 
 if TYPE_CHECKING:  # the engine's SDK loads only for what deploys
@@ -130,9 +130,9 @@ def close_workspace(
             result = stack.destroy(target=first, on_output=write, color="never")
             record.note_destroy("data, hosts and network", result.summary.resource_changes)
         if workspace_conn is not None:
-            _check_data_gone(record, workspace_conn, holdings)
+            check_data_gone(record, workspace_conn, holdings)
         if workspace_conn is not None and holdings.exports is not None:
-            _check_airlock_gone(record, workspace_conn, operator, holdings.exports)
+            check_airlock_gone(record, workspace_conn, operator, holdings.exports)
         result = stack.destroy(on_output=write, color="never")
         record.note_destroy("identity (project, users, grants)", result.summary.resource_changes)
     after = stack.export_stack().deployment or {}
@@ -144,9 +144,9 @@ def close_workspace(
         closing_record.Deletion(entry["type"], entry["name"], "destroyed by pulumi")
         for entry in record.existed
     )
-    _check_identity_gone(record, operator, holdings)
+    check_identity_gone(record, operator, holdings)
     for key_ref in holdings.key_refs:
-        _purge(record, config, key_ref, environment)
+        purge_key(record, config, key_ref, environment)
     stack.workspace.remove_stack(str(name))
     path.unlink(missing_ok=True)
     record.finished = closing_record.now()

@@ -15,7 +15,7 @@ from infra.config import HubConfig
 LOCAL_CLOUD = REPO_ROOT / "scripts" / "local-cloud"
 
 
-def _purge(
+def purge_key(
     record: closing_record.Record, config: HubConfig, key_ref: str, env: Mapping[str, str]
 ) -> None:
     """Barbican deletes softly: on the local cloud purge now; elsewhere say who must."""
