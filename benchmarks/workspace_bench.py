@@ -34,7 +34,7 @@ import yaml
 
 from hubcore.paths import REPO_ROOT
 from hubcore.stackfiles import STACKS_DIR
-from hubctl.workspaces.lifecycle import REPORTS_ENV
+from hubctl.workspaces.common import REPORTS_ENV
 from hubctl.workspaces.manifest import PROJECTS_ENV
 from hubctl.workspaces.opened import write_stack_file
 from infra.config import WorkspaceSpec

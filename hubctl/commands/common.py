@@ -12,7 +12,7 @@ from hubcore.stackfiles import known_sites, known_stacks, missing_site_stacks, p
 from hubcore.values import ConfigError
 
 if TYPE_CHECKING:
-    from hubctl.workspaces.lifecycle import Site
+    from hubctl.workspaces.common import Site
 
 EXIT_OK = 0
 EXIT_VIOLATIONS = 1
@@ -76,7 +76,7 @@ def workspace_site(site: str, *, engine: bool = True) -> Site:
     """The site of a `workspace` command, validated; for the commands that run the engine
     (`engine`), its backend too, so that a conflicting PULUMI_BACKEND_URL stops them before
     anything is written."""
-    from hubctl.workspaces.lifecycle import Site
+    from hubctl.workspaces.common import Site
 
     require_site(site)
     if engine:

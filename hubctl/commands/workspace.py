@@ -111,7 +111,7 @@ def open_(
 ) -> None:
     """Validate the manifest, check the workspace with the policy pack, deploy it, wait for its
     hosts' first boot."""
-    from hubctl.workspaces.lifecycle import PackRefusal, open_workspace
+    from hubctl.workspaces.opening import PackRefusal, open_workspace
 
     context = workspace_site(site)
     try:
@@ -187,7 +187,7 @@ def list_(
     ] = None,
 ) -> None:
     """Every workspace of the site: id, state, expiry, days left, members."""
-    from hubctl.workspaces.lifecycle import list_workspaces
+    from hubctl.workspaces.listing import list_workspaces
 
     if output_format not in ("text", "json"):
         fail_usage(f"--format {output_format!r}: expected text or json")
@@ -213,7 +213,7 @@ def extend(
     expires: Annotated[str, typer.Option("--expires", help="The new expiry, YYYY-MM-DD.")],
 ) -> None:
     """Move a workspace's expiry; refused beyond its authorisation (exit 2)."""
-    from hubctl.workspaces.lifecycle import extend as extend_workspace
+    from hubctl.workspaces.extension import extend as extend_workspace
 
     when = _date(expires, "--expires")
     context = workspace_site(site)
@@ -226,7 +226,7 @@ def extend(
 
 
 def _close_one(context: Any, project: str, *, pending_ok: bool = False) -> bool:
-    from hubctl.workspaces.lifecycle import close_workspace
+    from hubctl.workspaces.closing import close_workspace
 
     try:
         record = close_workspace(
@@ -273,7 +273,8 @@ def expire(
 ) -> None:
     """Close every workspace past its expiry (nightly). Exit 0: all due closed or none due;
     1: a closure failed (with --dry-run: something is due); 2: usage or config error."""
-    from hubctl.workspaces.lifecycle import due, today
+    from hubctl.workspaces.common import today
+    from hubctl.workspaces.listing import due
 
     when = _date(as_of, "--as-of") if as_of else today()
     context = workspace_site(site)

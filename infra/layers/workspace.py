@@ -54,7 +54,7 @@ NTP = 123
 DECISIONS = "decisions"
 # The one resource a workspace shares with others: its route on the site's admin subnet. Neutron
 # updates a subnet's routes as a whole and the provider locks per process only, so hubctl
-# deploys and removes it one workspace at a time (hubctl.workspaces.lifecycle).
+# deploys and removes it one workspace at a time (hubctl.workspaces.opening, closing).
 SHARED_ROUTE = "admin-route"
 
 

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from hubcore.stackfiles import STACKS_DIR
-from hubctl.workspaces.lifecycle import REPORTS_ENV, Site
+from hubctl.workspaces.common import REPORTS_ENV, Site
 from hubctl.workspaces.manifest import PROJECTS_ENV
 from tests.workspaces.keys import ecdsa_key, ed25519_key
 

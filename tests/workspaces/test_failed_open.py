@@ -20,7 +20,8 @@ from typer.testing import CliRunner
 from hubcore.paths import REPO_ROOT
 from hubcore.stackfiles import STACKS_DIR
 from hubctl.cli import app
-from hubctl.workspaces.lifecycle import Site, deploy, reports_dir, stage
+from hubctl.workspaces.common import Site, reports_dir
+from hubctl.workspaces.opening import deploy, stage
 from tests.workspaces.site import WorkspaceSite
 
 pytestmark = pytest.mark.integration

@@ -28,7 +28,7 @@ from hubcore.stacks import Layer
 from hubctl.cli import app
 from hubctl.deploy import connect_from_env
 from hubctl.workspaces.access import member_env, workspace_exports
-from hubctl.workspaces.lifecycle import REPORTS_ENV, Site
+from hubctl.workspaces.common import REPORTS_ENV, Site
 from tests.cloud import exports
 from tests.workspaces.site import WorkspaceSite
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from hubctl.workspaces.lifecycle import Site
+from hubctl.workspaces.common import Site
 from hubctl.workspaces.manifest import (
     KeyRules,
     ManifestError,
