@@ -14,13 +14,33 @@ if TYPE_CHECKING:
     from infra.layers.workspace import WorkspaceExports
 
 
-def _status(conn: Any, path: str, service: str) -> int:
-    response = conn.session.get(path, endpoint_filter={"service_type": service}, raise_exc=False)
+# What a check observed: the HTTP status the API answered, or why no answer came. Only a 404
+# says a thing is gone; 401, 403, 500 or a timeout say nothing of it, so its check fails and
+# the record keeps what was observed.
+Observed = int | str
+
+
+def _no_answer(error: Exception) -> str:
+    return f"no answer: {type(error).__name__}: {error}"
+
+
+def _status(conn: Any, path: str, service: str) -> Observed:
+    try:
+        response = conn.session.get(
+            path, endpoint_filter={"service_type": service}, raise_exc=False
+        )
+    except Exception as error:  # a timeout or a refused connection is an observation too
+        return _no_answer(error)
     return int(response.status_code)
 
 
-def _head(conn: Any, path: str, service: str) -> int:
-    response = conn.session.head(path, endpoint_filter={"service_type": service}, raise_exc=False)
+def _head(conn: Any, path: str, service: str) -> Observed:
+    try:
+        response = conn.session.head(
+            path, endpoint_filter={"service_type": service}, raise_exc=False
+        )
+    except Exception as error:
+        return _no_answer(error)
     return int(response.status_code)
 
 
@@ -32,10 +52,16 @@ def check_data_gone(record: closing_record.Record, conn: Any, holdings: Holdings
     for server in holdings.instance_ids:
         code = _status(conn, f"/servers/{server}", "compute")
         record.check(f"host {server} is gone", "compute GET /servers", code == 404, code)
-    listed = list(conn.compute.servers())
-    record.check(
-        "the project lists no host", "compute GET /servers/detail", not listed, len(listed)
-    )
+    try:
+        listed = list(conn.compute.servers())
+    except Exception as error:  # refused or unanswered: the project's hosts are unknown
+        record.check(
+            "the project lists no host", "compute GET /servers/detail", False, _no_answer(error)
+        )
+    else:
+        record.check(
+            "the project lists no host", "compute GET /servers/detail", not listed, len(listed)
+        )
     for volume in holdings.volume_ids:
         code = _status(conn, f"/volumes/{volume}", "block-storage")
         record.check(f"volume {volume} is gone", "block-storage GET /volumes", code == 404, code)
@@ -72,18 +98,26 @@ def check_airlock_gone(
         )
 
 
-def _listed(conn: Any, collection: str, name: str) -> int:
+def _listed(conn: Any, collection: str, name: str) -> Observed:
     """How many `collection` entries Keystone lists under `name` (a listing reads the database;
-    a lookup by id may be answered from Keystone's cache for a while after a deletion)."""
-    response = conn.session.get(
-        f"/{collection}",
-        params={"name": name},
-        endpoint_filter={"service_type": "identity", "interface": "public"},
-        raise_exc=False,
-    )
+    a lookup by id may be answered from Keystone's cache for a while after a deletion), or what
+    came instead of a listing."""
+    try:
+        response = conn.session.get(
+            f"/{collection}",
+            params={"name": name},
+            endpoint_filter={"service_type": "identity", "interface": "public"},
+            raise_exc=False,
+        )
+    except Exception as error:
+        return _no_answer(error)
     if response.status_code != 200:
-        return -1
+        return f"HTTP {response.status_code}"
     return len(response.json().get(collection) or [])
+
+
+def _shown(left: Observed) -> str:
+    return f"{left} listed" if isinstance(left, int) else left
 
 
 def check_identity_gone(record: closing_record.Record, conn: Any, holdings: Holdings) -> None:
@@ -95,7 +129,7 @@ def check_identity_gone(record: closing_record.Record, conn: Any, holdings: Hold
             f"Keystone project {holdings.project_name} is gone",
             "identity GET /projects?name=",
             left == 0,
-            f"{left} listed",
+            _shown(left),
         )
     for member, user in holdings.users.items():
         left = _listed(conn, "users", user)
@@ -103,5 +137,5 @@ def check_identity_gone(record: closing_record.Record, conn: Any, holdings: Hold
             f"member {member}'s user {user} is gone",
             "identity GET /users?name=",
             left == 0,
-            f"{left} listed",
+            _shown(left),
         )
