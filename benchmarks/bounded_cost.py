@@ -33,7 +33,7 @@ REPO = Path(__file__).resolve().parent.parent
 RULES_CASE = r"""
 import dataclasses, gc, json, resource, sys, time
 sys.path.insert(0, {repo!r})
-from hubctl.sources import target_of_synth
+from hubctl.targets import target_of_synth
 from synth.synthesis import synthesize
 from policies.config import load_pack_config
 from policies.evaluate import evaluate
@@ -73,7 +73,7 @@ print(json.dumps({{"seconds": elapsed, "cpu": time.process_time() - cpu,
 EXPORT_CASE = r"""
 import json, resource, sys, time
 sys.path.insert(0, {repo!r})
-from hubctl.sources import load_state
+from hubctl.targets import load_state
 from policies.config import load_pack_config
 from policies.evaluate import evaluate
 started, cpu = time.perf_counter(), time.process_time()

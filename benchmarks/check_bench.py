@@ -54,7 +54,7 @@ t1 = time.perf_counter()
 from synth.synthesis import synthesize
 from policies.config import load_pack_config
 from policies.evaluate import evaluate
-from hubctl.sources import target_of_synth
+from hubctl.targets import target_of_synth
 import gc
 config = load_pack_config()
 synth = check = 0.0

@@ -102,7 +102,7 @@ def check_stack(ready: PreparedStack, config: PackConfig) -> Report:
     The cache wraps synthesis from the outside: the findings when nothing they depend on
     changed, else the records, else a synthesis whose program runs are remembered one by one
     (a change of host counts alone runs nothing new)."""
-    from hubctl.sources import target_head, with_resources
+    from hubctl.targets import target_head, with_resources
 
     stack = ready.stack
     records_key = records_digest(stack, ready.values)

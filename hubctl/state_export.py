@@ -1,7 +1,7 @@
 """A `pulumi stack export` file (v3) as the pack's target: every part the pack reads is checked,
 each problem a StateError naming the file, the JSON path, the value and what is allowed; secrets
 stay masked unless the export's passphrase is given. The views of a synthesized stack come from
-hubctl/sources.py.
+hubctl/targets.py.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from hubcore.wire import (
     provider_urn_of,
 )
 from hubctl.passphrase import Decrypter, PassphraseError
-from hubctl.sources import STACK_TYPE, stack_urn
+from hubctl.targets import STACK_TYPE, stack_urn
 from policies.evaluate import Target
 from policies.facts import site_facts
 from policies.model import ResourceView

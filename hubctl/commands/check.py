@@ -25,8 +25,8 @@ from hubctl.commands.common import (
     require_known_stack,
 )
 from hubctl.passphrase import PassphraseError, passphrase_from_environment, passphrase_from_file
-from hubctl.sources import target_of_unplaced_stack
 from hubctl.state_export import StateError, load_state
+from hubctl.targets import target_of_unplaced_stack
 from infra.providers import REGION_KEY_PROVIDERS
 from policies.config import PackConfig, PackConfigError, load_pack_config
 from policies.evaluate import Report, Target, evaluate

@@ -47,7 +47,7 @@ from hubctl.evidence.model import (
     SuppressionRow,
 )
 from hubctl.gitcommit import head_of
-from hubctl.sources import target_of_synth
+from hubctl.targets import target_of_synth
 from policies.config import PackConfig
 from policies.evaluate import Target, Violation, evaluate
 from policies.formats.common import place

@@ -64,7 +64,7 @@ def _passwords(stack: auto.Stack, manifest: Manifest) -> None:
 
 def check_with_pack(stack: StackName) -> list[str]:
     """Mandatory findings of the pack on the synthesised workspace stack."""
-    from hubctl.sources import target_of_synth
+    from hubctl.targets import target_of_synth
     from policies.evaluate import evaluate
     from synth.synthesis import synthesize
 

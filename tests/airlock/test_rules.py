@@ -8,7 +8,7 @@ import os
 import pytest
 
 from hubcore.stackfiles import STACKS_DIR
-from hubctl.sources import target_of_synth
+from hubctl.targets import target_of_synth
 from hubctl.workspaces.opened import write_stack_file
 from infra.config import WorkspaceSpec
 from policies.evaluate import Target

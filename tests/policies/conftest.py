@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from hubcore.values import ConfigValue, Location
-from hubctl.sources import target_of_synth
+from hubctl.targets import target_of_synth
 from policies.evaluate import Target, run_rule
 from policies.model import Context, Outcome, ResourceView, SiteFacts, Status
 from policies.registry import REGISTRY

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from hubcore.wire import SECRET_SIG, SIG_KEY
-from hubctl.sources import stack_urn
+from hubctl.targets import stack_urn
 from synth.records import SynthResult
 
 PASSPHRASE = {"type": "passphrase", "state": {"salt": "v1:AtOPrB5/ehk=:v1:test"}}

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 from hubcore.paths import REPO_ROOT
 from hubcore.stackfiles import known_stacks, load_layered_config
 from hubctl.cli import app
-from hubctl.sources import target_of_unplaced_stack
+from hubctl.targets import target_of_unplaced_stack
 from policies.config import load_pack_config
 from policies.evaluate import evaluate
 from tests.hubctl_runner import run_hubctl

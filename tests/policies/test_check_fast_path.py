@@ -16,7 +16,7 @@ import pytest
 
 from hubcore.stackfiles import known_stacks
 from hubctl import checkcache
-from hubctl.sources import target_of_synth
+from hubctl.targets import target_of_synth
 from policies.config import load_pack_config
 from policies.evaluate import Report, evaluate
 from policies.formats import Format, render

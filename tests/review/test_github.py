@@ -113,7 +113,7 @@ def test_an_audits_sarif_passes_githubs_rules(tmp_path: Path):
     import dataclasses
 
     from hubcore.values import Location
-    from hubctl.sources import target_of_synth
+    from hubctl.targets import target_of_synth
     from policies.config import PackConfig
     from policies.evaluate import evaluate
     from policies.formats import Format, render

@@ -1,4 +1,4 @@
-"""Where resource views come from offline: a synthesized stack as the pack's target.
+"""The pack's targets offline: a synthesized stack, and its resources, as the pack judges them.
 
 A `pulumi stack export` file is read and checked by hubctl/state_export.py.
 """
