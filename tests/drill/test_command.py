@@ -11,10 +11,11 @@ from typer.testing import CliRunner
 from hubcore.stackfiles import REPO_ROOT
 from hubctl.cli import app
 from hubctl.drill import journal
+from hubctl.drill.context import Drill
 from hubctl.drill.journal import Journal
 from hubctl.drill.model import Scenario
 from hubctl.drill.plan import DrillRefused, prepare
-from hubctl.drill.runner import Drill, rebuild_backend
+from hubctl.drill.start import rebuild_backend
 
 cli = CliRunner()
 
