@@ -8,16 +8,13 @@ from __future__ import annotations
 import shutil
 from urllib.parse import urlparse
 
-from pulumi import automation as auto
-
-from hubcore.stackfiles import REPO_ROOT
 from hubcore.stacks import Layer
-from hubctl.deploy import LAYERS, SiteDeployer, delete_order_secrets, select_stack, stack_name
+from hubctl.deploy import LAYERS, SiteDeployer, delete_order_secrets, select_stack
 from hubctl.drill.cloud import empty_container, output_containers
 from hubctl.drill.context import Drill, Records
 from hubctl.drill.model import Cleanup, DrillReport, Outcome, Scenario
 from hubctl.drill.report import write_report
-from hubctl.drill.start import Start
+from hubctl.drill.start import Start, target_stacks
 
 
 def finish(
@@ -64,12 +61,9 @@ def left_standing(drill: Drill, env: dict[str, str], why: str, then: str = "") -
 
 def inventory(drill: Drill, env: dict[str, str]) -> str:
     try:
-        workspace = auto.LocalWorkspace(work_dir=str(REPO_ROOT), env_vars={**drill.environ, **env})
-        wanted = {stack_name(drill.target.site, layer) for layer in LAYERS}
         found = [
             f"{s.name.split('/')[-1]} ({s.resource_count or 0} resources)"
-            for s in workspace.list_stacks()
-            if s.name.split("/")[-1] in wanted
+            for s in target_stacks(drill, env)
         ]
     except Exception as error:  # the report must still be written
         return f"stacks unknown ({type(error).__name__})"

@@ -122,8 +122,11 @@ def engine_env(cloud: SiteCloud, backend: str) -> dict[str, str]:
 
 def existing_resources(drill: Drill, env: dict[str, str]) -> int:
     """Resources the target's stacks already hold in the backend (0 for a fresh one)."""
+    return sum(s.resource_count or 0 for s in target_stacks(drill, env))
+
+
+def target_stacks(drill: Drill, env: dict[str, str]) -> list[auto.StackSummary]:
+    """The target's stacks in the backend `env` names, as the engine lists them."""
     workspace = auto.LocalWorkspace(work_dir=str(REPO_ROOT), env_vars={**drill.environ, **env})
     wanted = {stack_name(drill.target.site, layer) for layer in LAYERS}
-    return sum(
-        s.resource_count or 0 for s in workspace.list_stacks() if s.name.split("/")[-1] in wanted
-    )
+    return [s for s in workspace.list_stacks() if s.name.split("/")[-1] in wanted]
