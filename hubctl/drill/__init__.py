@@ -3,5 +3,8 @@
 plan: scenarios, safety checks and the dependency plan; timing: engine events turned into cloud
 wait versus tool time; cloud: openstacksdk connections per site; replication: the replica job and
 the restore; verify: API checks of the rebuilt site; report: JSON, Markdown and the timeline
-chart; runner: the drill itself.
+chart; runner: the drill itself, its phases in order, each in a module of its own: start (backend,
+clouds, journal), loss (the primary before and at the loss), rebuild (layers and the restore),
+checking (hosts, layers, state), assemble (the report from the records), cleanup; context holds
+what they share.
 """

@@ -1,5 +1,5 @@
-"""The drill's cloud helpers: the site's project and emptying a container (hubctl.cloud), and
-whether two regions share their endpoints.
+"""The drill's cloud helpers: the site's project and emptying a container (hubctl.cloud),
+whether two regions share their endpoints, and how far apart the DR site is from its primary.
 
 Nothing here prints or records a secret.
 """
@@ -9,7 +9,14 @@ from __future__ import annotations
 from hubctl.cloud import SiteCloud, empty_container, site_cloud
 from hubctl.deploy import LayerRun
 
-__all__ = ["SiteCloud", "empty_container", "output_containers", "shared_endpoints", "site_cloud"]
+__all__ = [
+    "SiteCloud",
+    "empty_container",
+    "output_containers",
+    "separation",
+    "shared_endpoints",
+    "site_cloud",
+]
 
 
 def output_containers(storage: LayerRun | None) -> dict[str, str]:
@@ -31,3 +38,24 @@ def shared_endpoints(cloud: SiteCloud, other_region: str) -> bool | None:
     except Exception:  # the catalogue is advisory here; the report says "unknown"
         return None
     return bool(mine) and mine == theirs
+
+
+def separation(source: SiteCloud, target: SiteCloud) -> str:
+    shared = shared_endpoints(target, source.region)
+    regions = (
+        f"{target.region} and {source.region} share the same service endpoints (a nominal "
+        "second region)"
+        if shared
+        else f"{target.region} and {source.region} have their own service endpoints"
+    )
+    if source.project != target.project:
+        return (
+            f"DR site in project {target.project}, primary in project {source.project}; "
+            f"{regions}"
+            + (
+                ", so the second project is what keeps the drill apart from the primary"
+                if shared
+                else ""
+            )
+        )
+    return f"same project {target.project}; {regions}"

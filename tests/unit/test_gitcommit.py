@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from hubcore.paths import REPO_ROOT
-from hubctl.drill import runner
+from hubctl.drill import assemble
 from hubctl.evidence.collect import commit_of
 from hubctl.gitcommit import head_of
 
@@ -68,4 +68,4 @@ def test_without_git_the_commit_is_unknown(checkout: Path, monkeypatch: pytest.M
 
 def test_a_drill_records_the_short_hash_of_the_repository() -> None:
     head = head_of(REPO_ROOT)
-    assert runner._commit() == (head.short if head else None)
+    assert assemble._commit() == (head.short if head else None)
