@@ -214,6 +214,9 @@ def egress_prefixes(config: HubConfig) -> list[tuple[int, str, str]]:
 
 
 class WorkspaceLayer(pulumi.ComponentResource):
+    """A research workspace: each of its parts is declared by its own function, in this order,
+    which is the order the engine registers their resources in."""
+
     def __init__(
         self,
         context: LayerContext,
@@ -227,397 +230,591 @@ class WorkspaceLayer(pulumi.ComponentResource):
         network = upstream.of(NetworkExports)
         kms = upstream.of(KmsExports)
         storage = upstream.of(StorageExports)
-        prefix = context.name("ws", spec.id)
-        super().__init__("hub:layers:Workspace", prefix, None, opts)
+        facts = WorkspaceFacts.of(config, spec, context.name("ws", spec.id))
+        super().__init__("hub:layers:Workspace", facts.prefix, None, opts)
         self.spec = spec
-        metadata = workspace_metadata(config, spec)
-        tags = [f"{k}={v}" for k, v in metadata.items() if k != "authorisation-ends"]
 
-        def name(*parts: str) -> str:
-            return "-".join((prefix, *parts))
-
-        # ---- identity: the project and who may use it ------------------------------------
-        grants: list[pulumi.Resource] = []
-        self.users: dict[str, openstack.identity.User] = {}
-        # Who the decision containers and the release area admit: each data officer by id
-        # (where hubctl creates the tenancy), else by name in the provider's own IAM.
-        officer_ids: dict[str, pulumi.Input[str]] = dict.fromkeys(config.data_officers, "")
-        operator_scope = openstack.identity.get_auth_scope_output(
-            name="operator", opts=pulumi.InvokeOptions(provider=context.provider)
-        )
-        if config.workspace_tenancy is Tenancy.CREATE:
-            self.project = openstack.identity.Project(
-                name("project"),
-                name=prefix,
-                description=f"Research workspace {spec.id}: {spec.title}"[:255],
-                enabled=True,
-                tags=tags,
-                opts=context.opts(self),
-            )
-            project_id: pulumi.Output[str] = self.project.id
-            project_name: pulumi.Output[str] = self.project.name
-            role = functools.partial(self._role, context)
-            grants.append(
-                openstack.identity.RoleAssignment(
-                    name("operator"),
-                    project_id=project_id,
-                    user_id=operator_scope.user_id,
-                    role_id=role(OPERATOR_ROLE),
-                    opts=context.opts(self),
-                )
-            )
-            passwords = member_passwords(config, spec)
-            for member in spec.members:
-                user = openstack.identity.User(
-                    name("member", member.id),
-                    name=name(member.id),
-                    description=f"{member.role.value} of workspace {spec.id}",
-                    default_project_id=project_id,
-                    password=pulumi.Output.secret(passwords[member.id]),
-                    enabled=True,
-                    extra={**metadata, "email": member.email, "member-role": member.role.value},
-                    opts=context.opts(self),
-                )
-                self.users[member.id] = user
-                for role_name in (MEMBER_ROLE, KEY_READER_ROLE):
-                    grants.append(
-                        openstack.identity.RoleAssignment(
-                            name("member", member.id, role_name),
-                            project_id=project_id,
-                            user_id=user.id,
-                            role_id=role(role_name),
-                            opts=context.opts(self),
-                        )
-                    )
-            for officer in config.data_officers:
-                found = openstack.identity.get_user_output(
-                    name=officer, opts=pulumi.InvokeOptions(provider=context.provider)
-                )
-                officer_ids[officer] = found.id
-                grants.append(
-                    openstack.identity.RoleAssignment(
-                        name("officer", officer),
-                        project_id=project_id,
-                        user_id=found.id,
-                        role_id=role(DATA_OFFICER_ROLE),
-                        opts=context.opts(self),
-                    )
-                )
-        else:
-            assert spec.project is not None  # checked by HubConfig
-            project_name = pulumi.Output.from_input(spec.project)
-            project_id = pulumi.Output.from_input(spec.project)
-            officer_ids = {officer: officer for officer in config.data_officers}
-
-        # Everything else lives in the workspace's project: a provider scoped to it, created
-        # once the operator may use the project.
-        self.provider = make_provider(
-            config,
-            "openstack-workspace",
-            config.region_name,
-            tenant_name=project_name,
-            opts=pulumi.ResourceOptions(depends_on=grants),
-        )
-        ws = LayerContext(config=config, provider=self.provider, tls_provider=context.tls_provider)
-        guarded = functools.partial(ws.opts, self, protect=config.protect)
-
-        # ---- network: own range, no gateway, one leg on the site's admin subnet -------------
-        cidr = spec.cidr
-        self.network = openstack.networking.Network(
-            name("net"),
-            name=name("net"),
-            admin_state_up=True,
-            port_security_enabled=True,
-            description=f"Network of research workspace {spec.id}",
-            tags=tags,
-            opts=ws.opts(self),
-        )
-        self.subnet = openstack.networking.Subnet(
-            name("subnet"),
-            name=name("subnet"),
-            network_id=self.network.id,
-            cidr=str(cidr),
-            ip_version=4,
-            gateway_ip=str(cidr[1]),
-            enable_dhcp=True,
-            dns_nameservers=[],
-            tags=[*tags, f"tier={Tier.WORKSPACE.value}"],
-            opts=ws.opts(self),
-        )
-        self.router = openstack.networking.Router(
-            name("router"),
-            name=name("router"),
-            description="Workspace router: no external gateway; its other leg is the admin tier",
-            admin_state_up=True,
-            tags=tags,
-            opts=ws.opts(self),
-        )
-        openstack.networking.RouterInterface(
-            name("router", "workspace"),
-            router_id=self.router.id,
-            subnet_id=self.subnet.id,
-            opts=ws.opts(self),
-        )
-        self.admin_leg = openstack.networking.Port(
-            name("admin-leg"),
-            name=name("admin-leg"),
-            network_id=network.apply(lambda n: n.network_id),
-            fixed_ips=[
-                openstack.networking.PortFixedIpArgs(
-                    subnet_id=network.apply(lambda n: n.subnet_ids[Tier.ADMIN.value])
-                )
-            ],
-            admin_state_up=True,
-            tags=[*tags, f"tier={Tier.ADMIN.value}"],
-            opts=ws.opts(self),
-        )
-        openstack.networking.RouterInterface(
-            name("router", "admin"),
-            router_id=self.router.id,
-            port_id=self.admin_leg.id,
-            opts=ws.opts(self),
-        )
-        # The admin tier's hosts reach this workspace (and only it) through its router.
-        openstack.networking.SubnetRoute(
-            name(SHARED_ROUTE),
-            subnet_id=network.apply(lambda n: n.subnet_ids[Tier.ADMIN.value]),
-            destination_cidr=str(cidr),
-            next_hop=self.admin_leg.all_fixed_ips.apply(lambda ips: ips[0]),
-            opts=ws.opts(self),
-        )
-
-        # ---- one security group: in from the admin tier, out to NTP and the proxy only -------
-        self.security_group = openstack.networking.SecGroup(
-            name("sg"),
-            name=name("sg"),
-            description=f"Research workspace {spec.id}: bastion in, NTP and package proxy out",
-            delete_default_rules=True,
-            tags=[*tags, f"tier={Tier.WORKSPACE.value}"],
-            opts=ws.opts(self),
-        )
-        admin_cidr = network.apply(lambda n: n.subnet_cidrs[Tier.ADMIN.value])
-        for flow in FLOWS:
-            if flow.tier is not Tier.WORKSPACE:
-                continue
-            openstack.networking.SecGroupRule(
-                name("sg", f"in-{flow.port}-from-{flow.source}"),
-                security_group_id=self.security_group.id,
-                direction="ingress",
-                ethertype="IPv4",
-                protocol="tcp",
-                port_range_min=flow.port,
-                port_range_max=flow.port,
-                remote_ip_prefix=admin_cidr,
-                description=flow.purpose,
-                opts=ws.opts(self),
-            )
-        for out_port, protocol, remote in egress_prefixes(config):
-            openstack.networking.SecGroupRule(
-                name("sg", f"out-{out_port}-{IPv4Network(remote).network_address}"),
-                security_group_id=self.security_group.id,
-                direction="egress",
-                ethertype="IPv4",
-                protocol=protocol,
-                port_range_min=out_port,
-                port_range_max=out_port,
-                remote_ip_prefix=remote,
-                description="NTP inside the site" if out_port == NTP else "the site's proxy",
-                opts=ws.opts(self),
-            )
-
-        # ---- the per-project key: generated by Barbican, never in the state ----------------
-        self.key = openstack.keymanager.OrderV1(
-            name("key"),
-            type="key",
-            meta={
-                "algorithm": "aes",
-                "bit_length": 256,
-                "mode": "gcm",
-                "name": name("key"),
-            },
-            opts=guarded(),
-        )
-
-        # ---- the extract and the outbox (airlock) -------------------------------------------
-        container_meta: dict[str, pulumi.Input[str]] = {
-            **metadata,
-            "workspace-datasets": ",".join(spec.datasets),
-            "data-key-ref": self.key.secret_ref,
-            "encryption": "client-side: AES-256-GCM data keys wrapped (AES-KW) by data-key-ref",
-            "sources": storage.apply(
-                lambda s: ",".join(s.containers.get(f"dataset-{d}", d) for d in spec.datasets)
-            ),
-        }
-        self.extract = openstack.objectstorage.Container(
-            name("extract"),
-            name=name("extract"),
-            container_read=MEMBER_ROLE,
-            metadata={**container_meta, "purpose": "extract"},
-            force_destroy=True,
-            opts=guarded(),
-        )
-        airlock_meta = {**metadata, "purpose": "airlock"}
-        names = AirlockNames.of(config.site, spec.id, config.data_officers)
-        self.outbox = openstack.objectstorage.Container(
-            name("outbox"),
-            name=names.outbox,
-            # Members put results and never read them back; data officers read them, and
-            # delete the files of the requests they reject (hubctl.airlock).
-            container_write=f"{MEMBER_ROLE},{DATA_OFFICER_ROLE}",
-            container_read=DATA_OFFICER_ROLE,
-            metadata={**metadata, "purpose": "outbox", "released-by": DATA_OFFICER_ROLE},
-            force_destroy=True,
-            opts=guarded(),
-        )
-        # One record per request (its files' hashes, findings and transitions): members
-        # submit and cancel, officers review. What a record says is never proof of a
-        # decision: approvals are read from the officers' own containers below.
-        self.ledger = openstack.objectstorage.Container(
-            name("airlock"),
-            name=names.ledger,
-            container_read=f"{MEMBER_ROLE},{DATA_OFFICER_ROLE}",
-            container_write=f"{MEMBER_ROLE},{DATA_OFFICER_ROLE}",
-            metadata={**airlock_meta, "airlock": "requests"},
-            force_destroy=True,
-            opts=guarded(),
-        )
-        self.decisions: dict[str, openstack.objectstorage.Container] = {}
-        for officer, officer_id in officer_ids.items():
-            # Only this officer writes here: Swift, not hubctl, attests who approved.
-            self.decisions[officer] = openstack.objectstorage.Container(
-                name(DECISIONS, officer),
-                name=names.decisions[officer],
-                container_read=f"{MEMBER_ROLE},{DATA_OFFICER_ROLE}",
-                container_write=pulumi.Output.all(project_id, officer_id).apply(
-                    lambda ids: f"{ids[0]}:{ids[1]}"
-                ),
-                metadata={**airlock_meta, "airlock": "decisions", "officer": officer},
-                force_destroy=True,
-                opts=guarded(),
-            )
-        # The release area lives in the site's project: members hold no role there, officers
-        # read it through their workspace-scoped tokens, and only the operator (the project's
-        # owner) writes it, so a release needs the operator and two officers' approvals.
-        self.release_area = openstack.objectstorage.Container(
-            context.name("release", spec.id),
-            name=names.release,
-            container_read=pulumi.Output.all(project_id, *officer_ids.values()).apply(
-                lambda ids: ",".join(f"{ids[0]}:{officer}" for officer in ids[1:])
-            ),
-            metadata={**airlock_meta, "airlock": "release"},
-            force_destroy=True,
-            opts=context.opts(self, protect=config.protect),
-        )
+        identity = declare_identity(self, context, facts)
+        if identity.project is not None:  # only where the site's tenancy is `create`
+            self.project = identity.project
+        self.users = identity.users
+        ws = workspace_context(context, identity)
+        self.provider = ws.provider
+        net = declare_network(self, ws, facts, network)
+        self.network, self.subnet, self.router = net.network, net.subnet, net.router
+        self.admin_leg = net.admin_leg
+        self.security_group = declare_security_group(self, ws, facts, network)
+        self.key = declare_key(self, ws, facts)
+        self.extract = declare_extract(self, ws, facts, self.key, storage)
+        airlock = declare_airlock(self, context, ws, facts, identity)
+        self.outbox, self.ledger = airlock.outbox, airlock.ledger
+        self.decisions, self.release_area = airlock.decisions, airlock.release_area
         # The pack checks the key is not a dataset key: say which keys those are.
         self.dataset_keys = kms.apply(lambda k: sorted(k.dataset_key_refs.values()))
+        hosts = declare_hosts(self, ws, facts, net, self.security_group)
+        self.instances = hosts.instances
 
-        # ---- analysis hosts ------------------------------------------------------------------
-        self.instances: list[openstack.compute.Instance] = []
-        volume_ids: list[pulumi.Output[str]] = []
-        image = openstack.images.get_image_output(
-            name=config.image,
-            most_recent=True,
-            opts=pulumi.InvokeOptions(provider=self.provider),
-        )
-        role_tags = [*tags, f"tier={Tier.WORKSPACE.value}", f"role={HostRole.WORKSPACE.value}"]
-        for index in range(spec.size.count):
-            host = name(str(index))
-            boot = openstack.blockstorage.Volume(
-                f"{host}-boot",
-                name=f"{host}-boot",
-                size=spec.size.boot_volume_gb,
-                volume_type=config.volume_type,
-                image_id=image.id,
-                metadata={**metadata, "role": HostRole.WORKSPACE.value},
-                opts=ws.opts(self),
-            )
-            data = openstack.blockstorage.Volume(
-                f"{host}-data",
-                name=f"{host}-data",
-                size=spec.size.volume_gb,
-                volume_type=config.volume_type,
-                description=f"Analysis volume of workspace {spec.id} (LUKS, keys in Barbican)",
-                metadata={**metadata, "role": HostRole.WORKSPACE.value, "data": "true"},
-                opts=guarded(),
-            )
-            volume_ids += [boot.id, data.id]
-            host_port = openstack.networking.Port(
-                host,
-                name=host,
-                network_id=self.network.id,
-                fixed_ips=[openstack.networking.PortFixedIpArgs(subnet_id=self.subnet.id)],
-                security_group_ids=[self.security_group.id],
-                admin_state_up=True,
-                tags=role_tags,
-                opts=ws.opts(self),
-            )
-            instance = openstack.compute.Instance(
-                host,
-                name=host,
-                flavor_name=spec.size.flavor,
-                networks=[openstack.compute.InstanceNetworkArgs(port=host_port.id)],
-                block_devices=[
-                    openstack.compute.InstanceBlockDeviceArgs(
-                        uuid=boot.id,
-                        source_type="volume",
-                        destination_type="volume",
-                        boot_index=0,
-                        delete_on_termination=False,
-                    ),
-                    openstack.compute.InstanceBlockDeviceArgs(
-                        uuid=data.id,
-                        source_type="volume",
-                        destination_type="volume",
-                        boot_index=-1,
-                        delete_on_termination=False,
-                    ),
-                ],
-                user_data=data.id.apply(functools.partial(_user_data, config, spec)),
-                config_drive=True,
-                metadata={**metadata, "tier": Tier.WORKSPACE.value},
-                tags=role_tags,
-                opts=ws.opts(self),
-            )
-            self.instances.append(instance)
-
-        self.exports = pulumi.Output.all(
-            project_id=project_id,
-            project_name=project_name,
-            network_id=self.network.id,
-            subnet_id=self.subnet.id,
-            router_id=self.router.id,
-            security_group_id=self.security_group.id,
-            instances=[i.name for i in self.instances],
-            instance_ids=[i.id for i in self.instances],
-            volume_ids=volume_ids,
-            extract_container=self.extract.name,
-            outbox_container=self.outbox.name,
-            key_ref=self.key.secret_ref,
-            members={m: u.name for m, u in self.users.items()},
-            member_user_ids={m: u.id for m, u in self.users.items()},
-            airlock_container=self.ledger.name,
-            decision_containers={o: c.name for o, c in self.decisions.items()},
-            officer_user_ids=officer_ids,
-            release_container=self.release_area.name,
-            release_project_id=operator_scope.project_id,
-        ).apply(
-            lambda values: {
-                **values,
-                "workspace": spec.id,
-                "tenancy": config.workspace_tenancy.value,
-                "cidr": str(cidr),
-                "authorisation": spec.authorisation.reference,
-                "expires": spec.expires.isoformat(),
-            }
+        self.exports = workspace_exports(
+            facts, identity, net, self.security_group, self.key, self.extract, airlock, hosts
         )
         self.register_outputs({"exports": self.exports, "dataset_key_refs": self.dataset_keys})
 
-    @staticmethod
-    def _role(context: LayerContext, role: str) -> pulumi.Output[str]:
-        found = openstack.identity.get_role_output(
-            name=role, opts=pulumi.InvokeOptions(provider=context.provider)
+
+@dataclass(frozen=True)
+class WorkspaceFacts:
+    """What every part of a workspace is declared from: the stack's config, the workspace's
+    spec, the prefix of its resources' names and what each of them says about itself."""
+
+    config: HubConfig
+    spec: WorkspaceSpec
+    prefix: str
+    metadata: dict[str, str]
+    tags: list[str]
+
+    @classmethod
+    def of(cls, config: HubConfig, spec: WorkspaceSpec, prefix: str) -> WorkspaceFacts:
+        metadata = workspace_metadata(config, spec)
+        tags = [f"{k}={v}" for k, v in metadata.items() if k != "authorisation-ends"]
+        return cls(config=config, spec=spec, prefix=prefix, metadata=metadata, tags=tags)
+
+    def name(self, *parts: str) -> str:
+        return "-".join((self.prefix, *parts))
+
+
+# ---- identity: the project and who may use it ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class Identity:
+    """The workspace's project and who may use it. `project` is None where the site's tenancy
+    is `existing` (the manifest's project, access through the provider's IAM)."""
+
+    project: openstack.identity.Project | None
+    project_id: pulumi.Output[str]
+    project_name: pulumi.Output[str]
+    # What the workspace-scoped provider waits for: the operator may then use the project.
+    grants: list[pulumi.Resource]
+    users: dict[str, openstack.identity.User]
+    # Who the decision containers and the release area admit: each data officer by id
+    # (where hubctl creates the tenancy), else by name in the provider's own IAM.
+    officer_ids: dict[str, pulumi.Input[str]]
+    # Who the site provider's credentials are: the operator, in the site's project.
+    operator_scope: pulumi.Output[openstack.identity.GetAuthScopeResult]
+
+
+def declare_identity(
+    owner: pulumi.ComponentResource, context: LayerContext, facts: WorkspaceFacts
+) -> Identity:
+    """Where the tenancy is `create`: the Keystone project, the operator's grant on it, one
+    user per member with the member and key-reader roles, and the data officers' grants."""
+    config, spec, name = facts.config, facts.spec, facts.name
+    grants: list[pulumi.Resource] = []
+    users: dict[str, openstack.identity.User] = {}
+    officer_ids: dict[str, pulumi.Input[str]] = dict.fromkeys(config.data_officers, "")
+    operator_scope = openstack.identity.get_auth_scope_output(
+        name="operator", opts=pulumi.InvokeOptions(provider=context.provider)
+    )
+    if config.workspace_tenancy is not Tenancy.CREATE:
+        assert spec.project is not None  # checked by HubConfig
+        return Identity(
+            project=None,
+            project_id=pulumi.Output.from_input(spec.project),
+            project_name=pulumi.Output.from_input(spec.project),
+            grants=grants,
+            users=users,
+            officer_ids={officer: officer for officer in config.data_officers},
+            operator_scope=operator_scope,
         )
-        return found.id
+    project = openstack.identity.Project(
+        name("project"),
+        name=facts.prefix,
+        description=f"Research workspace {spec.id}: {spec.title}"[:255],
+        enabled=True,
+        tags=facts.tags,
+        opts=context.opts(owner),
+    )
+    project_id: pulumi.Output[str] = project.id
+    role = functools.partial(_role, context)
+    grants.append(
+        openstack.identity.RoleAssignment(
+            name("operator"),
+            project_id=project_id,
+            user_id=operator_scope.user_id,
+            role_id=role(OPERATOR_ROLE),
+            opts=context.opts(owner),
+        )
+    )
+    passwords = member_passwords(config, spec)
+    for member in spec.members:
+        user = openstack.identity.User(
+            name("member", member.id),
+            name=name(member.id),
+            description=f"{member.role.value} of workspace {spec.id}",
+            default_project_id=project_id,
+            password=pulumi.Output.secret(passwords[member.id]),
+            enabled=True,
+            extra={**facts.metadata, "email": member.email, "member-role": member.role.value},
+            opts=context.opts(owner),
+        )
+        users[member.id] = user
+        for role_name in (MEMBER_ROLE, KEY_READER_ROLE):
+            grants.append(
+                openstack.identity.RoleAssignment(
+                    name("member", member.id, role_name),
+                    project_id=project_id,
+                    user_id=user.id,
+                    role_id=role(role_name),
+                    opts=context.opts(owner),
+                )
+            )
+    for officer in config.data_officers:
+        found = openstack.identity.get_user_output(
+            name=officer, opts=pulumi.InvokeOptions(provider=context.provider)
+        )
+        officer_ids[officer] = found.id
+        grants.append(
+            openstack.identity.RoleAssignment(
+                name("officer", officer),
+                project_id=project_id,
+                user_id=found.id,
+                role_id=role(DATA_OFFICER_ROLE),
+                opts=context.opts(owner),
+            )
+        )
+    return Identity(
+        project=project,
+        project_id=project_id,
+        project_name=project.name,
+        grants=grants,
+        users=users,
+        officer_ids=officer_ids,
+        operator_scope=operator_scope,
+    )
+
+
+def _role(context: LayerContext, role: str) -> pulumi.Output[str]:
+    found = openstack.identity.get_role_output(
+        name=role, opts=pulumi.InvokeOptions(provider=context.provider)
+    )
+    return found.id
+
+
+def workspace_context(context: LayerContext, identity: Identity) -> LayerContext:
+    """Everything else lives in the workspace's project: a provider scoped to it, created
+    once the operator may use the project (a child of the stack, as the site's provider)."""
+    config = context.config
+    provider = make_provider(
+        config,
+        "openstack-workspace",
+        config.region_name,
+        tenant_name=identity.project_name,
+        opts=pulumi.ResourceOptions(depends_on=identity.grants),
+    )
+    return LayerContext(config=config, provider=provider, tls_provider=context.tls_provider)
+
+
+# ---- network: own range, no gateway, one leg on the site's admin subnet ---------------------
+
+
+@dataclass(frozen=True)
+class WorkspaceNetwork:
+    network: openstack.networking.Network
+    subnet: openstack.networking.Subnet
+    router: openstack.networking.Router
+    admin_leg: openstack.networking.Port
+
+
+def declare_network(
+    owner: pulumi.ComponentResource,
+    ws: LayerContext,
+    facts: WorkspaceFacts,
+    site: pulumi.Output[NetworkExports],
+) -> WorkspaceNetwork:
+    """The workspace's network and subnet, its router's two legs (the subnet, a port on the
+    site's admin subnet) and the admin subnet's route to the workspace."""
+    spec, name, tags = facts.spec, facts.name, facts.tags
+    cidr = spec.cidr
+    network = openstack.networking.Network(
+        name("net"),
+        name=name("net"),
+        admin_state_up=True,
+        port_security_enabled=True,
+        description=f"Network of research workspace {spec.id}",
+        tags=tags,
+        opts=ws.opts(owner),
+    )
+    subnet = openstack.networking.Subnet(
+        name("subnet"),
+        name=name("subnet"),
+        network_id=network.id,
+        cidr=str(cidr),
+        ip_version=4,
+        gateway_ip=str(cidr[1]),
+        enable_dhcp=True,
+        dns_nameservers=[],
+        tags=[*tags, f"tier={Tier.WORKSPACE.value}"],
+        opts=ws.opts(owner),
+    )
+    router = openstack.networking.Router(
+        name("router"),
+        name=name("router"),
+        description="Workspace router: no external gateway; its other leg is the admin tier",
+        admin_state_up=True,
+        tags=tags,
+        opts=ws.opts(owner),
+    )
+    openstack.networking.RouterInterface(
+        name("router", "workspace"),
+        router_id=router.id,
+        subnet_id=subnet.id,
+        opts=ws.opts(owner),
+    )
+    admin_leg = openstack.networking.Port(
+        name("admin-leg"),
+        name=name("admin-leg"),
+        network_id=site.apply(lambda n: n.network_id),
+        fixed_ips=[
+            openstack.networking.PortFixedIpArgs(
+                subnet_id=site.apply(lambda n: n.subnet_ids[Tier.ADMIN.value])
+            )
+        ],
+        admin_state_up=True,
+        tags=[*tags, f"tier={Tier.ADMIN.value}"],
+        opts=ws.opts(owner),
+    )
+    openstack.networking.RouterInterface(
+        name("router", "admin"),
+        router_id=router.id,
+        port_id=admin_leg.id,
+        opts=ws.opts(owner),
+    )
+    # The admin tier's hosts reach this workspace (and only it) through its router.
+    openstack.networking.SubnetRoute(
+        name(SHARED_ROUTE),
+        subnet_id=site.apply(lambda n: n.subnet_ids[Tier.ADMIN.value]),
+        destination_cidr=str(cidr),
+        next_hop=admin_leg.all_fixed_ips.apply(lambda ips: ips[0]),
+        opts=ws.opts(owner),
+    )
+    return WorkspaceNetwork(network=network, subnet=subnet, router=router, admin_leg=admin_leg)
+
+
+# ---- one security group: in from the admin tier, out to NTP and the proxy only --------------
+
+
+def declare_security_group(
+    owner: pulumi.ComponentResource,
+    ws: LayerContext,
+    facts: WorkspaceFacts,
+    site: pulumi.Output[NetworkExports],
+) -> openstack.networking.SecGroup:
+    """The hosts' one security group: the workspace tier's flows in from the site's admin
+    subnet, and out only to the site's NTP servers and package proxy (egress_prefixes)."""
+    spec, name = facts.spec, facts.name
+    security_group = openstack.networking.SecGroup(
+        name("sg"),
+        name=name("sg"),
+        description=f"Research workspace {spec.id}: bastion in, NTP and package proxy out",
+        delete_default_rules=True,
+        tags=[*facts.tags, f"tier={Tier.WORKSPACE.value}"],
+        opts=ws.opts(owner),
+    )
+    admin_cidr = site.apply(lambda n: n.subnet_cidrs[Tier.ADMIN.value])
+    for flow in FLOWS:
+        if flow.tier is not Tier.WORKSPACE:
+            continue
+        openstack.networking.SecGroupRule(
+            name("sg", f"in-{flow.port}-from-{flow.source}"),
+            security_group_id=security_group.id,
+            direction="ingress",
+            ethertype="IPv4",
+            protocol="tcp",
+            port_range_min=flow.port,
+            port_range_max=flow.port,
+            remote_ip_prefix=admin_cidr,
+            description=flow.purpose,
+            opts=ws.opts(owner),
+        )
+    for out_port, protocol, remote in egress_prefixes(facts.config):
+        openstack.networking.SecGroupRule(
+            name("sg", f"out-{out_port}-{IPv4Network(remote).network_address}"),
+            security_group_id=security_group.id,
+            direction="egress",
+            ethertype="IPv4",
+            protocol=protocol,
+            port_range_min=out_port,
+            port_range_max=out_port,
+            remote_ip_prefix=remote,
+            description="NTP inside the site" if out_port == NTP else "the site's proxy",
+            opts=ws.opts(owner),
+        )
+    return security_group
+
+
+# ---- the per-project key and the extract ----------------------------------------------------
+
+
+def declare_key(
+    owner: pulumi.ComponentResource, ws: LayerContext, facts: WorkspaceFacts
+) -> openstack.keymanager.OrderV1:
+    """The per-project key: generated by Barbican, never in the state; protected."""
+    return openstack.keymanager.OrderV1(
+        facts.name("key"),
+        type="key",
+        meta={
+            "algorithm": "aes",
+            "bit_length": 256,
+            "mode": "gcm",
+            "name": facts.name("key"),
+        },
+        opts=ws.opts(owner, protect=facts.config.protect),
+    )
+
+
+def declare_extract(
+    owner: pulumi.ComponentResource,
+    ws: LayerContext,
+    facts: WorkspaceFacts,
+    key: openstack.keymanager.OrderV1,
+    storage: pulumi.Output[StorageExports],
+) -> openstack.objectstorage.Container:
+    """The private extract container: its objects encrypted client-side under data keys the
+    per-project key wraps, and its metadata naming the datasets' containers; protected."""
+    spec = facts.spec
+    container_meta: dict[str, pulumi.Input[str]] = {
+        **facts.metadata,
+        "workspace-datasets": ",".join(spec.datasets),
+        "data-key-ref": key.secret_ref,
+        "encryption": "client-side: AES-256-GCM data keys wrapped (AES-KW) by data-key-ref",
+        "sources": storage.apply(
+            lambda s: ",".join(s.containers.get(f"dataset-{d}", d) for d in spec.datasets)
+        ),
+    }
+    return openstack.objectstorage.Container(
+        facts.name("extract"),
+        name=facts.name("extract"),
+        container_read=MEMBER_ROLE,
+        metadata={**container_meta, "purpose": "extract"},
+        force_destroy=True,
+        opts=ws.opts(owner, protect=facts.config.protect),
+    )
+
+
+# ---- the airlock: outbox, ledger, one decision container per officer, release area ----------
+
+
+@dataclass(frozen=True)
+class Airlock:
+    outbox: openstack.objectstorage.Container
+    ledger: openstack.objectstorage.Container
+    decisions: dict[str, openstack.objectstorage.Container]
+    release_area: openstack.objectstorage.Container
+
+
+def declare_airlock(
+    owner: pulumi.ComponentResource,
+    context: LayerContext,
+    ws: LayerContext,
+    facts: WorkspaceFacts,
+    identity: Identity,
+) -> Airlock:
+    """The airlock's containers (hubctl.airlock), all protected: the outbox, the ledger and
+    the officers' decision containers in the workspace's project (`ws`), the release area in
+    the site's own (`context`)."""
+    config, spec, name, metadata = facts.config, facts.spec, facts.name, facts.metadata
+    guarded = functools.partial(ws.opts, owner, protect=config.protect)
+    airlock_meta = {**metadata, "purpose": "airlock"}
+    names = AirlockNames.of(config.site, spec.id, config.data_officers)
+    outbox = openstack.objectstorage.Container(
+        name("outbox"),
+        name=names.outbox,
+        # Members put results and never read them back; data officers read them, and
+        # delete the files of the requests they reject (hubctl.airlock).
+        container_write=f"{MEMBER_ROLE},{DATA_OFFICER_ROLE}",
+        container_read=DATA_OFFICER_ROLE,
+        metadata={**metadata, "purpose": "outbox", "released-by": DATA_OFFICER_ROLE},
+        force_destroy=True,
+        opts=guarded(),
+    )
+    # One record per request (its files' hashes, findings and transitions): members
+    # submit and cancel, officers review. What a record says is never proof of a
+    # decision: approvals are read from the officers' own containers below.
+    ledger = openstack.objectstorage.Container(
+        name("airlock"),
+        name=names.ledger,
+        container_read=f"{MEMBER_ROLE},{DATA_OFFICER_ROLE}",
+        container_write=f"{MEMBER_ROLE},{DATA_OFFICER_ROLE}",
+        metadata={**airlock_meta, "airlock": "requests"},
+        force_destroy=True,
+        opts=guarded(),
+    )
+    project_id, officer_ids = identity.project_id, identity.officer_ids
+    decisions: dict[str, openstack.objectstorage.Container] = {}
+    for officer, officer_id in officer_ids.items():
+        # Only this officer writes here: Swift, not hubctl, attests who approved.
+        decisions[officer] = openstack.objectstorage.Container(
+            name(DECISIONS, officer),
+            name=names.decisions[officer],
+            container_read=f"{MEMBER_ROLE},{DATA_OFFICER_ROLE}",
+            container_write=pulumi.Output.all(project_id, officer_id).apply(
+                lambda ids: f"{ids[0]}:{ids[1]}"
+            ),
+            metadata={**airlock_meta, "airlock": "decisions", "officer": officer},
+            force_destroy=True,
+            opts=guarded(),
+        )
+    # The release area lives in the site's project: members hold no role there, officers
+    # read it through their workspace-scoped tokens, and only the operator (the project's
+    # owner) writes it, so a release needs the operator and two officers' approvals.
+    release_area = openstack.objectstorage.Container(
+        context.name("release", spec.id),
+        name=names.release,
+        container_read=pulumi.Output.all(project_id, *officer_ids.values()).apply(
+            lambda ids: ",".join(f"{ids[0]}:{officer}" for officer in ids[1:])
+        ),
+        metadata={**airlock_meta, "airlock": "release"},
+        force_destroy=True,
+        opts=context.opts(owner, protect=config.protect),
+    )
+    return Airlock(outbox=outbox, ledger=ledger, decisions=decisions, release_area=release_area)
+
+
+# ---- analysis hosts ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Hosts:
+    instances: list[openstack.compute.Instance]
+    # Each host's boot and data volumes, in host order.
+    volume_ids: list[pulumi.Output[str]]
+
+
+def declare_hosts(
+    owner: pulumi.ComponentResource,
+    ws: LayerContext,
+    facts: WorkspaceFacts,
+    net: WorkspaceNetwork,
+    security_group: openstack.networking.SecGroup,
+) -> Hosts:
+    """The analysis hosts (`workspace` hardening role): each boots from its own volume and
+    works on a protected data volume, both LUKS, behind one port in the security group."""
+    config, spec, name, metadata = facts.config, facts.spec, facts.name, facts.metadata
+    instances: list[openstack.compute.Instance] = []
+    volume_ids: list[pulumi.Output[str]] = []
+    image = openstack.images.get_image_output(
+        name=config.image,
+        most_recent=True,
+        opts=pulumi.InvokeOptions(provider=ws.provider),
+    )
+    role_tags = [*facts.tags, f"tier={Tier.WORKSPACE.value}", f"role={HostRole.WORKSPACE.value}"]
+    for index in range(spec.size.count):
+        host = name(str(index))
+        boot = openstack.blockstorage.Volume(
+            f"{host}-boot",
+            name=f"{host}-boot",
+            size=spec.size.boot_volume_gb,
+            volume_type=config.volume_type,
+            image_id=image.id,
+            metadata={**metadata, "role": HostRole.WORKSPACE.value},
+            opts=ws.opts(owner),
+        )
+        data = openstack.blockstorage.Volume(
+            f"{host}-data",
+            name=f"{host}-data",
+            size=spec.size.volume_gb,
+            volume_type=config.volume_type,
+            description=f"Analysis volume of workspace {spec.id} (LUKS, keys in Barbican)",
+            metadata={**metadata, "role": HostRole.WORKSPACE.value, "data": "true"},
+            opts=ws.opts(owner, protect=config.protect),
+        )
+        volume_ids += [boot.id, data.id]
+        host_port = openstack.networking.Port(
+            host,
+            name=host,
+            network_id=net.network.id,
+            fixed_ips=[openstack.networking.PortFixedIpArgs(subnet_id=net.subnet.id)],
+            security_group_ids=[security_group.id],
+            admin_state_up=True,
+            tags=role_tags,
+            opts=ws.opts(owner),
+        )
+        instance = openstack.compute.Instance(
+            host,
+            name=host,
+            flavor_name=spec.size.flavor,
+            networks=[openstack.compute.InstanceNetworkArgs(port=host_port.id)],
+            block_devices=[
+                openstack.compute.InstanceBlockDeviceArgs(
+                    uuid=boot.id,
+                    source_type="volume",
+                    destination_type="volume",
+                    boot_index=0,
+                    delete_on_termination=False,
+                ),
+                openstack.compute.InstanceBlockDeviceArgs(
+                    uuid=data.id,
+                    source_type="volume",
+                    destination_type="volume",
+                    boot_index=-1,
+                    delete_on_termination=False,
+                ),
+            ],
+            user_data=data.id.apply(functools.partial(_user_data, config, spec)),
+            config_drive=True,
+            metadata={**metadata, "tier": Tier.WORKSPACE.value},
+            tags=role_tags,
+            opts=ws.opts(owner),
+        )
+        instances.append(instance)
+    return Hosts(instances=instances, volume_ids=volume_ids)
+
+
+# ---- the stack's outputs --------------------------------------------------------------------
+
+
+def workspace_exports(
+    facts: WorkspaceFacts,
+    identity: Identity,
+    net: WorkspaceNetwork,
+    security_group: openstack.networking.SecGroup,
+    key: openstack.keymanager.OrderV1,
+    extract: openstack.objectstorage.Container,
+    airlock: Airlock,
+    hosts: Hosts,
+) -> pulumi.Output[dict[str, Any]]:
+    """The layer's outputs, as WorkspaceExports reads them."""
+    config, spec = facts.config, facts.spec
+    users = identity.users
+    return pulumi.Output.all(
+        project_id=identity.project_id,
+        project_name=identity.project_name,
+        network_id=net.network.id,
+        subnet_id=net.subnet.id,
+        router_id=net.router.id,
+        security_group_id=security_group.id,
+        instances=[i.name for i in hosts.instances],
+        instance_ids=[i.id for i in hosts.instances],
+        volume_ids=hosts.volume_ids,
+        extract_container=extract.name,
+        outbox_container=airlock.outbox.name,
+        key_ref=key.secret_ref,
+        members={m: u.name for m, u in users.items()},
+        member_user_ids={m: u.id for m, u in users.items()},
+        airlock_container=airlock.ledger.name,
+        decision_containers={o: c.name for o, c in airlock.decisions.items()},
+        officer_user_ids=identity.officer_ids,
+        release_container=airlock.release_area.name,
+        release_project_id=identity.operator_scope.project_id,
+    ).apply(
+        lambda values: {
+            **values,
+            "workspace": spec.id,
+            "tenancy": config.workspace_tenancy.value,
+            "cidr": str(spec.cidr),
+            "authorisation": spec.authorisation.reference,
+            "expires": spec.expires.isoformat(),
+        }
+    )
 
 
 def _user_data(config: HubConfig, spec: WorkspaceSpec, data_volume_id: str) -> str:
