@@ -1,0 +1,96 @@
+"""Network: the workspace's own range, no gateway, one leg on the site's admin subnet."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_openstack as openstack
+
+from infra.layers.base import LayerContext
+from infra.layers.network import NetworkExports
+from infra.layers.workspace.names import SHARED_ROUTE, WorkspaceFacts
+from infra.tiers import Tier
+
+
+@dataclass(frozen=True)
+class WorkspaceNetwork:
+    network: openstack.networking.Network
+    subnet: openstack.networking.Subnet
+    router: openstack.networking.Router
+    admin_leg: openstack.networking.Port
+
+
+def declare_network(
+    owner: pulumi.ComponentResource,
+    ws: LayerContext,
+    facts: WorkspaceFacts,
+    site: pulumi.Output[NetworkExports],
+) -> WorkspaceNetwork:
+    """The workspace's network and subnet, its router's two legs (the subnet, a port on the
+    site's admin subnet) and the admin subnet's route to the workspace."""
+    spec, name, tags = facts.spec, facts.name, facts.tags
+    cidr = spec.cidr
+    network = openstack.networking.Network(
+        name("net"),
+        name=name("net"),
+        admin_state_up=True,
+        port_security_enabled=True,
+        description=f"Network of research workspace {spec.id}",
+        tags=tags,
+        opts=ws.opts(owner),
+    )
+    subnet = openstack.networking.Subnet(
+        name("subnet"),
+        name=name("subnet"),
+        network_id=network.id,
+        cidr=str(cidr),
+        ip_version=4,
+        gateway_ip=str(cidr[1]),
+        enable_dhcp=True,
+        dns_nameservers=[],
+        tags=[*tags, f"tier={Tier.WORKSPACE.value}"],
+        opts=ws.opts(owner),
+    )
+    router = openstack.networking.Router(
+        name("router"),
+        name=name("router"),
+        description="Workspace router: no external gateway; its other leg is the admin tier",
+        admin_state_up=True,
+        tags=tags,
+        opts=ws.opts(owner),
+    )
+    openstack.networking.RouterInterface(
+        name("router", "workspace"),
+        router_id=router.id,
+        subnet_id=subnet.id,
+        opts=ws.opts(owner),
+    )
+    admin_leg = openstack.networking.Port(
+        name("admin-leg"),
+        name=name("admin-leg"),
+        network_id=site.apply(lambda n: n.network_id),
+        fixed_ips=[
+            openstack.networking.PortFixedIpArgs(
+                subnet_id=site.apply(lambda n: n.subnet_ids[Tier.ADMIN.value])
+            )
+        ],
+        admin_state_up=True,
+        tags=[*tags, f"tier={Tier.ADMIN.value}"],
+        opts=ws.opts(owner),
+    )
+    openstack.networking.RouterInterface(
+        name("router", "admin"),
+        router_id=router.id,
+        port_id=admin_leg.id,
+        opts=ws.opts(owner),
+    )
+    # The admin tier's hosts reach this workspace (and only it) through its router.
+    openstack.networking.SubnetRoute(
+        name(SHARED_ROUTE),
+        subnet_id=site.apply(lambda n: n.subnet_ids[Tier.ADMIN.value]),
+        destination_cidr=str(cidr),
+        next_hop=admin_leg.all_fixed_ips.apply(lambda ips: ips[0]),
+        opts=ws.opts(owner),
+    )
+    return WorkspaceNetwork(network=network, subnet=subnet, router=router, admin_leg=admin_leg)
