@@ -94,20 +94,27 @@ def audit_check(kind: AuditKind) -> Callable[[Context], list[Outcome]]:
     return check
 
 
-def _register_audit_rules() -> None:
-    for kind, (suffix, description, remediation, severity) in AUDIT_RULES.items():
-        register(
-            Rule(
-                id=f"audit-{suffix}",
-                description=description,
-                remediation=remediation,
-                severity=severity,
-                scope=Scope.STACK,
-                check=audit_check(kind),
-                requirements=AUDIT_REFERENCES[kind][0],
-                enforces=AUDIT_REFERENCES[kind][1],
-            )
+def register_audit_rule(module: str, kind: AuditKind) -> Rule:
+    """Register the rule of this kind of finding (`audit-<suffix>`, AUDIT_RULES[kind]) as a rule
+    of `module`, the module that calls this with its `__name__`. The check is made here, so its
+    `__module__` is set to that module: the registry reads a rule's family, and in a family
+    package the module it must live in, from its check's `__module__`."""
+    suffix, description, remediation, severity = AUDIT_RULES[kind]
+    check = audit_check(kind)
+    check.__module__ = module
+    return register(
+        Rule(
+            id=f"audit-{suffix}",
+            description=description,
+            remediation=remediation,
+            severity=severity,
+            scope=Scope.STACK,
+            check=check,
+            requirements=AUDIT_REFERENCES[kind][0],
+            enforces=AUDIT_REFERENCES[kind][1],
         )
+    )
 
 
-_register_audit_rules()
+for _kind in AUDIT_RULES:
+    register_audit_rule(__name__, _kind)

@@ -18,7 +18,7 @@ security groups and of its subnets. A resource whose tier cannot be found fails 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from typing import Any
 
@@ -694,27 +694,32 @@ def admin_port_check(label: str) -> Any:
     return check
 
 
-def _register_admin_ports(entries: Iterable[tuple[str, tuple[str, tuple[int, ...]]]]) -> None:
-    for key, (label, ports) in entries:
-        register(
-            Rule(
-                id=f"exposure-admin-port-{key}",
-                description=(
-                    f"{label} ports are reachable only from the site and the operators' VPN."
-                ),
-                remediation="Open administration ports to hub:adminCidrs or a security group only.",
-                severity=Severity.CRITICAL,
-                scope=Scope.RESOURCE,
-                applies_to=(SECURITY_GROUP_RULE,),
-                check=admin_port_check(label),
-                settings=AdminPortSettings(ports=list(ports)),
-                requirements=ADMIN_PORT_REFERENCES[key][0],
-                enforces=ADMIN_PORT_REFERENCES[key][1],
-            )
+def register_admin_port(module: str, key: str) -> Rule:
+    """Register `exposure-admin-port-<key>` (its label and ports: ADMIN_PORTS[key]) as a rule of
+    `module`, the module that calls this with its `__name__`. The check is made here, so its
+    `__module__` is set to that module: the registry reads a rule's family, and in a family
+    package the module it must live in, from its check's `__module__`."""
+    label, ports = ADMIN_PORTS[key]
+    check = admin_port_check(label)
+    check.__module__ = module
+    return register(
+        Rule(
+            id=f"exposure-admin-port-{key}",
+            description=f"{label} ports are reachable only from the site and the operators' VPN.",
+            remediation="Open administration ports to hub:adminCidrs or a security group only.",
+            severity=Severity.CRITICAL,
+            scope=Scope.RESOURCE,
+            applies_to=(SECURITY_GROUP_RULE,),
+            check=check,
+            settings=AdminPortSettings(ports=list(ports)),
+            requirements=ADMIN_PORT_REFERENCES[key][0],
+            enforces=ADMIN_PORT_REFERENCES[key][1],
         )
+    )
 
 
-_register_admin_ports(ADMIN_PORTS.items())
+for _key in ADMIN_PORTS:
+    register_admin_port(__name__, _key)
 
 
 # --- addresses a resource claims: address pairs, load-balancer members, subnets ---------------
