@@ -1,12 +1,6 @@
-"""Audit family: what a live audit (`hubctl audit`) finds beyond each resource's properties.
-
-The live project is judged by every other family as it is; these rules report what only a
-comparison with the site's states shows: a managed resource that differs from its state
-(drift), a resource no state of the site holds (unmanaged), one a state holds that the cloud
-does not (missing), a service the audit was refused (HTTP 403), and a fault that left the
-inventory partial. Outside a live audit (a stack, a state export, the engine) there is nothing
-for them to judge: they answer "not applicable".
-"""
+"""What the rules of the audit family share: each kind's rule (id suffix, metadata,
+requirements), the check of one kind of finding, and the factory each kind's module registers
+its rule with. Registers no rule itself."""
 
 from __future__ import annotations
 
@@ -114,7 +108,3 @@ def register_audit_rule(module: str, kind: AuditKind) -> Rule:
             enforces=AUDIT_REFERENCES[kind][1],
         )
     )
-
-
-for _kind in AUDIT_RULES:
-    register_audit_rule(__name__, _kind)
