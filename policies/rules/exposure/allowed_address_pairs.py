@@ -8,7 +8,7 @@ from hubcore.resource_types import PORT
 from policies.model import Context, Outcome, Reading, ResourceView, not_applicable, passed
 from policies.registry import Severity, rule
 from policies.rules.common import cannot_judge
-from policies.rules.exposure.common import _judge_addresses, allowed_destinations
+from policies.rules.exposure.common import allowed_destinations, judge_addresses
 
 
 @rule(
@@ -39,7 +39,7 @@ def exposure_allowed_address_pairs(resource: ResourceView, context: Context) -> 
         else (f"allowedAddressPairs[{index}]", pair)
         for index, pair in enumerate(pairs)
     ]
-    return _judge_addresses(
+    return judge_addresses(
         resource,
         context,
         "allowedAddressPairs",

@@ -46,7 +46,7 @@ def allowed_destinations(context: Context) -> list[Network]:
     return [*allowed_sources(context), *([pool] if pool is not None else [])]
 
 
-def _tiers_text(tiers: set[str]) -> str:
+def tiers_text(tiers: set[str]) -> str:
     return "the " + " and ".join(sorted(tiers)) + " tier" + ("s" if len(tiers) > 1 else "")
 
 
@@ -109,7 +109,7 @@ def _world_ok(rule_: NeutronRule, tiers: set[str], direction: str) -> bool:
     return bool(tiers) and DATA_TIER not in tiers
 
 
-def _judge_sg_rule(resource: ResourceView, context: Context, direction: str) -> Outcome:
+def judge_sg_rule(resource: ResourceView, context: Context, direction: str) -> Outcome:
     read = read_rule(resource, context)
     if isinstance(read, Outcome):
         # A refused or unreadable rule is reported once per direction it may open.
@@ -126,7 +126,7 @@ def _judge_sg_rule(resource: ResourceView, context: Context, direction: str) -> 
     tiers = tier_tags(group) if group is not None else set()
     if _world_ok(read, tiers, direction):
         return passed()
-    where = _tiers_text(tiers) if tiers else "a group whose tier cannot be determined"
+    where = tiers_text(tiers) if tiers else "a group whose tier cannot be determined"
     opened = read.describe(resource.get("protocol"))
     if direction == "ingress":
         return failed(
@@ -140,7 +140,7 @@ def _judge_sg_rule(resource: ResourceView, context: Context, direction: str) -> 
     )
 
 
-def _judge_host_union(resource: ResourceView, context: Context, direction: str) -> Outcome:
+def judge_host_union(resource: ResourceView, context: Context, direction: str) -> Outcome:
     """The groups a port carries, together: a world rule of one reaches every tier of the port."""
     groups = groups_of(resource, context)
     if not groups:
@@ -163,7 +163,7 @@ def _judge_host_union(resource: ResourceView, context: Context, direction: str) 
                 continue  # reported on the rule itself
             flow = "from" if direction == "ingress" else "to"
             return failed(
-                f"{describe(resource)} is in {_tiers_text(tiers) if tiers else 'no known tier'} "
+                f"{describe(resource)} is in {tiers_text(tiers) if tiers else 'no known tier'} "
                 f"and also carries group {group.name!r}, whose {describe(sg_rule)} allows "
                 f"{read.describe(sg_rule.get('protocol'))} {flow} {beyond}: security groups add "
                 "up on a port, so that flow reaches this host. Give each port only its own "
@@ -260,7 +260,7 @@ def register_admin_port(module: str, key: str) -> Rule:
 # --- addresses a resource claims: address pairs, load-balancer members, subnets ---------------
 
 
-def _prefix(value: Any) -> Network | None:
+def read_prefix(value: Any) -> Network | None:
     """An address or a CIDR as Neutron and Octavia read it; None when it is not one."""
     if not isinstance(value, str):
         return None
@@ -270,7 +270,7 @@ def _prefix(value: Any) -> Network | None:
         return None
 
 
-def _judge_addresses(
+def judge_addresses(
     resource: ResourceView,
     context: Context,
     prop: str,
@@ -288,7 +288,7 @@ def _judge_addresses(
         if not reading.readable:
             outcomes.append(cannot_judge(resource, path, reading, "which addresses it covers"))
             continue
-        network = _prefix(value)
+        network = read_prefix(value)
         if network is None:
             outcomes.append(
                 failed(f"{describe(resource)}: {path} {value!r} is not an address or a CIDR.")

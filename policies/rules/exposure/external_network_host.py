@@ -12,7 +12,7 @@ from hubcore.resource_types import INSTANCE, INTERFACE_ATTACH, NETWORK, PORT, RO
 from policies.model import Context, Outcome, Reading, ResourceView, failed, passed
 from policies.registry import RuleSettings, Scope, Severity, rule
 from policies.rules.common import cannot_judge, describe
-from policies.rules.exposure.common import ADMIN_TIER, APP_TIER, DATA_TIER, _tiers_text
+from policies.rules.exposure.common import ADMIN_TIER, APP_TIER, DATA_TIER, tiers_text
 from policies.rules.topology import (
     as_list,
     external_network_ids,
@@ -126,7 +126,7 @@ def exposure_external_network_host(resource: ResourceView, context: Context) -> 
         if tiers and not tiers & forbidden:
             outcomes.append(passed())
             continue
-        where = _tiers_text(tiers) if tiers else "no known tier"
+        where = tiers_text(tiers) if tiers else "no known tier"
         outcomes.append(
             failed(
                 f"{describe(resource)} ({where}) is attached where {why}: hosts of the "

@@ -7,7 +7,7 @@ from hubcore.resource_types import INSTANCE, LOAD_BALANCER, PORT
 from policies.model import Context, Outcome, Reading, ResourceView, failed, not_applicable, passed
 from policies.registry import Scope, Severity, rule
 from policies.rules.common import cannot_judge, describe
-from policies.rules.exposure.common import ADMIN_TIER, DATA_TIER, _tiers_text
+from policies.rules.exposure.common import ADMIN_TIER, DATA_TIER, tiers_text
 from policies.rules.topology import FLOATING_IP_TYPES, tiers_of
 
 NO_FLOATING_IP_TIERS = frozenset({DATA_TIER, ADMIN_TIER})
@@ -61,7 +61,7 @@ def exposure_floating_ip_tier(resource: ResourceView, context: Context) -> Outco
     tiers = tiers_of(found, context) if found is not None else set()
     if tiers and not tiers & NO_FLOATING_IP_TIERS:
         return passed()
-    what = f"{describe(found)} in {_tiers_text(tiers)}" if found and tiers else "an unknown target"
+    what = f"{describe(found)} in {tiers_text(tiers)}" if found and tiers else "an unknown target"
     return failed(
         f"{describe(resource)} puts a public address on {what}; data and admin tiers are never "
         "reachable from outside (the admin tier is reached through the operators' VPN).",

@@ -7,7 +7,7 @@ from hubcore.resource_types import MEMBER
 from policies.model import Context, Outcome, ResourceView, failed
 from policies.registry import Severity, rule
 from policies.rules.common import describe
-from policies.rules.exposure.common import _judge_addresses, allowed_destinations
+from policies.rules.exposure.common import allowed_destinations, judge_addresses
 
 
 @rule(
@@ -33,7 +33,7 @@ def exposure_load_balancer_member(resource: ResourceView, context: Context) -> l
         return [failed(f"{describe(resource)} names no member address: where it sends is unknown.")]
     outcomes: list[Outcome] = []
     for prop, value in values:
-        outcomes += _judge_addresses(
+        outcomes += judge_addresses(
             resource,
             context,
             prop,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hubcore.resource_types import SUBNET
 from policies.model import Context, Outcome, ResourceView, not_applicable
 from policies.registry import Severity, rule
-from policies.rules.exposure.common import PRIVATE_RANGES, Network, _judge_addresses, _prefix
+from policies.rules.exposure.common import PRIVATE_RANGES, Network, judge_addresses, read_prefix
 
 
 @rule(
@@ -26,14 +26,14 @@ def exposure_subnet_in_site_range(resource: ResourceView, context: Context) -> l
     site = context.site
     allowed: list[Network] = []
     network = site.text("hub:networkCidr")
-    if network and _prefix(network) is not None:
-        allowed.append(_prefix(network))  # type: ignore[arg-type]
+    if network and read_prefix(network) is not None:
+        allowed.append(read_prefix(network))  # type: ignore[arg-type]
     if site.workspace_pool is not None:
         allowed.append(site.workspace_pool)
     cidr = resource.get("cidr")
     if cidr in (None, ""):
         return [not_applicable("no CIDR: a subnet pool gives it (refused elsewhere)")]
-    return _judge_addresses(
+    return judge_addresses(
         resource,
         context,
         "cidr",

@@ -6,7 +6,7 @@ from __future__ import annotations
 from hubcore.resource_types import PORT, SECURITY_GROUP_RULE
 from policies.model import Context, Outcome, ResourceView
 from policies.registry import Scope, Severity, rule
-from policies.rules.exposure.common import _judge_host_union, _judge_sg_rule
+from policies.rules.exposure.common import judge_host_union, judge_sg_rule
 
 
 @rule(
@@ -28,5 +28,5 @@ def exposure_world_egress(resource: ResourceView, context: Context) -> Outcome:
     (also through another group on the same port), an unknown group, a refused or unreadable
     rule. Not applicable: ingress rules."""
     if resource.type == PORT:
-        return _judge_host_union(resource, context, "egress")
-    return _judge_sg_rule(resource, context, "egress")
+        return judge_host_union(resource, context, "egress")
+    return judge_sg_rule(resource, context, "egress")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from hubcore.resource_types import PORT, SECURITY_GROUP_RULE
 from policies.model import Context, Outcome, ResourceView
 from policies.registry import Scope, Severity, rule
-from policies.rules.exposure.common import _judge_host_union, _judge_sg_rule
+from policies.rules.exposure.common import judge_host_union, judge_sg_rule
 
 
 @rule(
@@ -32,5 +32,5 @@ def exposure_world_ingress(resource: ResourceView, context: Context) -> Outcome:
     another tier carrying the ingress group.
     Not applicable: egress rules, values computed by resources of the stack."""
     if resource.type == PORT:
-        return _judge_host_union(resource, context, "ingress")
-    return _judge_sg_rule(resource, context, "ingress")
+        return judge_host_union(resource, context, "ingress")
+    return judge_sg_rule(resource, context, "ingress")
