@@ -1,11 +1,13 @@
 """The rule registry: every rule's id, metadata and check function, refused if duplicated.
 
 Rules register themselves from their family, through `rule` (one rule) or by calling `register`
-in a loop (a parameterised family, like checkov's port checks). A family is a module,
-policies/rules/<family>.py, or a package, policies/rules/<family>/, with one module per rule
-named after the rule's id without the family (`qualification-secnumcloud-advisory` in
-rules/qualification/secnumcloud_advisory.py). The family is the module's or the package's name,
-never written by hand, so `crypto-*` ids live in rules/crypto/, `audit-*` in rules/audit.py.
+(a parameterised family, like checkov's port checks: a factory in the family's common.py makes
+each rule's check, sets its `__module__` to the name of the rule's own module, which calls it,
+and registers the rule). A family is a module, policies/rules/<family>.py, or a package,
+policies/rules/<family>/, with one module per rule named after the rule's id without the family
+(`qualification-secnumcloud-advisory` in rules/qualification/secnumcloud_advisory.py); every
+family of the pack is a package. The family is the module's or the package's name, never
+written by hand, so `crypto-*` ids live in rules/crypto/, `audit-*` in rules/audit/.
 Ids are checked at registration: lowercase, prefixed by the family, unique, never "all"
 (reserved by CrossGuard for pack-wide config); in a package, the module is named after the rule.
 

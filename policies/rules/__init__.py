@@ -1,6 +1,7 @@
-"""Rule families, a package each (one module per rule), or one module for the parameterised
-ones (audit, exposure); importing this package registers every rule. common.py and topology.py
-are what the families share: they register no rule, and no family imports another.
+"""Rule families, a package each, one module per rule (a parameterised rule's module registers
+it through its family's factory: audit, exposure); importing this package registers every
+rule. common.py and topology.py are what the families share: they register no rule, and no
+family imports another.
 
 The registry (policies.registry) is a leaf the families import; `all_rules` lives here, above
 both, so no import cycle joins them.

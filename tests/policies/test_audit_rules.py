@@ -11,7 +11,7 @@ from policies.config import PackConfig
 from policies.evaluate import Target, Violation, evaluate
 from policies.model import AuditFacts, AuditFinding, AuditKind
 from policies.registry import REGISTRY
-from policies.rules.audit import AUDIT_RULES
+from policies.rules.audit.common import AUDIT_RULES
 
 RULE_OF = {kind: f"audit-{suffix}" for kind, (suffix, *_) in AUDIT_RULES.items()}
 URN = "urn:pulumi:staging-network::hub::openstack:networking/secGroup:SecGroup::hub-staging-app"

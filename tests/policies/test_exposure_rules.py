@@ -7,6 +7,8 @@ import dataclasses
 import pytest
 
 from policies.model import UNKNOWN_MASK, ResourceView, Status
+from policies.registry import REGISTRY
+from policies.rules.exposure.common import ADMIN_PORT_REFERENCES, ADMIN_PORTS
 from tests.policies.conftest import REMOVE, failures, find, mutate, statuses
 
 RULE = "secGroupRule:SecGroupRule"
@@ -120,6 +122,15 @@ def test_an_unattached_floating_ip_is_not_judged(target):
     changed, fip = _floating_ip(compute, find(compute, "port:Port", "hub-prod-app-0"))
     changed, fip = mutate(changed, fip, portId=REMOVE)
     assert statuses("exposure-floating-ip-tier", changed, fip) == {Status.NOT_APPLICABLE}
+
+
+def test_every_kind_of_administration_port_has_its_rule():
+    """Each kind of ADMIN_PORTS is registered by its own module (admin_port_<key>.py): a kind
+    added to the table without one would watch nothing."""
+    assert set(ADMIN_PORT_REFERENCES) == set(ADMIN_PORTS)
+    assert {f"exposure-admin-port-{key}" for key in ADMIN_PORTS} == {
+        rule_id for rule_id in REGISTRY if rule_id.startswith("exposure-admin-port-")
+    }
 
 
 def test_ssh_from_the_operators_range_passes(target):

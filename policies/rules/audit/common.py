@@ -1,12 +1,6 @@
-"""Audit family: what a live audit (`hubctl audit`) finds beyond each resource's properties.
-
-The live project is judged by every other family as it is; these rules report what only a
-comparison with the site's states shows: a managed resource that differs from its state
-(drift), a resource no state of the site holds (unmanaged), one a state holds that the cloud
-does not (missing), a service the audit was refused (HTTP 403), and a fault that left the
-inventory partial. Outside a live audit (a stack, a state export, the engine) there is nothing
-for them to judge: they answer "not applicable".
-"""
+"""What the rules of the audit family share: each kind's rule (id suffix, metadata,
+requirements), the check of one kind of finding, and the factory each kind's module registers
+its rule with. Registers no rule itself."""
 
 from __future__ import annotations
 
@@ -94,20 +88,23 @@ def audit_check(kind: AuditKind) -> Callable[[Context], list[Outcome]]:
     return check
 
 
-def _register_audit_rules() -> None:
-    for kind, (suffix, description, remediation, severity) in AUDIT_RULES.items():
-        register(
-            Rule(
-                id=f"audit-{suffix}",
-                description=description,
-                remediation=remediation,
-                severity=severity,
-                scope=Scope.STACK,
-                check=audit_check(kind),
-                requirements=AUDIT_REFERENCES[kind][0],
-                enforces=AUDIT_REFERENCES[kind][1],
-            )
+def register_audit_rule(module: str, kind: AuditKind) -> Rule:
+    """Register the rule of this kind of finding (`audit-<suffix>`, AUDIT_RULES[kind]) as a rule
+    of `module`, the module that calls this with its `__name__`. The check is made here, so its
+    `__module__` is set to that module: the registry reads a rule's family, and in a family
+    package the module it must live in, from its check's `__module__`."""
+    suffix, description, remediation, severity = AUDIT_RULES[kind]
+    check = audit_check(kind)
+    check.__module__ = module
+    return register(
+        Rule(
+            id=f"audit-{suffix}",
+            description=description,
+            remediation=remediation,
+            severity=severity,
+            scope=Scope.STACK,
+            check=check,
+            requirements=AUDIT_REFERENCES[kind][0],
+            enforces=AUDIT_REFERENCES[kind][1],
         )
-
-
-_register_audit_rules()
+    )
