@@ -141,6 +141,17 @@ def test_a_clean_report_is_valid_in_every_format(synth):
     assert "passed" in render(clean, Format.MARKDOWN)
 
 
+@pytest.mark.parametrize("output_format", list(Format), ids=str)
+def test_every_format_renders_a_clean_report_and_a_finding(synth, report, output_format):
+    # A format added to the enum without a renderer fails here, not in a reviewer's pipeline.
+    from hubctl.targets import target_of_synth
+
+    clean = evaluate(target_of_synth(synth("prod-network")), PackConfig())
+    assert render(clean, output_format).strip()
+    with_finding = render(report, output_format)
+    assert with_finding.strip() and with_finding != render(clean, output_format)
+
+
 # -- one finding built by hand, to put any text or location in front of the formats -----------
 
 
