@@ -3,11 +3,11 @@
 Rules register themselves from their family, through `rule` (one rule) or by calling `register`
 (a parameterised family, like checkov's port checks: a factory in the family's common.py makes
 each rule's check, sets its `__module__` to the name of the rule's own module, which calls it,
-and registers the rule). A family is a module, policies/rules/<family>.py, or a package,
-policies/rules/<family>/, with one module per rule named after the rule's id without the family
-(`qualification-secnumcloud-advisory` in rules/qualification/secnumcloud_advisory.py); every
-family of the pack is a package. The family is the module's or the package's name, never
-written by hand, so `crypto-*` ids live in rules/crypto/, `audit-*` in rules/audit/.
+and registers the rule). A family is a package, policies/rules/<family>/, with one module per
+rule named after the rule's id without the family (`qualification-secnumcloud-advisory` in
+rules/qualification/secnumcloud_advisory.py); a rule registered by the family's package itself
+is refused. The family is the package's name, never written by hand, so `crypto-*` ids live
+in rules/crypto/, `audit-*` in rules/audit/.
 Ids are checked at registration: lowercase, prefixed by the family, unique, never "all"
 (reserved by CrossGuard for pack-wide config); in a package, the module is named after the rule.
 
@@ -164,6 +164,13 @@ def register(new: Rule) -> Rule:
     if not new.id.startswith(new.family + "-"):
         raise RegistryError(f"rule id {new.id!r} must start with its family {new.family!r}")
     in_package = module.removeprefix(FAMILY_PACKAGE).partition(".")[2] if derived else ""
+    if derived and not in_package:
+        # Every family is a package: its __init__.py lists its rules' modules, and holds none.
+        raise RegistryError(
+            f"rule {new.id!r} is registered by policies/rules/{derived}/__init__.py; a family "
+            f"package holds one rule per module, named after it: "
+            f"rules/{derived}/{rule_module_name(new.id, new.family)}.py"
+        )
     if in_package and in_package != rule_module_name(new.id, new.family):
         raise RegistryError(
             f"rule {new.id!r} lives in rules/{derived}/{in_package}.py; a family package holds "

@@ -141,6 +141,7 @@ def test_a_rule_of_a_family_package_lives_in_the_module_named_after_it():
         "policies.rules.region.test_only_package",  # a prefix of the id is not its name
         "policies.rules.region.region_test_only_package_rule",  # the family is not repeated
         "policies.rules.region.test-only-package-rule",  # '-' is '_' in a module name
+        "policies.rules.region",  # the family's package itself lists modules, holds no rule
     ],
 )
 def test_a_rule_of_a_family_package_elsewhere_is_refused(module):
