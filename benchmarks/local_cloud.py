@@ -32,7 +32,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from localcloud.layout import Layout  # noqa: E402
-from localcloud.services import instance_processes  # noqa: E402
+from localcloud.processes import instance_processes  # noqa: E402
 
 SCRIPT = str(REPO / "scripts" / "local-cloud")
 

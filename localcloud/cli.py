@@ -35,27 +35,29 @@ from localcloud.layout import (
     load_secrets,
     record_machine_cloud,
 )
+from localcloud.processes import (
+    StartError,
+    healthy,
+    instance_processes,
+    is_running,
+    kill_strays,
+    launch,
+    listening_ports,
+    read_pid,
+    terminate,
+    wait_healthy,
+)
 from localcloud.regions import FenceError, isolate
 from localcloud.rest import Session
 from localcloud.services import (
     Service,
-    StartError,
     all_services,
     dataplane_agents,
     dataplane_base,
-    healthy,
     infrastructure,
-    instance_processes,
-    is_running,
     keystone,
-    kill_strays,
-    launch,
-    listening_ports,
     openstack,
-    read_pid,
     regional,
-    terminate,
-    wait_healthy,
 )
 from localcloud.setup import barbican, nova, steps, swift
 from localcloud.setup import infrastructure as infrastructure_setup

@@ -19,8 +19,9 @@ from typing import Any
 
 from localcloud import netns
 from localcloud.layout import HUB_USER, KEYSTONE_URL, Layout, image_cache
+from localcloud.processes import processes_in_namespaces
 from localcloud.rest import Session
-from localcloud.services import libvirt_dir, mariadb_query, processes_in_namespaces
+from localcloud.services import libvirt_dir, mariadb_query
 
 IMAGE_NAME = "Debian 12"
 IMAGE_RECORD = "image.json"

@@ -15,7 +15,8 @@ import pytest
 
 from localcloud import procfs
 from localcloud.layout import default_layout
-from localcloud.services import CLOUD_PORTS, instance_processes, listening_ports
+from localcloud.processes import instance_processes, listening_ports
+from localcloud.services import CLOUD_PORTS
 
 REPO = Path(__file__).resolve().parents[2]
 SCRIPT = str(REPO / "scripts/local-cloud")
