@@ -23,9 +23,10 @@ from hubcore.resource_types import PROJECT
 from hubcore.stackfiles import load_layered_config, stack_file
 from hubcore.stacks import Layer, StackName
 from hubcore.values import ConfigError, ConfigValue, Location
+from hubctl.audit.builders import Live
 from hubctl.audit.compare import Comparison, Status, classify, missing, shown
 from hubctl.audit.inventory import RAW_KINDS, SERVICES, Gap, GapKind, RawProject, read_project
-from hubctl.audit.mapping import LIVE_TYPES, Live, build_all, declared_inputs
+from hubctl.audit.mapping import LIVE_TYPES, build_all, declared_inputs
 from hubctl.audit.states import StackState, read_states
 from policies.config import PackConfig
 from policies.evaluate import Report, Target, evaluate
