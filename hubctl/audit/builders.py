@@ -92,7 +92,7 @@ def _tags(item: Any) -> list[str]:
     return [str(t) for t in getattr(item, "tags", None) or []]
 
 
-def _networks(raw: RawProject) -> Iterable[Live]:
+def networks(raw: RawProject) -> Iterable[Live]:
     for n in raw.of("networks"):
         yield Live(NETWORK, n.id, n.name or "", {
             "name": n.name, "description": n.description or "",
@@ -102,7 +102,7 @@ def _networks(raw: RawProject) -> Iterable[Live]:
         }, "network", str(n.status or ""))  # fmt: skip
 
 
-def _subnets(raw: RawProject) -> Iterable[Live]:
+def subnets(raw: RawProject) -> Iterable[Live]:
     for s in raw.of("subnets"):
         pools = [{"start": p.get("start"), "end": p.get("end")} for p in s.allocation_pools or []]
         yield Live(SUBNET, s.id, s.name or "", {
@@ -114,7 +114,7 @@ def _subnets(raw: RawProject) -> Iterable[Live]:
         }, "network")  # fmt: skip
 
 
-def _subnet_routes(raw: RawProject) -> Iterable[Live]:
+def subnet_routes(raw: RawProject) -> Iterable[Live]:
     for s in raw.of("subnets"):
         for route in s.host_routes or []:
             destination, hop = str(route.get("destination")), str(route.get("nexthop"))
@@ -123,7 +123,7 @@ def _subnet_routes(raw: RawProject) -> Iterable[Live]:
                        "destinationCidr": destination, "nextHop": hop}, "network")  # fmt: skip
 
 
-def _routers(raw: RawProject) -> Iterable[Live]:
+def routers(raw: RawProject) -> Iterable[Live]:
     for r in raw.of("routers"):
         gateway = r.external_gateway_info or {}
         fixed = [
@@ -139,7 +139,7 @@ def _routers(raw: RawProject) -> Iterable[Live]:
         }, "network", str(r.status or ""))  # fmt: skip
 
 
-def _router_routes(raw: RawProject) -> Iterable[Live]:
+def router_routes(raw: RawProject) -> Iterable[Live]:
     for r in raw.of("routers"):
         for route in r.routes or []:
             destination, hop = str(route.get("destination")), str(route.get("nexthop"))
@@ -155,7 +155,7 @@ def _fixed_ips(port: Any) -> list[dict[str, Any]]:
     ]
 
 
-def _ports(raw: RawProject) -> Iterable[Live]:
+def ports(raw: RawProject) -> Iterable[Live]:
     for p in raw.of("ports"):
         owner = str(p.device_owner or "")
         if owner.startswith(NEUTRON_OWNED_PORTS):
@@ -180,7 +180,7 @@ def _interface_owner(port: Any) -> tuple[str, ...]:
     return (port.id,) if str(port.device_owner or "").startswith(ROUTER_INTERFACE_OWNERS) else ()
 
 
-def _router_interfaces(raw: RawProject) -> Iterable[Live]:
+def router_interfaces(raw: RawProject) -> Iterable[Live]:
     for p in raw.of("ports"):
         if str(p.device_owner or "").startswith(ROUTER_INTERFACE_OWNERS):
             subnet = (p.fixed_ips or [{}])[0].get("subnet_id", "")
@@ -203,7 +203,7 @@ def _default_rule(rule: Any, group: Any) -> bool:
     return bool(group.name == DEFAULT_GROUP and rule.remote_group_id == group.id)
 
 
-def _groups(raw: RawProject) -> Iterable[Live]:
+def groups(raw: RawProject) -> Iterable[Live]:
     rules: dict[str, list[Any]] = {}
     for rule in raw.of("rules"):
         rules.setdefault(rule.security_group_id, []).append(rule)
@@ -219,7 +219,7 @@ def _groups(raw: RawProject) -> Iterable[Live]:
             else None)  # fmt: skip
 
 
-def _rules(raw: RawProject) -> Iterable[Live]:
+def rules(raw: RawProject) -> Iterable[Live]:
     groups = {g.id: g for g in raw.of("security_groups")}
     for r in raw.of("rules"):
         group = groups.get(r.security_group_id)
@@ -239,7 +239,7 @@ def _rules(raw: RawProject) -> Iterable[Live]:
         }, "network", built_in=built_in)  # fmt: skip
 
 
-def _floating_ips(raw: RawProject) -> Iterable[Live]:
+def floating_ips(raw: RawProject) -> Iterable[Live]:
     for ip in raw.of("floating_ips"):
         network = raw.details.get(("external-network", str(ip.floating_network_id)))
         yield Live(FLOATING_IP, ip.id, ip.floating_ip_address or ip.id, {
@@ -291,7 +291,7 @@ def _image_id(server: Any) -> str:
     return str(image) if image else BOOT_FROM_VOLUME
 
 
-def _instances(raw: RawProject) -> Iterable[Live]:
+def instances(raw: RawProject) -> Iterable[Live]:
     volumes = {v.id: v for v in raw.of("volumes")}
     ports: dict[str, list[Any]] = {}
     for port in raw.of("ports"):
@@ -320,14 +320,14 @@ def _instances(raw: RawProject) -> Iterable[Live]:
         }, "compute", str(s.status or ""))  # fmt: skip
 
 
-def _keypairs(raw: RawProject) -> Iterable[Live]:
+def keypairs(raw: RawProject) -> Iterable[Live]:
     for k in raw.of("keypairs"):
         yield Live(KEYPAIR, k.name, k.name, {
             "name": k.name, "publicKey": k.public_key, "fingerprint": k.fingerprint,
         }, "compute")  # fmt: skip
 
 
-def _server_groups(raw: RawProject) -> Iterable[Live]:
+def server_groups(raw: RawProject) -> Iterable[Live]:
     for g in raw.of("server_groups"):
         policies = list(g.policies or ([g.policy] if g.policy else []))
         yield Live(SERVER_GROUP, g.id, g.name or "", {
@@ -335,7 +335,7 @@ def _server_groups(raw: RawProject) -> Iterable[Live]:
         }, "compute")  # fmt: skip
 
 
-def _volumes(raw: RawProject) -> Iterable[Live]:
+def volumes(raw: RawProject) -> Iterable[Live]:
     for v in raw.of("volumes"):
         image = (v.volume_image_metadata or {}).get("image_id", "")
         attachments = [
@@ -351,7 +351,7 @@ def _volumes(raw: RawProject) -> Iterable[Live]:
         }, "block-storage", str(v.status or ""))  # fmt: skip
 
 
-def _containers(raw: RawProject) -> Iterable[Live]:
+def containers(raw: RawProject) -> Iterable[Live]:
     for c in raw.of("containers"):
         headers = raw.details.get(("containers", c.name))
         if headers is None:
@@ -376,7 +376,7 @@ def _volume_keys(raw: RawProject) -> dict[str, str]:
     }
 
 
-def _secrets(raw: RawProject) -> Iterable[Live]:
+def secrets(raw: RawProject) -> Iterable[Live]:
     keys = _volume_keys(raw)
     for s in raw.of("secrets"):
         ident = _ref_id(s.secret_ref)
@@ -400,7 +400,7 @@ def _acl(value: Any) -> dict[str, Any]:
                      "users": list(read.get("users") or [])}}  # fmt: skip
 
 
-def _key_containers(raw: RawProject) -> Iterable[Live]:
+def key_containers(raw: RawProject) -> Iterable[Live]:
     for c in raw.of("key_containers"):
         ident = _ref_id(c.container_ref)
         refs = [
@@ -419,7 +419,7 @@ SPENT_ORDER = (
 )
 
 
-def _orders(raw: RawProject) -> Iterable[Live]:
+def orders(raw: RawProject) -> Iterable[Live]:
     keys = _volume_keys(raw)
     # Only a complete listing of the secrets can say that an order's key is gone.
     listed = (
@@ -448,14 +448,14 @@ def _orders(raw: RawProject) -> Iterable[Live]:
             built_in=SPENT_ORDER if spent else None)  # fmt: skip
 
 
-def _images(raw: RawProject) -> Iterable[Live]:
+def images(raw: RawProject) -> Iterable[Live]:
     for i in raw.of("images"):
         yield Live(IMAGE, i.id, i.name or "", {
             "name": i.name, "visibility": i.visibility, "tags": list(i.tags or []),
         }, "image", str(i.status or ""))  # fmt: skip
 
 
-def _load_balancers(raw: RawProject) -> Iterable[Live]:
+def load_balancers(raw: RawProject) -> Iterable[Live]:
     for lb in raw.of("load_balancers"):
         yield Live(LOAD_BALANCER, lb.id, lb.name or "", {
             "name": lb.name, "description": lb.description or "",
@@ -466,7 +466,7 @@ def _load_balancers(raw: RawProject) -> Iterable[Live]:
         }, "load-balancer", str(lb.provisioning_status or ""))  # fmt: skip
 
 
-def _listeners(raw: RawProject) -> Iterable[Live]:
+def listeners(raw: RawProject) -> Iterable[Live]:
     for li in raw.of("listeners"):
         balancers = li.load_balancers or []
         yield Live(LISTENER, li.id, li.name or "", {
@@ -480,7 +480,7 @@ def _listeners(raw: RawProject) -> Iterable[Live]:
         }, "load-balancer")  # fmt: skip
 
 
-def _pools(raw: RawProject) -> Iterable[Live]:
+def pools(raw: RawProject) -> Iterable[Live]:
     for p in raw.of("pools"):
         yield Live(POOL, p.id, p.name or "", {
             "name": p.name, "protocol": p.protocol, "lbMethod": p.lb_algorithm,
@@ -488,7 +488,7 @@ def _pools(raw: RawProject) -> Iterable[Live]:
         }, "load-balancer")  # fmt: skip
 
 
-def _members(raw: RawProject) -> Iterable[Live]:
+def members(raw: RawProject) -> Iterable[Live]:
     for m in raw.of("members"):
         yield Live(MEMBER, m.id, m.name or "", {
             "name": m.name, "address": m.address, "protocolPort": m.protocol_port,
@@ -497,7 +497,7 @@ def _members(raw: RawProject) -> Iterable[Live]:
         }, "load-balancer")  # fmt: skip
 
 
-def _monitors(raw: RawProject) -> Iterable[Live]:
+def monitors(raw: RawProject) -> Iterable[Live]:
     for m in raw.of("monitors"):
         yield Live(MONITOR, m.id, m.name or "", {
             "name": m.name, "type": m.type, "delay": m.delay, "timeout": m.timeout,

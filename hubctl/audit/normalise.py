@@ -111,5 +111,5 @@ class Compared:
         return inputs.get(self.prop)
 
 
-def _c(prop: str, normalise: Normaliser = plain, *state_props: str) -> Compared:
+def c(prop: str, normalise: Normaliser = plain, *state_props: str) -> Compared:
     return Compared(prop, normalise, state_props)
