@@ -2,6 +2,6 @@
 
 inventory (openstacksdk, read-only, faults as gaps) -> mapping (one table into the pack's
 resource model: builders make each type's resources, normalise says how each property compares)
--> compare (managed, unmanaged, missing, drift against the site's states) ->
-run (one target per project, judged by the pack) -> record (the latest audit, for evidence).
+-> compare (managed, unmanaged, missing, drift against the site's states) -> run (one target per
+project, made by target, judged by the pack) -> record (the latest audit, for evidence).
 """
