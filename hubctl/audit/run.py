@@ -26,7 +26,7 @@ from hubctl.audit.compare import Status, classify, missing
 from hubctl.audit.inventory import RAW_KINDS, SERVICES, Gap, GapKind, RawProject, read_project
 from hubctl.audit.mapping import LIVE_TYPES, build_all
 from hubctl.audit.states import StackState, read_states
-from hubctl.audit.target import ProjectRead, _kind, _target
+from hubctl.audit.target import ProjectRead, kind, target
 from policies.config import PackConfig
 from policies.evaluate import Report, evaluate
 from policies.facts import site_facts
@@ -277,14 +277,14 @@ def run(options: AuditOptions, config: PackConfig) -> AuditResult:
     facts = site_facts(str(StackName(options.site, Layer.NETWORK)), site_config)
     for index, read in enumerate(reads):
         first = index == 0
-        target = _target(
+        project_target = target(
             read,
             facts,
             identity,
             read.raw.gaps + (entry_gaps if first else []),
             gone if first else [],
         )
-        report.extend(evaluate(target, config))
+        report.extend(evaluate(project_target, config))
     gaps += entry_gaps
     return AuditResult(
         site=options.site,
@@ -347,7 +347,7 @@ def _project_read(
                 Gap(
                     GapKind.HALF_CREATED,
                     item.service,
-                    f"{_kind(item.token)} {item.name or item.id}",
+                    f"{kind(item.token)} {item.name or item.id}",
                     f"status {item.status}: not final, judged as read",
                     raw.project,
                     raw.region,

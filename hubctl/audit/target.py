@@ -33,7 +33,7 @@ class ProjectRead:
     comparison: Comparison
 
 
-def _kind(token: str) -> str:
+def kind(token: str) -> str:
     return token.rsplit(":", 1)[-1]
 
 
@@ -49,7 +49,7 @@ def provider_urn(site: str, read: ProjectRead) -> str:
     )
 
 
-def _target(
+def target(
     read: ProjectRead,
     facts: SiteFacts,
     identity: Mapping[str, Any],
@@ -134,7 +134,7 @@ def _declared_lines(stack: str) -> dict[str, Location]:
 
 
 def _describe(token: str, name: str, ident: str) -> str:
-    return f"{_kind(token)} {name!r} ({ident})"
+    return f"{kind(token)} {name!r} ({ident})"
 
 
 def _findings(
