@@ -35,7 +35,8 @@ from hubcore.resource_types import (
     SECURITY_GROUP_RULE,
     VOLUME,
 )
-from hubctl.audit.mapping import LIVE_TYPES, Live, service_of
+from hubctl.audit.builders import Live
+from hubctl.audit.mapping import LIVE_TYPES, service_of
 from policies.model import SECRET_MASK, UNKNOWN_MASK, ResourceView, holds_mask
 from policies.userdata import embedded_credentials
 

@@ -8,7 +8,7 @@ listing and its details is *vanished*, one still being created (or left in error
 ever sent: the audit never changes the cloud.
 
 The raw objects are kept as openstacksdk returned them, by kind (`RAW_KINDS`); turning them into
-the pack's resource model is hubctl.audit.mapping's job.
+the pack's resource model is hubctl.audit.builders' job, by hubctl.audit.mapping's table.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Classification of live resources against the site's states, and drift, on small worlds.
 
-The live side is what hubctl.audit.mapping builds (Live), the state side what a state export
+The live side is what hubctl.audit.builders builds (Live), the state side what a state export
 gives (ResourceView): each case changes one thing of a world where everything is managed.
 """
 
@@ -18,10 +18,10 @@ from hubcore.resource_types import (
     SECURITY_GROUP_RULE,
     VOLUME,
 )
+from hubctl.audit.builders import Live
 from hubctl.audit.compare import Status, classify, drift_of, missing
 from hubctl.audit.inventory import GapKind, Reader, Truncated
 from hubctl.audit.inventory import classify as fault
-from hubctl.audit.mapping import Live
 from policies.model import SECRET_MASK, ResourceView
 
 STACK = "local-network"

@@ -8,8 +8,9 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from hubcore.resource_types import CONTAINER, PORT, VOLUME
+from hubctl.audit.builders import Live
 from hubctl.audit.inventory import RawProject
-from hubctl.audit.mapping import Live, declared_inputs
+from hubctl.audit.mapping import declared_inputs
 from policies.schema import resource_schema
 
 PROJECT = "p-site"
@@ -83,7 +84,7 @@ def test_a_storage_policy_is_given_to_the_pack_when_swift_did_not_say_its_defaul
 
 
 def test_the_replicas_last_sync_hubctl_writes_is_not_compared_as_drift():
-    from hubctl.audit.mapping import container_metadata
+    from hubctl.audit.normalise import container_metadata
 
     live = {"Hub-Last-Sync": "2026-12-06T12:53:25+00:00", "Purpose": "backups"}
     assert container_metadata(live) == {"purpose": "backups"}

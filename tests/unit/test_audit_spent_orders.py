@@ -7,8 +7,9 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from hubcore.resource_types import ORDER
+from hubctl.audit.builders import Live
 from hubctl.audit.inventory import RawProject
-from hubctl.audit.mapping import LIVE_TYPES, Live
+from hubctl.audit.mapping import LIVE_TYPES
 
 BASE = "http://127.0.0.1:9311/v1"
 
