@@ -42,7 +42,11 @@ def wait_rules(tap: str, wanted: list[str], timeout: float = 120) -> list[str]:
 
 
 def test_a_ports_mac_rules_are_replaced_without_a_retry(booted_site: BootedSite, connection: Any):
-    port = connection.network.find_port("hub-local-app-0")
+    # By name in the tier's own project: after `make up`, the newcomer's site has a port of
+    # that name too, in another project, and the hub's users see every project's ports.
+    (port,) = connection.network.ports(
+        name="hub-local-app-0", project_id=connection.current_project_id
+    )
     tap = f"tap{port.id[:11]}"
     own = f"-i {tap} --among-src {_short(port.mac_address)} -j RETURN"
     assert mac_rules(tap) == [own, "-j DROP"]
