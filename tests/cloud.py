@@ -116,6 +116,9 @@ def deploy_env(
         "PULUMI_BACKEND_URL": f"file://{backend}",
         "HUB_STATE_BACKEND": f"file://{backend}",
         "PULUMI_CONFIG_PASSPHRASE": LOCAL_PASSPHRASE,
+        # `hubctl up` writes a site's SSH access under .state/ssh/<site>/ of the checkout: the
+        # user's own site's, after `make up`. The session's sites write theirs here.
+        "HUB_SSH_DIR": str(tmp_path_factory.mktemp("ssh")),
     }
 
 

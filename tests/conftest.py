@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
 from collections.abc import Callable, Iterator
@@ -10,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from hubcore.paths import REPO_ROOT
 from synth.records import ResourceRecord, SynthResult
 from synth.synthesis import synthesize
 from tests.offline import is_ambient
@@ -185,16 +187,35 @@ def user_site_census() -> dict[str, list[tuple[str, ...]]] | None:
     return census
 
 
+def user_access_files() -> dict[str, str]:
+    """The SSH access `hubctl up` wrote for the user's sites (.state/ssh/<site>/ of this
+    checkout: the printed `ssh -F ... -J ...` line reads it), each file by its digest."""
+    folder = REPO_ROOT / ".state" / "ssh"
+    if not folder.is_dir():
+        return {}
+    return {
+        str(path.relative_to(folder)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
 @pytest.fixture(scope="session", autouse=True)
 def users_site_is_left_as_it_was(request: pytest.FixtureRequest) -> Iterator[None]:
-    """The census of the user's sites before the session equals the census after it."""
+    """The census of the user's sites before the session equals the census after it, and the
+    way to reach their hosts is the one `make up` wrote."""
     reaches_cloud = any(
         item.get_closest_marker(marker)
         for item in request.session.items
         for marker in CLOUD_MARKERS
     )
+    access_before = user_access_files()
     before = user_site_census() if reaches_cloud else None
     yield
+    assert user_access_files() == access_before, (
+        "the tests rewrote the user's SSH access files under .state/ssh/ (a test's `hubctl up` "
+        "without HUB_SSH_DIR)"
+    )
     if before is None:
         return
     after = user_site_census()

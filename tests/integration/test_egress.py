@@ -31,6 +31,7 @@ ip link set lo up
 test "$(ip -o link show | wc -l)" -eq 1   # loopback only: no route anywhere else
 export LOCAL_CLOUD_DIR={tmp_path}/cloud LOCAL_CLOUD_DATA_PLANE=0
 export HUB_STATE_BACKEND=file://{tmp_path}/backend
+export HUB_SSH_DIR={tmp_path}/ssh   # not the user's site's access files, under .state/ssh/
 mkdir -p {tmp_path}/backend
 trap 'scripts/local-cloud stop || true' EXIT
 scripts/up
