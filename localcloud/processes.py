@@ -48,14 +48,6 @@ def read_pid(path: Path) -> int | None:
     return record[0] if record else None
 
 
-def alive(pid: int | None) -> bool:
-    """True when the process exists and is not a zombie."""
-    if pid is None:
-        return False
-    stat = _stat(pid)
-    return stat is not None and stat[0] != "Z"
-
-
 def _is(pid: int, start: int) -> bool:
     """True when `pid` is still the very process started at `start`."""
     stat = _stat(pid)

@@ -24,7 +24,7 @@ from hubcore.stacks import Layer, StackName
 from hubcore.values import ConfigError, ConfigValue
 from hubctl.audit.compare import Status, classify, missing
 from hubctl.audit.inventory import RAW_KINDS, SERVICES, Gap, GapKind, RawProject, read_project
-from hubctl.audit.mapping import LIVE_TYPES, build_all
+from hubctl.audit.mapping import build_all
 from hubctl.audit.states import StackState, read_states
 from hubctl.audit.target import ProjectRead, kind, target
 from policies.config import PackConfig
@@ -354,7 +354,3 @@ def _project_read(
                 )
             )
     return ProjectRead(raw.project, raw.project_name, raw.region, raw, live, comparison)
-
-
-def live_tokens() -> list[str]:
-    return sorted(LIVE_TYPES)
