@@ -84,7 +84,7 @@ class Layout:
     @property
     def data_plane(self) -> bool:
         """True when this cloud's hosts boot for real (recorded at its first start)."""
-        return self.mode_file.exists() and self.mode_file.read_text().strip() == "data-plane"
+        return self.recorded_mode() == "data-plane"
 
     def recorded_mode(self) -> str | None:
         """The mode of this cloud's first start, None before it (a cloud seeded before modes
@@ -99,11 +99,8 @@ class Layout:
         wanted = (
             "data-plane" if os.environ.get(DATA_PLANE_ENV, "") in ("1", "yes", "true") else None
         )
-        if self.mode_file.exists():
-            mode = self.mode_file.read_text().strip()
-        else:
-            # A cloud seeded before modes existed is an API-only one.
-            mode = "api-only" if self.done("seed") else (wanted or "api-only")
+        mode = self.recorded_mode() or wanted or "api-only"
+        if not self.mode_file.exists():
             self.mode_file.write_text(mode + "\n")
         if wanted is not None and mode != wanted:
             raise ValueError(

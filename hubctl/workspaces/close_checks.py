@@ -24,9 +24,10 @@ def _no_answer(error: Exception) -> str:
     return f"no answer: {type(error).__name__}: {error}"
 
 
-def _status(conn: Any, path: str, service: str) -> Observed:
+def _ask(conn: Any, method: str, path: str, service: str) -> Observed:
+    """The status `method` (get, head) of `path` got from `service`, or why none came."""
     try:
-        response = conn.session.get(
+        response = getattr(conn.session, method)(
             path, endpoint_filter={"service_type": service}, raise_exc=False
         )
     except Exception as error:  # a timeout or a refused connection is an observation too
@@ -34,14 +35,12 @@ def _status(conn: Any, path: str, service: str) -> Observed:
     return int(response.status_code)
 
 
+def _status(conn: Any, path: str, service: str) -> Observed:
+    return _ask(conn, "get", path, service)
+
+
 def _head(conn: Any, path: str, service: str) -> Observed:
-    try:
-        response = conn.session.head(
-            path, endpoint_filter={"service_type": service}, raise_exc=False
-        )
-    except Exception as error:
-        return _no_answer(error)
-    return int(response.status_code)
+    return _ask(conn, "head", path, service)
 
 
 def check_data_gone(record: closing_record.Record, conn: Any, holdings: Holdings) -> None:
