@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hubcore import procfs
+from hubcore.paths import REPO_ROOT
 from infra.tiers import HostRole
 
 SUITE = "bookworm"
@@ -42,7 +43,6 @@ BASE_PACKAGES: tuple[str, ...] = ("systemd-sysv", "openssh-server", "cloud-init"
 # Bump when the way the base is built changes, so cached bases are rebuilt.
 BASE_RECIPE_VERSION = "1"
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CACHE = REPO_ROOT / ".cache" / "host-root"
 CACHE_ENV = "HOST_ROOT_CACHE"
 
@@ -53,7 +53,7 @@ SEED_DIR = Path("var/lib/cloud/seed/nocloud")
 # no hardening measure.
 HARNESS_CFG = Path("etc/cloud/cloud.cfg.d/99-hostroot-harness.cfg")
 HARNESS_CFG_TEXT = """\
-# Written by infra/hardening/hostroot.py for a chroot first boot; not present on real hosts.
+# Written by hostbuild/debian_root.py for a chroot first boot; not present on real hosts.
 datasource_list: [NoCloud]
 network: {config: disabled}
 growpart: {mode: "off"}
