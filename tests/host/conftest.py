@@ -19,6 +19,7 @@ from hostbuild import debian_root
 from infra.hardening import AdminUser, HardeningSettings, render_user_data
 from infra.hardening.userdata import MEASURES
 from infra.tiers import HostRole
+from tests.host import roots
 from tests.host.probe import Target
 
 HERE = Path(__file__).parent
@@ -151,9 +152,9 @@ def target(
         yield Target(host=host, role=role, booted=True)
         return
     if config.getoption("--plain-root"):
-        root = debian_root.plain_root()
+        root = roots.plain_root()
     else:
-        root = debian_root.hardened_root(role, render_user_data(role, settings))
+        root = roots.hardened_root(role, render_user_data(role, settings))
     yield Target(host=testinfra.get_host(str(root), connection="chroot"), role=role, booted=False)
 
 
