@@ -1,7 +1,7 @@
 """The data plane's setup and teardown: namespaces, libvirt, the signed image, and a stop that
 leaves nothing behind.
 
-The image and its package repository are built by `scripts/image build` (infra/hardening/image.py)
+The image and its package repository are built by `scripts/image build` (hostbuild/image.py)
 into a cache outside the clone; here they are read from its manifest and uploaded: the kernel,
 the initramfs and the root file system as three Glance images, each signed (img_signature*),
 with the image CA's and the signing key's certificates stored in Barbican and readable by the

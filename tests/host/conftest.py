@@ -15,9 +15,11 @@ import pytest
 import testinfra
 import yaml
 
-from infra.hardening import AdminUser, HardeningSettings, hostroot, render_user_data
+from hostbuild import debian_root
+from infra.hardening import AdminUser, HardeningSettings, render_user_data
 from infra.hardening.userdata import MEASURES
 from infra.tiers import HostRole
+from tests.host import roots
 from tests.host.probe import Target
 
 HERE = Path(__file__).parent
@@ -150,9 +152,9 @@ def target(
         yield Target(host=host, role=role, booted=True)
         return
     if config.getoption("--plain-root"):
-        root = hostroot.plain_root()
+        root = roots.plain_root()
     else:
-        root = hostroot.hardened_root(role, render_user_data(role, settings))
+        root = roots.hardened_root(role, render_user_data(role, settings))
     yield Target(host=testinfra.get_host(str(root), connection="chroot"), role=role, booted=False)
 
 
@@ -170,5 +172,5 @@ def checked_root_kind(config: pytest.Config) -> str:
 
 def pytest_report_header(config: pytest.Config) -> str:
     roles = ", ".join(r.value for r in _selected_roles(config))
-    cache = os.environ.get(hostroot.CACHE_ENV, str(hostroot.DEFAULT_CACHE))
+    cache = os.environ.get(debian_root.CACHE_ENV, str(debian_root.DEFAULT_CACHE))
     return f"host suite: {checked_root_kind(config)}; roles: {roles}; root cache: {cache}"

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from hubcore.paths import REPO_ROOT
 from infra.hardening import MEASURES
-from infra.hardening.hostroot import REPO_ROOT
 from infra.tiers import HostRole
 
 HERE = Path(__file__).parent

@@ -3,8 +3,11 @@
     hubcore   the base: catalogue, config values, stack names, stack files, wire encoding
     infra     the program: layers, typed config, tiers, hardening (imports hubcore)
     synth     offline synthesis: the program under Pulumi's mocks (imports hubcore, infra)
+    hostbuild the hosts' Debian base root and the local cloud's image, from the hardening's
+              packages (imports hubcore, infra; nothing imports it: the program never builds
+              an image, the host suite and scripts/image use it)
     policies  the policy pack (imports hubcore only: it judges the program, never trusts it)
-    hubctl    the operator tool on top (imports the rooms above)
+    hubctl    the operator tool on top (imports the rooms above, hostbuild aside)
     localcloud the local OpenStack cloud, run by Debian's python3: imports none of them
 
 Every import is read from the source (module level, inside functions and under TYPE_CHECKING
@@ -21,11 +24,12 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-ROOMS = ("hubcore", "infra", "synth", "policies", "hubctl", "localcloud")
+ROOMS = ("hubcore", "infra", "synth", "hostbuild", "policies", "hubctl", "localcloud")
 ALLOWED: dict[str, frozenset[str]] = {
     "hubcore": frozenset(),
     "infra": frozenset({"hubcore"}),
     "synth": frozenset({"hubcore", "infra"}),
+    "hostbuild": frozenset({"hubcore", "infra"}),
     "policies": frozenset({"hubcore"}),
     "hubctl": frozenset({"hubcore", "infra", "synth", "policies", "localcloud"}),
     "localcloud": frozenset(),

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from infra.hardening.hostroot import AptSources, HostRootError, host_apt_sources, root_sources_text
+from hostbuild.debian_root import AptSources, HostRootError, host_apt_sources, root_sources_text
 
 
 def apt_dir(tmp_path: Path, files: dict[str, str]) -> Path:

@@ -14,8 +14,8 @@ import sys
 import time
 from pathlib import Path
 
+from hostbuild.debian_root import reap_root
 from hubcore import procfs
-from infra.hardening.hostroot import reap_root
 
 STARTER = """
 import subprocess, sys, time

@@ -3,7 +3,7 @@
     scripts/image build        # build (or reuse) the image and its package repository
     scripts/image path         # print the folder that holds them
 
-The image is the host root of `hostroot` (what a Debian generic cloud image brings: systemd,
+The image is the base root of `debian_root` (what a Debian generic cloud image brings: systemd,
 OpenSSH, sudo, cloud-init) plus a cloud kernel and every package the hardening's user data asks
 for, so that a host's first boot installs nothing new and runs fast under qemu's TCG. It boots
 by direct kernel boot (Glance's kernel_id, ramdisk_id and os_command_line): the root file system
@@ -36,7 +36,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from infra.hardening import HardeningSettings, hostroot, user_data_document
+from hostbuild import debian_root
+from infra.hardening import HardeningSettings, user_data_document
 from infra.tiers import HostRole
 
 CACHE_ENV = "HUB_IMAGE_CACHE"
@@ -53,12 +54,12 @@ COMMAND_LINE = "root=/dev/vda rw console=ttyS0 net.ifnames=0"
 ARCHITECTURE = "amd64"
 # Suites of the image's apt sources: the repository serves the packages in the first, and
 # empty, signed indexes for the others, so `apt-get update` succeeds on every line.
-SUITES = (hostroot.SUITE, f"{hostroot.SUITE}-updates", f"{hostroot.SUITE}-security")
+SUITES = (debian_root.SUITE, f"{debian_root.SUITE}-updates", f"{debian_root.SUITE}-security")
 REPO_KEYRING = "usr/share/keyrings/sovereign-hub-local.gpg"
 REPO_KEY_NAME = "Sovereign Hub local package repository"
 IMAGE_CFG = Path("etc/cloud/cloud.cfg.d/90-hub-image.cfg")
 IMAGE_CFG_TEXT = """\
-# Written by infra/hardening/image.py: the local cloud's image. Config drive first (the hub's
+# Written by hostbuild/image.py: the local cloud's image. Config drive first (the hub's
 # security groups drop the metadata service), and systemd-networkd renders the network.
 datasource_list: [ConfigDrive, NoCloud, None]
 system_info:
@@ -72,7 +73,7 @@ manage_etc_hosts: true
 ssh_genkeytypes: [ed25519, ecdsa]
 """
 FSTAB_TEXT = (
-    "# Written by infra/hardening/image.py: the root is the whole first disk.\n"
+    "# Written by hostbuild/image.py: the root is the whole first disk.\n"
     "LABEL=root / ext4 defaults,errors=remount-ro 0 1\n"
 )
 STAMP = "manifest.json"
@@ -112,14 +113,14 @@ def hardening_packages() -> list[str]:
 
 
 def image_packages() -> list[str]:
-    return list(dict.fromkeys([*hostroot.BASE_PACKAGES, *BOOT_PACKAGES, *hardening_packages()]))
+    return list(dict.fromkeys([*debian_root.BASE_PACKAGES, *BOOT_PACKAGES, *hardening_packages()]))
 
 
 def recipe_key(base: Path) -> str:
     material = "\n".join(
         [
             RECIPE_VERSION,
-            (base / hostroot.STAMP).read_text(),
+            (base / debian_root.STAMP).read_text(),
             *image_packages(),
             hashlib.sha256(Path(__file__).read_bytes()).hexdigest(),
         ]
@@ -220,7 +221,7 @@ def sign(path: Path, key: Path) -> str:
 HOSTS_TEXT = "127.0.0.1 localhost\n::1 localhost ip6-localhost ip6-loopback\n"
 
 
-def _configure(root: Path, repository_keyring: bytes, sources: hostroot.AptSources) -> None:
+def _configure(root: Path, repository_keyring: bytes, sources: debian_root.AptSources) -> None:
     (root / IMAGE_CFG).write_text(IMAGE_CFG_TEXT)
     # Nothing of the building machine's network stays in the image: the fence copied its
     # resolver in for apt. A host's resolvers come from its network config at boot.
@@ -231,7 +232,7 @@ def _configure(root: Path, repository_keyring: bytes, sources: hostroot.AptSourc
     (root / REPO_KEYRING).write_bytes(repository_keyring)
     # Debian's archive key and the local repository's: the same sources verify against either.
     keyrings = f"/usr/share/keyrings/debian-archive-keyring.gpg /{REPO_KEYRING}"
-    text = hostroot.root_sources_text(sources).replace(
+    text = debian_root.root_sources_text(sources).replace(
         "Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg", f"Signed-By: {keyrings}"
     )
     (root / "etc/apt/sources.list.d/debian.sources").write_text(text)
@@ -297,7 +298,7 @@ def build_repository(root: Path, archives: Path, out: Path, gpg_home: Path) -> d
         binary.mkdir(parents=True)
         index = (
             _run(["dpkg-scanpackages", "--multiversion", "pool/main", "/dev/null"], cwd=out)
-            if suite == hostroot.SUITE
+            if suite == debian_root.SUITE
             else ""
         )
         (binary / "Packages").write_text(index)
@@ -312,7 +313,7 @@ def build_repository(root: Path, archives: Path, out: Path, gpg_home: Path) -> d
 def build(force: bool = False) -> Path:
     """Build (or reuse) the image and its repository in the cache; return the cache folder."""
     cache = cache_dir()
-    base = hostroot.build_base()
+    base = debian_root.build_base()
     key = recipe_key(base)
     manifest = current()
     if manifest is not None and manifest.get("recipe") == key and not force:
@@ -322,7 +323,7 @@ def build(force: bool = False) -> Path:
     for tool in ("mke2fs", "qemu-img", "dpkg-scanpackages", "gpg", "openssl"):
         if shutil.which(tool) is None:
             raise ImageError(f"missing tool {tool} (scripts/local-cloud install provides it)")
-    sources = hostroot.host_apt_sources()
+    sources = debian_root.host_apt_sources()
     gpg_home = repository_key(cache)
     keyring = subprocess.run(
         ["gpg", "--homedir", str(gpg_home), "--batch", "--export"],
@@ -334,22 +335,22 @@ def build(force: bool = False) -> Path:
     building.mkdir(parents=True)
     root = building / "root"
     _run(["cp", "-a", "--reflink=auto", str(base), str(root)])
-    (root / hostroot.STAMP).unlink(missing_ok=True)
+    (root / debian_root.STAMP).unlink(missing_ok=True)
     archives = cache / "apt-archives"
     (archives / "partial").mkdir(parents=True, exist_ok=True)
-    (root / hostroot.POLICY_RC_D).write_text("#!/bin/sh\nexit 101\n")
-    (root / hostroot.POLICY_RC_D).chmod(0o755)
+    (root / debian_root.POLICY_RC_D).write_text("#!/bin/sh\nexit 101\n")
+    (root / debian_root.POLICY_RC_D).chmod(0o755)
     try:
-        hostroot.run_in_root(root, ["apt-get", "update", "-q"], archives)
-        hostroot.run_in_root(
+        debian_root.run_in_root(root, ["apt-get", "update", "-q"], archives)
+        debian_root.run_in_root(
             root,
             ["apt-get", "install", "-y", "-q", "--no-install-recommends", *image_packages()],
             archives,
         )
         versions = build_repository(root, archives, building / "repository", gpg_home)
-        hostroot.run_in_root(root, ["apt-get", "clean"], archives)
+        debian_root.run_in_root(root, ["apt-get", "clean"], archives)
     finally:
-        (root / hostroot.POLICY_RC_D).unlink(missing_ok=True)
+        (root / debian_root.POLICY_RC_D).unlink(missing_ok=True)
     image_versions = _installed_versions(root, image_packages())
     _configure(root, keyring, sources)
     shutil.rmtree(root / "var/lib/apt/lists", ignore_errors=True)
@@ -416,7 +417,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     try:
         print(build(force=args.force))
-    except (ImageError, hostroot.HostRootError) as error:
+    except (ImageError, debian_root.HostRootError) as error:
         print(f"image: {error}", file=sys.stderr)
         return 1
     return 0

@@ -1,24 +1,21 @@
-"""Debian roots that stand in for the hub's instances, so the host test suite runs on a real system.
+"""The hosts' Debian base root: what a stock Debian bookworm cloud image brings, from debootstrap.
 
-A *base* root is what a stock Debian bookworm cloud image brings that matters here: a minbase
-system with systemd, OpenSSH, sudo and cloud-init. It is built once with debootstrap and cached.
-Each test root is a copy of the base on which cloud-init itself processes a user-data document,
-fed through its NoCloud seed directory and run stage by stage (local, network, config, final),
-exactly as on first boot. The *hardened* root of a role gets the document that
-`render_user_data` produces for the compute layer; the *plain* root gets the minimal document an
-un-hardened deployment would pass (a key for the image's default user), so the suite can be
-shown to fail on it.
+The *base* root is what a stock Debian bookworm cloud image brings that matters here: a minbase
+system with systemd, OpenSSH, sudo and cloud-init. It is built once with debootstrap and cached
+(HOST_ROOT_CACHE, default .cache/host-root). The host suite's roots (tests/host/roots.py) are
+copies of it after a first boot; the local cloud's image (hostbuild/image.py) is a copy of it
+with a kernel and every package the hardening installs.
 
-Nothing here is booted, so the chroot is fenced off from the machine that builds it: cloud-init
-and the packages it installs run in private mount, UTS and IPC namespaces, behind a /dev that
-holds no disk, with /proc/sys and /sys read-only and systemctl told it is offline. What would
-touch the running kernel (sysctl, nft, auditctl, starting daemons) is refused or never reached;
-the suite checks the configuration that produces those effects at boot instead.
+Nothing here is booted, so the chroot is fenced off from the machine that builds it: what runs
+in it (apt and the packages it installs, cloud-init) runs in private mount, UTS and IPC
+namespaces, behind a /dev that holds no disk, with /proc/sys and /sys read-only and systemctl
+told it is offline. What would touch the running kernel (sysctl, nft, auditctl, starting
+daemons) is refused or never reached; the host suite checks the configuration that produces
+those effects at boot instead.
 """
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import os
 import re
@@ -33,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hubcore import procfs
-from infra.tiers import HostRole
+from hubcore.paths import REPO_ROOT
 
 SUITE = "bookworm"
 # What the Debian generic cloud image brings that the hardening builds on or replaces; the root
@@ -42,45 +39,15 @@ BASE_PACKAGES: tuple[str, ...] = ("systemd-sysv", "openssh-server", "cloud-init"
 # Bump when the way the base is built changes, so cached bases are rebuilt.
 BASE_RECIPE_VERSION = "1"
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CACHE = REPO_ROOT / ".cache" / "host-root"
 CACHE_ENV = "HOST_ROOT_CACHE"
 
-# The seed cloud-init's NoCloud datasource reads from the root's own disk.
-SEED_DIR = Path("var/lib/cloud/seed/nocloud")
-# Settings for the first boot inside a chroot only; removed afterwards. They keep cloud-init from
-# reaching for what belongs to the building machine (its disks, its network links) and change
-# no hardening measure.
-HARNESS_CFG = Path("etc/cloud/cloud.cfg.d/99-hostroot-harness.cfg")
-HARNESS_CFG_TEXT = """\
-# Written by infra/hardening/hostroot.py for a chroot first boot; not present on real hosts.
-datasource_list: [NoCloud]
-network: {config: disabled}
-growpart: {mode: "off"}
-resize_rootfs: false
-grub_dpkg: {enabled: false}
-"""
 POLICY_RC_D = Path("usr/sbin/policy-rc.d")
 # A transient mirror error must not fail a CI run; present only while this module builds a root.
 APT_RETRIES = Path("etc/apt/apt.conf.d/99hostroot-retries")
 APT_RETRIES_TEXT = 'Acquire::Retries "5";\n'
-# The boot sequence cloud-init's systemd units run on a real instance, in order.
-CLOUD_INIT_STAGES: tuple[tuple[str, ...], ...] = (
-    ("init", "--local"),
-    ("init",),
-    ("modules", "--mode=config"),
-    ("modules", "--mode=final"),
-)
 DEV_NODES = ("null", "zero", "full", "random", "urandom", "tty")
 STAMP = ".hostroot-key"
-
-# A stand-in public key for the plain root's default user; nobody holds its private half.
-PLAIN_KEY = (
-    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHViAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA plain@hub"
-)
-# An un-hardened deployment's user data: a key for the image's default user. The locale line is
-# the hardened document's too (no locale generation at boot), not a hardening measure.
-PLAIN_USER_DATA = f"#cloud-config\nlocale: C.UTF-8\nssh_authorized_keys:\n  - {PLAIN_KEY}\n"
 
 
 class HostRootError(RuntimeError):
@@ -157,12 +124,12 @@ def root_sources_text(sources: AptSources) -> str:
     )
 
 
-def _log(message: str) -> None:
+def log(message: str) -> None:
     print(f"[host-root] {message}", file=sys.stderr, flush=True)
 
 
 def _run(argv: Sequence[str], **kwargs: object) -> None:
-    _log("$ " + shlex.join(argv))
+    log("$ " + shlex.join(argv))
     result = subprocess.run(list(argv), check=False, **kwargs)  # type: ignore[call-overload]
     if result.returncode != 0:
         raise HostRootError(f"command failed ({result.returncode}): {shlex.join(argv)}")
@@ -221,7 +188,7 @@ def run_in_root(root: Path, argv: Sequence[str], archives: Path | None = None) -
         "fence",
         *argv,
     ]
-    _log(f"[{root.name}] $ {shlex.join(argv)}")
+    log(f"[{root.name}] $ {shlex.join(argv)}")
     try:
         result = subprocess.run(fence, check=False)
     finally:
@@ -251,14 +218,14 @@ def reap_root(root: Path, proc: Path = procfs.PROC) -> list[int]:
     return stopped
 
 
-def _write(root: Path, relative: Path, text: str, mode: int = 0o644) -> None:
+def write_file(root: Path, relative: Path, text: str, mode: int = 0o644) -> None:
     path = root / relative
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)
     path.chmod(mode)
 
 
-def _archives() -> Path:
+def apt_archives() -> Path:
     # Shared by every root so a package is downloaded once per cache, not once per role.
     path = cache_dir() / "apt-archives"
     (path / "partial").mkdir(parents=True, exist_ok=True)
@@ -270,7 +237,7 @@ def base_key(sources: AptSources) -> str:
     return hashlib.sha256(material.encode()).hexdigest()[:16]
 
 
-def _is_current(path: Path, key: str) -> bool:
+def is_current(path: Path, key: str) -> bool:
     stamp = path / STAMP
     return stamp.is_file() and stamp.read_text().strip() == key
 
@@ -289,8 +256,8 @@ def build_base(sources: AptSources | None = None) -> Path:
     sources = sources or host_apt_sources()
     key = base_key(sources)
     base = cache_dir() / "base"
-    if _is_current(base, key):
-        _log(f"base root {base} is current ({key})")
+    if is_current(base, key):
+        log(f"base root {base} is current ({key})")
         return base
     started = time.monotonic()
     building = cache_dir() / "base.building"
@@ -306,12 +273,12 @@ def build_base(sources: AptSources | None = None) -> Path:
                 raise
             shutil.rmtree(building, ignore_errors=True)
     (building / "etc/apt/sources.list").unlink(missing_ok=True)
-    _write(building, Path("etc/apt/sources.list.d/debian.sources"), root_sources_text(sources))
+    write_file(building, Path("etc/apt/sources.list.d/debian.sources"), root_sources_text(sources))
     # Package scripts must not start daemons in a root that is not booted.
-    _write(building, POLICY_RC_D, "#!/bin/sh\nexit 101\n", 0o755)
-    _write(building, APT_RETRIES, APT_RETRIES_TEXT)
+    write_file(building, POLICY_RC_D, "#!/bin/sh\nexit 101\n", 0o755)
+    write_file(building, APT_RETRIES, APT_RETRIES_TEXT)
     try:
-        archives = _archives()
+        archives = apt_archives()
         run_in_root(building, ["apt-get", "update", "-q"], archives)
         run_in_root(
             building,
@@ -325,112 +292,12 @@ def build_base(sources: AptSources | None = None) -> Path:
     (building / STAMP).write_text(key + "\n")
     shutil.rmtree(base, ignore_errors=True)
     building.rename(base)
-    _log(f"built base root {base} in {time.monotonic() - started:.0f}s")
+    log(f"built base root {base} in {time.monotonic() - started:.0f}s")
     return base
 
 
-def first_boot(root: Path, user_data: str) -> None:
-    """Let the root's own cloud-init process `user_data` through all its boot stages."""
-    archives = _archives()
-    _write(root, SEED_DIR / "user-data", user_data, 0o600)
-    _write(
-        root, SEED_DIR / "meta-data", f"instance-id: iid-{root.name}\nlocal-hostname: {root.name}\n"
-    )
-    _write(root, HARNESS_CFG, HARNESS_CFG_TEXT)
-    _write(root, POLICY_RC_D, "#!/bin/sh\nexit 101\n", 0o755)
-    _write(root, APT_RETRIES, APT_RETRIES_TEXT)
-    try:
-        # cloud-init's own schema first: a document it would reject must not reach a host.
-        run_in_root(root, ["cloud-init", "schema", "--config-file", f"/{SEED_DIR}/user-data"])
-        for stage in CLOUD_INIT_STAGES:
-            try:
-                run_in_root(root, ["cloud-init", *stage], archives)
-            except HostRootError:
-                _report_first_boot(root)
-                raise
-        run_in_root(root, ["cloud-init", "status", "--long"])
-        run_in_root(root, ["apt-get", "clean"], archives)
-    finally:
-        (root / HARNESS_CFG).unlink(missing_ok=True)
-        (root / POLICY_RC_D).unlink(missing_ok=True)
-        (root / APT_RETRIES).unlink(missing_ok=True)
-
-
-def _report_first_boot(root: Path) -> None:
-    """What cloud-init logged about a failed first boot, for a CI log read from afar."""
-    log = root / "var/log/cloud-init.log"
-    if log.is_file():
-        for line in log.read_text(errors="replace").splitlines():
-            if "[WARNING]" in line or "[ERROR]" in line:
-                _log(f"cloud-init.log: {line}")
-    output = root / "var/log/cloud-init-output.log"
-    if output.is_file():
-        for line in output.read_text(errors="replace").splitlines()[-40:]:
-            _log(f"cloud-init-output.log: {line}")
-
-
-def _fresh_copy(base: Path, dest: Path) -> None:
+def fresh_copy(base: Path, dest: Path) -> None:
+    """`dest` made a copy of the base root, without the base's stamp."""
     shutil.rmtree(dest, ignore_errors=True)
     _run(["cp", "-a", "--reflink=auto", str(base), str(dest)])
     (dest / STAMP).unlink(missing_ok=True)
-
-
-def booted_root(name: str, user_data: str) -> Path:
-    """A copy of the base that has had its first boot with `user_data`; cached per document."""
-    base = build_base()
-    key_material = "\n".join([(base / STAMP).read_text(), _recipe_digest(), user_data])
-    key = hashlib.sha256(key_material.encode()).hexdigest()[:16]
-    dest = cache_dir() / name
-    if _is_current(dest, key):
-        _log(f"root {dest} is current ({key})")
-        return dest
-    started = time.monotonic()
-    _fresh_copy(base, dest)
-    first_boot(dest, user_data)
-    (dest / STAMP).write_text(key + "\n")
-    _log(f"first boot of {dest} took {time.monotonic() - started:.0f}s")
-    return dest
-
-
-def _recipe_digest() -> str:
-    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
-
-
-def hardened_root(role: HostRole, user_data: str) -> Path:
-    return booted_root(f"hardened-{role.value}", user_data)
-
-
-def plain_root() -> Path:
-    return booted_root("plain", PLAIN_USER_DATA)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    from infra.hardening import HardeningSettings, render_user_data
-
-    parser = argparse.ArgumentParser(prog="host-root", description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("base", help="build (or reuse) the cached base root")
-    sub.add_parser("plain", help="the base after a first boot without hardening")
-    hardened = sub.add_parser(
-        "hardened", help="the base after a first boot with a role's user data"
-    )
-    hardened.add_argument("roles", nargs="*", choices=[r.value for r in HostRole])
-    args = parser.parse_args(argv)
-    try:
-        if args.command == "base":
-            print(build_base())
-        elif args.command == "plain":
-            print(plain_root())
-        else:
-            settings = HardeningSettings()
-            for value in args.roles or [r.value for r in HostRole]:
-                role = HostRole(value)
-                print(hardened_root(role, render_user_data(role, settings)))
-    except HostRootError as error:
-        print(f"host-root: {error}", file=sys.stderr)
-        return 1
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
