@@ -80,9 +80,14 @@ def _log_dir(site: str, action: str) -> Path:
 def _report_run(run: LayerRun) -> int:
     if run.status == "done":
         changes = ", ".join(f"{k} {v}" for k, v in sorted(run.changes.items()))
-        console.print(f"{run.stack}: done in {run.seconds or 0:.1f} s ({changes}); log: {run.log}")
+        console.print(
+            f"{run.stack}: done in {run.seconds or 0:.1f} s ({changes}); log: {run.log}",
+            soft_wrap=True,
+        )
         return EXIT_OK
-    console.print(f"[red]{run.stack}: {run.status}[/] {run.error or ''} (log: {run.log})")
+    console.print(
+        f"[red]{run.stack}: {run.status}[/] {run.error or ''} (log: {run.log})", soft_wrap=True
+    )
     return EXIT_VIOLATIONS
 
 
@@ -170,11 +175,13 @@ def _wait_boot(run: LayerRun) -> int:
     project = str(run.outputs["project_name"])
     conn = connect_from_env({**os.environ, "OS_PROJECT_NAME": project})
     boots = boot.wait(
-        conn, {"workspace": names}, say=lambda line: console.print(line, markup=False)
+        conn,
+        {"workspace": names},
+        say=lambda line: console.print(line, markup=False, soft_wrap=True),
     )
     failed = [b for b in boots if not b.ok]
     for failure in failed:
-        console.print(f"[red]{escape(failure.line())}[/]")
+        console.print(f"[red]{escape(failure.line())}[/]", soft_wrap=True)
     return EXIT_VIOLATIONS if failed else EXIT_OK
 
 

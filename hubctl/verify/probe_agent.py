@@ -8,14 +8,18 @@ by that system's own python3, with nothing installed.
 one `ready` JSON line, records every connection or datagram that carries a probe token, and
 prints one `received` JSON line when STOP_FILE appears (it is then removed), stdin closes, or
 SECONDS pass. `probe` sends each probe
-([address, "tcp"|"udp"|"ntp", port, token]) and prints one `sent` JSON line: for TCP, whether the
-handshake completed (a service that holds a port answers it); for NTP, whether a valid answer
-came back.
+([address, "tcp"|"udp"|"ntp", port, token]) and prints one `sent` JSON line: each probe followed
+by whether the handshake completed (TCP: a service that holds a port answers it) or a valid
+answer came back (NTP), then how it ended: for TCP `open`, `refused` (the target's kernel
+answered with a reset: the packet got there), `timeout` (nothing came back: dropped on the way
+or at the target), `unreachable` (a router or the host said so) or `error:<errno name>` (EPERM:
+the source's own firewall refused to send); `answered` or `silent` for NTP, `sent` for UDP.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import select
@@ -111,11 +115,25 @@ def _ntp(address: str, port: int, source: str) -> bool:
     return len(answer) >= 48 and 0 < answer[1] < 16
 
 
+def outcome(error: OSError) -> str:
+    """How a TCP connect that failed ended."""
+    if isinstance(error, ConnectionRefusedError):
+        return "refused"
+    if isinstance(error, TimeoutError):
+        return "timeout"
+    if error.errno in (errno.EHOSTUNREACH, errno.ENETUNREACH):
+        return "unreachable"
+    if error.errno:
+        return f"error:{errno.errorcode.get(error.errno, str(error.errno))}"
+    return f"error:{type(error).__name__}"
+
+
 def _probe(probe: list[object], source: str) -> list[object]:
     address, kind, port, token = str(probe[0]), str(probe[1]), int(str(probe[2])), str(probe[3])
     payload = token.encode() + b"\n"
     if kind == "ntp":
-        return [*probe, _ntp(address, port, source)]
+        answered = _ntp(address, port, source)
+        return [*probe, answered, "answered" if answered else "silent"]
     if kind == "udp":
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
             if source:
@@ -124,16 +142,16 @@ def _probe(probe: list[object], source: str) -> list[object]:
                 with contextlib.suppress(OSError):
                     sock.sendto(payload, (address, port))
                 time.sleep(0.05)
-        return [*probe, False]
+        return [*probe, False, "sent"]
     try:
         with socket.create_connection(
             (address, port), timeout=3, source_address=(source, 0) if source else None
         ) as conn:
             conn.sendall(payload)
             time.sleep(0.2)
-        return [*probe, True]
-    except OSError:
-        return [*probe, False]
+        return [*probe, True, "open"]
+    except OSError as error:
+        return [*probe, False, outcome(error)]
 
 
 def probe(probes: list[list[object]], source: str) -> None:
