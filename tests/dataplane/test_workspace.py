@@ -161,7 +161,7 @@ def _member_ssh(
     """ssh to the workspace host as its member, jumping through the bastion as an operator,
     the host's key pinned from its console."""
     known.write_text("".join(f"{workspace.address} {line}\n" for line in workspace.host_keys))
-    bastion = next(a for n, a in site.addresses().items() if "bastion" in n)
+    bastion = _bastion(site)
     argv = [
         "ssh", "-F", str(site.ssh_dir / SITE / "config"), "-J", f"hubadmin@{bastion}",
         "-i", str(key), "-o", "IdentitiesOnly=yes", "-o", f"UserKnownHostsFile={known}",
@@ -178,11 +178,12 @@ def _probe_command(probes: list[list[object]]) -> str:
 
 
 def _outcomes(text: str) -> dict[str, str]:
-    """token -> how its probe ended, from the agent's `sent` line."""
-    for line in text.replace("\r", "").splitlines():
-        if line.strip().startswith('{"sent"'):
-            return {str(item[3]): str(item[5]) for item in json.loads(line)["sent"]}
-    raise AssertionError(f"no `sent` line in: {text[-1500:]}")
+    """token -> how its probe ended, from the agent's `sent` line (read as verify --flows does)."""
+    return {str(item[3]): str(item[5]) for item in flows._json_line(text, "sent")}
+
+
+def _bastion(site: BootedSite) -> str:
+    return next(address for name, address in site.addresses().items() if "bastion" in name)
 
 
 def _world_and_operators(site: BootedSite) -> list[str]:
@@ -225,7 +226,7 @@ def test_the_bastion_reaches_both_workspace_hosts(
     probes: list[list[object]] = [
         [w.address, "tcp", SSH_PORT, f"bastion:{n}"] for n, w in enumerate(workspaces.values())
     ]
-    bastion = next(a for n, a in booted_site.addresses().items() if "bastion" in n)
+    bastion = _bastion(booted_site)
     done = booted_site.ssh(bastion, _probe_command(probes))
     assert done.returncode == 0, done.stderr[-2000:]
     assert set(_outcomes(done.stdout).values()) == {"open"}, done.stdout[-1000:]
