@@ -82,8 +82,8 @@ class Mark(StrEnum):
     URN_METADATA = "urn-metadata"
     # The program's deterministic name, `hub-<site>-...` (kinds that take no tag).
     NAME = "name"
-    # What it is part of: a hub security group's rules, a hub router's interfaces, a hub
-    # subnet's routes.
+    # What it is part of: a hub security group's rules, a hub router's interfaces and routes, a
+    # hub subnet's routes.
     OWNER = "owner"
 
 
@@ -133,7 +133,7 @@ RESOURCE_TYPES: tuple[ResourceType, ...] = (
     ResourceType(SUBNET_ROUTE, found_by=Mark.OWNER),
     ResourceType(ROUTER, found_by=Mark.URN_TAG),
     ResourceType(ROUTER_INTERFACE, found_by=Mark.OWNER),
-    ResourceType(ROUTER_ROUTE, unsearched=NOT_MADE),
+    ResourceType(ROUTER_ROUTE, found_by=Mark.OWNER),
     ResourceType(PORT, found_by=Mark.URN_TAG),
     ResourceType(PORT_SECURITY_GROUPS, not_a_cloud_object="the port's `securityGroupIds`"),
     ResourceType(SECURITY_GROUP, found_by=Mark.URN_TAG),

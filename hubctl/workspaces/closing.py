@@ -63,7 +63,7 @@ def close_workspace(
     close (an open rolled back).
     """
     from hubctl.deploy import connect_from_env, run_cli, select_named_stack
-    from infra.layers.workspace import shared_route_urn
+    from infra.layers.workspace import shared_route_urns
 
     environment = {**os.environ, **(env or {})}
     name = workspace_stack(site.name, project)
@@ -120,13 +120,14 @@ def close_workspace(
         for r in resources
         if closing_record.is_real(r) and str(r.get("type")) not in IDENTITY_TYPES
     ]
-    route = shared_route_urn(str(name), site.name, project)
+    routes = [u for u in shared_route_urns(str(name), site.name, project) if u in first]
     with (log_dir / f"{name}.destroy.log").open("w", encoding="utf-8") as log:
         write = _writer(log)
-        if route in first:
+        if routes:
             with route_lock():
-                _remove_route(stack, record, operator, route, resources, write)
-            first.remove(route)
+                for route in routes:
+                    _remove_route(stack, record, operator, route, resources, write)
+                    first.remove(route)
         if first:
             result = stack.destroy(target=first, on_output=write, color="never")
             record.note_destroy("data, hosts and network", result.summary.resource_changes)
@@ -187,9 +188,10 @@ def _remove_route(
     resources: list[dict[str, Any]],
     write: Callable[[str], None],
 ) -> None:
-    """Destroy the workspace's route on the admin subnet. A route that another deployment
-    overwrote is gone already, and the provider fails to remove (or even read) it: when the
-    subnet shows no such route, it leaves the state, and the record says so."""
+    """Destroy one of the workspace's shared routes (on the admin subnet, on the edge router).
+    A route that another deployment overwrote is gone already, and the provider fails to
+    remove (or even read) it: when its owner shows no such route, it leaves the state, and the
+    record says so."""
     from pulumi import automation as auto
 
     try:
@@ -198,23 +200,33 @@ def _remove_route(
     except auto.errors.CommandError:
         entry = next((r for r in resources if r.get("urn") == urn), {})
         inputs = entry.get("inputs") or {}
-        subnet, destination = inputs.get("subnetId"), inputs.get("destinationCidr")
-        response = conn.session.get(
-            f"/v2.0/subnets/{subnet}", endpoint_filter={"service_type": "network"}, raise_exc=False
-        )
-        if response.status_code != 200:
-            raise
-        routes = response.json()["subnet"].get("host_routes") or []
-        if any(r.get("destination") == destination for r in routes):
+        destination = inputs.get("destinationCidr")
+        routes, where = _routes_of(conn, inputs)
+        if routes is None or any(r.get("destination") == destination for r in routes):
             raise
     from hubctl.deploy import run_cli
 
     run_cli(stack, ["state", "delete", urn, "--yes"])
     record.deleted.append(
-        closing_record.Deletion(
-            "route on the admin subnet", str(destination), "already gone; removed from the state"
-        )
+        closing_record.Deletion(where, str(destination), "already gone; removed from the state")
     )
+
+
+def _routes_of(conn: Any, inputs: Mapping[str, Any]) -> tuple[list[dict[str, Any]] | None, str]:
+    """The routes a shared route's owner holds now (None when it cannot be read), and what
+    the owner is, for the record."""
+    if inputs.get("routerId"):
+        path, kind, key, where = "routers", "router", "routes", "route on the edge router"
+        owner = inputs["routerId"]
+    else:
+        path, kind, key, where = "subnets", "subnet", "host_routes", "route on the admin subnet"
+        owner = inputs.get("subnetId")
+    response = conn.session.get(
+        f"/v2.0/{path}/{owner}", endpoint_filter={"service_type": "network"}, raise_exc=False
+    )
+    if response.status_code != 200:
+        return None, where
+    return list(response.json()[kind].get(key) or []), where
 
 
 def _writer(log: Any) -> Callable[[str], None]:

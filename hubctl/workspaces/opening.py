@@ -185,18 +185,18 @@ def _still_held(name: StackName, env: Mapping[str, str] | None) -> list[str]:
 def deploy(
     site: Site, project: str, log_dir: Path, env: Mapping[str, str] | None = None
 ) -> LayerRun:
-    """`up` of everything but the shared route (in parallel with other workspaces), then of
-    the route alone, one workspace at a time."""
+    """`up` of everything but the shared routes (in parallel with other workspaces), then of
+    the routes alone, one workspace at a time."""
     from hubctl.deploy import run_stack
-    from infra.layers.workspace import shared_route_urn
+    from infra.layers.workspace import shared_route_urns
 
     name = workspace_stack(site.name, project)
-    route = [shared_route_urn(str(name), site.name, project)]
-    run = run_stack(name, "up", log_dir / f"{name}.up.log", dict(env or {}), exclude=route)
+    routes = shared_route_urns(str(name), site.name, project)
+    run = run_stack(name, "up", log_dir / f"{name}.up.log", dict(env or {}), exclude=routes)
     if run.status != "done":
         return run
     with route_lock():
-        last = run_stack(name, "up", log_dir / f"{name}.route.log", dict(env or {}), target=route)
+        last = run_stack(name, "up", log_dir / f"{name}.route.log", dict(env or {}), target=routes)
     # What both passes changed; "same" counts are not added: every pass sees the others.
     last.changes = {
         key: run.changes.get(key, 0) + last.changes.get(key, 0)

@@ -40,6 +40,22 @@ FILESYSTEM = Measure(
     summary="protected links, FIFOs and regular files in sticky directories; no setuid core dumps",
 )
 
+
+# The kernel takes most of an interface's IPv4 settings from `all` or from the interface's own
+# (redirects, shared media, local sources: either one set turns them on), and `default` reaches
+# only interfaces made after it is set. eth0 exists before systemd-sysctl runs: with `all` and
+# `default` alone it kept the kernel's 1s, and a booted bastion accepted an ICMP redirect (issue
+# 20). `*` sets every interface's own value too, and systemd-sysctl sets it again on each
+# interface that appears later.
+def _every_interface(settings: dict[str, str]) -> dict[str, str]:
+    prefix = "net.ipv4.conf.all."
+    return {
+        f"net.ipv4.conf.*.{key.removeprefix(prefix)}": value
+        for key, value in settings.items()
+        if key.startswith(prefix)
+    }
+
+
 SETTINGS: dict[Measure, dict[str, str]] = {
     MEMORY: {"vm.mmap_min_addr": "65536"},
     KERNEL: {
@@ -92,6 +108,8 @@ SETTINGS: dict[Measure, dict[str, str]] = {
         "fs.protected_hardlinks": "1",
     },
 }
+
+SETTINGS[IPV4] |= _every_interface(SETTINGS[IPV4])
 
 MEASURES: tuple[Measure, ...] = tuple(SETTINGS)
 

@@ -31,6 +31,10 @@ class NetworkExports(LayerExports):
     subnet_cidrs: dict[str, str]
     security_group_ids: dict[str, str]
     security_group_names: dict[str, str]
+    # The admin tier's gateway: a workspace adds its route here too, since running hosts never
+    # read their subnet's routes again. Absent from sites whose network layer was deployed
+    # before it was exported (a workspace asks for the site's `up` first).
+    edge_router_id: str | None = None
 
     @classmethod
     def placeholder(cls, config: HubConfig) -> dict[str, Any]:
@@ -41,6 +45,7 @@ class NetworkExports(LayerExports):
             "subnet_cidrs": {t.value: str(c) for t, c in cidrs.items()},
             "security_group_ids": {t.value: f"{config.site}-{t.value}-sg-id" for t in TIER_ORDER},
             "security_group_names": {t.value: f"hub-{config.site}-{t.value}" for t in TIER_ORDER},
+            "edge_router_id": f"{config.site}-edge-router-id",
         }
 
 
@@ -115,6 +120,7 @@ class NetworkLayer(pulumi.ComponentResource):
 
         self.exports = pulumi.Output.all(
             network_id=self.network.id,
+            edge_router_id=self.edge_router.id,
             subnet_ids={t.value: s.id for t, s in self.subnets.items()},
             security_group_ids={t.value: g.id for t, g in self.security_groups.items()},
         ).apply(

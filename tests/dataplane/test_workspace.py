@@ -16,7 +16,6 @@ by the site's own tests.
 from __future__ import annotations
 
 import json
-import os
 import re
 import secrets
 import shlex
@@ -39,18 +38,7 @@ from hubctl.workspaces.manifest import PROJECTS_ENV
 from infra.tiers import FLOWS, SSH_PORT
 from tests.dataplane.conftest import HUBCTL, SITE, BootedSite, run
 
-pytestmark = [
-    pytest.mark.dataplane,
-    # Opt-in until the hub routes the admin tier to a workspace opened after its hosts booted:
-    # they take their routes from the config drive at first boot, so the admin subnet's route
-    # to a new workspace never reaches a running bastion (measured: SSH from the bastion to a
-    # workspace host times out; with that route added by hand, every probe below holds).
-    pytest.mark.skipif(
-        os.environ.get("HUB_TEST_WORKSPACE_HOSTS") != "1",
-        reason="a running bastion has no route to a workspace opened after it booted (issue 20 "
-        "note); HUB_TEST_WORKSPACE_HOSTS=1 runs these",
-    ),
-]
+pytestmark = pytest.mark.dataplane
 
 SUFFIX = secrets.token_hex(3)
 EXAMPLES = {"diabetes-cohort": f"dp-cohort-{SUFFIX}", "claims-pathways": f"dp-claims-{SUFFIX}"}
@@ -230,6 +218,22 @@ def test_the_bastion_reaches_both_workspace_hosts(
     done = booted_site.ssh(bastion, _probe_command(probes))
     assert done.returncode == 0, done.stderr[-2000:]
     assert set(_outcomes(done.stdout).values()) == {"open"}, done.stdout[-1000:]
+
+
+def test_the_running_bastion_reaches_them_through_its_gateway(
+    booted_site: BootedSite, workspaces: dict[str, Workspace]
+):
+    """The bastion booted before the workspaces: its routes (from the config drive, read at its
+    first boot) hold none to them, so the path above is its default gateway, the site's edge
+    router, which routes each workspace's range to that workspace's admin leg."""
+    bastion = _bastion(booted_site)
+    command = " && ".join(f"ip -o route get {w.address}" for w in workspaces.values())
+    done = booted_site.ssh(bastion, command)
+    assert done.returncode == 0, done.stderr[-2000:]
+    # local's admin tier is 10.40.4.0/24 (stacks/sites.yaml); its gateway, the edge router's
+    # leg, is the subnet's first address.
+    hops = re.findall(r" via (\S+) ", done.stdout)
+    assert hops == ["10.40.4.1"] * len(workspaces), done.stdout
 
 
 def test_a_workspace_host_reaches_only_the_proxy_and_the_time_source(

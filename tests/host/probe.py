@@ -52,6 +52,19 @@ def sysctl_live(host: Host, key: str) -> str:
     return " ".join(run(host, f"sysctl -n {shlex.quote(key)}").split())
 
 
+def sysctl_interfaces(host: Host, keys: list[str]) -> dict[tuple[str, str], str]:
+    """(interface, key) -> the interface's own IPv4 value, for every interface the kernel has
+    (`all` and `default` included), read from /proc in one command."""
+    paths = " ".join(f"*/{shlex.quote(key)}" for key in keys)
+    text = run(host, f"cd /proc/sys/net/ipv4/conf && grep -H . {paths}")
+    values: dict[tuple[str, str], str] = {}
+    for line in text.splitlines():
+        path, _, value = line.partition(":")
+        interface, _, key = path.partition("/")
+        values[(interface, key)] = value.strip()
+    return values
+
+
 def sshd_effective(target: Target) -> dict[str, str]:
     """sshd's own view of its configuration (sshd -T), keys lower-cased as sshd prints them."""
     # sshd -T wants its privilege-separation directory, which systemd creates when sshd runs.

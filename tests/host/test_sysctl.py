@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.host.probe import Target, sysctl_config, sysctl_live
+from tests.host.probe import Target, sysctl_config, sysctl_interfaces, sysctl_live
 
 # What BP-028 asks for, value by value; a set where more than one value satisfies it.
 MEMORY = {"vm.mmap_min_addr": {"65536"}}
@@ -45,6 +45,23 @@ IPV4 = {
     "net.ipv4.tcp_rfc1337": {"1"},
     "net.ipv4.tcp_syncookies": {"1"},
 }
+# Every interface's own value as well: the kernel turns redirects, shared media and local
+# sources on when either `all` or the interface asks, and `default` misses interfaces that
+# existed before it was set (eth0, at boot).
+EVERY_INTERFACE = {
+    "accept_local": {"0"},
+    "accept_redirects": {"0"},
+    "secure_redirects": {"0"},
+    "send_redirects": {"0"},
+    "shared_media": {"0"},
+    "accept_source_route": {"0"},
+    "route_localnet": {"0"},
+    "rp_filter": {"1"},
+    "arp_filter": {"1"},
+    "arp_ignore": {"2"},
+    "drop_gratuitous_arp": {"1"},
+}
+IPV4 |= {f"net.ipv4.conf.*.{key}": accepted for key, accepted in EVERY_INTERFACE.items()}
 IPV6_OFF = {
     "net.ipv6.conf.all.disable_ipv6": {"1"},
     "net.ipv6.conf.default.disable_ipv6": {"1"},
@@ -67,7 +84,7 @@ def assert_sysctls(target: Target, expected: dict[str, set[str]]) -> None:
     }
     assert not wrong, f"set at boot to the wrong value (wanted {expected}): {wrong}"
     if target.booted:
-        live = {key: sysctl_live(target.host, key) for key in expected}
+        live = {key: sysctl_live(target.host, key) for key in expected if "*" not in key}
         wrong_live = {key: value for key, value in live.items() if value not in expected[key]}
         assert not wrong_live, f"live kernel disagrees with the hardening: {wrong_live}"
 
@@ -87,9 +104,24 @@ def test_ptrace_is_restricted_to_descendants(target: Target) -> None:
     assert_sysctls(target, YAMA)
 
 
+def assert_every_interface(target: Target) -> None:
+    """Each interface's own value, live, on every interface the kernel has."""
+    values = sysctl_interfaces(target.host, sorted(EVERY_INTERFACE))
+    interfaces = {interface for interface, _ in values} - {"all", "default"}
+    assert interfaces, f"no interface listed: {values}"
+    wrong = {
+        f"{interface}.{key}": value
+        for (interface, key), value in sorted(values.items())
+        if value not in EVERY_INTERFACE[key]
+    }
+    assert not wrong, f"an interface's own value disagrees with the hardening: {wrong}"
+
+
 @pytest.mark.measure("sysctl-ipv4")
 def test_ipv4_stack_neither_routes_nor_follows_redirects(target: Target) -> None:
     assert_sysctls(target, IPV4)
+    if target.booted:  # a root's /proc is the build machine's, not the host's
+        assert_every_interface(target)
 
 
 @pytest.mark.measure("sysctl-ipv6-disabled")

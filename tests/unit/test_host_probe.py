@@ -13,6 +13,7 @@ from tests.host.probe import (
     fstab_entry,
     listening_tcp_ports,
     normalise_audit_rule,
+    sysctl_interfaces,
     sysctl_live,
 )
 
@@ -47,6 +48,17 @@ def test_live_sysctl_reads_the_running_kernel(local: object) -> None:
     assert (
         sysctl_live(local, "kernel.ostype") == Path("/proc/sys/kernel/ostype").read_text().strip()
     )
+
+
+def test_interface_sysctls_list_every_interface_of_the_running_kernel(local: object) -> None:
+    conf = Path("/proc/sys/net/ipv4/conf")
+    values = sysctl_interfaces(local, ["accept_redirects", "rp_filter"])
+    assert values == {
+        (interface.name, key): (interface / key).read_text().strip()
+        for interface in conf.iterdir()
+        for key in ("accept_redirects", "rp_filter")
+    }
+    assert ("all", "rp_filter") in values and ("lo", "accept_redirects") in values
 
 
 def test_a_mount_point_missing_from_fstab_fails_the_check(local: object) -> None:

@@ -4,8 +4,13 @@ deletes exactly the types the hub marks."""
 
 from __future__ import annotations
 
-import pytest
+import os
+from collections.abc import Iterator
 
+import pytest
+import yaml
+
+from hubcore.paths import REPO_ROOT
 from hubcore.resource_types import (
     MARKED,
     NOT_MADE,
@@ -18,7 +23,10 @@ from hubctl.census import LISTED
 from hubctl.cloud.openstack.project import OpenStackProject
 from hubctl.cloud.openstack.types import DELETION_ORDER, OPS
 from hubctl.reconcile import SEARCHED
+from hubctl.workspaces.opened import workspace_stack, write_stack_file
+from infra.config import WorkspaceSpec
 from policies.known_types import KNOWN_TYPES
+from synth.synthesis import synthesize
 
 
 def test_each_type_is_declared_once() -> None:
@@ -59,9 +67,27 @@ def test_a_family_declaration_matches_its_members_only() -> None:
 
 
 @pytest.fixture(scope="module")
-def shipped_types(synth) -> set[str]:
-    """Every type the program declares in the shipped stacks (workspaces included)."""
-    return {record.type for stack in known_stacks() for record in synth(stack).resources}
+def shipped_types(synth) -> Iterator[set[str]]:
+    """Every type the program declares in the shipped stacks and in a workspace opened from each
+    example manifest of projects/ (no workspace stack is shipped: hubctl writes them)."""
+    types = {record.type for stack in known_stacks() for record in synth(stack).resources}
+    written = []
+    try:
+        for index, manifest in enumerate(sorted(REPO_ROOT.glob("projects/*/*.yaml"))):
+            data = yaml.safe_load(manifest.read_text(encoding="utf-8"))
+            # What hubctl adds when it opens one: the stack's own id and range.
+            data["id"] = f"types-{os.getpid()}-{manifest.stem}"
+            data["cidr"] = f"10.41.{200 + index}.0/24"
+            spec = WorkspaceSpec.model_validate(data)
+            written.append(write_stack_file(manifest.parent.name, spec))
+            stack = workspace_stack(manifest.parent.name, spec.id)
+            result = synthesize(str(stack), {"hub:memberPasswords": "[secret]"})
+            types |= {record.type for record in result.resources}
+    finally:
+        for path in written:
+            path.unlink(missing_ok=True)
+    assert written, "no example manifest under projects/"
+    yield types
 
 
 def test_every_type_the_program_declares_is_declared(shipped_types: set[str]) -> None:

@@ -52,14 +52,32 @@ def test_the_router_has_no_external_gateway(local: SynthResult) -> None:
     assert "externalGateways" not in router.inputs
 
 
-def test_the_bastion_tier_routes_to_the_workspace(local: SynthResult) -> None:
-    from infra.layers.workspace import shared_route_urn
+def test_the_admin_subnet_routes_to_the_workspace(local: SynthResult) -> None:
+    from infra.layers.workspace import shared_route_urns
 
     (route,) = of(local, "subnetRoute:SubnetRoute")
-    # hubctl deploys this one resource apart, by this URN: it must be the program's.
-    assert route.urn == shared_route_urn(local.stack, "local", f"layer-{TAG}")
+    (leg,) = [p for p in of(local, "port:Port") if p.name.endswith("-admin-leg")]
+    # hubctl deploys the shared routes apart, by these URNs: they must be the program's.
+    assert route.urn == shared_route_urns(local.stack, "local", f"layer-{TAG}")[0]
     assert route.inputs["destinationCidr"] == "10.41.9.0/24"
     assert route.inputs["subnetId"] == "local-admin-subnet-id"  # the site's admin subnet
+    assert route.provider == leg.provider  # the workspace's own credentials
+
+
+def test_the_edge_router_routes_to_the_workspace_for_hosts_already_running(
+    local: SynthResult,
+) -> None:
+    from infra.layers.workspace import shared_route_urns
+
+    (route,) = of(local, "routerRoute:RouterRoute")
+    (leg,) = [p for p in of(local, "port:Port") if p.name.endswith("-admin-leg")]
+    assert route.urn == shared_route_urns(local.stack, "local", f"layer-{TAG}")[1]
+    assert route.inputs["destinationCidr"] == "10.41.9.0/24"
+    # The site's edge router, which the admin hosts have as their gateway, in the site's
+    # project: the operator's provider, not the workspace's.
+    assert route.inputs["routerId"] == "local-edge-router-id"
+    assert route.provider != leg.provider
+    assert route.provider is not None and "::default" not in route.provider
 
 
 def test_ingress_is_ssh_and_the_front_end_from_the_admin_tier_only(local: SynthResult) -> None:

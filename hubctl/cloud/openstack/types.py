@@ -10,7 +10,8 @@ How each is recognised follows its declared mark:
 - NAME (key pairs, server groups, Barbican secrets, containers and orders): the program's
   deterministic name `hub-<site>-...`;
 - OWNER: a hub security group's rules (by group and match), a hub router's interfaces (by
-  router and subnet or port), a hub subnet's routes (by subnet, destination and next hop).
+  router and subnet or port), a hub subnet's or router's routes (by subnet or router,
+  destination and next hop).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from hubcore.resource_types import (
     PORT,
     ROUTER,
     ROUTER_INTERFACE,
+    ROUTER_ROUTE,
     SECRET,
     SECURITY_GROUP,
     SECURITY_GROUP_RULE,
@@ -56,6 +58,11 @@ def ref_id(ref: str | None) -> str:
 def subnet_route_id(subnet: str, destination: str, next_hop: str) -> str:
     # The provider's own id of a subnet route (openstack_networking_subnet_route_v2).
     return f"{subnet}-route-{destination}-{next_hop}"
+
+
+def router_route_id(router: str, destination: str, next_hop: str) -> str:
+    # The provider's own id of a router route (openstack_networking_router_route_v2).
+    return f"{router}-route-{destination}-{next_hop}"
 
 
 # -------------------------------------------------------------------------------- listing
@@ -144,6 +151,12 @@ def _routes(listing: Listing) -> Objects:
     for subnet in listing.subnets:
         for route in subnet.host_routes or []:
             yield subnet_route_id(subnet.id, route["destination"], route["nexthop"]), subnet.name
+
+
+def _router_routes(listing: Listing) -> Objects:
+    for router in listing.routers:
+        for route in router.routes or []:
+            yield router_route_id(router.id, route["destination"], route["nexthop"]), router.name
 
 
 def _servers(listing: Listing) -> Objects:
@@ -321,6 +334,18 @@ def _find_route(conn: Any, inputs: Mapping[str, Any], urn: str, owned: set[str])
     return None
 
 
+def _find_router_route(conn: Any, inputs: Mapping[str, Any], urn: str, owned: set[str]) -> Found:
+    router_id = str(inputs.get("routerId", ""))
+    destination, hop = inputs.get("destinationCidr"), inputs.get("nextHop")
+    router = conn.network.get_router(router_id)
+    if any(
+        r.get("destination") == destination and r.get("nexthop") == hop for r in router.routes or []
+    ):
+        route = router_route_id(router_id, str(destination), str(hop))
+        return route if route not in owned else None
+    return None
+
+
 # -------------------------------------------------------------------------------- deleting
 
 
@@ -362,6 +387,15 @@ def _delete_route(conn: Any, item: CloudObject) -> None:
         if (r["destination"], r["nexthop"]) != (destination, hop)
     ]
     conn.network.update_subnet(subnet_id, host_routes=routes)
+
+
+def _delete_router_route(conn: Any, item: CloudObject) -> None:
+    router_id, _, rest = item.id.partition("-route-")
+    destination, _, hop = rest.rpartition("-")
+    # Neutron's own call removes just these routes, so routes other stacks add meanwhile stay.
+    conn.network.remove_extra_routes_from_router(
+        router_id, {"router": {"routes": [{"destination": destination, "nexthop": hop}]}}
+    )
 
 
 def _delete_container(conn: Any, item: CloudObject) -> None:
@@ -414,6 +448,7 @@ OPS: dict[str, TypeOps] = {
     ),
     ROUTER_INTERFACE: TypeOps(_interfaces, _find_interface, _delete_interface),
     SUBNET_ROUTE: TypeOps(_routes, _find_route, _delete_route),
+    ROUTER_ROUTE: TypeOps(_router_routes, _find_router_route, _delete_router_route),
     INSTANCE: TypeOps(_servers, _find_server, _delete_server),
     KEYPAIR: TypeOps(
         _keypairs,
@@ -448,6 +483,7 @@ OPS: dict[str, TypeOps] = {
 DELETION_ORDER: tuple[str, ...] = (
     INSTANCE,
     VOLUME,
+    ROUTER_ROUTE,
     ROUTER_INTERFACE,
     SUBNET_ROUTE,
     PORT,

@@ -35,25 +35,29 @@ from infra.layers.workspace.exports import WorkspaceExports
 from infra.layers.workspace.identity import OPERATOR_ROLE, member_passwords
 from infra.layers.workspace.names import (
     DECISIONS,
+    EDGE_ROUTE,
     SHARED_ROUTE,
+    SHARED_ROUTES,
     AirlockNames,
     release_container_name,
-    shared_route_urn,
+    shared_route_urns,
     workspace_metadata,
 )
 from infra.layers.workspace.security_group import NTP, egress_prefixes
 
 __all__ = [
     "DECISIONS",
+    "EDGE_ROUTE",
     "NTP",
     "OPERATOR_ROLE",
     "SHARED_ROUTE",
+    "SHARED_ROUTES",
     "AirlockNames",
     "WorkspaceExports",
     "WorkspaceLayer",
     "egress_prefixes",
     "member_passwords",
     "release_container_name",
-    "shared_route_urn",
+    "shared_route_urns",
     "workspace_metadata",
 ]

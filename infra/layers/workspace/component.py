@@ -48,7 +48,7 @@ class WorkspaceLayer(pulumi.ComponentResource):
         self.users = identity.users
         ws = workspace_context(context, identity)
         self.provider = ws.provider
-        net = declare_network(self, ws, facts, network)
+        net = declare_network(self, context, ws, facts, network)
         self.network, self.subnet, self.router = net.network, net.subnet, net.router
         self.admin_leg = net.admin_leg
         self.security_group = declare_security_group(self, ws, facts, network)

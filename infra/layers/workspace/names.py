@@ -1,5 +1,5 @@
 """What every part of a workspace is named and labelled from: its facts, the names of the
-airlock's containers and of the one route it shares, and the metadata every resource
+airlock's containers and of the routes it shares, and the metadata every resource
 carries.
 """
 
@@ -7,21 +7,28 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from hubcore.resource_types import ROUTER_ROUTE, SUBNET_ROUTE
 from infra.config import HubConfig, WorkspaceSpec
 
 DECISIONS = "decisions"
 
-# The one resource a workspace shares with others: its route on the site's admin subnet. Neutron
-# updates a subnet's routes as a whole and the provider locks per process only, so hubctl
-# deploys and removes it one workspace at a time (hubctl.workspaces.opening, closing).
+# The resources a workspace shares with others: its routes to its own range, on the site's admin
+# subnet (read by admin hosts when they first boot) and on the site's edge router (the admin
+# hosts' gateway: how hosts that were already running reach it, since a host never reads its
+# subnet's routes again). Neutron updates a subnet's or a router's routes as a whole and the
+# provider locks per process only, so hubctl deploys and removes them one workspace at a time
+# (hubctl.workspaces.opening, closing).
 SHARED_ROUTE = "admin-route"
+EDGE_ROUTE = "edge-route"
+SHARED_ROUTES: dict[str, str] = {SHARED_ROUTE: SUBNET_ROUTE, EDGE_ROUTE: ROUTER_ROUTE}
 
 
-def shared_route_urn(stack: str, site: str, workspace: str) -> str:
-    return (
-        f"urn:pulumi:{stack}::hub::hub:layers:Workspace$openstack:networking/subnetRoute:"
-        f"SubnetRoute::hub-{site}-ws-{workspace}-{SHARED_ROUTE}"
-    )
+def shared_route_urns(stack: str, site: str, workspace: str) -> list[str]:
+    """The URNs of the workspace's shared routes, in SHARED_ROUTES' order."""
+    return [
+        f"urn:pulumi:{stack}::hub::hub:layers:Workspace${type_token}::hub-{site}-ws-{workspace}-{route}"
+        for route, type_token in SHARED_ROUTES.items()
+    ]
 
 
 def release_container_name(site: str, workspace: str) -> str:
