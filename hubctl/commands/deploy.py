@@ -292,11 +292,24 @@ def _escrow(site: str) -> bool:
 
 
 def _deployments(deployer: SiteDeployer, site: str) -> list[dict[str, Any]]:
+    """The states that own what the site's project holds: its layers', and of each open
+    workspace the routes it shares (on the site's admin subnet and edge router); the rest of a
+    workspace lives in its own project."""
+    from hubcore.stackfiles import stacks_dir
+    from hubctl.deploy import select_named_stack
+    from hubctl.workspaces.opened import opened_workspaces, workspace_stack
+    from infra.layers.workspace import shared_route_urns
+
     env = deployer.engine_env()
-    found = []
-    for layer in LAYERS:
-        deployment = select_stack(site, layer, env).export_stack().deployment or {}
-        found.append(dict(deployment))
+    found = [
+        dict(select_stack(site, layer, env).export_stack().deployment or {}) for layer in LAYERS
+    ]
+    for project in opened_workspaces(site, stacks_dir()):
+        name = workspace_stack(site, project)
+        shared = set(shared_route_urns(str(name), site, project))
+        deployment = dict(select_named_stack(name, env).export_stack().deployment or {})
+        resources = deployment.get("resources") or []
+        found.append({"resources": [r for r in resources if r.get("urn") in shared]})
     return found
 
 

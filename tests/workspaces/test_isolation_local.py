@@ -99,6 +99,33 @@ def test_both_workspaces_are_listed_open(opened: dict[str, Any]) -> None:
     assert rows[A]["cidr"] != rows[B]["cidr"]
 
 
+def test_the_site_census_finds_the_workspaces_routes_in_their_states(
+    opened: dict[str, Any], tmp_path: Path
+) -> None:
+    """Each workspace routes the admin tier to its range on the site's admin subnet and edge
+    router, in the site's project: the census that ends the site's `up` must find all four
+    routes owned, never orphans (which `up --orphans` would delete, cutting members off)."""
+    from hubctl import census
+    from hubctl.cloud.openstack.project import OpenStackProject
+    from hubctl.commands.deploy import _deployments
+    from hubctl.deploy import SiteDeployer
+
+    deployer = SiteDeployer(site="local", log_dir=tmp_path)
+    # The site's project is this module's own (OS_PROJECT_NAME of the active site_env).
+    project = OpenStackProject(connect_from_env(dict(os.environ)))
+    taken = census.take(project, "local", _deployments(deployer, "local"))
+    ranges = {opened[A].cidr, opened[B].cidr}
+    routes = [o for o in taken.cloud if any(f"-route-{cidr}-" in o.id for cidr in ranges)]
+    listed = [o.line() for o in taken.cloud if "-route-" in o.id]
+    assert sorted(o.token.rsplit(":", 1)[-1] for o in routes) == [
+        "RouterRoute",
+        "RouterRoute",
+        "SubnetRoute",
+        "SubnetRoute",
+    ], (ranges, listed)
+    assert [o.line() for o in routes if o in taken.orphans] == []
+
+
 def test_the_workspaces_live_in_their_own_projects(opened: dict[str, Any]) -> None:
     assert opened[A].project_id != opened[B].project_id
     assert opened[A].key_ref != opened[B].key_ref
