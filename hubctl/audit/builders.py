@@ -39,7 +39,7 @@ from hubcore.resource_types import (
 )
 from hubctl.audit.inventory import RawProject
 from hubctl.audit.normalise import truth
-from hubctl.cloud.openstack.types import router_route_id, subnet_route_id
+from hubctl.cloud.openstack.types import route_id
 
 # Live objects of a type the pack does not admit: judged (and refused) by inventory-known-type.
 
@@ -118,7 +118,7 @@ def subnet_routes(raw: RawProject) -> Iterable[Live]:
     for s in raw.of("subnets"):
         for route in s.host_routes or []:
             destination, hop = str(route.get("destination")), str(route.get("nexthop"))
-            yield Live(SUBNET_ROUTE, subnet_route_id(s.id, destination, hop),
+            yield Live(SUBNET_ROUTE, route_id(s.id, destination, hop),
                        f"{s.name} {destination}", {"subnetId": s.id,
                        "destinationCidr": destination, "nextHop": hop}, "network")  # fmt: skip
 
@@ -143,7 +143,7 @@ def router_routes(raw: RawProject) -> Iterable[Live]:
     for r in raw.of("routers"):
         for route in r.routes or []:
             destination, hop = str(route.get("destination")), str(route.get("nexthop"))
-            yield Live(ROUTER_ROUTE, router_route_id(r.id, destination, hop),
+            yield Live(ROUTER_ROUTE, route_id(r.id, destination, hop),
                        f"{r.name} {destination}",
                        {"routerId": r.id, "destinationCidr": destination, "nextHop": hop},
                        "network")  # fmt: skip

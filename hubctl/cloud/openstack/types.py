@@ -55,14 +55,28 @@ def ref_id(ref: str | None) -> str:
     return (ref or "").rstrip("/").rsplit("/", 1)[-1]
 
 
-def subnet_route_id(subnet: str, destination: str, next_hop: str) -> str:
-    # The provider's own id of a subnet route (openstack_networking_subnet_route_v2).
-    return f"{subnet}-route-{destination}-{next_hop}"
+def route_id(owner: str, destination: str, next_hop: str) -> str:
+    # The provider's own id of a route on a subnet or a router (openstack_networking_subnet_
+    # route_v2 and router_route_v2 name theirs alike, after the subnet's or router's id).
+    return f"{owner}-route-{destination}-{next_hop}"
 
 
-def router_route_id(router: str, destination: str, next_hop: str) -> str:
-    # The provider's own id of a router route (openstack_networking_router_route_v2).
-    return f"{router}-route-{destination}-{next_hop}"
+def _route_parts(ident: str) -> tuple[str, str, str]:
+    """The owner's id, the destination and the next hop of a route_id."""
+    owner, _, rest = ident.partition("-route-")
+    destination, _, hop = rest.rpartition("-")
+    return owner, destination, hop
+
+
+def _held(
+    routes: list[dict[str, Any]] | None, owner: str, inputs: Mapping[str, Any], owned: set[str]
+) -> Found:
+    """The id of the route `inputs` declares when its owner holds it and no state owns it."""
+    destination, hop = inputs.get("destinationCidr"), inputs.get("nextHop")
+    if any(r.get("destination") == destination and r.get("nexthop") == hop for r in routes or []):
+        route = route_id(owner, str(destination), str(hop))
+        return route if route not in owned else None
+    return None
 
 
 # -------------------------------------------------------------------------------- listing
@@ -150,13 +164,13 @@ def _interfaces(listing: Listing) -> Objects:
 def _routes(listing: Listing) -> Objects:
     for subnet in listing.subnets:
         for route in subnet.host_routes or []:
-            yield subnet_route_id(subnet.id, route["destination"], route["nexthop"]), subnet.name
+            yield route_id(subnet.id, route["destination"], route["nexthop"]), subnet.name
 
 
 def _router_routes(listing: Listing) -> Objects:
     for router in listing.routers:
         for route in router.routes or []:
-            yield router_route_id(router.id, route["destination"], route["nexthop"]), router.name
+            yield route_id(router.id, route["destination"], route["nexthop"]), router.name
 
 
 def _servers(listing: Listing) -> Objects:
@@ -323,27 +337,12 @@ def _find_interface(conn: Any, inputs: Mapping[str, Any], urn: str, owned: set[s
 
 def _find_route(conn: Any, inputs: Mapping[str, Any], urn: str, owned: set[str]) -> Found:
     subnet_id = str(inputs.get("subnetId", ""))
-    destination, hop = inputs.get("destinationCidr"), inputs.get("nextHop")
-    subnet = conn.network.get_subnet(subnet_id)
-    if any(
-        r.get("destination") == destination and r.get("nexthop") == hop
-        for r in subnet.host_routes or []
-    ):
-        route = subnet_route_id(subnet_id, str(destination), str(hop))
-        return route if route not in owned else None
-    return None
+    return _held(conn.network.get_subnet(subnet_id).host_routes, subnet_id, inputs, owned)
 
 
 def _find_router_route(conn: Any, inputs: Mapping[str, Any], urn: str, owned: set[str]) -> Found:
     router_id = str(inputs.get("routerId", ""))
-    destination, hop = inputs.get("destinationCidr"), inputs.get("nextHop")
-    router = conn.network.get_router(router_id)
-    if any(
-        r.get("destination") == destination and r.get("nexthop") == hop for r in router.routes or []
-    ):
-        route = router_route_id(router_id, str(destination), str(hop))
-        return route if route not in owned else None
-    return None
+    return _held(conn.network.get_router(router_id).routes, router_id, inputs, owned)
 
 
 # -------------------------------------------------------------------------------- deleting
@@ -378,8 +377,7 @@ def _delete_interface(conn: Any, item: CloudObject) -> None:
 
 
 def _delete_route(conn: Any, item: CloudObject) -> None:
-    subnet_id, _, rest = item.id.partition("-route-")
-    destination, _, hop = rest.rpartition("-")
+    subnet_id, destination, hop = _route_parts(item.id)
     subnet = conn.network.get_subnet(subnet_id)
     routes = [
         r
@@ -390,8 +388,7 @@ def _delete_route(conn: Any, item: CloudObject) -> None:
 
 
 def _delete_router_route(conn: Any, item: CloudObject) -> None:
-    router_id, _, rest = item.id.partition("-route-")
-    destination, _, hop = rest.rpartition("-")
+    router_id, destination, hop = _route_parts(item.id)
     # Neutron's own call removes just these routes, so routes other stacks add meanwhile stay.
     conn.network.remove_extra_routes_from_router(
         router_id, {"router": {"routes": [{"destination": destination, "nexthop": hop}]}}
