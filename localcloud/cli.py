@@ -267,7 +267,7 @@ def cmd_start(layout: Layout) -> int:
 
 
 def cmd_stop(layout: Layout) -> int:
-    # The agents' namespaces are named in the database: read them while it still runs.
+    # Read before the agents stop (they delete some of them on the way out).
     agent_namespaces = dataplane.neutron_namespaces(layout) if layout.data_plane else []
     # Reverse order: APIs and agents first, then Keystone, then the bus and the database.
     services = list(reversed(all_services(layout)))
@@ -320,7 +320,8 @@ def cmd_status(layout: Layout) -> int:
     print(f"folder: {layout.state}{_elsewhere(layout)}")
     if layout.data_plane:
         names = dataplane.namespaces(layout, dataplane.neutron_namespaces(layout))
-        print(f"data plane: {len(names)} namespace(s): {' '.join(names)}")
+        shown = " ".join(n if isinstance(n, str) else n.name for n in names)
+        print(f"data plane: {len(names)} namespace(s): {shown}")
     return worst
 
 

@@ -21,7 +21,7 @@ from localcloud import netns
 from localcloud.layout import HUB_USER, KEYSTONE_URL, Layout, image_cache
 from localcloud.processes import processes_in_namespaces
 from localcloud.rest import Session
-from localcloud.services import libvirt_dir, mariadb_query
+from localcloud.services import libvirt_dir
 
 IMAGE_NAME = "Debian 12"
 IMAGE_RECORD = "image.json"
@@ -185,34 +185,28 @@ def seed_image(admin: Session, layout: Layout) -> dict[str, Any]:
 # ------------------------------------------------------------------------------- stop
 
 
-def neutron_namespaces(layout: Layout) -> list[str]:
-    """The qrouter-* and qdhcp-* namespaces of this cloud's routers and networks (read from
-    its database while it still runs)."""
-    query = "SELECT CONCAT('qrouter-', id) FROM neutron.routers; " + (
-        "SELECT CONCAT('qdhcp-', id) FROM neutron.networks;"
-    )
-    done = mariadb_query(layout, query, check=False)
-    known = set(done.stdout.split()) if done.returncode == 0 else set()
-    recorded = layout.run / "neutron-namespaces"
-    if recorded.exists():
-        known |= set(recorded.read_text().split())
-    present = [name for name in netns.names() if name in known]
-    recorded.write_text("\n".join(sorted(known)) + "\n")
-    return present
+def neutron_namespaces(layout: Layout) -> list[Path]:
+    """The qrouter-* and qdhcp-* namespaces of this cloud's routers and networks: every one in
+    its agents' folder, which holds no other cloud's (localcloud.netns)."""
+    folder = netns.agents_folder(layout.state).resolve()
+    return [folder / name for name in netns.names(folder)]
 
 
-def namespaces(layout: Layout, agents: list[str]) -> list[str]:
+def namespaces(layout: Layout, agents: list[Path]) -> list[netns.Namespace]:
     """Every namespace of this cloud: its own (hypervisor, outside, operators') and the
-    agents' (given, since the database may be gone by the time they are removed)."""
+    agents'."""
     prefix = netns.cloud_id(layout.state) + "-"
-    return sorted({*(n for n in netns.names() if n.startswith(prefix)), *agents})
+    own: list[netns.Namespace] = [n for n in netns.names() if n.startswith(prefix)]
+    return [*sorted(own, key=str), *sorted(set(agents))]
 
 
-def teardown(layout: Layout, agents: list[str]) -> list[str]:
+def teardown(layout: Layout, agents: list[Path]) -> list[str]:
     """End every process left in the cloud's namespaces (qemu guests, dnsmasq, privsep helpers),
-    then remove the namespaces; return what could not be removed."""
+    then remove the namespaces and unmount the agents' folder; return what could not be
+    removed."""
     names = namespaces(layout, agents)
     processes_in_namespaces(names)
     for name in names:
         netns.delete(name)
-    return [n for n in names if netns.exists(n)]
+    netns.release_agents_folder(layout.state)
+    return [str(n) for n in names if netns.exists(n)]

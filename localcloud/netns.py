@@ -11,7 +11,16 @@ loopback API ports. Everything else lives in namespaces named after the cloud's 
 - `<id>-op-<router>`, one per router with a gateway on `Ext-Net`: the operators' network of the
   site behind that router (their VPN, on a real site), from which `ssh -J` and the flow probes
   reach its hosts;
-- `qrouter-*` and `qdhcp-*`, made by Neutron's agents for this cloud's routers and networks.
+- `qrouter-*` and `qdhcp-*`, made by Neutron's agents for this cloud's routers and networks, in
+  the cloud's own folder of namespaces (`agents_folder`), not in /run/netns.
+
+Why a folder of their own: Neutron's L3 agent, at its first sync, unplugs the devices of every
+`qrouter-*` namespace it does not know and deletes it (neutron.agent.l3.namespace_manager), and
+it finds them by listing /run/netns. A second data-plane cloud on the machine (the stop test's,
+beside the site `make up` deployed) would cut the first one's routers off. So the agents run in a
+mount namespace where /run/netns is the cloud's folder; the folder is a shared mount, so the
+namespaces they make there are seen, under that path, by the cloud's other processes and by
+`scripts/local-cloud stop`.
 
 A process reaches into a namespace with setns(2) on one of its threads: a socket made there
 stays in that namespace, which is how one relay serves the control plane's loopback ports inside
@@ -32,6 +41,7 @@ from pathlib import Path
 from localcloud import procfs
 
 NETNS_DIR = Path("/run/netns")
+MNT_DETACH = 2
 CLONE_NEWNET = 0x40000000
 # The address of the hypervisor's VXLAN endpoint (a dummy interface of the dp namespace) and the
 # outside's end of Ext-Net.
@@ -62,12 +72,56 @@ def operators(state: Path, router_id: str) -> str:
     return f"{cloud_id(state)}-op-{router_id[:8]}"
 
 
-def exists(name: str) -> bool:
-    return (NETNS_DIR / name).exists()
+# A namespace by name (in /run/netns) or by the path of its file (in a cloud's agents' folder).
+Namespace = str | Path
 
 
-def names() -> list[str]:
-    return sorted(p.name for p in NETNS_DIR.iterdir()) if NETNS_DIR.is_dir() else []
+def path(namespace: Namespace) -> Path:
+    return namespace if isinstance(namespace, Path) else NETNS_DIR / namespace
+
+
+def agents_folder(state: Path) -> Path:
+    """Where this cloud's Neutron agents keep their namespaces (their /run/netns)."""
+    return state / "netns"
+
+
+def exists(namespace: Namespace) -> bool:
+    return path(namespace).exists()
+
+
+def names(folder: Path = NETNS_DIR) -> list[str]:
+    return sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
+
+
+def mounted(target: Path) -> bool:
+    """Whether `target` is a mount point of this process's mount namespace."""
+    wanted = str(target)
+    with open("/proc/self/mountinfo", encoding="utf-8") as table:
+        for line in table:
+            # Field 5 is the mount point, with spaces and backslashes escaped in octal.
+            point = re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), line.split()[4])
+            if point == wanted:
+                return True
+    return False
+
+
+def share_agents_folder(state: Path) -> Path:
+    """The cloud's agents' folder, made a shared mount (idempotent). What was in it before it
+    was mounted is left from a machine that has since restarted: namespaces no longer."""
+    folder = agents_folder(state).resolve()
+    folder.mkdir(parents=True, exist_ok=True)
+    if not mounted(folder):
+        for stale in folder.iterdir():
+            stale.unlink()
+        subprocess.run(["mount", "--bind", str(folder), str(folder)], check=True)
+    subprocess.run(["mount", "--make-shared", str(folder)], check=True)
+    return folder
+
+
+def release_agents_folder(state: Path) -> None:
+    folder = agents_folder(state).resolve()
+    if folder.is_dir() and mounted(folder):
+        subprocess.run(["umount", "--lazy", str(folder)], check=False)
 
 
 def setns(path: str | Path) -> None:
@@ -81,11 +135,11 @@ def setns(path: str | Path) -> None:
 
 
 @contextlib.contextmanager
-def entered(name: str) -> Iterator[None]:
-    """Run the block's socket calls in namespace `name` (this thread only), then come back."""
+def entered(namespace: Namespace) -> Iterator[None]:
+    """Run the block's socket calls in `namespace` (this thread only), then come back."""
     home = os.open("/proc/thread-self/ns/net", os.O_RDONLY)
     try:
-        setns(NETNS_DIR / name)
+        setns(path(namespace))
         yield
     finally:
         try:
@@ -95,8 +149,11 @@ def entered(name: str) -> Iterator[None]:
             os.close(home)
 
 
-def ip(*args: str, netns: str | None = None, check: bool = True) -> str:
-    argv = ["ip", *(["-n", netns] if netns else []), *args]
+def ip(*args: str, netns: Namespace | None = None, check: bool = True) -> str:
+    if isinstance(netns, Path):  # `ip -n` takes names in /run/netns only
+        argv = ["nsenter", f"--net={netns}", "ip", *args]
+    else:
+        argv = ["ip", *(["-n", netns] if netns else []), *args]
     done = subprocess.run(argv, capture_output=True, text=True, check=False)
     if check and done.returncode != 0:
         raise RuntimeError(f"{' '.join(argv)}: {done.stderr.strip()}")
@@ -131,13 +188,13 @@ def mac(link: str, netns: str) -> str:
     return found.group(1)
 
 
-def inode(name: str) -> int | None:
+def inode(namespace: Namespace) -> int | None:
     with contextlib.suppress(OSError):
-        return os.stat(NETNS_DIR / name).st_ino
+        return os.stat(path(namespace)).st_ino
     return None
 
 
-def processes_in(namespaces: list[str]) -> list[int]:
+def processes_in(namespaces: list[Namespace]) -> list[int]:
     """Every process whose network namespace is one of `namespaces`."""
     wanted = {i for i in (inode(n) for n in namespaces) if i is not None}
     found = []
@@ -150,9 +207,16 @@ def processes_in(namespaces: list[str]) -> list[int]:
     return found
 
 
-def delete(name: str) -> None:
-    if exists(name):
-        ip("netns", "delete", name, check=False)
+def delete(namespace: Namespace) -> None:
+    if not exists(namespace):
+        return
+    if isinstance(namespace, Path):
+        # What `ip netns delete` does, for a file outside /run/netns.
+        _libc.umount2(str(namespace).encode(), MNT_DETACH)
+        with contextlib.suppress(OSError):
+            namespace.unlink()
+    else:
+        ip("netns", "delete", namespace, check=False)
 
 
 def build_dataplane(state: Path) -> None:
@@ -161,6 +225,9 @@ def build_dataplane(state: Path) -> None:
     dp, ext = dataplane(state), outside(state)
     add(dp)
     add(ext)
+    # After the first `ip netns add`, which makes /run/netns a mount point the agents' mount
+    # namespaces can detach from (services.in_dataplane).
+    share_agents_folder(state)
     if not link_exists("lcvtep", dp):
         # This kernel has no dummy devices: an empty bridge holds the address as well.
         ip("link", "add", "lcvtep", "type", "bridge", netns=dp)

@@ -246,7 +246,7 @@ def kill_strays(layout: Layout, timeout: float = 10.0) -> list[int]:
     return strays
 
 
-def processes_in_namespaces(names: list[str], timeout: float = 20.0) -> list[int]:
+def processes_in_namespaces(names: list[netns.Namespace], timeout: float = 20.0) -> list[int]:
     """SIGTERM every process in the network namespaces `names` (qemu guests, dnsmasq, privsep
     helpers: started by daemons, they are in no session of the cloud), SIGKILL what remains."""
     found = netns.processes_in(names)

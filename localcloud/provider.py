@@ -131,7 +131,7 @@ def relay_ntp(listener: socket.socket, stop: threading.Event) -> None:
 class RouterServices:
     """The provider services bound inside one router namespace."""
 
-    def __init__(self, namespace: str, repository: Path) -> None:
+    def __init__(self, namespace: netns.Namespace, repository: Path) -> None:
         self.namespace = namespace
         for address in PROVIDER_ADDRESSES:
             netns.ip("addr", "replace", f"{address}/32", "dev", "lo", netns=namespace)
@@ -203,11 +203,11 @@ class Provider:
     def reconcile(self) -> None:
         routers = {r["id"]: r for r in self.routers()}
         for router_id in list(self.services):
-            if router_id not in routers or not netns.exists(f"qrouter-{router_id}"):
+            if router_id not in routers or not netns.exists(self.router_namespace(router_id)):
                 self.services.pop(router_id).close()
                 say(f"router {router_id}: provider services closed")
         for router_id, router in routers.items():
-            namespace = f"qrouter-{router_id}"
+            namespace = self.router_namespace(router_id)
             if router_id not in self.services and netns.exists(namespace):
                 try:
                     self.services[router_id] = RouterServices(namespace, self.repository)
@@ -223,6 +223,10 @@ class Provider:
                 routers[router_id].get("external_gateway_info") or {}
             ):
                 self.drop_operators(router_id)
+
+    def router_namespace(self, router_id: str) -> Path:
+        """The L3 agent's namespace of the router, in the cloud's agents' folder."""
+        return netns.agents_folder(self.layout.state).resolve() / f"qrouter-{router_id}"
 
     def operators_namespace(self, router_id: str, gateway_ip: str) -> None:
         n = self._index(router_id)

@@ -5,6 +5,7 @@ Only the declarations: processes.py starts them, watches them and stops them.
 
 from __future__ import annotations
 
+import shlex
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -155,13 +156,22 @@ def compute_hosts(layout: Layout) -> tuple[str, ...]:
 
 # How a process enters the hypervisor namespace. Not `ip netns exec`: it makes every mount of
 # its child a slave of the machine's, so the namespaces the agents create (qrouter-*, qdhcp-*)
-# would exist in their mount namespace only. Here only /sys is made anew (so /sys/class/net
-# lists the namespace's devices, as the agents and libvirt expect); /run/netns stays shared.
-ENTER_DATAPLANE = 'umount -l /sys && mount -t sysfs -o nosuid,nodev,noexec sysfs /sys && exec "$@"'
+# would exist in their mount namespace only. Here /sys is made anew (so /sys/class/net lists
+# the namespace's devices, as the agents and libvirt expect), and mounts stay shared.
+NEW_SYSFS = "umount -l /sys && mount -t sysfs -o nosuid,nodev,noexec sysfs /sys"
+# Neutron's agents also see the cloud's own folder as /run/netns (localcloud.netns says why).
+# /run/netns is first made a slave, so that mounting over it stays in this mount namespace; the
+# folder is a shared mount, so the namespaces they make there are seen outside it.
+OWN_NETNS = "mount --make-slave /run/netns && mount --bind {folder} /run/netns"
 
 
-def in_dataplane(layout: Layout, argv: list[str]) -> list[str]:
-    """`argv` run in the cloud's hypervisor namespace."""
+def in_dataplane(layout: Layout, argv: list[str], *, own_netns: bool = False) -> list[str]:
+    """`argv` run in the cloud's hypervisor namespace; with `own_netns`, where /run/netns holds
+    this cloud's agents' namespaces only."""
+    steps = [NEW_SYSFS]
+    if own_netns:
+        folder = netns.agents_folder(layout.state).resolve()
+        steps.append(OWN_NETNS.format(folder=shlex.quote(str(folder))))
     return [
         "nsenter",
         f"--net={netns.NETNS_DIR / netns.dataplane(layout.state)}",
@@ -171,7 +181,7 @@ def in_dataplane(layout: Layout, argv: list[str]) -> list[str]:
         "unchanged",
         "/bin/sh",
         "-c",
-        ENTER_DATAPLANE,
+        " && ".join([*steps, 'exec "$@"']),
         "dataplane",
         *argv,
     ]
@@ -263,6 +273,7 @@ def dataplane_agents(layout: Layout) -> list[Service]:
                     "--config-file",
                     str(etc / "neutron" / ini),
                 ],
+                own_netns=True,
             ),
         )
         for kind, ini in (

@@ -1,10 +1,12 @@
-"""`scripts/local-cloud stop` of a data-plane cloud leaves no namespace, bridge, tap or qemu
-process behind.
+"""A second data-plane cloud on the machine: it leaves the first one's routers plugged, and
+`scripts/local-cloud stop` of it leaves no namespace, bridge, tap or qemu process behind.
 
 The shared cloud serves the user's site and is never stopped: this starts a private data-plane
 cloud in a network namespace of its own (its state under .cache/, so later runs start warm),
 boots a server on it (a qemu guest, its taps and bridges, a router's and a network's
-namespaces), then stops it.
+namespaces), then stops it. Before it starts, a router with an interface is made on the tier's
+own cloud (the user's, after `make up`): Neutron's L3 agent unplugs at start every router
+namespace it does not know, and it must not know the other cloud's.
 """
 
 from __future__ import annotations
@@ -12,6 +14,9 @@ from __future__ import annotations
 import os
 import subprocess
 import textwrap
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -19,6 +24,7 @@ import pytest
 from hubcore import procfs
 from hubcore.paths import REPO_ROOT
 from localcloud import netns
+from localcloud.layout import default_layout
 
 pytestmark = pytest.mark.dataplane
 
@@ -37,7 +43,7 @@ BOOT = textwrap.dedent(
     router = conn.network.create_router(
         name="stop-test", external_gateway_info={"network_id": ext.id}
     )
-    conn.network.add_interface_to_router(router, subnet_id=subnet.id)
+    conn.network.add_interface_to_router(router, subnet=subnet.id)
     server = conn.compute.create_server(
         name="stop-test", flavor_id=conn.compute.find_flavor("d2-2").id,
         networks=[{"uuid": net.id}], config_drive=True,
@@ -79,8 +85,65 @@ def qemu_of(state: Path) -> list[int]:
     return found
 
 
-def test_stop_leaves_no_namespace_link_or_guest(data_plane: dict[str, str]):
-    before_links, before_namespaces = links(), set(netns.names())
+def devices(namespace: Path) -> set[str]:
+    out = netns.ip("-o", "link", netns=namespace)
+    return {line.split(":")[1].strip().split("@")[0] for line in out.splitlines()}
+
+
+@dataclass
+class Neighbour:
+    """A router of the tier's own cloud, with an interface: its L3 namespace and devices."""
+
+    namespace: Path
+    devices: set[str]
+
+
+@pytest.fixture(scope="module")
+def neighbour(data_plane: dict[str, str]) -> Iterator[Neighbour]:
+    import openstack
+
+    conn = openstack.connect(
+        load_envvars=False, load_yaml_config=False, auth_url=data_plane["OS_AUTH_URL"],
+        project_name=data_plane["OS_PROJECT_NAME"], username=data_plane["OS_USERNAME"],
+        password=data_plane["OS_PASSWORD"], user_domain_name="Default",
+        project_domain_name="Default", region_name=data_plane["OS_REGION_NAME"],
+    )  # fmt: skip
+    net = conn.network.create_network(name="stop-test-neighbour")
+    router = None
+    try:
+        subnet = conn.network.create_subnet(
+            network_id=net.id, cidr="10.61.1.0/24", ip_version=4, enable_dhcp=False
+        )
+        router = conn.network.create_router(name="stop-test-neighbour")
+        conn.network.add_interface_to_router(router, subnet=subnet.id)
+        namespace = netns.agents_folder(default_layout().state).resolve() / f"qrouter-{router.id}"
+        deadline = time.monotonic() + 600
+        while time.monotonic() < deadline:
+            found = devices(namespace) if netns.exists(namespace) else set()
+            if any(name.startswith("qr-") for name in found):
+                break
+            time.sleep(2)
+        assert any(n.startswith("qr-") for n in found), f"{namespace}: {sorted(found)}"
+        yield Neighbour(namespace, found)
+    finally:
+        if router is not None:
+            for port in conn.network.ports(device_id=router.id):
+                conn.network.remove_interface_from_router(router, port=port.id)
+            conn.network.delete_router(router)
+        conn.network.delete_network(net)
+
+
+@dataclass
+class SecondCloud:
+    """The private data-plane cloud, booted, and what the machine had before it started."""
+
+    links: set[str]
+    namespaces: set[str]
+
+
+@pytest.fixture(scope="module")
+def second_cloud(neighbour: Neighbour) -> Iterator[SecondCloud]:
+    before = SecondCloud(links(), set(netns.names()))
     netns.add(CONTROL)
     try:
         started = in_control(SCRIPT, "start")
@@ -99,14 +162,30 @@ def test_stop_leaves_no_namespace_link_or_guest(data_plane: dict[str, str]):
             capture_output=True, text=True, timeout=1800, check=False,
         )  # fmt: skip
         assert booted.returncode == 0 and "ACTIVE" in booted.stdout, booted.stderr[-3000:]
-        ours = [n for n in netns.names() if n.startswith(netns.cloud_id(STATE))]
-        assert netns.dataplane(STATE) in ours and qemu_of(STATE)
-        assert [n for n in netns.names() if n.startswith(("qrouter-", "qdhcp-"))]
-        stopped = in_control(SCRIPT, "stop", timeout=600)
-        assert stopped.returncode == 0, stopped.stderr[-3000:]
-        assert set(netns.names()) - before_namespaces == {CONTROL}
-        assert qemu_of(STATE) == []
-        assert links() == before_links
+        yield before
     finally:
         in_control(SCRIPT, "stop", timeout=600)
         netns.delete(CONTROL)
+
+
+def test_a_second_cloud_leaves_the_first_ones_routers_plugged(
+    neighbour: Neighbour, second_cloud: SecondCloud
+) -> None:
+    # The second cloud's L3 agent has synced: its own router's namespace is there.
+    agents = netns.agents_folder(STATE).resolve()
+    assert [n for n in netns.names(agents) if n.startswith("qrouter-")]
+    assert netns.exists(neighbour.namespace)
+    assert devices(neighbour.namespace) == neighbour.devices
+
+
+def test_stop_leaves_no_namespace_link_or_guest(second_cloud: SecondCloud) -> None:
+    ours = [n for n in netns.names() if n.startswith(netns.cloud_id(STATE))]
+    assert netns.dataplane(STATE) in ours and qemu_of(STATE)
+    agents = netns.agents_folder(STATE).resolve()
+    assert [n for n in netns.names(agents) if n.startswith(("qrouter-", "qdhcp-"))]
+    stopped = in_control(SCRIPT, "stop", timeout=600)
+    assert stopped.returncode == 0, stopped.stderr[-3000:]
+    assert set(netns.names()) - second_cloud.namespaces == {CONTROL}
+    assert netns.names(agents) == [] and not netns.mounted(agents)
+    assert qemu_of(STATE) == []
+    assert links() == second_cloud.links

@@ -16,7 +16,6 @@ by the site's own tests.
 from __future__ import annotations
 
 import json
-import os
 import re
 import secrets
 import shlex
@@ -39,19 +38,7 @@ from hubctl.workspaces.manifest import PROJECTS_ENV
 from infra.tiers import FLOWS, SSH_PORT
 from tests.dataplane.conftest import HUBCTL, SITE, BootedSite, run
 
-pytestmark = [
-    pytest.mark.dataplane,
-    # Opt-in until two faults of the local cloud's test harness are fixed (issue 20 note):
-    # test_stop's private data-plane cloud, started earlier in the tier, has its L3 agent remove
-    # "stale" router namespaces' devices at its start, and /run/netns is shared, so it unplugged
-    # the booted site's edge router (every host unreachable afterwards); and with ICMP redirects
-    # now refused, the bastion's path through the edge router has not yet been measured.
-    pytest.mark.skipif(
-        os.environ.get("HUB_TEST_WORKSPACE_HOSTS") != "1",
-        reason="runs after test_stop, whose private cloud unplugs the site's edge router "
-        "(issue 20 note); HUB_TEST_WORKSPACE_HOSTS=1 runs these",
-    ),
-]
+pytestmark = pytest.mark.dataplane
 
 SUFFIX = secrets.token_hex(3)
 EXAMPLES = {"diabetes-cohort": f"dp-cohort-{SUFFIX}", "claims-pathways": f"dp-claims-{SUFFIX}"}
