@@ -2,17 +2,32 @@
 
 hubctl's cloud-neutral code asks a `Project` (hubctl.cloud.api) for what it needs; a site's
 credentials and region (`SiteCloud`, `site_cloud`), the project of a connection (`project_of`)
-and emptying a container before a destroy (`empty_container`) come from the implementation.
+or of the provider's own credentials (`named_project`) and emptying a container before a
+destroy (`empty_container`) come from the implementation.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from hubctl.cloud.api import CloudObject, Project
-from hubctl.cloud.openstack.credentials import SiteCloud, empty_container, site_cloud
+from hubctl.cloud.api import CloudObject, CloudReason, Project
+from hubctl.cloud.openstack.credentials import (
+    SiteCloud,
+    empty_container,
+    named_project,
+    site_cloud,
+)
 
-__all__ = ["CloudObject", "Project", "SiteCloud", "empty_container", "project_of", "site_cloud"]
+__all__ = [
+    "CloudObject",
+    "CloudReason",
+    "Project",
+    "SiteCloud",
+    "empty_container",
+    "named_project",
+    "project_of",
+    "site_cloud",
+]
 
 
 def project_of(conn: Any) -> Project:

@@ -25,6 +25,19 @@ class CloudObject:
         return f"{self.token.rsplit(':', 1)[-1]} {self.name or '?'} ({self.id})"
 
 
+@dataclass(frozen=True)
+class CloudReason:
+    """One resource of the site in error, and what the cloud says about it."""
+
+    kind: str
+    name: str
+    id: str
+    reason: str
+
+    def line(self) -> str:
+        return f"{self.kind} {self.name} ({self.id}): {self.reason}"
+
+
 class Project(Protocol):
     """One project of a site, in one region, with the caller's credentials."""
 
@@ -56,4 +69,9 @@ class Project(Protocol):
 
     def host_addresses(self, names: list[str]) -> dict[str, str]:
         """The fixed address of each named host of the project ('' when it has none)."""
+        ...
+
+    def reasons_in_error(self, name_prefix: str) -> list[CloudReason]:
+        """The project's volumes and servers named `name_prefix...` that are in error, with what
+        the cloud tells the project about each (hubctl.diagnosis)."""
         ...

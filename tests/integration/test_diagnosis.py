@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from hubctl.diagnosis import cloud_reasons, site_reasons
+from hubctl.cloud import project_of
+from hubctl.diagnosis import site_reasons
 
 pytestmark = pytest.mark.integration
 
@@ -94,14 +95,14 @@ def unplaceable_server(admin_connection: Any, connection: Any) -> Iterator[Any]:
 def test_a_volume_in_error_comes_with_cinders_user_message(
     unplaceable_volume: Any, connection: Any
 ) -> None:
-    [reason] = [r for r in cloud_reasons(connection, PREFIX) if r.kind == "volume"]
+    [reason] = [r for r in project_of(connection).reasons_in_error(PREFIX) if r.kind == "volume"]
     assert reason.id == unplaceable_volume.id
     assert "schedule allocate volume" in reason.reason
     assert "backend" in reason.reason
 
 
 def test_a_server_in_error_comes_with_novas_fault(unplaceable_server: Any, connection: Any) -> None:
-    [reason] = [r for r in cloud_reasons(connection, PREFIX) if r.kind == "server"]
+    [reason] = [r for r in project_of(connection).reasons_in_error(PREFIX) if r.kind == "server"]
     assert reason.id == unplaceable_server.id
     assert "No valid host was found" in reason.reason
 
@@ -109,7 +110,7 @@ def test_a_server_in_error_comes_with_novas_fault(unplaceable_server: Any, conne
 def test_resources_of_other_sites_are_not_reported(
     unplaceable_volume: Any, connection: Any
 ) -> None:
-    assert cloud_reasons(connection, "hub-someother-") == []
+    assert project_of(connection).reasons_in_error("hub-someother-") == []
 
 
 def test_the_site_reasons_use_the_providers_credentials_from_the_environment(

@@ -66,6 +66,33 @@ def test_a_room_imports_only_the_rooms_below_it(room: str) -> None:
     assert not offending, f"{room} may import only {sorted(ALLOWED[room])}: {offending}"
 
 
+# hubctl modules that still call the OpenStack SDK themselves instead of asking the cloud seam
+# (hubctl.cloud; issue 21, item 4): a module moved behind the seam leaves this list, and no new
+# one may join it.
+SDK_OUTSIDE_THE_SEAM = frozenset(
+    {
+        "hubctl/audit/inventory.py",
+        "hubctl/audit/run.py",
+        "hubctl/datasets/escrow.py",
+        "hubctl/datasets/recovery.py",
+        "hubctl/datasets/store.py",
+        "hubctl/deploy.py",
+        "hubctl/drill/replication.py",
+    }
+)
+
+
+def test_only_the_cloud_seam_imports_the_openstack_sdk() -> None:
+    seam = ROOT / "hubctl" / "cloud" / "openstack"
+    importing = {
+        str(path.relative_to(ROOT))
+        for path in sorted((ROOT / "hubctl").rglob("*.py"))
+        if seam not in path.parents
+        and any(m == "openstack" or m.startswith("openstack.") for m in imported_modules(path))
+    }
+    assert importing == SDK_OUTSIDE_THE_SEAM
+
+
 def test_the_import_reader_sees_imports_inside_functions(tmp_path: Path) -> None:
     source = tmp_path / "lazy.py"
     source.write_text("def f():\n    from infra.program import main\n    import hubctl.cli\n")

@@ -110,6 +110,16 @@ def site_cloud(site: str, region: str, environ: dict[str, str] | None = None) ->
     return SiteCloud(site, region, auth.get("project_name"), "OS_* environment", auth)
 
 
+def named_project(cloud: str | None, region: str) -> OpenStackProject:
+    """The project the cloud's own tools would reach: the clouds.yaml entry `cloud`, else the
+    OS_* variables, as the stacks' provider finds its credentials (openstacksdk's own search)."""
+    import openstack
+
+    from hubctl.cloud.openstack.project import OpenStackProject
+
+    return OpenStackProject(openstack.connect(cloud=cloud, region_name=region))
+
+
 def empty_container(conn: Any, container: str) -> int:
     """Delete every object and every old version of a container, so a destroy can remove it
     (Swift refuses to delete a container that holds any: 409). The number deleted."""

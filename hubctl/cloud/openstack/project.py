@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from hubctl.cloud.api import CloudObject
+from hubctl.cloud.api import CloudObject, CloudReason
+from hubctl.cloud.openstack.diagnosis import cloud_reasons
 from hubctl.cloud.openstack.types import DELETION_ORDER, OPS, Listing, ref_id
 
 
@@ -56,3 +57,6 @@ class OpenStackProject:
                 ips = [a["addr"] for net in (server.addresses or {}).values() for a in net]
                 found[server.name] = ips[0] if ips else ""
         return found
+
+    def reasons_in_error(self, name_prefix: str) -> list[CloudReason]:
+        return cloud_reasons(self.conn, name_prefix)
