@@ -50,6 +50,7 @@ def cloud(
     finally:
         for name in made:
             netns.delete(name)
+        netns.release_agents_folder(state)
 
 
 def world_answers(namespace: str, world: str, client_namespace: str) -> float | None:
