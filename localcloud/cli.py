@@ -320,7 +320,7 @@ def cmd_status(layout: Layout) -> int:
     print(f"folder: {layout.state}{_elsewhere(layout)}")
     if layout.data_plane:
         names = dataplane.namespaces(layout, dataplane.neutron_namespaces(layout))
-        shown = " ".join(n if isinstance(n, str) else n.name for n in names)
+        shown = " ".join(netns.path(n).name for n in names)
         print(f"data plane: {len(names)} namespace(s): {shown}")
     return worst
 

@@ -188,7 +188,7 @@ def seed_image(admin: Session, layout: Layout) -> dict[str, Any]:
 def neutron_namespaces(layout: Layout) -> list[Path]:
     """The qrouter-* and qdhcp-* namespaces of this cloud's routers and networks: every one in
     its agents' folder, which holds no other cloud's (localcloud.netns)."""
-    folder = netns.agents_folder(layout.state).resolve()
+    folder = netns.agents_folder(layout.state)
     return [folder / name for name in netns.names(folder)]
 
 
@@ -196,8 +196,7 @@ def namespaces(layout: Layout, agents: list[Path]) -> list[netns.Namespace]:
     """Every namespace of this cloud: its own (hypervisor, outside, operators') and the
     agents'."""
     prefix = netns.cloud_id(layout.state) + "-"
-    own: list[netns.Namespace] = [n for n in netns.names() if n.startswith(prefix)]
-    return [*sorted(own, key=str), *sorted(set(agents))]
+    return [*(n for n in netns.names() if n.startswith(prefix)), *sorted(set(agents))]
 
 
 def teardown(layout: Layout, agents: list[Path]) -> list[str]:

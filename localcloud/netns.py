@@ -82,7 +82,7 @@ def path(namespace: Namespace) -> Path:
 
 def agents_folder(state: Path) -> Path:
     """Where this cloud's Neutron agents keep their namespaces (their /run/netns)."""
-    return state / "netns"
+    return (state / "netns").resolve()
 
 
 def exists(namespace: Namespace) -> bool:
@@ -95,20 +95,18 @@ def names(folder: Path = NETNS_DIR) -> list[str]:
 
 def mounted(target: Path) -> bool:
     """Whether `target` is a mount point of this process's mount namespace."""
-    wanted = str(target)
-    with open("/proc/self/mountinfo", encoding="utf-8") as table:
-        for line in table:
-            # Field 5 is the mount point, with spaces and backslashes escaped in octal.
-            point = re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), line.split()[4])
-            if point == wanted:
-                return True
-    return False
+    return str(target) in procfs.mount_points()
+
+
+def _detach(target: Path) -> None:
+    """Unmount `target` lazily, as `ip netns delete` and `umount --lazy` do."""
+    _libc.umount2(str(target).encode(), MNT_DETACH)
 
 
 def share_agents_folder(state: Path) -> Path:
     """The cloud's agents' folder, made a shared mount (idempotent). What was in it before it
     was mounted is left from a machine that has since restarted: namespaces no longer."""
-    folder = agents_folder(state).resolve()
+    folder = agents_folder(state)
     folder.mkdir(parents=True, exist_ok=True)
     if not mounted(folder):
         for stale in folder.iterdir():
@@ -119,9 +117,9 @@ def share_agents_folder(state: Path) -> Path:
 
 
 def release_agents_folder(state: Path) -> None:
-    folder = agents_folder(state).resolve()
+    folder = agents_folder(state)
     if folder.is_dir() and mounted(folder):
-        subprocess.run(["umount", "--lazy", str(folder)], check=False)
+        _detach(folder)
 
 
 def setns(path: str | Path) -> None:
@@ -212,7 +210,7 @@ def delete(namespace: Namespace) -> None:
         return
     if isinstance(namespace, Path):
         # What `ip netns delete` does, for a file outside /run/netns.
-        _libc.umount2(str(namespace).encode(), MNT_DETACH)
+        _detach(namespace)
         with contextlib.suppress(OSError):
             namespace.unlink()
     else:

@@ -8,6 +8,7 @@ A process that is gone, or not ours to read, is None or left out: /proc changes 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 
 TCP_TABLES = ("/proc/net/tcp", "/proc/net/tcp6")
@@ -67,3 +68,13 @@ def listening_tcp_ports() -> set[int]:
         except OSError:
             continue
     return found
+
+
+def mount_points() -> set[str]:
+    """The mount points of this process's mount namespace (/proc/self/mountinfo, field 5, whose
+    spaces and backslashes are escaped in octal)."""
+    with open("/proc/self/mountinfo", encoding="utf-8") as table:
+        return {
+            re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), line.split()[4])
+            for line in table
+        }

@@ -226,7 +226,7 @@ class Provider:
 
     def router_namespace(self, router_id: str) -> Path:
         """The L3 agent's namespace of the router, in the cloud's agents' folder."""
-        return netns.agents_folder(self.layout.state).resolve() / f"qrouter-{router_id}"
+        return netns.agents_folder(self.layout.state) / f"qrouter-{router_id}"
 
     def operators_namespace(self, router_id: str, gateway_ip: str) -> None:
         n = self._index(router_id)

@@ -170,7 +170,7 @@ def in_dataplane(layout: Layout, argv: list[str], *, own_netns: bool = False) ->
     this cloud's agents' namespaces only."""
     steps = [NEW_SYSFS]
     if own_netns:
-        folder = netns.agents_folder(layout.state).resolve()
+        folder = netns.agents_folder(layout.state)
         steps.append(OWN_NETNS.format(folder=shlex.quote(str(folder))))
     return [
         "nsenter",

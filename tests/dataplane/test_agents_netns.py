@@ -29,7 +29,7 @@ def cloud(tmp_path: Path) -> Iterator[Layout]:
     try:
         yield layout
     finally:
-        netns.delete(netns.agents_folder(layout.state).resolve() / ROUTER)
+        netns.delete(netns.agents_folder(layout.state) / ROUTER)
         netns.release_agents_folder(layout.state)
         netns.delete(netns.dataplane(layout.state))
 
@@ -45,7 +45,7 @@ def as_agent(layout: Layout, *argv: str) -> str:
 
 def test_a_namespace_an_agent_makes_is_in_its_clouds_folder_only(cloud: Layout) -> None:
     as_agent(cloud, "ip", "netns", "add", ROUTER)
-    made = netns.agents_folder(cloud.state).resolve() / ROUTER
+    made = netns.agents_folder(cloud.state) / ROUTER
     assert netns.mounted(made)
     assert not netns.exists(ROUTER)
 
@@ -59,7 +59,7 @@ def test_an_agent_lists_its_clouds_namespaces_and_no_other(cloud: Layout) -> Non
 
 def test_a_namespace_of_the_folder_is_entered_and_deleted_by_its_path(cloud: Layout) -> None:
     as_agent(cloud, "ip", "netns", "add", ROUTER)
-    made = netns.agents_folder(cloud.state).resolve() / ROUTER
+    made = netns.agents_folder(cloud.state) / ROUTER
     assert "lo" in netns.ip("-o", "link", netns=made)
     netns.delete(made)
     assert not made.exists()
@@ -72,7 +72,7 @@ def test_stale_files_of_an_unmounted_folder_are_removed_when_it_is_shared(tmp_pa
     (folder / "qrouter-left-by-a-restarted-machine").touch()
     netns.share_agents_folder(state)
     try:
-        assert netns.mounted(folder.resolve()) and netns.names(folder) == []
+        assert netns.mounted(folder) and netns.names(folder) == []
     finally:
         netns.release_agents_folder(state)
-    assert not netns.mounted(folder.resolve())
+    assert not netns.mounted(folder)

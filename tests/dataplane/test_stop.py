@@ -23,6 +23,7 @@ import pytest
 
 from hubcore import procfs
 from hubcore.paths import REPO_ROOT
+from hubctl.deploy import connect_from_env
 from localcloud import netns
 from localcloud.layout import default_layout
 
@@ -67,8 +68,9 @@ def in_control(*argv: str, timeout: float = 1800) -> subprocess.CompletedProcess
     )  # fmt: skip
 
 
-def links() -> set[str]:
-    out = subprocess.run(["ip", "-o", "link"], capture_output=True, text=True, check=True).stdout
+def links(namespace: Path | None = None) -> set[str]:
+    """The links of the machine's namespace, or of `namespace`."""
+    out = netns.ip("-o", "link", netns=namespace)
     return {line.split(":")[1].strip().split("@")[0] for line in out.splitlines()}
 
 
@@ -85,11 +87,6 @@ def qemu_of(state: Path) -> list[int]:
     return found
 
 
-def devices(namespace: Path) -> set[str]:
-    out = netns.ip("-o", "link", netns=namespace)
-    return {line.split(":")[1].strip().split("@")[0] for line in out.splitlines()}
-
-
 @dataclass
 class Neighbour:
     """A router of the tier's own cloud, with an interface: its L3 namespace and devices."""
@@ -100,14 +97,7 @@ class Neighbour:
 
 @pytest.fixture(scope="module")
 def neighbour(data_plane: dict[str, str]) -> Iterator[Neighbour]:
-    import openstack
-
-    conn = openstack.connect(
-        load_envvars=False, load_yaml_config=False, auth_url=data_plane["OS_AUTH_URL"],
-        project_name=data_plane["OS_PROJECT_NAME"], username=data_plane["OS_USERNAME"],
-        password=data_plane["OS_PASSWORD"], user_domain_name="Default",
-        project_domain_name="Default", region_name=data_plane["OS_REGION_NAME"],
-    )  # fmt: skip
+    conn = connect_from_env(data_plane)
     net = conn.network.create_network(name="stop-test-neighbour")
     router = None
     try:
@@ -116,10 +106,10 @@ def neighbour(data_plane: dict[str, str]) -> Iterator[Neighbour]:
         )
         router = conn.network.create_router(name="stop-test-neighbour")
         conn.network.add_interface_to_router(router, subnet=subnet.id)
-        namespace = netns.agents_folder(default_layout().state).resolve() / f"qrouter-{router.id}"
+        namespace = netns.agents_folder(default_layout().state) / f"qrouter-{router.id}"
         deadline = time.monotonic() + 600
         while time.monotonic() < deadline:
-            found = devices(namespace) if netns.exists(namespace) else set()
+            found = links(namespace) if netns.exists(namespace) else set()
             if any(name.startswith("qr-") for name in found):
                 break
             time.sleep(2)
@@ -172,16 +162,16 @@ def test_a_second_cloud_leaves_the_first_ones_routers_plugged(
     neighbour: Neighbour, second_cloud: SecondCloud
 ) -> None:
     # The second cloud's L3 agent has synced: its own router's namespace is there.
-    agents = netns.agents_folder(STATE).resolve()
+    agents = netns.agents_folder(STATE)
     assert [n for n in netns.names(agents) if n.startswith("qrouter-")]
     assert netns.exists(neighbour.namespace)
-    assert devices(neighbour.namespace) == neighbour.devices
+    assert links(neighbour.namespace) == neighbour.devices
 
 
 def test_stop_leaves_no_namespace_link_or_guest(second_cloud: SecondCloud) -> None:
     ours = [n for n in netns.names() if n.startswith(netns.cloud_id(STATE))]
     assert netns.dataplane(STATE) in ours and qemu_of(STATE)
-    agents = netns.agents_folder(STATE).resolve()
+    agents = netns.agents_folder(STATE)
     assert [n for n in netns.names(agents) if n.startswith(("qrouter-", "qdhcp-"))]
     stopped = in_control(SCRIPT, "stop", timeout=600)
     assert stopped.returncode == 0, stopped.stderr[-3000:]
