@@ -1,6 +1,6 @@
 """The bootstrap's steps across services: each walks the service modules of localcloud/setup/.
 
-`scripts/local-cloud start` (cli.cmd_start) runs the steps in this order, a contract, starting
+`scripts/local-cloud start` (commands/start.py) runs the steps in this order, a contract, starting
 processes in between: write_configs, swift.build_swift_rings, infrastructure.init_mariadb,
 (MariaDB and RabbitMQ), create_databases, start_schemas (Keystone's awaited first), (Keystone),
 keystone.register_identity with CATALOG, keystone.register_workspace_identity, (every schema

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from localcloud.cli import clouds
+from localcloud.commands.env import clouds
 from localcloud.layout import TEMPLATES, Layout, render_text, template_values
 from localcloud.services import CLOUD_PORTS, all_services
 from localcloud.setup import glance, infrastructure, steps
