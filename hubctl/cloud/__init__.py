@@ -2,7 +2,8 @@
 
 hubctl's cloud-neutral code asks a `Project` (hubctl.cloud.api) for what it needs; a site's
 credentials and region (`SiteCloud`, `site_cloud`), the project of a connection (`project_of`)
-or of the provider's own credentials (`named_project`) and emptying a container before a
+or of the provider's own credentials (`named_project`), the object store of a connection
+(`object_store_of`) and emptying a container before a
 destroy (`empty_container`) come from the implementation.
 """
 
@@ -10,9 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from hubctl.cloud.api import CloudObject, CloudReason, Project
+from hubctl.cloud.api import CloudObject, CloudReason, ObjectStore, Project, StoredObject
 from hubctl.cloud.openstack.credentials import (
     SiteCloud,
+    connect_from_env,
     empty_container,
     named_project,
     site_cloud,
@@ -21,10 +23,14 @@ from hubctl.cloud.openstack.credentials import (
 __all__ = [
     "CloudObject",
     "CloudReason",
+    "ObjectStore",
     "Project",
     "SiteCloud",
+    "StoredObject",
+    "connect_from_env",
     "empty_container",
     "named_project",
+    "object_store_of",
     "project_of",
     "site_cloud",
 ]
@@ -35,3 +41,10 @@ def project_of(conn: Any) -> Project:
     from hubctl.cloud.openstack.project import OpenStackProject
 
     return OpenStackProject(conn)
+
+
+def object_store_of(conn: Any) -> ObjectStore:
+    """The object store an SDK connection reaches (an openstacksdk connection, today)."""
+    from hubctl.cloud.openstack.object_store import OpenStackObjectStore
+
+    return OpenStackObjectStore(conn)

@@ -75,3 +75,32 @@ class Project(Protocol):
         """The project's volumes and servers named `name_prefix...` that are in error, with what
         the cloud tells the project about each (hubctl.diagnosis)."""
         ...
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    """One object of a container, as a listing gives it."""
+
+    name: str
+    etag: str
+    size: int
+    modified: str  # the store's own stamp, parsed by whoever compares it
+
+
+class ObjectStore(Protocol):
+    """A project's object store, read with the caller's credentials. What is absent (a
+    container, an object) is None, never an SDK's exception: the datasets, their escrow and the
+    drill's replication tell an absent container from a failing store this way."""
+
+    def read(self, container: str, name: str) -> bytes | None:
+        """The object's content; None when the container or the object does not exist."""
+        ...
+
+    def listing(self, container: str, prefix: str = "") -> list[StoredObject] | None:
+        """The container's objects (those whose name starts with `prefix`); None when the
+        container does not exist."""
+        ...
+
+    def container_metadata(self, container: str) -> dict[str, str] | None:
+        """The container's metadata, keys lower-cased; None when it does not exist."""
+        ...

@@ -73,11 +73,7 @@ SDK_OUTSIDE_THE_SEAM = frozenset(
     {
         "hubctl/audit/inventory.py",
         "hubctl/audit/run.py",
-        "hubctl/datasets/escrow.py",
-        "hubctl/datasets/recovery.py",
-        "hubctl/datasets/store.py",
         "hubctl/deploy.py",
-        "hubctl/drill/replication.py",
     }
 )
 
