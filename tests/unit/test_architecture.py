@@ -73,7 +73,6 @@ SDK_OUTSIDE_THE_SEAM = frozenset(
     {
         "hubctl/audit/inventory.py",
         "hubctl/audit/run.py",
-        "hubctl/deploy.py",
     }
 )
 

@@ -10,6 +10,7 @@ Nothing here prints or records a secret.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -137,3 +138,23 @@ def empty_container(conn: Any, container: str) -> int:
         conn.object_store.delete(f"/{container}/{item['name']}", params=params)
         deleted += 1
     return deleted
+
+
+def connect_from_env(env: Mapping[str, str]) -> Any:
+    """An openstacksdk connection from OS_* variables (as `scripts/local-cloud env` prints)."""
+    import openstack
+
+    # Only the given variables: with the caller's own OS_* in os.environ, openstacksdk would
+    # otherwise also load them as a cloud and refuse a region that cloud does not list.
+    return openstack.connect(
+        load_envvars=False,
+        load_yaml_config=False,
+        auth_url=env["OS_AUTH_URL"],
+        project_name=env.get("OS_PROJECT_NAME"),
+        username=env.get("OS_USERNAME"),
+        password=env.get("OS_PASSWORD"),
+        user_domain_name=env.get("OS_USER_DOMAIN_NAME", "Default"),
+        project_domain_name=env.get("OS_PROJECT_DOMAIN_NAME", "Default"),
+        region_name=env.get("OS_REGION_NAME"),
+        identity_api_version="3",
+    )
