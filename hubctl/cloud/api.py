@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any, Protocol
 
 
@@ -104,3 +105,28 @@ class ObjectStore(Protocol):
     def container_metadata(self, container: str) -> dict[str, str] | None:
         """The container's metadata, keys lower-cased; None when it does not exist."""
         ...
+
+
+class Fault(StrEnum):
+    """What kind of failure a call to the cloud met (hubctl.cloud.fault_of tells them apart):
+    the audit records each as a gap of its own kind."""
+
+    ABSENT = "absent"  # the cloud's catalogue has no endpoint for the service
+    TIMEOUT = "timeout"  # no answer in time
+    UNREACHABLE = "unreachable"  # no connection, or the endpoint did not answer
+    FORBIDDEN = "forbidden"  # HTTP 403
+    NOT_FOUND = "not found"  # HTTP 404
+    ERROR = "error"  # any other answer in error
+
+
+class CloudAuthError(Exception):
+    """The credentials named could not be used: a configuration the cloud's client refuses,
+    or a token it could not get."""
+
+
+class HttpStatusError(Exception):
+    """A raw request the cloud answered in error, with the answer's HTTP status."""
+
+    def __init__(self, message: str, status_code: int) -> None:
+        super().__init__(message)
+        self.status_code = status_code
