@@ -133,8 +133,8 @@ def officer_env(script: str, number: str) -> dict[str, str]:
 def on_cloud(site: str, project: str) -> None:
     from hubcore.paths import REPO_ROOT
     from hubctl.airlock.store import Store
+    from hubctl.cloud import connect_from_env
     from hubctl.commands.airlock import _airlock, _extract
-    from hubctl.deploy import connect_from_env
 
     operator = dict(os.environ)
     officers = [officer_env(str(REPO_ROOT / "scripts/local-cloud"), n) for n in "12"]

@@ -44,7 +44,8 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from hubcore.paths import REPO_ROOT
-from hubctl.deploy import SiteDeployer, connect_from_env
+from hubctl.cloud import connect_from_env
+from hubctl.deploy import SiteDeployer
 from tests.integration.tenant import create_tenant
 
 PROWLER_VENV = REPO_ROOT / ".cache" / "prowler-venv"

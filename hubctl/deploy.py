@@ -377,26 +377,6 @@ def event_record(run: LayerRun, event: auto.events.EngineEvent) -> dict[str, obj
     return record
 
 
-def connect_from_env(env: Mapping[str, str]) -> Any:
-    """An openstacksdk connection from OS_* variables (as `scripts/local-cloud env` prints)."""
-    import openstack
-
-    # Only the given variables: with the caller's own OS_* in os.environ, openstacksdk would
-    # otherwise also load them as a cloud and refuse a region that cloud does not list.
-    return openstack.connect(
-        load_envvars=False,
-        load_yaml_config=False,
-        auth_url=env["OS_AUTH_URL"],
-        project_name=env.get("OS_PROJECT_NAME"),
-        username=env.get("OS_USERNAME"),
-        password=env.get("OS_PASSWORD"),
-        user_domain_name=env.get("OS_USER_DOMAIN_NAME", "Default"),
-        project_domain_name=env.get("OS_PROJECT_DOMAIN_NAME", "Default"),
-        region_name=env.get("OS_REGION_NAME"),
-        identity_api_version="3",
-    )
-
-
 def forget_generated_keys(site: str, primary: Any, replica: Any | None) -> tuple[int, int]:
     """Delete the keys a destroyed kms layer's orders generated: the dataset keys in the
     site's region, the escrow KEK in the replica region (its order runs there, and that

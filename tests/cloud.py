@@ -142,7 +142,7 @@ def connection(cloud_env: dict[str, str]) -> Any:
 @pytest.fixture(scope="session")
 def admin_connection(local_cloud: dict[str, str]) -> Any:
     """The local cloud's administrator (what an operator would do: volume types, flavors)."""
-    from hubctl.deploy import connect_from_env
+    from hubctl.cloud import connect_from_env
 
     return connect_from_env(local_cloud)
 

@@ -19,6 +19,8 @@ from enum import StrEnum
 from functools import partial
 from typing import Any
 
+from hubctl.cloud.api import HttpStatusError
+
 
 class GapKind(StrEnum):
     FORBIDDEN = "forbidden"  # HTTP 403: the identity may not read this (a finding)
@@ -109,40 +111,17 @@ class Reader:
             return None
 
 
-def _status(error: BaseException) -> int | None:
-    status = getattr(error, "status_code", None)
-    if status is None:
-        response = getattr(error, "response", None)
-        status = getattr(response, "status_code", None)
-    return status if isinstance(status, int) else None
-
-
 def classify(error: BaseException) -> tuple[GapKind, str]:
-    """What kind of fault an exception from openstacksdk or keystoneauth is, and a short why."""
-    from keystoneauth1 import exceptions as ksa
-    from openstack import exceptions as sdk
+    """What kind of gap a failed read is, and a short why (the cloud seam tells the faults
+    apart: hubctl.cloud.fault_of)."""
+    from hubctl.cloud import Fault, fault_of
 
-    name = type(error).__name__
-    if isinstance(error, ksa.EndpointNotFound | sdk.EndpointNotFound) or name == (
-        "ServiceDisabledException"
-    ):
-        return GapKind.ABSENT, "the cloud's catalogue has no endpoint for it"
-    # keystoneauth raises ConnectTimeout for a read that takes too long as well.
-    if isinstance(error, ksa.ConnectTimeout | ksa.RequestTimeout | ksa.GatewayTimeout):
-        return GapKind.TIMEOUT, f"no answer in time ({name})"
-    if isinstance(error, ksa.ConnectFailure | ksa.ConnectionError | ConnectionError):
-        return GapKind.UNREACHABLE, f"cannot connect ({name})"
-    if name == "ServiceDiscoveryException":  # the endpoint did not answer its version query
-        return GapKind.UNREACHABLE, f"its endpoint did not answer ({name})"
-    status = _status(error)
-    if status == 403 or isinstance(error, sdk.ForbiddenException):
-        return GapKind.FORBIDDEN, "HTTP 403: the auditing identity may not read it"
-    if status == 404 or isinstance(error, sdk.NotFoundException):
+    fault, detail = fault_of(error)
+    if fault is Fault.NOT_FOUND:
         return GapKind.ERROR, NOT_FOUND
-    if status is not None:
-        return GapKind.ERROR, f"HTTP {status}"
-    text = str(error).splitlines()[0][:200] if str(error) else ""
-    return GapKind.ERROR, f"{name}: {text}" if text else name
+    if fault is Fault.ERROR:
+        return GapKind.ERROR, detail
+    return GapKind(fault.value), detail
 
 
 # ---------------------------------------------------------------------------- raw kinds
@@ -227,9 +206,7 @@ class RawProject:
 def _container_headers(conn: Any, name: str) -> dict[str, str]:
     response = conn.object_store.head(name)
     if getattr(response, "status_code", 200) == 404:
-        from openstack import exceptions as sdk
-
-        raise sdk.NotFoundException(f"container {name} not found")
+        raise HttpStatusError(f"container {name} not found", 404)
     return {str(k).lower(): str(v) for k, v in response.headers.items()}
 
 
@@ -237,9 +214,7 @@ def _barbican(conn: Any, path: str) -> Any:
     response = conn.key_manager.get(path)
     status = getattr(response, "status_code", 200)
     if status >= 400:
-        from openstack import exceptions as sdk
-
-        raise sdk.HttpException(f"HTTP {status} on {path}", response=response)
+        raise HttpStatusError(f"HTTP {status} on {path}", status)
     return response.json()
 
 

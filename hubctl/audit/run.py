@@ -27,6 +27,7 @@ from hubctl.audit.inventory import RAW_KINDS, SERVICES, Gap, GapKind, RawProject
 from hubctl.audit.mapping import build_all
 from hubctl.audit.states import StackState, read_states
 from hubctl.audit.target import ProjectRead, kind, target
+from hubctl.cloud import CloudAuthError, cloud_entries, connect_like, connect_named, token_of
 from policies.config import PackConfig
 from policies.evaluate import Report, evaluate
 from policies.facts import site_facts
@@ -104,72 +105,30 @@ def connect(
     """A connection to the site's project (or `project_id`) in `region`.
 
     Credentials: the clouds.yaml entry `--cloud` names, else the entry named after the site,
-    else the OS_* variables (openstacksdk's own search, so endpoint overrides and CA settings
-    of the entry apply). With `base`, the same credentials in another region or project (a
-    replica region; a workspace's project). `api_timeout` bounds every request.
+    else the OS_* variables. With `base`, the same credentials in another region or project (a
+    replica region; a workspace's project). `--timeout` bounds every request.
     """
-    import openstack
-    from openstack import exceptions as sdk
-
     if base is not None:
-        auth = dict(base.config.config.get("auth") or {})
-        if project_id is not None:
-            for key in ("project_name", "project_id", "tenant_name", "tenant_id"):
-                auth.pop(key, None)
-            auth["project_id"] = project_id
-        # The entry's endpoint overrides follow the credentials (a proxy, a private endpoint).
-        overrides = {
-            key: value
-            for key, value in base.config.config.items()
-            if key.endswith("_endpoint_override")
-        }
-        return openstack.connect(
-            auth=auth,
-            auth_type=base.config.config.get("auth_type", "password"),
-            region_name=region,
-            api_timeout=options.timeout,
-            interface=base.config.config.get("interface", "public"),
-            identity_api_version="3",
-            load_yaml_config=False,
-            load_envvars=False,
-            **overrides,
-        )
-    name = options.cloud or (options.site if _has_entry(options.site) else None)
-    if options.cloud is not None and not _has_entry(options.cloud):
+        return connect_like(base, region, options.timeout, project_id)
+    entries = cloud_entries()
+    name = options.cloud or (options.site if options.site in entries else None)
+    if options.cloud is not None and options.cloud not in entries:
         raise AuditError(
             f"--cloud {options.cloud!r}: no such clouds.yaml entry (entries: "
-            f"{', '.join(_entries()) or 'none'})"
+            f"{', '.join(entries) or 'none'})"
         )
     try:
-        if name is not None:
-            return openstack.connect(cloud=name, region_name=region, api_timeout=options.timeout)
-        return openstack.connect(region_name=region, api_timeout=options.timeout)
-    except (sdk.ConfigException, sdk.SDKException) as error:
+        return connect_named(name, region, options.timeout)
+    except CloudAuthError as error:
         where = f"clouds.yaml entry {name!r}" if name else "the OS_* variables"
         raise AuditError(f"cannot use {where}: {error}") from error
 
 
-def _entries() -> list[str]:
-    from openstack import config as os_config
-
-    try:
-        names = os_config.OpenStackConfig().get_cloud_names()
-    except Exception:  # an unreadable clouds.yaml: openstacksdk says so when connecting
-        return []
-    return [str(n) for n in names if n not in ("envvars", "defaults")]
-
-
-def _has_entry(name: str) -> bool:
-    return name in _entries()
-
-
 def identity_of(conn: Any) -> dict[str, Any]:
     """Who the audit runs as, in which project, with which roles (read from the token)."""
-    from openstack import exceptions as sdk
-
     try:
-        access = conn.session.auth.get_access(conn.session)
-    except sdk.SDKException as error:
+        access = token_of(conn)
+    except CloudAuthError as error:
         raise AuditError(f"authentication failed: {error}") from error
     except Exception as error:  # keystoneauth: unreachable, 401, timeout
         raise AuditError(

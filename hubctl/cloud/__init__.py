@@ -2,31 +2,59 @@
 
 hubctl's cloud-neutral code asks a `Project` (hubctl.cloud.api) for what it needs; a site's
 credentials and region (`SiteCloud`, `site_cloud`), the project of a connection (`project_of`)
-or of the provider's own credentials (`named_project`) and emptying a container before a
-destroy (`empty_container`) come from the implementation.
+or of the provider's own credentials (`named_project`), the object store of a connection
+(`object_store_of`), what kind of failure a client's exception is (`fault_of`), the audit's
+read-only connections (`connect_named`, `connect_like`, `cloud_entries`, `token_of`) and
+emptying a container before a destroy (`empty_container`) come from the implementation.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from hubctl.cloud.api import CloudObject, CloudReason, Project
+from hubctl.cloud.api import (
+    CloudAuthError,
+    CloudObject,
+    CloudReason,
+    Fault,
+    HttpStatusError,
+    ObjectStore,
+    Project,
+    StoredObject,
+)
 from hubctl.cloud.openstack.credentials import (
     SiteCloud,
+    cloud_entries,
+    connect_from_env,
+    connect_like,
+    connect_named,
     empty_container,
     named_project,
     site_cloud,
+    token_of,
 )
 
 __all__ = [
+    "CloudAuthError",
     "CloudObject",
     "CloudReason",
+    "Fault",
+    "HttpStatusError",
+    "ObjectStore",
     "Project",
     "SiteCloud",
+    "StoredObject",
+    "cloud_entries",
+    "connect_from_env",
+    "connect_like",
+    "connect_named",
     "empty_container",
+    "fault_of",
     "named_project",
+    "object_store_of",
     "project_of",
     "site_cloud",
+    "token_of",
 ]
 
 
@@ -35,3 +63,17 @@ def project_of(conn: Any) -> Project:
     from hubctl.cloud.openstack.project import OpenStackProject
 
     return OpenStackProject(conn)
+
+
+def object_store_of(conn: Any) -> ObjectStore:
+    """The object store an SDK connection reaches (an openstacksdk connection, today)."""
+    from hubctl.cloud.openstack.object_store import OpenStackObjectStore
+
+    return OpenStackObjectStore(conn)
+
+
+def fault_of(error: BaseException) -> tuple[Fault, str]:
+    """What kind of failure an exception of the cloud's client is, and a short why."""
+    from hubctl.cloud.openstack.faults import fault_of as openstack_fault
+
+    return openstack_fault(error)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any, Protocol
 
 
@@ -75,3 +76,57 @@ class Project(Protocol):
         """The project's volumes and servers named `name_prefix...` that are in error, with what
         the cloud tells the project about each (hubctl.diagnosis)."""
         ...
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    """One object of a container, as a listing gives it."""
+
+    name: str
+    etag: str
+    size: int
+    modified: str  # the store's own stamp, parsed by whoever compares it
+
+
+class ObjectStore(Protocol):
+    """A project's object store, read with the caller's credentials. What is absent (a
+    container, an object) is None, never an SDK's exception: the datasets, their escrow and the
+    drill's replication tell an absent container from a failing store this way."""
+
+    def read(self, container: str, name: str) -> bytes | None:
+        """The object's content; None when the container or the object does not exist."""
+        ...
+
+    def listing(self, container: str, prefix: str = "") -> list[StoredObject] | None:
+        """The container's objects (those whose name starts with `prefix`); None when the
+        container does not exist."""
+        ...
+
+    def container_metadata(self, container: str) -> dict[str, str] | None:
+        """The container's metadata, keys lower-cased; None when it does not exist."""
+        ...
+
+
+class Fault(StrEnum):
+    """What kind of failure a call to the cloud met (hubctl.cloud.fault_of tells them apart):
+    the audit records each as a gap of its own kind."""
+
+    ABSENT = "absent"  # the cloud's catalogue has no endpoint for the service
+    TIMEOUT = "timeout"  # no answer in time
+    UNREACHABLE = "unreachable"  # no connection, or the endpoint did not answer
+    FORBIDDEN = "forbidden"  # HTTP 403
+    NOT_FOUND = "not found"  # HTTP 404
+    ERROR = "error"  # any other answer in error
+
+
+class CloudAuthError(Exception):
+    """The credentials named could not be used: a configuration the cloud's client refuses,
+    or a token it could not get."""
+
+
+class HttpStatusError(Exception):
+    """A raw request the cloud answered in error, with the answer's HTTP status."""
+
+    def __init__(self, message: str, status_code: int) -> None:
+        super().__init__(message)
+        self.status_code = status_code

@@ -111,7 +111,7 @@ def _airlock(site: str, project: str, member: str | None = None) -> Airlock:
     from hubctl.airlock.actions import Airlock
     from hubctl.airlock.checks import Settings
     from hubctl.airlock.store import Store, actor_of
-    from hubctl.deploy import connect_from_env
+    from hubctl.cloud import connect_from_env
 
     context, spec, names = _place(site, project)
     conn = connect_from_env(_env(context, spec, member))
@@ -360,7 +360,7 @@ def release(
 ) -> None:
     """Copy an approved request's exact bytes to the release area (the site's operator)."""
     from hubctl.airlock.store import Store
-    from hubctl.deploy import connect_from_env
+    from hubctl.cloud import connect_from_env
 
     _format(output_format)
     checked = _request_id(request_id)

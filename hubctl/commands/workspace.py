@@ -167,7 +167,7 @@ def _say(line: str) -> None:
 def _wait_boot(run: LayerRun) -> int:
     """The workspace's hosts' first boot, each judged on its console, in the workspace's own
     project (with the operator's credentials)."""
-    from hubctl.deploy import connect_from_env
+    from hubctl.cloud import connect_from_env
     from hubctl.hosts import boot
 
     instances = run.outputs["instances"]
@@ -311,7 +311,7 @@ def _workspace_connection(context: Any, project: str, member: str | None) -> tup
     """The workspace's exports and a connection scoped to its project (operator or member)."""
     import os
 
-    from hubctl.deploy import connect_from_env
+    from hubctl.cloud import connect_from_env
     from hubctl.workspaces.access import member_env, workspace_exports
 
     try:

@@ -133,12 +133,11 @@ def find_kek_ref(replica: Any, config: HubConfig) -> str:
 
 
 def read_record(escrow: Any, container: str, dataset: str, ident: str) -> EscrowRecord | None:
-    import openstack.exceptions
+    from hubctl.cloud import object_store_of
 
     name = record_name(dataset, ident)
-    try:
-        data = escrow.object_store.download_object(name, container=container)
-    except openstack.exceptions.NotFoundException:
+    data = object_store_of(escrow).read(container, name)
+    if data is None:
         return None
     try:
         record = EscrowRecord.model_validate(json.loads(data))

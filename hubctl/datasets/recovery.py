@@ -75,7 +75,7 @@ def recover_key(
 def _from_shares(
     escrow: Any, container: str, record: EscrowRecord, where: str, keys: list[CustodianKey]
 ) -> bytes:
-    import openstack.exceptions
+    from hubctl.cloud import object_store_of
 
     holders = ", ".join(sorted(record.shares)) or "none"
     if record.threshold is None or not record.shares:
@@ -96,10 +96,9 @@ def _from_shares(
                 f"{record.key_id} (its custodians: {holders})"
             )
         name = f"{container}/{share.object}"
-        try:
-            blob = escrow.object_store.download_object(share.object, container=container)
-        except openstack.exceptions.NotFoundException:
-            raise ShareError(f"{name}: the share of {key.custodian} is missing") from None
+        blob = object_store_of(escrow).read(container, share.object)
+        if blob is None:
+            raise ShareError(f"{name}: the share of {key.custodian} is missing")
         try:
             identity = key.path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as error:

@@ -18,6 +18,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from hubctl.cloud import object_store_of
 from hubctl.datasets.keys import key_id
 from hubctl.datasets.manifest import (
     MANIFEST_PREFIX,
@@ -73,23 +74,16 @@ class DatasetStore:
     # ---- reading -----------------------------------------------------------------------
 
     def names(self, prefix: str = "") -> list[str]:
-        import openstack.exceptions
-
-        try:
-            return sorted(
-                o.name for o in self.conn.object_store.objects(self.container, prefix=prefix)
-            )
-        except openstack.exceptions.NotFoundException as error:
-            raise DatasetError(f"container {self.container} does not exist") from error
+        listing = object_store_of(self.conn).listing(self.container, prefix)
+        if listing is None:
+            raise DatasetError(f"container {self.container} does not exist")
+        return sorted(o.name for o in listing)
 
     def _container_meta(self) -> dict[str, str]:
-        import openstack.exceptions
-
-        try:
-            meta = self.conn.object_store.get_container_metadata(self.container).metadata or {}
-        except openstack.exceptions.NotFoundException as error:
-            raise DatasetError(f"container {self.container} does not exist") from error
-        return {str(k).lower(): str(v) for k, v in meta.items()}
+        meta = object_store_of(self.conn).container_metadata(self.container)
+        if meta is None:
+            raise DatasetError(f"container {self.container} does not exist")
+        return meta
 
     def shredded_at(self) -> str | None:
         """When the dataset was crypto-shredded (`hubctl dataset shred`), None if it was not."""

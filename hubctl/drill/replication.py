@@ -57,20 +57,18 @@ def parse_swift_time(text: str) -> datetime:
 
 def list_objects(conn: Any, container: str) -> dict[str, ObjectInfo]:
     """Every object of a container by name; an absent container lists as empty."""
-    import openstack.exceptions
+    from hubctl.cloud import object_store_of
 
-    found: dict[str, ObjectInfo] = {}
-    try:
-        for obj in conn.object_store.objects(container):
-            found[obj.name] = ObjectInfo(
-                name=obj.name,
-                etag=str(obj.etag or ""),
-                size=int(obj.content_length or 0),
-                modified=parse_swift_time(str(obj.last_modified_at)),
-            )
-    except openstack.exceptions.NotFoundException:
-        return {}
-    return found
+    listing = object_store_of(conn).listing(container) or []
+    return {
+        obj.name: ObjectInfo(
+            name=obj.name,
+            etag=obj.etag,
+            size=obj.size,
+            modified=parse_swift_time(obj.modified),
+        )
+        for obj in listing
+    }
 
 
 def missing_or_different(
@@ -130,15 +128,14 @@ def replicate(primary: Any, replica: Any, config: HubConfig) -> list[Replication
 
 def last_sync(replica: Any, pairs: list[ReplicaPair]) -> datetime | None:
     """The oldest last-sync stamp across the replicas: the whole site is at least this fresh."""
-    import openstack.exceptions
+    from hubctl.cloud import object_store_of
 
     stamps: list[datetime] = []
     for pair in pairs:
-        try:
-            meta = replica.object_store.get_container_metadata(pair.replica).metadata or {}
-        except openstack.exceptions.NotFoundException:
+        meta = object_store_of(replica).container_metadata(pair.replica)
+        if meta is None:
             return None
-        value = {k.lower(): v for k, v in meta.items()}.get(LAST_SYNC_KEY)
+        value = meta.get(LAST_SYNC_KEY)
         if value is None:
             return None
         stamps.append(datetime.fromisoformat(value))

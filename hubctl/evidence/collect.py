@@ -253,7 +253,7 @@ def _live_airlock(site: str, opened: dict[str, Any]) -> list[AirlockProject]:
     from hubcore.stackfiles import load_layered_config
     from hubctl.airlock.history import history
     from hubctl.airlock.store import Store
-    from hubctl.deploy import connect_from_env
+    from hubctl.cloud import connect_from_env
     from infra.config import validate_config
     from infra.layers.workspace import AirlockNames
 

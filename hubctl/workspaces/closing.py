@@ -62,7 +62,8 @@ def close_workspace(
     says the open had not completed. `cause` says why it is closed when it is not an operator's
     close (an open rolled back).
     """
-    from hubctl.deploy import connect_from_env, run_cli, select_named_stack
+    from hubctl.cloud import connect_from_env
+    from hubctl.deploy import run_cli, select_named_stack
     from infra.layers.workspace import shared_route_urns
 
     environment = {**os.environ, **(env or {})}

@@ -25,7 +25,7 @@ from typer.testing import CliRunner
 from hubcore.paths import REPO_ROOT
 from hubcore.stackfiles import STACKS_DIR
 from hubctl.cli import app
-from hubctl.deploy import connect_from_env
+from hubctl.cloud import connect_from_env
 from hubctl.workspaces.access import member_env, workspace_exports
 from hubctl.workspaces.common import REPORTS_ENV, Site
 from infra.layers.workspace import AirlockNames

@@ -23,7 +23,7 @@ import pytest
 
 from hubcore import procfs
 from hubcore.paths import REPO_ROOT
-from hubctl.deploy import connect_from_env
+from hubctl.cloud import connect_from_env
 from localcloud import netns
 from localcloud.layout import default_layout
 

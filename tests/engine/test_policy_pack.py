@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from hubctl.deploy import connect_from_env
+from hubctl.cloud import connect_from_env
 from tests.cloud import generated_key_refs
 from tests.engine.conftest import POLICIES, PROJECTS, REPO, Pulumi, Stack, StackFactory
 from tests.hubctl_runner import run_hubctl

@@ -76,7 +76,7 @@ def grant_image_certificates(admin: Any, user_id: str) -> None:
 
 
 def create_tenant(admin_env: dict[str, str], folder: Path) -> Tenant:
-    from hubctl.deploy import connect_from_env
+    from hubctl.cloud import connect_from_env
 
     admin = connect_from_env(admin_env)
     name = f"hub-test-{secrets.token_hex(3)}"

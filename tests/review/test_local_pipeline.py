@@ -90,7 +90,7 @@ def _destroy(project: Project, env: dict[str, str]) -> None:
             cwd=project.root, env=env, capture_output=True, text=True, timeout=1200,
         )  # fmt: skip
     if refs:
-        from hubctl.deploy import connect_from_env
+        from hubctl.cloud import connect_from_env
 
         connection: Any = connect_from_env(env)
         for ref in refs:

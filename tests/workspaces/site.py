@@ -22,7 +22,8 @@ import yaml
 
 from hubcore.stackfiles import STACKS_DIR
 from hubcore.stacks import Layer, StackName
-from hubctl.deploy import connect_from_env, forget_generated_keys, run_stack
+from hubctl.cloud import connect_from_env
+from hubctl.deploy import forget_generated_keys, run_stack
 from hubctl.workspaces.closing import close_workspace
 from hubctl.workspaces.common import REPORTS_ENV, Site
 from hubctl.workspaces.manifest import PROJECTS_ENV

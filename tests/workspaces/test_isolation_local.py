@@ -26,7 +26,7 @@ from hubcore.paths import REPO_ROOT
 from hubcore.stackfiles import STACKS_DIR
 from hubcore.stacks import Layer
 from hubctl.cli import app
-from hubctl.deploy import connect_from_env
+from hubctl.cloud import connect_from_env
 from hubctl.workspaces.access import member_env, workspace_exports
 from hubctl.workspaces.common import REPORTS_ENV, Site
 from tests.cloud import exports

@@ -10,6 +10,7 @@ Nothing here prints or records a secret.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -137,3 +138,95 @@ def empty_container(conn: Any, container: str) -> int:
         conn.object_store.delete(f"/{container}/{item['name']}", params=params)
         deleted += 1
     return deleted
+
+
+def connect_from_env(env: Mapping[str, str]) -> Any:
+    """An openstacksdk connection from OS_* variables (as `scripts/local-cloud env` prints)."""
+    import openstack
+
+    # Only the given variables: with the caller's own OS_* in os.environ, openstacksdk would
+    # otherwise also load them as a cloud and refuse a region that cloud does not list.
+    return openstack.connect(
+        load_envvars=False,
+        load_yaml_config=False,
+        auth_url=env["OS_AUTH_URL"],
+        project_name=env.get("OS_PROJECT_NAME"),
+        username=env.get("OS_USERNAME"),
+        password=env.get("OS_PASSWORD"),
+        user_domain_name=env.get("OS_USER_DOMAIN_NAME", "Default"),
+        project_domain_name=env.get("OS_PROJECT_DOMAIN_NAME", "Default"),
+        region_name=env.get("OS_REGION_NAME"),
+        identity_api_version="3",
+    )
+
+
+def cloud_entries() -> list[str]:
+    """The clouds.yaml entries the caller can name (none when clouds.yaml is unreadable:
+    openstacksdk says why when connecting)."""
+    from openstack import config as os_config
+
+    try:
+        names = os_config.OpenStackConfig().get_cloud_names()
+    except Exception:  # an unreadable clouds.yaml: openstacksdk says so when connecting
+        return []
+    return [str(n) for n in names if n not in ("envvars", "defaults")]
+
+
+def connect_named(cloud: str | None, region: str, timeout: float) -> Any:
+    """A connection with the clouds.yaml entry `cloud`, else the OS_* variables (openstacksdk's
+    own search, so endpoint overrides and CA settings of the entry apply), in `region`;
+    `timeout` bounds every request. CloudAuthError when the SDK refuses them."""
+    import openstack
+    from openstack import exceptions as sdk
+
+    from hubctl.cloud.api import CloudAuthError
+
+    try:
+        if cloud is not None:
+            return openstack.connect(cloud=cloud, region_name=region, api_timeout=timeout)
+        return openstack.connect(region_name=region, api_timeout=timeout)
+    except (sdk.ConfigException, sdk.SDKException) as error:
+        raise CloudAuthError(str(error)) from error
+
+
+def connect_like(base: Any, region: str, timeout: float, project_id: str | None = None) -> Any:
+    """The credentials of connection `base` in another region, or another project (a replica
+    region; a workspace's project)."""
+    import openstack
+
+    auth = dict(base.config.config.get("auth") or {})
+    if project_id is not None:
+        for key in ("project_name", "project_id", "tenant_name", "tenant_id"):
+            auth.pop(key, None)
+        auth["project_id"] = project_id
+    # The entry's endpoint overrides follow the credentials (a proxy, a private endpoint).
+    overrides = {
+        key: value
+        for key, value in base.config.config.items()
+        if key.endswith("_endpoint_override")
+    }
+    return openstack.connect(
+        auth=auth,
+        auth_type=base.config.config.get("auth_type", "password"),
+        region_name=region,
+        api_timeout=timeout,
+        interface=base.config.config.get("interface", "public"),
+        identity_api_version="3",
+        load_yaml_config=False,
+        load_envvars=False,
+        **overrides,
+    )
+
+
+def token_of(conn: Any) -> Any:
+    """The connection's token (keystoneauth's access info): who it is, in which project, with
+    which roles. CloudAuthError when the SDK refuses the credentials; keystoneauth's own
+    failures (unreachable, 401, timeout) pass through."""
+    from openstack import exceptions as sdk
+
+    from hubctl.cloud.api import CloudAuthError
+
+    try:
+        return conn.session.auth.get_access(conn.session)
+    except sdk.SDKException as error:
+        raise CloudAuthError(str(error)) from error
