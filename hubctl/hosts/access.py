@@ -81,6 +81,23 @@ def operators_namespace(router_id: str | None, netns_dir: Path = NETNS_DIR) -> s
     return found[0] if found else None
 
 
+def _known_hosts(
+    known: Path, hosts: Mapping[str, str], host_keys: Mapping[str, list[str]]
+) -> list[str]:
+    """The known_hosts lines: each host's keys as its console printed them. A host whose console
+    shows none keeps the keys learned before: cloud-init prints them at an instance's first boot
+    only, so a host restarted since (its hypervisor stopped under it) shows none, yet still has
+    them. A host that shows keys replaces its old ones (a rebuilt host at the same address)."""
+    shown = {address for address, lines in host_keys.items() if lines}
+    kept = []
+    if known.is_file():
+        for line in known.read_text().splitlines():
+            address = line.split(" ", 1)[0]
+            if address in hosts and address not in shown:
+                kept.append(line + "\n")
+    return kept + [f"{address} {line}\n" for address, lines in host_keys.items() for line in lines]
+
+
 def write(
     site: str,
     bastion: str,
@@ -100,9 +117,7 @@ def write(
     with os.fdopen(fd, "w") as out:
         out.write(private_key if private_key.endswith("\n") else private_key + "\n")
     known = folder / "known_hosts"
-    known.write_text(
-        "".join(f"{address} {line}\n" for address, lines in host_keys.items() for line in lines)
-    )
+    known.write_text("".join(_known_hosts(known, hosts, host_keys)))
     common = [
         f"    User {ADMIN_USER}",
         f"    IdentityFile {key}",
