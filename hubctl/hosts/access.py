@@ -2,7 +2,8 @@
 
 hubctl writes, per site, under `.state/ssh/<site>/`: the administrators' key (the compute
 stack's secret output), `known_hosts` with each host's keys as its own console printed them at
-first boot (so no host key is ever accepted blindly), and an OpenSSH `config` in which every
+first boot, kept across the host's later boots, which print none (so no host key is ever
+accepted blindly), and an OpenSSH `config` in which every
 host but the bastion is reached with `ProxyJump` through the bastion. That is all `ssh -F
 config -J hubadmin@BASTION hubadmin@HOST` and the host suite need, on any cloud.
 
@@ -43,6 +44,8 @@ class SiteAccess:
     folder: Path
     bastion: str
     netns: str | None
+    # Hosts whose keys are known neither from their console nor from before: ssh refuses them.
+    without_keys: tuple[str, ...] = ()
 
     @property
     def config(self) -> Path:
@@ -117,7 +120,9 @@ def write(
     with os.fdopen(fd, "w") as out:
         out.write(private_key if private_key.endswith("\n") else private_key + "\n")
     known = folder / "known_hosts"
-    known.write_text("".join(_known_hosts(known, hosts, host_keys)))
+    lines = _known_hosts(known, hosts, host_keys)
+    known.write_text("".join(lines))
+    with_keys = {line.split(" ", 1)[0] for line in lines}
     common = [
         f"    User {ADMIN_USER}",
         f"    IdentityFile {key}",
@@ -141,4 +146,10 @@ def write(
             lines += [f"Host {address}", f"    # {name}", *common]
             lines.append(f"    ProxyJump {ADMIN_USER}@{bastion}")
     (folder / "config").write_text("\n".join(lines) + "\n")
-    return SiteAccess(site=site, folder=folder, bastion=bastion, netns=netns)
+    return SiteAccess(
+        site=site,
+        folder=folder,
+        bastion=bastion,
+        netns=netns,
+        without_keys=tuple(sorted(a for a in hosts if a not in with_keys)),
+    )

@@ -20,6 +20,7 @@ DEFAULT_TIMEOUT_S = 1800.0
 POLL_S = 10.0
 # Lines of a console shown when a host gives no result in time.
 TAIL_LINES = 8
+NO_CONSOLE = "Nova has no console for it: its guest does not run, yet Nova reports it ACTIVE"
 # Nova's status of a server that is stopped and starts again on request. A host is found so
 # when its hypervisor stopped under it (the cloud's host restarted, as `scripts/local-cloud
 # stop` and `start` do): the compute layer declares it running, so `hubctl up` starts it.
@@ -65,6 +66,20 @@ class HostBoot:
 def _server(conn: Any, name: str) -> Any | None:
     found = list(conn.compute.servers(name=f"^{name}$"))
     return found[0] if found else None
+
+
+def _console(conn: Any, server: Any) -> str | None:
+    """The server's console log; None when Nova has none for it. Nova says ACTIVE for a while
+    after its hypervisor lost the guest (a restart under it), until its power-state sync finds
+    the guest off and reports the server SHUTOFF; until then it has no console to give."""
+    from hubctl.cloud import Fault, fault_of
+
+    try:
+        return str(conn.compute.get_server_console_output(server)["output"] or "")
+    except Exception as error:
+        if fault_of(error)[0] is Fault.NOT_FOUND:
+            return None
+        raise
 
 
 def _not_running(server: Any) -> list[str] | None:
@@ -119,8 +134,8 @@ def wait(
                     ]
             else:
                 boot.server_id = server.id
-                text = conn.compute.get_server_console_output(server)["output"] or ""
-                first = console.read(text)
+                text = _console(conn, server)
+                first = console.read(text or "")
                 boot.host_keys = first.host_keys
                 if first.state is not BootState.BOOTING:
                     boot.state, boot.errors, boot.uptime_s = (
@@ -129,9 +144,12 @@ def wait(
                         first.uptime_s,
                     )
                 elif clock() - started > timeout_s:
-                    tail = [line for line in text.splitlines() if line.strip()][-TAIL_LINES:]
+                    tail = [line for line in (text or "").splitlines() if line.strip()]
                     boot.state = "timed out"
-                    boot.errors = [f"no cloud-init result after {timeout_s:.0f} s", *tail]
+                    boot.errors = [
+                        f"no cloud-init result after {timeout_s:.0f} s",
+                        *(tail[-TAIL_LINES:] if text is not None else [NO_CONSOLE]),
+                    ]
             if boot.state != BootState.BOOTING.value:
                 boot.seconds = clock() - started
                 pending.remove(boot)
@@ -152,8 +170,10 @@ def read_once(conn: Any, hosts: Mapping[str, list[str]]) -> list[HostBoot]:
                 boot.server_id = server.id
             if server is not None and (stopped := _not_running(server)) is not None:
                 boot.state, boot.errors = BootState.FAILED.value, stopped
+            elif server is not None and (text := _console(conn, server)) is None:
+                boot.state, boot.errors = BootState.FAILED.value, [NO_CONSOLE]
             elif server is not None:
-                first = console.read(conn.compute.get_server_console_output(server)["output"] or "")
+                first = console.read(text or "")
                 boot.state, boot.errors, boot.uptime_s = (
                     first.state.value,
                     first.errors,

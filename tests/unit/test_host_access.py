@@ -5,6 +5,8 @@ from __future__ import annotations
 import stat
 from types import SimpleNamespace
 
+from openstack.exceptions import NotFoundException
+
 from hubctl.hosts import access, boot
 
 KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----"
@@ -77,6 +79,9 @@ FINISHED = "Cloud-init v. 22.4.2 finished at Sun, 06 Dec 2026. Datasource X.  Up
 FAILED = "hardening step failed: systemctl restart nftables.service\n" + FINISHED
 
 
+LOST = "ACTIVE without its guest"
+
+
 class FakeCompute:
     """Nova as `boot.wait` sees it: servers by name, each with its status over time (the last
     one stays), and the console each has printed so far. As Nova does, a server that does not
@@ -100,7 +105,17 @@ class FakeCompute:
         if bare not in self.consoles:
             return []
         status = self._status(bare)
-        return [SimpleNamespace(id=f"id-{bare}", name=bare, status=status, fault=None)]
+        # LOST: Nova still says ACTIVE, but its hypervisor lost the guest (no console).
+        lost = status == LOST
+        return [
+            SimpleNamespace(
+                id=f"id-{bare}",
+                name=bare,
+                status="ACTIVE" if lost else status,
+                fault=None,
+                lost=lost,
+            )
+        ]
 
     def start_server(self, server: SimpleNamespace) -> None:
         if server.status != "SHUTOFF":
@@ -108,6 +123,8 @@ class FakeCompute:
         self.started.append(server.name)
 
     def get_server_console_output(self, server: SimpleNamespace) -> dict[str, str]:
+        if server.lost:
+            raise NotFoundException("Guest does not have a console available")
         if server.status != "ACTIVE":
             raise AssertionError("Guest does not have a console available")
         pages = self.consoles[server.name]
@@ -183,6 +200,28 @@ def test_a_stopped_host_is_started_once_and_its_new_boot_is_read():
     assert "hub-app-0 (app): was SHUTOFF, started it" in lines
 
 
+def test_a_host_nova_still_calls_active_without_its_guest_is_started_once_nova_says_shutoff():
+    compute = FakeCompute(
+        {"hub-app-0": [FINISHED]}, {"hub-app-0": [LOST, LOST, "SHUTOFF", "SHUTOFF", "ACTIVE"]}
+    )
+    boots, _, compute = run_wait_on(compute)
+    assert compute.started == ["hub-app-0"]
+    assert boots[0].ok
+    assert boots[0].seconds == 40.0
+
+
+def test_a_host_without_a_console_until_the_timeout_says_nova_has_none():
+    boots, _ = run_wait({"hub-app-0": [FINISHED]}, timeout_s=30, status=LOST)
+    assert boots[0].state == "timed out"
+    assert boots[0].errors == ["no cloud-init result after 30 s", boot.NO_CONSOLE]
+
+
+def test_reading_once_a_host_without_a_console_says_nova_has_none():
+    compute = FakeCompute({"hub-app-0": [FINISHED]}, LOST)
+    [read] = boot.read_once(SimpleNamespace(compute=compute), {"app": ["hub-app-0"]})
+    assert (read.state, read.errors) == ("failed", [boot.NO_CONSOLE])
+
+
 def test_a_started_host_that_stays_stopped_fails_after_the_timeout_and_says_so():
     boots, _ = run_wait({"hub-app-0": [FINISHED]}, timeout_s=30, status="SHUTOFF")
     assert boots[0].state == "failed"
@@ -235,6 +274,21 @@ def test_a_host_whose_console_shows_no_keys_keeps_the_keys_learned_at_its_first_
         "10.40.2.10 ssh-ed25519 AAAAapp",
         "10.40.4.10 ssh-ed25519 AAAAbastion",
     ]
+
+
+def test_a_host_with_no_key_from_its_console_or_from_before_is_named(tmp_path):
+    site = access.write(
+        "local",
+        "10.40.4.10",
+        HOSTS,
+        KEY,
+        {"10.40.4.10": KEYS["10.40.4.10"]},
+        None,
+        root=tmp_path,
+    )
+    assert site.without_keys == ("10.40.2.10",)
+    again = access.write("local", "10.40.4.10", HOSTS, KEY, KEYS, None, root=tmp_path)
+    assert again.without_keys == ()
 
 
 def test_keys_a_console_shows_replace_the_old_ones_and_hosts_gone_are_forgotten(tmp_path):
