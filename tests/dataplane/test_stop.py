@@ -38,7 +38,7 @@ CONTROL = f"hubtest-stop-{netns.cloud_id(STATE)}"
 # Runs inside the private cloud's control namespace, as its hub user.
 BOOT = textwrap.dedent(
     """
-    import openstack, sys, time
+    import base64, openstack, sys, time
     conn = openstack.connect(cloud="local")
     # An earlier run's server (the cloud's state is kept under .cache/): one server by the name.
     for old in list(conn.compute.servers(name="^stop-test$")):
@@ -54,6 +54,9 @@ BOOT = textwrap.dedent(
     server = conn.compute.create_server(
         name="stop-test", flavor_id=conn.compute.find_flavor("d2-2").id,
         networks=[{"uuid": net.id}], config_drive=True,
+        # As the hub's hosts: no locale generated at boot (the image has none but C.UTF-8),
+        # so that cloud-init reports no failed module and its boot reads as finished.
+        user_data=base64.b64encode(b"#cloud-config\\nlocale: C.UTF-8\\n").decode(),
         block_device_mapping=[{
             "uuid": conn.image.find_image("Debian 12").id, "source_type": "image",
             "destination_type": "volume", "volume_size": 3, "boot_index": 0,
@@ -212,7 +215,7 @@ def test_a_host_the_clouds_restart_stopped_boots_again_through_hubctls_wait(
         "state": "finished",
         "started": True,
         "said": ["stop-test (app): was SHUTOFF, started it"],
-    }
+    }, waited.stderr[-2000:]
     assert qemu_of(STATE)
 
 
