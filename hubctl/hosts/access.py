@@ -2,7 +2,8 @@
 
 hubctl writes, per site, under `.state/ssh/<site>/`: the administrators' key (the compute
 stack's secret output), `known_hosts` with each host's keys as its own console printed them at
-first boot (so no host key is ever accepted blindly), and an OpenSSH `config` in which every
+first boot, kept across the host's later boots, which print none (so no host key is ever
+accepted blindly), and an OpenSSH `config` in which every
 host but the bastion is reached with `ProxyJump` through the bastion. That is all `ssh -F
 config -J hubadmin@BASTION hubadmin@HOST` and the host suite need, on any cloud.
 
@@ -43,6 +44,8 @@ class SiteAccess:
     folder: Path
     bastion: str
     netns: str | None
+    # Hosts whose keys are known neither from their console nor from before: ssh refuses them.
+    without_keys: tuple[str, ...] = ()
 
     @property
     def config(self) -> Path:
@@ -81,6 +84,23 @@ def operators_namespace(router_id: str | None, netns_dir: Path = NETNS_DIR) -> s
     return found[0] if found else None
 
 
+def _known_hosts(
+    known: Path, hosts: Mapping[str, str], host_keys: Mapping[str, list[str]]
+) -> list[str]:
+    """The known_hosts lines: each host's keys as its console printed them. A host whose console
+    shows none keeps the keys learned before: cloud-init prints them at an instance's first boot
+    only, so a host restarted since (its hypervisor stopped under it) shows none, yet still has
+    them. A host that shows keys replaces its old ones (a rebuilt host at the same address)."""
+    shown = {address for address, lines in host_keys.items() if lines}
+    kept = []
+    if known.is_file():
+        for line in known.read_text().splitlines():
+            address = line.split(" ", 1)[0]
+            if address in hosts and address not in shown:
+                kept.append(line + "\n")
+    return kept + [f"{address} {line}\n" for address, lines in host_keys.items() for line in lines]
+
+
 def write(
     site: str,
     bastion: str,
@@ -100,9 +120,9 @@ def write(
     with os.fdopen(fd, "w") as out:
         out.write(private_key if private_key.endswith("\n") else private_key + "\n")
     known = folder / "known_hosts"
-    known.write_text(
-        "".join(f"{address} {line}\n" for address, lines in host_keys.items() for line in lines)
-    )
+    lines = _known_hosts(known, hosts, host_keys)
+    known.write_text("".join(lines))
+    with_keys = {line.split(" ", 1)[0] for line in lines}
     common = [
         f"    User {ADMIN_USER}",
         f"    IdentityFile {key}",
@@ -126,4 +146,10 @@ def write(
             lines += [f"Host {address}", f"    # {name}", *common]
             lines.append(f"    ProxyJump {ADMIN_USER}@{bastion}")
     (folder / "config").write_text("\n".join(lines) + "\n")
-    return SiteAccess(site=site, folder=folder, bastion=bastion, netns=netns)
+    return SiteAccess(
+        site=site,
+        folder=folder,
+        bastion=bastion,
+        netns=netns,
+        without_keys=tuple(sorted(a for a in hosts if a not in with_keys)),
+    )

@@ -20,6 +20,19 @@ DEFAULT_TIMEOUT_S = 1800.0
 POLL_S = 10.0
 # Lines of a console shown when a host gives no result in time.
 TAIL_LINES = 8
+NO_CONSOLE = "Nova has no console for it: its guest does not run, yet Nova reports it ACTIVE"
+# Nova's status of a server that is stopped and starts again on request. A host is found so
+# when its hypervisor stopped under it (the cloud's host restarted, as `scripts/local-cloud
+# stop` and `start` do): the compute layer declares it running, so `hubctl up` starts it.
+STOPPED = "SHUTOFF"
+# Statuses in which a server does not run and that `hubctl up` leaves to an operator, with the
+# command that brings it back (a suspended or shelved host was put so on purpose).
+NOT_RUNNING: dict[str, str] = {
+    "SUSPENDED": "openstack server resume",
+    "PAUSED": "openstack server unpause",
+    "SHELVED": "openstack server unshelve",
+    "SHELVED_OFFLOADED": "openstack server unshelve",
+}
 
 
 @dataclass
@@ -34,6 +47,8 @@ class HostBoot:
     uptime_s: float | None = None
     errors: list[str] = field(default_factory=list)
     host_keys: list[str] = field(default_factory=list)
+    # True when hubctl found the server stopped and started it: its console shows a new boot.
+    started: bool = False
 
     @property
     def ok(self) -> bool:
@@ -51,6 +66,34 @@ class HostBoot:
 def _server(conn: Any, name: str) -> Any | None:
     found = list(conn.compute.servers(name=f"^{name}$"))
     return found[0] if found else None
+
+
+def _console(conn: Any, server: Any) -> str | None:
+    """The server's console log; None when Nova has none for it. Nova says ACTIVE for a while
+    after its hypervisor lost the guest (a restart under it), until its power-state sync finds
+    the guest off and reports the server SHUTOFF; until then it has no console to give."""
+    from hubctl.cloud import Fault, fault_of
+
+    try:
+        return str(conn.compute.get_server_console_output(server)["output"] or "")
+    except Exception as error:
+        if fault_of(error)[0] is Fault.NOT_FOUND:
+            return None
+        raise
+
+
+def _not_running(server: Any) -> list[str] | None:
+    """Why a server that is neither running, building nor in error has no boot to read (Nova
+    has no console for it), with the command that brings it back; None when it may run."""
+    status = str(server.status)
+    if status == STOPPED:
+        return [f"Nova reports it {STOPPED}: it is not running; `hubctl up` starts it"]
+    if status in NOT_RUNNING:
+        return [
+            f"Nova reports it {status}: it is not running; "
+            f"`{NOT_RUNNING[status]} {server.name}` brings it back"
+        ]
+    return None
 
 
 def wait(
@@ -76,10 +119,23 @@ def wait(
             elif server.status == "ERROR":
                 fault = (server.fault or {}).get("message", "") if server.fault else ""
                 boot.state, boot.errors = BootState.FAILED.value, [f"server in ERROR: {fault}"]
+            elif server.status == STOPPED and not boot.started:
+                # Start it once; until Nova reports it running there is no console to read.
+                conn.compute.start_server(server)
+                boot.started, boot.server_id = True, server.id
+                say(f"{boot.name} ({boot.role}): was {STOPPED}, started it")
+            elif server.status in NOT_RUNNING:
+                boot.state, boot.errors = BootState.FAILED.value, _not_running(server) or []
+            elif server.status == STOPPED:
+                if clock() - started > timeout_s:
+                    boot.state = BootState.FAILED.value
+                    boot.errors = [
+                        f"started it, and Nova still reports it {STOPPED} after {timeout_s:.0f} s"
+                    ]
             else:
                 boot.server_id = server.id
-                text = conn.compute.get_server_console_output(server)["output"] or ""
-                first = console.read(text)
+                text = _console(conn, server)
+                first = console.read(text or "")
                 boot.host_keys = first.host_keys
                 if first.state is not BootState.BOOTING:
                     boot.state, boot.errors, boot.uptime_s = (
@@ -88,9 +144,12 @@ def wait(
                         first.uptime_s,
                     )
                 elif clock() - started > timeout_s:
-                    tail = [line for line in text.splitlines() if line.strip()][-TAIL_LINES:]
+                    tail = [line for line in (text or "").splitlines() if line.strip()]
                     boot.state = "timed out"
-                    boot.errors = [f"no cloud-init result after {timeout_s:.0f} s", *tail]
+                    boot.errors = [
+                        f"no cloud-init result after {timeout_s:.0f} s",
+                        *(tail[-TAIL_LINES:] if text is not None else [NO_CONSOLE]),
+                    ]
             if boot.state != BootState.BOOTING.value:
                 boot.seconds = clock() - started
                 pending.remove(boot)
@@ -109,7 +168,12 @@ def read_once(conn: Any, hosts: Mapping[str, list[str]]) -> list[HostBoot]:
             server = _server(conn, name)
             if server is not None:
                 boot.server_id = server.id
-                first = console.read(conn.compute.get_server_console_output(server)["output"] or "")
+            if server is not None and (stopped := _not_running(server)) is not None:
+                boot.state, boot.errors = BootState.FAILED.value, stopped
+            elif server is not None and (text := _console(conn, server)) is None:
+                boot.state, boot.errors = BootState.FAILED.value, [NO_CONSOLE]
+            elif server is not None:
+                first = console.read(text or "")
                 boot.state, boot.errors, boot.uptime_s = (
                     first.state.value,
                     first.errors,

@@ -74,4 +74,11 @@ def prepare(
             {addresses[b.name]: b.host_keys for b in boots if addresses.get(b.name)},
             netns,
         )
+        names_of = {address: name for name, address in addresses.items()}
+        for address in site_access.without_keys:
+            say(
+                f"{names_of.get(address, address)} ({address}): no host key known, none on its "
+                f"console since its first boot and none in {site_access.folder / 'known_hosts'}:"
+                " ssh refuses it until its key is added there"
+            )
     return SiteHosts(site, roles, addresses, site_access, boots)

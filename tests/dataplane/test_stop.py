@@ -4,13 +4,15 @@
 The shared cloud serves the user's site and is never stopped: this starts a private data-plane
 cloud in a network namespace of its own (its state under .cache/, so later runs start warm),
 boots a server on it (a qemu guest, its taps and bridges, a router's and a network's
-namespaces), then stops it. Before it starts, a router with an interface is made on the tier's
+namespaces), stops and starts it (the guest comes back through hubctl's wait for a host's boot),
+then stops it. Before it starts, a router with an interface is made on the tier's
 own cloud (the user's, after `make up`): Neutron's L3 agent unplugs at start every router
 namespace it does not know, and it must not know the other cloud's.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import textwrap
@@ -36,8 +38,12 @@ CONTROL = f"hubtest-stop-{netns.cloud_id(STATE)}"
 # Runs inside the private cloud's control namespace, as its hub user.
 BOOT = textwrap.dedent(
     """
-    import openstack, sys, time
+    import base64, openstack, sys, time
     conn = openstack.connect(cloud="local")
+    # An earlier run's server (the cloud's state is kept under .cache/): one server by the name.
+    for old in list(conn.compute.servers(name="^stop-test$")):
+        conn.compute.delete_server(old)
+        conn.compute.wait_for_delete(old, wait=600)
     net = conn.network.create_network(name="stop-test")
     subnet = conn.network.create_subnet(network_id=net.id, cidr="10.60.1.0/24", ip_version=4)
     ext = conn.network.find_network("Ext-Net")
@@ -48,6 +54,9 @@ BOOT = textwrap.dedent(
     server = conn.compute.create_server(
         name="stop-test", flavor_id=conn.compute.find_flavor("d2-2").id,
         networks=[{"uuid": net.id}], config_drive=True,
+        # As the hub's hosts: no locale generated at boot (the image has none but C.UTF-8),
+        # so that cloud-init reports no failed module and its boot reads as finished.
+        user_data=base64.b64encode(b"#cloud-config\\nlocale: C.UTF-8\\n").decode(),
         block_device_mapping=[{
             "uuid": conn.image.find_image("Debian 12").id, "source_type": "image",
             "destination_type": "volume", "volume_size": 3, "boot_index": 0,
@@ -56,6 +65,21 @@ BOOT = textwrap.dedent(
     )
     server = conn.compute.wait_for_server(server, wait=1500)
     print(server.status)
+    """
+)
+
+# Runs inside the private cloud's control namespace: hubctl's wait for a host's boot.
+WAIT = textwrap.dedent(
+    """
+    import json, openstack
+    from hubctl.hosts import boot
+    conn = openstack.connect(cloud="local")
+    said = []
+    [read] = boot.wait(conn, {"app": ["stop-test"]}, timeout_s=1500, say=said.append)
+    print(json.dumps({
+        "state": read.state, "started": read.started, "said": said[:-1],
+    }))
+    print(read.line(), file=__import__("sys").stderr)
     """
 )
 
@@ -129,6 +153,7 @@ class SecondCloud:
 
     links: set[str]
     namespaces: set[str]
+    clouds: str = ""  # its clouds.yaml
 
 
 @pytest.fixture(scope="module")
@@ -152,6 +177,7 @@ def second_cloud(neighbour: Neighbour) -> Iterator[SecondCloud]:
             capture_output=True, text=True, timeout=1800, check=False,
         )  # fmt: skip
         assert booted.returncode == 0 and "ACTIVE" in booted.stdout, booted.stderr[-3000:]
+        before.clouds = clouds
         yield before
     finally:
         in_control(SCRIPT, "stop", timeout=600)
@@ -166,6 +192,31 @@ def test_a_second_cloud_leaves_the_first_ones_routers_plugged(
     assert [n for n in netns.names(agents) if n.startswith("qrouter-")]
     assert netns.exists(neighbour.namespace)
     assert links(neighbour.namespace) == neighbour.devices
+
+
+def test_a_host_the_clouds_restart_stopped_boots_again_through_hubctls_wait(
+    second_cloud: SecondCloud,
+) -> None:
+    """After a stop and start (a machine's reboot), Nova first says ACTIVE of a guest that no
+    longer runs, then SHUTOFF: `hubctl up`'s wait starts it and reads its new boot."""
+    stopped = in_control(SCRIPT, "stop", timeout=600)
+    assert stopped.returncode == 0, stopped.stderr[-3000:]
+    assert qemu_of(STATE) == []
+    started = in_control(SCRIPT, "start")
+    assert started.returncode == 0, started.stderr[-3000:]
+    waited = subprocess.run(
+        ["nsenter", f"--net={netns.NETNS_DIR / CONTROL}", str(REPO_ROOT / ".venv/bin/python"),
+         "-c", WAIT],
+        cwd=REPO_ROOT, env={**os.environ, "OS_CLIENT_CONFIG_FILE": second_cloud.clouds},
+        capture_output=True, text=True, timeout=1800, check=False,
+    )  # fmt: skip
+    assert waited.returncode == 0, waited.stderr[-3000:]
+    assert json.loads(waited.stdout.splitlines()[-1]) == {
+        "state": "finished",
+        "started": True,
+        "said": ["stop-test (app): was SHUTOFF, started it"],
+    }, waited.stderr[-2000:]
+    assert qemu_of(STATE)
 
 
 def test_stop_leaves_no_namespace_link_or_guest(second_cloud: SecondCloud) -> None:

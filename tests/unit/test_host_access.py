@@ -5,6 +5,8 @@ from __future__ import annotations
 import stat
 from types import SimpleNamespace
 
+from openstack.exceptions import NotFoundException
+
 from hubctl.hosts import access, boot
 
 KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----"
@@ -77,35 +79,78 @@ FINISHED = "Cloud-init v. 22.4.2 finished at Sun, 06 Dec 2026. Datasource X.  Up
 FAILED = "hardening step failed: systemctl restart nftables.service\n" + FINISHED
 
 
-class FakeCompute:
-    """Nova as `boot.wait` sees it: servers by name, and the console each has printed so far."""
+LOST = "ACTIVE without its guest"
 
-    def __init__(self, consoles: dict[str, list[str]], status: str = "ACTIVE") -> None:
+
+class FakeCompute:
+    """Nova as `boot.wait` sees it: servers by name, each with its status over time (the last
+    one stays), and the console each has printed so far. As Nova does, a server that does not
+    run has no console, and a start is refused unless the server is stopped."""
+
+    def __init__(
+        self, consoles: dict[str, list[str]], status: str | dict[str, list[str]] = "ACTIVE"
+    ) -> None:
         self.consoles = consoles
-        self.status = status
+        self.statuses = (
+            status if isinstance(status, dict) else {name: [status] for name in consoles}
+        )
+        self.started: list[str] = []
+
+    def _status(self, name: str) -> str:
+        states = self.statuses[name]
+        return states.pop(0) if len(states) > 1 else states[0]
 
     def servers(self, name: str) -> list[SimpleNamespace]:
         bare = name.strip("^$")
         if bare not in self.consoles:
             return []
-        return [SimpleNamespace(id=f"id-{bare}", name=bare, status=self.status, fault=None)]
+        status = self._status(bare)
+        # LOST: Nova still says ACTIVE, but its hypervisor lost the guest (no console).
+        lost = status == LOST
+        return [
+            SimpleNamespace(
+                id=f"id-{bare}",
+                name=bare,
+                status="ACTIVE" if lost else status,
+                fault=None,
+                lost=lost,
+            )
+        ]
+
+    def start_server(self, server: SimpleNamespace) -> None:
+        if server.status != "SHUTOFF":
+            raise AssertionError(f"Nova refuses to start a server in {server.status}")
+        self.started.append(server.name)
 
     def get_server_console_output(self, server: SimpleNamespace) -> dict[str, str]:
+        if server.lost:
+            raise NotFoundException("Guest does not have a console available")
+        if server.status != "ACTIVE":
+            raise AssertionError("Guest does not have a console available")
         pages = self.consoles[server.name]
         return {"output": pages.pop(0) if len(pages) > 1 else pages[0]}
 
 
 def run_wait(
-    consoles: dict[str, list[str]], timeout_s: float = 100.0, status: str = "ACTIVE"
+    consoles: dict[str, list[str]],
+    timeout_s: float = 100.0,
+    status: str | dict[str, list[str]] = "ACTIVE",
 ) -> tuple[list[boot.HostBoot], list[str]]:
+    boots, lines, _ = run_wait_on(FakeCompute(consoles, status), timeout_s)
+    return boots, lines
+
+
+def run_wait_on(
+    compute: FakeCompute, timeout_s: float = 100.0
+) -> tuple[list[boot.HostBoot], list[str], FakeCompute]:
     now = [0.0]
-    conn = SimpleNamespace(compute=FakeCompute(consoles, status))
+    conn = SimpleNamespace(compute=compute)
     lines: list[str] = []
     boots = boot.wait(
         conn,
         {
-            "bastion": [n for n in consoles if "bastion" in n],
-            "app": [n for n in consoles if "app" in n],
+            "bastion": [n for n in compute.consoles if "bastion" in n],
+            "app": [n for n in compute.consoles if "app" in n],
         },
         timeout_s=timeout_s,
         poll_s=10,
@@ -113,7 +158,7 @@ def run_wait(
         clock=lambda: now[0],
         sleep=lambda s: now.__setitem__(0, now[0] + s),
     )
-    return boots, lines
+    return boots, lines, compute
 
 
 def test_wait_returns_when_every_host_has_finished():
@@ -140,6 +185,127 @@ def test_a_server_in_error_fails_at_once():
     boots, _ = run_wait({"hub-bastion-0": ["x"]}, status="ERROR")
     assert boots[0].state == "failed"
     assert boots[0].seconds == 0.0
+
+
+def test_a_stopped_host_is_started_once_and_its_new_boot_is_read():
+    compute = FakeCompute(
+        {"hub-bastion-0": [FINISHED], "hub-app-0": [FINISHED]},
+        {"hub-bastion-0": ["ACTIVE"], "hub-app-0": ["SHUTOFF", "SHUTOFF", "SHUTOFF", "ACTIVE"]},
+    )
+    boots, lines, compute = run_wait_on(compute)
+    assert compute.started == ["hub-app-0"]
+    assert [b.ok for b in boots] == [True, True]
+    assert boots[1].started and not boots[0].started
+    assert boots[1].seconds == 30.0
+    assert "hub-app-0 (app): was SHUTOFF, started it" in lines
+
+
+def test_a_host_nova_still_calls_active_without_its_guest_is_started_once_nova_says_shutoff():
+    compute = FakeCompute(
+        {"hub-app-0": [FINISHED]}, {"hub-app-0": [LOST, LOST, "SHUTOFF", "SHUTOFF", "ACTIVE"]}
+    )
+    boots, _, compute = run_wait_on(compute)
+    assert compute.started == ["hub-app-0"]
+    assert boots[0].ok
+    assert boots[0].seconds == 40.0
+
+
+def test_a_host_without_a_console_until_the_timeout_says_nova_has_none():
+    boots, _ = run_wait({"hub-app-0": [FINISHED]}, timeout_s=30, status=LOST)
+    assert boots[0].state == "timed out"
+    assert boots[0].errors == ["no cloud-init result after 30 s", boot.NO_CONSOLE]
+
+
+def test_reading_once_a_host_without_a_console_says_nova_has_none():
+    compute = FakeCompute({"hub-app-0": [FINISHED]}, LOST)
+    [read] = boot.read_once(SimpleNamespace(compute=compute), {"app": ["hub-app-0"]})
+    assert (read.state, read.errors) == ("failed", [boot.NO_CONSOLE])
+
+
+def test_a_started_host_that_stays_stopped_fails_after_the_timeout_and_says_so():
+    boots, _ = run_wait({"hub-app-0": [FINISHED]}, timeout_s=30, status="SHUTOFF")
+    assert boots[0].state == "failed"
+    assert boots[0].errors == ["started it, and Nova still reports it SHUTOFF after 30 s"]
+    assert boots[0].seconds == 40.0
+
+
+def test_a_suspended_or_shelved_host_fails_at_once_with_the_command_that_brings_it_back():
+    for status, command in [
+        ("SUSPENDED", "openstack server resume hub-app-0"),
+        ("PAUSED", "openstack server unpause hub-app-0"),
+        ("SHELVED", "openstack server unshelve hub-app-0"),
+        ("SHELVED_OFFLOADED", "openstack server unshelve hub-app-0"),
+    ]:
+        boots, _, compute = run_wait_on(FakeCompute({"hub-app-0": [FINISHED]}, status))
+        assert compute.started == []
+        assert boots[0].state == "failed"
+        assert boots[0].seconds == 0.0
+        assert boots[0].errors == [
+            f"Nova reports it {status}: it is not running; `{command}` brings it back"
+        ]
+
+
+def test_reading_once_reports_a_stopped_host_without_starting_it():
+    compute = FakeCompute(
+        {"hub-bastion-0": [FINISHED], "hub-app-0": [FINISHED]},
+        {"hub-bastion-0": ["ACTIVE"], "hub-app-0": ["SHUTOFF"]},
+    )
+    boots = boot.read_once(
+        SimpleNamespace(compute=compute), {"bastion": ["hub-bastion-0"], "app": ["hub-app-0"]}
+    )
+    assert compute.started == []
+    assert [b.state for b in boots] == ["finished", "failed"]
+    assert boots[1].errors == ["Nova reports it SHUTOFF: it is not running; `hubctl up` starts it"]
+
+
+def test_a_host_whose_console_shows_no_keys_keeps_the_keys_learned_at_its_first_boot(tmp_path):
+    access.write("local", "10.40.4.10", HOSTS, KEY, KEYS, None, root=tmp_path)
+    # Restarted since: its console shows a boot, not the first one, and no keys.
+    site = access.write(
+        "local",
+        "10.40.4.10",
+        HOSTS,
+        KEY,
+        {"10.40.4.10": [], "10.40.2.10": []},
+        None,
+        root=tmp_path,
+    )
+    assert sorted((site.folder / "known_hosts").read_text().splitlines()) == [
+        "10.40.2.10 ssh-ed25519 AAAAapp",
+        "10.40.4.10 ssh-ed25519 AAAAbastion",
+    ]
+
+
+def test_a_host_with_no_key_from_its_console_or_from_before_is_named(tmp_path):
+    site = access.write(
+        "local",
+        "10.40.4.10",
+        HOSTS,
+        KEY,
+        {"10.40.4.10": KEYS["10.40.4.10"]},
+        None,
+        root=tmp_path,
+    )
+    assert site.without_keys == ("10.40.2.10",)
+    again = access.write("local", "10.40.4.10", HOSTS, KEY, KEYS, None, root=tmp_path)
+    assert again.without_keys == ()
+
+
+def test_keys_a_console_shows_replace_the_old_ones_and_hosts_gone_are_forgotten(tmp_path):
+    access.write("local", "10.40.4.10", HOSTS, KEY, KEYS, None, root=tmp_path)
+    bastion_only = {"10.40.4.10": "hub-local-bastion-0"}
+    site = access.write(
+        "local",
+        "10.40.4.10",
+        bastion_only,
+        KEY,
+        {"10.40.4.10": ["ssh-ed25519 AAAAnew"]},
+        None,
+        root=tmp_path,
+    )
+    assert (site.folder / "known_hosts").read_text().splitlines() == [
+        "10.40.4.10 ssh-ed25519 AAAAnew"
+    ]
 
 
 class _Routers:
