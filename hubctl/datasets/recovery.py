@@ -77,6 +77,7 @@ def _from_shares(
 ) -> bytes:
     from hubctl.cloud import object_store_of
 
+    store = object_store_of(escrow)
     holders = ", ".join(sorted(record.shares)) or "none"
     if record.threshold is None or not record.shares:
         raise ShareError(f"{where}: key {record.key_id} was not split among custodians")
@@ -96,7 +97,7 @@ def _from_shares(
                 f"{record.key_id} (its custodians: {holders})"
             )
         name = f"{container}/{share.object}"
-        blob = object_store_of(escrow).read(container, share.object)
+        blob = store.read(container, share.object)
         if blob is None:
             raise ShareError(f"{name}: the share of {key.custodian} is missing")
         try:

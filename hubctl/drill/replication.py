@@ -130,9 +130,10 @@ def last_sync(replica: Any, pairs: list[ReplicaPair]) -> datetime | None:
     """The oldest last-sync stamp across the replicas: the whole site is at least this fresh."""
     from hubctl.cloud import object_store_of
 
+    store = object_store_of(replica)
     stamps: list[datetime] = []
     for pair in pairs:
-        meta = object_store_of(replica).container_metadata(pair.replica)
+        meta = store.container_metadata(pair.replica)
         if meta is None:
             return None
         value = meta.get(LAST_SYNC_KEY)

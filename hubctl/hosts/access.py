@@ -120,9 +120,9 @@ def write(
     with os.fdopen(fd, "w") as out:
         out.write(private_key if private_key.endswith("\n") else private_key + "\n")
     known = folder / "known_hosts"
-    lines = _known_hosts(known, hosts, host_keys)
-    known.write_text("".join(lines))
-    with_keys = {line.split(" ", 1)[0] for line in lines}
+    known_lines = _known_hosts(known, hosts, host_keys)
+    known.write_text("".join(known_lines))
+    with_keys = {line.split(" ", 1)[0] for line in known_lines}
     common = [
         f"    User {ADMIN_USER}",
         f"    IdentityFile {key}",

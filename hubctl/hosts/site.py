@@ -66,18 +66,18 @@ def prepare(
     site_access = None
     if bastions and isinstance(key, str) and key:
         netns = access.operators_namespace(access.edge_router_id(conn, site))
+        names_of = {address: name for name, address in addresses.items() if address}
         site_access = access.write(
             site,
             bastions[0],
-            {address: name for name, address in addresses.items() if address},
+            names_of,
             key,
             {addresses[b.name]: b.host_keys for b in boots if addresses.get(b.name)},
             netns,
         )
-        names_of = {address: name for name, address in addresses.items()}
         for address in site_access.without_keys:
             say(
-                f"{names_of.get(address, address)} ({address}): no host key known, none on its "
+                f"{names_of[address]} ({address}): no host key known, none on its "
                 f"console since its first boot and none in {site_access.folder / 'known_hosts'}:"
                 " ssh refuses it until its key is added there"
             )

@@ -71,7 +71,7 @@ BOOT = textwrap.dedent(
 # Runs inside the private cloud's control namespace: hubctl's wait for a host's boot.
 WAIT = textwrap.dedent(
     """
-    import json, openstack
+    import json, openstack, sys
     from hubctl.hosts import boot
     conn = openstack.connect(cloud="local")
     said = []
@@ -79,7 +79,7 @@ WAIT = textwrap.dedent(
     print(json.dumps({
         "state": read.state, "started": read.started, "said": said[:-1],
     }))
-    print(read.line(), file=__import__("sys").stderr)
+    print(read.line(), file=sys.stderr)
     """
 )
 

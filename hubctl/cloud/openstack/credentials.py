@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from hubcore.strict_yaml import read_yaml
 from hubcore.values import ConfigError
+from hubctl.cloud.api import CloudAuthError
 
 if TYPE_CHECKING:
     from hubctl.cloud.openstack.project import OpenStackProject
@@ -179,8 +180,6 @@ def connect_named(cloud: str | None, region: str, timeout: float) -> Any:
     import openstack
     from openstack import exceptions as sdk
 
-    from hubctl.cloud.api import CloudAuthError
-
     try:
         if cloud is not None:
             return openstack.connect(cloud=cloud, region_name=region, api_timeout=timeout)
@@ -223,8 +222,6 @@ def token_of(conn: Any) -> Any:
     which roles. CloudAuthError when the SDK refuses the credentials; keystoneauth's own
     failures (unreachable, 401, timeout) pass through."""
     from openstack import exceptions as sdk
-
-    from hubctl.cloud.api import CloudAuthError
 
     try:
         return conn.session.auth.get_access(conn.session)
