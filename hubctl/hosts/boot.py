@@ -20,7 +20,6 @@ DEFAULT_TIMEOUT_S = 1800.0
 POLL_S = 10.0
 # Lines of a console shown when a host gives no result in time.
 TAIL_LINES = 8
-NO_CONSOLE = "Nova has no console for it: its guest does not run, yet Nova reports it ACTIVE"
 # Nova's status of a server that is stopped and starts again on request. A host is found so
 # when its hypervisor stopped under it (the cloud's host restarted, as `scripts/local-cloud
 # stop` and `start` do): the compute layer declares it running, so `hubctl up` starts it.
@@ -32,6 +31,7 @@ NOT_RUNNING: dict[str, str] = {
     "PAUSED": "openstack server unpause",
     "SHELVED": "openstack server unshelve",
     "SHELVED_OFFLOADED": "openstack server unshelve",
+    "SOFT_DELETED": "openstack server restore",
 }
 
 
@@ -80,6 +80,12 @@ def _console(conn: Any, server: Any) -> str | None:
         if fault_of(error)[0] is Fault.NOT_FOUND:
             return None
         raise
+
+
+def _no_console(server: Any) -> str:
+    return (
+        f"Nova has no console for it: its guest does not run, yet Nova reports it {server.status}"
+    )
 
 
 def _not_running(server: Any) -> list[str] | None:
@@ -148,7 +154,7 @@ def wait(
                     boot.state = "timed out"
                     boot.errors = [
                         f"no cloud-init result after {timeout_s:.0f} s",
-                        *(tail[-TAIL_LINES:] if text is not None else [NO_CONSOLE]),
+                        *(tail[-TAIL_LINES:] if text is not None else [_no_console(server)]),
                     ]
             if boot.state != BootState.BOOTING.value:
                 boot.seconds = clock() - started
@@ -171,7 +177,7 @@ def read_once(conn: Any, hosts: Mapping[str, list[str]]) -> list[HostBoot]:
             if server is not None and (stopped := _not_running(server)) is not None:
                 boot.state, boot.errors = BootState.FAILED.value, stopped
             elif server is not None and (text := _console(conn, server)) is None:
-                boot.state, boot.errors = BootState.FAILED.value, [NO_CONSOLE]
+                boot.state, boot.errors = BootState.FAILED.value, [_no_console(server)]
             elif server is not None:
                 first = console.read(text or "")
                 boot.state, boot.errors, boot.uptime_s = (

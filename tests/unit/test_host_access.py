@@ -213,13 +213,19 @@ def test_a_host_nova_still_calls_active_without_its_guest_is_started_once_nova_s
 def test_a_host_without_a_console_until_the_timeout_says_nova_has_none():
     boots, _ = run_wait({"hub-app-0": [FINISHED]}, timeout_s=30, status=LOST)
     assert boots[0].state == "timed out"
-    assert boots[0].errors == ["no cloud-init result after 30 s", boot.NO_CONSOLE]
+    assert boots[0].errors == [
+        "no cloud-init result after 30 s",
+        "Nova has no console for it: its guest does not run, yet Nova reports it ACTIVE",
+    ]
 
 
 def test_reading_once_a_host_without_a_console_says_nova_has_none():
     compute = FakeCompute({"hub-app-0": [FINISHED]}, LOST)
     [read] = boot.read_once(SimpleNamespace(compute=compute), {"app": ["hub-app-0"]})
-    assert (read.state, read.errors) == ("failed", [boot.NO_CONSOLE])
+    assert (read.state, read.errors) == (
+        "failed",
+        ["Nova has no console for it: its guest does not run, yet Nova reports it ACTIVE"],
+    )
 
 
 def test_a_started_host_that_stays_stopped_fails_after_the_timeout_and_says_so():
@@ -235,6 +241,7 @@ def test_a_suspended_or_shelved_host_fails_at_once_with_the_command_that_brings_
         ("PAUSED", "openstack server unpause hub-app-0"),
         ("SHELVED", "openstack server unshelve hub-app-0"),
         ("SHELVED_OFFLOADED", "openstack server unshelve hub-app-0"),
+        ("SOFT_DELETED", "openstack server restore hub-app-0"),
     ]:
         boots, _, compute = run_wait_on(FakeCompute({"hub-app-0": [FINISHED]}, status))
         assert compute.started == []
