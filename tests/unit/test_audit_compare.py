@@ -197,6 +197,29 @@ def test_faults_are_named_by_what_happened():
     assert fault(ValueError("odd"))[0] is GapKind.ERROR
 
 
+def test_the_audits_raw_requests_are_named_by_their_http_status():
+    """The audit's own GETs (Swift's container headers, Barbican's ACLs) raise the seam's
+    HttpStatusError: its status alone says what happened."""
+    from hubctl.cloud import HttpStatusError
+
+    assert fault(HttpStatusError("acl", 403)) == (
+        GapKind.FORBIDDEN,
+        "HTTP 403: the auditing identity may not read it",
+    )
+    assert fault(HttpStatusError("container x not found", 404)) == (GapKind.ERROR, "HTTP 404")
+    assert fault(HttpStatusError("acl", 503)) == (GapKind.ERROR, "HTTP 503")
+
+
+def test_the_seam_tells_a_404_from_other_errors():
+    from openstack import exceptions as sdk
+
+    from hubctl.cloud import Fault, HttpStatusError, fault_of
+
+    assert fault_of(HttpStatusError("gone", 404))[0] is Fault.NOT_FOUND
+    assert fault_of(sdk.NotFoundException("gone"))[0] is Fault.NOT_FOUND
+    assert fault_of(HttpStatusError("odd", 409))[0] is Fault.ERROR
+
+
 def test_only_forbidden_and_absent_services_leave_an_inventory_complete():
     assert {k for k in GapKind if not k.partial} == {GapKind.FORBIDDEN, GapKind.ABSENT}
 
