@@ -166,6 +166,12 @@ def default_layout() -> Layout:
     return Layout(running) if running is not None else own
 
 
+def is_another_checkouts(layout: Layout) -> bool:
+    """True when `layout` is the cloud another checkout started, found through the machine's
+    record: neither chosen with LOCAL_CLOUD_DIR nor this checkout's own."""
+    return not os.environ.get("LOCAL_CLOUD_DIR") and layout.state != REPO_ROOT / ".local-cloud"
+
+
 def load_secrets(layout: Layout, *, add_missing: bool = True) -> dict[str, str]:
     """Passwords and keys of this cloud, generated at first start and kept under .local-cloud/."""
 

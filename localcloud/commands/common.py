@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import os
 import sys
 
-from localcloud.layout import REPO_ROOT, Layout
+from localcloud.layout import Layout, is_another_checkouts
 
 
 def say(message: str) -> None:
@@ -14,6 +13,6 @@ def say(message: str) -> None:
 
 def elsewhere(layout: Layout) -> str:
     """Said when the cloud acted on is another checkout's (this one has none of its own)."""
-    if layout.state == (REPO_ROOT / ".local-cloud") or os.environ.get("LOCAL_CLOUD_DIR"):
+    if not is_another_checkouts(layout):
         return ""
     return f" (the cloud of this machine, in {layout.state}, started from another checkout)"

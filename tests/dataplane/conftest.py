@@ -21,6 +21,8 @@ from pathlib import Path
 import pytest
 
 from hubcore.paths import REPO_ROOT
+from localcloud.dataplane import IMAGE_RECORD
+from localcloud.layout import default_layout
 
 HUBCTL = str(REPO_ROOT / ".venv" / "bin" / "hubctl")
 SITE = "local"
@@ -96,8 +98,14 @@ def booted_site(
         assert down.returncode == 0, down.stdout[-3000:]
 
 
+def cloud_folder() -> Path:
+    """The state folder of the cloud this tier runs on, found as scripts/local-cloud finds it:
+    LOCAL_CLOUD_DIR, else this checkout's own cloud, else the one another checkout started in
+    this namespace (a fresh clone, as in CI, next to a site `make up` deployed)."""
+    return default_layout().state
+
+
 def image_record() -> dict[str, str]:
     """What the data-plane cloud uploaded: image ids and certificate secrets."""
-    folder = Path(os.environ.get("LOCAL_CLOUD_DIR") or REPO_ROOT / ".local-cloud")
-    record: dict[str, str] = json.loads((folder / "image.json").read_text())
+    record: dict[str, str] = json.loads((cloud_folder() / IMAGE_RECORD).read_text())
     return record

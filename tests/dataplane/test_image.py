@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.dataplane.conftest import BootedSite, image_record
+from tests.dataplane.conftest import BootedSite, cloud_folder, image_record
 
 pytestmark = pytest.mark.dataplane
 
@@ -85,7 +85,7 @@ def test_a_volume_from_an_image_altered_by_one_byte_is_refused(altered_image: An
         assert volume.status == "error"
     finally:
         connection.block_storage.delete_volume(volume, ignore_missing=True)
-    log = Path(os.environ.get("LOCAL_CLOUD_DIR", ".local-cloud")) / "log" / "cinder-volume.log"
+    log = cloud_folder() / "log" / "cinder-volume.log"
     assert altered_image.id in log.read_text(errors="replace")
     assert "Failed to verify image signature" in log.read_text(errors="replace")
 

@@ -263,3 +263,71 @@ def test_the_circle_finder_finds_a_circle() -> None:
     graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
     assert list(circles(graph)) == [["a", "b", "c", "a"]]
     assert list(circles({"a": {"b"}, "b": set()})) == []
+
+
+# Where the local cloud's state folder is: LOCAL_CLOUD_DIR, this checkout's own .local-cloud, or
+# the cloud another checkout recorded in this network namespace (localcloud.layout.default_layout).
+# A module that guesses it from the first two alone reads a folder that does not exist in a fresh
+# clone next to a site `make up` deployed, as CI's is.
+CLOUD_FOLDER_RESOLVER = "localcloud/layout.py"
+
+
+def cloud_folder_guesses(path: Path) -> list[int]:
+    """Lines of `path` that read LOCAL_CLOUD_DIR from the environment or join '.local-cloud'
+    onto a path, rather than asking localcloud.layout."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    lines: list[int] = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.expr):
+            continue
+        reads_variable = (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in ("get", "getenv")
+            and any(isinstance(a, ast.Constant) and a.value == "LOCAL_CLOUD_DIR" for a in node.args)
+        ) or (
+            isinstance(node, ast.Subscript)
+            and isinstance(node.ctx, ast.Load)
+            and isinstance(node.slice, ast.Constant)
+            and node.slice.value == "LOCAL_CLOUD_DIR"
+        )
+        joins_folder = (
+            isinstance(node, ast.BinOp)
+            and isinstance(node.op, ast.Div)
+            and isinstance(node.right, ast.Constant)
+            and node.right.value == ".local-cloud"
+        )
+        if reads_variable or joins_folder:
+            lines.append(node.lineno)
+    return sorted(set(lines))
+
+
+def test_only_localcloud_layout_says_where_the_clouds_folder_is() -> None:
+    sources = [
+        p
+        for room in (*ROOMS, "tests", "scripts")
+        for p in sorted((ROOT / room).rglob("*.py"))
+        if str(p.relative_to(ROOT)) != CLOUD_FOLDER_RESOLVER
+        and not p.name.startswith("test_localcloud")
+    ]
+    guesses = {
+        str(p.relative_to(ROOT)): lines for p in sources if (lines := cloud_folder_guesses(p))
+    }
+    assert not guesses, (
+        "these modules guess the local cloud's folder; ask localcloud.layout.default_layout() "
+        f"(it also finds a cloud another checkout started): {guesses}"
+    )
+
+
+def test_the_cloud_folder_reader_sees_each_way_of_guessing(tmp_path: Path) -> None:
+    source = tmp_path / "guess.py"
+    source.write_text(
+        "import os\nfrom pathlib import Path\n"
+        "a = os.environ.get('LOCAL_CLOUD_DIR')\n"
+        "b = os.getenv('LOCAL_CLOUD_DIR', '.local-cloud')\n"
+        "c = os.environ['LOCAL_CLOUD_DIR']\n"
+        "d = Path('/repo') / '.local-cloud'\n"
+        "os.environ['LOCAL_CLOUD_DIR'] = 'set, not read'\n"
+        "e = {'LOCAL_CLOUD_DIR': 'passed to a child, not read'}\n"
+    )
+    assert cloud_folder_guesses(source) == [3, 4, 5, 6]

@@ -76,3 +76,20 @@ def test_the_record_is_per_network_namespace(machine: Path) -> None:
 
     namespace = os.stat("/proc/self/ns/net").st_ino
     assert layouts.machine_record().name == f"local-cloud.net-{namespace}"
+
+
+def test_a_cloud_found_through_the_record_is_another_checkouts(machine: Path) -> None:
+    layouts.record_machine_cloud(_set_up(machine / "first-clone" / ".local-cloud"))
+    assert layouts.is_another_checkouts(layouts.default_layout())
+
+
+def test_a_checkouts_own_cloud_is_not_another_checkouts(machine: Path) -> None:
+    _set_up(machine / "checkout" / ".local-cloud")
+    assert not layouts.is_another_checkouts(layouts.default_layout())
+
+
+def test_a_cloud_chosen_with_local_cloud_dir_is_not_another_checkouts(
+    machine: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LOCAL_CLOUD_DIR", str(machine / "chosen"))
+    assert not layouts.is_another_checkouts(layouts.default_layout())
