@@ -72,6 +72,11 @@ class Project(Protocol):
         """The fixed address of each named host of the project ('' when it has none)."""
         ...
 
+    def edge_router_id(self, site: str) -> str | None:
+        """The id of the site's edge router in this project (None when it has none): another
+        project that holds the same site names its router alike."""
+        ...
+
     def reasons_in_error(self, name_prefix: str) -> list[CloudReason]:
         """The project's volumes and servers named `name_prefix...` that are in error, with what
         the cloud tells the project about each (hubctl.diagnosis)."""
@@ -104,6 +109,36 @@ class ObjectStore(Protocol):
 
     def container_metadata(self, container: str) -> dict[str, str] | None:
         """The container's metadata, keys lower-cased; None when it does not exist."""
+        ...
+
+
+@dataclass(frozen=True)
+class Host:
+    """A server of the site, as the wait for the hosts' first boot sees it."""
+
+    id: str
+    name: str
+    # The cloud's status word. The host wait speaks Nova's (ACTIVE, BUILD, SHUTOFF, ERROR,
+    # SUSPENDED, PAUSED, SHELVED, SHELVED_OFFLOADED, SOFT_DELETED): another cloud's
+    # implementation gives the nearest of them.
+    status: str
+    fault: str = ""  # what the cloud says of a host in ERROR
+
+
+class Hosts(Protocol):
+    """A project's servers, read and started with the caller's credentials."""
+
+    def find(self, name: str) -> Host | None:
+        """The server of that exact name; None when the project has none."""
+        ...
+
+    def start(self, host: Host) -> None:
+        """Start a stopped server (the call returns before it runs)."""
+        ...
+
+    def console(self, host: Host) -> str | None:
+        """The server's console log; None when the cloud has none for it (its guest does not
+        run), never the client's exception."""
         ...
 
 
