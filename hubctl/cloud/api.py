@@ -142,6 +142,78 @@ class Hosts(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class ReadBack:
+    """A resource a drill reads back by its id: its name and the cloud's status word (a
+    network's or a secret's: ACTIVE when usable)."""
+
+    name: str
+    status: str
+
+
+@dataclass(frozen=True)
+class SubnetReadBack:
+    name: str
+    cidr: str
+
+
+@dataclass(frozen=True)
+class GroupReadBack:
+    name: str
+    rules: int
+
+
+@dataclass(frozen=True)
+class BundleReadBack:
+    """A key manager's bundle of secrets (a TLS container): the names of its members."""
+
+    name: str
+    members: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class VolumeReadBack:
+    name: str
+    volume_type: str
+    encrypted: bool
+
+
+class RebuiltSite(Protocol):
+    """What a drill reads of a rebuilt site to check it, with the DR site's own credentials.
+    A resource the cloud does not have, or refuses, raises the client's exception: the check
+    records it as failed, with the error."""
+
+    def network(self, network_id: str) -> ReadBack: ...
+
+    def subnet(self, subnet_id: str) -> SubnetReadBack: ...
+
+    def security_group(self, group_id: str) -> GroupReadBack: ...
+
+    def secret(self, ref: str) -> ReadBack:
+        """A key manager's secret, by the reference a stack's output gives."""
+        ...
+
+    def secret_bundle(self, ref: str) -> BundleReadBack:
+        """A bundle of secrets, by the reference a stack's output gives."""
+        ...
+
+    def container_acls(self, name: str) -> list[str]:
+        """The object container's read and write ACLs that are set (none for a private one)."""
+        ...
+
+    def server_statuses(self) -> dict[str, str]:
+        """Every server of the project, by name: the cloud's status word (ACTIVE: running)."""
+        ...
+
+    def volumes(self, name_prefix: str) -> list[VolumeReadBack]:
+        """The project's volumes whose name starts with `name_prefix`."""
+        ...
+
+    def encrypted_volume_types(self) -> set[str]:
+        """The names of the volume types whose volumes are encrypted."""
+        ...
+
+
 class Fault(StrEnum):
     """What kind of failure a call to the cloud met (hubctl.cloud.fault_of tells them apart):
     the audit records each as a gap of its own kind."""
