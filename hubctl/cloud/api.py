@@ -72,6 +72,10 @@ class Project(Protocol):
         """The fixed address of each named host of the project ('' when it has none)."""
         ...
 
+    def volume_id(self, name: str) -> str | None:
+        """The id of the project's volume of that name; None when it has none."""
+        ...
+
     def edge_router_id(self, site: str) -> str | None:
         """The id of the site's edge router in this project (None when it has none): another
         project that holds the same site names its router alike."""
