@@ -27,6 +27,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from hubcore.stacks import Layer, StackName  # noqa: E402
+from hubctl.cloud import hosts_of  # noqa: E402
 from hubctl.deploy import Action, SiteDeployer, run_stack  # noqa: E402
 from hubctl.hosts import boot  # noqa: E402
 
@@ -54,7 +55,7 @@ def round_once(site: str, log_dir: Path) -> dict[str, object]:
     outputs = compute(site, "up", deployer, log_dir)
     compute_s = time.monotonic() - started
     hosts = dict(outputs["instances"])  # type: ignore[call-overload]
-    boots = boot.wait(deployer.cloud().connect(), hosts, say=lambda line: None)
+    boots = boot.wait(hosts_of(deployer.cloud().connect()), hosts, say=lambda line: None)
     per_host = {
         b.name: round(compute_s + (b.seconds or 0.0), 1) if b.ok else f"{b.state}: {b.errors[:2]}"
         for b in boots

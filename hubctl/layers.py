@@ -45,6 +45,7 @@ from hubcore.resource_types import (
     VOLUME,
 )
 from hubcore.stacks import Layer
+from hubctl.cloud import RebuiltSite
 from hubctl.drill import verify as drill_verify
 from hubctl.drill.model import Check, RestoredContainer
 from hubctl.outputs import containers_table, host_names, hosts_table, keys_table
@@ -69,8 +70,8 @@ class Rebuilt:
     restored: list[RestoredContainer]
 
 
-# A drill's checks of a rebuilt layer: (the DR site's connection, the layer's outputs, the site).
-Verify = Callable[[Any, Mapping[str, Any], Rebuilt], list[Check]]
+# A drill's checks of a rebuilt layer: (the DR site read back, the layer's outputs, the site).
+Verify = Callable[[RebuiltSite, Mapping[str, Any], Rebuilt], list[Check]]
 
 
 @dataclass(frozen=True)
@@ -180,7 +181,7 @@ HUB_LAYERS: tuple[HubLayer, ...] = (
         ),
         summary=None,
         hosts=None,
-        verify=lambda conn, outputs, rebuilt: drill_verify.check_network(conn, outputs),
+        verify=lambda cloud, outputs, rebuilt: drill_verify.check_network(cloud, outputs),
         before_destroy=None,
         after_destroy=None,
     ),
@@ -189,7 +190,7 @@ HUB_LAYERS: tuple[HubLayer, ...] = (
         types=frozenset({SECRET, KEY_CONTAINER, ORDER, *_TLS}),
         summary=keys_table,
         hosts=None,
-        verify=lambda conn, outputs, rebuilt: drill_verify.check_kms(conn, outputs),
+        verify=lambda cloud, outputs, rebuilt: drill_verify.check_kms(cloud, outputs),
         before_destroy=None,
         after_destroy=forget_generated_keys,
     ),
@@ -198,8 +199,8 @@ HUB_LAYERS: tuple[HubLayer, ...] = (
         types=frozenset({CONTAINER, STACK_REFERENCE}),
         summary=containers_table,
         hosts=None,
-        verify=lambda conn, outputs, rebuilt: drill_verify.check_storage(
-            conn, outputs, rebuilt.restored
+        verify=lambda cloud, outputs, rebuilt: drill_verify.check_storage(
+            cloud, outputs, rebuilt.restored
         ),
         before_destroy=empty_versioned_containers,
         after_destroy=None,
@@ -211,8 +212,8 @@ HUB_LAYERS: tuple[HubLayer, ...] = (
         ),
         summary=hosts_table,
         hosts=host_names,
-        verify=lambda conn, outputs, rebuilt: drill_verify.check_compute(
-            conn, outputs, rebuilt.site
+        verify=lambda cloud, outputs, rebuilt: drill_verify.check_compute(
+            cloud, outputs, rebuilt.site
         ),
         before_destroy=None,
         after_destroy=None,

@@ -3,9 +3,11 @@
 hubctl's cloud-neutral code asks a `Project` (hubctl.cloud.api) for what it needs; a site's
 credentials and region (`SiteCloud`, `site_cloud`), the project of a connection (`project_of`)
 or of the provider's own credentials (`named_project`), the object store of a connection
-(`object_store_of`), what kind of failure a client's exception is (`fault_of`), the audit's
-read-only connections (`connect_named`, `connect_like`, `cloud_entries`, `token_of`) and
-emptying a container before a destroy (`empty_container`) come from the implementation.
+(`object_store_of`), its servers as the host wait sees them (`hosts_of`), a rebuilt site as a
+drill reads it back (`rebuilt_site_of`), what kind of failure a client's exception is
+(`fault_of`), the audit's read-only connections (`connect_named`, `connect_like`,
+`cloud_entries`, `token_of`) and emptying a container before a destroy (`empty_container`) come
+from the implementation.
 """
 
 from __future__ import annotations
@@ -17,9 +19,12 @@ from hubctl.cloud.api import (
     CloudObject,
     CloudReason,
     Fault,
+    Host,
+    Hosts,
     HttpStatusError,
     ObjectStore,
     Project,
+    RebuiltSite,
     StoredObject,
 )
 from hubctl.cloud.openstack.credentials import (
@@ -39,9 +44,12 @@ __all__ = [
     "CloudObject",
     "CloudReason",
     "Fault",
+    "Host",
+    "Hosts",
     "HttpStatusError",
     "ObjectStore",
     "Project",
+    "RebuiltSite",
     "SiteCloud",
     "StoredObject",
     "cloud_entries",
@@ -50,9 +58,11 @@ __all__ = [
     "connect_named",
     "empty_container",
     "fault_of",
+    "hosts_of",
     "named_project",
     "object_store_of",
     "project_of",
+    "rebuilt_site_of",
     "site_cloud",
     "token_of",
 ]
@@ -70,6 +80,20 @@ def object_store_of(conn: Any) -> ObjectStore:
     from hubctl.cloud.openstack.object_store import OpenStackObjectStore
 
     return OpenStackObjectStore(conn)
+
+
+def hosts_of(conn: Any) -> Hosts:
+    """The servers an SDK connection reaches (an openstacksdk connection, today)."""
+    from hubctl.cloud.openstack.hosts import OpenStackHosts
+
+    return OpenStackHosts(conn)
+
+
+def rebuilt_site_of(conn: Any) -> RebuiltSite:
+    """A rebuilt site as a drill reads it back through an SDK connection (openstacksdk's)."""
+    from hubctl.cloud.openstack.rebuilt import OpenStackRebuiltSite
+
+    return OpenStackRebuiltSite(conn)
 
 
 def fault_of(error: BaseException) -> tuple[Fault, str]:

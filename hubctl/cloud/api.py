@@ -72,6 +72,15 @@ class Project(Protocol):
         """The fixed address of each named host of the project ('' when it has none)."""
         ...
 
+    def volume_id(self, name: str) -> str | None:
+        """The id of the project's volume of that name; None when it has none."""
+        ...
+
+    def edge_router_id(self, site: str) -> str | None:
+        """The id of the site's edge router in this project (None when it has none): another
+        project that holds the same site names its router alike."""
+        ...
+
     def reasons_in_error(self, name_prefix: str) -> list[CloudReason]:
         """The project's volumes and servers named `name_prefix...` that are in error, with what
         the cloud tells the project about each (hubctl.diagnosis)."""
@@ -104,6 +113,108 @@ class ObjectStore(Protocol):
 
     def container_metadata(self, container: str) -> dict[str, str] | None:
         """The container's metadata, keys lower-cased; None when it does not exist."""
+        ...
+
+
+@dataclass(frozen=True)
+class Host:
+    """A server of the site, as the wait for the hosts' first boot sees it."""
+
+    id: str
+    name: str
+    # The cloud's status word. The host wait speaks Nova's (ACTIVE, BUILD, SHUTOFF, ERROR,
+    # SUSPENDED, PAUSED, SHELVED, SHELVED_OFFLOADED, SOFT_DELETED): another cloud's
+    # implementation gives the nearest of them.
+    status: str
+    fault: str = ""  # what the cloud says of a host in ERROR
+
+
+class Hosts(Protocol):
+    """A project's servers, read and started with the caller's credentials."""
+
+    def find(self, name: str) -> Host | None:
+        """The server of that exact name; None when the project has none."""
+        ...
+
+    def start(self, host: Host) -> None:
+        """Start a stopped server (the call returns before it runs)."""
+        ...
+
+    def console(self, host: Host) -> str | None:
+        """The server's console log; None when the cloud has none for it (its guest does not
+        run), never the client's exception."""
+        ...
+
+
+@dataclass(frozen=True)
+class ReadBack:
+    """A resource a drill reads back by its id: its name and the cloud's status word (a
+    network's or a secret's: ACTIVE when usable)."""
+
+    name: str
+    status: str
+
+
+@dataclass(frozen=True)
+class SubnetReadBack:
+    name: str
+    cidr: str
+
+
+@dataclass(frozen=True)
+class GroupReadBack:
+    name: str
+    rules: int
+
+
+@dataclass(frozen=True)
+class BundleReadBack:
+    """A key manager's bundle of secrets (a TLS container): the names of its members."""
+
+    name: str
+    members: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class VolumeReadBack:
+    name: str
+    volume_type: str
+    encrypted: bool
+
+
+class RebuiltSite(Protocol):
+    """What a drill reads of a rebuilt site to check it, with the DR site's own credentials.
+    A resource the cloud does not have, or refuses, raises the client's exception: the check
+    records it as failed, with the error."""
+
+    def network(self, network_id: str) -> ReadBack: ...
+
+    def subnet(self, subnet_id: str) -> SubnetReadBack: ...
+
+    def security_group(self, group_id: str) -> GroupReadBack: ...
+
+    def secret(self, ref: str) -> ReadBack:
+        """A key manager's secret, by the reference a stack's output gives."""
+        ...
+
+    def secret_bundle(self, ref: str) -> BundleReadBack:
+        """A bundle of secrets, by the reference a stack's output gives."""
+        ...
+
+    def container_acls(self, name: str) -> list[str]:
+        """The object container's read and write ACLs that are set (none for a private one)."""
+        ...
+
+    def server_statuses(self) -> dict[str, str]:
+        """Every server of the project, by name: the cloud's status word (ACTIVE: running)."""
+        ...
+
+    def volumes(self, name_prefix: str) -> list[VolumeReadBack]:
+        """The project's volumes whose name starts with `name_prefix`."""
+        ...
+
+    def encrypted_volume_types(self) -> set[str]:
+        """The names of the volume types whose volumes are encrypted."""
         ...
 
 

@@ -10,6 +10,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from hubctl.cloud import rebuilt_site_of
 from hubctl.deploy import LAYERS, select_stack
 from hubctl.drill import verify
 from hubctl.drill.cloud import SiteCloud
@@ -100,7 +101,7 @@ def check_layers(drill: Drill, target: SiteCloud, env: dict[str, str], records: 
         if entry.layer not in outputs:
             continue
         if entry.verify is not None:
-            records.checks += entry.verify(conn, outputs[entry.layer], rebuilt)
+            records.checks += entry.verify(rebuilt_site_of(conn), outputs[entry.layer], rebuilt)
         if entry.hosts is not None and not drill.hosts:
             records.not_verified.append(
                 NotRestored(

@@ -1,59 +1,55 @@
-"""Checks of the rebuilt site through the OpenStack APIs, one list of Check per layer.
+"""Checks of the rebuilt site through the cloud's APIs, one list of Check per layer.
 
-Every check reads the cloud with the DR site's own connection (its project, its region) and
-looks for the resources the rebuilt stacks say they made (their outputs), so a check can fail:
-an output naming a resource the cloud does not have, an instance not ACTIVE, a volume on a type
-without encryption, a container with an ACL, a missing object or secret.
+Every check reads the cloud with the DR site's own connection (its project, its region), through
+the seam's `RebuiltSite`, and looks for the resources the rebuilt stacks say they made (their
+outputs), so a check can fail: an output naming a resource the cloud does not have, an instance
+not ACTIVE, a volume on a type without encryption, a container with an ACL, a missing object or
+secret.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from hubctl.cloud import RebuiltSite
 from hubctl.drill.model import Check, NotRestored, RestoredContainer
 
-_UUID = re.compile(r"([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})")
-
-
-def ref_id(ref: str) -> str:
-    """The UUID at the end of a Barbican secret or container reference URL."""
-    found = _UUID.findall(ref)
-    if not found:
-        raise ValueError(f"not a Barbican reference: {ref!r}")
-    return str(found[-1])
+# The cloud's word for a usable network, secret or running server (hubctl.cloud.api.ReadBack).
+ACTIVE = "ACTIVE"
+# The members a TLS container of a service holds.
+TLS_MEMBERS = ["certificate", "private_key"]
 
 
 def _check(layer: str, name: str, passed: bool, detail: str) -> Check:
     return Check(layer=layer, name=name, passed=passed, detail=detail)
 
 
-def _guard(layer: str, name: str, probe: Any) -> Check:
+def _guard(layer: str, name: str, probe: Callable[[], Check]) -> Check:
     """Run one probe; an API error is a failed check with the error as its detail."""
     try:
-        result: Check = probe()
-        return result
+        return probe()
     except Exception as error:  # any API error means the resource is not as declared
         return _check(layer, name, False, f"{type(error).__name__}: {error}")
 
 
-def check_network(conn: Any, outputs: Mapping[str, Any]) -> list[Check]:
+def check_network(cloud: RebuiltSite, outputs: Mapping[str, Any]) -> list[Check]:
     checks = []
     network_id = str(outputs.get("network_id", ""))
 
     def network() -> Check:
-        net = conn.network.get_network(network_id)
+        net = cloud.network(network_id)
         return _check(
-            "network", "network ACTIVE", net.status == "ACTIVE", f"{net.name}: {net.status}"
+            "network", "network ACTIVE", net.status == ACTIVE, f"{net.name}: {net.status}"
         )
 
     checks.append(_guard("network", "network ACTIVE", network))
     for tier, subnet_id in sorted(dict(outputs.get("subnet_ids") or {}).items()):
 
         def subnet(tier: str = tier, subnet_id: str = str(subnet_id)) -> Check:
-            sub = conn.network.get_subnet(subnet_id)
+            sub = cloud.subnet(subnet_id)
             expected = dict(outputs.get("subnet_cidrs") or {}).get(tier)
             return _check(
                 "network", f"subnet {tier}", sub.cidr == expected, f"{sub.name} {sub.cidr}"
@@ -63,36 +59,35 @@ def check_network(conn: Any, outputs: Mapping[str, Any]) -> list[Check]:
     for tier, group_id in sorted(dict(outputs.get("security_group_ids") or {}).items()):
 
         def group(tier: str = tier, group_id: str = str(group_id)) -> Check:
-            sg = conn.network.get_security_group(group_id)
-            rules = len(sg.security_group_rules or [])
-            return _check("network", f"security group {tier}", True, f"{sg.name}: {rules} rules")
+            sg = cloud.security_group(group_id)
+            return _check("network", f"security group {tier}", True, f"{sg.name}: {sg.rules} rules")
 
         checks.append(_guard("network", f"security group {tier}", group))
     return checks
 
 
-def check_kms(conn: Any, outputs: Mapping[str, Any]) -> list[Check]:
+def check_kms(cloud: RebuiltSite, outputs: Mapping[str, Any]) -> list[Check]:
     checks = []
     refs = {f"dataset key {d}": r for d, r in dict(outputs.get("dataset_key_refs") or {}).items()}
     refs["CA certificate"] = outputs.get("ca_cert_ref", "")
     for name, ref in sorted(refs.items()):
 
         def secret(name: str = name, ref: str = str(ref)) -> Check:
-            found = conn.key_manager.get_secret(ref_id(ref))
+            found = cloud.secret(ref)
             return _check(
-                "kms", f"{name} present", found.status == "ACTIVE", f"{found.name}: {found.status}"
+                "kms", f"{name} present", found.status == ACTIVE, f"{found.name}: {found.status}"
             )
 
         checks.append(_guard("kms", f"{name} present", secret))
     for service, ref in sorted(dict(outputs.get("service_container_refs") or {}).items()):
 
         def container(service: str = service, ref: str = str(ref)) -> Check:
-            found = conn.key_manager.get_container(ref_id(ref))
-            names = sorted(r["name"] for r in found.secret_refs or [])
+            found = cloud.secret_bundle(ref)
+            names = sorted(found.members)
             return _check(
                 "kms",
                 f"{service} TLS container",
-                names == ["certificate", "private_key"],
+                names == TLS_MEMBERS,
                 f"{found.name}: {', '.join(names)}",
             )
 
@@ -101,14 +96,13 @@ def check_kms(conn: Any, outputs: Mapping[str, Any]) -> list[Check]:
 
 
 def check_storage(
-    conn: Any, outputs: Mapping[str, Any], restored: list[RestoredContainer]
+    cloud: RebuiltSite, outputs: Mapping[str, Any], restored: list[RestoredContainer]
 ) -> list[Check]:
     checks = []
     for purpose, name in sorted(dict(outputs.get("containers") or {}).items()):
 
         def private(purpose: str = purpose, name: str = str(name)) -> Check:
-            meta = conn.object_store.get_container_metadata(name)
-            acl = [a for a in (meta.read_ACL, meta.write_ACL) if a]
+            acl = cloud.container_acls(name)
             return _check(
                 "storage",
                 f"container {purpose} private",
@@ -130,33 +124,22 @@ def check_storage(
     return checks
 
 
-def encrypted_volume_types(conn: Any) -> set[str]:
-    types = set()
-    for volume_type in conn.block_storage.types():
-        try:
-            if conn.block_storage.get_type_encryption(volume_type.id).provider:
-                types.add(volume_type.name)
-        except Exception:  # a type without an encryption spec answers 404
-            continue
-    return types
-
-
-def check_compute(conn: Any, outputs: Mapping[str, Any], site: str) -> list[Check]:
+def check_compute(cloud: RebuiltSite, outputs: Mapping[str, Any], site: str) -> list[Check]:
     checks = []
-    servers = {s.name: s for s in conn.compute.servers()}
+    servers = cloud.server_statuses()
     for role, names in sorted(dict(outputs.get("instances") or {}).items()):
         for name in names:
-            server = servers.get(name)
+            status = servers.get(name)
             checks.append(
                 _check(
                     "compute",
                     f"instance {name} ACTIVE",
-                    server is not None and server.status == "ACTIVE",
-                    f"{role}: {server.status if server else 'absent'}",
+                    status == ACTIVE,
+                    f"{role}: {status if status is not None else 'absent'}",
                 )
             )
-    encrypted = encrypted_volume_types(conn)
-    volumes = [v for v in conn.block_storage.volumes() if (v.name or "").startswith(f"hub-{site}-")]
+    encrypted = cloud.encrypted_volume_types()
+    volumes = cloud.volumes(f"hub-{site}-")
     checks.append(
         _check("compute", "volumes exist", bool(volumes), f"{len(volumes)} volume(s) of the site")
     )
@@ -165,8 +148,8 @@ def check_compute(conn: Any, outputs: Mapping[str, Any], site: str) -> list[Chec
             _check(
                 "compute",
                 f"volume {volume.name} encrypted",
-                volume.volume_type in encrypted and bool(volume.is_encrypted),
-                f"type {volume.volume_type}, encrypted={volume.is_encrypted}",
+                volume.volume_type in encrypted and volume.encrypted,
+                f"type {volume.volume_type}, encrypted={volume.encrypted}",
             )
         )
     return checks

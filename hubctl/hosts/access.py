@@ -20,7 +20,6 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from hubcore.paths import REPO_ROOT
 
@@ -64,16 +63,6 @@ class SiteAccess:
         except ValueError:
             shown = str(config)
         return f"ssh -F {shown} -J {ADMIN_USER}@{self.bastion} {ADMIN_USER}@{host}"
-
-
-def edge_router_id(conn: Any, site: str) -> str | None:
-    """The site's edge router in the connection's own project. Neutron shows an administrator
-    every project's routers, and every project that holds the same site names its router alike
-    (the test tenants do): the name alone is ambiguous."""
-    routers = list(
-        conn.network.routers(name=f"hub-{site}-edge", project_id=conn.current_project_id)
-    )
-    return str(routers[0].id) if len(routers) == 1 else None
 
 
 def operators_namespace(router_id: str | None, netns_dir: Path = NETNS_DIR) -> str | None:

@@ -11,8 +11,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
+from hubctl.cloud import Host, Hosts
 from hubctl.hosts import console
 from hubctl.hosts.console import BootState
 
@@ -63,35 +63,16 @@ class HostBoot:
         return f"{self.name} ({self.role}): {self.state}: {why}"
 
 
-def _server(conn: Any, name: str) -> Any | None:
-    found = list(conn.compute.servers(name=f"^{name}$"))
-    return found[0] if found else None
-
-
-def _console(conn: Any, server: Any) -> str | None:
-    """The server's console log; None when Nova has none for it. Nova says ACTIVE for a while
-    after its hypervisor lost the guest (a restart under it), until its power-state sync finds
-    the guest off and reports the server SHUTOFF; until then it has no console to give."""
-    from hubctl.cloud import Fault, fault_of
-
-    try:
-        return str(conn.compute.get_server_console_output(server)["output"] or "")
-    except Exception as error:
-        if fault_of(error)[0] is Fault.NOT_FOUND:
-            return None
-        raise
-
-
-def _no_console(server: Any) -> str:
+def _no_console(server: Host) -> str:
     return (
         f"Nova has no console for it: its guest does not run, yet Nova reports it {server.status}"
     )
 
 
-def _not_running(server: Any) -> list[str] | None:
+def _not_running(server: Host) -> list[str] | None:
     """Why a server that is neither running, building nor in error has no boot to read (Nova
     has no console for it), with the command that brings it back; None when it may run."""
-    status = str(server.status)
+    status = server.status
     if status == STOPPED:
         return [f"Nova reports it {STOPPED}: it is not running; `hubctl up` starts it"]
     if status in NOT_RUNNING:
@@ -103,7 +84,7 @@ def _not_running(server: Any) -> list[str] | None:
 
 
 def wait(
-    conn: Any,
+    cloud: Hosts,
     hosts: Mapping[str, list[str]],
     *,
     timeout_s: float = DEFAULT_TIMEOUT_S,
@@ -119,15 +100,17 @@ def wait(
     pending = list(boots)
     while pending:
         for boot in list(pending):
-            server = _server(conn, boot.name)
+            server = cloud.find(boot.name)
             if server is None:
                 boot.state, boot.errors = BootState.FAILED.value, ["no such server in the project"]
             elif server.status == "ERROR":
-                fault = (server.fault or {}).get("message", "") if server.fault else ""
-                boot.state, boot.errors = BootState.FAILED.value, [f"server in ERROR: {fault}"]
+                boot.state, boot.errors = (
+                    BootState.FAILED.value,
+                    [f"server in ERROR: {server.fault}"],
+                )
             elif server.status == STOPPED and not boot.started:
                 # Start it once; until Nova reports it running there is no console to read.
-                conn.compute.start_server(server)
+                cloud.start(server)
                 boot.started, boot.server_id = True, server.id
                 say(f"{boot.name} ({boot.role}): was {STOPPED}, started it")
             elif server.status in NOT_RUNNING:
@@ -140,7 +123,7 @@ def wait(
                     ]
             else:
                 boot.server_id = server.id
-                text = _console(conn, server)
+                text = cloud.console(server)
                 first = console.read(text or "")
                 boot.host_keys = first.host_keys
                 if first.state is not BootState.BOOTING:
@@ -165,18 +148,18 @@ def wait(
     return boots
 
 
-def read_once(conn: Any, hosts: Mapping[str, list[str]]) -> list[HostBoot]:
+def read_once(cloud: Hosts, hosts: Mapping[str, list[str]]) -> list[HostBoot]:
     """Each host's first boot as its console shows it now (host keys included), no waiting."""
     boots = []
     for role, names in hosts.items():
         for name in names:
             boot = HostBoot(name, role)
-            server = _server(conn, name)
+            server = cloud.find(name)
             if server is not None:
                 boot.server_id = server.id
             if server is not None and (stopped := _not_running(server)) is not None:
                 boot.state, boot.errors = BootState.FAILED.value, stopped
-            elif server is not None and (text := _console(conn, server)) is None:
+            elif server is not None and (text := cloud.console(server)) is None:
                 boot.state, boot.errors = BootState.FAILED.value, [_no_console(server)]
             elif server is not None:
                 first = console.read(text or "")

@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from hubctl.cloud import project_of
+from hubctl.cloud import hosts_of, project_of
 from hubctl.hosts import access, boot
 
 
@@ -55,17 +55,18 @@ def prepare(
         str(role): [str(n) for n in names] for role, names in dict(compute["instances"]).items()
     }
     boots = (
-        boot.wait(conn, roles, timeout_s=timeout_s, say=say)
+        boot.wait(hosts_of(conn), roles, timeout_s=timeout_s, say=say)
         if wait
-        else boot.read_once(conn, roles)
+        else boot.read_once(hosts_of(conn), roles)
     )
     names = [name for group in roles.values() for name in group]
-    addresses = project_of(conn).host_addresses(names)
+    project = project_of(conn)
+    addresses = project.host_addresses(names)
     bastions = [addresses[n] for n in roles.get("bastion", []) if addresses.get(n)]
     key = compute.get("admin_private_key")
     site_access = None
     if bastions and isinstance(key, str) and key:
-        netns = access.operators_namespace(access.edge_router_id(conn, site))
+        netns = access.operators_namespace(project.edge_router_id(site))
         names_of = {address: name for name, address in addresses.items() if address}
         site_access = access.write(
             site,

@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from hubctl.cloud import project_of
 from hubctl.drill.model import Check
 from hubctl.hosts import site as site_hosts
 from hubctl.verify import flows, hostsuite
@@ -55,11 +56,12 @@ class Verification:
 
 def data_volumes(conn: Any, prepared: site_hosts.SiteHosts) -> dict[str, str]:
     """Each data host's data volume id (its hardening names the disk after it)."""
+    project = project_of(conn)
     found = {}
     for name in prepared.roles.get("data", []):
-        volume = conn.block_storage.find_volume(f"{name}-data", ignore_missing=True)
+        volume = project.volume_id(f"{name}-data")
         if volume is not None:
-            found[name] = str(volume.id)
+            found[name] = volume
     return found
 
 
@@ -101,9 +103,4 @@ def load(
         raise VerifyError(
             f"--site {site}: hosts without a finished first boot: {'; '.join(unbooted)}"
         )
-    data_volumes = {}
-    for name in prepared.roles.get("data", []):
-        volume = conn.block_storage.find_volume(f"{name}-data", ignore_missing=True)
-        if volume is not None:
-            data_volumes[name] = str(volume.id)
-    return Verification(config, prepared, data_volumes)
+    return from_hosts(conn, config, prepared)

@@ -72,10 +72,11 @@ BOOT = textwrap.dedent(
 WAIT = textwrap.dedent(
     """
     import json, openstack, sys
+    from hubctl.cloud import hosts_of
     from hubctl.hosts import boot
     conn = openstack.connect(cloud="local")
     said = []
-    [read] = boot.wait(conn, {"app": ["stop-test"]}, timeout_s=1500, say=said.append)
+    [read] = boot.wait(hosts_of(conn), {"app": ["stop-test"]}, timeout_s=1500, say=said.append)
     print(json.dumps({
         "state": read.state, "started": read.started, "said": said[:-1],
     }))

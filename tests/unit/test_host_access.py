@@ -7,6 +7,7 @@ from types import SimpleNamespace
 
 from openstack.exceptions import NotFoundException
 
+from hubctl.cloud import Hosts, hosts_of, project_of
 from hubctl.hosts import access, boot
 
 KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----"
@@ -83,9 +84,10 @@ LOST = "ACTIVE without its guest"
 
 
 class FakeCompute:
-    """Nova as `boot.wait` sees it: servers by name, each with its status over time (the last
-    one stays), and the console each has printed so far. As Nova does, a server that does not
-    run has no console, and a start is refused unless the server is stopped."""
+    """Nova as `boot.wait` sees it through openstacksdk: servers by name, each with its status
+    over time (the last one stays), and the console each has printed so far. As Nova does, a
+    server that does not run has no console (a 404 when Nova still says ACTIVE), and a start is
+    refused unless the server is stopped."""
 
     def __init__(
         self, consoles: dict[str, list[str]], status: str | dict[str, list[str]] = "ACTIVE"
@@ -95,6 +97,8 @@ class FakeCompute:
             status if isinstance(status, dict) else {name: [status] for name in consoles}
         )
         self.started: list[str] = []
+        # Each server's status as last reported: what a start or a console request meets.
+        self.current: dict[str, str] = {}
 
     def _status(self, name: str) -> str:
         states = self.statuses[name]
@@ -104,31 +108,39 @@ class FakeCompute:
         bare = name.strip("^$")
         if bare not in self.consoles:
             return []
-        status = self._status(bare)
+        status = self.current[bare] = self._status(bare)
         # LOST: Nova still says ACTIVE, but its hypervisor lost the guest (no console).
-        lost = status == LOST
         return [
             SimpleNamespace(
                 id=f"id-{bare}",
                 name=bare,
-                status="ACTIVE" if lost else status,
+                status="ACTIVE" if status == LOST else status,
                 fault=None,
-                lost=lost,
             )
         ]
 
-    def start_server(self, server: SimpleNamespace) -> None:
-        if server.status != "SHUTOFF":
-            raise AssertionError(f"Nova refuses to start a server in {server.status}")
-        self.started.append(server.name)
+    def _name(self, server_id: str) -> str:
+        return server_id.removeprefix("id-")
 
-    def get_server_console_output(self, server: SimpleNamespace) -> dict[str, str]:
-        if server.lost:
+    def start_server(self, server_id: str) -> None:
+        name = self._name(server_id)
+        if self.current[name] != "SHUTOFF":
+            raise AssertionError(f"Nova refuses to start a server in {self.current[name]}")
+        self.started.append(name)
+
+    def get_server_console_output(self, server_id: str) -> dict[str, str]:
+        name = self._name(server_id)
+        if self.current[name] == LOST:
             raise NotFoundException("Guest does not have a console available")
-        if server.status != "ACTIVE":
+        if self.current[name] != "ACTIVE":
             raise AssertionError("Guest does not have a console available")
-        pages = self.consoles[server.name]
+        pages = self.consoles[name]
         return {"output": pages.pop(0) if len(pages) > 1 else pages[0]}
+
+
+def hosts(compute: FakeCompute) -> Hosts:
+    """The seam's OpenStack implementation over the stand-in Nova."""
+    return hosts_of(SimpleNamespace(compute=compute))
 
 
 def run_wait(
@@ -144,10 +156,9 @@ def run_wait_on(
     compute: FakeCompute, timeout_s: float = 100.0
 ) -> tuple[list[boot.HostBoot], list[str], FakeCompute]:
     now = [0.0]
-    conn = SimpleNamespace(compute=compute)
     lines: list[str] = []
     boots = boot.wait(
-        conn,
+        hosts(compute),
         {
             "bastion": [n for n in compute.consoles if "bastion" in n],
             "app": [n for n in compute.consoles if "app" in n],
@@ -221,7 +232,7 @@ def test_a_host_without_a_console_until_the_timeout_says_nova_has_none():
 
 def test_reading_once_a_host_without_a_console_says_nova_has_none():
     compute = FakeCompute({"hub-app-0": [FINISHED]}, LOST)
-    [read] = boot.read_once(SimpleNamespace(compute=compute), {"app": ["hub-app-0"]})
+    [read] = boot.read_once(hosts(compute), {"app": ["hub-app-0"]})
     assert (read.state, read.errors) == (
         "failed",
         ["Nova has no console for it: its guest does not run, yet Nova reports it ACTIVE"],
@@ -257,9 +268,7 @@ def test_reading_once_reports_a_stopped_host_without_starting_it():
         {"hub-bastion-0": [FINISHED], "hub-app-0": [FINISHED]},
         {"hub-bastion-0": ["ACTIVE"], "hub-app-0": ["SHUTOFF"]},
     )
-    boots = boot.read_once(
-        SimpleNamespace(compute=compute), {"bastion": ["hub-bastion-0"], "app": ["hub-app-0"]}
-    )
+    boots = boot.read_once(hosts(compute), {"bastion": ["hub-bastion-0"], "app": ["hub-app-0"]})
     assert compute.started == []
     assert [b.state for b in boots] == ["finished", "failed"]
     assert boots[1].errors == ["Nova reports it SHUTOFF: it is not running; `hubctl up` starts it"]
@@ -334,9 +343,9 @@ def test_the_edge_router_is_the_one_of_the_connections_own_project():
         SimpleNamespace(id="theirs-1", name="hub-local-edge", project_id="test-tenant"),
         SimpleNamespace(id="ours-2", name="hub-local-edge", project_id="own"),
     )
-    assert access.edge_router_id(conn, "local") == "ours-2"
+    assert project_of(conn).edge_router_id("local") == "ours-2"
 
 
 def test_no_edge_router_in_the_own_project_is_none_even_when_another_project_has_one():
     conn = _admin_sees(SimpleNamespace(id="x", name="hub-local-edge", project_id="test-tenant"))
-    assert access.edge_router_id(conn, "local") is None
+    assert project_of(conn).edge_router_id("local") is None

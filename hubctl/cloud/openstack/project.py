@@ -58,5 +58,20 @@ class OpenStackProject:
                 found[server.name] = ips[0] if ips else ""
         return found
 
+    def volume_id(self, name: str) -> str | None:
+        volume = self.conn.block_storage.find_volume(name, ignore_missing=True)
+        return str(volume.id) if volume is not None else None
+
+    def edge_router_id(self, site: str) -> str | None:
+        # Neutron shows an administrator every project's routers, and every project that holds
+        # the same site names its router alike (the test tenants do): the name alone is
+        # ambiguous, so the connection's own project is asked for.
+        routers = list(
+            self.conn.network.routers(
+                name=f"hub-{site}-edge", project_id=self.conn.current_project_id
+            )
+        )
+        return str(routers[0].id) if len(routers) == 1 else None
+
     def reasons_in_error(self, name_prefix: str) -> list[CloudReason]:
         return cloud_reasons(self.conn, name_prefix)
