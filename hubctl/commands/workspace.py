@@ -167,7 +167,7 @@ def _say(line: str) -> None:
 def _wait_boot(run: LayerRun) -> int:
     """The workspace's hosts' first boot, each judged on its console, in the workspace's own
     project (with the operator's credentials)."""
-    from hubctl.cloud import connect_from_env
+    from hubctl.cloud import connect_from_env, hosts_of
     from hubctl.hosts import boot
 
     instances = run.outputs["instances"]
@@ -175,7 +175,7 @@ def _wait_boot(run: LayerRun) -> int:
     project = str(run.outputs["project_name"])
     conn = connect_from_env({**os.environ, "OS_PROJECT_NAME": project})
     boots = boot.wait(
-        conn,
+        hosts_of(conn),
         {"workspace": names},
         say=lambda line: console.print(line, markup=False, soft_wrap=True),
     )
