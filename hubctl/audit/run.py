@@ -23,11 +23,12 @@ from hubcore.stackfiles import load_layered_config
 from hubcore.stacks import Layer, StackName
 from hubcore.values import ConfigError, ConfigValue
 from hubctl.audit.compare import Status, classify, missing
-from hubctl.audit.inventory import RAW_KINDS, SERVICES, Gap, GapKind, RawProject, read_project
 from hubctl.audit.mapping import build_all
 from hubctl.audit.states import StackState, read_states
 from hubctl.audit.target import ProjectRead, kind, target
 from hubctl.cloud import CloudAuthError, cloud_entries, connect_like, connect_named, token_of
+from hubctl.cloud.inventory import Gap, GapKind, RawProject
+from hubctl.cloud.openstack.inventory import RAW_KINDS, SERVICES, read_project
 from policies.config import PackConfig
 from policies.evaluate import Report, evaluate
 from policies.facts import site_facts

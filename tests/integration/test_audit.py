@@ -25,8 +25,8 @@ from hubcore.paths import REPO_ROOT
 from hubcore.stacks import SITE_LAYERS
 from hubctl.audit.builders import Live
 from hubctl.audit.compare import drift_of
-from hubctl.audit.inventory import read_project
 from hubctl.audit.mapping import LIVE_TYPES, build_all
+from hubctl.cloud.openstack.inventory import read_project
 from hubctl.deploy import SiteDeployer, select_stack
 from hubctl.state_export import parse_state
 from policies.model import ResourceView

@@ -20,8 +20,8 @@ from hubcore.resource_types import (
 )
 from hubctl.audit.builders import Live
 from hubctl.audit.compare import Status, classify, drift_of, missing
-from hubctl.audit.inventory import GapKind, Reader, Truncated
-from hubctl.audit.inventory import classify as fault
+from hubctl.cloud.inventory import GapKind, Reader, Truncated
+from hubctl.cloud.inventory import classify as fault
 from policies.model import SECRET_MASK, ResourceView
 
 STACK = "local-network"

@@ -7,8 +7,8 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from hubctl.audit.compare import REDACTED, shown
-from hubctl.audit.inventory import RawProject
 from hubctl.audit.run import _drop_services_already_read
+from hubctl.cloud.inventory import RawProject
 
 
 def project(region: str, **objects: list[str]) -> RawProject:
