@@ -13,10 +13,12 @@ pack's resource model is hubctl.audit.builders' job, by hubctl.audit.mapping's t
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
+
+from hubctl.cloud.api import Fault
 
 
 class GapKind(StrEnum):
@@ -58,9 +60,10 @@ class Truncated(Exception):
 
 @dataclass
 class Reader:
-    """One connection's reads, with every fault recorded as a Gap."""
+    """One connection's reads, with every fault recorded as a Gap: `fault_of` is the cloud's
+    own reading of its client's exceptions (hubctl.cloud.fault_of)."""
 
-    conn: Any
+    fault_of: Callable[[BaseException], tuple[Fault, str]]
     project: str
     region: str
     limit: int
@@ -86,7 +89,7 @@ class Reader:
         except Truncated:
             raise
         except Exception as error:  # every fault becomes a gap, never a traceback
-            kind, detail = classify(error)
+            kind, detail = gap_of(*self.fault_of(error))
             if kind in (GapKind.FORBIDDEN, GapKind.ABSENT, GapKind.UNREACHABLE, GapKind.TIMEOUT):
                 self.failed_services.add(service)
             self.gap(kind, service, what, detail)
@@ -99,7 +102,7 @@ class Reader:
         try:
             return call()
         except Exception as error:
-            kind, detail = classify(error)
+            kind, detail = gap_of(*self.fault_of(error))
             if kind is GapKind.ERROR and detail == NOT_FOUND:
                 kind, detail = GapKind.VANISHED, "deleted while the audit read it"
             if kind in (GapKind.UNREACHABLE, GapKind.TIMEOUT):
@@ -108,12 +111,8 @@ class Reader:
             return None
 
 
-def classify(error: BaseException) -> tuple[GapKind, str]:
-    """What kind of gap a failed read is, and a short why (the cloud seam tells the faults
-    apart: hubctl.cloud.fault_of)."""
-    from hubctl.cloud import Fault, fault_of
-
-    fault, detail = fault_of(error)
+def gap_of(fault: Fault, detail: str) -> tuple[GapKind, str]:
+    """What kind of gap a failed read is, from what kind of failure the cloud says it was."""
     if fault is Fault.NOT_FOUND:
         return GapKind.ERROR, NOT_FOUND
     if fault is Fault.ERROR:
@@ -142,3 +141,23 @@ class RawProject:
 
     def of(self, kind: str) -> list[Any]:
         return self.objects.get(kind, [])
+
+
+class Inventory(Protocol):
+    """One project of a site in one region, read for the audit: read-only, and every fault a
+    `Gap` instead of an exception."""
+
+    # The services the inventory reads, each with the kinds of object it lists there (the keys
+    # of RawProject.objects), in reading order.
+    kinds_by_service: Mapping[str, tuple[str, ...]]
+
+    def endpoints(self) -> dict[str, str]:
+        """Each service's endpoint in the connection's region ('' when the region has none or
+        the catalogue does not answer): two regions with one endpoint are one service."""
+        ...
+
+    def read(self, region: str, limit: int, skip_services: Iterable[str] = ()) -> RawProject:
+        """Every kind of object of the project, then the details the audit's mapping needs;
+        at most `limit` objects (then a TRUNCATED gap); `skip_services` are not read (another
+        region's read already covered their endpoint)."""
+        ...

@@ -7,13 +7,14 @@ gap (hubctl.cloud.inventory.Reader).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
 from hubctl.cloud.api import HttpStatusError
 from hubctl.cloud.inventory import GapKind, RawProject, Reader, Truncated
+from hubctl.cloud.openstack.faults import fault_of
 
 # ---------------------------------------------------------------------------- raw kinds
 
@@ -104,7 +105,7 @@ def read_project(
     project = str(conn.current_project_id)
     name = str(getattr(conn, "auth", {}).get("project_name", "") or project)
     raw = RawProject(project, name, region)
-    reader = Reader(conn, name, region, limit)
+    reader = Reader(fault_of, name, region, limit)
     skipped = set(skip_services)
     failed_before: set[str] = set()
     try:
@@ -179,3 +180,28 @@ def _read_details(conn: Any, raw: RawProject, reader: Reader) -> None:
             partial(conn.load_balancer.members, pool.id),
         )
         raw.objects.setdefault("members", []).extend(members)
+
+
+class OpenStackInventory:
+    """hubctl.cloud.inventory.Inventory through one openstacksdk connection."""
+
+    kinds_by_service: Mapping[str, tuple[str, ...]] = {
+        service: tuple(kind.kind for kind in RAW_KINDS if kind.service == service)
+        for service in SERVICES
+    }
+
+    def __init__(self, conn: Any) -> None:
+        self.conn = conn
+
+    def endpoints(self) -> dict[str, str]:
+        found = {}
+        for service in SERVICES:
+            try:
+                proxy = getattr(self.conn, service.replace("-", "_"), None)
+                found[service] = str(proxy.get_endpoint() or "") if proxy is not None else ""
+            except Exception:  # absent or not answering: read (and reported) when listed
+                found[service] = ""
+        return found
+
+    def read(self, region: str, limit: int, skip_services: Iterable[str] = ()) -> RawProject:
+        return read_project(self.conn, region, limit, skip_services)
