@@ -115,6 +115,11 @@ class ObjectStore(Protocol):
         """The container's metadata, keys lower-cased; None when it does not exist."""
         ...
 
+    def endpoint(self) -> str:
+        """The store's URL in the connection's region; '' when the region has no object store
+        (or its catalogue does not answer): then nothing of it can be read this way."""
+        ...
+
 
 @dataclass(frozen=True)
 class Host:

@@ -41,3 +41,9 @@ class OpenStackObjectStore:
         except sdk.NotFoundException:
             return None
         return {str(k).lower(): str(v) for k, v in meta.items()}
+
+    def endpoint(self) -> str:
+        try:
+            return str(self.conn.object_store.get_endpoint() or "")
+        except Exception:  # no object store in the catalogue, or no catalogue at all
+            return ""

@@ -1,0 +1,88 @@
+"""The audit reads an s3:// state bucket of the site's own cloud through the seam's ObjectStore
+(hubctl.audit.states): on a stand-in openstacksdk connection, through OpenStack's store."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from openstack import exceptions as sdk
+
+from hubctl.audit.states import STACKS_PREFIX, StatesError, _store, _SwiftBucket
+
+URL = "s3://hub-local-state?endpoint=http://127.0.0.1:8080&region=LOCAL1"
+
+
+class Swift:
+    """openstacksdk's object-store proxy, holding `containers` (name -> {object: bytes})."""
+
+    def __init__(self, containers: dict[str, dict[str, bytes]], endpoint: Any) -> None:
+        self.containers, self.endpoint_answer = containers, endpoint
+
+    def get_endpoint(self) -> Any:
+        if isinstance(self.endpoint_answer, Exception):
+            raise self.endpoint_answer
+        return self.endpoint_answer
+
+    def objects(self, container: str, prefix: str = "") -> list[Any]:
+        if container not in self.containers:
+            raise sdk.NotFoundException("no container")
+        return [SimpleNamespace(name=n, etag="", content_length=len(d), last_modified_at="")
+                for n, d in self.containers[container].items() if n.startswith(prefix)]  # fmt: skip
+
+    def download_object(self, name: str, container: str) -> bytes:
+        try:
+            return self.containers[container][name]
+        except KeyError:
+            raise sdk.NotFoundException("no object") from None
+
+
+def conn(containers: dict[str, dict[str, bytes]], endpoint: Any) -> Any:
+    return SimpleNamespace(object_store=Swift(containers, endpoint))
+
+
+STATE = {
+    f"{STACKS_PREFIX}hub/local-network.json": b"{}",
+    f"{STACKS_PREFIX}hub/local-kms.json": b"{}",
+    ".pulumi/meta.yaml": b"version: 1",
+}
+
+
+def test_a_bucket_on_the_sites_own_object_store_is_read_through_it_by_prefix() -> None:
+    store = _store(URL, conn({"hub-local-state": STATE}, "http://127.0.0.1:8080/v1/AUTH_p"))
+    assert isinstance(store, _SwiftBucket)
+    assert store.keys(STACKS_PREFIX) == [
+        f"{STACKS_PREFIX}hub/local-kms.json",
+        f"{STACKS_PREFIX}hub/local-network.json",
+    ]
+    assert store.read(f"{STACKS_PREFIX}hub/local-kms.json") == b"{}"
+
+
+def test_a_missing_bucket_is_an_error_naming_it_not_an_empty_backend() -> None:
+    store = _store(URL, conn({}, "http://127.0.0.1:8080/v1/AUTH_p"))
+    with pytest.raises(FileNotFoundError, match="hub-local-state"):
+        store.keys(STACKS_PREFIX)
+
+
+def test_a_state_listed_then_gone_is_an_error_naming_it() -> None:
+    store = _store(URL, conn({"hub-local-state": {}}, "http://127.0.0.1:8080/v1/AUTH_p"))
+    with pytest.raises(FileNotFoundError, match=r"local-network\.json"):
+        store.read(f"{STACKS_PREFIX}hub/local-network.json")
+
+
+@pytest.mark.parametrize(
+    "endpoint",
+    [
+        "http://127.0.0.1:9999/v1/AUTH_p",  # another host: the bucket is not this store's
+        None,  # the region has no object store
+        sdk.EndpointNotFound("no object-store in the catalogue"),
+    ],
+)
+def test_a_bucket_elsewhere_is_read_over_s3_with_the_callers_keys(
+    endpoint: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID", raising=False)
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY", raising=False)
+    with pytest.raises(StatesError, match="AWS_ACCESS_KEY_ID"):
+        _store(URL, conn({"hub-local-state": STATE}, endpoint))
