@@ -1,5 +1,7 @@
-"""The audit reads an s3:// state bucket of the site's own cloud through the seam's ObjectStore
-(hubctl.audit.states): on a stand-in openstacksdk connection, through OpenStack's store."""
+"""What hubctl reads of an object store goes through the seam's ObjectStore: the audit's s3://
+state bucket on the site's own cloud (hubctl.audit.states), the escrow's key ids
+(hubctl.datasets.recovery), whether an s3:// backend is the site's own store (hubctl.backend).
+On a stand-in openstacksdk connection, so OpenStack's store is covered too."""
 
 from __future__ import annotations
 
@@ -10,6 +12,8 @@ import pytest
 from openstack import exceptions as sdk
 
 from hubctl.audit.states import STACKS_PREFIX, StatesError, _store, _SwiftBucket
+from hubctl.backend import SiteBackend
+from hubctl.datasets.recovery import escrowed_key_ids
 
 URL = "s3://hub-local-state?endpoint=http://127.0.0.1:8080&region=LOCAL1"
 
@@ -86,3 +90,51 @@ def test_a_bucket_elsewhere_is_read_over_s3_with_the_callers_keys(
     monkeypatch.delenv("AWS_SECRET_ACCESS_KEY", raising=False)
     with pytest.raises(StatesError, match="AWS_ACCESS_KEY_ID"):
         _store(URL, conn({"hub-local-state": STATE}, endpoint))
+
+
+# ---------------------------------------------------------------------- the escrow's key ids
+
+ESCROW = {
+    "escrow/cohorts/k-2.json": b"{}",
+    "escrow/cohorts/k-1.json": b"{}",
+    "escrow/cohorts/k-1.shares": b"",  # not a record
+    "escrow/cohorts-old/k-9.json": b"{}",  # another dataset whose name starts alike
+}
+
+
+def test_the_escrowed_key_ids_are_the_datasets_records_sorted() -> None:
+    replica = conn({"hub-local-escrow": ESCROW}, "http://127.0.0.1:8080/v1/AUTH_p")
+    assert escrowed_key_ids(replica, "hub-local-escrow", "cohorts") == ["k-1", "k-2"]
+
+
+def test_no_escrow_container_is_an_error_naming_it_not_no_keys() -> None:
+    replica = conn({}, "http://127.0.0.1:8080/v1/AUTH_p")
+    with pytest.raises(FileNotFoundError, match="hub-local-escrow"):
+        escrowed_key_ids(replica, "hub-local-escrow", "cohorts")
+
+
+# ---------------------------------------------------------- an s3:// backend on the site's cloud
+
+
+class Cloud:
+    def __init__(self, endpoint: Any) -> None:
+        self.endpoint = endpoint
+
+    def connect(self) -> Any:
+        return conn({}, self.endpoint)
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "on_site"),
+    [
+        ("http://127.0.0.1:8080/v1/AUTH_p", True),
+        ("http://127.0.0.1:9999/v1/AUTH_p", False),
+        (None, False),
+        (sdk.EndpointNotFound("no object-store in the catalogue"), False),
+    ],
+)
+def test_an_s3_backend_is_the_sites_own_store_only_on_the_same_host(
+    endpoint: Any, on_site: bool
+) -> None:
+    backend = SiteBackend(URL, {}, Cloud(endpoint))  # type: ignore[arg-type]
+    assert backend._on_site_cloud() is on_site
