@@ -5,6 +5,7 @@ credentials and region (`SiteCloud`, `site_cloud`), the project of a connection 
 or of the provider's own credentials (`named_project`), the object store of a connection
 (`object_store_of`), its servers as the host wait sees them (`hosts_of`), a project as the
 audit reads it (`inventory_of`), a rebuilt site as a drill reads it back (`rebuilt_site_of`),
+what still answers of a closed workspace (`remnants_of`),
 what kind of failure a client's exception is (`fault_of`), the audit's read-only connections
 (`connect_named`, `connect_like`, `cloud_entries`, `token_of`) and emptying a container before a
 destroy (`empty_container`) come from the implementation.
@@ -25,6 +26,7 @@ from hubctl.cloud.api import (
     ObjectStore,
     Project,
     RebuiltSite,
+    Remnants,
     StoredObject,
 )
 from hubctl.cloud.inventory import Inventory
@@ -52,6 +54,7 @@ __all__ = [
     "ObjectStore",
     "Project",
     "RebuiltSite",
+    "Remnants",
     "SiteCloud",
     "StoredObject",
     "cloud_entries",
@@ -66,6 +69,7 @@ __all__ = [
     "object_store_of",
     "project_of",
     "rebuilt_site_of",
+    "remnants_of",
     "site_cloud",
     "token_of",
 ]
@@ -104,6 +108,13 @@ def rebuilt_site_of(conn: Any) -> RebuiltSite:
     from hubctl.cloud.openstack.rebuilt import OpenStackRebuiltSite
 
     return OpenStackRebuiltSite(conn)
+
+
+def remnants_of(conn: Any) -> Remnants:
+    """What still answers of a closed workspace, through an SDK connection (openstacksdk's)."""
+    from hubctl.cloud.openstack.remnants import OpenStackRemnants
+
+    return OpenStackRemnants(conn)
 
 
 def fault_of(error: BaseException) -> tuple[Fault, str]:

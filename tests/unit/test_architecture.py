@@ -351,7 +351,6 @@ SDK_CALLS_LEFT = {
     "hubctl/datasets/shred.py": 8,
     "hubctl/drill/replication.py": 3,
     "hubctl/envelope.py": 3,
-    "hubctl/workspaces/close_checks.py": 2,
     "hubctl/workspaces/closing.py": 2,
     "hubctl/workspaces/closing_record.py": 2,
 }
