@@ -120,6 +120,14 @@ class ObjectStore(Protocol):
         (or its catalogue does not answer): then nothing of it can be read this way."""
         ...
 
+    def write(self, container: str, name: str, data: bytes) -> None:
+        """Store `data` as the object (replacing it); the client's error when the store refuses."""
+        ...
+
+    def set_metadata(self, container: str, values: Mapping[str, str]) -> None:
+        """Set these metadata keys on the container, leaving its other keys as they are."""
+        ...
+
 
 # What a check that something is gone observed: the HTTP status the cloud answered (for a
 # listing, how many it listed), or why no answer came. Only a 404 (a listing: 0) says gone; 401,

@@ -13,6 +13,7 @@ from openstack import exceptions as sdk
 
 from hubctl.audit.states import STACKS_PREFIX, StatesError, _store, _SwiftBucket
 from hubctl.backend import SiteBackend
+from hubctl.cloud import object_store_of
 from hubctl.datasets.recovery import escrowed_key_ids
 
 URL = "s3://hub-local-state?endpoint=http://127.0.0.1:8080&region=LOCAL1"
@@ -138,3 +139,36 @@ def test_an_s3_backend_is_the_sites_own_store_only_on_the_same_host(
 ) -> None:
     backend = SiteBackend(URL, {}, Cloud(endpoint))  # type: ignore[arg-type]
     assert backend._on_site_cloud() is on_site
+
+
+# ------------------------------------------------------------------- writes through the seam
+
+
+class Recorder:
+    """openstacksdk's object-store proxy, recording the writes it is asked for."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = []
+
+    def upload_object(self, *args: Any, **kwargs: Any) -> None:
+        self.calls.append(("upload_object", args, kwargs))
+
+    def set_container_metadata(self, *args: Any, **kwargs: Any) -> None:
+        self.calls.append(("set_container_metadata", args, kwargs))
+
+
+def test_a_write_uploads_that_object_into_that_container() -> None:
+    swift = Recorder()
+    object_store_of(SimpleNamespace(object_store=swift)).write("escrow", "a/b.json", b"{}")
+    assert swift.calls == [
+        ("upload_object", (), {"container": "escrow", "name": "a/b.json", "data": b"{}"})
+    ]
+
+
+def test_set_metadata_sets_exactly_the_keys_given_on_that_container() -> None:
+    swift = Recorder()
+    store = object_store_of(SimpleNamespace(object_store=swift))
+    store.set_metadata("ds-replica", {"hub-last-sync": "2026-12-07T18:00:00+00:00"})
+    assert swift.calls == [
+        ("set_container_metadata", ("ds-replica",), {"hub-last-sync": "2026-12-07T18:00:00+00:00"})
+    ]
