@@ -31,7 +31,7 @@ from hubcore.paths import REPO_ROOT
 from hubcore.stackfiles import load_layered_config, missing_site_stacks
 from hubcore.stacks import SITE_LAYERS, StackName
 from hubcore.values import ConfigError
-from hubctl.cloud import SiteCloud
+from hubctl.cloud import SiteCloud, object_store_of
 
 OVERRIDE = "HUB_STATE_BACKEND"
 # The engine's own variable: hubctl always sets it for the engine, and only judges the caller's.
@@ -335,9 +335,8 @@ class SiteBackend:
         """Whether the S3 endpoint is the object store of the site's own cloud (its Swift)."""
         if self.cloud is None:
             return False
-        try:
-            swift = self.cloud.connect().object_store.get_endpoint() or ""
-        except Exception:  # no object store in the catalogue: no Swift fallback
+        swift = object_store_of(self.cloud.connect()).endpoint()
+        if not swift:  # no object store in the catalogue: no Swift fallback
             return False
         return urlparse(swift).netloc == urlparse(_endpoint(self.url)).netloc
 

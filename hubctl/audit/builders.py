@@ -1,7 +1,7 @@
-"""The builders: one function per live type, turning the openstacksdk objects of a project read
-(hubctl.audit.inventory) into `Live` resources in the provider's model, with the provider's
-type token and property names and values as a `pulumi stack export` of the bridged provider
-carries them. hubctl.audit.mapping.LIVE_TYPES names each type's builder.
+"""The builders: one function per live type, turning the openstacksdk objects of a project
+read (hubctl.cloud.openstack.inventory) into `Live` resources in the provider's model, with the
+provider's type token and property names and values as a `pulumi stack export` of the bridged
+provider carries them. hubctl.audit.mapping.LIVE_TYPES names each type's builder.
 """
 
 from __future__ import annotations
@@ -37,8 +37,8 @@ from hubcore.resource_types import (
     SUBNET_ROUTE,
     VOLUME,
 )
-from hubctl.audit.inventory import RawProject
 from hubctl.audit.normalise import truth
+from hubctl.cloud.inventory import RawProject
 from hubctl.cloud.openstack.types import route_id
 
 # Live objects of a type the pack does not admit: judged (and refused) by inventory-known-type.

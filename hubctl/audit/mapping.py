@@ -85,7 +85,6 @@ from hubctl.audit.builders import (
     subnets,
     volumes,
 )
-from hubctl.audit.inventory import Gap, GapKind, RawProject
 from hubctl.audit.normalise import (
     Compared,
     acl,
@@ -97,6 +96,7 @@ from hubctl.audit.normalise import (
     text_set,
     truth,
 )
+from hubctl.cloud.inventory import Gap, GapKind, RawProject
 
 
 @dataclass(frozen=True)

@@ -23,11 +23,18 @@ from hubcore.stackfiles import load_layered_config
 from hubcore.stacks import Layer, StackName
 from hubcore.values import ConfigError, ConfigValue
 from hubctl.audit.compare import Status, classify, missing
-from hubctl.audit.inventory import RAW_KINDS, SERVICES, Gap, GapKind, RawProject, read_project
 from hubctl.audit.mapping import build_all
 from hubctl.audit.states import StackState, read_states
 from hubctl.audit.target import ProjectRead, kind, target
-from hubctl.cloud import CloudAuthError, cloud_entries, connect_like, connect_named, token_of
+from hubctl.cloud import (
+    CloudAuthError,
+    cloud_entries,
+    connect_like,
+    connect_named,
+    inventory_of,
+    token_of,
+)
+from hubctl.cloud.inventory import Gap, GapKind, RawProject
 from policies.config import PackConfig
 from policies.evaluate import Report, evaluate
 from policies.facts import site_facts
@@ -145,18 +152,6 @@ def identity_of(conn: Any) -> dict[str, Any]:
     }
 
 
-def _endpoints(conn: Any) -> dict[str, str]:
-    """Each service's endpoint in the connection's region (empty when it has none)."""
-    found = {}
-    for service in SERVICES:
-        try:
-            proxy = getattr(conn, service.replace("-", "_"), None)
-            found[service] = str(proxy.get_endpoint() or "") if proxy is not None else ""
-        except Exception:  # absent or not answering: read (and reported) when listed
-            found[service] = ""
-    return found
-
-
 # --------------------------------------------------------------------------- the audit
 
 
@@ -194,14 +189,15 @@ def run(options: AuditOptions, config: PackConfig) -> AuditResult:
     read_endpoints: dict[str, set[str]] = {}
     for region in regions:
         regional = conn if region == regions[0] else connect(options, region, base=conn)
-        endpoints = _endpoints(regional)
+        inventory = inventory_of(regional)
+        endpoints = inventory.endpoints()
         shared = {s for s, url in endpoints.items() if url and url in read_endpoints.get(s, set())}
         budget = options.max_resources - sum(r.raw.listed for r in reads)
-        raw = read_project(regional, region, budget, skip_services=shared)
+        raw = inventory.read(region, budget, skip_services=shared)
         for service, url in endpoints.items():
             read_endpoints.setdefault(service, set()).add(url)
         if reads:
-            _drop_services_already_read(raw, reads[0].raw)
+            _drop_services_already_read(raw, reads[0].raw, inventory.kinds_by_service)
         reads.append(_project_read(raw, views, backend))
         gaps += raw.gaps
     # Workspace projects the audit could not enter: reported with the site's own project.
@@ -223,7 +219,7 @@ def run(options: AuditOptions, config: PackConfig) -> AuditResult:
             )
             continue
         budget = options.max_resources - sum(r.raw.listed for r in reads)
-        raw = read_project(scoped, regions[0], budget)
+        raw = inventory_of(scoped).read(regions[0], budget)
         reads.append(_project_read(raw, views, backend))
         gaps += raw.gaps
 
@@ -269,13 +265,14 @@ def _object_key(item: Any) -> str:
     return repr(item)
 
 
-def _drop_services_already_read(raw: RawProject, first: RawProject) -> None:
+def _drop_services_already_read(
+    raw: RawProject, first: RawProject, kinds_by_service: Mapping[str, tuple[str, ...]]
+) -> None:
     """A service of another region that lists exactly the objects the first region's listed is
     the same service behind another endpoint (the local cloud's LOCAL2 forwards to LOCAL1's):
     its objects are the first region's, judged there, never twice. Two real regions never list
     the same ids."""
-    for service in SERVICES:
-        kinds = [kind.kind for kind in RAW_KINDS if kind.service == service]
+    for service, kinds in kinds_by_service.items():
         mine = {(k, _object_key(o)) for k in kinds for o in raw.of(k)}
         theirs = {(k, _object_key(o)) for k in kinds for o in first.of(k)}
         if mine and mine == theirs:

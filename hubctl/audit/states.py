@@ -20,6 +20,7 @@ from urllib.parse import urlparse
 from hubcore.stacks import StackName
 from hubcore.values import ConfigError
 from hubctl.backend import BackendError, FileStore, SiteBackend, choose_backend
+from hubctl.cloud import ObjectStore, object_store_of
 from hubctl.state_export import StateError, parse_state
 from policies.evaluate import Target
 
@@ -66,16 +67,22 @@ def _export(data: bytes, key: str) -> bytes:
 
 
 class _SwiftBucket:
-    """A bucket of the site's own Swift, read with an openstacksdk connection."""
+    """A bucket of the site's own object store, read with the audit's own connection. A
+    bucket or a state that is not there is an error: the backend says it holds them."""
 
-    def __init__(self, conn: Any, bucket: str) -> None:
-        self.conn, self.bucket = conn, bucket
+    def __init__(self, store: ObjectStore, bucket: str) -> None:
+        self.store, self.bucket = store, bucket
 
     def keys(self, prefix: str) -> list[str]:
-        return sorted(o.name for o in self.conn.object_store.objects(self.bucket, prefix=prefix))
+        listed = self.store.listing(self.bucket, prefix)
+        if listed is None:
+            raise FileNotFoundError(f"the object store has no container {self.bucket}")
+        return sorted(o.name for o in listed)
 
     def read(self, key: str) -> bytes:
-        data: bytes = self.conn.object_store.download_object(key, container=self.bucket)
+        data = self.store.read(self.bucket, key)
+        if data is None:
+            raise FileNotFoundError(f"{key}: listed, then not found in container {self.bucket}")
         return data
 
 
@@ -87,13 +94,11 @@ def _store(url: str, conn: Any) -> Any:
     endpoint = dict(p.split("=", 1) for p in urlparse(url).query.split("&") if "=" in p).get(
         "endpoint", ""
     )
-    try:
-        swift = str(conn.object_store.get_endpoint() or "")
-    except Exception:  # no object store in the catalogue: the bucket is read over S3
-        swift = ""
+    store = object_store_of(conn)
+    swift = store.endpoint()  # '' without an object store: the bucket is read over S3
     bucket = urlparse(url).netloc
     if swift and urlparse(swift).netloc == urlparse(endpoint).netloc:
-        return _SwiftBucket(conn, bucket)
+        return _SwiftBucket(store, bucket)
     if not (os.environ.get("AWS_ACCESS_KEY_ID") and os.environ.get("AWS_SECRET_ACCESS_KEY")):
         raise StatesError(
             f"backend {url}: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (read-only S3 "

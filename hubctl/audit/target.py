@@ -17,8 +17,8 @@ from hubcore.stacks import StackName
 from hubcore.values import Location
 from hubctl.audit.builders import Live
 from hubctl.audit.compare import Comparison, Status, shown
-from hubctl.audit.inventory import Gap, GapKind, RawProject
 from hubctl.audit.mapping import declared_inputs
+from hubctl.cloud.inventory import Gap, GapKind, RawProject
 from policies.evaluate import Target
 from policies.model import AuditFacts, AuditFinding, AuditKind, ResourceView, SiteFacts
 

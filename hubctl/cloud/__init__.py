@@ -3,11 +3,12 @@
 hubctl's cloud-neutral code asks a `Project` (hubctl.cloud.api) for what it needs; a site's
 credentials and region (`SiteCloud`, `site_cloud`), the project of a connection (`project_of`)
 or of the provider's own credentials (`named_project`), the object store of a connection
-(`object_store_of`), its servers as the host wait sees them (`hosts_of`), a rebuilt site as a
-drill reads it back (`rebuilt_site_of`), what kind of failure a client's exception is
-(`fault_of`), the audit's read-only connections (`connect_named`, `connect_like`,
-`cloud_entries`, `token_of`) and emptying a container before a destroy (`empty_container`) come
-from the implementation.
+(`object_store_of`), its servers as the host wait sees them (`hosts_of`), a project as the
+audit reads it (`inventory_of`), a rebuilt site as a drill reads it back (`rebuilt_site_of`),
+what still answers of a closed workspace (`remnants_of`),
+what kind of failure a client's exception is (`fault_of`), the audit's read-only connections
+(`connect_named`, `connect_like`, `cloud_entries`, `token_of`) and emptying a container before a
+destroy (`empty_container`) come from the implementation.
 """
 
 from __future__ import annotations
@@ -25,8 +26,10 @@ from hubctl.cloud.api import (
     ObjectStore,
     Project,
     RebuiltSite,
+    Remnants,
     StoredObject,
 )
+from hubctl.cloud.inventory import Inventory
 from hubctl.cloud.openstack.credentials import (
     SiteCloud,
     cloud_entries,
@@ -47,9 +50,11 @@ __all__ = [
     "Host",
     "Hosts",
     "HttpStatusError",
+    "Inventory",
     "ObjectStore",
     "Project",
     "RebuiltSite",
+    "Remnants",
     "SiteCloud",
     "StoredObject",
     "cloud_entries",
@@ -59,10 +64,12 @@ __all__ = [
     "empty_container",
     "fault_of",
     "hosts_of",
+    "inventory_of",
     "named_project",
     "object_store_of",
     "project_of",
     "rebuilt_site_of",
+    "remnants_of",
     "site_cloud",
     "token_of",
 ]
@@ -89,11 +96,25 @@ def hosts_of(conn: Any) -> Hosts:
     return OpenStackHosts(conn)
 
 
+def inventory_of(conn: Any) -> Inventory:
+    """A project as the audit reads it through an SDK connection (openstacksdk's, today)."""
+    from hubctl.cloud.openstack.inventory import OpenStackInventory
+
+    return OpenStackInventory(conn)
+
+
 def rebuilt_site_of(conn: Any) -> RebuiltSite:
     """A rebuilt site as a drill reads it back through an SDK connection (openstacksdk's)."""
     from hubctl.cloud.openstack.rebuilt import OpenStackRebuiltSite
 
     return OpenStackRebuiltSite(conn)
+
+
+def remnants_of(conn: Any) -> Remnants:
+    """What still answers of a closed workspace, through an SDK connection (openstacksdk's)."""
+    from hubctl.cloud.openstack.remnants import OpenStackRemnants
+
+    return OpenStackRemnants(conn)
 
 
 def fault_of(error: BaseException) -> tuple[Fault, str]:

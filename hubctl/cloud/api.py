@@ -115,6 +115,53 @@ class ObjectStore(Protocol):
         """The container's metadata, keys lower-cased; None when it does not exist."""
         ...
 
+    def endpoint(self) -> str:
+        """The store's URL in the connection's region; '' when the region has no object store
+        (or its catalogue does not answer): then nothing of it can be read this way."""
+        ...
+
+    def write(self, container: str, name: str, data: bytes) -> None:
+        """Store `data` as the object (replacing it); the client's error when the store refuses."""
+        ...
+
+    def set_metadata(self, container: str, values: Mapping[str, str]) -> None:
+        """Set these metadata keys on the container, leaving its other keys as they are."""
+        ...
+
+
+# What a check that something is gone observed: the HTTP status the cloud answered (for a
+# listing, how many it listed), or why no answer came. Only a 404 (a listing: 0) says gone; 401,
+# 403, 500 or a timeout say nothing of it.
+Observed = int | str
+
+
+class Remnants(Protocol):
+    """What still answers of a closed workspace, asked with a scope that could see it (the
+    workspace's own, before its project goes; the operator's for the site's project and the
+    identities). Each answer is an `Observed`, never the client's exception."""
+
+    def container(self, name: str) -> Observed: ...
+
+    def server(self, server_id: str) -> Observed: ...
+
+    def servers_listed(self) -> Observed:
+        """How many servers the project lists, or why it listed none."""
+        ...
+
+    def volume(self, volume_id: str) -> Observed: ...
+
+    def network(self, network_id: str) -> Observed: ...
+
+    def secret(self, secret_id: str) -> Observed: ...
+
+    def secret_payload(self, secret_id: str) -> Observed: ...
+
+    def identities_listed(self, collection: str, name: str) -> Observed:
+        """How many `collection` entries ("projects", "users") the identity service lists
+        under `name` (a listing reads the database: a lookup by id may be answered from a
+        cache for a while after a deletion), or why it listed none ("HTTP 403"...)."""
+        ...
+
 
 @dataclass(frozen=True)
 class Host:

@@ -23,6 +23,7 @@ from typing import Any, Literal
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from hubctl.cloud import object_store_of
 from hubctl.datasets import custodians as shares
 from hubctl.datasets.keys import key_check, key_id
 from hubctl.datasets.store import KEY_REF_META, DatasetStore, KeyRing
@@ -133,8 +134,6 @@ def find_kek_ref(replica: Any, config: HubConfig) -> str:
 
 
 def read_record(escrow: Any, container: str, dataset: str, ident: str) -> EscrowRecord | None:
-    from hubctl.cloud import object_store_of
-
     name = record_name(dataset, ident)
     data = object_store_of(escrow).read(container, name)
     if data is None:
@@ -200,16 +199,12 @@ def escrow_site(
             record = _record(primary, config, dataset, ref, key, (kek_ref, kek), documents, now())
             for custodian, document in documents.items():
                 who = next(c for c in config.key_custodians.custodians if c.id == custodian)  # type: ignore[union-attr]
-                replica.object_store.upload_object(
-                    container=container,
-                    name=record.shares[custodian].object,
-                    data=shares.encrypt_share(document, who),
+                object_store_of(replica).write(
+                    container, record.shares[custodian].object, shares.encrypt_share(document, who)
                 )
             # The record last: a record in place means every share it lists is there.
-            replica.object_store.upload_object(
-                container=container,
-                name=record_name(dataset, ident),
-                data=record.model_dump_json(indent=1).encode(),
+            object_store_of(replica).write(
+                container, record_name(dataset, ident), record.model_dump_json(indent=1).encode()
             )
             done.append(Escrowed(dataset, ident, "escrowed", wanted))
     return done

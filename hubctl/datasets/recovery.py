@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from hubctl.cloud import object_store_of
 from hubctl.datasets.custodians import ShareError, combine, commitment, open_share
 from hubctl.datasets.escrow import EscrowError, EscrowRecord, read_record, record_name, unwrap
 from hubctl.datasets.keys import key_check
@@ -37,11 +38,15 @@ class CustodianKey:
 
 
 def escrowed_key_ids(escrow: Any, container: str, dataset: str) -> list[str]:
-    """Every key id of a dataset with an escrow record in the replica region."""
+    """Every key id of a dataset with an escrow record in the replica region. No escrow
+    container is an error naming it: callers tell "nothing escrowed" from "escrow lost"."""
     prefix = f"escrow/{dataset}/"
+    listed = object_store_of(escrow).listing(container, prefix)
+    if listed is None:
+        raise FileNotFoundError(f"the object store has no container {container}")
     return sorted(
         o.name.removeprefix(prefix).removesuffix(".json")
-        for o in escrow.object_store.objects(container, prefix=prefix)
+        for o in listed
         if o.name.endswith(".json")
     )
 

@@ -27,6 +27,7 @@ from pydantic import BaseModel, Field
 
 from hubcore.catalogue import is_loopback_url
 from hubcore.paths import REPO_ROOT
+from hubctl.cloud import object_store_of
 from hubctl.datasets.keys import key_id
 from hubctl.datasets.recovery import escrowed_key_ids
 from hubctl.datasets.store import SHREDDED_META, DatasetError, DatasetStore, KeyRing
@@ -111,8 +112,8 @@ def shred(
     sample = next((n for n in store.names() if not n.startswith(".hub/")), None)
     record.keys = sorted(idents)
 
-    primary.object_store.set_container_metadata(
-        container, **{SHREDDED_META: record.started_at.isoformat(timespec="seconds")}
+    object_store_of(primary).set_metadata(
+        container, {SHREDDED_META: record.started_at.isoformat(timespec="seconds")}
     )
     barbican = endpoint(primary, "key-manager")
     # The orders that generated the keys go too: Barbican keeps a deleted secret's row while an

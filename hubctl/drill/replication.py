@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from hubcore.metadata import LAST_SYNC_KEY
+from hubctl.cloud import object_store_of
 from hubctl.drill.model import RestoredContainer
 from infra.config import HubConfig
 from infra.layers.storage import REPLICATED, container_names
@@ -57,8 +58,6 @@ def parse_swift_time(text: str) -> datetime:
 
 def list_objects(conn: Any, container: str) -> dict[str, ObjectInfo]:
     """Every object of a container by name; an absent container lists as empty."""
-    from hubctl.cloud import object_store_of
-
     listing = object_store_of(conn).listing(container) or []
     return {
         obj.name: ObjectInfo(
@@ -119,17 +118,13 @@ def replicate(primary: Any, replica: Any, config: HubConfig) -> list[Replication
         for obj in todo:
             copy_object(primary, pair.primary, replica, pair.replica, obj.name)
         # The stamp is the pass's start: anything written after it may not be in the replica.
-        replica.object_store.set_container_metadata(
-            pair.replica, **{LAST_SYNC_KEY: started.isoformat()}
-        )
+        object_store_of(replica).set_metadata(pair.replica, {LAST_SYNC_KEY: started.isoformat()})
         passes.append(ReplicationPass(pair, len(todo), len(source) - len(todo), started))
     return passes
 
 
 def last_sync(replica: Any, pairs: list[ReplicaPair]) -> datetime | None:
     """The oldest last-sync stamp across the replicas: the whole site is at least this fresh."""
-    from hubctl.cloud import object_store_of
-
     store = object_store_of(replica)
     stamps: list[datetime] = []
     for pair in pairs:

@@ -62,7 +62,7 @@ def close_workspace(
     says the open had not completed. `cause` says why it is closed when it is not an operator's
     close (an open rolled back).
     """
-    from hubctl.cloud import connect_from_env
+    from hubctl.cloud import connect_from_env, remnants_of
     from hubctl.deploy import run_cli, select_named_stack
     from infra.layers.workspace import shared_route_urns
 
@@ -133,9 +133,11 @@ def close_workspace(
             result = stack.destroy(target=first, on_output=write, color="never")
             record.note_destroy("data, hosts and network", result.summary.resource_changes)
         if workspace_conn is not None:
-            check_data_gone(record, workspace_conn, holdings)
+            check_data_gone(record, remnants_of(workspace_conn), holdings)
         if workspace_conn is not None and holdings.exports is not None:
-            check_airlock_gone(record, workspace_conn, operator, holdings.exports)
+            check_airlock_gone(
+                record, remnants_of(workspace_conn), remnants_of(operator), holdings.exports
+            )
         result = stack.destroy(on_output=write, color="never")
         record.note_destroy("identity (project, users, grants)", result.summary.resource_changes)
     after = stack.export_stack().deployment or {}
@@ -147,7 +149,7 @@ def close_workspace(
         closing_record.Deletion(entry["type"], entry["name"], "destroyed by pulumi")
         for entry in record.existed
     )
-    check_identity_gone(record, operator, holdings)
+    check_identity_gone(record, remnants_of(operator), holdings)
     for key_ref in holdings.key_refs:
         purge_key(record, config, key_ref, environment)
     stack.workspace.remove_stack(str(name))

@@ -25,8 +25,8 @@ from hubcore.paths import REPO_ROOT
 from hubcore.stacks import SITE_LAYERS
 from hubctl.audit.builders import Live
 from hubctl.audit.compare import drift_of
-from hubctl.audit.inventory import read_project
 from hubctl.audit.mapping import LIVE_TYPES, build_all
+from hubctl.cloud import inventory_of
 from hubctl.deploy import SiteDeployer, select_stack
 from hubctl.state_export import parse_state
 from policies.model import ResourceView
@@ -150,7 +150,7 @@ def test_the_site_deploys_exactly_the_types_compared_with_the_provider(
 def live_and_states(
     site: SiteDeployer, deploy_env: dict[str, str], test_tenant: Tenant
 ) -> tuple[dict[tuple[str, str], Live], dict[str, list[ResourceView]]]:
-    raw = read_project(test_tenant.connect(SITE), "LOCAL1", 100_000)
+    raw = inventory_of(test_tenant.connect(SITE)).read("LOCAL1", 100_000)
     assert [g for g in raw.gaps if g.kind.partial] == []
     live = {(item.token, item.id): item for item in build_all(raw)}
     return live, exports(deploy_env)

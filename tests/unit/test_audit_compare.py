@@ -20,8 +20,8 @@ from hubcore.resource_types import (
 )
 from hubctl.audit.builders import Live
 from hubctl.audit.compare import Status, classify, drift_of, missing
-from hubctl.audit.inventory import GapKind, Reader, Truncated
-from hubctl.audit.inventory import classify as fault
+from hubctl.cloud import fault_of
+from hubctl.cloud.inventory import GapKind, Reader, Truncated, gap_of
 from policies.model import SECRET_MASK, ResourceView
 
 STACK = "local-network"
@@ -186,6 +186,11 @@ def test_a_type_with_no_cloud_object_is_never_missing():
 # --------------------------------------------------------------------------- faults
 
 
+def fault(error: BaseException) -> tuple[GapKind, str]:
+    """The gap a failed read of the OpenStack client becomes."""
+    return gap_of(*fault_of(error))
+
+
 def test_faults_are_named_by_what_happened():
     from keystoneauth1 import exceptions as ksa
     from openstack import exceptions as sdk
@@ -225,9 +230,9 @@ def test_only_forbidden_and_absent_services_leave_an_inventory_complete():
 
 
 def test_a_listing_at_the_limit_is_read_whole_and_one_past_it_is_truncated():
-    assert len(Reader(None, "p", "R", 3).listing("network", "x", lambda: range(3))) == 3
+    assert len(Reader(fault_of, "p", "R", 3).listing("network", "x", lambda: range(3))) == 3
     try:
-        Reader(None, "p", "R", 2).listing("network", "x", lambda: range(3))
+        Reader(fault_of, "p", "R", 2).listing("network", "x", lambda: range(3))
     except Truncated:
         return
     raise AssertionError("a listing past the limit was read whole")
@@ -238,7 +243,7 @@ def test_a_listing_that_fails_midway_keeps_what_it_read_and_records_the_gap():
         yield 1
         raise ConnectionResetError("reset")
 
-    reader = Reader(None, "p", "R", 10)
+    reader = Reader(fault_of, "p", "R", 10)
     assert reader.listing("block-storage", "volumes", broken) == [1]
     assert [(g.kind, g.service) for g in reader.gaps] == [(GapKind.UNREACHABLE, "block-storage")]
 
@@ -249,6 +254,6 @@ def test_a_resource_deleted_between_its_listing_and_its_details_is_vanished():
     def gone() -> Any:
         raise sdk.NotFoundException("404: container not found")
 
-    reader = Reader(None, "hub-local", "LOCAL1", 10)
+    reader = Reader(fault_of, "hub-local", "LOCAL1", 10)
     assert reader.detail("object-store", "container c", gone) is None
     assert [(g.kind, g.kind.partial) for g in reader.gaps] == [(GapKind.VANISHED, True)]

@@ -9,8 +9,8 @@ from types import SimpleNamespace
 
 from hubcore.resource_types import CONTAINER, PORT, VOLUME
 from hubctl.audit.builders import Live
-from hubctl.audit.inventory import RawProject
 from hubctl.audit.mapping import declared_inputs
+from hubctl.cloud.inventory import RawProject
 from policies.schema import resource_schema
 
 PROJECT = "p-site"

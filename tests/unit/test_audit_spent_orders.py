@@ -8,8 +8,8 @@ from types import SimpleNamespace
 
 from hubcore.resource_types import ORDER
 from hubctl.audit.builders import Live
-from hubctl.audit.inventory import RawProject
 from hubctl.audit.mapping import LIVE_TYPES
+from hubctl.cloud.inventory import RawProject
 
 BASE = "http://127.0.0.1:9311/v1"
 

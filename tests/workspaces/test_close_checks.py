@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from keystoneauth1 import exceptions as ks_exceptions
 
+from hubctl.cloud import Remnants, remnants_of
 from hubctl.workspaces import closing_record
 from hubctl.workspaces.close_checks import (
     check_airlock_gone,
@@ -59,7 +60,11 @@ class Answer:
         body: dict[str, list[Any]] = {"projects": [], "users": []} if self.status == 200 else {}
         return SimpleNamespace(status_code=self.status, json=lambda: body)
 
-    def connection(self, *, servers: list[Any] | None = None) -> Any:
+    def connection(self, *, servers: list[Any] | None = None) -> Remnants:
+        """The stand-in SDK connection, read through OpenStack's Remnants as a close does."""
+        return remnants_of(self.sdk(servers=servers))
+
+    def sdk(self, *, servers: list[Any] | None = None) -> Any:
         def listing() -> list[Any]:
             if self.error is not None:
                 raise self.error
@@ -170,11 +175,11 @@ def test_an_identity_check_fails_when_keystone_does_not_list(answer: Answer, obs
 
 def test_an_identity_still_listed_fails_its_check() -> None:
     record = _record()
-    conn = Answer(200).connection()
+    conn = Answer(200).sdk()
     conn.session.get = lambda path, **kw: SimpleNamespace(
         status_code=200, json=lambda: {"projects": [{"id": "x"}], "users": [{"id": "y"}]}
     )
-    check_identity_gone(record, conn, HOLDINGS)
+    check_identity_gone(record, remnants_of(conn), HOLDINGS)
     assert [(c.result, c.observed) for c in record.checks] == [("fail", "1 listed")] * 2
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,3 +42,15 @@ class OpenStackObjectStore:
         except sdk.NotFoundException:
             return None
         return {str(k).lower(): str(v) for k, v in meta.items()}
+
+    def write(self, container: str, name: str, data: bytes) -> None:
+        self.conn.object_store.upload_object(container=container, name=name, data=data)
+
+    def set_metadata(self, container: str, values: Mapping[str, str]) -> None:
+        self.conn.object_store.set_container_metadata(container, **values)
+
+    def endpoint(self) -> str:
+        try:
+            return str(self.conn.object_store.get_endpoint() or "")
+        except Exception:  # no object store in the catalogue, or no catalogue at all
+            return ""

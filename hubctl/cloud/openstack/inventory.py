@@ -1,128 +1,20 @@
-"""Read a project's resources through openstacksdk, read-only, and say what could not be read.
+"""The audit's inventory of an OpenStack project through openstacksdk, read-only: only GET and
+HEAD requests are ever sent, so the audit never changes the cloud.
 
-Every call goes through `Reader`, which turns what the cloud answers into facts instead of
-tracebacks: a 403 is a *forbidden* service (a finding of its own), an unreachable service, a
-timeout or a server error make the inventory *partial*, a resource that disappears between its
-listing and its details is *vanished*, one still being created (or left in error) is
-*half-created*, and a project beyond the limit is *truncated*. Only GET and HEAD requests are
-ever sent: the audit never changes the cloud.
-
-The raw objects are kept as openstacksdk returned them, by kind (`RAW_KINDS`); turning them into
-the pack's resource model is hubctl.audit.builders' job, by hubctl.audit.mapping's table.
+The raw objects are kept as openstacksdk returned them, by kind (`RAW_KINDS`); every fault is a
+gap (hubctl.cloud.inventory.Reader).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from enum import StrEnum
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
 from hubctl.cloud.api import HttpStatusError
-
-
-class GapKind(StrEnum):
-    FORBIDDEN = "forbidden"  # HTTP 403: the identity may not read this (a finding)
-    ABSENT = "absent"  # the cloud has no such service (no Octavia): nothing to read
-    UNREACHABLE = "unreachable"  # connection refused or reset, no route
-    TIMEOUT = "timeout"  # no answer within the time allowed
-    ERROR = "error"  # the service answered with an error (5xx, malformed)
-    VANISHED = "vanished"  # listed, then gone when its details were read
-    HALF_CREATED = "half-created"  # in a transitional or error status: not final
-    TRUNCATED = "truncated"  # more resources than the audit reads (--max-resources)
-
-    @property
-    def partial(self) -> bool:
-        """Whether a gap of this kind leaves the inventory incomplete (exit 2)."""
-        return self not in (GapKind.FORBIDDEN, GapKind.ABSENT)
-
-
-@dataclass(frozen=True)
-class Gap:
-    kind: GapKind
-    service: str
-    what: str
-    detail: str
-    project: str = ""
-    region: str = ""
-
-    def line(self) -> str:
-        where = f" in {self.project}/{self.region}" if self.project else ""
-        return f"{self.service}: {self.what}{where}: {self.kind.value}: {self.detail}"
-
-
-NOT_FOUND = "HTTP 404"
-
-
-class Truncated(Exception):
-    """The project holds more resources than the audit is allowed to read."""
-
-
-@dataclass
-class Reader:
-    """One connection's reads, with every fault recorded as a Gap."""
-
-    conn: Any
-    project: str
-    region: str
-    limit: int
-    gaps: list[Gap] = field(default_factory=list)
-    count: int = 0
-    # Services already found forbidden, absent or down: not asked again for each kind.
-    failed_services: set[str] = field(default_factory=set)
-
-    def gap(self, kind: GapKind, service: str, what: str, detail: str) -> None:
-        self.gaps.append(Gap(kind, service, what, detail, self.project, self.region))
-
-    def listing(self, service: str, what: str, call: Callable[[], Iterable[Any]]) -> list[Any]:
-        """Every item `call` lists (paginated by openstacksdk), or what was read before a fault."""
-        if service in self.failed_services:
-            return []
-        items: list[Any] = []
-        try:
-            for item in call():
-                self.count += 1
-                if self.count > self.limit:
-                    raise Truncated
-                items.append(item)
-        except Truncated:
-            raise
-        except Exception as error:  # every fault becomes a gap, never a traceback
-            kind, detail = classify(error)
-            if kind in (GapKind.FORBIDDEN, GapKind.ABSENT, GapKind.UNREACHABLE, GapKind.TIMEOUT):
-                self.failed_services.add(service)
-            self.gap(kind, service, what, detail)
-        return items
-
-    def detail(self, service: str, what: str, call: Callable[[], Any]) -> Any:
-        """One GET of a listed resource's details; None (and a gap) when it cannot be read."""
-        if service in self.failed_services:
-            return None
-        try:
-            return call()
-        except Exception as error:
-            kind, detail = classify(error)
-            if kind is GapKind.ERROR and detail == NOT_FOUND:
-                kind, detail = GapKind.VANISHED, "deleted while the audit read it"
-            if kind in (GapKind.UNREACHABLE, GapKind.TIMEOUT):
-                self.failed_services.add(service)
-            self.gap(kind, service, what, detail)
-            return None
-
-
-def classify(error: BaseException) -> tuple[GapKind, str]:
-    """What kind of gap a failed read is, and a short why (the cloud seam tells the faults
-    apart: hubctl.cloud.fault_of)."""
-    from hubctl.cloud import Fault, fault_of
-
-    fault, detail = fault_of(error)
-    if fault is Fault.NOT_FOUND:
-        return GapKind.ERROR, NOT_FOUND
-    if fault is Fault.ERROR:
-        return GapKind.ERROR, detail
-    return GapKind(fault.value), detail
-
+from hubctl.cloud.inventory import GapKind, RawProject, Reader, Truncated
+from hubctl.cloud.openstack.faults import fault_of
 
 # ---------------------------------------------------------------------------- raw kinds
 
@@ -180,29 +72,6 @@ RAW_KINDS: tuple[RawKind, ...] = (
 SERVICES = tuple(dict.fromkeys(kind.service for kind in RAW_KINDS))
 
 
-@dataclass
-class RawProject:
-    """Everything read of one project in one region: raw objects by kind, details, gaps."""
-
-    project: str
-    project_name: str
-    region: str
-    objects: dict[str, list[Any]] = field(default_factory=dict)
-    # Details read one object at a time, by kind and id (Swift headers, Barbican ACLs...).
-    details: dict[tuple[str, str], Any] = field(default_factory=dict)
-    # Services whose every listing answered: a state resource of theirs that is not in the
-    # cloud is missing; of any other, it is only unseen.
-    complete_services: set[str] = field(default_factory=set)
-    # Services not read here because another region's read was of the same endpoint.
-    shared_services: set[str] = field(default_factory=set)
-    gaps: list[Gap] = field(default_factory=list)
-    # Objects listed (what --max-resources bounds).
-    listed: int = 0
-
-    def of(self, kind: str) -> list[Any]:
-        return self.objects.get(kind, [])
-
-
 def _container_headers(conn: Any, name: str) -> dict[str, str]:
     response = conn.object_store.head(name)
     if getattr(response, "status_code", 200) == 404:
@@ -236,7 +105,7 @@ def read_project(
     project = str(conn.current_project_id)
     name = str(getattr(conn, "auth", {}).get("project_name", "") or project)
     raw = RawProject(project, name, region)
-    reader = Reader(conn, name, region, limit)
+    reader = Reader(fault_of, name, region, limit)
     skipped = set(skip_services)
     failed_before: set[str] = set()
     try:
@@ -311,3 +180,28 @@ def _read_details(conn: Any, raw: RawProject, reader: Reader) -> None:
             partial(conn.load_balancer.members, pool.id),
         )
         raw.objects.setdefault("members", []).extend(members)
+
+
+class OpenStackInventory:
+    """hubctl.cloud.inventory.Inventory through one openstacksdk connection."""
+
+    kinds_by_service: Mapping[str, tuple[str, ...]] = {
+        service: tuple(kind.kind for kind in RAW_KINDS if kind.service == service)
+        for service in SERVICES
+    }
+
+    def __init__(self, conn: Any) -> None:
+        self.conn = conn
+
+    def endpoints(self) -> dict[str, str]:
+        found = {}
+        for service in SERVICES:
+            try:
+                proxy = getattr(self.conn, service.replace("-", "_"), None)
+                found[service] = str(proxy.get_endpoint() or "") if proxy is not None else ""
+            except Exception:  # absent or not answering: read (and reported) when listed
+                found[service] = ""
+        return found
+
+    def read(self, region: str, limit: int, skip_services: Iterable[str] = ()) -> RawProject:
+        return read_project(self.conn, region, limit, skip_services)
