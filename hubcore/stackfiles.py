@@ -15,8 +15,9 @@ ciphertext, a scalar YAML 1.1 and 1.2 read differently, aliases and merges past 
 and refuses what no stack file may hold: a top-level key Pulumi would ignore (`configs:`), a
 blank value, a value over the size bound.
 
-The stacks directory is `stacks/` beside this package, or $HUB_STACKS_DIR when set (offline
-commands on a copy of the stack files, e.g. the property-based tests).
+The stacks directory is `stacks/` beside this package, or $HUB_STACKS_DIR when set (a copy of
+the stack files: a reviewer's what-if, the tests' private folder). Ask `stacks_dir()` at call
+time; hubctl's engine runs follow it too (hubctl.engine_project).
 """
 
 from __future__ import annotations

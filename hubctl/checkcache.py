@@ -54,7 +54,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from hubcore.catalogue import CATALOGUE_FILE
 from hubcore.paths import REPO_ROOT
-from hubcore.stackfiles import SITES_FILE_NAME, STACKS_DIR, stack_file
+from hubcore.stackfiles import SITES_FILE_NAME, stack_file, stacks_dir
 from hubcore.strict_yaml import read_yaml
 from hubcore.values import ConfigError, ConfigValue
 from infra.config import HubConfig
@@ -213,7 +213,7 @@ def stack_files(stack: str) -> list[Any]:
     (each value, secret mark, file and line), so an edit of one value, a host count say,
     changes that value and nothing more: the sample runs of a large compute layer stay valid."""
     found: list[Any] = []
-    for path in (STACKS_DIR / SITES_FILE_NAME, stack_file(stack)):
+    for path in (stacks_dir() / SITES_FILE_NAME, stack_file(stack)):
         if not path.exists():
             found.append(None)
             continue

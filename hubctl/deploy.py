@@ -27,6 +27,7 @@ from hubcore.stacks import SITE_LAYERS, Layer, StackName
 from hubctl.backend import SiteBackend, choose_backend, open_backend
 from hubctl.cloud import SiteCloud, project_of, site_cloud
 from hubctl.cloud.api import Project
+from hubctl.engine_project import engine_work_dir
 from hubctl.layers import Destroy, forget_keys, hub_layer
 from hubctl.reconcile import PendingOp, decide, owned_ids, pending_operations, settled
 from infra.config import HubConfig, validate_config
@@ -115,8 +116,9 @@ def select_named_stack(name: StackName, env: dict[str, str] | None = None) -> au
     site's backend."""
     environ = {**os.environ, **(env or {})}
     environ.update(backend_env(name.site, environ))
-    options = auto.LocalWorkspaceOptions(work_dir=str(REPO_ROOT), env_vars=environ)
-    return auto.create_or_select_stack(str(name), work_dir=str(REPO_ROOT), opts=options)
+    work_dir = str(engine_work_dir(environ))
+    options = auto.LocalWorkspaceOptions(work_dir=work_dir, env_vars=environ)
+    return auto.create_or_select_stack(str(name), work_dir=work_dir, opts=options)
 
 
 def run_stack(
@@ -406,7 +408,9 @@ def run_cli(stack: auto.Stack, args: list[str]) -> None:
     """A `pulumi` CLI command on `stack`, with the environment its workspace was selected with
     (its site's backend among it), never the caller's bare environment."""
     environ = {**os.environ, **(stack.workspace.env_vars or {})}
-    stack.workspace.pulumi_command.run([*args, "--stack", stack.name], str(REPO_ROOT), environ)
+    stack.workspace.pulumi_command.run(
+        [*args, "--stack", stack.name], str(engine_work_dir(environ)), environ
+    )
 
 
 def _counts(changes: Mapping[Any, int] | None) -> dict[str, int]:

@@ -200,18 +200,39 @@ def user_access_files() -> dict[str, str]:
     }
 
 
+def checkout_stack_files() -> dict[str, str]:
+    """The checkout's stacks/ (what the user's sites are deployed from), each file by its digest:
+    a test writes stack files into a copy of it (tests/private_stacks.py), never into it."""
+    return {
+        path.name: hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted((REPO_ROOT / "stacks").iterdir())
+        if path.is_file() and not path.name.endswith(".lock")
+    }
+
+
 @pytest.fixture(scope="session", autouse=True)
 def users_site_is_left_as_it_was(request: pytest.FixtureRequest) -> Iterator[None]:
-    """The census of the user's sites before the session equals the census after it, and the
-    way to reach their hosts is the one `make up` wrote."""
+    """The census of the user's sites before the session equals the census after it, the
+    way to reach their hosts is the one `make up` wrote, and the checkout's stack files are
+    the ones it had."""
     reaches_cloud = any(
         item.get_closest_marker(marker)
         for item in request.session.items
         for marker in CLOUD_MARKERS
     )
     access_before = user_access_files()
+    stacks_before = checkout_stack_files()
     before = user_site_census() if reaches_cloud else None
     yield
+    stacks_after = checkout_stack_files()
+    rewritten = [n for n, d in stacks_before.items() if stacks_after.get(n, d) != d]
+    assert stacks_after == stacks_before, (
+        "the tests wrote into the checkout's stacks/ (a test that writes stack files must set "
+        "HUB_STACKS_DIR to a copy, tests/private_stacks.py): "
+        f"new {sorted(set(stacks_after) - set(stacks_before))}, "
+        f"gone {sorted(set(stacks_before) - set(stacks_after))}, "
+        f"changed {rewritten}"
+    )
     assert user_access_files() == access_before, (
         "the tests rewrote the user's SSH access files under .state/ssh/ (a test's `hubctl up` "
         "without HUB_SSH_DIR)"

@@ -6,13 +6,13 @@ refused, then the journal says the drill is running.
 
 from __future__ import annotations
 
+import os
 import shutil
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from pulumi import automation as auto
 
-from hubcore.paths import REPO_ROOT
 from hubctl.backend import OVERRIDE as BACKEND_OVERRIDE
 from hubctl.backend import BackendError, choose_backend
 from hubctl.deploy import LAYERS, stack_name
@@ -22,6 +22,7 @@ from hubctl.drill.context import Drill
 from hubctl.drill.journal import RESUMABLE, Journal, describe_backend, state_dir
 from hubctl.drill.model import Scenario
 from hubctl.drill.plan import DrillRefused
+from hubctl.engine_project import engine_work_dir
 
 
 @dataclass(frozen=True)
@@ -127,6 +128,8 @@ def existing_resources(drill: Drill, env: dict[str, str]) -> int:
 
 def target_stacks(drill: Drill, env: dict[str, str]) -> list[auto.StackSummary]:
     """The target's stacks in the backend `env` names, as the engine lists them."""
-    workspace = auto.LocalWorkspace(work_dir=str(REPO_ROOT), env_vars={**drill.environ, **env})
+    environ = {**drill.environ, **env}
+    work_dir = engine_work_dir({**os.environ, **environ})
+    workspace = auto.LocalWorkspace(work_dir=str(work_dir), env_vars=environ)
     wanted = {stack_name(drill.target.site, layer) for layer in LAYERS}
     return [s for s in workspace.list_stacks() if s.name.split("/")[-1] in wanted]

@@ -22,7 +22,8 @@ import yaml
 from pydantic import ValidationError
 
 from hubcore.paths import relative
-from hubcore.stackfiles import STACKS_DIR, stack_file
+from hubcore.stackfiles import stack_file
+from hubcore.stackfiles import stacks_dir as configured_stacks_dir
 from hubcore.stacks import Layer, StackName
 from hubcore.strict_yaml import read_yaml
 from hubcore.values import ConfigError
@@ -67,10 +68,10 @@ def read_opened(path: Path) -> OpenedWorkspace:
     return OpenedWorkspace(stack, path, spec)
 
 
-def opened_workspaces(site: str, stacks_dir: Path = STACKS_DIR) -> dict[str, OpenedWorkspace]:
+def opened_workspaces(site: str, stacks_dir: Path | None = None) -> dict[str, OpenedWorkspace]:
     """Every workspace of `site` that has a stack file, by project id."""
     found: dict[str, OpenedWorkspace] = {}
-    for path in sorted(stacks_dir.glob(f"Pulumi.{site}-ws-*.yaml")):
+    for path in sorted((stacks_dir or configured_stacks_dir()).glob(f"Pulumi.{site}-ws-*.yaml")):
         name = StackName.try_parse(path.name.removeprefix("Pulumi.").removesuffix(".yaml"))
         if name is None or name.site != site or name.layer is not Layer.WORKSPACE:
             continue  # another site whose name starts like this one's
@@ -95,9 +96,9 @@ def allocate(
 
 
 @contextmanager
-def allocation_lock(stacks_dir: Path = STACKS_DIR) -> Iterator[None]:
+def allocation_lock(stacks_dir: Path | None = None) -> Iterator[None]:
     """One allocation at a time, across threads and processes (workspaces opened in parallel)."""
-    lock_path = stacks_dir / ".workspaces.lock"
+    lock_path = (stacks_dir or configured_stacks_dir()) / ".workspaces.lock"
     with _THREAD_LOCK, lock_path.open("a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
@@ -107,9 +108,9 @@ def allocation_lock(stacks_dir: Path = STACKS_DIR) -> Iterator[None]:
 
 
 @contextmanager
-def route_lock(stacks_dir: Path = STACKS_DIR) -> Iterator[None]:
+def route_lock(stacks_dir: Path | None = None) -> Iterator[None]:
     """One change at a time to the routes workspaces add to the site's admin subnet."""
-    lock_path = stacks_dir / ".workspace-routes.lock"
+    lock_path = (stacks_dir or configured_stacks_dir()) / ".workspace-routes.lock"
     with lock_path.open("a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
@@ -119,7 +120,7 @@ def route_lock(stacks_dir: Path = STACKS_DIR) -> Iterator[None]:
 
 
 def range_for(
-    site: str, project: str, pool: IPv4Network, stacks_dir: Path = STACKS_DIR
+    site: str, project: str, pool: IPv4Network, stacks_dir: Path | None = None
 ) -> IPv4Network:
     """The workspace's range: the one its stack file holds, else a new one from the pool.
 
@@ -144,7 +145,7 @@ HEADER = (
 )
 
 
-def write_stack_file(site: str, spec: WorkspaceSpec, stacks_dir: Path = STACKS_DIR) -> Path:
+def write_stack_file(site: str, spec: WorkspaceSpec, stacks_dir: Path | None = None) -> Path:
     """Write (or rewrite) the workspace's stack file, keeping its salt and secrets."""
     path = stack_file(workspace_stack(site, spec.id), stacks_dir)
     existing = _read(path) if path.exists() else {}
@@ -164,7 +165,7 @@ def write_stack_file(site: str, spec: WorkspaceSpec, stacks_dir: Path = STACKS_D
     return path
 
 
-def rewrite_header(site: str, project: str, stacks_dir: Path = STACKS_DIR) -> None:
+def rewrite_header(site: str, project: str, stacks_dir: Path | None = None) -> None:
     """Put the header back after the engine rewrote the file (it keeps no comments)."""
     path = stack_file(workspace_stack(site, project), stacks_dir)
     text = path.read_text(encoding="utf-8")
@@ -173,6 +174,6 @@ def rewrite_header(site: str, project: str, stacks_dir: Path = STACKS_DIR) -> No
         path.write_text(header + text, encoding="utf-8")
 
 
-def has_passwords(site: str, project: str, stacks_dir: Path = STACKS_DIR) -> bool:
+def has_passwords(site: str, project: str, stacks_dir: Path | None = None) -> bool:
     path = stack_file(workspace_stack(site, project), stacks_dir)
     return path.exists() and PASSWORDS_KEY in (_read(path).get("config") or {})

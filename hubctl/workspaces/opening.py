@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from hubcore.paths import relative
-from hubcore.stackfiles import STACKS_DIR, stack_file
+from hubcore.stackfiles import stack_file
 from hubcore.stacks import StackName
 from hubcore.values import ConfigError
 from hubctl.workspaces import closing_record
@@ -74,7 +74,7 @@ def check_with_pack(stack: StackName) -> list[str]:
     return [f"{f.policy}: {f.message}" for f in report.mandatory]
 
 
-def prepare(site: Site, project: str, stacks_dir: Path = STACKS_DIR) -> tuple[Manifest, bool]:
+def prepare(site: Site, project: str, stacks_dir: Path | None = None) -> tuple[Manifest, bool]:
     """Validate the manifest and write the workspace's stack file; True if it is new."""
     manifest = site.manifest(project)
     if manifest.expires < today():

@@ -23,7 +23,7 @@ import yaml
 from typer.testing import CliRunner
 
 from hubcore.paths import REPO_ROOT
-from hubcore.stackfiles import STACKS_DIR
+from hubcore.stackfiles import STACKS_DIR, stacks_dir
 from hubctl.cli import app
 from hubctl.cloud import connect_from_env
 from hubctl.workspaces.access import member_env, workspace_exports
@@ -354,7 +354,8 @@ def test_close_refuses_while_a_request_is_in_review_and_then_lists_them(
     assert code == 0
     refused = runner.invoke(app, ["workspace", "close", "--site", "local", "--project", W])
     assert refused.exit_code == 2 and record["id"] in refused.output
-    assert (STACKS_DIR / f"Pulumi.local-ws-{W}.yaml").exists()
+    assert (stacks_dir() / f"Pulumi.local-ws-{W}.yaml").exists()
+    assert not (STACKS_DIR / f"Pulumi.local-ws-{W}.yaml").exists()
     cancelled = airlock("cancel", record["id"], "--reason", "not needed", "--member", "alice")
     assert cancelled.exit_code == 0, cancelled.output
     closed = runner.invoke(app, ["workspace", "close", "--site", "local", "--project", W])

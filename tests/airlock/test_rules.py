@@ -17,6 +17,7 @@ from policies.registry import REGISTRY
 from policies.rules import all_rules
 from synth.synthesis import synthesize
 from tests.policies.conftest import REMOVE, failures, find, mutate, statuses, with_config
+from tests.private_stacks import private_stacks
 from tests.workspaces.conftest import base_manifest
 
 PROJECT = f"airlock-t{os.getpid()}"
@@ -32,13 +33,11 @@ RULES = (
 
 
 @pytest.fixture(scope="module")
-def ws() -> Target:
+def ws(tmp_path_factory: pytest.TempPathFactory) -> Target:
     spec = WorkspaceSpec.model_validate({**base_manifest(PROJECT), "cidr": "10.41.8.0/24"})
-    path = write_stack_file("local", spec)
-    try:
+    with private_stacks(tmp_path_factory.mktemp("stacks")):
+        write_stack_file("local", spec)
         result = synthesize(STACK, {"hub:memberPasswords": "[secret]"})
-    finally:
-        path.unlink(missing_ok=True)
     assert not (STACKS_DIR / f"Pulumi.{STACK}.yaml").exists()
     return target_of_synth(result)
 

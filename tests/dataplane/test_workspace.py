@@ -30,13 +30,14 @@ import pytest
 import yaml
 
 from hubcore.paths import REPO_ROOT
-from hubcore.stackfiles import STACKS_DIR
+from hubcore.stackfiles import STACKS_DIR_VARIABLE
 from hubctl.hosts import console
 from hubctl.verify import flows
 from hubctl.workspaces.common import REPORTS_ENV
 from hubctl.workspaces.manifest import PROJECTS_ENV
 from infra.tiers import FLOWS, SSH_PORT
 from tests.dataplane.conftest import HUBCTL, SITE, BootedSite, run
+from tests.private_stacks import copy_stacks
 
 pytestmark = pytest.mark.dataplane
 
@@ -94,7 +95,12 @@ def workspaces(
         path = root / "projects" / SITE / f"{project}.yaml"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(yaml.safe_dump(_manifest(example, project, public_key), sort_keys=False))
-    env = {**booted_site.env, PROJECTS_ENV: str(root / "projects"), REPORTS_ENV: str(root)}
+    env = {
+        **booted_site.env,
+        PROJECTS_ENV: str(root / "projects"),
+        REPORTS_ENV: str(root),
+        STACKS_DIR_VARIABLE: str(copy_stacks(root)),
+    }
 
     def open_one(project: str) -> Workspace:
         argv = [HUBCTL, "workspace", "open", "--site", SITE, "--project", project, "--wait-hosts"]
@@ -117,7 +123,7 @@ def workspaces(
 
 def _close(project: str, env: dict[str, str]) -> subprocess.CompletedProcess[str] | None:
     """Close a workspace this module opened (None if it never got a stack file)."""
-    stack_file = STACKS_DIR / f"Pulumi.{SITE}-ws-{project}.yaml"
+    stack_file = Path(env[STACKS_DIR_VARIABLE]) / f"Pulumi.{SITE}-ws-{project}.yaml"
     if not stack_file.exists():
         return None
     try:

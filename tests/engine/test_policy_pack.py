@@ -13,10 +13,13 @@ from typing import Any
 
 import pytest
 
+from hubcore.stackfiles import STACKS_DIR_VARIABLE
 from hubctl.cloud import connect_from_env
+from hubctl.engine_project import engine_work_dir
 from tests.cloud import generated_key_refs
 from tests.engine.conftest import POLICIES, PROJECTS, REPO, Pulumi, Stack, StackFactory
 from tests.hubctl_runner import run_hubctl
+from tests.private_stacks import copy_stacks
 
 pytestmark = pytest.mark.engine
 
@@ -163,17 +166,20 @@ def test_a_first_preview_of_every_layer_of_a_new_hub_site_passes_the_project_pac
     The pack must tell those from unknowns that come from config (which fail closed): the
     previews of the real program pass with every rule applied, the engine's stack analysis
     included. Storage and compute read network and KMS through stack references, so those two
-    are deployed first (with the pack) and destroyed at the end.
+    are deployed first (with the pack) and destroyed at the end. The engine runs in a view of
+    the checkout whose stacks/ is a copy (hubctl.engine_project): `stack init` writes there.
     """
     require_project_pack()
     backend = tmp_path / "backend"
     backend.mkdir()
     cloud = cloud_env  # the test session's own Keystone project, never the user's site
+    stacks = copy_stacks(tmp_path)
     run = Pulumi(
         pulumi.env,
-        REPO,
+        engine_work_dir({STACKS_DIR_VARIABLE: str(stacks)}),
         {
             **cloud,
+            STACKS_DIR_VARIABLE: str(stacks),
             "PULUMI_BACKEND_URL": backend.as_uri(),
             "PULUMI_CONFIG_PASSPHRASE": "local-only-not-a-secret",
             "PULUMI_DEBUG_COMMANDS": "true",

@@ -395,3 +395,50 @@ def test_the_sdk_call_counter_sees_proxies_sessions_and_ids(tmp_path: Path) -> N
         "d = conn.image.images()\n"
     )
     assert sdk_calls(source) == 4
+
+
+# The checkout's stacks/ is named in one place. Every other reader asks
+# hubcore.stackfiles.stacks_dir() at call time, so $HUB_STACKS_DIR (a reviewer's copy, the tests'
+# private one) moves hubctl's reads and writes, the engine's (hubctl.engine_project) and the
+# check cache's key together. A default argument bound to the constant would keep writing into
+# the checkout.
+STACKS_FOLDER_OWNERS = frozenset({"hubcore/stackfiles.py", "hubctl/engine_project.py"})
+
+
+def stacks_constant_uses(path: Path) -> list[int]:
+    """Lines of `path` that name hubcore.stackfiles.STACKS_DIR."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    lines = [
+        node.lineno
+        for node in ast.walk(tree)
+        if (isinstance(node, ast.Name) and node.id == "STACKS_DIR")
+        or (isinstance(node, ast.Attribute) and node.attr == "STACKS_DIR")
+        or (isinstance(node, ast.alias) and node.name == "STACKS_DIR")
+    ]
+    return sorted(set(lines))
+
+
+def test_only_stackfiles_names_the_checkouts_stacks_folder() -> None:
+    found = {
+        relative: lines
+        for room in ROOMS
+        for p in sorted((ROOT / room).rglob("*.py"))
+        if (relative := str(p.relative_to(ROOT))) not in STACKS_FOLDER_OWNERS
+        and (lines := stacks_constant_uses(p))
+    }
+    assert not found, (
+        "these modules name the checkout's stacks/ instead of asking "
+        f"hubcore.stackfiles.stacks_dir() (which honours $HUB_STACKS_DIR): {found}"
+    )
+
+
+def test_the_stacks_constant_reader_sees_imports_names_and_attributes(tmp_path: Path) -> None:
+    source = tmp_path / "uses.py"
+    source.write_text(
+        "from hubcore.stackfiles import STACKS_DIR\n"
+        "import hubcore.stackfiles as s\n"
+        "def f(d=STACKS_DIR): ...\n"
+        "g = s.STACKS_DIR / 'x'\n"
+        "h = 'STACKS_DIR in a string is no use'\n"
+    )
+    assert stacks_constant_uses(source) == [1, 3, 4]

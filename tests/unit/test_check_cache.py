@@ -425,3 +425,14 @@ def test_reports_name_the_same_resources_whether_cached_or_not(tmp_path, monkeyp
         [v.to_json() for v in warm.violations]
     )
     assert [r.id for r in warm.rules] == [r.id for r in cold.rules]
+
+
+def test_the_sites_file_in_the_key_is_hub_stacks_dirs_not_the_checkouts(tmp_path, monkeypatch):
+    """A reviewer's copy of stacks/ (HUB_STACKS_DIR) with an edited sites.yaml is judged again."""
+    copy = tmp_path / "stacks"
+    shutil.copytree(REPO_ROOT / "stacks", copy)
+    monkeypatch.setenv("HUB_STACKS_DIR", str(copy))
+    before = checkcache.stack_files(STACK)
+    sites = copy / "sites.yaml"
+    sites.write_text(sites.read_text() + "x-reviewer-note: 1\n")
+    assert checkcache.stack_files(STACK) != before

@@ -1,19 +1,19 @@
 """Fixtures of the workspace tier: manifests written to a private projects folder, and stack
-files of workspaces under test names, removed after each test."""
+files written to a private copy of stacks/ (tests/private_stacks.py), never the checkout's."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from hubcore.stackfiles import STACKS_DIR
+from hubcore.stackfiles import STACKS_DIR_VARIABLE
 from hubctl.workspaces.common import REPORTS_ENV, Site
 from hubctl.workspaces.manifest import PROJECTS_ENV
+from tests.private_stacks import copy_stacks
 from tests.workspaces.keys import ecdsa_key, ed25519_key
 
 Manifests = Callable[..., Path]
@@ -74,19 +74,11 @@ def local_site() -> Site:
     return Site.load("local")
 
 
-@pytest.fixture
-def scratch_stacks() -> Iterator[Callable[[str], Path]]:
-    """Stack files of test workspaces in stacks/ (where the program reads them), removed after."""
-    made: list[Path] = []
-    tag = f"t{os.getpid()}"
-
-    def name(project: str) -> Path:
-        path = STACKS_DIR / f"Pulumi.local-ws-{project}-{tag}.yaml"
-        made.append(path)
-        return path
-
-    yield name
-    for path in made:
-        path.unlink(missing_ok=True)
-    for path in STACKS_DIR.glob(f"Pulumi.local-ws-*-{tag}.yaml"):
-        path.unlink(missing_ok=True)
+@pytest.fixture(autouse=True)
+def _stack_files_in_a_private_copy(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each test writes its stack files into a copy of stacks/. A test on the deployed
+    workspace site uses that site's copy instead (its env carries $HUB_STACKS_DIR)."""
+    if "workspace_site" not in request.fixturenames:
+        monkeypatch.setenv(STACKS_DIR_VARIABLE, str(copy_stacks(tmp_path)))

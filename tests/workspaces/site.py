@@ -20,20 +20,21 @@ from typing import Any
 
 import yaml
 
-from hubcore.stackfiles import STACKS_DIR
+from hubcore.stackfiles import STACKS_DIR_VARIABLE
 from hubcore.stacks import Layer, StackName
 from hubctl.cloud import connect_from_env
 from hubctl.deploy import forget_generated_keys, run_stack
 from hubctl.workspaces.closing import close_workspace
 from hubctl.workspaces.common import REPORTS_ENV, Site
 from hubctl.workspaces.manifest import PROJECTS_ENV
+from tests.private_stacks import copy_stacks
 
 SITE_LAYERS = (Layer.NETWORK, Layer.KMS, Layer.STORAGE)
 
 
 @dataclass
 class WorkspaceSite:
-    """The deployed site's environment, and where the tests' manifests go."""
+    """The deployed site's environment, and where the tests' manifests and stack files go."""
 
     env: dict[str, str]
     root: Path
@@ -63,7 +64,7 @@ class WorkspaceSite:
     def close_left_open(self, *workspaces: str) -> None:
         """Close what a test left open, pending airlock requests or not."""
         for workspace in workspaces:
-            path = STACKS_DIR / f"Pulumi.local-ws-{workspace}.yaml"
+            path = self.stacks / f"Pulumi.local-ws-{workspace}.yaml"
             if path.exists():
                 try:
                     with self.active():
@@ -75,6 +76,11 @@ class WorkspaceSite:
                         )
                 finally:
                     path.unlink(missing_ok=True)
+
+    @property
+    def stacks(self) -> Path:
+        """The site's copy of stacks/, where its workspaces' stack files are written."""
+        return Path(self.env[STACKS_DIR_VARIABLE])
 
     def manifests(self) -> list[str]:
         return sorted(p.stem for p in (self.root / "projects" / "local").glob("*.yaml"))
@@ -104,6 +110,7 @@ def deployed_site(
         "HUB_STATE_BACKEND": backend,
         PROJECTS_ENV: str(root / "projects"),
         REPORTS_ENV: str(root / "reports"),
+        STACKS_DIR_VARIABLE: str(copy_stacks(root)),
     }
     logs = root / "logs"
     site = WorkspaceSite(env, root)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from hubcore.stackfiles import STACKS_DIR
+from hubcore.stackfiles import STACKS_DIR, stacks_dir
 from hubctl.cli import app
 from hubctl.workspaces.opened import write_stack_file
 from infra.config import WorkspaceSpec
@@ -24,7 +24,7 @@ TAG = f"c{os.getpid()}"
 
 @pytest.fixture
 def opened() -> Iterator[Callable[..., Path]]:
-    """A stack file as `open` writes it (no deployment), removed after the test."""
+    """A stack file as `open` writes it (no deployment), in the test's copy of stacks/."""
     made: list[Path] = []
 
     def write(project: str, cidr: str, **changes: str) -> Path:
@@ -39,7 +39,7 @@ def opened() -> Iterator[Callable[..., Path]]:
 
 
 def ws_files() -> set[str]:
-    return {p.name for p in STACKS_DIR.glob("Pulumi.local-ws-*.yaml")}
+    return {p.name for p in stacks_dir().glob("Pulumi.local-ws-*.yaml")}
 
 
 def test_open_refuses_a_bad_manifest_with_exit_2_and_writes_nothing(projects: Manifests) -> None:
@@ -67,6 +67,7 @@ def test_open_refuses_an_expired_manifest(projects: Manifests) -> None:
     projects(project, starts="2020-01-01", expires="2020-12-31")
     result = runner.invoke(app, ["workspace", "open", "--site", "local", "--project", project])
     assert result.exit_code == 2 and "is past" in result.output
+    assert not (stacks_dir() / f"Pulumi.local-ws-{project}.yaml").exists()
     assert not (STACKS_DIR / f"Pulumi.local-ws-{project}.yaml").exists()
 
 

@@ -18,7 +18,7 @@ import yaml
 from typer.testing import CliRunner
 
 from hubcore.paths import REPO_ROOT
-from hubcore.stackfiles import STACKS_DIR
+from hubcore.stackfiles import STACKS_DIR, stacks_dir
 from hubctl.cli import app
 from hubctl.workspaces.common import Site, reports_dir
 from hubctl.workspaces.opening import deploy, stage
@@ -77,6 +77,7 @@ def test_a_failed_open_leaves_no_stack_file_and_lists_nothing_open(
     failed_open: dict[str, Any],
 ) -> None:
     project = failed_open["project"]
+    assert not (stacks_dir() / f"Pulumi.local-ws-{project}.yaml").exists()
     assert not (STACKS_DIR / f"Pulumi.local-ws-{project}.yaml").exists()
     listed = runner.invoke(app, ["workspace", "list", "--site", "local", "--format", "json"])
     rows = {row["id"]: row for row in json.loads(listed.output)}

@@ -23,7 +23,7 @@ import yaml
 from typer.testing import CliRunner
 
 from hubcore.paths import REPO_ROOT
-from hubcore.stackfiles import STACKS_DIR
+from hubcore.stackfiles import STACKS_DIR, stacks_dir
 from hubcore.stacks import Layer
 from hubctl.cli import app
 from hubctl.cloud import connect_from_env
@@ -349,5 +349,6 @@ def test_expire_as_of_a_date_past_b_closes_it(
     assert dry.exit_code == 1 and due == [B], dry.output
     result = invoke("expire", "--site", "local", "--as-of", after)
     assert result.exit_code == 0, result.output
+    assert not (stacks_dir() / f"Pulumi.local-ws-{B}.yaml").exists()
     assert not (STACKS_DIR / f"Pulumi.local-ws-{B}.yaml").exists()
     assert sorted(Path(os.environ[REPORTS_ENV]).glob(f"{B}-closed-*.json"))

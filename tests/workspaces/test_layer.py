@@ -12,23 +12,23 @@ from hubctl.workspaces.opened import write_stack_file
 from infra.config import WorkspaceSpec
 from synth.records import ResourceRecord, SynthResult
 from synth.synthesis import synthesize
+from tests.private_stacks import private_stacks
 from tests.workspaces.conftest import base_manifest
 
 TAG = f"l{os.getpid()}"
 
 
 @pytest.fixture(scope="module")
-def synth_ws() -> Iterator[Callable[..., SynthResult]]:
-    made = []
+def synth_ws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., SynthResult]]:
+    """Synthesise a workspace stack whose file is written to the module's copy of stacks/."""
+    with private_stacks(tmp_path_factory.mktemp("stacks")):
 
-    def run(site: str, workspace: str, **changes: object) -> SynthResult:
-        spec = WorkspaceSpec.model_validate({**base_manifest(workspace), **changes})
-        made.append(write_stack_file(site, spec))
-        return synthesize(f"{site}-ws-{workspace}", {"hub:memberPasswords": "[secret]"})
+        def run(site: str, workspace: str, **changes: object) -> SynthResult:
+            spec = WorkspaceSpec.model_validate({**base_manifest(workspace), **changes})
+            write_stack_file(site, spec)
+            return synthesize(f"{site}-ws-{workspace}", {"hub:memberPasswords": "[secret]"})
 
-    yield run
-    for path in made:
-        path.unlink(missing_ok=True)
+        yield run
 
 
 @pytest.fixture(scope="module")

@@ -23,6 +23,7 @@ from synth.records import SynthResult
 from synth.synthesis import synthesize
 from tests.conftest import Synth
 from tests.policies.conftest import failures, find, mutate, statuses, with_config
+from tests.private_stacks import private_stacks
 from tests.workspaces.conftest import base_manifest
 
 PROJECT = f"rules-t{os.getpid()}"
@@ -42,14 +43,12 @@ RULES = (
 
 
 @pytest.fixture(scope="module")
-def synthesized() -> SynthResult:
+def synthesized(tmp_path_factory: pytest.TempPathFactory) -> SynthResult:
     data = base_manifest(PROJECT)
     spec = WorkspaceSpec.model_validate({**data, "cidr": "10.41.7.0/24"})
-    path = write_stack_file("local", spec)
-    try:
+    with private_stacks(tmp_path_factory.mktemp("stacks")):
+        write_stack_file("local", spec)
         return synthesize(STACK, {"hub:memberPasswords": "[secret]"})
-    finally:
-        path.unlink(missing_ok=True)
 
 
 @pytest.fixture(scope="module")
