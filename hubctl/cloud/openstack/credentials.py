@@ -227,3 +227,13 @@ def token_of(conn: Any) -> Any:
         return conn.session.auth.get_access(conn.session)
     except sdk.SDKException as error:
         raise CloudAuthError(str(error)) from error
+
+
+def service_endpoint(conn: Any, service: str) -> str:
+    """The URL of `service` (a catalogue type: "object-store") in the connection's region; ''
+    when the region has none, the client has no proxy for it or the catalogue does not answer."""
+    try:
+        proxy = getattr(conn, service.replace("-", "_"), None)
+        return str(proxy.get_endpoint() or "") if proxy is not None else ""
+    except Exception:  # absent or not answering: whoever reads the service reports it
+        return ""

@@ -14,6 +14,7 @@ from typing import Any
 
 from hubctl.cloud.api import HttpStatusError
 from hubctl.cloud.inventory import GapKind, RawProject, Reader, Truncated
+from hubctl.cloud.openstack.credentials import service_endpoint
 from hubctl.cloud.openstack.faults import fault_of
 
 # ---------------------------------------------------------------------------- raw kinds
@@ -194,14 +195,8 @@ class OpenStackInventory:
         self.conn = conn
 
     def endpoints(self) -> dict[str, str]:
-        found = {}
-        for service in SERVICES:
-            try:
-                proxy = getattr(self.conn, service.replace("-", "_"), None)
-                found[service] = str(proxy.get_endpoint() or "") if proxy is not None else ""
-            except Exception:  # absent or not answering: read (and reported) when listed
-                found[service] = ""
-        return found
+        # An absent or silent service is read (and reported) when it is listed.
+        return {service: service_endpoint(self.conn, service) for service in SERVICES}
 
     def read(self, region: str, limit: int, skip_services: Iterable[str] = ()) -> RawProject:
         return read_project(self.conn, region, limit, skip_services)

@@ -9,6 +9,7 @@ from typing import Any
 from openstack import exceptions as sdk
 
 from hubctl.cloud.api import StoredObject
+from hubctl.cloud.openstack.credentials import service_endpoint
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,4 @@ class OpenStackObjectStore:
         self.conn.object_store.set_container_metadata(container, **values)
 
     def endpoint(self) -> str:
-        try:
-            return str(self.conn.object_store.get_endpoint() or "")
-        except Exception:  # no object store in the catalogue, or no catalogue at all
-            return ""
+        return service_endpoint(self.conn, "object-store")
