@@ -18,10 +18,13 @@ its imports (no circle, within a room or across them).
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
+
+Finding = TypeVar("Finding")
 
 ROOT = Path(__file__).resolve().parents[2]
 ROOMS = ("hubcore", "infra", "synth", "hostbuild", "policies", "hubctl", "localcloud")
@@ -34,6 +37,21 @@ ALLOWED: dict[str, frozenset[str]] = {
     "hubctl": frozenset({"hubcore", "infra", "synth", "policies", "localcloud"}),
     "localcloud": frozenset(),
 }
+
+
+def found_in(
+    rooms: tuple[str, ...],
+    find: Callable[[Path], Finding],
+    exempt: Callable[[str], bool] = lambda relative: False,
+) -> dict[str, Finding]:
+    """What `find` reports of each Python module of `rooms` (by its path from the root), for
+    the modules it reports something of and that are not `exempt`."""
+    return {
+        relative: finding
+        for room in rooms
+        for path in sorted((ROOT / room).rglob("*.py"))
+        if not exempt(relative := str(path.relative_to(ROOT))) and (finding := find(path))
+    }
 
 
 def imported_modules(path: Path) -> set[str]:
@@ -303,16 +321,13 @@ def cloud_folder_guesses(path: Path) -> list[int]:
 
 
 def test_only_localcloud_layout_says_where_the_clouds_folder_is() -> None:
-    sources = [
-        p
-        for room in (*ROOMS, "tests", "scripts")
-        for p in sorted((ROOT / room).rglob("*.py"))
-        if str(p.relative_to(ROOT)) != CLOUD_FOLDER_RESOLVER
-        and not p.name.startswith("test_localcloud")
-    ]
-    guesses = {
-        str(p.relative_to(ROOT)): lines for p in sources if (lines := cloud_folder_guesses(p))
-    }
+    guesses = found_in(
+        (*ROOMS, "tests", "scripts"),
+        cloud_folder_guesses,
+        lambda relative: (
+            relative == CLOUD_FOLDER_RESOLVER or Path(relative).name.startswith("test_localcloud")
+        ),
+    )
     assert not guesses, (
         "these modules guess the local cloud's folder; ask localcloud.layout.default_layout() "
         f"(it also finds a cloud another checkout started): {guesses}"
@@ -372,12 +387,9 @@ def sdk_calls(path: Path) -> int:
 
 
 def test_the_sdk_is_reached_outside_the_seam_only_where_it_is_left() -> None:
-    seam = ROOT / "hubctl" / "cloud" / "openstack"
-    found = {
-        str(path.relative_to(ROOT)): calls
-        for path in sorted((ROOT / "hubctl").rglob("*.py"))
-        if seam not in path.parents and (calls := sdk_calls(path))
-    }
+    found = found_in(
+        ("hubctl",), sdk_calls, lambda relative: relative.startswith("hubctl/cloud/openstack/")
+    )
     assert found == SDK_CALLS_LEFT, (
         "calls on the SDK's connection outside hubctl/cloud/openstack/ changed: ask the seam "
         "(hubctl.cloud) instead, or lower the count here when one went away"
@@ -419,13 +431,7 @@ def stacks_constant_uses(path: Path) -> list[int]:
 
 
 def test_only_stackfiles_names_the_checkouts_stacks_folder() -> None:
-    found = {
-        relative: lines
-        for room in ROOMS
-        for p in sorted((ROOT / room).rglob("*.py"))
-        if (relative := str(p.relative_to(ROOT))) not in STACKS_FOLDER_OWNERS
-        and (lines := stacks_constant_uses(p))
-    }
+    found = found_in(ROOMS, stacks_constant_uses, STACKS_FOLDER_OWNERS.__contains__)
     assert not found, (
         "these modules name the checkout's stacks/ instead of asking "
         f"hubcore.stackfiles.stacks_dir() (which honours $HUB_STACKS_DIR): {found}"
