@@ -85,6 +85,15 @@ def stacks_dir() -> Path:
     return Path(configured) if configured else STACKS_DIR
 
 
+def stacks_dir_shown() -> str:
+    """The stacks directory as an error names it: `stacks/`, or the folder $HUB_STACKS_DIR
+    names (with the variable, so that a mistyped one is found where it was set)."""
+    folder = stacks_dir()
+    if folder == STACKS_DIR:
+        return f"{relative(folder)}/"
+    return f"{folder}/ (${STACKS_DIR_VARIABLE})"
+
+
 def stack_file(stack: str | StackName, stacks_dir: Path | None = None) -> Path:
     return (stacks_dir or _default_dir()) / f"Pulumi.{stack}.yaml"
 

@@ -8,7 +8,13 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from hubcore.stackfiles import known_sites, known_stacks, missing_site_stacks, parse_override
+from hubcore.stackfiles import (
+    known_sites,
+    known_stacks,
+    missing_site_stacks,
+    parse_override,
+    stacks_dir_shown,
+)
 from hubcore.values import ConfigError
 
 if TYPE_CHECKING:
@@ -67,7 +73,7 @@ def require_site(site: str) -> None:
     missing = missing_site_stacks(site)
     if missing:
         fail_usage(
-            f"--site {site!r}: no stack files for {', '.join(missing)}; "
+            f"--site {site!r}: no stack files for {', '.join(missing)} in {stacks_dir_shown()}; "
             f"sites: {', '.join(known_sites())}"
         )
 

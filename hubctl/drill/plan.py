@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hubcore.stackfiles import known_sites, missing_site_stacks
+from hubcore.stackfiles import known_sites, missing_site_stacks, stacks_dir_shown
 from hubcore.stacks import Layer
 from hubcore.values import ConfigError
 from hubctl.deploy import LAYERS, site_config
@@ -77,7 +77,7 @@ def _require_stacks(site: str, flag: str) -> None:
     missing = missing_site_stacks(site)
     if missing:
         raise DrillRefused(
-            f"{flag} {site!r}: no stack files for {', '.join(missing)} in stacks/; "
+            f"{flag} {site!r}: no stack files for {', '.join(missing)} in {stacks_dir_shown()}; "
             f"sites with stacks: {', '.join(known_sites())}"
         )
 

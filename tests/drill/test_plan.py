@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from hubcore.stacks import SITE_LAYERS, Layer
@@ -64,3 +66,17 @@ def test_the_sequential_plan_runs_one_layer_at_a_time() -> None:
     plan = waves(parallel=False)
     assert all(len(wave) == 1 for wave in plan)
     assert sorted(w[0] for w in plan) == sorted(SITE_LAYERS)
+
+
+def test_an_unknown_site_names_the_checkouts_stacks_folder() -> None:
+    with pytest.raises(DrillRefused, match=r"no stack files for nowhere-network.* in stacks/;"):
+        prepare("local", "nowhere", Scenario.REGION_LOSS)
+
+
+def test_a_hub_stacks_dir_without_the_site_is_named_with_its_variable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HUB_STACKS_DIR", str(tmp_path / "absent"))
+    with pytest.raises(DrillRefused) as refused:
+        prepare("local", "local-dr", Scenario.REGION_LOSS)
+    assert f"in {tmp_path / 'absent'}/ ($HUB_STACKS_DIR)" in str(refused.value)

@@ -52,3 +52,12 @@ def test_without_the_engine_on_path_up_is_a_usage_error_not_a_traceback():
     assert done.returncode == 2, done.stdout + done.stderr
     assert "scripts/toolchain env" in done.stdout + done.stderr
     assert "Traceback" not in done.stdout + done.stderr
+
+
+def test_a_hub_stacks_dir_without_the_site_is_a_usage_error_naming_folder_and_variable(tmp_path):
+    absent = tmp_path / "absent"
+    result = hubctl("preview", "--site", "local", env={STACKS_DIR_VARIABLE: str(absent)})
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "no stack files for local-network" in result.stderr
+    assert f"in {absent}/ ($HUB_STACKS_DIR)" in result.stderr
+    assert "Traceback" not in result.stderr
