@@ -44,7 +44,7 @@ def engine_work_dir(environ: Mapping[str, str] | None = None) -> Path:
         return REPO_ROOT
     if not stacks.is_dir():
         raise StacksDirError(
-            f"{STACKS_DIR_VARIABLE}={configured}: no such folder; it must name a folder of "
+            f"{STACKS_DIR_VARIABLE}={configured}: not a folder; it must name a folder of "
             "stack files (a copy of stacks/), or be unset to use the checkout's stacks/",
             key=STACKS_DIR_VARIABLE,
         )
