@@ -112,6 +112,17 @@ def qemu_of(state: Path) -> list[int]:
     return found
 
 
+def agent_namespaces(agents: Path, within_s: float) -> list[str]:
+    """The routers' and networks' namespaces under `agents`, once there is one, or [] when
+    none came within `within_s` seconds."""
+    deadline = time.monotonic() + within_s
+    while True:
+        found = [n for n in netns.names(agents) if n.startswith(("qrouter-", "qdhcp-"))]
+        if found or time.monotonic() > deadline:
+            return found
+        time.sleep(2)
+
+
 @dataclass
 class Neighbour:
     """A router of the tier's own cloud, with an interface: its L3 namespace and devices."""
@@ -224,7 +235,9 @@ def test_stop_leaves_no_namespace_link_or_guest(second_cloud: SecondCloud) -> No
     ours = [n for n in netns.names() if n.startswith(netns.cloud_id(STATE))]
     assert netns.dataplane(STATE) in ours and qemu_of(STATE)
     agents = netns.agents_folder(STATE)
-    assert [n for n in netns.names(agents) if n.startswith(("qrouter-", "qdhcp-"))]
+    # The agents rebuild their namespaces after the restart of the test before, in their own
+    # time (their full sync): the stop below must find some to remove.
+    assert agent_namespaces(agents, within_s=600)
     stopped = in_control(SCRIPT, "stop", timeout=600)
     assert stopped.returncode == 0, stopped.stderr[-3000:]
     assert set(netns.names()) - second_cloud.namespaces == {CONTROL}
