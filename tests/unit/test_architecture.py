@@ -362,14 +362,7 @@ DICT_READS = frozenset({"get", "items", "keys", "values"})
 SDK_CALLS_LEFT = {
     "hubctl/airlock/store.py": 3,  # the airlock's Swift client: raw requests across accounts
     "hubctl/backend.py": 5,  # the state bucket's EC2 credential and its Swift fallback
-    "hubctl/datasets/escrow.py": 2,
-    "hubctl/datasets/shred.py": 7,
-    "hubctl/drill/replication.py": 2,
-    "hubctl/envelope.py": 3,
-    "hubctl/workspaces/closing.py": 2,
-    "hubctl/workspaces/closing_record.py": 2,
 }
-
 
 def sdk_calls(path: Path) -> int:
     """How many times `path` reaches into an SDK connection: `<x>.<proxy>.<anything>` or
