@@ -169,6 +169,11 @@ class ObjectStore(Protocol):
         store's status when it does not give them."""
         ...
 
+    def s3_credentials(self) -> tuple[str, str]:
+        """The caller's S3 access and secret keys for its own project's store (the identity
+        service keeps them), made the first time they are asked for."""
+        ...
+
     def versions(self, container: str, prefix: str = "") -> list[ObjectVersion]:
         """Every version the store keeps of the container's objects whose name starts with
         `prefix`, the current ones included; none when the container does not exist."""
@@ -229,6 +234,58 @@ class KeyManager(Protocol):
         ...
 
     def order_status(self, order_id: str) -> int: ...
+
+
+@dataclass(frozen=True)
+class TokenHolder:
+    """Who a token is, as the identity service says: not a name the caller typed."""
+
+    user_id: str
+    user: str
+    project_id: str
+    roles: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class StoreAnswer:
+    """The object store's answer to one request: its HTTP status, and the body of a read."""
+
+    status: int
+    body: bytes = b""
+
+
+class AccountStore(Protocol):
+    """The object store as one token reaches it: its own project's containers and, where
+    another project's container ACLs let it, that project's (`account`: the project's id).
+    Every answer is the store's status: what the token may not do the store refuses (403), and
+    that refusal is the rule, not hubctl's check of it."""
+
+    def holder(self) -> TokenHolder: ...
+
+    def put(
+        self,
+        container: str,
+        name: str,
+        data: bytes,
+        *,
+        account: str | None = None,
+        only_if_absent: bool = False,
+        content_type: str = "application/octet-stream",
+    ) -> StoreAnswer:
+        """Upload the object, which the store verifies against the data's checksum (a
+        mismatch is refused); with `only_if_absent` a taken name is refused (412)."""
+        ...
+
+    def get(self, container: str, name: str, *, account: str | None = None) -> StoreAnswer: ...
+
+    def delete(self, container: str, name: str, *, account: str | None = None) -> StoreAnswer: ...
+
+    def names_after(
+        self, container: str, prefix: str, after: str, *, account: str | None = None
+    ) -> tuple[StoreAnswer, list[str]]:
+        """One page of the names in the container that start with `prefix` and sort after
+        `after` ('' from the first): the answer, and the page (empty once all were listed)."""
+        ...
 
 
 # What a check that something is gone observed: the HTTP status the cloud answered (for a

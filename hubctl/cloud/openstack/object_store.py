@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -110,3 +112,16 @@ class OpenStackObjectStore:
     def delete_version(self, container: str, version: ObjectVersion) -> None:
         params = {"version-id": version.version_id} if version.version_id else {}
         self.conn.object_store.delete(f"/{container}/{version.name}", params=params)
+
+    def s3_credentials(self) -> tuple[str, str]:
+        # Keystone's EC2 credentials: one per user and project, its blob the key pair.
+        user, project = self.conn.current_user_id, self.conn.current_project_id
+        for credential in self.conn.identity.credentials(user_id=user, type="ec2"):
+            if credential.project_id == project:
+                blob = json.loads(credential.blob)
+                return str(blob["access"]), str(blob["secret"])
+        blob = {"access": secrets.token_hex(16), "secret": secrets.token_hex(20)}
+        self.conn.identity.create_credential(
+            user_id=user, project_id=project, type="ec2", blob=json.dumps(blob)
+        )
+        return blob["access"], blob["secret"]
