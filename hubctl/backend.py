@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -262,13 +261,13 @@ class S3Store:
         return self._create_through_swift(key, data)
 
     def _create_through_swift(self, key: str, data: bytes) -> bool:
-        response = self.swift.object_store.put(
-            f"/{self.bucket}/{key}", data=data, headers={"If-None-Match": "*"}
+        status = object_store_of(self.swift).put_with_metadata(
+            self.bucket, key, data, {}, only_if_absent=True
         )
-        if response.status_code == 412:
+        if status == 412:
             return False
-        if response.status_code >= 300:
-            raise BackendError(f"Swift refused {self.where(key)}: HTTP {response.status_code}")
+        if status >= 300:
+            raise BackendError(f"Swift refused {self.where(key)}: HTTP {status}")
         time.sleep(SETTLE_SECONDS)
         return self.read(key) == data
 
@@ -373,7 +372,7 @@ def open_backend(
             "this endpoint must be for hubctl to make them"
         )
     try:
-        access, secret = ec2_credentials(cloud.connect())
+        access, secret = object_store_of(cloud.connect()).s3_credentials()
     except Exception as error:  # Keystone refused or is down: say so, not a traceback
         raise BackendError(
             f"backend {url}: could not get EC2 credentials from {cloud.describe()}: "
@@ -382,20 +381,6 @@ def open_backend(
     env.update({"AWS_ACCESS_KEY_ID": access, "AWS_SECRET_ACCESS_KEY": secret})
     ensure_bucket(backend)
     return backend
-
-
-def ec2_credentials(conn: Any) -> tuple[str, str]:
-    """The user's EC2 credentials for the connection's project, created the first time."""
-    user, project = conn.current_user_id, conn.current_project_id
-    for credential in conn.identity.credentials(user_id=user, type="ec2"):
-        if credential.project_id == project:
-            blob = json.loads(credential.blob)
-            return str(blob["access"]), str(blob["secret"])
-    blob = {"access": secrets.token_hex(16), "secret": secrets.token_hex(20)}
-    conn.identity.create_credential(
-        user_id=user, project_id=project, type="ec2", blob=json.dumps(blob)
-    )
-    return blob["access"], blob["secret"]
 
 
 def ensure_bucket(backend: SiteBackend) -> None:

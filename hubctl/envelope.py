@@ -23,11 +23,13 @@ from typing import Any
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap, aes_key_wrap
 
+from hubctl.cloud import HttpStatusError, key_manager_of, object_store_of
+
 CIPHER = "AES-256-GCM"
 WRAP = "AES-KW"
 NONCE_BYTES = 12
 KEY_BYTES = 32
-# Swift object metadata (X-Object-Meta-*) the envelope needs to open the object again.
+# The object's own metadata (Swift's X-Object-Meta-*) the envelope needs to open the object again.
 META_CIPHER = "cipher"
 META_WRAPPED = "wrapped-key"
 META_KEY_REF = "key-ref"
@@ -84,15 +86,7 @@ def open_sealed(name: str, body: bytes, metadata: dict[str, str], project_key: b
 
 
 # --------------------------------------------------------------------------------------------
-# Through the APIs: Barbican for the key, Swift for the objects (openstacksdk connections)
-
-
-def endpoint(conn: Any, service_type: str) -> dict[str, str]:
-    """The service's public endpoint in the connection's own region: a connection made for the
-    DR region must never reach the same service in the primary region."""
-    found = {"service_type": service_type, "interface": "public"}
-    region = getattr(conn.config, "region_name", None)
-    return {**found, "region_name": str(region)} if region else found
+# Through the cloud seam: the key manager for the key, the object store for the objects
 
 
 def secret_id(ref: str) -> str:
@@ -100,67 +94,40 @@ def secret_id(ref: str) -> str:
 
 
 def fetch_key(conn: Any, key_ref: str) -> bytes:
-    """The key's bytes from Barbican (its payload), for this operation only."""
-    response = conn.session.get(
-        f"/v1/secrets/{secret_id(key_ref)}/payload",
-        endpoint_filter=endpoint(conn, "key-manager"),
-        headers={"Accept": "application/octet-stream"},
-        raise_exc=False,
-    )
-    if response.status_code != 200:
+    """The key's bytes from the key manager (its payload), for this operation only."""
+    try:
+        return key_manager_of(conn).payload(secret_id(key_ref))
+    except HttpStatusError as error:
         raise EnvelopeError(
             f"the key {key_ref} cannot be read from Barbican "
-            f"(HTTP {response.status_code}): it was deleted, or these credentials may not use it"
-        )
-    key: bytes = response.content
-    return key
+            f"(HTTP {error.status_code}): it was deleted, or these credentials may not use it"
+        ) from error
 
 
 fetch_project_key = fetch_key  # a workspace's project key is read like any other
 
 
-def _metadata_headers(metadata: dict[str, str]) -> dict[str, str]:
-    return {f"X-Object-Meta-{k}": v for k, v in metadata.items()}
-
-
 def put_sealed(
-    conn: Any, container: str, name: str, sealed: Sealed, headers: dict[str, str] | None = None
+    conn: Any, container: str, name: str, sealed: Sealed, *, only_if_absent: bool = False
 ) -> int:
-    """Upload one sealed object; returns Swift's status (412 when `If-None-Match` refused it)."""
-    response = conn.session.put(
-        f"/{container}/{name}",
-        endpoint_filter=endpoint(conn, "object-store"),
-        data=sealed.body,
-        headers={
-            "Content-Type": "application/octet-stream",
-            **_metadata_headers(sealed.metadata),
-            **(headers or {}),
-        },
-        raise_exc=False,
+    """Upload one sealed object; returns the store's status (412 when `only_if_absent` and the
+    name is taken)."""
+    status = object_store_of(conn).put_with_metadata(
+        container, name, sealed.body, sealed.metadata, only_if_absent=only_if_absent
     )
-    status: int = response.status_code
     if status not in (200, 201, 412):
         raise EnvelopeError(f"{container}/{name}: upload refused (HTTP {status})")
     return status
 
 
 def get_sealed(conn: Any, container: str, name: str) -> tuple[bytes, dict[str, str]]:
-    """One object's body and its X-Object-Meta-* metadata (keys in lower case, no prefix)."""
-    response = conn.session.get(
-        f"/{container}/{name}",
-        endpoint_filter=endpoint(conn, "object-store"),
-        raise_exc=False,
-    )
-    if response.status_code != 200:
-        raise EnvelopeError(f"{container}/{name}: cannot be read (HTTP {response.status_code})")
-    prefix = "x-object-meta-"
-    metadata = {
-        k.lower().removeprefix(prefix): v
-        for k, v in response.headers.items()
-        if k.lower().startswith(prefix)
-    }
-    body: bytes = response.content
-    return body, metadata
+    """One object's body and its own metadata (keys in lower case, no prefix)."""
+    try:
+        return object_store_of(conn).get_with_metadata(container, name)
+    except HttpStatusError as error:
+        raise EnvelopeError(
+            f"{container}/{name}: cannot be read (HTTP {error.status_code})"
+        ) from error
 
 
 def put_objects(

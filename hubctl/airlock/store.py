@@ -9,19 +9,16 @@ their MD5 as `ETag`, which Swift verifies (422 on a mismatch).
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 from pydantic import ValidationError
 
 from hubctl.airlock.model import Actor, Decision, Request
+from hubctl.cloud import AccountStore, StoreAnswer, account_store_of
 from infra.layers.workspace import AirlockNames
-
-CHUNK = 1 << 20
 
 
 class StoreError(RuntimeError):
@@ -37,13 +34,14 @@ class UnknownRequest(LookupError):
 
 
 def actor_of(conn: Any) -> Actor:
-    """Who the connection's token is: Keystone's answer, not a name the caller typed."""
-    access = conn.session.auth.get_access(conn.session)
+    """Who the connection's token is: the identity service's answer, not a name the caller
+    typed."""
+    holder = account_store_of(conn).holder()
     return Actor(
-        user_id=str(access.user_id),
-        user=str(access.username),
-        project_id=str(access.project_id or ""),
-        roles=sorted(str(r) for r in (access.role_names or [])),
+        user_id=holder.user_id,
+        user=holder.user,
+        project_id=holder.project_id,
+        roles=list(holder.roles),
     )
 
 
@@ -52,28 +50,14 @@ class Store:
     conn: Any
     names: AirlockNames
 
-    # -- plumbing ---------------------------------------------------------------------------
+    # -- plumbing: the object store as the token reaches it (hubctl.cloud.AccountStore) ------
 
     @property
-    def account_url(self) -> str:
-        """This token's own Swift account (`.../v1/AUTH_<project id>`)."""
-        url: str = self.conn.object_store.get_endpoint()
-        return url.rstrip("/")
+    def _objects(self) -> AccountStore:
+        return account_store_of(self.conn)
 
-    def url(self, container: str, obj: str = "", account: str | None = None) -> str:
-        base = self.account_url
-        if account is not None:
-            base = base.rsplit("/AUTH_", 1)[0] + f"/AUTH_{account}"
-        path = f"{base}/{quote(container, safe='')}"
-        return f"{path}/{quote(obj, safe='/')}" if obj else path
-
-    def _request(self, method: str, url: str, **extra: Any) -> Any:
-        return self.conn.session.request(url, method, raise_exc=False, **extra)
-
-    def _fail(self, what: str, response: Any) -> StoreError:
-        return StoreError(
-            f"{what}: Swift answered HTTP {response.status_code}", response.status_code
-        )
+    def _fail(self, what: str, answer: StoreAnswer) -> StoreError:
+        return StoreError(f"{what}: Swift answered HTTP {answer.status}", answer.status)
 
     def put(
         self,
@@ -85,49 +69,42 @@ class Store:
         replace: bool = True,
         content_type: str = "application/octet-stream",
     ) -> None:
-        # MD5 is what Swift checks an upload against (its ETag), not a security measure.
-        etag = hashlib.md5(data, usedforsecurity=False).hexdigest()
-        headers = {"Content-Type": content_type, "ETag": etag}
-        if not replace:
-            headers["If-None-Match"] = "*"
-        response = self._request(
-            "PUT", self.url(container, obj, account), data=data, headers=headers
+        answer = self._objects.put(
+            container,
+            obj,
+            data,
+            account=account,
+            only_if_absent=not replace,
+            content_type=content_type,
         )
-        if response.status_code not in (200, 201):
-            raise self._fail(f"PUT {container}/{obj}", response)
+        if answer.status not in (200, 201):
+            raise self._fail(f"PUT {container}/{obj}", answer)
 
     def get(self, container: str, obj: str, *, account: str | None = None) -> bytes | None:
-        response = self._request("GET", self.url(container, obj, account))
-        if response.status_code == 404:
+        answer = self._objects.get(container, obj, account=account)
+        if answer.status == 404:
             return None
-        if response.status_code != 200:
-            raise self._fail(f"GET {container}/{obj}", response)
-        content: bytes = response.content
-        return content
+        if answer.status != 200:
+            raise self._fail(f"GET {container}/{obj}", answer)
+        return answer.body
 
     def delete(self, container: str, obj: str, *, account: str | None = None) -> None:
-        response = self._request("DELETE", self.url(container, obj, account))
-        if response.status_code not in (204, 404):
-            raise self._fail(f"DELETE {container}/{obj}", response)
+        answer = self._objects.delete(container, obj, account=account)
+        if answer.status not in (204, 404):
+            raise self._fail(f"DELETE {container}/{obj}", answer)
 
     def listing(self, container: str, prefix: str = "", *, account: str | None = None) -> list[str]:
         names: list[str] = []
-        marker = ""
         while True:
-            response = self._request(
-                "GET",
-                self.url(container, account=account),
-                params={"format": "json", "prefix": prefix, "marker": marker},
-            )
-            if response.status_code == 404:
+            after = names[-1] if names else ""
+            answer, page = self._objects.names_after(container, prefix, after, account=account)
+            if answer.status == 404:
                 return names
-            if response.status_code not in (200, 204):
-                raise self._fail(f"GET {container} (listing)", response)
-            page = [str(entry["name"]) for entry in response.json()] if response.content else []
+            if answer.status not in (200, 204):
+                raise self._fail(f"GET {container} (listing)", answer)
             if not page:
                 return names
             names.extend(page)
-            marker = page[-1]
 
     # -- the ledger ---------------------------------------------------------------------------
 

@@ -3,9 +3,10 @@
 hubctl's cloud-neutral code asks a `Project` (hubctl.cloud.api) for what it needs; a site's
 credentials and region (`SiteCloud`, `site_cloud`), the project of a connection (`project_of`)
 or of the provider's own credentials (`named_project`), the object store of a connection
-(`object_store_of`), its servers as the host wait sees them (`hosts_of`), a project as the
-audit reads it (`inventory_of`), a rebuilt site as a drill reads it back (`rebuilt_site_of`),
-what still answers of a closed workspace (`remnants_of`),
+(`object_store_of`) or as its token reaches other projects' (`account_store_of`), its key
+manager (`key_manager_of`), its servers as the host wait sees
+them (`hosts_of`), a project as the audit reads it (`inventory_of`), a rebuilt site as a drill
+reads it back (`rebuilt_site_of`), what still answers of a closed workspace (`remnants_of`),
 what kind of failure a client's exception is (`fault_of`), the audit's read-only connections
 (`connect_named`, `connect_like`, `cloud_entries`, `token_of`) and emptying a container before a
 destroy (`empty_container`) come from the implementation.
@@ -16,6 +17,8 @@ from __future__ import annotations
 from typing import Any
 
 from hubctl.cloud.api import (
+    AccountStore,
+    Caller,
     CloudAuthError,
     CloudObject,
     CloudReason,
@@ -23,11 +26,16 @@ from hubctl.cloud.api import (
     Host,
     Hosts,
     HttpStatusError,
+    KeyManager,
     ObjectStore,
+    ObjectVersion,
     Project,
     RebuiltSite,
     Remnants,
+    StoreAnswer,
     StoredObject,
+    StoredSecret,
+    TokenHolder,
 )
 from hubctl.cloud.inventory import Inventory
 from hubctl.cloud.openstack.credentials import (
@@ -43,6 +51,8 @@ from hubctl.cloud.openstack.credentials import (
 )
 
 __all__ = [
+    "AccountStore",
+    "Caller",
     "CloudAuthError",
     "CloudObject",
     "CloudReason",
@@ -51,12 +61,18 @@ __all__ = [
     "Hosts",
     "HttpStatusError",
     "Inventory",
+    "KeyManager",
     "ObjectStore",
+    "ObjectVersion",
     "Project",
     "RebuiltSite",
     "Remnants",
     "SiteCloud",
+    "StoreAnswer",
     "StoredObject",
+    "StoredSecret",
+    "TokenHolder",
+    "account_store_of",
     "cloud_entries",
     "connect_from_env",
     "connect_like",
@@ -65,6 +81,7 @@ __all__ = [
     "fault_of",
     "hosts_of",
     "inventory_of",
+    "key_manager_of",
     "named_project",
     "object_store_of",
     "project_of",
@@ -87,6 +104,21 @@ def object_store_of(conn: Any) -> ObjectStore:
     from hubctl.cloud.openstack.object_store import OpenStackObjectStore
 
     return OpenStackObjectStore(conn)
+
+
+def account_store_of(conn: Any) -> AccountStore:
+    """The object store as an SDK connection's token reaches it, across projects where their
+    ACLs let it (an openstacksdk connection, today)."""
+    from hubctl.cloud.openstack.account_store import OpenStackAccountStore
+
+    return OpenStackAccountStore(conn)
+
+
+def key_manager_of(conn: Any) -> KeyManager:
+    """The key manager an SDK connection reaches (an openstacksdk connection, today)."""
+    from hubctl.cloud.openstack.key_manager import OpenStackKeyManager
+
+    return OpenStackKeyManager(conn)
 
 
 def hosts_of(conn: Any) -> Hosts:

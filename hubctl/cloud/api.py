@@ -39,6 +39,14 @@ class CloudReason:
         return f"{self.kind} {self.name} ({self.id}): {self.reason}"
 
 
+@dataclass(frozen=True)
+class Caller:
+    """The identity a connection acts as, as the cloud's APIs see it (never a password)."""
+
+    user_id: str
+    project_id: str
+
+
 class Project(Protocol):
     """One project of a site, in one region, with the caller's credentials."""
 
@@ -79,6 +87,20 @@ class Project(Protocol):
     def edge_router_id(self, site: str) -> str | None:
         """The id of the site's edge router in this project (None when it has none): another
         project that holds the same site names its router alike."""
+        ...
+
+    def router_routes(self, router_id: str) -> list[str] | None:
+        """The destinations of the static routes the router holds now; None when it cannot be
+        read (absent, or refused)."""
+        ...
+
+    def subnet_routes(self, subnet_id: str) -> list[str] | None:
+        """The destinations of the host routes the subnet hands out now; None when it cannot be
+        read."""
+        ...
+
+    def caller(self) -> Caller:
+        """Who the connection is: the ids the cloud gave its user and project."""
         ...
 
     def reasons_in_error(self, name_prefix: str) -> list[CloudReason]:
@@ -126,6 +148,143 @@ class ObjectStore(Protocol):
 
     def set_metadata(self, container: str, values: Mapping[str, str]) -> None:
         """Set these metadata keys on the container, leaving its other keys as they are."""
+        ...
+
+    def put_with_metadata(
+        self,
+        container: str,
+        name: str,
+        body: bytes,
+        metadata: Mapping[str, str],
+        *,
+        only_if_absent: bool = False,
+    ) -> int:
+        """Store the object with metadata of its own (a sealed object's wrapped key travels
+        there); the store's HTTP status, whatever it is: 201 stored, 412 when `only_if_absent`
+        and the name is taken."""
+        ...
+
+    def get_with_metadata(self, container: str, name: str) -> tuple[bytes, dict[str, str]]:
+        """The object's body and its own metadata (keys lower-cased); HttpStatusError with the
+        store's status when it does not give them."""
+        ...
+
+    def s3_credentials(self) -> tuple[str, str]:
+        """The caller's S3 access and secret keys for its own project's store (the identity
+        service keeps them), made the first time they are asked for."""
+        ...
+
+    def versions(self, container: str, prefix: str = "") -> list[ObjectVersion]:
+        """Every version the store keeps of the container's objects whose name starts with
+        `prefix`, the current ones included; none when the container does not exist."""
+        ...
+
+    def delete_version(self, container: str, version: ObjectVersion) -> None:
+        """Delete that one version of an object (the object itself when it has no version id)."""
+        ...
+
+
+@dataclass(frozen=True)
+class ObjectVersion:
+    name: str
+    version_id: str  # '' when the store keeps no versions of the container
+
+
+@dataclass(frozen=True)
+class StoredSecret:
+    """A key manager's secret as its listing gives it: never its payload."""
+
+    id: str
+    ref: str  # the full reference an order or a stack's output gives
+    name: str
+    status: str  # ACTIVE when usable
+    created: str  # the key manager's own stamp, parsed by whoever compares it
+
+
+class KeyManager(Protocol):
+    """A project's key manager, with the caller's credentials. A secret's bytes are fetched for
+    one operation and never kept. Deletions and checks answer the service's HTTP status (404:
+    gone), so that a record can say what the key manager said."""
+
+    def payload(self, secret_id: str) -> bytes:
+        """The secret's bytes; HttpStatusError with the status when the key manager does not
+        give them (the secret was deleted, or these credentials may not use it)."""
+        ...
+
+    def secret(self, secret_id: str) -> StoredSecret:
+        """One secret's record; the client's exception when it is absent or refused."""
+        ...
+
+    def secrets(self, name: str | None = None) -> list[StoredSecret]:
+        """The project's secrets (those of exactly that name, when given)."""
+        ...
+
+    def generating_orders(self, secret_ids: set[str]) -> list[str]:
+        """The ids of the orders that generated one of these secrets: an order keeps its
+        secret's record alive after the secret's deletion. Those listed before the key manager
+        stopped answering, when it does."""
+        ...
+
+    def delete_secret(self, secret_id: str) -> int: ...
+
+    def delete_order(self, order_id: str) -> int: ...
+
+    def secret_status(self, secret_id: str) -> int:
+        """The status of a read of the secret's record: 404 once it is gone."""
+        ...
+
+    def order_status(self, order_id: str) -> int: ...
+
+
+@dataclass(frozen=True)
+class TokenHolder:
+    """Who a token is, as the identity service says: not a name the caller typed."""
+
+    user_id: str
+    user: str
+    project_id: str
+    roles: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class StoreAnswer:
+    """The object store's answer to one request: its HTTP status, and the body of a read."""
+
+    status: int
+    body: bytes = b""
+
+
+class AccountStore(Protocol):
+    """The object store as one token reaches it: its own project's containers and, where
+    another project's container ACLs let it, that project's (`account`: the project's id).
+    Every answer is the store's status: what the token may not do the store refuses (403), and
+    that refusal is the rule, not hubctl's check of it."""
+
+    def holder(self) -> TokenHolder: ...
+
+    def put(
+        self,
+        container: str,
+        name: str,
+        data: bytes,
+        *,
+        account: str | None = None,
+        only_if_absent: bool = False,
+        content_type: str = "application/octet-stream",
+    ) -> StoreAnswer:
+        """Upload the object, which the store verifies against the data's checksum (a
+        mismatch is refused); with `only_if_absent` a taken name is refused (412)."""
+        ...
+
+    def get(self, container: str, name: str, *, account: str | None = None) -> StoreAnswer: ...
+
+    def delete(self, container: str, name: str, *, account: str | None = None) -> StoreAnswer: ...
+
+    def names_after(
+        self, container: str, prefix: str, after: str, *, account: str | None = None
+    ) -> tuple[StoreAnswer, list[str]]:
+        """One page of the names in the container that start with `prefix` and sort after
+        `after` ('' from the first): the answer, and the page (empty once all were listed)."""
         ...
 
 

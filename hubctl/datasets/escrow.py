@@ -23,7 +23,7 @@ from typing import Any, Literal
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from hubctl.cloud import object_store_of
+from hubctl.cloud import key_manager_of, object_store_of
 from hubctl.datasets import custodians as shares
 from hubctl.datasets.keys import key_check, key_id
 from hubctl.datasets.store import KEY_REF_META, DatasetStore, KeyRing
@@ -123,14 +123,14 @@ class Escrowed:
 def find_kek_ref(replica: Any, config: HubConfig) -> str:
     """The escrow KEK's reference in the replica region's Barbican (the newest by that name)."""
     name = escrow_kek_name(config)
-    found = [s for s in replica.key_manager.secrets(name=name) if s.status == "ACTIVE"]
+    found = [s for s in key_manager_of(replica).secrets(name=name) if s.status == "ACTIVE"]
     if not found:
         raise EscrowError(
             f"no escrow KEK {name!r} in {config.replica_region}'s Barbican: deploy the site's "
             "kms layer (`hubctl up`)"
         )
-    newest = max(found, key=lambda s: str(s.created_at))
-    return str(newest.secret_ref)
+    newest = max(found, key=lambda s: s.created)
+    return newest.ref
 
 
 def read_record(escrow: Any, container: str, dataset: str, ident: str) -> EscrowRecord | None:
@@ -238,7 +238,7 @@ def _record(
     moment: datetime,
 ) -> EscrowRecord:
     ident = key_id(ref)
-    secret = primary.key_manager.get_secret(ident)
+    secret = key_manager_of(primary).secret(ident)
     kek_ref, kek_bytes = kek
     return EscrowRecord(
         site=config.site,
@@ -246,7 +246,7 @@ def _record(
         key_id=ident,
         key_ref=ref,
         key_name=secret.name,
-        key_created=_time(secret.created_at),
+        key_created=_time(secret.created),
         check=key_check(key),
         escrowed_at=moment,
         kek_ref=kek_ref,

@@ -27,11 +27,11 @@ from pydantic import BaseModel, Field
 
 from hubcore.catalogue import is_loopback_url
 from hubcore.paths import REPO_ROOT
-from hubctl.cloud import object_store_of
+from hubctl.cloud import key_manager_of, object_store_of
 from hubctl.datasets.keys import key_id
 from hubctl.datasets.recovery import escrowed_key_ids
 from hubctl.datasets.store import SHREDDED_META, DatasetError, DatasetStore, KeyRing
-from hubctl.envelope import EnvelopeError, endpoint
+from hubctl.envelope import EnvelopeError
 from infra.config import HubConfig
 from infra.layers.storage import container_names, escrow_container_name
 
@@ -65,23 +65,12 @@ class ShredRecord(BaseModel):
         self.checks.append(ShredCheck(check=what, api=api, passed=passed, observed=str(observed)))
 
 
-def _versions(conn: Any, container: str, prefix: str) -> list[dict[str, Any]]:
-    response = conn.object_store.get(
-        f"/{container}", params={"format": "json", "versions": "", "prefix": prefix}
-    )
-    if response.status_code == 404:
-        return []
-    listed: list[dict[str, Any]] = response.json()
-    return listed
-
-
 def _delete_versions(conn: Any, container: str, prefix: str) -> int:
-    deleted = 0
-    for item in _versions(conn, container, prefix):
-        params = {"version-id": item["version_id"]} if item.get("version_id") else {}
-        conn.object_store.delete(f"/{container}/{item['name']}", params=params)
-        deleted += 1
-    return deleted
+    store = object_store_of(conn)
+    versions = store.versions(container, prefix)
+    for version in versions:
+        store.delete_version(container, version)
+    return len(versions)
 
 
 def shred(
@@ -115,15 +104,15 @@ def shred(
     object_store_of(primary).set_metadata(
         container, {SHREDDED_META: record.started_at.isoformat(timespec="seconds")}
     )
-    barbican = endpoint(primary, "key-manager")
+    keys = key_manager_of(primary)
     # The orders that generated the keys go too: Barbican keeps a deleted secret's row while an
     # order still points at it, and the order would name a key that no longer exists.
-    for order in _orders_of(primary, set(record.keys)):
-        primary.session.delete(f"/v1/orders/{order}", endpoint_filter=barbican, raise_exc=False)
+    for order in keys.generating_orders(set(record.keys)):
+        keys.delete_order(order)
         record.orders.append(order)
         say(f"deleted order {order} in {config.region_name}'s Barbican")
     for ident in record.keys:
-        primary.session.delete(f"/v1/secrets/{ident}", endpoint_filter=barbican, raise_exc=False)
+        keys.delete_secret(ident)
         say(f"deleted key {ident} in {config.region_name}'s Barbican")
     if replica is not None:
         for prefix in (f"escrow/{dataset}/", f"shares/{dataset}/"):
@@ -132,23 +121,17 @@ def shred(
     _purge(record, config)
 
     for order in record.orders:
-        status = primary.session.get(
-            f"/v1/orders/{order}", endpoint_filter=barbican, raise_exc=False
-        ).status_code
+        status = keys.order_status(order)
         api = "key-manager GET /v1/orders/ID"
         record.check(f"order {order} is gone", api, status == 404, status)
     for ident in record.keys:
-        status = primary.session.get(
-            f"/v1/secrets/{ident}",
-            endpoint_filter=endpoint(primary, "key-manager"),
-            raise_exc=False,
-        ).status_code
+        status = keys.secret_status(ident)
         record.check(
             f"key {ident} is gone", "key-manager GET /v1/secrets/ID", status == 404, status
         )
     if replica is not None:
         for prefix in (f"escrow/{dataset}/", f"shares/{dataset}/"):
-            left = len(_versions(replica, escrow, prefix))
+            left = len(object_store_of(replica).versions(escrow, prefix))
             record.check(
                 f"no version of {escrow}/{prefix}* is left",
                 "object-store GET ?versions&prefix=",
@@ -175,31 +158,8 @@ def shred(
     return record
 
 
-def _orders_of(conn: Any, keys: set[str]) -> list[str]:
-    """Ids of the Barbican orders whose generated secret is one of `keys`."""
-    found: list[str] = []
-    offset = 0
-    while True:
-        page = conn.session.get(
-            "/v1/orders",
-            params={"limit": 100, "offset": offset},
-            endpoint_filter=endpoint(conn, "key-manager"),
-            raise_exc=False,
-        )
-        if page.status_code != 200:
-            return found
-        orders = page.json().get("orders") or []
-        for order in orders:
-            secret = str(order.get("secret_ref") or "").rstrip("/").rsplit("/", 1)[-1]
-            if secret in keys:
-                found.append(str(order["order_ref"]).rstrip("/").rsplit("/", 1)[-1])
-        if len(orders) < 100:
-            return found
-        offset += 100
-
-
 def _names_in(conn: Any, container: str) -> set[str]:
-    return {str(item["name"]) for item in _versions(conn, container, "")}
+    return {version.name for version in object_store_of(conn).versions(container)}
 
 
 def _purge(record: ShredRecord, config: HubConfig) -> None:

@@ -220,7 +220,7 @@ class DatasetStore:
             name = manifest_name(version)
             body = manifest.model_dump_json(indent=1).encode()
             status = put_sealed(
-                self.conn, self.container, name, seal(name, body, key, ref), {"If-None-Match": "*"}
+                self.conn, self.container, name, seal(name, body, key, ref), only_if_absent=True
             )
             if status != 412:
                 return manifest

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from hubcore.metadata import LAST_SYNC_KEY
-from hubctl.cloud import object_store_of
+from hubctl.cloud import key_manager_of, object_store_of
 from hubctl.drill.model import RestoredContainer
 from infra.config import HubConfig
 from infra.layers.storage import REPLICATED, container_names
@@ -83,21 +83,12 @@ def missing_or_different(
 def copy_object(source: Any, container: str, target: Any, destination: str, name: str) -> None:
     """Copy one object with its metadata: a sealed object's wrapped data key and key reference
     travel in X-Object-Meta-*, and a copy without them could never be opened."""
-    from hubctl.envelope import endpoint, get_sealed
+    from hubctl.envelope import get_sealed
 
     body, metadata = get_sealed(source, container, name)
-    response = target.session.put(
-        f"/{destination}/{name}",
-        endpoint_filter=endpoint(target, "object-store"),
-        data=body,
-        headers={
-            "Content-Type": "application/octet-stream",
-            **{f"X-Object-Meta-{k}": v for k, v in metadata.items()},
-        },
-        raise_exc=False,
-    )
-    if response.status_code not in (200, 201):
-        raise RuntimeError(f"{destination}/{name}: copy refused (HTTP {response.status_code})")
+    status = object_store_of(target).put_with_metadata(destination, name, body, metadata)
+    if status not in (200, 201):
+        raise RuntimeError(f"{destination}/{name}: copy refused (HTTP {status})")
 
 
 @dataclass(frozen=True)
@@ -207,9 +198,9 @@ def observe(primary: Any, replica: Any, config: HubConfig) -> PrimaryObservation
     pairs = replica_pairs(config)
     keys: dict[str, datetime] = {}
     prefix = f"hub-{config.site}-key-"
-    for secret in primary.key_manager.secrets():
-        if (secret.name or "").startswith(prefix) and secret.created_at:
-            keys[secret.name] = parse_swift_time(str(secret.created_at))
+    for secret in key_manager_of(primary).secrets():
+        if secret.name.startswith(prefix) and secret.created:
+            keys[secret.name] = parse_swift_time(secret.created)
     return PrimaryObservation(
         objects={p.primary: list_objects(primary, p.primary) for p in pairs},
         replicas={p.replica: list_objects(replica, p.replica) for p in pairs},

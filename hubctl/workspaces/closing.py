@@ -19,6 +19,7 @@ from hubcore.paths import relative
 from hubcore.resource_types import PROJECT, ROLE_ASSIGNMENT, USER
 from hubcore.stackfiles import load_layered_config, stack_file
 from hubcore.values import ConfigError
+from hubctl.cloud import key_manager_of, project_of
 from hubctl.envelope import secret_id
 from hubctl.workspaces import closing_record
 from hubctl.workspaces.close_checks import (
@@ -104,11 +105,7 @@ def close_workspace(
         _airlock_history(record, site, spec.id, workspace_conn, pending_ok)
     for key_ref in holdings.key_refs:
         assert workspace_conn is not None
-        code = workspace_conn.session.delete(
-            f"/v1/secrets/{secret_id(key_ref)}",
-            endpoint_filter={"service_type": "key-manager"},
-            raise_exc=False,
-        ).status_code
+        code = key_manager_of(workspace_conn).delete_secret(secret_id(key_ref))
         record.deleted.append(
             closing_record.Deletion("barbican secret (project key)", key_ref, f"HTTP {code}")
         )
@@ -205,7 +202,7 @@ def _remove_route(
         inputs = entry.get("inputs") or {}
         destination = inputs.get("destinationCidr")
         routes, where = _routes_of(conn, inputs)
-        if routes is None or any(r.get("destination") == destination for r in routes):
+        if routes is None or destination in routes:
             raise
     from hubctl.deploy import run_cli
 
@@ -215,21 +212,13 @@ def _remove_route(
     )
 
 
-def _routes_of(conn: Any, inputs: Mapping[str, Any]) -> tuple[list[dict[str, Any]] | None, str]:
-    """The routes a shared route's owner holds now (None when it cannot be read), and what
-    the owner is, for the record."""
+def _routes_of(conn: Any, inputs: Mapping[str, Any]) -> tuple[list[str] | None, str]:
+    """The destinations of the routes a shared route's owner holds now (None when they cannot
+    be read), and what the owner is, for the record."""
     if inputs.get("routerId"):
-        path, kind, key, where = "routers", "router", "routes", "route on the edge router"
-        owner = inputs["routerId"]
-    else:
-        path, kind, key, where = "subnets", "subnet", "host_routes", "route on the admin subnet"
-        owner = inputs.get("subnetId")
-    response = conn.session.get(
-        f"/v2.0/{path}/{owner}", endpoint_filter={"service_type": "network"}, raise_exc=False
-    )
-    if response.status_code != 200:
-        return None, where
-    return list(response.json()[kind].get(key) or []), where
+        return project_of(conn).router_routes(str(inputs["routerId"])), "route on the edge router"
+    owner = str(inputs.get("subnetId"))
+    return project_of(conn).subnet_routes(owner), "route on the admin subnet"
 
 
 def _writer(log: Any) -> Callable[[str], None]:

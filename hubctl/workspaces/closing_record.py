@@ -10,6 +10,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from hubctl.cloud import project_of
+
 SKIPPED_TYPES = ("pulumi:pulumi:Stack", "pulumi:pulumi:StackReference")
 
 
@@ -40,12 +42,13 @@ def resource_entry(resource: Mapping[str, Any]) -> dict[str, str]:
 
 def credentials_of(conn: Any, env: Mapping[str, str]) -> dict[str, str]:
     """Who closed it: the identity the APIs saw (never a password)."""
+    caller = project_of(conn).caller()
     return {
         "auth_url": env.get("OS_AUTH_URL", ""),
         "user": env.get("OS_USERNAME", ""),
-        "user_id": str(conn.current_user_id or ""),
+        "user_id": caller.user_id,
         "project": env.get("OS_PROJECT_NAME", ""),
-        "project_id": str(conn.current_project_id or ""),
+        "project_id": caller.project_id,
         "region": env.get("OS_REGION_NAME", ""),
     }
 

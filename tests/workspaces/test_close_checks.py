@@ -137,6 +137,15 @@ def test_a_project_that_still_lists_a_host_fails_its_check() -> None:
     assert (listing.result, listing.observed) == ("fail", "1")
 
 
+def test_a_project_that_still_lists_many_hosts_says_how_many_not_an_http_status() -> None:
+    record = _record()
+    servers = [SimpleNamespace(id=f"server-{n}") for n in range(150)]
+    conn = Answer(404).connection(servers=servers)
+    check_data_gone(record, conn, Holdings(complete=True, tenancy="create"))
+    (listing,) = record.checks
+    assert (listing.result, listing.observed) == ("fail", "150")
+
+
 @pytest.mark.parametrize(("answer", "observed"), NOT_GONE)
 def test_an_airlock_check_fails_and_says_what_came_instead_of_a_404(
     answer: Answer, observed: str

@@ -237,3 +237,12 @@ def service_endpoint(conn: Any, service: str) -> str:
         return str(proxy.get_endpoint() or "") if proxy is not None else ""
     except Exception:  # absent or not answering: whoever reads the service reports it
         return ""
+
+
+def endpoint_filter(conn: Any, service_type: str) -> dict[str, str]:
+    """A raw request's endpoint filter: the service's public endpoint in the connection's own
+    region. A connection made for the DR region must never reach the same service in the
+    primary region."""
+    found = {"service_type": service_type, "interface": "public"}
+    region = getattr(conn.config, "region_name", None)
+    return {**found, "region_name": str(region)} if region else found

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import json
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from openstack import exceptions as sdk
 
-from hubctl.cloud.api import StoredObject
-from hubctl.cloud.openstack.credentials import service_endpoint
+from hubctl.cloud.api import HttpStatusError, ObjectVersion, StoredObject
+from hubctl.cloud.openstack.credentials import endpoint_filter, service_endpoint
+
+# Swift's own metadata of an object: X-Object-Meta-<key>.
+OBJECT_META = "x-object-meta-"
 
 
 @dataclass(frozen=True)
@@ -52,3 +57,71 @@ class OpenStackObjectStore:
 
     def endpoint(self) -> str:
         return service_endpoint(self.conn, "object-store")
+
+    def put_with_metadata(
+        self,
+        container: str,
+        name: str,
+        body: bytes,
+        metadata: Mapping[str, str],
+        *,
+        only_if_absent: bool = False,
+    ) -> int:
+        response = self.conn.session.put(
+            f"/{container}/{name}",
+            endpoint_filter=endpoint_filter(self.conn, "object-store"),
+            data=body,
+            headers={
+                "Content-Type": "application/octet-stream",
+                **{f"X-Object-Meta-{k}": v for k, v in metadata.items()},
+                **({"If-None-Match": "*"} if only_if_absent else {}),
+            },
+            raise_exc=False,
+        )
+        return int(response.status_code)
+
+    def get_with_metadata(self, container: str, name: str) -> tuple[bytes, dict[str, str]]:
+        response = self.conn.session.get(
+            f"/{container}/{name}",
+            endpoint_filter=endpoint_filter(self.conn, "object-store"),
+            raise_exc=False,
+        )
+        if response.status_code != 200:
+            raise HttpStatusError(
+                f"{container}/{name}: cannot be read (HTTP {response.status_code})",
+                int(response.status_code),
+            )
+        metadata = {
+            k.lower().removeprefix(OBJECT_META): v
+            for k, v in response.headers.items()
+            if k.lower().startswith(OBJECT_META)
+        }
+        return bytes(response.content), metadata
+
+    def versions(self, container: str, prefix: str = "") -> list[ObjectVersion]:
+        response = self.conn.object_store.get(
+            f"/{container}", params={"format": "json", "versions": "", "prefix": prefix}
+        )
+        if response.status_code == 404:
+            return []
+        return [
+            ObjectVersion(str(item["name"]), str(item.get("version_id") or ""))
+            for item in response.json()
+        ]
+
+    def delete_version(self, container: str, version: ObjectVersion) -> None:
+        params = {"version-id": version.version_id} if version.version_id else {}
+        self.conn.object_store.delete(f"/{container}/{version.name}", params=params)
+
+    def s3_credentials(self) -> tuple[str, str]:
+        # Keystone's EC2 credentials: one per user and project, its blob the key pair.
+        user, project = self.conn.current_user_id, self.conn.current_project_id
+        for credential in self.conn.identity.credentials(user_id=user, type="ec2"):
+            if credential.project_id == project:
+                blob = json.loads(credential.blob)
+                return str(blob["access"]), str(blob["secret"])
+        blob = {"access": secrets.token_hex(16), "secret": secrets.token_hex(20)}
+        self.conn.identity.create_credential(
+            user_id=user, project_id=project, type="ec2", blob=json.dumps(blob)
+        )
+        return blob["access"], blob["secret"]

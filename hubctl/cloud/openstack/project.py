@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from hubctl.cloud.api import CloudObject, CloudReason
+from hubctl.cloud.api import Caller, CloudObject, CloudReason
 from hubctl.cloud.openstack.diagnosis import cloud_reasons
 from hubctl.cloud.openstack.types import DELETION_ORDER, OPS, Listing, ref_id
 
@@ -57,6 +57,28 @@ class OpenStackProject:
                 ips = [a["addr"] for net in (server.addresses or {}).values() for a in net]
                 found[server.name] = ips[0] if ips else ""
         return found
+
+    def _routes(self, path: str, kind: str, key: str, owner_id: str) -> list[str] | None:
+        response = self.conn.session.get(
+            f"/v2.0/{path}/{owner_id}",
+            endpoint_filter={"service_type": "network"},
+            raise_exc=False,
+        )
+        if response.status_code != 200:
+            return None
+        return [str(r.get("destination")) for r in response.json()[kind].get(key) or []]
+
+    def router_routes(self, router_id: str) -> list[str] | None:
+        return self._routes("routers", "router", "routes", router_id)
+
+    def subnet_routes(self, subnet_id: str) -> list[str] | None:
+        return self._routes("subnets", "subnet", "host_routes", subnet_id)
+
+    def caller(self) -> Caller:
+        return Caller(
+            user_id=str(self.conn.current_user_id or ""),
+            project_id=str(self.conn.current_project_id or ""),
+        )
 
     def volume_id(self, name: str) -> str | None:
         volume = self.conn.block_storage.find_volume(name, ignore_missing=True)
