@@ -4,12 +4,12 @@ hubctl's cloud-neutral code asks a `Project` (hubctl.cloud.api) for what it need
 credentials and region (`SiteCloud`, `site_cloud`), the project of a connection (`project_of`)
 or of the provider's own credentials (`named_project`), the object store of a connection
 (`object_store_of`) or as its token reaches other projects' (`account_store_of`), its key
-manager (`key_manager_of`), its servers as the host wait sees
-them (`hosts_of`), a project as the audit reads it (`inventory_of`), a rebuilt site as a drill
-reads it back (`rebuilt_site_of`), what still answers of a closed workspace (`remnants_of`),
-what kind of failure a client's exception is (`fault_of`), the audit's read-only connections
-(`connect_named`, `connect_like`, `cloud_entries`, `token_of`) and emptying a container before a
-destroy (`empty_container`) come from the implementation.
+manager (`key_manager_of`), its servers as the host wait sees them (`hosts_of`), a project as
+the audit reads it (`inventory_of`), a rebuilt site as a drill reads it back
+(`rebuilt_site_of`), what still answers of a closed workspace (`remnants_of`), what kind of
+failure a client's exception is (`fault_of`), the audit's read-only connections (`connect_named`,
+`connect_like`, `cloud_entries`, `token_of`) and emptying a container before a destroy
+(`empty_container`) come from the implementation.
 """
 
 from __future__ import annotations

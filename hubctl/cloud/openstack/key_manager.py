@@ -28,18 +28,23 @@ def _stored(secret: Any) -> StoredSecret:
 class OpenStackKeyManager:
     conn: Any
 
-    def _status(self, method: str, path: str) -> int:
-        response = getattr(self.conn.session, method)(
-            path, endpoint_filter=endpoint_filter(self.conn, "key-manager"), raise_exc=False
+    def _send(self, method: str, path: str, **extra: Any) -> Any:
+        """One raw request to the region's Barbican; its answer, whatever the status."""
+        return getattr(self.conn.session, method)(
+            path,
+            endpoint_filter=endpoint_filter(self.conn, "key-manager"),
+            raise_exc=False,
+            **extra,
         )
-        return int(response.status_code)
+
+    def _status(self, method: str, path: str) -> int:
+        return int(self._send(method, path).status_code)
 
     def payload(self, secret_id: str) -> bytes:
-        response = self.conn.session.get(
+        response = self._send(
+            "get",
             f"/v1/secrets/{secret_id}/payload",
-            endpoint_filter=endpoint_filter(self.conn, "key-manager"),
             headers={"Accept": "application/octet-stream"},
-            raise_exc=False,
         )
         if response.status_code != 200:
             raise HttpStatusError(
@@ -59,12 +64,7 @@ class OpenStackKeyManager:
         found: list[str] = []
         offset = 0
         while True:
-            page = self.conn.session.get(
-                "/v1/orders",
-                params={"limit": ORDERS_PAGE, "offset": offset},
-                endpoint_filter=endpoint_filter(self.conn, "key-manager"),
-                raise_exc=False,
-            )
+            page = self._send("get", "/v1/orders", params={"limit": ORDERS_PAGE, "offset": offset})
             if page.status_code != 200:
                 return found
             orders = page.json().get("orders") or []

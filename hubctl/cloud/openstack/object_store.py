@@ -13,8 +13,8 @@ from openstack import exceptions as sdk
 from hubctl.cloud.api import HttpStatusError, ObjectVersion, StoredObject
 from hubctl.cloud.openstack.credentials import endpoint_filter, service_endpoint
 
-# Swift's own metadata of an object: X-Object-Meta-<key>.
-OBJECT_META = "x-object-meta-"
+# Swift's own metadata of an object: X-Object-Meta-<key> (header names are case-insensitive).
+OBJECT_META = "X-Object-Meta-"
 
 
 @dataclass(frozen=True)
@@ -73,7 +73,7 @@ class OpenStackObjectStore:
             data=body,
             headers={
                 "Content-Type": "application/octet-stream",
-                **{f"X-Object-Meta-{k}": v for k, v in metadata.items()},
+                **{f"{OBJECT_META}{k}": v for k, v in metadata.items()},
                 **({"If-None-Match": "*"} if only_if_absent else {}),
             },
             raise_exc=False,
@@ -91,10 +91,11 @@ class OpenStackObjectStore:
                 f"{container}/{name}: cannot be read (HTTP {response.status_code})",
                 int(response.status_code),
             )
+        prefix = OBJECT_META.lower()
         metadata = {
-            k.lower().removeprefix(OBJECT_META): v
+            k.lower().removeprefix(prefix): v
             for k, v in response.headers.items()
-            if k.lower().startswith(OBJECT_META)
+            if k.lower().startswith(prefix)
         }
         return bytes(response.content), metadata
 
