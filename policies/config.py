@@ -30,13 +30,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
 from hubcore import jsonfile
+from policies import clock
 from policies.model import SettingsT
 from policies.registry import REGISTRY, Enforcement, Rule
 from policies.rules import all_rules
@@ -50,11 +51,6 @@ class PackConfigError(ValueError):
 
 EXEMPTION_RULE = "exemption-expired"
 DEFAULT_MAX_DAYS = 180
-
-
-def today() -> date:
-    """The day exemptions are judged on (UTC)."""
-    return datetime.now(UTC).date()
 
 
 @dataclass(frozen=True)
@@ -107,7 +103,7 @@ class PackConfig:
 
     def suppression(self, rule_id: str, urn: str, on: date | None = None) -> Suppression | None:
         """The live suppression of `rule_id` on `urn`: an expired one no longer suppresses."""
-        day = on or today()
+        day = on or clock.today()
         for suppression in self.suppressions:
             match = suppression.rule == rule_id and suppression.urn == urn
             if match and not suppression.expired(day):
@@ -264,7 +260,7 @@ def _ending(
             f'{source}: {key}: {what} has no expiry date ("expires": "YYYY-MM-DD", got '
             f"{expires!r}); every exemption ends, at most {limit} days ahead"
         )
-    latest = today() + timedelta(days=limit)
+    latest = clock.today() + timedelta(days=limit)
     if end > latest:
         raise PackConfigError(
             f"{source}: {key}: {what} expires on {end}, more than {limit} days ahead (the latest "

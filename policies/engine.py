@@ -47,13 +47,13 @@ from pulumi_policy import policy as policy_sdk
 from hubcore.stackfiles import known_stacks, load_layered_config
 from hubcore.values import ConfigError, ConfigValue, Location
 from hubcore.wire import decode_properties
+from policies import clock
 from policies.config import (
     PACK_CONFIG_FILE,
     Exemption,
     PackConfig,
     PackConfigError,
     load_pack_config,
-    today,
 )
 from policies.evaluate import run_rule
 from policies.facts import site_facts
@@ -336,7 +336,7 @@ def _context(views: list[ResourceView], rule: Rule, settings: Mapping[str, Any])
 def _suppressed(settings: Mapping[str, Any], urn: str) -> bool:
     """A live suppression of this rule on `urn`: an owner, a reason or ticket, and an end that
     has not passed (an expired one no longer suppresses; exemption-expired reports it)."""
-    day = today()
+    day = clock.today()
     for entry in settings.get("suppress") or []:
         if not isinstance(entry, Mapping) or entry.get("urn") != urn:
             continue

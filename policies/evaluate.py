@@ -15,7 +15,8 @@ from datetime import date
 from typing import Any, cast
 
 from hubcore.values import Location
-from policies.config import PackConfig, Suppression, today
+from policies import clock
+from policies.config import PackConfig, Suppression
 from policies.model import Context, Outcome, ResourceView, SiteFacts, Status
 from policies.registry import (
     REGISTRY,
@@ -131,7 +132,7 @@ def exemption_day(config: PackConfig) -> date:
     try:
         return date.fromisoformat(str(settings.get("asOf") or ""))
     except ValueError:
-        return today()
+        return clock.today()
 
 
 def evaluate(target: Target, config: PackConfig) -> Report:

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 import pytest
 
 from hubcore.values import ConfigValue, Location
 from hubctl.targets import target_of_synth
+from policies import clock
 from policies.evaluate import Target, run_rule
 from policies.model import Context, Outcome, ResourceView, SiteFacts, Status
 from policies.registry import REGISTRY
@@ -26,11 +28,20 @@ Synth = Callable[..., SynthResult]
 REMOVE = object()
 
 
+@pytest.fixture(autouse=True)
+def today(monkeypatch: pytest.MonkeyPatch) -> date:
+    """The day the pack judges on, fixed for the whole test: a test that computes an end from
+    today and is judged a moment later, after midnight UTC, sees the same day the pack sees."""
+    day = clock.today()
+    monkeypatch.setattr(clock, "today", lambda: day)
+    return day
+
+
 def ending(days: int = 30, owner: str = "ops@hub.example") -> dict[str, str]:
     """What every exemption must carry besides its reason: who owns it and when it ends."""
-    from datetime import UTC, datetime, timedelta
+    from datetime import timedelta
 
-    expires = datetime.now(UTC).date() + timedelta(days=days)
+    expires = clock.today() + timedelta(days=days)
     return {"owner": owner, "expires": expires.isoformat()}
 
 

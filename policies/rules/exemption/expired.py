@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
+from policies import clock
 from policies.model import Context, Outcome, failed, not_applicable, passed
 from policies.registry import RuleSettings, Scope, Severity, rule
 
@@ -25,7 +26,7 @@ def as_of(context: Context) -> date:
             return date.fromisoformat(configured)
         except ValueError:
             pass
-    return datetime.now(UTC).date()
+    return clock.today()
 
 
 @rule(

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from pydantic import Field
 
 from hubcore.resource_types import PROVIDER_PREFIX, package_of
+from policies import clock
 from policies.known_types import foreign_cloud, in_inventory
 from policies.model import Context, Outcome, ResourceView, failed, not_applicable, passed
 from policies.registry import RuleSettings, Severity, rule
@@ -35,7 +36,7 @@ def allowance(resource: ResourceView, context: Context) -> str | None:
 
     Entries without a reason are ignored here (the config loader refuses them already).
     """
-    today = datetime.now(UTC).date()
+    today = clock.today()
     for entry in context.settings(AllowSettings).allow:
         if not isinstance(entry, Mapping):
             continue

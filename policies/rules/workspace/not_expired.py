@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 
 from hubcore.resource_types import (
     CONTAINER,
@@ -15,6 +15,7 @@ from hubcore.resource_types import (
     SUBNET,
     VOLUME,
 )
+from policies import clock
 from policies.model import Context, Outcome, ResourceView, failed, not_applicable, passed
 from policies.registry import RuleSettings, Severity, rule
 from policies.rules.common import describe
@@ -42,7 +43,7 @@ class AsOfSettings(RuleSettings):
 
 def as_of(context: Context) -> date:
     configured = as_date(context.settings(AsOfSettings).as_of)
-    return configured or datetime.now(UTC).date()
+    return configured or clock.today()
 
 
 @rule(
