@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap, aes_key_wrap
 
 from hubctl.cloud import HttpStatusError, key_manager_of, object_store_of
+from hubctl.cloud.api import reference_id
 
 CIPHER = "AES-256-GCM"
 WRAP = "AES-KW"
@@ -89,14 +90,10 @@ def open_sealed(name: str, body: bytes, metadata: dict[str, str], project_key: b
 # Through the cloud seam: the key manager for the key, the object store for the objects
 
 
-def secret_id(ref: str) -> str:
-    return ref.rstrip("/").rsplit("/", 1)[-1]
-
-
 def fetch_key(conn: Any, key_ref: str) -> bytes:
     """The key's bytes from the key manager (its payload), for this operation only."""
     try:
-        return key_manager_of(conn).payload(secret_id(key_ref))
+        return key_manager_of(conn).payload(reference_id(key_ref))
     except HttpStatusError as error:
         raise EnvelopeError(
             f"the key {key_ref} cannot be read from Barbican "

@@ -34,6 +34,7 @@ from hubctl.cloud import (
     inventory_of,
     token_of,
 )
+from hubctl.cloud.api import reference_id
 from hubctl.cloud.inventory import Gap, GapKind, RawProject
 from policies.config import PackConfig
 from policies.evaluate import Report, evaluate
@@ -261,7 +262,7 @@ def _object_key(item: Any) -> str:
     for attribute in ("id", "secret_ref", "container_ref", "order_ref", "name"):
         value = getattr(item, attribute, None)
         if value:
-            return str(value).rstrip("/").rsplit("/", 1)[-1]
+            return reference_id(value)
     return repr(item)
 
 

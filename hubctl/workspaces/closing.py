@@ -20,7 +20,7 @@ from hubcore.resource_types import PROJECT, ROLE_ASSIGNMENT, USER
 from hubcore.stackfiles import load_layered_config, stack_file
 from hubcore.values import ConfigError
 from hubctl.cloud import key_manager_of, project_of
-from hubctl.envelope import secret_id
+from hubctl.cloud.api import reference_id
 from hubctl.workspaces import closing_record
 from hubctl.workspaces.close_checks import (
     check_airlock_gone,
@@ -105,7 +105,7 @@ def close_workspace(
         _airlock_history(record, site, spec.id, workspace_conn, pending_ok)
     for key_ref in holdings.key_refs:
         assert workspace_conn is not None
-        code = key_manager_of(workspace_conn).delete_secret(secret_id(key_ref))
+        code = key_manager_of(workspace_conn).delete_secret(reference_id(key_ref))
         record.deleted.append(
             closing_record.Deletion("barbican secret (project key)", key_ref, f"HTTP {code}")
         )
