@@ -28,13 +28,14 @@ from hubctl.audit.states import StackState, read_states
 from hubctl.audit.target import ProjectRead, kind, target
 from hubctl.cloud import (
     CloudAuthError,
+    auth_url_of,
     cloud_entries,
     connect_like,
     connect_named,
     inventory_of,
     token_of,
 )
-from hubctl.cloud.api import reference_id
+from hubctl.cloud.api import Connection, reference_id
 from hubctl.cloud.inventory import Gap, GapKind, RawProject
 from policies.config import PackConfig
 from policies.evaluate import Report, evaluate
@@ -132,7 +133,7 @@ def connect(
         raise AuditError(f"cannot use {where}: {error}") from error
 
 
-def identity_of(conn: Any) -> dict[str, Any]:
+def identity_of(conn: Connection) -> dict[str, Any]:
     """Who the audit runs as, in which project, with which roles (read from the token)."""
     try:
         access = token_of(conn)
@@ -148,7 +149,7 @@ def identity_of(conn: Any) -> dict[str, Any]:
         "project": access.project_name or access.project_id,
         "project_id": access.project_id,
         "roles": roles,
-        "auth_url": str(conn.config.config.get("auth", {}).get("auth_url", "")),
+        "auth_url": auth_url_of(conn),
         "least_privilege": LEAST_PRIVILEGE in roles and not (set(roles) & WRITING_ROLES),
     }
 

@@ -18,6 +18,9 @@ its imports (no circle, within a room or across them).
 from __future__ import annotations
 
 import ast
+import re
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
@@ -385,6 +388,27 @@ def test_the_sdk_is_reached_outside_the_seam_only_where_it_is_left() -> None:
         "calls on the SDK's connection outside hubctl/cloud/openstack/ changed: ask the seam "
         "(hubctl.cloud) instead, or lower the count here when one went away"
     )
+
+
+def test_the_type_checker_refuses_a_call_on_a_connection_outside_the_seam(tmp_path: Path) -> None:
+    """The counter above reads spellings; the type does the rest. A connection is a
+    hubctl.cloud.Connection, which has nothing to call: reaching its session, its config or a
+    proxy through a local variable or a call's result is a type error wherever mypy runs (and
+    scripts/test runs it)."""
+    probe = tmp_path / "probe.py"
+    probe.write_text(
+        "from hubctl.cloud import connect_from_env\n"
+        "conn = connect_from_env({})\n"
+        "session = conn.session\n"
+        "auth = connect_from_env({}).config\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--follow-imports=silent",
+         "--cache-dir", str(tmp_path / "cache"), str(probe)],
+        cwd=ROOT, capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    refused = sorted(set(re.findall(r'"Connection" has no attribute "(\w+)"', done.stdout)))
+    assert refused == ["config", "session"], done.stdout + done.stderr
 
 
 def test_the_sdk_call_counter_sees_proxies_sessions_and_ids(tmp_path: Path) -> None:
