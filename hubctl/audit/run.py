@@ -109,8 +109,11 @@ def _site_config(site: str) -> dict[str, ConfigValue]:
 
 
 def connect(
-    options: AuditOptions, region: str, project_id: str | None = None, base: Any = None
-) -> Any:
+    options: AuditOptions,
+    region: str,
+    project_id: str | None = None,
+    base: Connection | None = None,
+) -> Connection:
     """A connection to the site's project (or `project_id`) in `region`.
 
     Credentials: the clouds.yaml entry `--cloud` names, else the entry named after the site,
