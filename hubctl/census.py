@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hubcore.resource_types import MARKED, ORDER, SECRET
-from hubctl.cloud.api import CloudObject, Project
+from hubctl.cloud.api import CloudObject, Project, reference_id
 from hubctl.layers import HUB_LAYERS
 
 __all__ = ["LISTED", "Census", "CloudObject", "delete_orphans", "state_ids", "take"]
@@ -47,10 +47,6 @@ class Census:
         )
 
 
-def _ref_id(ref: str | None) -> str:
-    return (ref or "").rstrip("/").rsplit("/", 1)[-1]
-
-
 def state_ids(deployments: Iterable[Mapping[str, Any]]) -> dict[str, set[str]]:
     """Ids by type token in the site's states. A Barbican order's generated key is owned by
     the order (its `secretRef` output), so it counts as a state secret too."""
@@ -61,7 +57,7 @@ def state_ids(deployments: Iterable[Mapping[str, Any]]) -> dict[str, set[str]]:
                 ids.setdefault(resource["type"], set()).add(str(resource["id"]))
             ref = (resource.get("outputs") or {}).get("secretRef")
             if resource.get("type") == ORDER and isinstance(ref, str):
-                ids.setdefault(SECRET, set()).add(_ref_id(ref))
+                ids.setdefault(SECRET, set()).add(reference_id(ref))
     return ids
 
 

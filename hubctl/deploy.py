@@ -26,7 +26,7 @@ from hubcore.stackfiles import load_layered_config
 from hubcore.stacks import SITE_LAYERS, Layer, StackName
 from hubctl.backend import SiteBackend, choose_backend, open_backend
 from hubctl.cloud import SiteCloud, project_of, site_cloud
-from hubctl.cloud.api import Project
+from hubctl.cloud.api import Connection, Project
 from hubctl.engine_project import engine_work_dir
 from hubctl.layers import Destroy, forget_keys, hub_layer
 from hubctl.reconcile import PendingOp, decide, owned_ids, pending_operations, settled
@@ -391,7 +391,7 @@ def forget_generated_keys(site: str, primary: Any, replica: Any | None) -> tuple
     )
 
 
-def delete_order_secrets(conn: Any, site: str, exact: str | None = None) -> int:
+def delete_order_secrets(conn: Connection, site: str, exact: str | None = None) -> int:
     """Delete the secrets the site's key orders generated (named hub-<site>-key-<dataset>, or
     exactly `exact`).
 

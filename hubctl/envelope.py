@@ -18,12 +18,12 @@ import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap, aes_key_wrap
 
 from hubctl.cloud import HttpStatusError, key_manager_of, object_store_of
+from hubctl.cloud.api import Connection, reference_id
 
 CIPHER = "AES-256-GCM"
 WRAP = "AES-KW"
@@ -89,14 +89,10 @@ def open_sealed(name: str, body: bytes, metadata: dict[str, str], project_key: b
 # Through the cloud seam: the key manager for the key, the object store for the objects
 
 
-def secret_id(ref: str) -> str:
-    return ref.rstrip("/").rsplit("/", 1)[-1]
-
-
-def fetch_key(conn: Any, key_ref: str) -> bytes:
+def fetch_key(conn: Connection, key_ref: str) -> bytes:
     """The key's bytes from the key manager (its payload), for this operation only."""
     try:
-        return key_manager_of(conn).payload(secret_id(key_ref))
+        return key_manager_of(conn).payload(reference_id(key_ref))
     except HttpStatusError as error:
         raise EnvelopeError(
             f"the key {key_ref} cannot be read from Barbican "
@@ -108,7 +104,7 @@ fetch_project_key = fetch_key  # a workspace's project key is read like any othe
 
 
 def put_sealed(
-    conn: Any, container: str, name: str, sealed: Sealed, *, only_if_absent: bool = False
+    conn: Connection, container: str, name: str, sealed: Sealed, *, only_if_absent: bool = False
 ) -> int:
     """Upload one sealed object; returns the store's status (412 when `only_if_absent` and the
     name is taken)."""
@@ -120,7 +116,7 @@ def put_sealed(
     return status
 
 
-def get_sealed(conn: Any, container: str, name: str) -> tuple[bytes, dict[str, str]]:
+def get_sealed(conn: Connection, container: str, name: str) -> tuple[bytes, dict[str, str]]:
     """One object's body and its own metadata (keys in lower case, no prefix)."""
     try:
         return object_store_of(conn).get_with_metadata(container, name)
@@ -131,7 +127,7 @@ def get_sealed(conn: Any, container: str, name: str) -> tuple[bytes, dict[str, s
 
 
 def put_objects(
-    conn: Any,
+    conn: Connection,
     container: str,
     key_ref: str,
     files: Iterable[Path],
@@ -145,7 +141,7 @@ def put_objects(
 
 
 def put_items(
-    conn: Any,
+    conn: Connection,
     container: str,
     key_ref: str,
     items: Iterable[tuple[str, bytes]],
@@ -163,7 +159,7 @@ def put_items(
     return names
 
 
-def get_object(conn: Any, container: str, name: str, key_ref: str | None = None) -> bytes:
+def get_object(conn: Connection, container: str, name: str, key_ref: str | None = None) -> bytes:
     """Download one extract object and open it with the project key it names."""
     body, metadata = get_sealed(conn, container, name)
     ref = key_ref or metadata.get(META_KEY_REF)

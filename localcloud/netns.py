@@ -38,7 +38,7 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
-from localcloud import procfs
+from hubcore import procfs
 
 NETNS_DIR = Path("/run/netns")
 MNT_DETACH = 2

@@ -23,7 +23,8 @@ import urllib.request
 from collections.abc import Iterable
 from pathlib import Path
 
-from localcloud import netns, procfs
+from hubcore import procfs
+from localcloud import netns
 from localcloud.layout import Layout
 from localcloud.services import CLOUD_PORTS, INSTANCE_VAR, Service, base_env
 

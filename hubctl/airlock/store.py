@@ -12,12 +12,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from pydantic import ValidationError
 
 from hubctl.airlock.model import Actor, Decision, Request
 from hubctl.cloud import AccountStore, StoreAnswer, account_store_of
+from hubctl.cloud.api import Connection
 from infra.layers.workspace import AirlockNames
 
 
@@ -33,7 +33,7 @@ class UnknownRequest(LookupError):
     pass
 
 
-def actor_of(conn: Any) -> Actor:
+def actor_of(conn: Connection) -> Actor:
     """Who the connection's token is: the identity service's answer, not a name the caller
     typed."""
     holder = account_store_of(conn).holder()
@@ -47,7 +47,7 @@ def actor_of(conn: Any) -> Actor:
 
 @dataclass
 class Store:
-    conn: Any
+    conn: Connection
     names: AirlockNames
 
     # -- plumbing: the object store as the token reaches it (hubctl.cloud.AccountStore) ------

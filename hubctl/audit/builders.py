@@ -38,6 +38,7 @@ from hubcore.resource_types import (
     VOLUME,
 )
 from hubctl.audit.normalise import truth
+from hubctl.cloud.api import reference_id
 from hubctl.cloud.inventory import RawProject
 from hubctl.cloud.openstack.types import route_id
 
@@ -82,10 +83,6 @@ class Live:
 
 
 Builder = Callable[[RawProject], Iterable[Live]]
-
-
-def _ref_id(ref: Any) -> str:
-    return str(ref or "").rstrip("/").rsplit("/", 1)[-1]
 
 
 def _tags(item: Any) -> list[str]:
@@ -380,7 +377,7 @@ def _volume_keys(raw: RawProject) -> dict[str, str]:
 def secrets(raw: RawProject) -> Iterable[Live]:
     keys = _volume_keys(raw)
     for s in raw.of("secrets"):
-        ident = _ref_id(s.secret_ref)
+        ident = reference_id(s.secret_ref)
         content = s.content_types or {}
         metadata = (raw.details.get(("secrets-metadata", ident)) or {}).get("metadata") or {}
         owners = tuple(o for o in (keys.get(ident),) if o)
@@ -403,7 +400,7 @@ def _acl(value: Any) -> dict[str, Any]:
 
 def key_containers(raw: RawProject) -> Iterable[Live]:
     for c in raw.of("key_containers"):
-        ident = _ref_id(c.container_ref)
+        ident = reference_id(c.container_ref)
         refs = [
             {"name": r.get("name"), "secretRef": r.get("secret_ref")} for r in c.secret_refs or []
         ]
@@ -424,21 +421,21 @@ def orders(raw: RawProject) -> Iterable[Live]:
     keys = _volume_keys(raw)
     # Only a complete listing of the secrets can say that an order's key is gone.
     listed = (
-        {_ref_id(s.secret_ref) for s in raw.of("secrets")}
+        {reference_id(s.secret_ref) for s in raw.of("secrets")}
         if "key-manager" in raw.complete_services
         else None
     )
     for o in raw.of("orders"):
         meta = dict(o.meta or {})
-        owner = keys.get(_ref_id(o.secret_ref))
+        owner = keys.get(reference_id(o.secret_ref))
         spent = (
             listed is not None
             and owner is None
             and str(o.status or "") == "ACTIVE"
             and bool(o.secret_ref)
-            and _ref_id(o.secret_ref) not in listed
+            and reference_id(o.secret_ref) not in listed
         )
-        yield Live(ORDER, _ref_id(o.order_ref), str(meta.get("name") or ""), {
+        yield Live(ORDER, reference_id(o.order_ref), str(meta.get("name") or ""), {
             "type": o.type, "status": o.status, "secretRef": o.secret_ref or "",
             "containerRef": getattr(o, "container_ref", None) or "",
             "meta": {"algorithm": meta.get("algorithm"), "bitLength": meta.get("bit_length"),

@@ -37,6 +37,7 @@ from hubcore.resource_types import (
 )
 from hubctl.audit.builders import Live
 from hubctl.audit.mapping import LIVE_TYPES, service_of
+from hubctl.cloud.api import reference_id
 from policies.model import SECRET_MASK, UNKNOWN_MASK, ResourceView, holds_mask
 from policies.userdata import embedded_credentials
 
@@ -82,7 +83,7 @@ def _owned_ids(view: ResourceView) -> Iterable[str]:
         for key in ("secretRef", "containerRef"):
             ref = view.inputs.get(key)
             if isinstance(ref, str) and ref:
-                yield ref.rstrip("/").rsplit("/", 1)[-1]
+                yield reference_id(ref)
     if view.type == VOLUME:
         yield view.id or ""  # its LUKS key names the volume as its owner
     if view.type == ROUTER_INTERFACE:

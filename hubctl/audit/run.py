@@ -28,12 +28,14 @@ from hubctl.audit.states import StackState, read_states
 from hubctl.audit.target import ProjectRead, kind, target
 from hubctl.cloud import (
     CloudAuthError,
+    auth_url_of,
     cloud_entries,
     connect_like,
     connect_named,
     inventory_of,
     token_of,
 )
+from hubctl.cloud.api import Connection, reference_id
 from hubctl.cloud.inventory import Gap, GapKind, RawProject
 from policies.config import PackConfig
 from policies.evaluate import Report, evaluate
@@ -107,8 +109,11 @@ def _site_config(site: str) -> dict[str, ConfigValue]:
 
 
 def connect(
-    options: AuditOptions, region: str, project_id: str | None = None, base: Any = None
-) -> Any:
+    options: AuditOptions,
+    region: str,
+    project_id: str | None = None,
+    base: Connection | None = None,
+) -> Connection:
     """A connection to the site's project (or `project_id`) in `region`.
 
     Credentials: the clouds.yaml entry `--cloud` names, else the entry named after the site,
@@ -131,7 +136,7 @@ def connect(
         raise AuditError(f"cannot use {where}: {error}") from error
 
 
-def identity_of(conn: Any) -> dict[str, Any]:
+def identity_of(conn: Connection) -> dict[str, Any]:
     """Who the audit runs as, in which project, with which roles (read from the token)."""
     try:
         access = token_of(conn)
@@ -147,7 +152,7 @@ def identity_of(conn: Any) -> dict[str, Any]:
         "project": access.project_name or access.project_id,
         "project_id": access.project_id,
         "roles": roles,
-        "auth_url": str(conn.config.config.get("auth", {}).get("auth_url", "")),
+        "auth_url": auth_url_of(conn),
         "least_privilege": LEAST_PRIVILEGE in roles and not (set(roles) & WRITING_ROLES),
     }
 
@@ -261,7 +266,7 @@ def _object_key(item: Any) -> str:
     for attribute in ("id", "secret_ref", "container_ref", "order_ref", "name"):
         value = getattr(item, attribute, None)
         if value:
-            return str(value).rstrip("/").rsplit("/", 1)[-1]
+            return reference_id(value)
     return repr(item)
 
 

@@ -21,6 +21,7 @@ from hubcore.stacks import StackName
 from hubcore.values import ConfigError
 from hubctl.backend import BackendError, FileStore, SiteBackend, choose_backend
 from hubctl.cloud import ObjectStore, object_store_of
+from hubctl.cloud.api import Connection
 from hubctl.state_export import StateError, parse_state
 from policies.evaluate import Target
 
@@ -86,7 +87,7 @@ class _SwiftBucket:
         return data
 
 
-def _store(url: str, conn: Any) -> Any:
+def _store(url: str, conn: Connection) -> Any:
     if url.startswith("file://"):
         return FileStore(url)
     if not url.startswith("s3://"):
@@ -107,7 +108,9 @@ def _store(url: str, conn: Any) -> Any:
     return SiteBackend(url, {}).store()
 
 
-def read_states(site: str, conn: Any, passphrase: str | None) -> tuple[str, list[StackState]]:
+def read_states(
+    site: str, conn: Connection, passphrase: str | None
+) -> tuple[str, list[StackState]]:
     """The backend's URL and every stack of the site it holds (layers and workspaces): the
     site's one backend, as every engine command decides it (hubctl.backend.choose_backend)."""
     try:

@@ -8,13 +8,12 @@ manager (`key_manager_of`), its servers as the host wait sees them (`hosts_of`),
 the audit reads it (`inventory_of`), a rebuilt site as a drill reads it back
 (`rebuilt_site_of`), what still answers of a closed workspace (`remnants_of`), what kind of
 failure a client's exception is (`fault_of`), the audit's read-only connections (`connect_named`,
-`connect_like`, `cloud_entries`, `token_of`) and emptying a container before a destroy
+`connect_like`, `cloud_entries`, `token_of`, `auth_url_of`), the catalogue's endpoints
+(`catalogue_endpoints`, `region_endpoint`) and emptying a container before a destroy
 (`empty_container`) come from the implementation.
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 from hubctl.cloud.api import (
     AccountStore,
@@ -22,6 +21,7 @@ from hubctl.cloud.api import (
     CloudAuthError,
     CloudObject,
     CloudReason,
+    Connection,
     Fault,
     Host,
     Hosts,
@@ -40,12 +40,15 @@ from hubctl.cloud.api import (
 from hubctl.cloud.inventory import Inventory
 from hubctl.cloud.openstack.credentials import (
     SiteCloud,
+    auth_url_of,
+    catalogue_endpoints,
     cloud_entries,
     connect_from_env,
     connect_like,
     connect_named,
     empty_container,
     named_project,
+    region_endpoint,
     site_cloud,
     token_of,
 )
@@ -56,6 +59,7 @@ __all__ = [
     "CloudAuthError",
     "CloudObject",
     "CloudReason",
+    "Connection",
     "Fault",
     "Host",
     "Hosts",
@@ -73,6 +77,8 @@ __all__ = [
     "StoredSecret",
     "TokenHolder",
     "account_store_of",
+    "auth_url_of",
+    "catalogue_endpoints",
     "cloud_entries",
     "connect_from_env",
     "connect_like",
@@ -86,27 +92,28 @@ __all__ = [
     "object_store_of",
     "project_of",
     "rebuilt_site_of",
+    "region_endpoint",
     "remnants_of",
     "site_cloud",
     "token_of",
 ]
 
 
-def project_of(conn: Any) -> Project:
+def project_of(conn: Connection) -> Project:
     """The project an SDK connection reaches (an openstacksdk connection, today)."""
     from hubctl.cloud.openstack.project import OpenStackProject
 
     return OpenStackProject(conn)
 
 
-def object_store_of(conn: Any) -> ObjectStore:
+def object_store_of(conn: Connection) -> ObjectStore:
     """The object store an SDK connection reaches (an openstacksdk connection, today)."""
     from hubctl.cloud.openstack.object_store import OpenStackObjectStore
 
     return OpenStackObjectStore(conn)
 
 
-def account_store_of(conn: Any) -> AccountStore:
+def account_store_of(conn: Connection) -> AccountStore:
     """The object store as an SDK connection's token reaches it, across projects where their
     ACLs let it (an openstacksdk connection, today)."""
     from hubctl.cloud.openstack.account_store import OpenStackAccountStore
@@ -114,35 +121,35 @@ def account_store_of(conn: Any) -> AccountStore:
     return OpenStackAccountStore(conn)
 
 
-def key_manager_of(conn: Any) -> KeyManager:
+def key_manager_of(conn: Connection) -> KeyManager:
     """The key manager an SDK connection reaches (an openstacksdk connection, today)."""
     from hubctl.cloud.openstack.key_manager import OpenStackKeyManager
 
     return OpenStackKeyManager(conn)
 
 
-def hosts_of(conn: Any) -> Hosts:
+def hosts_of(conn: Connection) -> Hosts:
     """The servers an SDK connection reaches (an openstacksdk connection, today)."""
     from hubctl.cloud.openstack.hosts import OpenStackHosts
 
     return OpenStackHosts(conn)
 
 
-def inventory_of(conn: Any) -> Inventory:
+def inventory_of(conn: Connection) -> Inventory:
     """A project as the audit reads it through an SDK connection (openstacksdk's, today)."""
     from hubctl.cloud.openstack.inventory import OpenStackInventory
 
     return OpenStackInventory(conn)
 
 
-def rebuilt_site_of(conn: Any) -> RebuiltSite:
+def rebuilt_site_of(conn: Connection) -> RebuiltSite:
     """A rebuilt site as a drill reads it back through an SDK connection (openstacksdk's)."""
     from hubctl.cloud.openstack.rebuilt import OpenStackRebuiltSite
 
     return OpenStackRebuiltSite(conn)
 
 
-def remnants_of(conn: Any) -> Remnants:
+def remnants_of(conn: Connection) -> Remnants:
     """What still answers of a closed workspace, through an SDK connection (openstacksdk's)."""
     from hubctl.cloud.openstack.remnants import OpenStackRemnants
 

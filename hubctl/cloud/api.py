@@ -14,6 +14,20 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 
+class Connection(Protocol):
+    """A session with one project of a cloud in one region, as the cloud's SDK opens it (an
+    openstacksdk connection, today). Cloud-neutral code only carries it to hubctl.cloud's
+    factories: it has nothing to call, so the type checker refuses a call on it outside the
+    implementation."""
+
+
+def reference_id(ref: object) -> str:
+    """The id in a key manager's reference: a secret, a bundle or an order is named by a URL
+    whose last path segment is the id the provider, the states and hubctl's records use. An id
+    is its own reference; no reference gives ""."""
+    return str(ref or "").rstrip("/").rsplit("/", 1)[-1]
+
+
 @dataclass(frozen=True)
 class CloudObject:
     """A cloud object the hub made, as the census lists it."""

@@ -24,10 +24,11 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from hubctl.cloud import key_manager_of, object_store_of
+from hubctl.cloud.api import reference_id
 from hubctl.datasets import custodians as shares
 from hubctl.datasets.keys import key_check, key_id
 from hubctl.datasets.store import KEY_REF_META, DatasetStore, KeyRing
-from hubctl.envelope import KEY_BYTES, EnvelopeError, fetch_key, secret_id
+from hubctl.envelope import KEY_BYTES, EnvelopeError, fetch_key
 from infra.config import HubConfig
 from infra.layers.kms import escrow_kek_name
 from infra.layers.storage import container_names, escrow_container_name
@@ -100,7 +101,7 @@ def unwrap(kek: bytes, record: EscrowRecord, where: str) -> bytes:
     except Exception:  # cryptography's InvalidTag
         raise EscrowError(
             f"{where}: the escrow blob does not open under the KEK "
-            f"{secret_id(record.kek_ref or '')}: it was altered, moved from another key or "
+            f"{reference_id(record.kek_ref or '')}: it was altered, moved from another key or "
             "dataset, or wrapped under another KEK"
         ) from None
     if len(key) != KEY_BYTES or key_check(key) != record.check:

@@ -11,7 +11,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-from hubctl.envelope import KEY_BYTES, EnvelopeError, secret_id
+from hubctl.cloud.api import reference_id
+from hubctl.envelope import KEY_BYTES, EnvelopeError
 
 CHECK_LABEL = b"sovereign-hub dataset key check v1"
 
@@ -24,4 +25,4 @@ def key_check(key: bytes) -> str:
 
 def key_id(key_ref: str) -> str:
     """The Barbican secret's id: what escrow records and shares are filed under."""
-    return secret_id(key_ref)
+    return reference_id(key_ref)

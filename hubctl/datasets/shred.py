@@ -28,6 +28,7 @@ from pydantic import BaseModel, Field
 from hubcore.catalogue import is_loopback_url
 from hubcore.paths import REPO_ROOT
 from hubctl.cloud import key_manager_of, object_store_of
+from hubctl.cloud.api import Connection
 from hubctl.datasets.keys import key_id
 from hubctl.datasets.recovery import escrowed_key_ids
 from hubctl.datasets.store import SHREDDED_META, DatasetError, DatasetStore, KeyRing
@@ -65,7 +66,7 @@ class ShredRecord(BaseModel):
         self.checks.append(ShredCheck(check=what, api=api, passed=passed, observed=str(observed)))
 
 
-def _delete_versions(conn: Any, container: str, prefix: str) -> int:
+def _delete_versions(conn: Connection, container: str, prefix: str) -> int:
     store = object_store_of(conn)
     versions = store.versions(container, prefix)
     for version in versions:
@@ -158,7 +159,7 @@ def shred(
     return record
 
 
-def _names_in(conn: Any, container: str) -> set[str]:
+def _names_in(conn: Connection, container: str) -> set[str]:
     return {version.name for version in object_store_of(conn).versions(container)}
 
 

@@ -14,11 +14,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from pydantic import ValidationError
 
 from hubctl.cloud import object_store_of
+from hubctl.cloud.api import Connection
 from hubctl.datasets.keys import key_id
 from hubctl.datasets.manifest import (
     MANIFEST_PREFIX,
@@ -51,7 +51,7 @@ class DatasetError(ValueError):
 class KeyRing:
     """Dataset keys by Barbican id: fetched from Barbican on first use, or given (recovered)."""
 
-    conn: Any | None = None
+    conn: Connection | None = None
     keys: dict[str, bytes] = field(default_factory=dict)
 
     def get(self, ref: str) -> bytes:
@@ -65,7 +65,7 @@ class KeyRing:
 
 @dataclass
 class DatasetStore:
-    conn: Any
+    conn: Connection
     site: str
     dataset: str
     container: str

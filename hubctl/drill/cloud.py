@@ -6,7 +6,7 @@ Nothing here prints or records a secret.
 
 from __future__ import annotations
 
-from hubctl.cloud import SiteCloud, empty_container, site_cloud
+from hubctl.cloud import SiteCloud, empty_container, region_endpoint, site_cloud
 from hubctl.deploy import LayerRun
 
 __all__ = [
@@ -28,13 +28,9 @@ def output_containers(storage: LayerRun | None) -> dict[str, str]:
 def shared_endpoints(cloud: SiteCloud, other_region: str) -> bool | None:
     """Whether two regions of the catalogue point at the same network endpoint."""
     try:
-        session = cloud.connect().session
-        mine = session.get_endpoint(
-            service_type="network", interface="public", region_name=cloud.region
-        )
-        theirs = session.get_endpoint(
-            service_type="network", interface="public", region_name=other_region
-        )
+        conn = cloud.connect()
+        mine = region_endpoint(conn, "network", cloud.region)
+        theirs = region_endpoint(conn, "network", other_region)
     except Exception:  # the catalogue is advisory here; the report says "unknown"
         return None
     return bool(mine) and mine == theirs

@@ -21,6 +21,7 @@ from typing import Any
 
 from hubcore.metadata import LAST_SYNC_KEY
 from hubctl.cloud import key_manager_of, object_store_of
+from hubctl.cloud.api import Connection
 from hubctl.drill.model import RestoredContainer
 from infra.config import HubConfig
 from infra.layers.storage import REPLICATED, container_names
@@ -56,7 +57,7 @@ def parse_swift_time(text: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def list_objects(conn: Any, container: str) -> dict[str, ObjectInfo]:
+def list_objects(conn: Connection, container: str) -> dict[str, ObjectInfo]:
     """Every object of a container by name; an absent container lists as empty."""
     listing = object_store_of(conn).listing(container) or []
     return {

@@ -10,7 +10,7 @@ from __future__ import annotations
 import socket
 from urllib.parse import urlsplit
 
-from hubctl.cloud import SiteCloud
+from hubctl.cloud import SiteCloud, catalogue_endpoints
 from hubctl.drill.model import DrillReport, Target
 from infra.config import HubConfig
 
@@ -54,16 +54,11 @@ def primary_refused(dr: SiteCloud, region: str, timeout: float = 2.0) -> tuple[b
     """Whether every endpoint of the primary region in the DR credentials' catalogue refuses
     a connection now (after the simulated loss). The reason names what answered."""
     try:
-        session = dr.connect().session
-        catalog = session.auth.get_access(session).service_catalog
         # Identity is global (one Keystone for every region, as OVH's): not the region's own.
         endpoints = [
-            (entry.get("type", "?"), endpoint.get("url", ""))
-            for entry in catalog.catalog
-            for endpoint in entry.get("endpoints", [])
-            if endpoint.get("region") == region
-            and endpoint.get("interface") == "public"
-            and entry.get("type") != "identity"
+            (kind, url)
+            for kind, url in catalogue_endpoints(dr.connect(), region)
+            if kind != "identity"
         ]
     except Exception as error:  # no catalogue at all: the region is unreachable for it
         return True, f"the DR credentials' catalogue could not be read ({type(error).__name__})"

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hubctl.cloud import hosts_of, project_of
+from hubctl.cloud.api import Connection
 from hubctl.hosts import access, boot
 
 
@@ -43,7 +44,7 @@ class SiteHosts:
 
 def prepare(
     site: str,
-    conn: Any,
+    conn: Connection,
     compute: Mapping[str, Any],
     *,
     wait: bool,

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hubctl.cloud import project_of
+from hubctl.cloud.api import Connection
 from hubctl.drill.model import Check
 from hubctl.hosts import site as site_hosts
 from hubctl.verify import flows, hostsuite
@@ -54,7 +55,7 @@ class Verification:
         return flows.run(self.targets(), self.config, access, say)
 
 
-def data_volumes(conn: Any, prepared: site_hosts.SiteHosts) -> dict[str, str]:
+def data_volumes(conn: Connection, prepared: site_hosts.SiteHosts) -> dict[str, str]:
     """Each data host's data volume id (its hardening names the disk after it)."""
     project = project_of(conn)
     found = {}
@@ -65,7 +66,7 @@ def data_volumes(conn: Any, prepared: site_hosts.SiteHosts) -> dict[str, str]:
     return found
 
 
-def from_hosts(conn: Any, config: HubConfig, prepared: site_hosts.SiteHosts) -> Verification:
+def from_hosts(conn: Connection, config: HubConfig, prepared: site_hosts.SiteHosts) -> Verification:
     return Verification(config, prepared, data_volumes(conn, prepared))
 
 
@@ -89,7 +90,11 @@ def as_checks(layer: str, cases: list[Case]) -> list[Check]:
 
 
 def load(
-    site: str, conn: Any, config: HubConfig, compute: Mapping[str, Any], say: Callable[[str], None]
+    site: str,
+    conn: Connection,
+    config: HubConfig,
+    compute: Mapping[str, Any],
+    say: Callable[[str], None],
 ) -> Verification:
     if not compute.get("instances"):
         raise VerifyError(f"--site {site}: its compute layer has no hosts (deploy it first)")

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from hubctl.cloud.api import Observed, Remnants
-from hubctl.envelope import secret_id
+from hubctl.cloud.api import Observed, Remnants, reference_id
 from hubctl.workspaces import closing_record
 from hubctl.workspaces.holdings import Holdings
 
@@ -35,11 +34,11 @@ def check_data_gone(record: closing_record.Record, left: Remnants, holdings: Hol
         code = left.network(network)
         record.check(f"network {network} is gone", "network GET", code == 404, code)
     for key_ref in holdings.key_refs:
-        code = left.secret(secret_id(key_ref))
+        code = left.secret(reference_id(key_ref))
         record.check(
             f"the key reference {key_ref} no longer resolves", "key-manager GET", code == 404, code
         )
-        code = left.secret_payload(secret_id(key_ref))
+        code = left.secret_payload(reference_id(key_ref))
         record.check(
             "the key material cannot be read", "key-manager GET payload", code == 404, code
         )

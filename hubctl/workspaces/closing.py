@@ -20,7 +20,7 @@ from hubcore.resource_types import PROJECT, ROLE_ASSIGNMENT, USER
 from hubcore.stackfiles import load_layered_config, stack_file
 from hubcore.values import ConfigError
 from hubctl.cloud import key_manager_of, project_of
-from hubctl.envelope import secret_id
+from hubctl.cloud.api import Connection, reference_id
 from hubctl.workspaces import closing_record
 from hubctl.workspaces.close_checks import (
     check_airlock_gone,
@@ -105,7 +105,7 @@ def close_workspace(
         _airlock_history(record, site, spec.id, workspace_conn, pending_ok)
     for key_ref in holdings.key_refs:
         assert workspace_conn is not None
-        code = key_manager_of(workspace_conn).delete_secret(secret_id(key_ref))
+        code = key_manager_of(workspace_conn).delete_secret(reference_id(key_ref))
         record.deleted.append(
             closing_record.Deletion("barbican secret (project key)", key_ref, f"HTTP {code}")
         )
@@ -157,7 +157,7 @@ def close_workspace(
 
 
 def _airlock_history(
-    record: closing_record.Record, site: Site, workspace: str, conn: Any, pending_ok: bool
+    record: closing_record.Record, site: Site, workspace: str, conn: Connection, pending_ok: bool
 ) -> None:
     """Every airlock request into the record; refuse to close over one still pending."""
     from hubctl.airlock.history import history, pending
@@ -183,7 +183,7 @@ def _airlock_history(
 def _remove_route(
     stack: auto.Stack,
     record: closing_record.Record,
-    conn: Any,
+    conn: Connection,
     urn: str,
     resources: list[dict[str, Any]],
     write: Callable[[str], None],
@@ -212,7 +212,7 @@ def _remove_route(
     )
 
 
-def _routes_of(conn: Any, inputs: Mapping[str, Any]) -> tuple[list[str] | None, str]:
+def _routes_of(conn: Connection, inputs: Mapping[str, Any]) -> tuple[list[str] | None, str]:
     """The destinations of the routes a shared route's owner holds now (None when they cannot
     be read), and what the owner is, for the record."""
     if inputs.get("routerId"):

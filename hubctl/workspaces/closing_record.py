@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from hubctl.cloud import project_of
+from hubctl.cloud.api import Connection
 
 SKIPPED_TYPES = ("pulumi:pulumi:Stack", "pulumi:pulumi:StackReference")
 
@@ -40,7 +41,7 @@ def resource_entry(resource: Mapping[str, Any]) -> dict[str, str]:
     }
 
 
-def credentials_of(conn: Any, env: Mapping[str, str]) -> dict[str, str]:
+def credentials_of(conn: Connection, env: Mapping[str, str]) -> dict[str, str]:
     """Who closed it: the identity the APIs saw (never a password)."""
     caller = project_of(conn).caller()
     return {

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 
 from hubcore.catalogue import is_loopback_url
 from hubcore.paths import REPO_ROOT
-from hubctl.envelope import secret_id
+from hubctl.cloud.api import reference_id
 from hubctl.workspaces import closing_record
 from infra.config import HubConfig
 
@@ -19,7 +19,7 @@ def purge_key(
     record: closing_record.Record, config: HubConfig, key_ref: str, env: Mapping[str, str]
 ) -> None:
     """Barbican deletes softly: on the local cloud purge now; elsewhere say who must."""
-    key = secret_id(key_ref)
+    key = reference_id(key_ref)
     if config.identity_endpoint and is_loopback_url(config.identity_endpoint):
         result = subprocess.run(
             [str(LOCAL_CLOUD), "purge-secrets", key],

@@ -20,6 +20,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -133,7 +134,7 @@ class Neighbour:
 
 @pytest.fixture(scope="module")
 def neighbour(data_plane: dict[str, str]) -> Iterator[Neighbour]:
-    conn = connect_from_env(data_plane)
+    conn: Any = connect_from_env(data_plane)
     net = conn.network.create_network(name="stop-test-neighbour")
     router = None
     try:

@@ -227,7 +227,7 @@ def test_a_first_preview_of_every_layer_of_a_new_hub_site_passes_the_project_pac
         for stack in reversed(deployed):
             run("destroy", "--stack", stack, "--yes", "--skip-preview", check=False)
         # Destroying a Barbican order keeps the key it generated (as `hubctl down` knows).
-        connection = connect_from_env(cloud)
+        connection: Any = connect_from_env(cloud)
         for ref in generated:
             secret_id = ref.rstrip("/").rsplit("/", 1)[-1]
             connection.key_manager.delete_secret(secret_id, ignore_missing=True)

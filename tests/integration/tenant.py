@@ -78,7 +78,7 @@ def grant_image_certificates(admin: Any, user_id: str) -> None:
 def create_tenant(admin_env: dict[str, str], folder: Path) -> Tenant:
     from hubctl.cloud import connect_from_env
 
-    admin = connect_from_env(admin_env)
+    admin: Any = connect_from_env(admin_env)
     name = f"hub-test-{secrets.token_hex(3)}"
     password = secrets.token_urlsafe(18)
     projects = {

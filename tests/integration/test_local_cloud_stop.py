@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from localcloud import procfs
+from hubcore import procfs
 from localcloud.layout import default_layout
 from localcloud.processes import instance_processes, listening_ports
 from localcloud.services import CLOUD_PORTS

@@ -8,7 +8,8 @@
               an image, the host suite and scripts/image use it)
     policies  the policy pack (imports hubcore only: it judges the program, never trusts it)
     hubctl    the operator tool on top (imports the rooms above, hostbuild aside)
-    localcloud the local OpenStack cloud, run by Debian's python3: imports none of them
+    localcloud the local OpenStack cloud, run by Debian's python3 outside the virtualenv:
+              imports the base's standard-library-only modules (its /proc reader) and nothing else
 
 Every import is read from the source (module level, inside functions and under TYPE_CHECKING
 alike), so a lazy import cannot slip past; and no module of any room reaches itself again through
@@ -18,6 +19,9 @@ its imports (no circle, within a room or across them).
 from __future__ import annotations
 
 import ast
+import re
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
@@ -35,7 +39,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "hostbuild": frozenset({"hubcore", "infra"}),
     "policies": frozenset({"hubcore"}),
     "hubctl": frozenset({"hubcore", "infra", "synth", "policies", "localcloud"}),
-    "localcloud": frozenset(),
+    "localcloud": frozenset({"hubcore"}),
 }
 
 
@@ -82,6 +86,61 @@ def test_a_room_imports_only_the_rooms_below_it(room: str) -> None:
         if rooms - ALLOWED[room]
     }
     assert not offending, f"{room} may import only {sorted(ALLOWED[room])}: {offending}"
+
+
+def hubcore_modules_of(room: str) -> set[str]:
+    """The hubcore modules `room` imports, and those they import in turn."""
+    wanted: set[str] = set()
+    for path in sorted((ROOT / room).rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module == "hubcore":
+                wanted.update(f"hubcore.{alias.name}" for alias in node.names)
+            elif isinstance(node, ast.ImportFrom | ast.Import):
+                names = (
+                    [node.module]
+                    if isinstance(node, ast.ImportFrom)
+                    else [alias.name for alias in node.names]
+                )
+                wanted.update(n for n in names if n and n.startswith("hubcore."))
+    seen: set[str] = set()
+    while wanted - seen:
+        module = sorted(wanted - seen)[0]
+        seen.add(module)
+        wanted.update(m for m in imported_modules(module_path(module)) if m.startswith("hubcore."))
+    return seen
+
+
+def module_path(module: str) -> Path:
+    path = ROOT.joinpath(*module.split("."))
+    return path / "__init__.py" if path.is_dir() else path.with_suffix(".py")
+
+
+def test_the_local_cloud_reaches_only_the_standard_library_through_the_base() -> None:
+    """localcloud runs under /usr/bin/python3, which has no pydantic nor PyYAML of the project:
+    a hubcore module it imports may import the standard library and hubcore only."""
+    modules = hubcore_modules_of("localcloud")
+    assert "hubcore.procfs" in modules
+    beyond = {
+        module: sorted(
+            m
+            for m in imported_modules(module_path(module))
+            if m.split(".")[0] not in sys.stdlib_module_names | {"hubcore", "__future__"}
+        )
+        for module in sorted(modules | {"hubcore"})
+    }
+    assert {module: found for module, found in beyond.items() if found} == {}
+
+
+def test_the_local_cloud_imports_under_debians_python() -> None:
+    """The proof of the rule above: Debian's interpreter, the one scripts/local-cloud runs,
+    imports every localcloud module that reads /proc, with the checkout on its path only."""
+    done = subprocess.run(
+        ["/usr/bin/python3", "-I", "-c", "import sys; sys.path.insert(0, sys.argv[1]); "
+         "import localcloud.processes, localcloud.netns", str(ROOT)],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
 
 
 # The OpenStack SDK and its authentication library: hubctl imports them in its cloud seam's
@@ -385,6 +444,27 @@ def test_the_sdk_is_reached_outside_the_seam_only_where_it_is_left() -> None:
         "calls on the SDK's connection outside hubctl/cloud/openstack/ changed: ask the seam "
         "(hubctl.cloud) instead, or lower the count here when one went away"
     )
+
+
+def test_the_type_checker_refuses_a_call_on_a_connection_outside_the_seam(tmp_path: Path) -> None:
+    """The counter above reads spellings; the type does the rest. A connection is a
+    hubctl.cloud.Connection, which has nothing to call: reaching its session, its config or a
+    proxy through a local variable or a call's result is a type error wherever mypy runs (and
+    scripts/test runs it)."""
+    probe = tmp_path / "probe.py"
+    probe.write_text(
+        "from hubctl.cloud import connect_from_env\n"
+        "conn = connect_from_env({})\n"
+        "session = conn.session\n"
+        "auth = connect_from_env({}).config\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--follow-imports=silent",
+         "--cache-dir", str(tmp_path / "cache"), str(probe)],
+        cwd=ROOT, capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    refused = sorted(set(re.findall(r'"Connection" has no attribute "(\w+)"', done.stdout)))
+    assert refused == ["config", "session"], done.stdout + done.stderr
 
 
 def test_the_sdk_call_counter_sees_proxies_sessions_and_ids(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from hubctl.cloud import HttpStatusError, key_manager_of, object_store_of, project_of
-from hubctl.cloud.api import ObjectVersion
+from hubctl.cloud.api import ObjectVersion, reference_id
 from hubctl.drill.replication import copy_object
 from hubctl.envelope import (
     EnvelopeError,
@@ -354,3 +354,23 @@ def test_who_closed_names_the_ids_the_cloud_gave_and_never_a_password() -> None:
         "auth_url": "", "user": "ops", "user_id": "u-1", "project": "hub",
         "project_id": "p-1", "region": "",
     }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("ref", "ident"),
+    [
+        # Barbican's references (its API reference: /v1/secrets/{uuid}, /v1/containers/{uuid},
+        # /v1/orders/{uuid}), with or without a trailing slash.
+        ("http://127.0.0.1:9311/v1/secrets/0b0c3f53-4d0e-4d1c-9f38-0d1a7a3c5e11",
+         "0b0c3f53-4d0e-4d1c-9f38-0d1a7a3c5e11"),
+        ("http://127.0.0.1:9311/v1/containers/5a6b7c8d-9e0f-4a1b-8c2d-3e4f5a6b7c8d/",
+         "5a6b7c8d-9e0f-4a1b-8c2d-3e4f5a6b7c8d"),
+        ("http://127.0.0.1:9311/v1/orders/7e3b0a2c-1f4e-4a55-8d1b-2c3d4e5f6a70",
+         "7e3b0a2c-1f4e-4a55-8d1b-2c3d4e5f6a70"),
+        ("7e3b0a2c-1f4e-4a55-8d1b-2c3d4e5f6a70", "7e3b0a2c-1f4e-4a55-8d1b-2c3d4e5f6a70"),
+        (None, ""),
+        ("", ""),
+    ],
+)  # fmt: skip
+def test_a_key_managers_reference_names_its_id_by_its_last_segment(ref, ident) -> None:
+    assert reference_id(ref) == ident

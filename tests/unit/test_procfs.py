@@ -1,5 +1,4 @@
-"""The /proc readers: hubcore/procfs.py (hubctl, the host harness) and localcloud/procfs.py (the
-local cloud, which imports nothing of the project)."""
+"""The one /proc reader, hubcore/procfs.py: hubctl's, the host harness's and the local cloud's."""
 
 from __future__ import annotations
 
@@ -11,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from hubcore import procfs
-from localcloud import procfs as cloud_procfs
 
 
 def fake_proc(tmp_path: Path, processes: dict[int, str], btime: int = 1_700_000_000) -> Path:
@@ -57,13 +55,13 @@ def test_a_gone_or_malformed_process_is_none(tmp_path: Path) -> None:
     assert procfs.started_at(43, proc) is None
 
 
-def test_both_readers_agree_on_this_process() -> None:
+def test_this_process_is_read_as_the_kernel_tells_it() -> None:
     mine = procfs.stat(os.getpid())
-    assert mine is not None and mine.session == os.getsid(0)
-    assert cloud_procfs.stat(os.getpid()) == cloud_procfs.Stat(*vars(mine).values())
-    assert os.getpid() in procfs.pids() and os.getpid() in cloud_procfs.pids()
+    assert mine is not None and mine.session == os.getsid(0) and mine.state == "R"
+    assert os.getpid() in procfs.pids()
     entry = f"PATH={os.environ['PATH']}".encode()
-    assert cloud_procfs.has_in_environ(os.getpid(), entry)
+    assert procfs.has_in_environ(os.getpid(), entry)
+    assert not procfs.has_in_environ(os.getpid(), entry + b":/not-in-it")
     assert entry in (procfs.environ(os.getpid()) or [])
 
 
@@ -71,6 +69,33 @@ def test_a_listening_socket_is_seen() -> None:
     with socket.socket() as server:
         server.bind(("127.0.0.1", 0))
         port = server.getsockname()[1]
-        assert port not in cloud_procfs.listening_tcp_ports()
+        assert port not in procfs.listening_tcp_ports()
         server.listen()
-        assert port in cloud_procfs.listening_tcp_ports()
+        assert port in procfs.listening_tcp_ports()
+
+
+def test_a_mount_point_with_a_space_is_unescaped_from_octal(tmp_path: Path) -> None:
+    proc = fake_proc(tmp_path, {})
+    # proc(5): mountinfo's fifth field is the mount point, a space written \040, a backslash \134.
+    (proc / "self" / "mountinfo").write_text(
+        "36 35 98:0 / / rw,noatime master:1 - ext3 /dev/root rw\n"
+        "37 36 0:24 / /run/netns/hub\\040a rw shared:5 - tmpfs tmpfs rw\n"
+        "38 36 0:25 / /srv/back\\134slash rw - tmpfs tmpfs rw\n"
+    )
+    assert procfs.mount_points(proc) == {"/", "/run/netns/hub a", "/srv/back\\slash"}
+
+
+def test_only_listening_sockets_count_as_listening(tmp_path: Path) -> None:
+    proc = fake_proc(tmp_path, {})
+    (proc / "net").mkdir()
+    header = "  sl  local_address rem_address   st tx_queue rx_queue\n"
+    # proc(5): st 0A is LISTEN, 01 ESTABLISHED; the port is the hex after the address's colon.
+    (proc / "net" / "tcp").write_text(
+        header
+        + "   0: 0100007F:1538 00000000:0000 0A 00000000:00000000\n"
+        + "   1: 0100007F:D431 0100007F:1538 01 00000000:00000000\n"
+    )
+    (proc / "net" / "tcp6").write_text(
+        header + "   0: 00000000000000000000000001000000:2328 00000000:0000 0A 0:0\n"
+    )
+    assert procfs.listening_tcp_ports(proc) == {5432, 9000}

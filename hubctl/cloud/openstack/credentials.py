@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from hubcore.strict_yaml import read_yaml
 from hubcore.values import ConfigError
-from hubctl.cloud.api import CloudAuthError
+from hubctl.cloud.api import CloudAuthError, Connection
 
 if TYPE_CHECKING:
     from hubctl.cloud.openstack.project import OpenStackProject
@@ -47,7 +47,7 @@ class SiteCloud:
         }
         return {k: v for k, v in values.items() if v}
 
-    def connect(self) -> Any:
+    def connect(self) -> Connection:
         """A connection with exactly these credentials and region.
 
         Connection() without a cloud name reads neither clouds.yaml nor OS_* variables, so
@@ -141,7 +141,7 @@ def empty_container(conn: Any, container: str) -> int:
     return deleted
 
 
-def connect_from_env(env: Mapping[str, str]) -> Any:
+def connect_from_env(env: Mapping[str, str]) -> Connection:
     """An openstacksdk connection from OS_* variables (as `scripts/local-cloud env` prints)."""
     import openstack
 
@@ -173,7 +173,7 @@ def cloud_entries() -> list[str]:
     return [str(n) for n in names if n not in ("envvars", "defaults")]
 
 
-def connect_named(cloud: str | None, region: str, timeout: float) -> Any:
+def connect_named(cloud: str | None, region: str, timeout: float) -> Connection:
     """A connection with the clouds.yaml entry `cloud`, else the OS_* variables (openstacksdk's
     own search, so endpoint overrides and CA settings of the entry apply), in `region`;
     `timeout` bounds every request. CloudAuthError when the SDK refuses them."""
@@ -188,7 +188,9 @@ def connect_named(cloud: str | None, region: str, timeout: float) -> Any:
         raise CloudAuthError(str(error)) from error
 
 
-def connect_like(base: Any, region: str, timeout: float, project_id: str | None = None) -> Any:
+def connect_like(
+    base: Any, region: str, timeout: float, project_id: str | None = None
+) -> Connection:
     """The credentials of connection `base` in another region, or another project (a replica
     region; a workspace's project)."""
     import openstack
@@ -227,6 +229,31 @@ def token_of(conn: Any) -> Any:
         return conn.session.auth.get_access(conn.session)
     except sdk.SDKException as error:
         raise CloudAuthError(str(error)) from error
+
+
+def auth_url_of(conn: Any) -> str:
+    """The identity endpoint the connection's credentials authenticate against ('' if none)."""
+    return str(conn.config.config.get("auth", {}).get("auth_url", ""))
+
+
+def catalogue_endpoints(conn: Any, region: str) -> list[tuple[str, str]]:
+    """The public endpoints the connection's token catalogue lists in `region`, as (service
+    type, URL). Authenticates when the connection has no token yet; its failures pass through."""
+    session = conn.session
+    catalog = session.auth.get_access(session).service_catalog
+    return [
+        (str(entry.get("type", "?")), str(endpoint.get("url", "")))
+        for entry in catalog.catalog
+        for endpoint in entry.get("endpoints", [])
+        if endpoint.get("region") == region and endpoint.get("interface") == "public"
+    ]
+
+
+def region_endpoint(conn: Any, service: str, region: str) -> str | None:
+    """The public URL of `service` (a catalogue type) in `region`, as the connection's session
+    resolves it; None when the catalogue has none. Its failures pass through."""
+    found = conn.session.get_endpoint(service_type=service, interface="public", region_name=region)
+    return str(found) if found else None
 
 
 def service_endpoint(conn: Any, service: str) -> str:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from hubctl.cloud.api import HttpStatusError
+from hubctl.cloud.api import HttpStatusError, reference_id
 from hubctl.cloud.inventory import GapKind, RawProject, Reader, Truncated
 from hubctl.cloud.openstack.credentials import service_endpoint
 from hubctl.cloud.openstack.faults import fault_of
@@ -88,10 +88,6 @@ def _barbican(conn: Any, path: str) -> Any:
     return response.json()
 
 
-def _ref_id(ref: Any) -> str:
-    return str(ref or "").rstrip("/").rsplit("/", 1)[-1]
-
-
 def read_project(
     conn: Any,
     region: str,
@@ -163,11 +159,11 @@ def _read_details(conn: Any, raw: RawProject, reader: Reader) -> None:
         ("key_containers", "container_ref", "containers"),
     ):
         for item in raw.of(kind):
-            ident = _ref_id(getattr(item, ref_attr, None))
+            ident = reference_id(getattr(item, ref_attr, None))
             read("key-manager", f"{path} {ident} acl", (f"{kind}-acl", ident),
                  partial(_barbican, conn, f"/{path}/{ident}/acl"))  # fmt: skip
     for item in raw.of("secrets"):
-        ident = _ref_id(item.secret_ref)
+        ident = reference_id(item.secret_ref)
         read("key-manager", f"secret {ident} metadata", ("secrets-metadata", ident),
              partial(_barbican, conn, f"/secrets/{ident}/metadata"))  # fmt: skip
     networks = {str(ip.floating_network_id) for ip in raw.of("floating_ips")}

@@ -7,16 +7,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from hubctl.cloud.api import HttpStatusError, StoredSecret
+from hubctl.cloud.api import HttpStatusError, StoredSecret, reference_id
 from hubctl.cloud.openstack.credentials import endpoint_filter
-from hubctl.cloud.openstack.types import ref_id
 
 ORDERS_PAGE = 100
 
 
 def _stored(secret: Any) -> StoredSecret:
     return StoredSecret(
-        id=ref_id(str(secret.secret_ref or secret.id or "")),
+        id=reference_id(str(secret.secret_ref or secret.id or "")),
         ref=str(secret.secret_ref or ""),
         name=str(secret.name or ""),
         status=str(secret.status or ""),
@@ -69,8 +68,8 @@ class OpenStackKeyManager:
                 return found
             orders = page.json().get("orders") or []
             for order in orders:
-                if ref_id(str(order.get("secret_ref") or "")) in secret_ids:
-                    found.append(ref_id(str(order["order_ref"])))
+                if reference_id(str(order.get("secret_ref") or "")) in secret_ids:
+                    found.append(reference_id(str(order["order_ref"])))
             if len(orders) < ORDERS_PAGE:
                 return found
             offset += ORDERS_PAGE

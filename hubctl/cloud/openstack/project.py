@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from hubctl.cloud.api import Caller, CloudObject, CloudReason
+from hubctl.cloud.api import Caller, CloudObject, CloudReason, reference_id
 from hubctl.cloud.openstack.diagnosis import cloud_reasons
-from hubctl.cloud.openstack.types import DELETION_ORDER, OPS, Listing, ref_id
+from hubctl.cloud.openstack.types import DELETION_ORDER, OPS, Listing
 
 
 class OpenStackProject:
@@ -46,7 +46,7 @@ class OpenStackProject:
             if (s.name or "") == exact or (exact is None and (s.name or "").startswith(prefix))
         ]
         for secret in doomed:
-            self.conn.key_manager.delete_secret(ref_id(secret.secret_ref))
+            self.conn.key_manager.delete_secret(reference_id(secret.secret_ref))
         return len(doomed)
 
     def host_addresses(self, names: list[str]) -> dict[str, str]:

@@ -12,17 +12,19 @@ from hubctl.cloud.api import (
     ReadBack,
     SubnetReadBack,
     VolumeReadBack,
+    reference_id,
 )
 
-_UUID = re.compile(r"([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})")
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 def ref_id(ref: str) -> str:
-    """The UUID at the end of a Barbican secret or container reference URL."""
-    found = _UUID.findall(ref)
-    if not found:
+    """The UUID at the end of a Barbican secret or container reference URL: a drill reads back
+    only what a state names, and a reference that ends in no UUID names nothing."""
+    found = reference_id(ref)
+    if not _UUID.fullmatch(found):
         raise ValueError(f"not a Barbican reference: {ref!r}")
-    return str(found[-1])
+    return found
 
 
 @dataclass(frozen=True)

@@ -43,16 +43,11 @@ from hubcore.resource_types import (
 )
 from hubcore.stackfiles import known_sites
 from hubcore.urns import URN_KEY, hash_of_tag, urn_hash
-from hubctl.cloud.api import CloudObject
+from hubctl.cloud.api import CloudObject, reference_id
 
 Found = str | None
 Finder = Callable[[Any, Mapping[str, Any], str, set[str]], Found]
 Deleter = Callable[[Any, CloudObject], None]
-
-
-def ref_id(ref: str | None) -> str:
-    """Barbican names things by URL; the provider's id is the URL's last segment."""
-    return (ref or "").rstrip("/").rsplit("/", 1)[-1]
 
 
 def route_id(owner: str, destination: str, next_hop: str) -> str:
@@ -193,19 +188,19 @@ def _volumes(listing: Listing) -> Objects:
 
 def _secrets(listing: Listing) -> Objects:
     secrets = listing.conn.key_manager.secrets()
-    return ((ref_id(s.secret_ref), s.name) for s in secrets if listing.named(s))
+    return ((reference_id(s.secret_ref), s.name) for s in secrets if listing.named(s))
 
 
 def _key_containers(listing: Listing) -> Objects:
     containers = listing.conn.key_manager.containers()
-    return ((ref_id(c.container_ref), c.name) for c in containers if listing.named(c))
+    return ((reference_id(c.container_ref), c.name) for c in containers if listing.named(c))
 
 
 def _orders(listing: Listing) -> Objects:
     for order in listing.conn.key_manager.orders():
         name = (order.meta or {}).get("name", "")
         if listing.owns_name(str(name)):
-            yield ref_id(order.order_ref), name
+            yield reference_id(order.order_ref), name
 
 
 def _containers(listing: Listing) -> Objects:
@@ -272,24 +267,24 @@ def _find_server_group(conn: Any, inputs: Mapping[str, Any], urn: str, owned: se
 def _find_secret(conn: Any, inputs: Mapping[str, Any], urn: str, owned: set[str]) -> Found:
     name = str(inputs.get("name", ""))
     for secret in conn.key_manager.secrets(name=name):
-        if secret.name == name and ref_id(secret.secret_ref) not in owned:
-            return ref_id(secret.secret_ref)
+        if secret.name == name and reference_id(secret.secret_ref) not in owned:
+            return reference_id(secret.secret_ref)
     return None
 
 
 def _find_key_container(conn: Any, inputs: Mapping[str, Any], urn: str, owned: set[str]) -> Found:
     name = str(inputs.get("name", ""))
     for container in conn.key_manager.containers(name=name):
-        if container.name == name and ref_id(container.container_ref) not in owned:
-            return ref_id(container.container_ref)
+        if container.name == name and reference_id(container.container_ref) not in owned:
+            return reference_id(container.container_ref)
     return None
 
 
 def _find_order(conn: Any, inputs: Mapping[str, Any], urn: str, owned: set[str]) -> Found:
     name = str((inputs.get("meta") or {}).get("name", ""))
     for order in conn.key_manager.orders():
-        if (order.meta or {}).get("name") == name and ref_id(order.order_ref) not in owned:
-            return ref_id(order.order_ref)
+        if (order.meta or {}).get("name") == name and reference_id(order.order_ref) not in owned:
+            return reference_id(order.order_ref)
     return None
 
 
