@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from hubctl.cloud import Host, Hosts
+from hubctl.cloud import Fault, Host, Hosts, fault_of
 from hubctl.hosts import console
 from hubctl.hosts.console import BootState
 
@@ -69,6 +69,34 @@ def _no_console(server: Host) -> str:
     )
 
 
+# A console the cloud refuses or has no service for: waiting will not bring it.
+REFUSED_CONSOLE = (Fault.FORBIDDEN, Fault.ABSENT)
+
+
+@dataclass(frozen=True)
+class ConsoleRead:
+    """A server's console as the cloud gave it (None: it has none, its guest does not run), or
+    why the cloud did not answer for it."""
+
+    text: str | None
+    fault: Fault | None = None
+    why: str = ""
+
+
+def _read_console(cloud: Hosts, server: Host) -> ConsoleRead:
+    # A cloud restarted under its hosts answers a console request with a 500 or not at all
+    # until its compute service is back: a read that fails is told, never raised.
+    try:
+        return ConsoleRead(cloud.console(server))
+    except Exception as error:  # the client's own exception, of any kind: fault_of sorts it
+        fault, why = fault_of(error)
+        return ConsoleRead(None, fault, why)
+
+
+def _unanswered(read: ConsoleRead) -> str:
+    return f"Nova did not give its console: {read.why}"
+
+
 def _not_running(server: Host) -> list[str] | None:
     """Why a server that is neither running, building nor in error has no boot to read (Nova
     has no console for it), with the command that brings it back; None when it may run."""
@@ -123,10 +151,13 @@ def wait(
                     ]
             else:
                 boot.server_id = server.id
-                text = cloud.console(server)
+                read = _read_console(cloud, server)
+                text = read.text
                 first = console.read(text or "")
                 boot.host_keys = first.host_keys
-                if first.state is not BootState.BOOTING:
+                if read.fault in REFUSED_CONSOLE:
+                    boot.state, boot.errors = BootState.FAILED.value, [_unanswered(read)]
+                elif first.state is not BootState.BOOTING:
                     boot.state, boot.errors, boot.uptime_s = (
                         first.state.value,
                         first.errors,
@@ -134,10 +165,14 @@ def wait(
                     )
                 elif clock() - started > timeout_s:
                     tail = [line for line in (text or "").splitlines() if line.strip()]
+                    if read.fault is not None:
+                        tail = [_unanswered(read)]
+                    elif text is None:
+                        tail = [_no_console(server)]
                     boot.state = "timed out"
                     boot.errors = [
                         f"no cloud-init result after {timeout_s:.0f} s",
-                        *(tail[-TAIL_LINES:] if text is not None else [_no_console(server)]),
+                        *tail[-TAIL_LINES:],
                     ]
             if boot.state != BootState.BOOTING.value:
                 boot.seconds = clock() - started
@@ -159,10 +194,12 @@ def read_once(cloud: Hosts, hosts: Mapping[str, list[str]]) -> list[HostBoot]:
                 boot.server_id = server.id
             if server is not None and (stopped := _not_running(server)) is not None:
                 boot.state, boot.errors = BootState.FAILED.value, stopped
-            elif server is not None and (text := cloud.console(server)) is None:
+            elif server is not None and (read := _read_console(cloud, server)).fault is not None:
+                boot.state, boot.errors = BootState.FAILED.value, [_unanswered(read)]
+            elif server is not None and read.text is None:
                 boot.state, boot.errors = BootState.FAILED.value, [_no_console(server)]
             elif server is not None:
-                first = console.read(text or "")
+                first = console.read(read.text or "")
                 boot.state, boot.errors, boot.uptime_s = (
                     first.state.value,
                     first.errors,

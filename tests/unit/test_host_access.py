@@ -5,7 +5,8 @@ from __future__ import annotations
 import stat
 from types import SimpleNamespace
 
-from openstack.exceptions import NotFoundException
+from keystoneauth1.exceptions import ConnectTimeout
+from openstack.exceptions import ForbiddenException, HttpException, NotFoundException
 
 from hubctl.cloud import Hosts, hosts_of, project_of
 from hubctl.hosts import access, boot
@@ -97,6 +98,9 @@ class FakeCompute:
             status if isinstance(status, dict) else {name: [status] for name in consoles}
         )
         self.started: list[str] = []
+        # What each console request meets before its console, in turn (a cloud restarted under
+        # its hosts: Nova's API answers, its compute service not yet).
+        self.console_faults: dict[str, list[Exception]] = {}
         # Each server's status as last reported: what a start or a console request meets.
         self.current: dict[str, str] = {}
 
@@ -130,6 +134,8 @@ class FakeCompute:
 
     def get_server_console_output(self, server_id: str) -> dict[str, str]:
         name = self._name(server_id)
+        if faults := self.console_faults.get(name):
+            raise faults.pop(0)
         if self.current[name] == LOST:
             raise NotFoundException("Guest does not have a console available")
         if self.current[name] != "ACTIVE":
@@ -228,6 +234,47 @@ def test_a_host_without_a_console_until_the_timeout_says_nova_has_none():
         "no cloud-init result after 30 s",
         "Nova has no console for it: its guest does not run, yet Nova reports it ACTIVE",
     ]
+
+
+def nova_error(status: int) -> HttpException:
+    # What openstacksdk raises for Nova's answer when its compute service does not answer RPC.
+    return HttpException("Unexpected API Error. MessagingTimeout", http_status=status)
+
+
+def test_a_console_nova_cannot_give_yet_is_read_again_until_the_boot_shows():
+    compute = FakeCompute({"hub-app-0": [FINISHED]})
+    compute.console_faults["hub-app-0"] = [nova_error(500), nova_error(500), ConnectTimeout()]
+    boots, _, _ = run_wait_on(compute)
+    assert boots[0].ok
+    assert boots[0].seconds == 30.0
+
+
+def test_a_console_nova_never_gives_times_out_and_says_what_nova_answered():
+    compute = FakeCompute({"hub-app-0": [FINISHED]})
+    compute.console_faults["hub-app-0"] = [nova_error(500) for _ in range(10)]
+    boots, _, _ = run_wait_on(compute, timeout_s=30)
+    assert boots[0].state == "timed out"
+    assert boots[0].errors == [
+        "no cloud-init result after 30 s",
+        "Nova did not give its console: HTTP 500",
+    ]
+
+
+def test_a_console_the_cloud_refuses_fails_at_once_and_says_so():
+    compute = FakeCompute({"hub-app-0": [FINISHED]})
+    compute.console_faults["hub-app-0"] = [ForbiddenException("Policy doesn't allow it")]
+    boots, _, _ = run_wait_on(compute)
+    assert (boots[0].state, boots[0].seconds) == ("failed", 0.0)
+    assert boots[0].errors == [
+        "Nova did not give its console: HTTP 403: the auditing identity may not read it"
+    ]
+
+
+def test_reading_once_a_console_nova_cannot_give_says_what_it_answered():
+    compute = FakeCompute({"hub-app-0": [FINISHED]})
+    compute.console_faults["hub-app-0"] = [nova_error(503)]
+    [read] = boot.read_once(hosts(compute), {"app": ["hub-app-0"]})
+    assert (read.state, read.errors) == ("failed", ["Nova did not give its console: HTTP 503"])
 
 
 def test_reading_once_a_host_without_a_console_says_nova_has_none():
