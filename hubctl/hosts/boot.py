@@ -164,11 +164,12 @@ def wait(
                         first.uptime_s,
                     )
                 elif clock() - started > timeout_s:
-                    tail = [line for line in (text or "").splitlines() if line.strip()]
                     if read.fault is not None:
                         tail = [_unanswered(read)]
                     elif text is None:
                         tail = [_no_console(server)]
+                    else:
+                        tail = [line for line in text.splitlines() if line.strip()]
                     boot.state = "timed out"
                     boot.errors = [
                         f"no cloud-init result after {timeout_s:.0f} s",

@@ -238,9 +238,8 @@ def auth_url_of(conn: Any) -> str:
 
 def catalogue_endpoints(conn: Any, region: str) -> list[tuple[str, str]]:
     """The public endpoints the connection's token catalogue lists in `region`, as (service
-    type, URL). Authenticates when the connection has no token yet; its failures pass through."""
-    session = conn.session
-    catalog = session.auth.get_access(session).service_catalog
+    type, URL). Authenticates when the connection has no token yet, as token_of does."""
+    catalog = token_of(conn).service_catalog
     return [
         (str(entry.get("type", "?")), str(endpoint.get("url", "")))
         for entry in catalog.catalog

@@ -15,7 +15,7 @@ ORDERS_PAGE = 100
 
 def _stored(secret: Any) -> StoredSecret:
     return StoredSecret(
-        id=reference_id(str(secret.secret_ref or secret.id or "")),
+        id=reference_id(secret.secret_ref or secret.id),
         ref=str(secret.secret_ref or ""),
         name=str(secret.name or ""),
         status=str(secret.status or ""),
@@ -68,8 +68,8 @@ class OpenStackKeyManager:
                 return found
             orders = page.json().get("orders") or []
             for order in orders:
-                if reference_id(str(order.get("secret_ref") or "")) in secret_ids:
-                    found.append(reference_id(str(order["order_ref"])))
+                if reference_id(order.get("secret_ref")) in secret_ids:
+                    found.append(reference_id(order["order_ref"]))
             if len(orders) < ORDERS_PAGE:
                 return found
             offset += ORDERS_PAGE
